@@ -1,0 +1,5 @@
+"""Fil rouge: dossier d'accompagnement hors ligne pour les référents RSA."""
+
+__version__ = "0.1.0"
+APP_NAME = "Fil rouge"
+APP_ID = "fil-rouge"

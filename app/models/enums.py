@@ -1,0 +1,123 @@
+"""Closed sets of codes used by the domain. Stored as text; French labels live in vocabularies."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Regime(StrEnum):
+    LEGACY = "legacy"  # CER, CASF L.262-35/36
+    PLEIN_EMPLOI = "plein_emploi"  # contrat d'engagement, loi du 18 décembre 2023
+
+
+class Track(StrEnum):
+    EMPLOI = "emploi"
+    SOCIO_PRO = "socio_pro"
+    SOCIAL = "social"
+
+
+class PersonStatus(StrEnum):
+    ACTIVE = "active"
+    EXITED = "exited"
+
+
+class AppointmentStatus(StrEnum):
+    PLANNED = "prevu"
+    HONOURED = "honore"
+    EXCUSED = "excuse"
+    MISSED = "non_honore"
+    CANCELLED = "annule"
+
+
+class AppointmentNature(StrEnum):
+    PHYSICAL = "physique"
+    PHONE = "telephone"
+    VIDEO = "visio"
+    HOME_VISIT = "visite_domicile"
+
+
+class ObjectiveStatus(StrEnum):
+    IN_PROGRESS = "en_cours"
+    ACHIEVED = "atteint"
+    ABANDONED = "abandonne"
+
+
+class ActionStatus(StrEnum):
+    PLANNED = "prevue"
+    IN_PROGRESS = "en_cours"
+    DONE = "realisee"
+    ABANDONED = "abandonnee"
+    CANCELLED = "annulee"
+    ON_HOLD = "en_attente"
+
+
+class NoteKind(StrEnum):
+    INTERVIEW = "entretien"
+    CALL = "appel"
+    LETTER = "courrier"
+    PARTNER_LIAISON = "liaison_partenaire"
+
+
+class ContractKind(StrEnum):
+    CER = "cer"
+    CE = "ce"
+
+
+class ContractStatus(StrEnum):
+    DRAFT = "brouillon"
+    SIGNED = "signe"
+    VALIDATED = "valide"
+    REJECTED = "rejete"
+    ACTIVE = "en_cours"
+    ENDED = "termine"
+    TERMINATED = "resilie"
+
+
+class SignatureMethod(StrEnum):
+    PAD = "pad"
+    PAPER = "papier"
+
+
+class Signer(StrEnum):
+    PERSON = "personne"
+    REFERENT = "referent"
+
+
+class SanctionStepKind(StrEnum):
+    BREACH = "manquement"
+    LETTER = "courrier"
+    EP_OPINION = "avis_ep"
+    DECISION = "decision"
+    REMOBILISATION = "remobilisation"
+
+
+class PrescriptionOutcome(StrEnum):
+    PENDING = "en_attente"
+    ACCEPTED = "accepte"
+    REFUSED = "refuse"
+    ENTERED = "entre"
+    ABANDONED = "abandonne"
+    FINISHED = "termine"
+
+
+class ExitCategory(StrEnum):
+    DURABLE_EMPLOYMENT = "emploi_durable"
+    TRANSITION_EMPLOYMENT = "emploi_transition"
+    POSITIVE = "sortie_positive"
+    OTHER = "autres"
+
+
+class AuditAction(StrEnum):
+    VIEW = "consultation"
+    CHANGE = "modification"
+    PRINT = "impression"
+    EXPORT = "export"
+    REVEAL_NIR = "affichage_nir"
+    PURGE = "purge"
+
+
+class OpKind(StrEnum):
+    INSERT = "insert"
+    UPDATE = "update"
+    DELETE = "delete"
+    APPEND = "append"

@@ -1,0 +1,230 @@
+"""Engine, sessions and the outbox guard.
+
+Every business write goes through a :class:`Database` session. A ``before_flush`` hook turns each change of a
+synced row into an outbox op **in the same transaction** (ARCHITECTURE.md, sync protocol §1): nothing can be
+saved without its op, and a failed write leaves neither. The same hook enforces append-only tables and forbids
+hard deletes of synced rows (tombstones only). Remote changes applied by the sync client set
+``session.info["remote_apply"] = True`` so that they do not produce ops.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Engine, event, inspect, select, text
+from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.models.base import SYNC_COLUMNS, Synced, utcnow
+from app.models.enums import OpKind
+from app.models.local import OutboxOp, SyncState
+from app.services.errors import (
+    AppendOnlyViolation,
+    DiskFullError,
+    HardDeleteForbidden,
+    StorageError,
+)
+
+DEVICE_ID_KEY = "device_id"
+DEVICE_SEQ_KEY = "next_device_seq"
+
+
+def to_wire(value: Any) -> Any:
+    """Serialise a column value for an op payload (JSON-compatible, stable)."""
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="microseconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, bytes):
+        return value.hex()
+    return value
+
+
+def row_values(obj: Synced, *, include_sync: bool = False) -> dict[str, Any]:
+    """All column values of a mapped object, serialised for the wire."""
+    mapper = inspect(type(obj))
+    out: dict[str, Any] = {}
+    for attr in mapper.column_attrs:
+        key = attr.key
+        if not include_sync and key in SYNC_COLUMNS and key != "created_at":
+            continue
+        out[key] = to_wire(getattr(obj, key))
+    return out
+
+
+def apply_defaults(obj: Synced) -> None:
+    """Fill Python-side column defaults now, so an insert op carries the values the row will hold."""
+    for column in inspect(type(obj)).columns:
+        key = column.key
+        if getattr(obj, key, None) is not None or column.default is None:
+            continue
+        default = column.default
+        if getattr(default, "is_scalar", False):
+            setattr(obj, key, default.arg)  # type: ignore[attr-defined]
+        elif getattr(default, "is_callable", False):
+            setattr(obj, key, default.arg(None))  # type: ignore[attr-defined]
+
+
+def _changed_fields(obj: Synced) -> dict[str, Any]:
+    state = inspect(obj)
+    changed: dict[str, Any] = {}
+    for attr in state.mapper.column_attrs:
+        key = attr.key
+        if key in SYNC_COLUMNS and key != "deleted_at":
+            continue
+        hist = state.attrs[key].history
+        if hist.has_changes():
+            changed[key] = to_wire(getattr(obj, key))
+    return changed
+
+
+class _OpRecorder:
+    """Allocates contiguous device sequence numbers inside the current transaction."""
+
+    def __init__(self, session: Session) -> None:
+        self.conn = session.connection()
+
+    def _get(self, key: str) -> str | None:
+        return self.conn.execute(select(SyncState.value).where(SyncState.key == key)).scalar()
+
+    def device_id(self) -> str:
+        return self._get(DEVICE_ID_KEY) or ""
+
+    def next_seq(self) -> int:
+        current = self._get(DEVICE_SEQ_KEY)
+        seq = int(current) if current else 1
+        if current is None:
+            self.conn.execute(SyncState.__table__.insert().values(key=DEVICE_SEQ_KEY, value=str(seq + 1)))
+        else:
+            self.conn.execute(
+                SyncState.__table__.update().where(SyncState.key == DEVICE_SEQ_KEY).values(value=str(seq + 1))
+            )
+        return seq
+
+
+def _record_ops(session: Session, _flush_context: Any, _instances: Any) -> None:
+    if session.info.get("remote_apply"):
+        return
+    for obj in session.deleted:
+        if isinstance(obj, Synced):
+            raise HardDeleteForbidden()
+    pending: list[tuple[Synced, str, dict[str, Any]]] = []
+    now = utcnow()
+    for obj in session.new:
+        if isinstance(obj, Synced):
+            kind = OpKind.APPEND if obj.__append_only__ else OpKind.INSERT
+            pending.append((obj, kind, {}))
+    for obj in session.dirty:
+        if not isinstance(obj, Synced) or not session.is_modified(obj, include_collections=False):
+            continue
+        if obj.__append_only__:
+            raise AppendOnlyViolation()
+        changed = _changed_fields(obj)
+        if not changed:
+            continue
+        deleted_now = "deleted_at" in changed and changed["deleted_at"] is not None
+        pending.append((obj, OpKind.DELETE if deleted_now else OpKind.UPDATE, changed))
+    if not pending:
+        return
+    recorder = _OpRecorder(session)
+    device = recorder.device_id()
+    for obj, kind, changed in pending:
+        if kind in (OpKind.INSERT, OpKind.APPEND):
+            apply_defaults(obj)
+            obj.created_at = obj.created_at or now
+            obj.updated_at = now
+            obj.revision = obj.revision or 0
+            obj.origin_device = obj.origin_device or device
+            payload = row_values(obj)
+            base_revision = 0
+        else:
+            obj.updated_at = now
+            payload = changed if kind == OpKind.UPDATE else {"deleted_at": changed["deleted_at"]}
+            base_revision = obj.revision or 0
+        session.add(
+            OutboxOp(
+                device_seq=recorder.next_seq(),
+                op_id=str(uuid.uuid4()),
+                table_name=type(obj).__tablename__,
+                row_id=obj.id,
+                base_revision=base_revision,
+                kind=str(kind),
+                changed_fields=json.loads(json.dumps(payload, default=to_wire)),
+                created_at=now,
+            )
+        )
+
+
+class Database:
+    """Sessions over one engine. Services call :meth:`session` and commit or roll back as a unit."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._factory = sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+        event.listen(self._factory, "before_flush", _record_ops)
+
+    @contextmanager
+    def session(self, *, remote_apply: bool = False) -> Iterator[Session]:
+        """A transaction: commits on success, rolls back on any error (typed as a FilRougeError)."""
+        session = self._factory()
+        session.info["remote_apply"] = remote_apply
+        try:
+            yield session
+            session.commit()
+        except IntegrityError:
+            session.rollback()
+            raise
+        except (OperationalError, DatabaseError) as exc:
+            session.rollback()
+            raise translate_storage_error(exc) from exc
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only session (rolled back at the end)."""
+        session = self._factory()
+        try:
+            yield session
+        except (OperationalError, DatabaseError) as exc:
+            raise translate_storage_error(exc) from exc
+        finally:
+            session.rollback()
+            session.close()
+
+    def get_state(self, key: str, default: str = "") -> str:
+        with self.read() as s:
+            value = s.execute(select(SyncState.value).where(SyncState.key == key)).scalar()
+        return default if value is None else value
+
+    def set_state(self, key: str, value: str) -> None:
+        with self.session() as s:
+            s.merge(SyncState(key=key, value=value))
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    def checkpoint(self) -> None:
+        with self.engine.connect() as conn:
+            conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+
+
+def translate_storage_error(exc: Exception) -> Exception:
+    """Turn a low-level storage error into a typed, French one (disk full, unreadable file...)."""
+    orig = getattr(exc, "orig", exc)
+    msg = str(orig).lower()
+    if "full" in msg or getattr(orig, "errno", None) == errno.ENOSPC or "sqlite_full" in msg:
+        return DiskFullError()
+    return StorageError(f"Le dossier n'a pas pu être lu ou écrit ({type(orig).__name__}).")
