@@ -1,0 +1,84 @@
+"""Shared fixtures. Real SQLCipher files in a temporary directory; an in-memory keyring backend for unit
+tests (the real Secret Service is exercised by tests marked ``secretservice``)."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("FIL_ROUGE_LOG_DIR", os.path.join(os.environ.get("TMPDIR", "/tmp"), "fil-rouge-test-logs"))
+
+from collections.abc import Iterator  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import keyring  # noqa: E402
+import keyring.backend  # noqa: E402
+import keyring.errors  # noqa: E402
+import pytest  # noqa: E402
+
+from app.services import vault as vault_service  # noqa: E402
+
+pytest_plugins = ["tests.postgres"]
+
+TEST_PASSPHRASE = "phrase secrète de test"
+
+
+class MemoryKeyring(keyring.backend.KeyringBackend):
+    """A secure-looking in-memory backend (priority 1) for unit tests."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.store: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.store.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.store[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        if (service, username) not in self.store:
+            raise keyring.errors.PasswordDeleteError("absent")
+        del self.store[(service, username)]
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    try:
+        yield backend
+    finally:
+        keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def no_keyring() -> Iterator[None]:
+    from keyring.backends import fail
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    try:
+        yield
+    finally:
+        keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    d = tmp_path / "data"
+    d.mkdir()
+    return d
+
+
+@pytest.fixture
+def vault(data_dir: Path) -> Iterator[vault_service.Vault]:
+    """A fresh passphrase-mode vault at the current schema."""
+    v = vault_service.create_vault(data_dir, "test", mode=vault_service.MODE_PASSPHRASE, passphrase=TEST_PASSPHRASE)
+    try:
+        yield v
+    finally:
+        v.close()
