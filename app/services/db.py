@@ -201,8 +201,7 @@ class Database:
         except (OperationalError, DatabaseError) as exc:
             raise translate_storage_error(exc) from exc
         finally:
-            session.rollback()
-            session.close()
+            session.close()  # releases the connection (rolled back) without expiring loaded objects
 
     def get_state(self, key: str, default: str = "") -> str:
         with self.read() as s:
