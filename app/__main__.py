@@ -33,7 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Fil rouge — dossier d'accompagnement des référents RSA. Sans commande : ouvre l'application.",
     )
     parser.add_argument("--version", action="version", version=f"Fil rouge {__version__}")
-    parser.add_argument("--data-dir", type=Path, default=None, help="dossier des données (défaut : dossier utilisateur)")
+    parser.add_argument(
+        "--data-dir", type=Path, default=None, help="dossier des données (défaut : dossier utilisateur)"
+    )
     parser.add_argument("--profile", default=None, help=f"profil à ouvrir (défaut : {DEFAULT_PROFILE})")
     parser.add_argument(
         "--passphrase-stdin", action="store_true", help="lire la phrase secrète sur l'entrée standard"

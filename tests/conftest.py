@@ -6,17 +6,19 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ.setdefault("FIL_ROUGE_LOG_DIR", os.path.join(os.environ.get("TMPDIR", "/tmp"), "fil-rouge-test-logs"))
+os.environ.setdefault(
+    "FIL_ROUGE_LOG_DIR", os.path.join(os.environ.get("TMPDIR", "/tmp"), "fil-rouge-test-logs")
+)
 
-from collections.abc import Iterator  # noqa: E402
-from pathlib import Path  # noqa: E402
+from collections.abc import Iterator
+from pathlib import Path
 
-import keyring  # noqa: E402
-import keyring.backend  # noqa: E402
-import keyring.errors  # noqa: E402
-import pytest  # noqa: E402
+import keyring
+import keyring.backend
+import keyring.errors
+import pytest
 
-from app.services import vault as vault_service  # noqa: E402
+from app.services import vault as vault_service
 
 pytest_plugins = ["tests.postgres"]
 
@@ -77,7 +79,9 @@ def data_dir(tmp_path: Path) -> Path:
 @pytest.fixture
 def vault(data_dir: Path) -> Iterator[vault_service.Vault]:
     """A fresh passphrase-mode vault at the current schema."""
-    v = vault_service.create_vault(data_dir, "test", mode=vault_service.MODE_PASSPHRASE, passphrase=TEST_PASSPHRASE)
+    v = vault_service.create_vault(
+        data_dir, "test", mode=vault_service.MODE_PASSPHRASE, passphrase=TEST_PASSPHRASE
+    )
     try:
         yield v
     finally:

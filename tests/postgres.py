@@ -48,17 +48,33 @@ def pg_url() -> Iterator[str]:
         shutil.chown(datadir, "postgres")
         shutil.chown(sockdir, "postgres")
     port = _free_port()
-    subprocess.run(_as_postgres([f"{bindir}/initdb", "-D", datadir, "-A", "trust", "-U", "postgres"]),
-                   check=True, capture_output=True)
     subprocess.run(
-        _as_postgres([f"{bindir}/pg_ctl", "-D", datadir, "-o", f"-p {port} -k {sockdir} -c fsync=off",
-                      "-l", f"{datadir}/log", "-w", "start"]),
-        check=True, capture_output=True,
+        _as_postgres([f"{bindir}/initdb", "-D", datadir, "-A", "trust", "-U", "postgres"]),
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        _as_postgres(
+            [
+                f"{bindir}/pg_ctl",
+                "-D",
+                datadir,
+                "-o",
+                f"-p {port} -k {sockdir} -c fsync=off",
+                "-l",
+                f"{datadir}/log",
+                "-w",
+                "start",
+            ]
+        ),
+        check=True,
+        capture_output=True,
     )
     try:
         yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
     finally:
-        subprocess.run(_as_postgres([f"{bindir}/pg_ctl", "-D", datadir, "-m", "immediate", "stop"]),
-                       capture_output=True)
+        subprocess.run(
+            _as_postgres([f"{bindir}/pg_ctl", "-D", datadir, "-m", "immediate", "stop"]), capture_output=True
+        )
         shutil.rmtree(datadir, ignore_errors=True)
         shutil.rmtree(sockdir, ignore_errors=True)

@@ -20,7 +20,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("init", help="créer un profil et son dossier chiffré")
     p.add_argument("--demo", action="store_true", help="profil de démonstration (file active fictive)")
     p.add_argument(
-        "--mode", choices=[vault_service.MODE_KEYRING, vault_service.MODE_PASSPHRASE], default=None,
+        "--mode",
+        choices=[vault_service.MODE_KEYRING, vault_service.MODE_PASSPHRASE],
+        default=None,
         help="où garder la clé : trousseau du système (défaut s'il existe) ou phrase secrète",
     )
     p.add_argument("--seed", type=int, default=2026, help="graine du profil de démonstration")
@@ -34,10 +36,14 @@ def cmd_init(args: argparse.Namespace, ctx: CommandContext) -> int:
     if mode is None and ctx.passphrase_stdin:
         mode = vault_service.MODE_PASSPHRASE
     mode = vault_service.choose_mode(mode)
-    secret = ctx.passphrase("Choisissez une phrase secrète : ") if mode == vault_service.MODE_PASSPHRASE else None
+    secret = (
+        ctx.passphrase("Choisissez une phrase secrète : ") if mode == vault_service.MODE_PASSPHRASE else None
+    )
     if mode == vault_service.MODE_PASSPHRASE and not secret:
         raise PassphraseRequiredError("Une phrase secrète est nécessaire : utilisez --passphrase-stdin.")
-    vault = vault_service.create_vault(ctx.data_dir, ctx.profile, mode=mode, passphrase=secret, demo=args.demo)
+    vault = vault_service.create_vault(
+        ctx.data_dir, ctx.profile, mode=mode, passphrase=secret, demo=args.demo
+    )
     ctx._vault = vault
     if args.demo:
         from app.services.demo import populate_demo
@@ -53,11 +59,16 @@ def cmd_self_test(args: argparse.Namespace, ctx: CommandContext) -> int:
     """Create a temporary encrypted vault, write, read back, check the file is unreadable without the key."""
     with tempfile.TemporaryDirectory(prefix="fil-rouge-selftest-") as tmp:
         data = Path(tmp)
-        vault = vault_service.create_vault(data, "selftest", mode=vault_service.MODE_PASSPHRASE,
-                                           passphrase="auto-test-fil-rouge")
+        vault = vault_service.create_vault(
+            data, "selftest", mode=vault_service.MODE_PASSPHRASE, passphrase="auto-test-fil-rouge"
+        )
         try:
             with vault.db.session() as s:
-                s.add(Person(last_name="Épreuve", first_name="Zoé", regime="legacy", birth_date=date(1990, 1, 1)))
+                s.add(
+                    Person(
+                        last_name="Épreuve", first_name="Zoé", regime="legacy", birth_date=date(1990, 1, 1)
+                    )
+                )
             with vault.db.read() as s:
                 names = s.scalars(select(Person.last_name)).all()
         finally:

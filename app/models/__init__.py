@@ -42,7 +42,7 @@ __all__ = [
     "ReferentAssignment",
     "SanctionStep",
     "Signature",
-    "Synced",
     "SyncState",
+    "Synced",
     "synced_tables",
 ]

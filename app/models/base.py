@@ -65,7 +65,9 @@ def synced_tables() -> dict[str, type[Synced]]:
     """Map table name → mapped class for every synced table, in dependency order."""
     out: dict[str, type[Synced]] = {}
     by_table = {
-        m.class_.__tablename__: m.class_ for m in Base.registry.mappers if issubclass(m.class_, Synced)
+        m.class_.__tablename__: m.class_  # type: ignore[attr-defined]
+        for m in Base.registry.mappers
+        if issubclass(m.class_, Synced)
     }
     for table in Base.metadata.sorted_tables:
         if table.name in by_table:

@@ -18,7 +18,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Engine, event, inspect, select, text
+from sqlalchemy import Engine, Table, event, inspect, select, text
 from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -103,12 +103,15 @@ class _OpRecorder:
         current = self._get(DEVICE_SEQ_KEY)
         seq = int(current) if current else 1
         if current is None:
-            self.conn.execute(SyncState.__table__.insert().values(key=DEVICE_SEQ_KEY, value=str(seq + 1)))
+            self.conn.execute(_STATE.insert().values(key=DEVICE_SEQ_KEY, value=str(seq + 1)))
         else:
             self.conn.execute(
-                SyncState.__table__.update().where(SyncState.key == DEVICE_SEQ_KEY).values(value=str(seq + 1))
+                _STATE.update().where(SyncState.key == DEVICE_SEQ_KEY).values(value=str(seq + 1))
             )
         return seq
+
+
+_STATE: Table = SyncState.__table__  # type: ignore[assignment]
 
 
 def _record_ops(session: Session, _flush_context: Any, _instances: Any) -> None:
@@ -117,7 +120,7 @@ def _record_ops(session: Session, _flush_context: Any, _instances: Any) -> None:
     for obj in session.deleted:
         if isinstance(obj, Synced):
             raise HardDeleteForbidden()
-    pending: list[tuple[Synced, str, dict[str, Any]]] = []
+    pending: list[tuple[Synced, OpKind, dict[str, Any]]] = []
     now = utcnow()
     for obj in session.new:
         if isinstance(obj, Synced):
@@ -154,7 +157,7 @@ def _record_ops(session: Session, _flush_context: Any, _instances: Any) -> None:
             OutboxOp(
                 device_seq=recorder.next_seq(),
                 op_id=str(uuid.uuid4()),
-                table_name=type(obj).__tablename__,
+                table_name=type(obj).__tablename__,  # type: ignore[attr-defined]
                 row_id=obj.id,
                 base_revision=base_revision,
                 kind=str(kind),

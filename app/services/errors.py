@@ -33,9 +33,7 @@ class KeyMissingError(FilRougeError):
 
 
 class KeyringUnavailableError(FilRougeError):
-    default_message = (
-        "Aucun trousseau sécurisé n'est disponible sur ce poste : utilisez une phrase secrète."
-    )
+    default_message = "Aucun trousseau sécurisé n'est disponible sur ce poste : utilisez une phrase secrète."
 
 
 class PassphraseRequiredError(FilRougeError):

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 import keyring
 import keyring.backend
 import keyring.errors
 
-from app.services.errors import KeyringUnavailableError, KeyMissingError
+from app.services.errors import KeyMissingError, KeyringUnavailableError
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,7 @@ def secure_backend_available(backend: keyring.backend.KeyringBackend | None = No
         return False
     try:
         return float(backend.priority) >= 1  # type: ignore[arg-type]
-    except Exception:  # noqa: BLE001 - a backend that cannot tell its priority is not trusted
+    except Exception:
         return False
 
 
@@ -92,7 +93,5 @@ def load_secret(name: str) -> str | None:
 
 
 def delete_secret(name: str) -> None:
-    try:
+    with contextlib.suppress(keyring.errors.PasswordDeleteError):
         keyring.delete_password(SERVICE, name)
-    except keyring.errors.PasswordDeleteError:
-        pass

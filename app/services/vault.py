@@ -122,8 +122,13 @@ def list_profiles(data_dir: Path) -> list[ProfileInfo]:
 def derive_key(passphrase: str, salt: bytes, kdf: dict[str, int] | None = None) -> bytes:
     params = kdf or KDF_DEFAULTS
     return hashlib.scrypt(
-        passphrase.encode("utf-8"), salt=salt, n=params["n"], r=params["r"], p=params["p"],
-        maxmem=256 * 1024 * 1024, dklen=32,
+        passphrase.encode("utf-8"),
+        salt=salt,
+        n=params["n"],
+        r=params["r"],
+        p=params["p"],
+        maxmem=256 * 1024 * 1024,
+        dklen=32,
     )
 
 
@@ -186,7 +191,7 @@ class Vault:
     def close(self) -> None:
         try:
             self.db.checkpoint()
-        except Exception:  # noqa: BLE001 - closing must never fail
+        except Exception:
             log.warning("checkpoint failed at close")
         self.db.dispose()
 
@@ -273,7 +278,11 @@ def create_vault(
             raise WeakSecretError()
     directory.mkdir(parents=True, exist_ok=True)
     info = ProfileInfo(
-        name=name, directory=directory, profile_id=str(uuid.uuid4()), mode=mode, demo=demo,
+        name=name,
+        directory=directory,
+        profile_id=str(uuid.uuid4()),
+        mode=mode,
+        demo=demo,
         created_at=utcnow().isoformat(timespec="seconds"),
     )
     if mode == MODE_KEYRING:
@@ -329,4 +338,3 @@ def open_vault(data_dir: Path, name: str, *, passphrase: str | None = None) -> V
             backup_database(info, engine, rev)
         migrate.upgrade(engine)
     return Vault(info, key, Database(engine))
-

@@ -36,10 +36,18 @@ def _sha(path: Path) -> str:
 
 def _add_person(v: vault_service.Vault, last: str = "Quincampoix", first: str = "Zéphyrine") -> str:
     with v.db.session() as s:
-        p = Person(last_name=last, first_name=first, regime="legacy", birth_date=date(1985, 3, 4), nir="285037512345678")
+        p = Person(
+            last_name=last,
+            first_name=first,
+            regime="legacy",
+            birth_date=date(1985, 3, 4),
+            nir="285037512345678",
+        )
         s.add(p)
         s.flush()
-        s.add(Note(person_id=p.id, kind="entretien", body=f"Entretien avec {first} {last}", written_at=utcnow()))
+        s.add(
+            Note(person_id=p.id, kind="entretien", body=f"Entretien avec {first} {last}", written_at=utcnow())
+        )
         return p.id
 
 
