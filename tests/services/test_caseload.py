@@ -1,0 +1,114 @@
+"""Caseload read side: ordered ids, search (accents, n° allocataire, commune), sort, rows, person page."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+
+from app.models import AuditEvent, OutboxOp, Person, SyncState
+from app.services import caseload, person_page
+from app.services.caseload import CaseloadIndex, CaseloadQuery, DueState
+from tests.ui.factories import add_people, add_referent
+
+
+def test_rows_and_default_order(vault):
+    ref = add_referent(vault)
+    add_people(vault, 25, ref)
+    ids = caseload.list_ids(vault.db, CaseloadQuery())
+    rows = caseload.fetch_rows(vault.db, ids)
+    assert len(rows) == 25
+    keys = [(caseload.fold(r.last_name), caseload.fold(r.first_name)) for r in rows]
+    assert keys == sorted(keys)
+    assert {r.referent for r in rows} == {"Claire Marchand"}
+    assert {r.track for r in rows} == {"emploi", "socio_pro", "social"}
+    assert caseload.fetch_rows(vault.db, ids[3:1:-1]) == [rows[3], rows[2]]
+
+
+def test_search_folds_accents_and_matches_number_and_city(vault):
+    add_people(vault, 30)
+    index = CaseloadIndex(vault.db)
+    rows = caseload.fetch_rows(vault.db, index.ids(CaseloadQuery(search="lefevre")))
+    assert rows and all(r.last_name == "Lefèvre" for r in rows)
+    assert all(
+        r.first_name == "Hélène"
+        for r in caseload.fetch_rows(vault.db, index.ids(CaseloadQuery(search="HELENE")))
+    )
+    one = caseload.fetch_rows(vault.db, index.ids(CaseloadQuery()))[7]
+    assert index.ids(CaseloadQuery(search=one.caf_number)) == [one.id]
+    assert len(index.ids(CaseloadQuery(search="epinay"))) == 5
+    assert index.ids(CaseloadQuery(search="martin epinay")) == []
+    assert index.ids(CaseloadQuery(search="zzzz")) == []
+
+
+def test_sort_by_next_due_and_descending(vault):
+    add_people(vault, 30)
+    index = CaseloadIndex(vault.db)
+    rows = caseload.fetch_rows(vault.db, index.ids(CaseloadQuery(sort="next_due")))
+    dues = [r.next_due.due for r in rows if r.next_due]
+    assert dues == sorted(dues) and rows[-1].next_due is None
+    assert rows[0].next_due.state == DueState.LATE
+    down = index.ids(CaseloadQuery(sort="city", descending=True))
+    cities = [caseload.fold(r.city) for r in caseload.fetch_rows(vault.db, down)]
+    assert cities == sorted(cities, reverse=True)
+
+
+def test_index_sees_new_people_after_invalidate(vault):
+    add_people(vault, 3)
+    index = CaseloadIndex(vault.db)
+    assert index.count() == 3
+    add_people(vault, 2)
+    assert index.count() == 3
+    index.invalidate()
+    assert index.count() == 5
+
+
+def test_exited_people_hidden_by_default(vault):
+    ids = add_people(vault, 4)
+    with vault.db.session() as s:
+        s.get(Person, ids[0]).status = "exited"
+    assert len(caseload.list_ids(vault.db, CaseloadQuery())) == 3
+    assert len(caseload.list_ids(vault.db, CaseloadQuery(include_exited=True))) == 4
+
+
+def test_person_summary_masks_nir_and_counts(vault):
+    ref = add_referent(vault)
+    ids = add_people(vault, 6, ref)
+    summary = person_page.person_summary(vault.db, ids[0])
+    h = summary.header
+    assert h.nir_masked.startswith("•") and h.nir_masked[-3:].isdigit() and len(h.nir_masked) == 15
+    assert h.display_name == "MARTIN Hélène" and h.referent == "Claire Marchand"
+    assert h.contract.startswith("CER en cours jusqu'au")
+    assert summary.identity["NIR"] == h.nir_masked
+    with vault.db.read() as s:
+        nir = s.get(Person, ids[0]).nir
+    assert nir and all(nir not in v for v in summary.identity.values())
+    assert summary.counts["contrats"] == 1 and summary.counts["diagnostic"] == 0
+    assert summary.orientations[0].track_label == "Emploi"
+    assert summary.referents[0].name == "Claire Marchand"
+    assert person_page.age_on(date(2000, 6, 15), date(2026, 6, 14)) == 25
+
+
+def test_record_view_writes_audit_and_outbox(vault):
+    ref = add_referent(vault)
+    pid = add_people(vault, 1, ref)[0]
+    with vault.db.read() as s:
+        before = s.scalar(select(func.count()).select_from(OutboxOp))
+    person_page.record_view(vault.db, pid)
+    with vault.db.read() as s:
+        ev = s.scalars(select(AuditEvent)).one()
+        after = s.scalar(select(func.count()).select_from(OutboxOp))
+    assert (ev.action, ev.actor, ev.person_id) == ("consultation", "cmarchand", pid)
+    assert after == before + 1
+
+
+def test_status_info(vault):
+    info = caseload.status_info(vault.db)
+    assert (info.last_sync_at, info.pending_changes, info.referent, info.people) == ("", 0, "", 0)
+    add_referent(vault)
+    add_people(vault, 3, today=date.today() + timedelta(days=0))
+    with vault.db.session() as s:
+        s.add(SyncState(key="last_sync_at", value="2026-11-20T10:00:00"))
+    info = caseload.status_info(vault.db)
+    assert info.last_sync_at == "2026-11-20T10:00:00"
+    assert info.pending_changes > 0 and info.referent == "Claire Marchand" and info.people == 3
