@@ -1,0 +1,54 @@
+"""Typed sync errors, each with a French message for the référent."""
+
+from __future__ import annotations
+
+from app.services.errors import FilRougeError
+
+KEPT = "rien n'a été perdu, les modifications restent en attente."
+
+
+class SyncError(FilRougeError):
+    default_message = f"La synchronisation a échoué : {KEPT}"
+
+
+class NotEnrolledError(SyncError):
+    default_message = "Ce poste n'est pas encore enrôlé : utilisez un code d'enrôlement fourni par l'administrateur."
+
+
+class InsecureServerError(SyncError):
+    default_message = (
+        "Adresse du serveur refusée : une connexion chiffrée (https://) est obligatoire, "
+        "sauf pour un serveur local (localhost)."
+    )
+
+
+class NetworkError(SyncError):
+    default_message = f"Le serveur est injoignable ou la connexion a été coupée : {KEPT}"
+
+
+class ServerError(SyncError):
+    def __init__(self, status: int, detail: str = "") -> None:
+        msg = f"Le serveur a répondu de façon inattendue (HTTP {status}) : {KEPT}"
+        if detail:
+            msg = f"{msg} ({detail})"
+        super().__init__(msg)
+        self.status = status
+
+
+class UnauthorizedError(SyncError):
+    default_message = "Le serveur ne reconnaît plus ce poste (jeton invalide) : demandez un nouvel enrôlement."
+
+
+class DeviceRevokedError(SyncError):
+    default_message = "Ce poste a été révoqué par l'administrateur : les données locales vont être effacées."
+
+
+class SchemaMismatchError(SyncError):
+    default_message = (
+        "La version de l'application n'est pas compatible avec celle du serveur : "
+        "mettez à jour l'application. Rien n'a été envoyé ni perdu."
+    )
+
+
+class EnrolmentError(SyncError):
+    default_message = "L'enrôlement a été refusé par le serveur."
