@@ -27,7 +27,7 @@ from app.models.base import SYNC_COLUMNS, synced_tables, utcnow
 from app.models.local import Conflict, OutboxOp, SyncState
 from app.services import keystore, migrate
 from app.services.db import DEVICE_SEQ_KEY
-from app.services.errors import FilRougeError
+from app.services.errors import FilRougeError, KeyringUnavailableError
 from app.services.sync import codec
 from app.services.sync.errors import (
     DeviceRevokedError,
@@ -59,7 +59,7 @@ PARENT = {
 }
 K_URL, K_USER, K_CURSOR, K_ACKED, K_EPOCH, K_LAST = (
     "server_url", "sync_user", "feed_cursor", "acked_seq", "server_epoch", "last_sync")
-K_WIPED, K_LEAVE = "wiped", "pending_leave"
+K_WIPED, K_LEAVE, K_TOKEN = "wiped", "pending_leave", "device_token"
 
 Progress = Callable[[str, int, int | None], None]
 Cancel = Callable[[], bool]
@@ -134,7 +134,10 @@ class SyncClient:
         return self.vault.device_id
 
     def _token(self) -> str:
-        token = keystore.load_secret(token_entry(self.vault.info.profile_id))
+        token = None
+        if keystore.secure_backend_available():
+            token = keystore.load_secret(token_entry(self.vault.info.profile_id))
+        token = token or self.db.get_state(K_TOKEN)  # passphrase mode without a keyring: inside the vault
         if not token:
             raise NotEnrolledError()
         return token
@@ -187,8 +190,16 @@ class SyncClient:
             "code": code, "device_id": self.device_id, "name": device_name or f"poste {self.device_id[:8]}",
             "app_version": __version__, "schema_version": self.schema_version,
         }, auth=False)
-        keystore.store_secret(token_entry(self.vault.info.profile_id), str(result["token"]))
+        in_vault = ""
+        try:
+            if not keystore.secure_backend_available():
+                raise KeyringUnavailableError()
+            keystore.store_secret(token_entry(self.vault.info.profile_id), str(result["token"]))
+        except KeyringUnavailableError:
+            in_vault = str(result["token"])  # no OS keyring: kept in the encrypted vault itself
         with self.db.session(remote_apply=True) as s:
+            if in_vault:
+                s.merge(SyncState(key=K_TOKEN, value=in_vault))
             for key, value in ((K_URL, self.base_url), (K_USER, json.dumps(result["user"])),
                                (K_EPOCH, str(result.get("epoch") or "")), (K_CURSOR, "0"), (K_ACKED, "0")):
                 s.merge(SyncState(key=key, value=value))
@@ -610,6 +621,7 @@ class SyncClient:
             conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
             for name in reversed(list(self.tables)):
                 conn.execute(delete(self.tables[name].__table__))  # type: ignore[attr-defined]
+            conn.execute(delete(SYNC_STATE).where(SYNC_STATE.c.key == K_TOKEN))
             for extra in ("outbox", "conflict", "attachment"):
                 conn.execute(text(f"DELETE FROM {extra}"))
             self._set_state(conn, K_WIPED, reason)

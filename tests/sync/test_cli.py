@@ -1,0 +1,71 @@
+"""The real programs: ``python -m server`` in a subprocess and ``python -m app`` enroll / churn / sync / status."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.sync.harness import free_port
+
+PY = sys.executable
+PASS = "phrase secrète de test\n"
+
+
+def run(args: list[str], env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run([PY, *args], input=stdin, capture_output=True, text=True, env=env, timeout=60,
+                          cwd=Path(__file__).resolve().parents[2])
+
+
+def start_server(db: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen([PY, "-m", "server", "--database", db, "serve", "--port", str(port)], env=env,
+                            cwd=Path(__file__).resolve().parents[2], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    deadline = time.time() + 15
+    while time.time() < deadline:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/api/v1/info", timeout=0.5)
+            return proc
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    proc.kill()
+    raise AssertionError("server did not start")
+
+
+def test_cli_enroll_churn_sync_status(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+           "FIL_ROUGE_LOG_DIR": str(tmp_path / "logs")}
+    db = f"sqlite:///{tmp_path / 'srv.db'}"
+    assert run(["-m", "server", "--database", db, "user", "add", "alice", "--name", "Alice Martin",
+                "--role", "referent", "--team", "Nord"], env).returncode == 0
+    code = run(["-m", "server", "--database", db, "device", "code", "--user", "alice"], env).stdout.strip()
+    assert len(code) == 11
+    port = free_port()
+    proc = start_server(db, port, env)
+    try:
+        app = ["-m", "app", "--data-dir", str(tmp_path / "data"), "--passphrase-stdin"]
+        assert run([*app, "init"], env, PASS).returncode == 0
+        r = run([*app, "enroll", "--server", f"http://127.0.0.1:{port}", "--code", code], env, PASS)
+        assert r.returncode == 0, r.stderr
+        r = run([*app, "demo", "churn", "--ops", "60", "--seed", "3"], env, PASS)
+        assert r.returncode == 0, r.stderr
+        r = run([*app, "sync", "--json"], env, PASS)
+        assert r.returncode == 0, r.stderr
+        rep = json.loads(r.stdout)
+        assert rep["state"] == "ok" and rep["uploaded"] >= 60 and rep["pending"] == 0
+        st = json.loads(run([*app, "status", "--json"], env, PASS).stdout)
+        srv = json.loads(run(["-m", "server", "--database", db, "status", "--json"], env).stdout)
+        assert st["pending_ops"] == 0
+        for name, t in st["tables"].items():
+            assert t["hash"] == srv["tables"][name]["hash"], name
+        # an insecure address is refused with a French message
+        r = run([*app, "enroll", "--server", "http://exemple.fr", "--code", "X"], env, PASS)
+        assert r.returncode == 2 and "https" in r.stderr
+    finally:
+        proc.terminate()
+        proc.wait(10)
