@@ -40,6 +40,7 @@ PARENT = {
 }
 GLOBAL_TABLES = frozenset({"referent"})
 CONVERTERS = {name: codec.converters(t) for name, t in BUSINESS.items()}
+SOURCE = {name: __import__("app.models.base", fromlist=["Base"]).Base.metadata.tables[name] for name in BUSINESS}
 #: Foreign keys of the client schema (table → [(column, referenced table)]): parents sent along with children.
 FKS: dict[str, list[tuple[str, str]]] = {}
 
@@ -287,9 +288,16 @@ def _apply_op(b: _Batch, op: dict[str, Any], seq: _Seq) -> dict[str, Any]:
         row.update(id=rid, revision=s, origin_device=dev, deleted_at=row.get("deleted_at"))
         row["created_at"] = row.get("created_at") or now
         row["updated_at"] = row.get("updated_at") or row["created_at"]
-        for c in table.columns:
-            if row.get(c.name) is None and not c.nullable and c.default is not None and c.default.is_scalar:
-                row[c.name] = c.default.arg  # type: ignore[attr-defined]
+        missing = []
+        for c in SOURCE[t].columns:
+            if row.get(c.name) is None and not c.nullable:
+                if c.default is not None and c.default.is_scalar:
+                    row[c.name] = c.default.arg  # type: ignore[attr-defined]
+                else:
+                    missing.append(c.name)
+        if missing:
+            seq.value -= 1
+            return {**res, "st": "error", "msg": f"Champs obligatoires manquants : {', '.join(missing)}."}
         b.put(t, row, {"*": [s, dev]}, s, new=True)
         out = {**res, "st": "applied", "rev": s}
         if t == "person":
