@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import signal
 from collections.abc import Callable
 from typing import Any
 
@@ -161,6 +163,8 @@ def create_app(database_url: str, *, migrate: bool = True) -> FastAPI:
         if any(not isinstance(op, dict) for op in ops):
             raise sync.ProtocolError("bad_batch", "Lot invalide (opérations mal formées).")
         result = await call(sync.apply_batch, sdb, dev.id, ops)
+        if os.environ.get("FIL_ROUGE_TEST_FAULT") == "kill_after_commit":  # fault tests only
+            os.kill(os.getpid(), signal.SIGKILL)
         return _respond(request, result)
 
     @app.post("/api/v1/download", summary="Changements après un curseur, pour le périmètre du poste")

@@ -8,6 +8,8 @@ field remembers the revision and device of its own last change, which is what th
 from __future__ import annotations
 
 import json
+import os
+import signal
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
@@ -426,6 +428,8 @@ def apply_batch(sdb: ServerDB, device_id: str, ops: list[dict[str, Any]]) -> dic
             results.append(result)
             next_seq += 1
         batch.flush()
+        if os.environ.get("FIL_ROUGE_TEST_FAULT") == "kill_mid_batch":  # fault tests only
+            os.kill(os.getpid(), signal.SIGKILL)
         if records:
             conn.execute(applied_ops.insert(), records)
         if counter.value != start:

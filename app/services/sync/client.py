@@ -629,8 +629,13 @@ class SyncClient:
             keystore.delete_secret(token_entry(self.vault.info.profile_id))
         except FilRougeError:
             log.warning("could not delete the device token")
-        with self.db.engine.connect() as c:
-            c.exec_driver_sql("VACUUM")
+        raw = self.db.engine.raw_connection()
+        try:
+            raw.driver_connection.execute("VACUUM")  # type: ignore[union-attr]  # drop freed pages
+        except Exception:  # noqa: BLE001 - the rows are deleted already; compaction is best effort
+            log.warning("vacuum after wipe failed")
+        finally:
+            raw.close()
         log.warning("local data wiped (%s)", reason)
 
     def status(self) -> dict[str, Any]:
