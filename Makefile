@@ -1,0 +1,122 @@
+# Fil rouge — developer entry points. `make run` opens the demo; `make test` runs every check.
+# Everything lives in .venv (created with python3.11); stamp files in .venv make re-runs quick.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMPS := $(VENV)/.stamps
+DEMO_PROFILE := demo
+DEMO_PASSPHRASE := demo-fil-rouge
+PYTEST_ARGS ?=
+RESULTS := out
+# pip's output without the machine's noise about missing local index folders
+PIP := $(PY) -m pip --disable-pip-version-check
+PIP_FILTER := 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2 || true)
+
+# CI (CI=true): tests that need PostgreSQL or a Secret Service fail instead of skipping.
+ifneq ($(filter true 1 yes,$(CI)),)
+export REQUIRE_POSTGRES := 1
+export REQUIRE_SECRET_SERVICE := 1
+endif
+
+.PHONY: help run demo test pytest check lint format bench package clean system-deps-run system-deps-test \
+        system-deps-package install-run install-dev
+
+help:
+	@echo "make run      crée .venv, installe, crée le profil « $(DEMO_PROFILE) » et ouvre l'application"
+	@echo "make test     ruff, mypy, import-linter puis toute la suite pytest (PostgreSQL, Secret Service)"
+	@echo "make pytest   la suite seule (PYTEST_ARGS='tests/x.py -k nom' pour un test)"
+	@echo "make lint     ruff check + ruff format --check + mypy + import-linter"
+	@echo "make format   ruff format + ruff check --fix"
+	@echo "make bench    lance chaque benchmarks/*.py"
+	@echo "make package  construit dist/fil-rouge (PyInstaller, onedir) et lance son auto-test"
+	@echo "make clean    supprime build/, dist/, out/ et les caches (garde .venv)"
+
+# ---------------------------------------------------------------- environment
+
+$(PY):
+	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) est introuvable : installez Python 3.11 (ou PYTHON=...)." >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip $(PIP_FILTER)
+
+$(STAMPS)/run: pyproject.toml | $(PY)
+	$(PIP) install -q -e '.[server]' $(PIP_FILTER)
+	@mkdir -p $(STAMPS) && touch $@
+
+$(STAMPS)/dev: pyproject.toml | $(PY)
+	$(PIP) install -q -e '.[dev]' $(PIP_FILTER)
+	@mkdir -p $(STAMPS) && touch $@ $(STAMPS)/run
+
+install-run: $(STAMPS)/run
+install-dev: $(STAMPS)/dev
+
+system-deps-run:
+	@PYTHON=$(PYTHON) scripts/system-deps.sh run
+system-deps-test:
+	@PYTHON=$(PYTHON) scripts/system-deps.sh test
+system-deps-package:
+	@PYTHON=$(PYTHON) scripts/system-deps.sh package
+
+# ---------------------------------------------------------------- run
+
+demo: system-deps-run install-run
+	@data_dir="$$($(PY) -c 'from app.__main__ import default_data_dir; print(default_data_dir())')"; \
+	if [ -f "$$data_dir/profiles/$(DEMO_PROFILE)/profile.json" ]; then \
+	    echo "Profil « $(DEMO_PROFILE) » déjà présent dans $$data_dir."; \
+	elif $(PY) -c 'import sys; from app.services.keystore import secure_backend_available as ok; sys.exit(0 if ok() else 1)' 2>/dev/null; then \
+	    echo "Trousseau sécurisé disponible : profil « $(DEMO_PROFILE) » en mode trousseau."; \
+	    $(PY) -m app --profile $(DEMO_PROFILE) init --demo --mode keyring \
+	        || { rm -rf "$$data_dir/profiles/$(DEMO_PROFILE)"; exit 1; }; \
+	else \
+	    echo "Pas de trousseau sécurisé : profil « $(DEMO_PROFILE) » en mode phrase secrète (« $(DEMO_PASSPHRASE) »)."; \
+	    printf '%s\n' '$(DEMO_PASSPHRASE)' | $(PY) -m app --profile $(DEMO_PROFILE) --passphrase-stdin init --demo \
+	        || { rm -rf "$$data_dir/profiles/$(DEMO_PROFILE)"; exit 1; }; \
+	fi
+
+run: demo
+	@echo "Ouverture de Fil rouge sur le profil « $(DEMO_PROFILE) » (phrase secrète éventuelle : « $(DEMO_PASSPHRASE) »)."
+	$(PY) -m app --profile $(DEMO_PROFILE)
+
+# ---------------------------------------------------------------- checks
+
+check: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-cache
+
+lint: check
+	$(VENV)/bin/ruff format --check .
+
+format: install-dev
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+# The whole suite inside a private D-Bus session with an unlocked gnome-keyring (real Secret Service).
+# One file or test: make pytest PYTEST_ARGS='tests/services/test_vault.py -k wrong'
+pytest: install-dev
+	@mkdir -p $(RESULTS)
+	scripts/with-secret-service.sh scripts/run-pytest.sh $(PY) --junitxml=$(RESULTS)/pytest-junit.xml $(PYTEST_ARGS)
+
+# Static checks, then the tests even if a check failed (to see everything in one run); fails if either did.
+test: system-deps-test install-dev
+	@rc=0; \
+	$(MAKE) --no-print-directory check || { rc=$$?; echo "*** static checks failed (ruff/mypy/import-linter)" >&2; }; \
+	$(MAKE) --no-print-directory pytest || { rc=$$?; echo "*** pytest failed" >&2; }; \
+	exit $$rc
+
+bench: install-dev
+	@set -e; for b in benchmarks/*.py; do echo "== $$b"; $(PY) "$$b"; done
+
+# ---------------------------------------------------------------- packaging
+
+package: system-deps-package install-dev
+	$(VENV)/bin/pyinstaller --noconfirm --clean --log-level WARN build.spec
+	scripts/check-bundle.sh dist/fil-rouge/fil-rouge
+
+clean:
+	rm -rf build dist $(RESULTS) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache .hypothesis
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
