@@ -6,12 +6,15 @@ order, for this search and sort" from a compact in-memory index (built once per 
 Whoever writes must call :meth:`CaseloadIndex.invalidate` (the UI's database worker does it after any write
 job). The person page reads live in :mod:`app.services.person_page`.
 
-Deadlines: without the rule engine (``app.models.rules``), the "next deadline" is the earliest *known* dated
-item: the next planned appointment, or the end of the current contract. Nothing is invented.
+Deadlines come from the rule engine (``app.models.rules`` through :mod:`app.services.alerts`): the next due
+item of each person and its state. Should the engine be missing or its rule file unusable, the column falls
+back to the earliest *known* dated item (next planned appointment, end of the current contract), and a
+warning is logged. Nothing is invented.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -28,8 +31,12 @@ from app.models.local import Conflict, OutboxOp, SyncState
 from app.models.people import Orientation, Person, Referent
 from app.services import settings
 from app.services.db import Database
+from app.services.errors import FilRougeError
+
+log = logging.getLogger(__name__)
 
 TRACK_LABELS = {Track.EMPLOI: "Emploi", Track.SOCIO_PRO: "Socio-professionnel", Track.SOCIAL: "Social"}
+TRACK_SHORT = {Track.EMPLOI: "Emploi", Track.SOCIO_PRO: "Socio-pro", Track.SOCIAL: "Social"}
 REGIME_LABELS = {Regime.LEGACY: "Ancien régime (CER)", Regime.PLEIN_EMPLOI: "Plein emploi (CE)"}
 REGIME_SHORT = {Regime.LEGACY: "CER", Regime.PLEIN_EMPLOI: "Plein emploi"}
 CONTRACT_STATUS_LABELS = {
@@ -70,6 +77,8 @@ class Deadline:
     label: str
     due: date
     state: DueState
+    rule_id: str = ""
+    legal_basis: str = ""
 
     @property
     def state_label(self) -> str:
@@ -92,6 +101,10 @@ class CaseloadRow:
     @property
     def track_label(self) -> str:
         return label(TRACK_LABELS, self.track)
+
+    @property
+    def track_short(self) -> str:
+        return label(TRACK_SHORT, self.track)
 
     @property
     def regime_label(self) -> str:
@@ -173,6 +186,40 @@ def known_deadlines(
     return out
 
 
+_RULES: dict[str, Any] = {}
+
+
+def person_deadlines(db: Database, person_ids: Sequence[str] | None) -> dict[str, list[Deadline]] | None:
+    """Every open deadline per person from the rule engine, earliest first; None when it is unavailable."""
+    try:
+        from app.services import alerts
+    except ImportError:
+        return None
+    try:
+        if "rules" not in _RULES:
+            _RULES["rules"] = alerts.load_rules_or_fail()
+        result = alerts.caseload_deadlines(db, date.today(), _RULES["rules"], person_ids)
+    except FilRougeError as exc:
+        log.warning("rule engine unavailable (%s): known dates used instead", type(exc).__name__)
+        return None
+    out: dict[str, list[Deadline]] = {}
+    for d in result.deadlines:  # ordered by due date
+        out.setdefault(d.person_id, []).append(
+            Deadline(d.label, d.due_date, DueState(d.state), d.rule_id, d.legal_basis)
+        )
+    return out
+
+
+def next_deadlines(db: Database, person_ids: Sequence[str] | None) -> dict[str, Deadline]:
+    """The next due item per person: from the rule engine, else from known dates (see module doc)."""
+    by_rule = person_deadlines(db, person_ids)
+    if by_rule is not None:
+        return {pid: items[0] for pid, items in by_rule.items() if items}
+    soon = int(settings.get(db, settings.SOON_DAYS))
+    with db.read() as s:
+        return known_deadlines(s, person_ids, date.today(), soon)
+
+
 # --- list rows ------------------------------------------------------------------------------------------
 
 
@@ -206,16 +253,16 @@ def _base_rows(include_exited: bool) -> Select:  # type: ignore[type-arg]
     return q
 
 
-def _load_rows(db: Database, person_ids: Sequence[str] | None, include_exited: bool) -> list[CaseloadRow]:
-    today = date.today()
-    soon = int(settings.get(db, settings.SOON_DAYS))
+def _load_rows(
+    db: Database, person_ids: Sequence[str] | None, include_exited: bool, *, deadlines: bool = True
+) -> list[CaseloadRow]:
     with db.read() as s:
         q = _base_rows(include_exited)
         if person_ids is not None:
             q = q.where(Person.id.in_(person_ids))
         raw = s.execute(q).all()
         tracks = current_tracks(s, person_ids)
-        dues = known_deadlines(s, person_ids, today, soon)
+    dues = next_deadlines(db, person_ids) if deadlines else {}
     return [
         CaseloadRow(
             id=r[0],
@@ -245,6 +292,9 @@ def fetch_rows(db: Database, ids: Sequence[str]) -> list[CaseloadRow]:
 # --- the in-memory index --------------------------------------------------------------------------------
 
 _FAR = "9999-12-31"
+#: Up to this many people, deadlines are computed with the index (sort by deadline and the late count are
+#: then instant); above it (stress sizes), only when the list is sorted by deadline.
+EAGER_DEADLINES_MAX = 5000
 
 
 @dataclass
@@ -264,7 +314,6 @@ def _entry(row: CaseloadRow, birth_name: str) -> _Entry:
         "track": (row.track_label or "~", *name),
         "regime": (row.regime_label or "~", *name),
         "referent": (fold(row.referent) or "~", *name),
-        "next_due": (row.next_due.due.isoformat() if row.next_due else _FAR, *name),
         "last_contact": (row.last_contact.isoformat() if row.last_contact else "", *name),
     }
     hay = " ".join(
@@ -280,25 +329,45 @@ class CaseloadIndex:
         self.db = db
         self._entries: dict[bool, list[_Entry]] = {}
         self._orders: dict[tuple[bool, str], list[_Entry]] = {}
+        self._dues: dict[str, Deadline] | None = None
 
     def invalidate(self) -> None:
         self._entries.clear()
         self._orders.clear()
+        self._dues = None
 
     def _all(self, include_exited: bool) -> list[_Entry]:
         if include_exited not in self._entries:
             with self.db.read() as s:
                 q = select(Person.id, Person.birth_name).where(Person.deleted_at.is_(None))
                 births = dict(s.execute(q).all())
-            rows = _load_rows(self.db, None, include_exited)
+            rows = _load_rows(self.db, None, include_exited, deadlines=False)
             self._entries[include_exited] = [_entry(r, births.get(r.id, "")) for r in rows]
+            if len(rows) <= EAGER_DEADLINES_MAX:
+                self._deadlines()
         return self._entries[include_exited]
+
+    def _deadlines(self) -> dict[str, Deadline]:
+        if self._dues is None:
+            self._dues = next_deadlines(self.db, None)
+        return self._dues
+
+    def _sort_key(self, sort: str) -> Any:
+        if sort != "next_due":
+            return lambda e: e.keys[sort]
+        dues = self._deadlines()
+
+        def key(e: _Entry) -> tuple[Any, ...]:
+            due = dues.get(e.id)
+            return (due.due.isoformat() if due else _FAR, *e.keys["name"])
+
+        return key
 
     def ids(self, query: CaseloadQuery) -> list[str]:
         sort = query.sort if query.sort in SORT_KEYS else "name"
         key = (query.include_exited, sort)
         if key not in self._orders:
-            self._orders[key] = sorted(self._all(query.include_exited), key=lambda e: e.keys[sort])
+            self._orders[key] = sorted(self._all(query.include_exited), key=self._sort_key(sort))
         ordered = self._orders[key]
         terms = fold(query.search).split()
         if terms:
@@ -310,6 +379,13 @@ class CaseloadIndex:
 
     def count(self, include_exited: bool = False) -> int:
         return len(self._all(include_exited))
+
+    def late_count(self) -> int | None:
+        """People of the active caseload whose next deadline is past (None: not computed at this size)."""
+        entries = self._all(False)
+        if self._dues is None:
+            return None
+        return sum(1 for e in entries if (d := self._dues.get(e.id)) and d.state == DueState.LATE)
 
 
 def list_ids(db: Database, query: CaseloadQuery) -> list[str]:
@@ -332,7 +408,7 @@ class StatusInfo:
     open_conflicts: int
     referent: str
     people: int
-    late: int
+    late: int | None
 
 
 def status_info(db: Database, index: CaseloadIndex | None = None) -> StatusInfo:
@@ -345,10 +421,6 @@ def status_info(db: Database, index: CaseloadIndex | None = None) -> StatusInfo:
             s.scalar(select(func.count()).select_from(Conflict).where(Conflict.resolved_at.is_(None))) or 0
         )
         ref = s.get(Referent, ref_id) if ref_id else None
-        late = len(
-            [d for d in known_deadlines(s, None, date.today(), 0).values() if d.state == DueState.LATE]
-        )
-    people = (index or CaseloadIndex(db)).count()
-    return StatusInfo(
-        last, pending, conflicts, f"{ref.first_name} {ref.last_name}" if ref else "", people, late
-    )
+    index = index or CaseloadIndex(db)
+    name = f"{ref.first_name} {ref.last_name}" if ref else ""
+    return StatusInfo(last, pending, conflicts, name, index.count(), index.late_count())

@@ -29,8 +29,9 @@ from app.services.caseload import (
     Deadline,
     DueState,
     current_tracks,
-    known_deadlines,
     label,
+    next_deadlines,
+    person_deadlines,
 )
 from app.services.db import Database
 from app.services.errors import NotFoundError
@@ -94,6 +95,8 @@ class PersonSummary:
     orientations: tuple[OrientationItem, ...]
     referents: tuple[ReferentItem, ...]
     counts: dict[str, int]
+    deadlines: tuple[Deadline, ...] = ()
+    deadlines_from_rules: bool = False
 
 
 def age_on(born: date | None, today: date) -> int | None:
@@ -118,7 +121,24 @@ def _contract_text(s: Session, person_id: str) -> str:
     return f"{text} jusqu'au {_d(c[2])}" if c[2] and c[1] in LIVE_CONTRACT else text
 
 
-def _header(s: Session, db: Database, p: Person, today: date) -> PersonHeader:
+def deadlines_of(db: Database, person_id: str) -> tuple[tuple[Deadline, ...], bool]:
+    """The person's open deadlines (earliest first) and whether the rule engine produced them."""
+    by_rule = person_deadlines(db, [person_id])
+    if by_rule is not None:
+        return tuple(by_rule.get(person_id, [])), True
+    known = next_deadlines(db, [person_id]).get(person_id)
+    return ((known,) if known else ()), False
+
+
+def _most_urgent(deadlines: tuple[Deadline, ...]) -> Deadline | None:
+    for state in (DueState.LATE, DueState.SOON):
+        found = [d for d in deadlines if d.state == state]
+        if found:
+            return found[0]
+    return None
+
+
+def _header(s: Session, p: Person, today: date, deadlines: tuple[Deadline, ...]) -> PersonHeader:
     ref = s.get(Referent, p.referent_id) if p.referent_id else None
     rdv = s.execute(
         select(Appointment.starts_at, Appointment.purpose)
@@ -130,8 +150,6 @@ def _header(s: Session, db: Database, p: Person, today: date) -> PersonHeader:
         )
         .order_by(Appointment.starts_at)
     ).first()
-    dues = known_deadlines(s, [p.id], today, int(settings.get(db, settings.SOON_DAYS)))
-    due = dues.get(p.id)
     return PersonHeader(
         id=p.id,
         display_name=f"{p.last_name.upper()} {p.first_name}",
@@ -147,7 +165,7 @@ def _header(s: Session, db: Database, p: Person, today: date) -> PersonHeader:
         contract=_contract_text(s, p.id),
         next_rdv=rdv[0] if rdv else None,
         next_rdv_purpose=(rdv[1] or "").replace("_", " ") if rdv else "",
-        urgent=due if due and due.state == DueState.LATE else None,
+        urgent=_most_urgent(deadlines),
     )
 
 
@@ -161,8 +179,9 @@ def _get_person(s: Session, person_id: str) -> Person:
 
 
 def person_header(db: Database, person_id: str) -> PersonHeader:
+    deadlines, _ = deadlines_of(db, person_id)
     with db.read() as s:
-        return _header(s, db, _get_person(s, person_id), date.today())
+        return _header(s, _get_person(s, person_id), date.today(), deadlines)
 
 
 def _count(s: Session, model: Any, person_id: str) -> int:
@@ -174,9 +193,10 @@ def _count(s: Session, model: Any, person_id: str) -> int:
 
 def person_summary(db: Database, person_id: str) -> PersonSummary:
     """Header, identity, orientation history, référent history and the number of records behind each tab."""
+    deadlines, by_rules = deadlines_of(db, person_id)
     with db.read() as s:
         p = _get_person(s, person_id)
-        header = _header(s, db, p, date.today())
+        header = _header(s, p, date.today(), deadlines)
         address = ", ".join(
             x for x in (p.address_line, p.address_extra, f"{p.postal_code} {p.city}".strip()) if x
         )
@@ -221,7 +241,8 @@ def person_summary(db: Database, person_id: str) -> PersonSummary:
             "documents": _count(s, Document, p.id),
             "historique": _count(s, AuditEvent, p.id),
         }
-    return PersonSummary(header, {k: v for k, v in identity.items() if v}, orientations, referents, counts)
+    identity = {k: v for k, v in identity.items() if v}
+    return PersonSummary(header, identity, orientations, referents, counts, deadlines, by_rules)
 
 
 def current_actor(db: Database) -> str:

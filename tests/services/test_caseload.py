@@ -46,11 +46,23 @@ def test_sort_by_next_due_and_descending(vault):
     index = CaseloadIndex(vault.db)
     rows = caseload.fetch_rows(vault.db, index.ids(CaseloadQuery(sort="next_due")))
     dues = [r.next_due.due for r in rows if r.next_due]
-    assert dues == sorted(dues) and rows[-1].next_due is None
+    assert dues and dues == sorted(dues)
+    assert all(r.next_due is None for r in rows[len(dues) :])
     assert rows[0].next_due.state == DueState.LATE
     down = index.ids(CaseloadQuery(sort="city", descending=True))
     cities = [caseload.fold(r.city) for r in caseload.fetch_rows(vault.db, down)]
     assert cities == sorted(cities, reverse=True)
+
+
+def test_next_due_comes_from_the_rule_engine_when_present(vault):
+    add_people(vault, 5)
+    rows = caseload.list_rows(vault.db)
+    try:
+        import app.models.rules  # noqa: F401
+    except ImportError:
+        assert all(r.next_due is None or r.next_due.rule_id == "" for r in rows)
+    else:
+        assert all(r.next_due and r.next_due.rule_id and r.next_due.legal_basis for r in rows)
 
 
 def test_index_sees_new_people_after_invalidate(vault):

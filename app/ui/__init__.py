@@ -1,0 +1,1 @@
+"""The PySide6 desktop client. Calls services only (through :mod:`app.ui.worker`); no SQL, no SQLAlchemy."""

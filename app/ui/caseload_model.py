@@ -1,0 +1,196 @@
+"""Lazy table model of the caseload: ordered ids first, rows fetched by pages on demand (like Anki's browser).
+
+Every query runs on the database worker. A search or a sort asks for the ordered ids (plus the first page);
+rows outside the loaded pages show « … » and trigger the fetch of their page. Answers to an older query are
+dropped (generation counter), so fast typing never shows stale results.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+
+from app.services import caseload
+from app.services.caseload import PAGE_SIZE, CaseloadQuery, CaseloadRow
+from app.ui import theme
+from app.ui.worker import DbWorker, WorkerContext
+
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("Nom", "name"),
+    ("Prénom", "first_name"),
+    ("N° allocataire", "caf_number"),
+    ("Commune", "city"),
+    ("Parcours", "track"),
+    ("Régime", "regime"),
+    ("Référent", "referent"),
+    ("Prochaine échéance", "next_due"),
+    ("Dernier contact", "last_contact"),
+)
+DUE_COLUMN = 7
+ID_ROLE = Qt.ItemDataRole.UserRole + 10
+LOADING = "…"
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+def _cell(row: CaseloadRow, column: int) -> str:
+    if column == DUE_COLUMN:
+        due = row.next_due
+        return f"{due.state_label} · {theme.fmt_date(due.due)}" if due else "—"
+    values = (
+        row.last_name.upper(),
+        row.first_name,
+        row.caf_number,
+        row.city,
+        row.track_short,
+        row.regime_label,
+        row.referent,
+        "",
+        theme.fmt_date(row.last_contact) or "—",
+    )
+    return values[column]
+
+
+class CaseloadModel(QAbstractTableModel):
+    """Rows of « Ma file active ». ``loaded`` is emitted with the row count after each (re)load."""
+
+    loaded = Signal(int)
+
+    def __init__(self, worker: DbWorker, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.worker = worker
+        self.query = CaseloadQuery()
+        self._ids: list[str] = []
+        self._rows: dict[str, CaseloadRow] = {}
+        self._pending: set[int] = set()
+        self._generation = 0
+        self.loading = False
+
+    # --- Qt model API -----------------------------------------------------------------------------------
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._ids)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(COLUMNS):
+            if role == Qt.ItemDataRole.DisplayRole:
+                return COLUMNS[section][0]
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return f"Trier par {COLUMNS[section][0].lower()}"
+        if orientation == Qt.Orientation.Vertical and role == Qt.ItemDataRole.DisplayRole:
+            return str(section + 1)
+        return None
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not (0 <= index.row() < len(self._ids)):
+            return None
+        row = self._rows.get(self._ids[index.row()])
+        if role == ID_ROLE:
+            return self._ids[index.row()]
+        if row is None:
+            if role == Qt.ItemDataRole.DisplayRole:
+                self._request_page(index.row() // PAGE_SIZE)
+                return LOADING
+            return None
+        col = index.column()
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return _cell(row, col)
+        if role == Qt.ItemDataRole.DecorationRole and col == DUE_COLUMN and row.next_due:
+            return theme.due_icon(row.next_due.state)
+        if role == Qt.ItemDataRole.ToolTipRole and col == DUE_COLUMN and row.next_due:
+            due = row.next_due
+            return f"{due.state_label} — {due.label} : {theme.fmt_date(due.due)}"
+        if role == Qt.ItemDataRole.ToolTipRole and col == 4:
+            return row.track_label
+        return None
+
+    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not 0 <= column < len(COLUMNS):
+            return
+        descending = order == Qt.SortOrder.DescendingOrder
+        if (self.query.sort, self.query.descending) == (COLUMNS[column][1], descending):
+            return
+        self.query = replace(self.query, sort=COLUMNS[column][1], descending=descending)
+        self.reload()
+
+    # --- loading ----------------------------------------------------------------------------------------
+
+    def set_search(self, text: str) -> None:
+        text = " ".join(text.split())
+        if text != self.query.search:
+            self.query = replace(self.query, search=text)
+            self.reload()
+
+    def reload(self) -> None:
+        """Ask the worker for the ordered ids of the current query (and the first page of rows)."""
+        self._generation += 1
+        generation, query = self._generation, self.query
+        self.loading = True
+
+        def job(ctx: WorkerContext) -> tuple[list[str], list[CaseloadRow]]:
+            ids = ctx.index.ids(query)
+            return ids, caseload.fetch_rows(ctx.db, ids[:PAGE_SIZE])
+
+        self.worker.submit(job, lambda result: self._ids_loaded(generation, result), self._failed, owner=self)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.loading = False
+        self.worker.error.emit(exc)
+
+    def _ids_loaded(self, generation: int, result: tuple[list[str], list[CaseloadRow]]) -> None:
+        if generation != self._generation:
+            return
+        ids, first = result
+        self.beginResetModel()
+        self._ids = ids
+        self._rows = {r.id: r for r in first}
+        self._pending = {0} if ids else set()
+        self.endResetModel()
+        self.loading = False
+        self.loaded.emit(len(ids))
+
+    def _request_page(self, page: int) -> None:
+        if page in self._pending:
+            return
+        self._pending.add(page)
+        generation = self._generation
+        ids = self._ids[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+        self.worker.submit(
+            lambda ctx: caseload.fetch_rows(ctx.db, ids),
+            lambda rows: self._page_loaded(generation, page, rows),
+            self._failed,
+            owner=self,
+        )
+
+    def _page_loaded(self, generation: int, page: int, rows: Sequence[CaseloadRow]) -> None:
+        if generation != self._generation:
+            return
+        self._rows.update((r.id, r) for r in rows)
+        first = page * PAGE_SIZE
+        last = min(len(self._ids), first + PAGE_SIZE) - 1
+        if last >= first:
+            self.dataChanged.emit(self.index(first, 0), self.index(last, len(COLUMNS) - 1))
+
+    # --- helpers ----------------------------------------------------------------------------------------
+
+    def row_id(self, row: int) -> str | None:
+        return self._ids[row] if 0 <= row < len(self._ids) else None
+
+    def row_data(self, row: int) -> CaseloadRow | None:
+        pid = self.row_id(row)
+        return self._rows.get(pid) if pid else None
+
+    def sort_column(self) -> int:
+        return next((i for i, (_, key) in enumerate(COLUMNS) if key == self.query.sort), 0)

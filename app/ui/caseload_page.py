@@ -1,0 +1,163 @@
+"""« Ma file active »: the dense, sortable list of people with an instant search (Ctrl+F)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QStackedWidget,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.ui import theme
+from app.ui.caseload_model import COLUMNS, ID_ROLE, CaseloadModel
+from app.ui.widgets import EmptyState
+from app.ui.worker import DbWorker
+
+SEARCH_DEBOUNCE_MS = 150
+WIDTHS = (118, 95, 110, 125, 88, 95, 120, 185, 100)
+NO_PEOPLE = (
+    "Aucune personne dans votre file active",
+    "Les personnes orientées vers vous arriveront ici par l'import des listes d'orientation (page Imports) "
+    "ou par la synchronisation avec le département.",
+)
+
+
+class CaseloadPage(QWidget):
+    """Emits :attr:`open_person` (id) on Enter or double-click."""
+
+    open_person = Signal(str)
+
+    def __init__(self, worker: DbWorker, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = CaseloadModel(worker, self)
+        self._debounce = QTimer(self, singleShot=True, interval=SEARCH_DEBOUNCE_MS)
+        self._debounce.timeout.connect(lambda: self.model.set_search(self.search.text()))
+        self._total: int | None = None
+        self._build()
+        self.model.loaded.connect(self._on_loaded)
+
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(10, 10, 10, 6)
+        layout.setSpacing(10)
+        top = QHBoxLayout()
+        title = QLabel("Ma file active", objectName="title")
+        top.addWidget(title)
+        top.addSpacing(16)
+        self.count = QLabel(objectName="muted")
+        top.addWidget(self.count, 0, Qt.AlignmentFlag.AlignBottom)
+        top.addStretch(1)
+        self.search = QLineEdit(placeholderText="Rechercher un nom, un n° allocataire, une commune  (Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        self.search.setMinimumWidth(380)
+        self.search.setAccessibleName("Rechercher dans la file active")
+        self.search.addAction(theme.icon("fa6s.magnifying-glass"), QLineEdit.ActionPosition.LeadingPosition)
+        self.search.textChanged.connect(lambda _t: self._debounce.start())
+        self.search.installEventFilter(self)
+        top.addWidget(self.search)
+        layout.addLayout(top)
+
+        self.view = QTableView()
+        self.view.setModel(self.model)
+        self.view.setAccessibleName("Liste des personnes suivies")
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.setAlternatingRowColors(True)
+        self.view.setShowGrid(False)
+        self.view.setWordWrap(False)
+        self.view.setTabKeyNavigation(False)
+        self.view.verticalHeader().hide()
+        self.view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.view.verticalHeader().setDefaultSectionSize(30)
+        header = self.view.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        for i, width in enumerate(WIDTHS):
+            self.view.setColumnWidth(i, width)
+        header.setStretchLastSection(True)
+        header.setSortIndicatorShown(True)
+        header.setSortIndicator(0, Qt.SortOrder.AscendingOrder)
+        self.view.setSortingEnabled(True)
+        self.view.activated.connect(self._activated)
+
+        self.empty = EmptyState("fa6s.users", *NO_PEOPLE)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.view)
+        self.stack.addWidget(self.empty)
+        layout.addWidget(self.stack, 1)
+
+    # --- behaviour ----------------------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        self.model.reload()
+
+    def focus_search(self) -> None:
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        keys = (Qt.Key.Key_Down, Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        if (
+            obj is self.search
+            and isinstance(event, QKeyEvent)
+            and event.type() == QEvent.Type.KeyPress
+            and event.key() in keys
+            and self.model.rowCount()
+        ):
+            if self._debounce.isActive():
+                self._debounce.stop()
+                self.model.set_search(self.search.text())
+            self.view.setFocus()
+            if not self.view.currentIndex().isValid():
+                self.view.setCurrentIndex(self.model.index(0, 0))
+            return True
+        return super().eventFilter(obj, event)
+
+    def _activated(self, index: QModelIndex) -> None:
+        pid = index.data(ID_ROLE)
+        if pid:
+            self.open_person.emit(pid)
+
+    def open_current(self) -> None:
+        index = self.view.currentIndex()
+        if index.isValid():
+            self._activated(index)
+
+    def _on_loaded(self, n: int) -> None:
+        searching = bool(self.model.query.search)
+        if not searching:
+            self._total = n
+        total = self._total
+        if searching:
+            suffix = f" sur {total}" if total is not None else ""
+            self.count.setText(
+                f"{theme.plural(n, 'résultat', 'résultats')}{suffix}" if n else "Aucun résultat"
+            )
+        else:
+            self.count.setText(theme.plural(n, "personne suivie", "personnes suivies") if n else "")
+        if n:
+            self.stack.setCurrentWidget(self.view)
+            if not self.view.currentIndex().isValid() or searching:
+                self.view.setCurrentIndex(self.model.index(0, 0))
+        elif searching:
+            self.empty.set_text(
+                f"Aucune personne ne correspond à « {self.model.query.search} »",
+                "Vérifiez l'orthographe, ou cherchez par n° allocataire ou par commune. "
+                "Les accents et les majuscules sont ignorés.",
+            )
+            self.stack.setCurrentWidget(self.empty)
+        else:
+            self.empty.set_text(*NO_PEOPLE)
+            self.stack.setCurrentWidget(self.empty)
+
+    def column_titles(self) -> list[str]:
+        return [c[0] for c in COLUMNS]

@@ -1,0 +1,172 @@
+"""The main window: assembles the lock screen, the navigation, the pages and the status bar. No logic of its own
+beyond locking (hide everything behind the lock screen; the workspace stays alive so nothing typed is lost)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QApplication, QHBoxLayout, QMainWindow, QStackedWidget, QWidget
+
+from app.services import caseload, lock
+from app.services.vault import ProfileInfo
+from app.ui.errors import show_error
+from app.ui.file_tabs import FileTabs
+from app.ui.idle import IdleWatcher
+from app.ui.lock_screen import LockScreen
+from app.ui.other_pages import PAGES, PlaceholderPage
+from app.ui.status_bar import StatusBar
+from app.ui.widgets import NavList
+from app.ui.worker import DbWorker, WorkerContext
+
+NAV = (("Ma file active", "fa6s.users"), *((v[0], v[1]) for v in PAGES.values()))
+NAV_FILE, NAV_ALERTS, NAV_SYNC = 0, 2, 5
+STATUS_REFRESH_MS = 60_000
+
+
+class MainWindow(QMainWindow):
+    def __init__(
+        self,
+        worker: DbWorker,
+        data_dir: Path,
+        info: ProfileInfo,
+        *,
+        vault_open: bool = False,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.worker, self.info = worker, info
+        self.setWindowTitle("Fil rouge")
+        self.resize(1280, 800)
+        self.locked = True
+        self._ready = False
+        self._saved_focus: QWidget | None = None
+        self.lock_minutes = 10
+
+        self.root = QStackedWidget()
+        self.setCentralWidget(self.root)
+        self.lock_screen = LockScreen(worker, data_dir, info, vault_open=vault_open)
+        self.root.addWidget(self.lock_screen)
+        self.workspace = self._build_workspace()
+        self.root.addWidget(self.workspace)
+        self.status = StatusBar(info.mode_label)
+        self.setStatusBar(self.status)
+        self.status.hide()
+
+        self.idle = IdleWatcher(self.lock_minutes * 60_000, self)
+        self.idle.idle.connect(self.lock)
+        self._status_timer = QTimer(self, interval=STATUS_REFRESH_MS)
+        self._status_timer.timeout.connect(self.refresh_status)
+        self._shortcuts()
+        self.lock_screen.unlocked.connect(self._on_unlocked)
+        worker.error.connect(lambda exc: show_error(self, exc))
+        self.root.setCurrentWidget(self.lock_screen)
+        self.lock_screen.prepare()
+
+    def _build_workspace(self) -> QWidget:
+        box = QWidget()
+        layout = QHBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        self.nav = NavList()
+        for label, icon_name in NAV:
+            self.nav.add_page(icon_name, label)
+        self.pages = QStackedWidget()
+        self.files = FileTabs(self.worker)
+        self.pages.addWidget(self.files)
+        self.placeholders = [PlaceholderPage(key) for key in PAGES]
+        for page in self.placeholders:
+            self.pages.addWidget(page)
+        self.nav.currentRowChanged.connect(self.pages.setCurrentIndex)
+        self.nav.setCurrentRow(NAV_FILE)
+        self.files.person_loaded.connect(lambda _pid: self.refresh_status())
+        layout.addWidget(self.nav)
+        layout.addWidget(self.pages, 1)
+        return box
+
+    def _shortcuts(self) -> None:
+        def add(keys: str | QKeySequence.StandardKey, slot: Any) -> None:
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.activated.connect(lambda: None if self.locked else slot())
+
+        add("Ctrl+F", self.focus_search)
+        add("Ctrl+W", self.files.close_current)
+        add("Ctrl+Tab", lambda: self.files.cycle(1))
+        add("Ctrl+Shift+Tab", lambda: self.files.cycle(-1))
+        add("Ctrl+L", self.lock)
+        for i in range(len(NAV)):
+            add(f"Ctrl+{i + 1}", lambda i=i: self.nav.setCurrentRow(i))
+
+    # --- lock -------------------------------------------------------------------------------------------------
+
+    def lock(self) -> None:
+        """Hide every piece of data behind the lock screen; keep the workspace (and what was typed) alive."""
+        if self.locked:
+            return
+        focus = QApplication.focusWidget()
+        self._saved_focus = focus if focus is not None and self.workspace.isAncestorOf(focus) else None
+        self.locked = True
+        self.idle.disarm()
+        self._status_timer.stop()
+        self.status.hide()
+        self.root.setCurrentWidget(self.lock_screen)
+        self.lock_screen.prepare()
+
+    def _on_unlocked(self) -> None:
+        self.locked = False
+        self.root.setCurrentWidget(self.workspace)
+        self.status.show()
+        if not self._ready:
+            self._ready = True
+            self.files.caseload.refresh()
+            self.files.caseload.view.setFocus()
+        elif self._saved_focus is not None:
+            self._saved_focus.setFocus()
+        self.refresh_status()
+        self.idle.arm()
+        self._status_timer.start()
+
+    def set_lock_minutes(self, minutes: int) -> None:
+        self.lock_minutes = minutes
+        self.idle.set_timeout_ms(minutes * 60_000)
+
+    # --- status ------------------------------------------------------------------------------------------
+
+    def refresh_status(self) -> None:
+        if self.locked:
+            return
+
+        def job(ctx: WorkerContext) -> tuple[caseload.StatusInfo, int]:
+            return caseload.status_info(ctx.db, ctx.index), lock.lock_delay_seconds(ctx.db) // 60
+
+        self.worker.submit(job, self._show_status, lambda exc: None, owner=self)
+
+    def _show_status(self, result: tuple[caseload.StatusInfo, int]) -> None:
+        info, minutes = result
+        if minutes != self.lock_minutes:
+            self.set_lock_minutes(minutes)
+        self.status.update_status(info)
+        self.nav.set_badge(NAV_FILE, info.people, f"{info.people} personnes suivies")
+        late = info.late or 0
+        self.nav.set_badge(NAV_ALERTS, late, f"{late} personnes avec une échéance dépassée", alert=True)
+        waiting = info.pending_changes + info.open_conflicts
+        self.nav.set_badge(
+            NAV_SYNC,
+            waiting,
+            f"{info.pending_changes} modifications en attente, {info.open_conflicts} conflits",
+        )
+        for page in self.placeholders:
+            page.update_status(info, self.lock_minutes)
+
+    def focus_search(self) -> None:
+        self.nav.setCurrentRow(NAV_FILE)
+        self.files.setCurrentIndex(0)
+        self.files.caseload.focus_search()
+
+    def closeEvent(self, event: Any) -> None:
+        self.idle.disarm()
+        self.idle.detach()
+        self._status_timer.stop()
+        super().closeEvent(event)

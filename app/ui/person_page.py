@@ -1,0 +1,278 @@
+"""The person page: a header card always visible, and the tabs of the case file.
+
+Synthèse shows identity, orientation (with history) and référent now; the other tabs say what they will
+hold, from the real number of records in the vault. Opening the page records a « consultation » audit event.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QScrollArea, QTabWidget, QVBoxLayout, QWidget
+
+from app.services import person_page
+from app.services.caseload import DueState
+from app.services.person_page import OrientationItem, PersonHeader, PersonSummary, ReferentItem
+from app.ui import theme
+from app.ui.errors import user_message
+from app.ui.widgets import Card, EmptyState, FieldGrid
+from app.ui.worker import DbWorker, WorkerContext
+
+#: tab key → (title, icon, empty title, empty text, filled text with {n} records)
+TABS: tuple[tuple[str, str, str, str, str, tuple[str, str]], ...] = (
+    (
+        "diagnostic",
+        "Diagnostic",
+        "fa6s.clipboard-list",
+        "Aucun diagnostic enregistré",
+        "Le diagnostic socio-professionnel (situation, freins, leviers) et chacune de ses versions apparaîtront ici.",
+        ("version du diagnostic enregistrée", "versions du diagnostic enregistrées"),
+    ),
+    (
+        "carnet",
+        "Carnet de bord",
+        "fa6s.book-open",
+        "Carnet de bord vide",
+        "Les objectifs, les actions et les notes d'entretien de la personne seront rassemblés ici, par thème.",
+        ("élément du carnet enregistré", "éléments du carnet enregistrés"),
+    ),
+    (
+        "rdv",
+        "Rendez-vous",
+        "fa6s.calendar-days",
+        "Aucun rendez-vous enregistré",
+        "Les rendez-vous passés et à venir (objet, nature, lieu, statut) seront listés ici.",
+        ("rendez-vous enregistré", "rendez-vous enregistrés"),
+    ),
+    (
+        "contrats",
+        "Contrats",
+        "fa6s.file-signature",
+        "Aucun contrat",
+        "Les contrats (CER ou contrat d'engagement), leurs versions et leurs signatures seront listés ici.",
+        ("contrat enregistré", "contrats enregistrés"),
+    ),
+    (
+        "documents",
+        "Documents",
+        "fa6s.folder-open",
+        "Aucun document joint",
+        "Les pièces du dossier (courriers, justificatifs, contrats signés numérisés) seront rangées ici.",
+        ("document joint", "documents joints"),
+    ),
+    (
+        "historique",
+        "Historique",
+        "fa6s.clock-rotate-left",
+        "Aucun événement",
+        "La chronologie du dossier (consultations, modifications, impressions) apparaîtra ici.",
+        (
+            "événement enregistré (consultations, modifications…)",
+            "événements enregistrés (consultations, modifications…)",
+        ),
+    ),
+)
+SOON_TEXT = "Leur consultation dans cet onglet arrive dans une prochaine version de Fil rouge."
+
+
+class HeaderCard(Card):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(18, 12, 18, 12)
+        layout.setSpacing(8)
+        top = QHBoxLayout()
+        self.name = QLabel("Chargement…", objectName="title")
+        self.name.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.sub = QLabel(objectName="muted")
+        top.addWidget(self.name)
+        top.addSpacing(12)
+        top.addWidget(self.sub, 0, Qt.AlignmentFlag.AlignBottom)
+        top.addStretch(1)
+        self.alert_icon = QLabel()
+        self.alert = QLabel()
+        top.addWidget(self.alert_icon)
+        top.addWidget(self.alert)
+        layout.addLayout(top)
+        self.fields = FieldGrid(columns=4)
+        layout.addWidget(self.fields)
+
+    def show_header(self, h: PersonHeader) -> None:
+        self.name.setText(h.display_name)
+        bits = [h.civility] if h.civility else []
+        if h.age is not None:
+            bits.append(f"{h.age} ans")
+        if h.birth_date:
+            bits.append(f"né(e) le {theme.fmt_date(h.birth_date)}")
+        if h.status == "exited":
+            bits.append("sortie de l'accompagnement")
+        self.sub.setText(" · ".join(bits))
+        rdv = f"{theme.fmt_datetime(h.next_rdv)} ({h.next_rdv_purpose})" if h.next_rdv else "Aucun RDV prévu"
+        self.fields.set_fields(
+            [
+                ("N° allocataire", h.caf_number),
+                ("NIR", h.nir_masked or "Non renseigné"),
+                ("Parcours", h.track_label or "Non orienté"),
+                ("Régime", h.regime_label),
+                ("Référent", h.referent or "Aucun référent désigné"),
+                ("Contrat", h.contract),
+                ("Prochain RDV", rdv),
+            ]
+        )
+        if h.urgent:
+            self.alert_icon.setPixmap(theme.due_icon(h.urgent.state).pixmap(QSize(18, 18)))
+            u = h.urgent
+            self.alert.setText(
+                f"{u.state_label} : {u.label[:1].lower()}{u.label[1:]} ({theme.fmt_date(u.due)})"
+            )
+            colour = theme.LATE if u.state == DueState.LATE else theme.SOON
+            self.alert.setStyleSheet(f"color: {colour}; font-weight: 600;")
+            self.alert.setToolTip(u.legal_basis)
+        else:
+            self.alert_icon.setPixmap(theme.icon("fa6s.circle-check", theme.OK).pixmap(QSize(18, 18)))
+            self.alert.setText("Aucune échéance dépassée ni proche")
+            self.alert.setStyleSheet(f"color: {theme.OK};")
+            self.alert.setToolTip("")
+
+
+def _section(title: str, body: QWidget) -> Card:
+    card = Card()
+    layout = QVBoxLayout(card)
+    layout.setContentsMargins(16, 12, 16, 14)
+    layout.addWidget(QLabel(title, objectName="h2"))
+    layout.addWidget(body)
+    return card
+
+
+def _orientation_text(o: OrientationItem) -> str:
+    kind = "Réorientation" if o.is_reorientation else "Orientation"
+    text = f"{theme.fmt_date(o.decision_date)} · {kind} vers le parcours {o.track_label.lower() or '—'}"
+    if o.organisme:
+        text += f" — {o.organisme}"
+    if o.notification_date:
+        text += f" (notifiée le {theme.fmt_date(o.notification_date)})"
+    if o.ended_on:
+        text += f", close le {theme.fmt_date(o.ended_on)}"
+    return text
+
+
+def _referent_text(r: ReferentItem) -> str:
+    text = f"{theme.fmt_date(r.start_date)} · {r.name}"
+    if r.structure:
+        text += f" — {r.structure}"
+    return text + (f" ({r.reason})" if r.reason else "")
+
+
+def _history(lines: list[str], empty: str) -> QLabel:
+    label = QLabel("\n".join(lines) if lines else empty, wordWrap=True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    if not lines:
+        label.setProperty("muted", True)
+    return label
+
+
+def _deadlines(s: PersonSummary) -> QWidget:
+    box = QWidget()
+    grid = QGridLayout(box)
+    grid.setContentsMargins(0, 0, 0, 0)
+    grid.setHorizontalSpacing(10)
+    if not s.deadlines:
+        grid.addWidget(QLabel("Aucune échéance en cours."), 0, 0)
+    for row, d in enumerate(s.deadlines):
+        icon = QLabel()
+        icon.setPixmap(theme.due_icon(d.state).pixmap(QSize(16, 16)))
+        state = QLabel(d.state_label)
+        state.setStyleSheet("font-weight: 600;")
+        when = QLabel(theme.fmt_date(d.due))
+        what = QLabel(d.label, wordWrap=True)
+        what.setToolTip(d.legal_basis)
+        for col, w in enumerate((icon, state, when, what)):
+            grid.addWidget(w, row, col)
+    grid.setColumnStretch(3, 1)
+    if not s.deadlines_from_rules:
+        note = QLabel(
+            "Table des échéances indisponible : seules les dates connues (rendez-vous prévus, fins de contrat) "
+            "sont affichées.",
+            wordWrap=True,
+        )
+        note.setProperty("muted", True)
+        grid.addWidget(note, len(s.deadlines) + 1, 0, 1, 4)
+    return box
+
+
+class SynthesisTab(QScrollArea):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.body = QWidget()
+        self.layout_ = QVBoxLayout(self.body)
+        self.layout_.setContentsMargins(14, 14, 14, 14)
+        self.layout_.setSpacing(12)
+        self.setWidget(self.body)
+        self.identity = FieldGrid(columns=2)
+
+    def show_summary(self, s: PersonSummary) -> None:
+        self.layout_.addWidget(_section("Échéances", _deadlines(s)))
+        self.identity.set_fields(list(s.identity.items()))
+        self.layout_.addWidget(_section("Identité", self.identity))
+        orient = [_orientation_text(o) for o in s.orientations]
+        current = (
+            f"Parcours actuel : {s.header.track_label}" if s.header.track else "Pas encore d'orientation."
+        )
+        self.layout_.addWidget(
+            _section("Orientation", _history([current, "", *orient] if orient else [], current))
+        )
+        refs = [_referent_text(r) for r in s.referents]
+        now = f"Référent actuel : {s.header.referent}" if s.header.referent else "Aucun référent désigné."
+        self.layout_.addWidget(_section("Référent", _history([now, "", *refs] if refs else [], now)))
+        self.layout_.addStretch(1)
+
+
+class PersonPage(QWidget):
+    """One open case file. Emits :attr:`title_ready` with the tab title once loaded."""
+
+    title_ready = Signal(str, str)
+
+    def __init__(self, worker: DbWorker, person_id: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.worker, self.person_id = worker, person_id
+        self.summary: PersonSummary | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 12, 12, 12)
+        layout.setSpacing(10)
+        self.header = HeaderCard()
+        layout.addWidget(self.header)
+        self.tabs = QTabWidget(documentMode=False)
+        self.tabs.setAccessibleName("Onglets du dossier")
+        self.synthesis = SynthesisTab()
+        self.tabs.addTab(self.synthesis, theme.icon("fa6s.id-card"), "Synthèse")
+        self.placeholders: dict[str, EmptyState] = {}
+        for key, title, icon_name, empty_title, empty_text, _n in TABS:
+            page = EmptyState(icon_name, empty_title, empty_text)
+            self.placeholders[key] = page
+            self.tabs.addTab(page, theme.icon(icon_name), title)
+        layout.addWidget(self.tabs, 1)
+        self.load()
+
+    def load(self) -> None:
+        pid = self.person_id
+
+        def job(ctx: WorkerContext) -> PersonSummary:
+            person_page.record_view(ctx.db, pid)
+            return person_page.person_summary(ctx.db, pid)
+
+        self.worker.submit(job, self._loaded, self._failed, writes=True, owner=self)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.header.name.setText("Dossier indisponible")
+        self.header.sub.setText(user_message(exc))
+
+    def _loaded(self, summary: PersonSummary) -> None:
+        self.summary = summary
+        self.header.show_header(summary.header)
+        self.synthesis.show_summary(summary)
+        for key, _title, _icon, _et, _text, (one, many) in TABS:
+            n = summary.counts.get(key, 0)
+            if n:
+                self.placeholders[key].set_text(theme.plural(n, one, many), SOON_TEXT)
+        self.title_ready.emit(self.person_id, summary.header.display_name)

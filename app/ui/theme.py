@@ -1,0 +1,116 @@
+"""One restrained palette, the Fusion style, icons (qtawesome) and French formatting helpers."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import qtawesome as qta
+from PySide6.QtGui import QColor, QFont, QIcon, QPalette
+from PySide6.QtWidgets import QApplication
+
+from app.services.caseload import DueState
+
+INK = "#1f2933"
+MUTED = "#52606d"
+LINE = "#d5dae1"
+WINDOW = "#f3f4f6"
+BASE = "#ffffff"
+ACCENT = "#2f5d8a"
+ACCENT_SOFT = "#e3ecf5"
+LATE = "#a61b1b"
+SOON = "#8a5a00"
+OK = "#2f6b3b"
+
+#: Every due state carries an icon *and* a text: never colour alone.
+DUE_ICONS = {
+    DueState.LATE: ("fa6s.triangle-exclamation", LATE),
+    DueState.SOON: ("fa6s.hourglass-half", SOON),
+    DueState.TODO: ("fa6s.calendar-check", MUTED),
+}
+
+STYLESHEET = f"""
+QWidget {{ color: {INK}; }}
+QToolTip {{ color: {INK}; background: {BASE}; border: 1px solid {LINE}; padding: 4px; }}
+QLineEdit, QComboBox, QSpinBox {{ border: 1px solid {LINE}; border-radius: 4px; padding: 5px 8px;
+    background: {BASE}; selection-background-color: {ACCENT}; }}
+QLineEdit:focus, QComboBox:focus, QSpinBox:focus {{ border: 2px solid {ACCENT}; padding: 4px 7px; }}
+QPushButton {{ border: 1px solid {LINE}; border-radius: 4px; padding: 6px 14px; background: {BASE}; }}
+QPushButton:hover {{ background: {ACCENT_SOFT}; }}
+QPushButton:focus {{ border: 2px solid {ACCENT}; padding: 5px 13px; }}
+QPushButton[primary="true"] {{ background: {ACCENT}; color: white; border-color: {ACCENT}; font-weight: 600; }}
+QPushButton[primary="true"]:focus {{ border: 2px solid {INK}; }}
+QPushButton:disabled {{ color: #9aa5b1; background: {WINDOW}; }}
+QTableView {{ border: 1px solid {LINE}; gridline-color: #edf0f3; background: {BASE};
+    alternate-background-color: #f8f9fb; selection-background-color: {ACCENT_SOFT}; selection-color: {INK}; }}
+QTableView:focus {{ border: 2px solid {ACCENT}; }}
+QHeaderView::section {{ background: {WINDOW}; border: none; border-bottom: 1px solid {LINE};
+    border-right: 1px solid #e6e9ed; padding: 5px 6px; font-weight: 600; color: {MUTED}; }}
+QListWidget#nav {{ background: #e9ecf0; border: none; border-right: 1px solid {LINE}; outline: 0; padding-top: 6px; }}
+QListWidget#nav::item {{ padding: 9px 10px; margin: 1px 6px; border-radius: 5px; color: {INK}; }}
+QListWidget#nav::item:selected {{ background: {BASE}; color: {ACCENT}; font-weight: 600; }}
+QListWidget#nav:focus {{ border: 2px solid {ACCENT}; }}
+QTabWidget::pane {{ border: 1px solid {LINE}; background: {BASE}; top: -1px; }}
+QTabBar::tab {{ padding: 7px 14px; border: 1px solid transparent; color: {MUTED}; }}
+QTabBar::tab:selected {{ color: {INK}; background: {BASE}; border: 1px solid {LINE}; border-bottom-color: {BASE};
+    border-top: 3px solid {ACCENT}; font-weight: 600; }}
+QTabBar::tab:focus {{ text-decoration: underline; }}
+QFrame#card {{ background: {BASE}; border: 1px solid {LINE}; border-radius: 6px; }}
+QLabel#muted, QLabel[muted="true"] {{ color: {MUTED}; }}
+QLabel#title {{ font-size: 17pt; font-weight: 600; }}
+QLabel#h2 {{ font-size: 12pt; font-weight: 600; }}
+QLabel#error {{ color: {LATE}; font-weight: 600; }}
+QStatusBar {{ background: #e9ecf0; border-top: 1px solid {LINE}; color: {MUTED}; }}
+QStatusBar QLabel {{ padding: 0 10px; }}
+"""
+
+
+def apply_theme(app: QApplication) -> None:
+    """Fusion style, the palette and the stylesheet; a readable default font size."""
+    app.setStyle("Fusion")
+    pal = QPalette()
+    for role, colour in (
+        (QPalette.ColorRole.Window, WINDOW),
+        (QPalette.ColorRole.WindowText, INK),
+        (QPalette.ColorRole.Base, BASE),
+        (QPalette.ColorRole.AlternateBase, "#f8f9fb"),
+        (QPalette.ColorRole.Text, INK),
+        (QPalette.ColorRole.Button, BASE),
+        (QPalette.ColorRole.ButtonText, INK),
+        (QPalette.ColorRole.Highlight, ACCENT),
+        (QPalette.ColorRole.HighlightedText, "#ffffff"),
+        (QPalette.ColorRole.ToolTipBase, BASE),
+        (QPalette.ColorRole.ToolTipText, INK),
+        (QPalette.ColorRole.PlaceholderText, "#7b8794"),
+        (QPalette.ColorRole.Link, ACCENT),
+    ):
+        pal.setColor(role, QColor(colour))
+    app.setPalette(pal)
+    font = QFont(app.font())
+    font.setPointSizeF(max(font.pointSizeF(), 10.0))
+    app.setFont(font)
+    app.setStyleSheet(STYLESHEET)
+
+
+def icon(name: str, color: str = MUTED) -> QIcon:
+    return qta.icon(name, color=color)
+
+
+def due_icon(state: DueState) -> QIcon:
+    name, colour = DUE_ICONS[state]
+    return qta.icon(name, color=colour)
+
+
+def fmt_date(value: date | datetime | None) -> str:
+    """French short date: 23/11/2026 (empty for None)."""
+    if value is None:
+        return ""
+    return value.strftime("%d/%m/%Y")
+
+
+def fmt_datetime(value: datetime | None) -> str:
+    return "" if value is None else value.strftime("%d/%m/%Y à %H:%M")
+
+
+def plural(n: int, one: str, many: str) -> str:
+    """« 1 personne », « 95 personnes », « aucune » handled by the caller."""
+    return f"{n} {one if n <= 1 else many}"

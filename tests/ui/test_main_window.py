@@ -1,0 +1,175 @@
+"""The main window on a real encrypted vault: unlock, caseload list, search, sort, person page, auto-lock."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from sqlalchemy import select
+
+from app.models import AuditEvent
+from app.services import lock
+from app.services import vault as vault_service
+from app.ui.caseload_model import COLUMNS, LOADING
+from app.ui.person_page import PersonPage
+from tests.ui.conftest import LOCK_CODE, make_profile, unlock
+
+
+def test_lock_screen_hides_data_until_the_right_code(qtbot, window):
+    assert window.root.currentWidget() is window.lock_screen
+    assert not window.workspace.isVisible() and not window.status.isVisible()
+    assert window.lock_screen.prompt.text() == "Code de verrouillage :"
+    assert not window.lock_screen.hint.isVisible()  # not a demo profile
+    unlock(qtbot, window)
+    assert window.root.currentWidget() is window.workspace
+    assert window.files.caseload.model.rowCount() == 40
+    assert window.files.caseload.count.text() == "40 personnes suivies"
+
+
+def test_wrong_code_then_delay_countdown(qtbot, window):
+    screen = window.lock_screen
+    screen.delay = lock.FailureDelay(free_tries=2, base_seconds=0.6)
+    screen.code.setText("0000")
+    screen.button.click()
+    qtbot.waitUntil(lambda: screen.message.text() == "Code incorrect.", timeout=5000)
+    assert window.locked
+    screen.code.setText("9999")
+    screen.button.click()
+    qtbot.waitUntil(lambda: "patientez encore" in screen.message.text(), timeout=5000)
+    assert not screen.code.isEnabled() and not screen.button.isEnabled()
+    qtbot.waitUntil(lambda: screen.code.isEnabled(), timeout=5000)
+    assert screen.message.text() == "Vous pouvez réessayer."
+    unlock(qtbot, window)
+
+
+def test_status_bar_texts(qtbot, window):
+    unlock(qtbot, window)
+    status = window.status
+    qtbot.waitUntil(lambda: status.referent.text() == "Référent : Claire Marchand", timeout=5000)
+    assert status.mode.text() == "Coffre : trousseau"
+    assert status.sync.text() == "Dernière synchronisation : jamais"
+    assert status.pending.text().endswith("modifications en attente")
+
+
+def test_search_filters_and_sort(qtbot, window):
+    unlock(qtbot, window)
+    page = window.files.caseload
+    model = page.model
+    qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert page.search.hasFocus()
+    qtbot.keyClicks(page.search, "lefevre")  # accents ignored
+    qtbot.waitUntil(lambda: model.rowCount() == 2, timeout=5000)
+    assert {model.row_data(r).last_name for r in range(2)} == {"Lefèvre"}
+    assert page.count.text() == "2 résultats sur 40"
+    page.search.setText("introuvable")
+    qtbot.waitUntil(lambda: model.rowCount() == 0, timeout=5000)
+    assert page.stack.currentWidget() is page.empty
+    assert "introuvable" in page.empty.title.text()
+    page.search.clear()
+    qtbot.waitUntil(lambda: model.rowCount() == 40, timeout=5000)
+    city = next(c for c, _ in enumerate(COLUMNS) if COLUMNS[c][1] == "city")
+    page.view.sortByColumn(city, Qt.SortOrder.DescendingOrder)
+    qtbot.waitUntil(lambda: model.query.sort == "city" and not model.loading, timeout=5000)
+    cities = [model.index(r, city).data() for r in range(40)]
+    assert LOADING not in cities
+    assert cities[0] == "Saint-Denis" and cities[-1] == "Aubervilliers"
+
+
+def test_person_page_opens_with_tabs_and_masked_nir(qtbot, window, worker):
+    unlock(qtbot, window)
+    view = window.files.caseload.view
+    view.setFocus()
+    view.setCurrentIndex(window.files.caseload.model.index(2, 0))
+    qtbot.keyClick(view, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.files.count() == 2, timeout=5000)
+    page = window.files.currentWidget()
+    assert isinstance(page, PersonPage)
+    qtbot.waitUntil(lambda: page.summary is not None, timeout=5000)
+    tabs = [page.tabs.tabText(i) for i in range(page.tabs.count())]
+    assert tabs == [
+        "Synthèse",
+        "Diagnostic",
+        "Carnet de bord",
+        "Rendez-vous",
+        "Contrats",
+        "Documents",
+        "Historique",
+    ]
+    nir = page.header.fields.values["NIR"].text()
+    assert nir.startswith("••••") and nir[-3:].isdigit() and len(nir) == 15
+    assert page.placeholders["diagnostic"].title.text() == "Aucun diagnostic enregistré"
+    assert window.files.tabText(1) == page.summary.header.display_name
+    # the consultation was written to the audit trail
+    found: list[str] = []
+    worker.submit(
+        lambda ctx: [e.action for e in ctx.db.read().__enter__().scalars(select(AuditEvent))], found.extend
+    )
+    qtbot.waitUntil(lambda: found == ["consultation"], timeout=5000)
+    # a second person, then Ctrl+Tab and Ctrl+W
+    window.files.open_person(window.files.caseload.model.row_id(5))
+    assert window.files.count() == 3
+    qtbot.keyClick(window, Qt.Key.Key_Tab, Qt.KeyboardModifier.ControlModifier)
+    assert window.files.currentIndex() == 0
+    window.files.setCurrentIndex(2)
+    qtbot.keyClick(window, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)
+    assert window.files.count() == 2
+    qtbot.waitUntil(lambda: worker.pending == 0, timeout=5000)
+
+
+def test_auto_lock_hides_data_and_keeps_typing(qtbot, window):
+    unlock(qtbot, window)
+    window.files.caseload.search.setText("Mart")
+    window.idle.set_timeout_ms(150)
+    window.idle.arm()
+    qtbot.waitUntil(lambda: window.locked, timeout=5000)
+    assert window.root.currentWidget() is window.lock_screen
+    assert not window.workspace.isVisible() and not window.status.isVisible()
+    grab = window.grab().toImage()
+    assert grab.width() > 0
+    unlock(qtbot, window)
+    assert window.files.caseload.search.text() == "Mart"
+
+
+def test_empty_caseload_explains(qtbot, worker, data_dir, memory_keyring):
+    from app.ui.main_window import MainWindow
+
+    info = make_profile(data_dir, 0)
+    win = MainWindow(worker, data_dir, info)
+    qtbot.addWidget(win)
+    qtbot.waitUntil(lambda: win.lock_screen.vault_open, timeout=5000)
+    unlock(qtbot, win)
+    page = win.files.caseload
+    assert page.stack.currentWidget() is page.empty
+    assert page.empty.title.text() == "Aucune personne dans votre file active"
+    win.close()
+
+
+def test_passphrase_profile_wrong_then_right(qtbot, worker, data_dir):
+    from app.ui.main_window import MainWindow
+
+    info = make_profile(data_dir, 3, mode=vault_service.MODE_PASSPHRASE)
+    win = MainWindow(worker, data_dir, info)
+    qtbot.addWidget(win)
+    screen = win.lock_screen
+    assert screen.prompt.text() == "Phrase secrète du dossier :"
+    screen.code.setText("mauvaise phrase")
+    screen.button.click()
+    qtbot.waitUntil(lambda: "incorrecte" in screen.message.text(), timeout=5000)
+    assert worker.ctx.vault is None
+    unlock(qtbot, win, "phrase secrète de test")
+    assert win.files.caseload.model.rowCount() == 3
+    assert win.status.mode.text() == "Coffre : phrase secrète"
+    win.close()
+
+
+def test_demo_profile_shows_code_hint(qtbot, worker, data_dir, memory_keyring):
+    from app.ui.main_window import MainWindow
+
+    v = vault_service.create_vault(data_dir, "demo", mode=vault_service.MODE_KEYRING, demo=True)
+    v.close()
+    win = MainWindow(worker, data_dir, vault_service.read_profile(data_dir, "demo"))
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.lock_screen.vault_open, timeout=5000)
+    assert win.lock_screen.hint.isVisible() and lock.DEMO_CODE in win.lock_screen.hint.text()
+    unlock(qtbot, win, lock.DEMO_CODE)
+    win.close()
+    assert LOCK_CODE != lock.DEMO_CODE
