@@ -1,0 +1,80 @@
+"""``python -m app alerts``: the deadline alerts of the caseload as of a date (headless, scriptable)."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+from pathlib import Path
+
+from app.commands._context import CommandContext, add_json_flag, print_json
+from app.models.rules import Deadline
+from app.services import alerts as alerts_service
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"date « {text} » invalide (attendu : AAAA-MM-JJ)") from None
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("alerts", help="échéances bientôt dues ou en retard de la file active")
+    add_json_flag(p)
+    p.add_argument(
+        "--on",
+        type=_iso_date,
+        default=None,
+        metavar="AAAA-MM-JJ",
+        help="date de calcul (défaut : aujourd'hui)",
+    )
+    p.add_argument("--all", action="store_true", help="lister aussi les échéances « À faire »")
+    p.add_argument(
+        "--rules",
+        type=Path,
+        default=None,
+        metavar="FICHIER",
+        help="fichier de surcharge départemental de la table des échéances",
+    )
+    p.set_defaults(func=cmd_alerts)
+
+
+def _as_json(d: Deadline) -> dict[str, object]:
+    return {
+        "person_id": d.person_id,
+        "rule_id": d.rule_id,
+        "label": d.label,
+        "due_date": d.due_date.isoformat(),
+        "state": d.state,
+        "state_label": d.state_label,
+        "days_left": d.days_left,
+        "from_event": d.from_event,
+        "from_date": d.from_date.isoformat(),
+        "legal_basis": d.legal_basis,
+        "source": d.source,
+        "rules_version": d.rules_version,
+    }
+
+
+def cmd_alerts(args: argparse.Namespace, ctx: CommandContext) -> int:
+    on = args.on or date.today()
+    rules = alerts_service.load_rules_or_fail(args.rules)
+    vault = ctx.open_vault()
+    result = alerts_service.caseload_deadlines(vault.db, on, rules)
+    items = list(result.deadlines) if args.all else result.alerts()
+    if args.json:
+        print_json(
+            {
+                "on": on.isoformat(),
+                "rules_version": result.rules_version,
+                "people": result.people,
+                "alerts": [_as_json(d) for d in items],
+            }
+        )
+        return 0
+    print(f"Échéances au {on:%d/%m/%Y} — {result.people} personne(s), règles {result.rules_version}")
+    if not items:
+        print("Aucune échéance à signaler.")
+    for d in items:
+        print(f"{d.due_date:%d/%m/%Y}  {d.state_label:<9}  {d.person_id}  {d.rule_id:<22}  {d.label}")
+    return 0
