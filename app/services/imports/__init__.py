@@ -1,0 +1,24 @@
+"""Import of the département's monthly orientation lists (CSV) into the vault.
+
+Pipeline: :mod:`reader` (refuse non-CSV, detect encoding and separator, map headers with :mod:`columns`) →
+:mod:`rows` (validate each record) → :mod:`planner` (match people with :mod:`matching` against a
+:mod:`snapshot` of the vault, decide créé / mis à jour / inchangé / rejeté) → :mod:`apply` (one transaction,
+batched flushes) → :mod:`report`.
+"""
+
+from app.services.imports.columns import ColumnMap, load_column_map
+from app.services.imports.errors import ImportCancelled, ImportFileError, ImportRowError
+from app.services.imports.report import ImportReport, Outcome, RowResult
+from app.services.imports.service import import_orientations
+
+__all__ = [
+    "ColumnMap",
+    "ImportCancelled",
+    "ImportFileError",
+    "ImportReport",
+    "ImportRowError",
+    "Outcome",
+    "RowResult",
+    "import_orientations",
+    "load_column_map",
+]

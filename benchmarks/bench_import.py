@@ -1,0 +1,159 @@
+"""Benchmark: import a 100,000-row orientation list into a fresh encrypted vault (target < 30 s).
+
+Not a test. Prints the time, rows/s and the ratio to the target, the split between reading + planning
+(parse, validate, match against the prefetched snapshot) and applying (ORM writes + outbox ops in one
+transaction), then re-imports the same file (idempotence: zero writes) and times that too.
+
+    .venv/bin/python benchmarks/bench_import.py [--rows 100000] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from app.models.local import OutboxOp
+from app.services import vault as vault_service
+from app.services.imports import import_orientations
+
+TARGET_S = 30.0
+TRACKS = ["Professionnelle", "Socio-professionnelle", "Sociale"]
+FIRST = [
+    "Élodie",
+    "Jérôme",
+    "Zoé",
+    "Karim",
+    "Fatou",
+    "Léa",
+    "Mathéo",
+    "Inès",
+    "Noé",
+    "Chloé",
+    "Yanis",
+    "Aïcha",
+]
+LAST = ["Martin", "Lefèvre", "Nguyễn", "Diallo", "Bernard", "Durand", "Moreau", "Ça-Ira", "Petit", "Roux"]
+HEAD = (
+    "NIR;N° allocataire CAF;Nom;Nom de naissance;Prénom;Date de naissance;Sexe;Adresse;Code postal;Commune;"
+    "Téléphone;Email;Date d'entrée RSA;Date d'orientation;Date de notification;Type d'orientation;Organisme;Référent"
+)
+
+
+def _nir(sex: str, born: date, serial: int) -> str:
+    body = f"{'2' if sex == 'F' else '1'}{born:%y%m}93{serial % 1000:03d}{serial // 1000 % 1000:03d}"
+    return body + f"{97 - int(body) % 97:02d}"
+
+
+def generate(path: Path, rows: int, seed: int = 2026) -> None:
+    """Synthetic list: 30 % couples sharing a CAF number, 80 % with a NIR, mixed regimes and tracks."""
+    rnd = random.Random(seed)
+    lines = [HEAD]
+    caf = 1000000
+    i = 0
+    while i < rows:
+        caf += 1
+        for _member in range(2 if rnd.random() < 0.3 and i + 1 < rows else 1):
+            sex = rnd.choice("FM")
+            born = date(1960, 1, 1) + timedelta(days=rnd.randrange(0, 40 * 365))
+            decided = date(2024, 6, 1) + timedelta(days=rnd.randrange(0, 500))
+            nir = _nir(sex, born, i) if rnd.random() < 0.8 else ""
+            lines.append(
+                ";".join(
+                    [
+                        nir,
+                        str(caf),
+                        f"{rnd.choice(LAST)}{i}",
+                        "",
+                        rnd.choice(FIRST),
+                        f"{born:%d/%m/%Y}",
+                        sex,
+                        f"{rnd.randrange(1, 200)} rue de la République",
+                        "93200",
+                        "Saint-Denis",
+                        f"06 {rnd.randrange(10, 99)} {rnd.randrange(10, 99)} {rnd.randrange(10, 99)} {rnd.randrange(10, 99)}",
+                        "",
+                        f"{decided - timedelta(days=40):%d/%m/%Y}",
+                        f"{decided:%d/%m/%Y}",
+                        f"{decided + timedelta(days=7):%d/%m/%Y}",
+                        rnd.choice(TRACKS),
+                        "MDS Saint-Denis",
+                        "",
+                    ]
+                )
+            )
+            i += 1
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _ops(v: vault_service.Vault) -> int:
+    with v.db.read() as s:
+        return int(s.scalar(select(func.count()).select_from(OutboxOp)) or 0)
+
+
+def timed_import(v: vault_service.Vault, path: Path, rows: int) -> tuple[float, float, object]:
+    marks: dict[str, float] = {}
+
+    def progress(done: int, total: int) -> None:
+        if done >= rows and "planned" not in marks:
+            marks["planned"] = time.perf_counter()
+
+    start = time.perf_counter()
+    report = import_orientations(v.db, path, progress=progress)
+    end = time.perf_counter()
+    return end - start, marks.get("planned", end) - start, report
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument(
+        "--keep", type=Path, default=None, help="keep the vault and the CSV in this directory"
+    )
+    args = parser.parse_args()
+    work = args.keep or Path(tempfile.mkdtemp(prefix="fil-rouge-bench-import-"))
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        csv_path = work / "orientations.csv"
+        t0 = time.perf_counter()
+        generate(csv_path, args.rows)
+        print(
+            f"generated {args.rows:,} rows ({csv_path.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - t0:.1f} s"
+        )
+        v = vault_service.create_vault(
+            work, "bench", mode=vault_service.MODE_PASSPHRASE, passphrase="banc d'essai"
+        )
+        try:
+            total, planned, report = timed_import(v, csv_path, args.rows)
+            ops = _ops(v)
+            print(f"first import : {report.summary()}")  # type: ignore[attr-defined]
+            print(
+                f"  total {total:.1f} s = read+plan {planned:.1f} s + apply {total - planned:.1f} s; "
+                f"{args.rows / total:,.0f} rows/s; {ops:,} outbox ops ({(total - planned) / max(ops, 1) * 1e6:.0f} µs/op)"
+            )
+            scaled = total * 100_000 / args.rows
+            print(
+                f"  ratio to target (100,000 rows < {TARGET_S:.0f} s): {scaled / TARGET_S:.2f}"
+                f"{'' if args.rows == 100_000 else f' (extrapolated: {scaled:.1f} s for 100,000 rows)'}"
+                f" — {'OK' if scaled < TARGET_S else 'MISSED'}"
+            )
+            total2, _, report2 = timed_import(v, csv_path, args.rows)
+            print(
+                f"re-import    : {report2.summary()}; {total2:.1f} s; "  # type: ignore[attr-defined]
+                f"{args.rows / total2:,.0f} rows/s; new outbox ops: {_ops(v) - ops}"
+            )
+        finally:
+            v.close()
+    finally:
+        if args.keep is None:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
