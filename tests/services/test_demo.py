@@ -1,0 +1,121 @@
+"""The demo profile: deterministic for a seed, varied, fully through the services (outbox), via the CLI."""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import distinct, func, select, text
+
+from app.__main__ import main
+from app.models import synced_tables
+from app.models.contracts import Contract, Signature
+from app.models.enums import ContractStatus, ExitCategory, Regime, Track
+from app.models.followup import Appointment
+from app.models.local import OutboxOp
+from app.models.masking import nir_is_valid
+from app.models.people import ExitRecord, Orientation, Person
+from app.services import vault as vault_service
+from app.services.demo import populate_demo
+
+DEMO_SECRET = "demo-fil-rouge"
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[vault_service.Vault, float, str]]:
+    """``python -m app --data-dir TMP --passphrase-stdin --profile demo init --demo``, once for the module."""
+    data_dir = tmp_path_factory.mktemp("demo")
+    mp = pytest.MonkeyPatch()
+    mp.setattr("sys.stdin", io.StringIO(f"{DEMO_SECRET}\n"))
+    out = io.StringIO()
+    mp.setattr("sys.stdout", out)
+    started = time.perf_counter()
+    try:
+        code = main(["--data-dir", str(data_dir), "--passphrase-stdin", "--profile", "demo", "init", "--demo"])
+    finally:
+        mp.undo()
+    elapsed = time.perf_counter() - started
+    assert code == 0
+    vault = vault_service.open_vault(Path(data_dir), "demo", passphrase=DEMO_SECRET)
+    try:
+        yield vault, elapsed, out.getvalue()
+    finally:
+        vault.close()
+
+
+def _names(tmp_path: Path, name: str) -> list[tuple[str, str, str]]:
+    vault = vault_service.create_vault(tmp_path, name, mode="passphrase", passphrase=DEMO_SECRET)
+    try:
+        populate_demo(vault, seed=7, size=8, today=date(2026, 11, 23))
+        with vault.db.read() as s:
+            rows = s.execute(select(Person.last_name, Person.first_name, Person.city)
+                             .order_by(Person.last_name, Person.first_name, Person.city)).all()
+        return [tuple(r) for r in rows]
+    finally:
+        vault.close()
+
+
+def test_same_seed_same_people(tmp_path):
+    first, second = _names(tmp_path, "a"), _names(tmp_path, "b")
+    assert first == second and len(first) == 8
+
+
+def test_cli_builds_the_demo_and_prints_a_french_summary(demo_run):
+    vault, elapsed, printed = demo_run
+    assert "Profil de démonstration « demo » créé : 95 personnes, 4 référents," in printed
+    assert "rendez-vous" in printed and "contrats" in printed
+    assert vault.info.demo
+    assert elapsed < 120  # < 10 s on an idle machine; the bound only catches a runaway
+
+
+def _values(vault, column) -> set[str]:
+    with vault.db.read() as s:
+        return set(s.scalars(select(column).distinct()).all())
+
+
+def test_variety(demo_run):
+    vault = demo_run[0]
+    assert _values(vault, Contract.status) == {str(c) for c in ContractStatus}
+    assert _values(vault, ExitRecord.category) == {str(c) for c in ExitCategory}
+    assert _values(vault, Person.regime) == {str(r) for r in Regime}
+    assert _values(vault, Contract.kind) == {"cer", "ce"}
+    assert _values(vault, Orientation.track) == {str(t) for t in Track}
+    assert {"honore", "non_honore", "excuse", "annule", "prevu"} <= _values(vault, Appointment.status)
+    assert {"physique", "telephone", "visio", "visite_domicile"} <= _values(vault, Appointment.nature)
+    with vault.db.read() as s:
+        assert s.scalar(select(func.count()).select_from(ExitRecord)
+                        .where(ExitRecord.in_job_followup_until.is_not(None))) >= 1
+        assert s.scalar(select(func.count()).select_from(Orientation).where(Orientation.is_reorientation)) >= 1
+        assert s.scalar(select(func.count()).select_from(Person).where(Person.referent_id.is_(None))) >= 1
+        nirs = s.scalars(select(Person.nir).where(Person.nir.is_not(None))).all()
+        assert nirs and all(nir_is_valid(n) for n in nirs)
+        shared = s.execute(text("select caf_number from person group by caf_number having count(*) > 1")).all()
+        assert shared  # couples share a CAF number
+        assert s.scalar(select(func.count()).select_from(Signature).where(Signature.method == "pad")) > 0
+        kinds = set(s.execute(text("select distinct kind from sanction_step")).scalars())
+        assert kinds == {"manquement", "courrier", "avis_ep", "decision", "remobilisation"}
+
+
+def test_every_row_of_every_synced_table_has_its_op(demo_run):
+    vault = demo_run[0]
+    with vault.db.read() as s:
+        used = {}
+        for name, model in synced_tables().items():
+            n = s.scalar(select(func.count()).select_from(model))
+            if n:
+                used[name] = n
+        with_ops = dict(s.execute(select(OutboxOp.table_name, func.count(distinct(OutboxOp.row_id)))
+                                  .group_by(OutboxOp.table_name)).all())
+        seqs = s.scalars(select(OutboxOp.device_seq).order_by(OutboxOp.device_seq)).all()
+    assert with_ops == used
+    assert {"person", "appointment", "contract", "contract_event", "signature", "note", "exit_record"} <= set(used)
+    assert seqs == list(range(1, len(seqs) + 1))
+
+
+def test_demo_lock_code(demo_run):
+    lock = pytest.importorskip("app.services.lock")
+    assert lock.verify_lock_code(demo_run[0].db, DEMO_SECRET)
