@@ -60,7 +60,7 @@ SORT_KEYS = (
     "next_due",
     "last_contact",
 )
-PAGE_SIZE = 200
+PAGE_SIZE = 100
 
 
 class DueState(StrEnum):
@@ -254,7 +254,12 @@ def _base_rows(include_exited: bool) -> Select:  # type: ignore[type-arg]
 
 
 def _load_rows(
-    db: Database, person_ids: Sequence[str] | None, include_exited: bool, *, deadlines: bool = True
+    db: Database,
+    person_ids: Sequence[str] | None,
+    include_exited: bool,
+    *,
+    deadlines: bool = True,
+    known: dict[str, Deadline] | None = None,
 ) -> list[CaseloadRow]:
     with db.read() as s:
         q = _base_rows(include_exited)
@@ -262,7 +267,7 @@ def _load_rows(
             q = q.where(Person.id.in_(person_ids))
         raw = s.execute(q).all()
         tracks = current_tracks(s, person_ids)
-    dues = next_deadlines(db, person_ids) if deadlines else {}
+    dues = known if known is not None else (next_deadlines(db, person_ids) if deadlines else {})
     return [
         CaseloadRow(
             id=r[0],
@@ -280,12 +285,15 @@ def _load_rows(
     ]
 
 
-def fetch_rows(db: Database, ids: Sequence[str]) -> list[CaseloadRow]:
-    """The rows for ``ids``, in the same order (ids no longer present are skipped)."""
+def fetch_rows(
+    db: Database, ids: Sequence[str], dues: dict[str, Deadline] | None = None
+) -> list[CaseloadRow]:
+    """The rows for ``ids``, in the same order (ids no longer present are skipped). ``dues``: next
+    deadlines already computed (by the index), else they are computed for these ids."""
     found: dict[str, CaseloadRow] = {}
     for start in range(0, len(ids), 500):
         chunk = list(ids[start : start + 500])
-        found.update((r.id, r) for r in _load_rows(db, chunk, include_exited=True))
+        found.update((r.id, r) for r in _load_rows(db, chunk, include_exited=True, known=dues))
     return [found[i] for i in ids if i in found]
 
 
@@ -294,7 +302,7 @@ def fetch_rows(db: Database, ids: Sequence[str]) -> list[CaseloadRow]:
 _FAR = "9999-12-31"
 #: Up to this many people, deadlines are computed with the index (sort by deadline and the late count are
 #: then instant); above it (stress sizes), only when the list is sorted by deadline.
-EAGER_DEADLINES_MAX = 5000
+EAGER_DEADLINES_MAX = 2000
 
 
 @dataclass
@@ -379,6 +387,10 @@ class CaseloadIndex:
 
     def count(self, include_exited: bool = False) -> int:
         return len(self._all(include_exited))
+
+    def rows(self, ids: Sequence[str]) -> list[CaseloadRow]:
+        """:func:`fetch_rows`, reusing the deadlines the index already computed."""
+        return fetch_rows(self.db, ids, self._dues)
 
     def late_count(self) -> int | None:
         """People of the active caseload whose next deadline is past (None: not computed at this size)."""

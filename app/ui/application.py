@@ -33,6 +33,8 @@ def make_application() -> QApplication:
     app = QApplication.instance()
     if not isinstance(app, QApplication):
         app = QApplication(sys.argv)
+    # The database worker runs Python code too: hand the GIL back to the UI thread quickly (default 5 ms).
+    sys.setswitchinterval(0.001)
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(APP_ID)
     app.setApplicationDisplayName(APP_NAME)

@@ -13,7 +13,6 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
-from app.services import caseload
 from app.services.caseload import PAGE_SIZE, CaseloadQuery, CaseloadRow
 from app.ui import theme
 from app.ui.worker import DbWorker, WorkerContext
@@ -33,6 +32,15 @@ DUE_COLUMN = 7
 ID_ROLE = Qt.ItemDataRole.UserRole + 10
 LOADING = "…"
 AnyIndex = QModelIndex | QPersistentModelIndex
+_ROLES = frozenset(
+    {
+        Qt.ItemDataRole.DisplayRole,
+        Qt.ItemDataRole.AccessibleTextRole,
+        Qt.ItemDataRole.DecorationRole,
+        Qt.ItemDataRole.ToolTipRole,
+        ID_ROLE,
+    }
+)
 
 
 def _cell(row: CaseloadRow, column: int) -> str:
@@ -46,7 +54,7 @@ def _cell(row: CaseloadRow, column: int) -> str:
         row.city,
         row.track_short,
         row.regime_label,
-        row.referent,
+        row.referent or "—",
         "",
         theme.fmt_date(row.last_contact) or "—",
     )
@@ -64,6 +72,7 @@ class CaseloadModel(QAbstractTableModel):
         self.query = CaseloadQuery()
         self._ids: list[str] = []
         self._rows: dict[str, CaseloadRow] = {}
+        self._cells: dict[str, tuple[str, ...]] = {}
         self._pending: set[int] = set()
         self._generation = 0
         self.loading = False
@@ -89,7 +98,7 @@ class CaseloadModel(QAbstractTableModel):
         return None
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not (0 <= index.row() < len(self._ids)):
+        if role not in _ROLES or not index.isValid() or not (0 <= index.row() < len(self._ids)):
             return None
         row = self._rows.get(self._ids[index.row()])
         if role == ID_ROLE:
@@ -101,7 +110,10 @@ class CaseloadModel(QAbstractTableModel):
             return None
         col = index.column()
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return _cell(row, col)
+            cells = self._cells.get(row.id)
+            if cells is None:
+                cells = self._cells[row.id] = tuple(_cell(row, c) for c in range(len(COLUMNS)))
+            return cells[col]
         if role == Qt.ItemDataRole.DecorationRole and col == DUE_COLUMN and row.next_due:
             return theme.due_icon(row.next_due.state)
         if role == Qt.ItemDataRole.ToolTipRole and col == DUE_COLUMN and row.next_due:
@@ -109,6 +121,8 @@ class CaseloadModel(QAbstractTableModel):
             return f"{due.state_label} — {due.label} : {theme.fmt_date(due.due)}"
         if role == Qt.ItemDataRole.ToolTipRole and col == 4:
             return row.track_label
+        if role == Qt.ItemDataRole.ToolTipRole and col in (0, 1, 3, 6):
+            return self.data(index, Qt.ItemDataRole.DisplayRole)
         return None
 
     def flags(self, index: AnyIndex) -> Qt.ItemFlag:
@@ -141,7 +155,7 @@ class CaseloadModel(QAbstractTableModel):
 
         def job(ctx: WorkerContext) -> tuple[list[str], list[CaseloadRow]]:
             ids = ctx.index.ids(query)
-            return ids, caseload.fetch_rows(ctx.db, ids[:PAGE_SIZE])
+            return ids, ctx.index.rows(ids[:PAGE_SIZE])
 
         self.worker.submit(job, lambda result: self._ids_loaded(generation, result), self._failed, owner=self)
 
@@ -156,6 +170,7 @@ class CaseloadModel(QAbstractTableModel):
         self.beginResetModel()
         self._ids = ids
         self._rows = {r.id: r for r in first}
+        self._cells = {}
         self._pending = {0} if ids else set()
         self.endResetModel()
         self.loading = False
@@ -168,7 +183,7 @@ class CaseloadModel(QAbstractTableModel):
         generation = self._generation
         ids = self._ids[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
         self.worker.submit(
-            lambda ctx: caseload.fetch_rows(ctx.db, ids),
+            lambda ctx: ctx.index.rows(ids),
             lambda rows: self._page_loaded(generation, page, rows),
             self._failed,
             owner=self,

@@ -22,7 +22,7 @@ from app.ui.widgets import EmptyState
 from app.ui.worker import DbWorker
 
 SEARCH_DEBOUNCE_MS = 150
-WIDTHS = (118, 95, 110, 125, 88, 95, 120, 185, 100)
+WIDTHS = (112, 90, 116, 120, 82, 92, 120, 172, 105)
 NO_PEOPLE = (
     "Aucune personne dans votre file active",
     "Les personnes orientées vers vous arriveront ici par l'import des listes d'orientation (page Imports) "
@@ -68,6 +68,9 @@ class CaseloadPage(QWidget):
         self.view = QTableView()
         self.view.setModel(self.model)
         self.view.setAccessibleName("Liste des personnes suivies")
+        dense = self.view.font()
+        dense.setPointSizeF(dense.pointSizeF() * 0.93)
+        self.view.setFont(dense)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

@@ -19,6 +19,9 @@ GENERIC_MESSAGE = (
 )
 
 
+_open_boxes: list[QMessageBox] = []
+
+
 def user_message(exc: BaseException) -> str:
     """The French text for ``exc``: its own message when it is expected, a generic one otherwise."""
     if isinstance(exc, FilRougeError):
@@ -44,6 +47,8 @@ def show_error(parent: QWidget | None, exc: BaseException, title: str = "Fil rou
     box.setText(user_message(exc))
     box.setStandardButtons(QMessageBox.StandardButton.Ok)
     box.button(QMessageBox.StandardButton.Ok).setText("OK")
+    _open_boxes.append(box)  # a parentless box must outlive this call
+    box.finished.connect(lambda _r: _open_boxes.remove(box) if box in _open_boxes else None)
     box.open()
 
 

@@ -74,12 +74,13 @@ class PlaceholderPage(QWidget):
                 "dépassée — triez Ma file active par « Prochaine échéance » pour les voir en premier."
             )
         elif self.key == "sync":
-            pending = (
-                theme.plural(info.pending_changes, "modification attend", "modifications attendent")
-                if info.pending_changes
-                else "Aucune modification n'attend"
-            )
-            extra = f"{pending} d'être envoyée(s) au département."
+            n = info.pending_changes
+            if n == 0:
+                extra = "Aucune modification n'attend d'être envoyée au département."
+            elif n == 1:
+                extra = "1 modification attend d'être envoyée au département."
+            else:
+                extra = f"{n} modifications attendent d'être envoyées au département."
             if info.open_conflicts:
                 extra += f" {theme.plural(info.open_conflicts, 'conflit', 'conflits')} à arbitrer."
         elif self.key == "parametres":

@@ -71,7 +71,7 @@ TABS: tuple[tuple[str, str, str, str, str, tuple[str, str]], ...] = (
         ),
     ),
 )
-SOON_TEXT = "Leur consultation dans cet onglet arrive dans une prochaine version de Fil rouge."
+SOON_TEXT = "Le détail s'affichera dans cet onglet dans une prochaine version de Fil rouge."
 
 
 class HeaderCard(Card):
@@ -88,11 +88,15 @@ class HeaderCard(Card):
         top.addSpacing(12)
         top.addWidget(self.sub, 0, Qt.AlignmentFlag.AlignBottom)
         top.addStretch(1)
-        self.alert_icon = QLabel()
-        self.alert = QLabel()
-        top.addWidget(self.alert_icon)
-        top.addWidget(self.alert)
         layout.addLayout(top)
+        alert_row = QHBoxLayout()
+        alert_row.setSpacing(8)
+        self.alert_icon = QLabel()
+        self.alert = QLabel(wordWrap=True)
+        self.alert.setAccessibleName("Alerte la plus urgente")
+        alert_row.addWidget(self.alert_icon, 0, Qt.AlignmentFlag.AlignTop)
+        alert_row.addWidget(self.alert, 1)
+        layout.addLayout(alert_row)
         self.fields = FieldGrid(columns=4)
         layout.addWidget(self.fields)
 

@@ -95,9 +95,15 @@ def icon(name: str, color: str = MUTED) -> QIcon:
     return qta.icon(name, color=color)
 
 
+_DUE_ICON_CACHE: dict[DueState, QIcon] = {}
+
+
 def due_icon(state: DueState) -> QIcon:
-    name, colour = DUE_ICONS[state]
-    return qta.icon(name, color=colour)
+    """The icon of a due state (cached: the caseload table paints it on every visible row)."""
+    if state not in _DUE_ICON_CACHE:
+        name, colour = DUE_ICONS[state]
+        _DUE_ICON_CACHE[state] = qta.icon(name, color=colour)
+    return _DUE_ICON_CACHE[state]
 
 
 def fmt_date(value: date | datetime | None) -> str:

@@ -7,6 +7,7 @@ from PySide6.QtGui import QColor, QFont, QPainter
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
+    QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -34,11 +35,15 @@ class EmptyState(QWidget):
         self.title = QLabel(title, objectName="h2", alignment=Qt.AlignmentFlag.AlignCenter)
         self.text = QLabel(text, alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True)
         self.text.setProperty("muted", True)
-        self.text.setMaximumWidth(560)
+        self.text.setFixedWidth(560)
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         for w in (self.icon, self.title):
             layout.addWidget(w)
-        layout.addWidget(self.text, 0, Qt.AlignmentFlag.AlignHCenter)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.text)
+        row.addStretch(1)
+        layout.addLayout(row)
         layout.addStretch(3)
 
     def set_text(self, title: str, text: str) -> None:
@@ -118,7 +123,7 @@ class NavList(QListWidget):
         super().__init__(parent, objectName="nav")
         self.setItemDelegate(_BadgeDelegate(self))
         self.setIconSize(QSize(18, 18))
-        self.setFixedWidth(200)
+        self.setFixedWidth(212)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setAccessibleName("Navigation")
 

@@ -1,0 +1,305 @@
+"""Caseload list at stress size: 100,000 people in an encrypted vault (Core bulk inserts).
+
+Measures, offscreen, with the real main window and its database worker:
+  * time to first paint of « Ma file active » after unlocking (ids + first page on the worker, model reset);
+  * time from a search keystroke (debounce excluded) to the filtered result in the model;
+  * the worst UI-thread stall while scrolling through the list (pages fetched on demand);
+  * the service-level costs behind them (index build, search, page fetch).
+
+Usage: ``python benchmarks/bench_caseload.py [--people 100000]``. Prints figures; not a timed test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sys
+import tempfile
+import time
+import uuid
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from app.models import Orientation, Person, Referent
+from app.models.base import utcnow
+from app.services import caseload, lock
+from app.services import vault as vault_service
+
+LAST = [
+    "Martin",
+    "Lefèvre",
+    "Bernard",
+    "Dubois",
+    "Thomas",
+    "Robert",
+    "Richard",
+    "Petit",
+    "Durand",
+    "Leroy",
+    "Moreau",
+    "Simon",
+    "Laurent",
+    "Michel",
+    "Garcia",
+    "Roux",
+    "Fournier",
+    "Girard",
+    "Bonnet",
+    "Dupont",
+    "Lambert",
+    "Fontaine",
+    "Rousseau",
+    "Vincent",
+    "Muller",
+    "Faure",
+    "André",
+    "Mercier",
+    "Blanc",
+    "Guérin",
+]
+FIRST = [
+    "Hélène",
+    "Karim",
+    "Sophie",
+    "Julien",
+    "Aïcha",
+    "Nicolas",
+    "Camille",
+    "Mamadou",
+    "Léa",
+    "Éric",
+    "Nathalie",
+    "Youssef",
+    "Chloé",
+    "Thomas",
+    "Fatou",
+    "Pierre",
+    "Inès",
+    "Joël",
+    "Manon",
+    "Rachid",
+]
+CITIES = [
+    "Saint-Denis",
+    "Aubervilliers",
+    "Montreuil",
+    "Bobigny",
+    "Pantin",
+    "Épinay-sur-Seine",
+    "Bondy",
+    "Drancy",
+    "Noisy-le-Sec",
+    "Sevran",
+    "Aulnay-sous-Bois",
+    "Stains",
+    "Villepinte",
+    "Tremblay-en-France",
+]
+
+
+def populate(v: vault_service.Vault, n: int, seed: int = 7) -> None:
+    """Bulk Core inserts (no ORM unit of work, no outbox: a stress fixture, not business writes)."""
+    rng = random.Random(seed)
+    now = utcnow()
+    ref_id = str(uuid.uuid4())
+    base = {"created_at": now, "updated_at": now, "revision": 0, "origin_device": "bench"}
+    with v.db.engine.begin() as conn:
+        conn.execute(
+            Referent.__table__.insert(),
+            [
+                {
+                    **base,
+                    "id": ref_id,
+                    "login": "bench",
+                    "first_name": "Claire",
+                    "last_name": "Marchand",
+                    "structure": "",
+                    "team": "",
+                    "phone": "",
+                    "email": "",
+                    "is_team_leader": False,
+                }
+            ],
+        )
+        batch_p, batch_o = [], []
+        for i in range(n):
+            pid = str(uuid.uuid4())
+            batch_p.append(
+                {
+                    **base,
+                    "id": pid,
+                    "nir": None,
+                    "caf_number": f"{rng.randrange(10**6, 10**7)}",
+                    "household_id": None,
+                    "civility": "",
+                    "sex": "",
+                    "last_name": rng.choice(LAST) + ("" if i % 3 else "-" + rng.choice(LAST)),
+                    "birth_name": "",
+                    "first_name": rng.choice(FIRST),
+                    "birth_date": date(1960, 1, 1) + timedelta(days=rng.randrange(15000)),
+                    "address_line": "",
+                    "address_extra": "",
+                    "postal_code": "93000",
+                    "city": rng.choice(CITIES),
+                    "phone": "",
+                    "email": "",
+                    "rsa_entry_date": None,
+                    "regime": rng.choice(["legacy", "plein_emploi"]),
+                    "status": "active",
+                    "referent_id": ref_id,
+                    "health_data_consent": False,
+                    "last_contact_date": date.today() - timedelta(days=rng.randrange(200)),
+                }
+            )
+            batch_o.append(
+                {
+                    **base,
+                    "id": str(uuid.uuid4()),
+                    "person_id": pid,
+                    "track": rng.choice(["emploi", "socio_pro", "social"]),
+                    "organisme": "",
+                    "regime": "legacy",
+                    "right_opened_date": None,
+                    "decision_date": date.today() - timedelta(days=rng.randrange(400)),
+                    "notification_date": None,
+                    "ep_opinion": "",
+                    "ep_opinion_date": None,
+                    "reason": "",
+                    "is_reorientation": False,
+                    "ended_on": None,
+                }
+            )
+            if len(batch_p) == 5000:
+                conn.execute(Person.__table__.insert(), batch_p)
+                conn.execute(Orientation.__table__.insert(), batch_o)
+                batch_p, batch_o = [], []
+        if batch_p:
+            conn.execute(Person.__table__.insert(), batch_p)
+            conn.execute(Orientation.__table__.insert(), batch_o)
+    lock.set_lock_code(v.db, "1234")
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:8.1f} ms"
+
+
+def service_figures(v: vault_service.Vault, n: int) -> None:
+    t = time.perf_counter()
+    index = caseload.CaseloadIndex(v.db)
+    index.count()
+    print(f"  index build ({n} people)          {ms(time.perf_counter() - t)}")
+    for term in ("lefevre", "dupont gar", "saint-denis", "9999"):
+        t = time.perf_counter()
+        ids = index.ids(caseload.CaseloadQuery(search=term))
+        print(f"  search « {term:<12} » {len(ids):>7} ids {ms(time.perf_counter() - t)}")
+    for sort in ("city", "referent", "last_contact"):
+        t = time.perf_counter()
+        index.ids(caseload.CaseloadQuery(sort=sort, descending=True))
+        print(f"  first sort by {sort:<14}           {ms(time.perf_counter() - t)}")
+    ids = index.ids(caseload.CaseloadQuery())
+    for label, chunk in (
+        ("page of 200 (top)", ids[:200]),
+        ("page of 200 (middle)", ids[n // 2 : n // 2 + 200]),
+    ):
+        t = time.perf_counter()
+        caseload.fetch_rows(v.db, chunk)
+        print(f"  fetch {label:<24}     {ms(time.perf_counter() - t)}")
+
+
+def ui_figures(data_dir: Path, n: int) -> None:
+    from PySide6.QtCore import QElapsedTimer
+    from PySide6.QtWidgets import QApplication
+
+    from app.ui.application import make_application
+    from app.ui.main_window import MainWindow
+    from app.ui.worker import DbWorker
+
+    app = make_application()
+    worker = DbWorker()
+    info = vault_service.read_profile(data_dir, "stress")
+    win = MainWindow(worker, data_dir, info)
+    win.resize(1280, 800)
+    win.show()
+
+    def wait(cond, timeout: float = 600.0) -> None:
+        end = time.perf_counter() + timeout
+        while not cond():
+            app.processEvents()
+            time.sleep(0.001)
+            if time.perf_counter() > end:
+                raise TimeoutError
+
+    wait(lambda: win.lock_screen.vault_open)
+    page = win.files.caseload
+    t = time.perf_counter()
+    win.lock_screen.code.setText("1234")
+    win.lock_screen.button.click()
+    wait(lambda: page.model.rowCount() == n)
+    app.processEvents()
+    page.view.viewport().repaint()
+    print(
+        f"  unlock → first paint of {n} rows      {ms(time.perf_counter() - t)}  (includes code check, index build)"
+    )
+    wait(lambda: worker.pending == 0)
+    for term in ("lefevre", "lefevre ines", "bondy", ""):
+        page.search.setText(term)
+        page._debounce.stop()
+        t = time.perf_counter()
+        page.model.set_search(term)
+        wait(lambda: not page.model.loading)
+        page.view.viewport().repaint()
+        print(
+            f"  search « {term:<12} » → {page.model.rowCount():>7} rows on screen {ms(time.perf_counter() - t)}"
+        )
+    # scrolling: jump page by page through the first 20,000 rows and to the end; worst UI-thread frame
+    bar = page.view.verticalScrollBar()
+    timer, worst, frames = QElapsedTimer(), 0, 0
+    steps = [*list(range(0, min(n, 20000), 700)), n - 1]
+    for row in steps:
+        timer.start()
+        bar.setValue(row)
+        page.view.viewport().repaint()
+        app.processEvents()
+        worst = max(worst, timer.elapsed())
+        frames += 1
+        wait(lambda: worker.pending == 0)
+        timer.start()
+        page.view.viewport().repaint()
+        app.processEvents()
+        worst = max(worst, timer.elapsed())
+    print(f"  scrolling: {frames} jumps, worst UI-thread frame {worst} ms (rows arrive from the worker)")
+    win.close()
+    worker.stop()
+    QApplication.processEvents()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--people", type=int, default=100_000)
+    args = parser.parse_args()
+    import keyring
+
+    from tests.conftest import MemoryKeyring
+
+    keyring.set_keyring(MemoryKeyring())
+    with tempfile.TemporaryDirectory(prefix="fil-rouge-bench-") as tmp:
+        data_dir = Path(tmp)
+        v = vault_service.create_vault(data_dir, "stress", mode=vault_service.MODE_KEYRING)
+        t = time.perf_counter()
+        populate(v, args.people)
+        took = time.perf_counter() - t
+        print(f"Caseload benchmark — {args.people} people, encrypted vault ({datetime.now():%d/%m/%Y %H:%M})")
+        print(f"  bulk insert (people + orientations) {ms(took)}  ({args.people / took:,.0f} people/s)")
+        print("Services (database worker side):")
+        service_figures(v, args.people)
+        v.close()
+        print("Main window (offscreen):")
+        ui_figures(data_dir, args.people)
+
+
+if __name__ == "__main__":
+    main()
