@@ -10,7 +10,6 @@ hard deletes of synced rows (tombstones only). Remote changes applied by the syn
 from __future__ import annotations
 
 import errno
-import json
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -88,7 +87,10 @@ def _changed_fields(obj: Synced) -> dict[str, Any]:
 
 
 class _OpRecorder:
-    """Allocates contiguous device sequence numbers inside the current transaction."""
+    """Allocates a block of contiguous device sequence numbers inside the current transaction.
+
+    One read and one write of the counter per flush, whatever the number of ops in it.
+    """
 
     def __init__(self, session: Session) -> None:
         self.conn = session.connection()
@@ -99,16 +101,17 @@ class _OpRecorder:
     def device_id(self) -> str:
         return self._get(DEVICE_ID_KEY) or ""
 
-    def next_seq(self) -> int:
+    def reserve(self, count: int) -> int:
+        """Reserve ``count`` sequence numbers; return the first one."""
         current = self._get(DEVICE_SEQ_KEY)
-        seq = int(current) if current else 1
+        first = int(current) if current else 1
         if current is None:
-            self.conn.execute(_STATE.insert().values(key=DEVICE_SEQ_KEY, value=str(seq + 1)))
+            self.conn.execute(_STATE.insert().values(key=DEVICE_SEQ_KEY, value=str(first + count)))
         else:
             self.conn.execute(
-                _STATE.update().where(SyncState.key == DEVICE_SEQ_KEY).values(value=str(seq + 1))
+                _STATE.update().where(SyncState.key == DEVICE_SEQ_KEY).values(value=str(first + count))
             )
-        return seq
+        return first
 
 
 _STATE: Table = SyncState.__table__  # type: ignore[assignment]
@@ -139,7 +142,10 @@ def _record_ops(session: Session, _flush_context: Any, _instances: Any) -> None:
     if not pending:
         return
     recorder = _OpRecorder(session)
-    device = recorder.device_id()
+    device = session.info.get("device_id")
+    if device is None:
+        device = session.info["device_id"] = recorder.device_id()
+    seq = recorder.reserve(len(pending))
     for obj, kind, changed in pending:
         if kind in (OpKind.INSERT, OpKind.APPEND):
             apply_defaults(obj)
@@ -155,16 +161,17 @@ def _record_ops(session: Session, _flush_context: Any, _instances: Any) -> None:
             base_revision = obj.revision or 0
         session.add(
             OutboxOp(
-                device_seq=recorder.next_seq(),
+                device_seq=seq,
                 op_id=str(uuid.uuid4()),
                 table_name=type(obj).__tablename__,  # type: ignore[attr-defined]
                 row_id=obj.id,
                 base_revision=base_revision,
                 kind=str(kind),
-                changed_fields=json.loads(json.dumps(payload, default=to_wire)),
+                changed_fields=payload,
                 created_at=now,
             )
         )
+        seq += 1
 
 
 class Database:

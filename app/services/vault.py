@@ -154,6 +154,9 @@ def make_engine(path: Path, key: bytes) -> Engine:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         conn.exec_driver_sql("BEGIN")
+        # Foreign keys are checked at COMMIT: rows of one transaction may be flushed in any order
+        # (the models declare no relationship(), so the unit of work does not sort parents first).
+        conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
 
     return engine
 
