@@ -63,9 +63,28 @@ def test_cli_enroll_churn_sync_status(tmp_path: Path) -> None:
         assert st["pending_ops"] == 0
         for name, t in st["tables"].items():
             assert t["hash"] == srv["tables"][name]["hash"], name
-        # an insecure address is refused with a French message
-        r = run([*app, "enroll", "--server", "http://exemple.fr", "--code", "X"], env, PASS)
-        assert r.returncode == 2 and "https" in r.stderr
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_plain_http_only_for_localhost() -> None:
+    import pytest
+
+    from app.services.sync.client import check_url
+    from app.services.sync.errors import InsecureServerError
+
+    assert check_url("https://fil-rouge.departement.fr/") == "https://fil-rouge.departement.fr"
+    assert check_url("http://127.0.0.1:8765") == "http://127.0.0.1:8765"
+    with pytest.raises(InsecureServerError, match="https"):
+        check_url("http://exemple.fr")
+
+
+def test_codecs_agree() -> None:
+    from app.services.sync import codec as client_codec
+    from server import codec as server_codec
+
+    pairs = [("b", 3), ("a", 12)]
+    assert client_codec.table_hash(pairs) == server_codec.table_hash(pairs)
+    op = {"i": "x", "s": 1, "t": "person", "r": "r", "b": 0, "k": "update", "f": {"city": "Lille"}}
+    assert client_codec.payload_hash(op) == server_codec.payload_hash(op)

@@ -178,7 +178,7 @@ def test_same_person_created_offline_on_two_devices(server: Server, data_dir: Pa
     assert r.duplicates == 1
     dups = list_duplicates(b.vault)
     assert len(dups) == 1 and dups[0].kind == "doublon possible"
-    assert a.count(Person) == 2 or a.sync() and a.count(Person) == 2  # both kept, nothing dropped
+    assert a.count(Person) == 2 or (a.sync() and a.count(Person) == 2)  # both kept, nothing dropped
 
 
 def test_disk_full_keeps_outbox_and_says_so(server: Server, data_dir: Path) -> None:

@@ -632,7 +632,7 @@ class SyncClient:
         raw = self.db.engine.raw_connection()
         try:
             raw.driver_connection.execute("VACUUM")  # type: ignore[union-attr]  # drop freed pages
-        except Exception:  # noqa: BLE001 - the rows are deleted already; compaction is best effort
+        except Exception:
             log.warning("vacuum after wipe failed")
         finally:
             raw.close()
