@@ -378,8 +378,8 @@ class CaseloadIndex:
             self._orders[key] = sorted(self._all(query.include_exited), key=self._sort_key(sort))
         ordered = self._orders[key]
         terms = fold(query.search).split()
-        if terms:
-            ordered = [e for e in ordered if all(t in e.haystack for t in terms)]
+        for term in terms:  # one pass per term: no per-row generator (100,000 rows)
+            ordered = [e for e in ordered if term in e.haystack]
         out = [e.id for e in ordered]
         if query.descending:
             out.reverse()
