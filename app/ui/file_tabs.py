@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QTabBar, QTabWidget, QToolButton, QWidget
 from app.ui import theme
 from app.ui.caseload_page import CaseloadPage
 from app.ui.person_page import PersonPage
+from app.ui.plugins import UiContext
 from app.ui.worker import DbWorker
 
 
@@ -16,9 +17,12 @@ class FileTabs(QTabWidget):
 
     person_loaded = Signal(str)
 
-    def __init__(self, worker: DbWorker, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, worker: DbWorker, parent: QWidget | None = None, *, ctx: UiContext | None = None
+    ) -> None:
         super().__init__(parent)
         self.worker = worker
+        self.ctx = ctx
         self.setDocumentMode(True)
         self.setTabsClosable(True)
         self.setMovable(True)
@@ -38,7 +42,7 @@ class FileTabs(QTabWidget):
             if page.person_id == person_id:
                 self.setCurrentWidget(page)
                 return page
-        page = PersonPage(self.worker, person_id)
+        page = PersonPage(self.worker, person_id, ctx=self.ctx)
         page.title_ready.connect(self._set_title)
         index = self.addTab(page, theme.icon("fa6s.user"), "Chargement…")
         close = QToolButton(

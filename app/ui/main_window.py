@@ -17,6 +17,7 @@ from app.ui.file_tabs import FileTabs
 from app.ui.idle import IdleWatcher
 from app.ui.lock_screen import LockScreen
 from app.ui.other_pages import PAGES, PlaceholderPage
+from app.ui.plugins import UiContext, page_factories
 from app.ui.status_bar import StatusBar
 from app.ui.widgets import NavList
 from app.ui.worker import DbWorker, WorkerContext
@@ -74,9 +75,18 @@ class MainWindow(QMainWindow):
         for label, icon_name in NAV:
             self.nav.add_page(icon_name, label)
         self.pages = QStackedWidget()
-        self.files = FileTabs(self.worker)
+        self.ctx = UiContext(
+            worker=self.worker,
+            open_person=self.open_person,
+            refresh_status=self.refresh_status,
+            changed=self.data_changed,
+        )
+        self.files = FileTabs(self.worker, ctx=self.ctx)
         self.pages.addWidget(self.files)
-        self.placeholders = [PlaceholderPage(key) for key in PAGES]
+        factories = page_factories()
+        self.placeholders: list[QWidget] = [
+            factories[key](self.ctx) if key in factories else PlaceholderPage(key) for key in PAGES
+        ]
         for page in self.placeholders:
             self.pages.addWidget(page)
         self.nav.currentRowChanged.connect(self.pages.setCurrentIndex)
@@ -158,7 +168,24 @@ class MainWindow(QMainWindow):
             f"{info.pending_changes} modifications en attente, {info.open_conflicts} conflits",
         )
         for page in self.placeholders:
-            page.update_status(info, self.lock_minutes)
+            hook = getattr(page, "update_status", None)
+            if hook is not None:
+                hook(info, self.lock_minutes)
+
+    def open_person(self, person_id: str, tab: str | None = None) -> None:
+        """Show the person's file (opening it if needed), at ``tab`` when given (a key of person_tabs)."""
+        self.nav.setCurrentRow(NAV_FILE)
+        page = self.files.open_person(person_id)
+        if tab:
+            page.select_tab(tab)
+
+    def data_changed(self, person_id: str | None = None) -> None:
+        """A write happened: refresh the list, the open file of that person, the badges."""
+        self.files.caseload.refresh()
+        for page in self.files.person_pages():
+            if person_id is None or page.person_id == person_id:
+                page.reload()
+        self.refresh_status()
 
     def focus_search(self) -> None:
         self.nav.setCurrentRow(NAV_FILE)

@@ -14,6 +14,7 @@ from app.services.caseload import DueState
 from app.services.person_page import OrientationItem, PersonHeader, PersonSummary, ReferentItem
 from app.ui import theme
 from app.ui.errors import user_message
+from app.ui.plugins import UiContext, tab_factories
 from app.ui.widgets import Card, EmptyState, FieldGrid
 from app.ui.worker import DbWorker, WorkerContext
 
@@ -237,9 +238,11 @@ class PersonPage(QWidget):
 
     title_ready = Signal(str, str)
 
-    def __init__(self, worker: DbWorker, person_id: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, worker: DbWorker, person_id: str, parent: QWidget | None = None, *, ctx: UiContext | None = None
+    ) -> None:
         super().__init__(parent)
-        self.worker, self.person_id = worker, person_id
+        self.worker, self.person_id, self.ctx = worker, person_id, ctx
         self.summary: PersonSummary | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 12, 12, 12)
@@ -251,18 +254,38 @@ class PersonPage(QWidget):
         self.synthesis = SynthesisTab()
         self.tabs.addTab(self.synthesis, theme.icon("fa6s.id-card"), "Synthèse")
         self.placeholders: dict[str, EmptyState] = {}
+        self.tab_widgets: dict[str, QWidget] = {"synthese": self.synthesis}
+        factories = tab_factories() if ctx is not None else {}
         for key, title, icon_name, empty_title, empty_text, _n in TABS:
-            page = EmptyState(icon_name, empty_title, empty_text)
-            self.placeholders[key] = page
-            self.tabs.addTab(page, theme.icon(icon_name), title)
+            widget: QWidget
+            if ctx is not None and key in factories:
+                widget = factories[key](ctx, person_id)
+            else:
+                widget = self.placeholders[key] = EmptyState(icon_name, empty_title, empty_text)
+            self.tab_widgets[key] = widget
+            self.tabs.addTab(widget, theme.icon(icon_name), title)
         layout.addWidget(self.tabs, 1)
         self.load()
 
-    def load(self) -> None:
+    def select_tab(self, key: str) -> None:
+        widget = self.tab_widgets.get(key)
+        if widget is not None:
+            self.tabs.setCurrentWidget(widget)
+
+    def reload(self) -> None:
+        """The file changed: reload the header and synthesis, and every tab that can reload."""
+        self.load(record_view=False)
+        for widget in self.tab_widgets.values():
+            hook = getattr(widget, "reload", None)
+            if hook is not None and widget is not self.synthesis:
+                hook()
+
+    def load(self, record_view: bool = True) -> None:
         pid = self.person_id
 
         def job(ctx: WorkerContext) -> PersonSummary:
-            person_page.record_view(ctx.db, pid)
+            if record_view:
+                person_page.record_view(ctx.db, pid)
             return person_page.person_summary(ctx.db, pid)
 
         self.worker.submit(job, self._loaded, self._failed, writes=True, owner=self)
@@ -277,6 +300,6 @@ class PersonPage(QWidget):
         self.synthesis.show_summary(summary)
         for key, _title, _icon, _et, _text, (one, many) in TABS:
             n = summary.counts.get(key, 0)
-            if n:
+            if n and key in self.placeholders:
                 self.placeholders[key].set_text(theme.plural(n, one, many), SOON_TEXT)
         self.title_ready.emit(self.person_id, summary.header.display_name)

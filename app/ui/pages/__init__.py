@@ -1,0 +1,1 @@
+"""Navigation pages, discovered by app.ui.plugins (one module per page)."""

@@ -1,0 +1,55 @@
+"""Discovery of the navigation pages (``app.ui.pages``) and person-file tabs (``app.ui.person_tabs``).
+
+A page module defines ``PAGE_KEY`` (one of the keys of :data:`app.ui.other_pages.PAGES`: ``agenda``,
+``alertes``, ``indicateurs``, ``imports``, ``sync``, ``parametres``) and ``create_page(ctx) -> QWidget``.
+A tab module defines ``TAB_KEY`` (``diagnostic``, ``carnet``, ``rdv``, ``contrats``, ``documents``,
+``historique``) and ``create_tab(ctx, person_id) -> QWidget``. Keys without a module keep their empty state.
+
+Optional hooks on the created widgets: ``update_status(info, lock_minutes)`` on pages (called with the status
+bar figures) and ``reload()`` on tabs (called when the person's file changed). So a new screen is a new file;
+``main_window.py`` and ``person_page.py`` do not change.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import pkgutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+from app.ui.worker import DbWorker
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class UiContext:
+    """What a page or a tab receives: the database worker and callbacks into the main window."""
+
+    worker: DbWorker
+    open_person: Callable[[str, str | None], Any]  # (person_id, tab key or None)
+    refresh_status: Callable[[], None]
+    changed: Callable[[str | None], None]  # a write happened (person id or None): pages/tabs reload
+
+
+def _modules(package: str) -> list[ModuleType]:
+    pkg = importlib.import_module(package)
+    out = []
+    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
+        if not info.name.startswith("_"):
+            out.append(importlib.import_module(f"{package}.{info.name}"))
+    return out
+
+
+def page_factories() -> dict[str, Callable[[UiContext], QWidget]]:
+    return {m.PAGE_KEY: m.create_page for m in _modules("app.ui.pages") if hasattr(m, "PAGE_KEY")}
+
+
+def tab_factories() -> dict[str, Callable[[UiContext, str], QWidget]]:
+    return {m.TAB_KEY: m.create_tab for m in _modules("app.ui.person_tabs") if hasattr(m, "TAB_KEY")}
