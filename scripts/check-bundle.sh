@@ -24,6 +24,17 @@ run self-test
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
 echo "check-bundle: self-test OK in ${ms} ms; bundle size $(du -sh "$(dirname "$exe")" | cut -f1)"
 
+# The window (offscreen): it must start and keep running until we stop it, not crash on a missing module.
+gui_rc=0
+env -u FIL_ROUGE_DATA_DIR HOME="$tmp/home" QT_QPA_PLATFORM=offscreen \
+    timeout 12 "$exe" --data-dir "$tmp/gui-data" </dev/null >"$tmp/gui.log" 2>&1 || gui_rc=$?
+if [[ $gui_rc -ne 124 ]] || grep -q "Traceback" "$tmp/gui.log"; then
+    echo "check-bundle: the window did not stay up (exit $gui_rc):" >&2
+    cat "$tmp/gui.log" >&2
+    exit 1
+fi
+echo "check-bundle: window started offscreen and stayed up"
+
 # The OS keyring from inside the bundle (keyring's backends are found through entry points: easy to lose).
 here="$(cd "$(dirname "$0")" && pwd)"
 if command -v dbus-run-session >/dev/null 2>&1 && command -v gnome-keyring-daemon >/dev/null 2>&1; then
