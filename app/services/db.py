@@ -17,7 +17,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Engine, Table, event, inspect, select, text
+from sqlalchemy import Engine, Table, bindparam, event, inspect, select, text
 from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -172,6 +172,143 @@ def _record_ops(session: Session, _flush_context: Any, _instances: Any) -> None:
             )
         )
         seq += 1
+
+
+def _table(cls: type[Synced]) -> Table:
+    return cls.__table__  # type: ignore[attr-defined,no-any-return]
+
+
+def _column_defaults(cls: type[Synced]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for column in inspect(cls).columns:
+        default = column.default
+        if default is None:
+            continue
+        if getattr(default, "is_scalar", False):
+            out[column.key] = default.arg  # type: ignore[attr-defined]
+        elif getattr(default, "is_callable", False) and column.key not in SYNC_COLUMNS:
+            out[column.key] = default.arg  # marker: called per row below  # type: ignore[attr-defined]
+    return out
+
+
+def bulk_insert(session: Session, cls: type[Synced], rows: list[dict[str, Any]]) -> list[str]:
+    """Insert many new rows of a synced table **and their outbox ops**, in the session's transaction.
+
+    The fast path for large jobs (orientation-list import): Core ``executemany`` instead of one ORM flush per
+    object, with exactly the ops the session hook would have written (``insert``/``append``, every column).
+    Returns the ids. Never for remote changes (those produce no ops): use ``session(remote_apply=True)``.
+    """
+    if not rows:
+        return []
+    session.flush()  # anything pending goes first, in order
+    now = utcnow()
+    recorder = _OpRecorder(session)
+    device = session.info.get("device_id")
+    if device is None:
+        device = session.info["device_id"] = recorder.device_id()
+    defaults = _column_defaults(cls)
+    columns = [c.key for c in inspect(cls).columns]
+    full: list[dict[str, Any]] = []
+    for row in rows:
+        values = {}
+        for key in columns:
+            if key in row and row[key] is not None:
+                values[key] = row[key]
+            elif key in defaults:
+                d = defaults[key]
+                values[key] = d(None) if callable(d) else d
+            else:
+                values[key] = row.get(key)
+        values["id"] = row.get("id") or str(uuid.uuid4())
+        values.update(
+            created_at=row.get("created_at") or now,
+            updated_at=now,
+            deleted_at=None,
+            revision=0,
+            origin_device=device,
+        )
+        full.append(values)
+    session.connection().execute(_table(cls).insert(), full)
+    kind = str(OpKind.APPEND if cls.__append_only__ else OpKind.INSERT)
+    first = recorder.reserve(len(full))
+    ops = [
+        {
+            "device_seq": first + i,
+            "op_id": str(uuid.uuid4()),
+            "table_name": _table(cls).name,
+            "row_id": v["id"],
+            "base_revision": 0,
+            "kind": kind,
+            "changed_fields": {
+                k: to_wire(val) for k, val in v.items() if k not in SYNC_COLUMNS or k == "created_at"
+            },
+            "created_at": now,
+        }
+        for i, v in enumerate(full)
+    ]
+    session.connection().execute(_OUTBOX.insert(), ops)
+    return [v["id"] for v in full]
+
+
+def bulk_update(session: Session, cls: type[Synced], changes: dict[str, dict[str, Any]]) -> int:
+    """Apply ``{row_id: {field: value}}`` to existing rows of a synced table **and write their update ops**.
+
+    Only the given fields are written and carried by the ops; ``base_revision`` is each row's revision.
+    Append-only tables refuse it like the session hook does. Returns the number of rows updated.
+    """
+    if cls.__append_only__:
+        raise AppendOnlyViolation()
+    changes = {rid: c for rid, c in changes.items() if c}
+    if not changes:
+        return 0
+    session.flush()
+    table = _table(cls)
+    revisions: dict[str, int] = {}
+    ids = list(changes)
+    for start in range(0, len(ids), 500):
+        part = ids[start : start + 500]
+        result = session.connection().execute(
+            select(table.c.id, table.c.revision).where(table.c.id.in_(part))
+        )
+        revisions.update({row_id: rev for row_id, rev in result})
+    now = utcnow()
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for rid, fields in changes.items():
+        if rid not in revisions:
+            continue
+        keys = tuple(sorted(fields))
+        groups.setdefault(keys, []).append({"_id": rid, **{f"_v_{k}": fields[k] for k in keys}})
+    for keys, params in groups.items():
+        stmt = (
+            table.update()
+            .where(table.c.id == bindparam("_id"))
+            .values(updated_at=now, **{k: bindparam(f"_v_{k}") for k in keys})
+        )
+        session.connection().execute(stmt, params)
+    recorder = _OpRecorder(session)
+    present = [rid for rid in changes if rid in revisions]
+    first = recorder.reserve(len(present))
+    ops = []
+    for i, rid in enumerate(present):
+        payload = {k: to_wire(v) for k, v in changes[rid].items()}
+        deleted = payload.get("deleted_at") is not None
+        ops.append(
+            {
+                "device_seq": first + i,
+                "op_id": str(uuid.uuid4()),
+                "table_name": table.name,
+                "row_id": rid,
+                "base_revision": revisions[rid] or 0,
+                "kind": str(OpKind.DELETE if deleted else OpKind.UPDATE),
+                "changed_fields": {"deleted_at": payload["deleted_at"]} if deleted else payload,
+                "created_at": now,
+            }
+        )
+    session.connection().execute(_OUTBOX.insert(), ops)
+    return len(present)
+
+
+_OUTBOX: Table = OutboxOp.__table__  # type: ignore[assignment]
 
 
 class Database:
