@@ -1,0 +1,130 @@
+from __future__ import annotations
+
+import shutil
+import subprocess
+from datetime import date, datetime
+
+import icalendar
+import pytest
+
+from app.services import agenda, people, records
+from app.services.errors import ValidationError
+from app.services.people import PersonInput
+from tests.ui.factories import add_referent
+
+MONDAY = date(2026, 11, 9)  # week holding the 11 November (Armistice)
+
+
+@pytest.fixture
+def setup(vault):
+    rid = add_referent(vault)
+    pid = people.create_person(
+        vault.db, PersonInput(last_name="Lefèvre", first_name="Éloïse", regime="plein_emploi")
+    )
+    other = people.create_person(
+        vault.db, PersonInput(last_name="Nguyen", first_name="Linh", regime="plein_emploi")
+    )
+
+    def rdv(who, at, minutes=45, **kw):
+        kw.setdefault("purpose", "suivi")
+        kw.setdefault("nature", "physique")
+        return records.add_appointment(
+            vault.db, who, starts_at=at, duration_min=minutes, referent_id=rid, **kw
+        )
+
+    ids = {
+        "a": rdv(pid, datetime(2026, 11, 9, 9, 0), place="Maison des solidarités"),
+        "b": rdv(other, datetime(2026, 11, 9, 9, 30)),  # overlaps a
+        "c": rdv(pid, datetime(2026, 11, 10, 14, 0), purpose="diagnostic", nature="telephone"),
+        "d": rdv(other, datetime(2026, 11, 10, 14, 30), status="annule"),  # cancelled: no conflict
+        "e": rdv(None, datetime(2026, 11, 12, 10, 0), collective=True, purpose="information_collective"),
+        "f": rdv(pid, datetime(2026, 11, 17, 9, 0)),  # next week
+    }
+    return vault, rid, pid, ids
+
+
+def test_week_starts_monday_with_holidays_and_conflicts(setup):
+    vault, _rid, _pid, ids = setup
+    week = agenda.week_agenda(vault.db, date(2026, 11, 12))
+    assert week.start == MONDAY and len(week.days) == 7
+    assert [d.day.weekday() for d in week.days] == list(range(7))
+    assert week.days[2].holiday == "Armistice" and week.days[0].holiday is None
+    assert week.count == 5
+    by_id = {i.id: i for d in week.days for i in d.items}
+    assert by_id[ids["a"]].conflict and by_id[ids["b"]].conflict
+    assert not by_id[ids["c"]].conflict and not by_id[ids["d"]].conflict
+    e = by_id[ids["e"]]
+    assert e.collective and e.person_name == "Séance collective" and e.kind_label == "Collectif"
+    c = by_id[ids["c"]]
+    assert (c.purpose_label, c.nature_label, c.status_label) == ("Diagnostic", "Téléphone", "Prévu")
+    assert week.days[0].title == "lundi 9 novembre 2026"
+
+
+def test_day_and_person_lists(setup):
+    vault, _rid, pid, ids = setup
+    day = agenda.day_agenda(vault.db, MONDAY)
+    assert [i.id for i in day.items] == [ids["a"], ids["b"]]
+    assert day.items[0].person_name == "LEFÈVRE Éloïse"
+    mine = agenda.person_appointments(vault.db, pid)
+    assert [i.id for i in mine] == [ids["f"], ids["c"], ids["a"]]  # most recent first
+
+
+def test_find_conflicts_before_saving(setup):
+    vault, rid, _pid, ids = setup
+    hits = agenda.find_conflicts(
+        vault.db, starts_at=datetime(2026, 11, 9, 9, 40), duration_min=30, referent_id=rid
+    )
+    assert {h.id for h in hits} == {ids["a"], ids["b"]}
+    assert not agenda.find_conflicts(
+        vault.db, starts_at=datetime(2026, 11, 9, 10, 15), duration_min=30, referent_id=rid
+    )
+    # a cancelled RDV frees its slot; the RDV being edited does not conflict with itself
+    assert not agenda.find_conflicts(
+        vault.db, starts_at=datetime(2026, 11, 10, 14, 50), duration_min=10, referent_id=rid
+    )
+    hits = agenda.find_conflicts(
+        vault.db,
+        starts_at=datetime(2026, 11, 10, 14, 0),
+        duration_min=45,
+        referent_id=rid,
+        exclude_id=ids["c"],
+    )
+    assert hits == []
+
+
+def test_ics_parses_back(setup, tmp_path):
+    vault, *_ = setup
+    path = tmp_path / "semaine.ics"
+    assert agenda.export_ics(vault.db, MONDAY, date(2026, 11, 15), path) == 5
+    cal = icalendar.Calendar.from_ical(path.read_bytes())
+    events = list(cal.walk("VEVENT"))
+    assert len(events) == 5
+    first = events[0]
+    assert str(first["summary"]) == "Suivi — LEFÈVRE Éloïse"
+    assert str(first["location"]) == "Maison des solidarités"
+    assert first.decoded("dtstart") == datetime(2026, 11, 9, 9, 0)
+    assert first.decoded("dtend") == datetime(2026, 11, 9, 9, 45)
+    assert sum(1 for e in events if str(e["status"]) == "CANCELLED") == 1
+    with pytest.raises(ValidationError):
+        agenda.export_ics(vault.db, MONDAY, date(2026, 11, 1), path)
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils absent")
+def test_day_pdf_text(setup, tmp_path):
+    vault, *_ = setup
+    path = tmp_path / "jour.pdf"
+    assert agenda.export_day_pdf(vault.db, MONDAY, path, department="Seine-Saint-Denis") == 2
+    text = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    flat = " ".join(text.split())
+    assert "Agenda du Lundi 9 novembre 2026" in flat
+    assert "LEFÈVRE Éloïse" in flat and "NGUYEN Linh" in flat
+    assert "Maison des solidarités" in flat and "Chevauchement" in flat
+    assert "09:00 – 09:45" in flat
+    holiday = tmp_path / "ferie.pdf"
+    assert agenda.export_day_pdf(vault.db, date(2026, 11, 11), holiday) == 0
+    text = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(holiday), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "Jour férié : Armistice" in text and "Aucun rendez-vous ce jour." in text
