@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import io
+import json
 import shutil
 import subprocess
 from datetime import date, datetime
@@ -128,3 +130,30 @@ def test_day_pdf_text(setup, tmp_path):
         ["pdftotext", "-enc", "UTF-8", str(holiday), "-"], capture_output=True, text=True, check=True
     ).stdout
     assert "Jour férié : Armistice" in text and "Aucun rendez-vous ce jour." in text
+
+
+def run_cli(data_dir, monkeypatch, *args: str) -> int:
+    from app.__main__ import main
+    from tests.conftest import TEST_PASSPHRASE
+
+    monkeypatch.setattr("sys.stdin", io.StringIO(TEST_PASSPHRASE + "\n"))
+    return main(["--data-dir", str(data_dir), "--profile", "test", "--passphrase-stdin", "agenda", *args])
+
+
+def test_cli_week_json_and_files(setup, data_dir, tmp_path, monkeypatch, capsys):
+    _vault, _rid, _pid, ids = setup
+    ics, pdf = tmp_path / "s.ics", tmp_path / "j.pdf"
+    args = ("--on", "2026-11-11", "--week", "--json", "--ics", str(ics), "--pdf", str(pdf))
+    assert run_cli(data_dir, monkeypatch, *args) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert (out["from"], out["to"]) == ("2026-11-09", "2026-11-15")
+    assert out["days"][2]["holiday"] == "Armistice"
+    assert (
+        out["days"][0]["appointments"][0]["id"] == ids["a"] and out["days"][0]["appointments"][0]["conflict"]
+    )
+    assert len(list(icalendar.Calendar.from_ical(ics.read_bytes()).walk("VEVENT"))) == 5
+    assert pdf.read_bytes().startswith(b"%PDF")
+    assert run_cli(data_dir, monkeypatch, "--on", "2026-11-09") == 0
+    text = capsys.readouterr().out
+    assert text.startswith("Agenda du 09/11/2026 — 2 rendez-vous")
+    assert "LEFÈVRE Éloïse" in text and "Chevauchement" in text
