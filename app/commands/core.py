@@ -48,7 +48,12 @@ def cmd_init(args: argparse.Namespace, ctx: CommandContext) -> int:
     if args.demo:
         from app.services.demo import populate_demo
 
-        summary = populate_demo(vault, seed=args.seed)
+        try:
+            summary = populate_demo(vault, seed=args.seed)
+        except BaseException:
+            ctx.close()
+            vault_service.delete_profile(ctx.data_dir, ctx.profile)  # never leave a half-made demo behind
+            raise
         print(f"Profil de démonstration « {ctx.profile} » créé : {summary}.")
     else:
         print(f"Profil « {ctx.profile} » créé ({vault.info.mode_label}).")

@@ -341,3 +341,18 @@ def open_vault(data_dir: Path, name: str, *, passphrase: str | None = None) -> V
             backup_database(info, engine, rev)
         migrate.upgrade(engine)
     return Vault(info, key, Database(engine))
+
+
+def delete_profile(data_dir: Path, name: str) -> None:
+    """Remove a profile's files and its keyring entry (used to undo a failed creation; the UI confirms first)."""
+    directory = profile_dir(data_dir, name)
+    try:
+        info = read_profile(data_dir, name)
+    except (VaultNotFoundError, StorageError):
+        info = None
+    if info is not None and info.mode == MODE_KEYRING:
+        try:
+            keystore.delete_key(info.profile_id)
+        except KeyringUnavailableError:
+            log.warning("could not delete the keyring entry of a removed profile")
+    shutil.rmtree(directory, ignore_errors=True)

@@ -233,3 +233,19 @@ def test_outbox_written_with_business_change(vault: vault_service.Vault) -> None
         ops = s.scalars(select(OutboxOp).order_by(OutboxOp.device_seq)).all()
     assert [o.device_seq for o in ops] == [1, 2]
     assert [(o.table_name, o.kind) for o in ops] == [("person", "insert"), ("note", "append")]
+
+
+def test_failed_demo_creation_leaves_no_profile(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from app.__main__ import main
+    from app.services import demo
+
+    def boom(*_a: object, **_k: object) -> str:
+        raise RuntimeError("panne pendant la génération")
+
+    monkeypatch.setattr(demo, "populate_demo", boom)
+    monkeypatch.setattr("sys.stdin", io.StringIO("demo-fil-rouge\n"))
+    with pytest.raises(RuntimeError):
+        main(["--data-dir", str(data_dir), "--profile", "demo", "--passphrase-stdin", "init", "--demo"])
+    assert not (data_dir / "profiles" / "demo").exists()
