@@ -1,0 +1,220 @@
+"""Agenda page and person « Rendez-vous » tab on a real vault through the database worker (offscreen)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+
+import pytest
+from PySide6.QtCore import QDate, Qt, QTime
+
+from app.models.followup import Note, SanctionStep
+from app.services import agenda, people, records
+from app.services.people import PersonInput
+from app.ui.plugins import UiContext
+from app.ui.worker import DbWorker
+from tests.ui.factories import add_referent
+
+MONDAY = date(2026, 11, 9)
+SHOTS = os.environ.get("FILROUGE_SHOTS")  # e.g. /tmp/shots2: save screenshots
+
+
+@pytest.fixture
+def ctx(vault) -> Iterator[UiContext]:
+    worker = DbWorker()
+    worker.ctx.vault = vault
+    changed: list[str | None] = []
+    opened: list[tuple[str, str | None]] = []
+    context = UiContext(worker, lambda pid, tab=None: opened.append((pid, tab)), lambda: None, changed.append)
+    context.changes = changed  # type: ignore[attr-defined]
+    context.opened = opened  # type: ignore[attr-defined]
+    yield context
+    worker.ctx.vault = None
+    worker.stop()
+
+
+@pytest.fixture
+def data(vault):
+    rid = add_referent(vault)
+    pid = people.create_person(
+        vault.db, PersonInput(last_name="Lefèvre", first_name="Éloïse", regime="plein_emploi")
+    )
+    other = people.create_person(
+        vault.db, PersonInput(last_name="Nguyen", first_name="Linh", regime="plein_emploi")
+    )
+
+    def rdv(who, at, **kw):
+        kw.setdefault("purpose", "suivi")
+        kw.setdefault("nature", "physique")
+        return records.add_appointment(vault.db, who, starts_at=at, referent_id=rid, **kw)
+
+    ids = {
+        "a": rdv(pid, datetime(2026, 11, 9, 9, 0), place="MDS Saint-Denis"),
+        "b": rdv(other, datetime(2026, 11, 9, 9, 30), nature="telephone"),
+        "c": rdv(None, datetime(2026, 11, 12, 14, 0), collective=True, purpose="information_collective"),
+        "d": rdv(pid, datetime(2026, 11, 17, 10, 0), purpose="bilan"),
+    }
+    return rid, pid, other, ids
+
+
+def idle(qtbot, ctx) -> None:
+    qtbot.waitUntil(lambda: ctx.worker.pending == 0, timeout=5000)
+
+
+def shot(widget, name: str) -> None:
+    if SHOTS:
+        os.makedirs(SHOTS, exist_ok=True)
+        widget.grab().save(os.path.join(SHOTS, f"{name}.png"))
+
+
+def test_agenda_week_from_services_and_navigation(qtbot, qtmodeltester, ctx, data, tmp_path):
+    from app.ui.pages.agenda import AgendaPage, Header
+
+    _rid, pid, _other, ids = data
+    page = AgendaPage(ctx)
+    qtbot.addWidget(page)
+    page.resize(1280, 800)
+    page.show()
+    page.go_to(date(2026, 11, 11))
+    idle(qtbot, ctx)
+    qtmodeltester.check(page.model)
+    rows = page.model.rows
+    headers = [r for r in rows if isinstance(r, Header)]
+    assert len(headers) == 7 and headers[0].text.startswith("Lundi 9 novembre 2026")
+    assert headers[2].holiday and "Armistice" in headers[2].text
+    items = [r for r in rows if not isinstance(r, Header)]
+    assert [i.id for i in items] == [ids["a"], ids["b"], ids["c"]]
+    assert page.title.text().startswith(
+        "Semaine du 09/11/2026 au 15/11/2026 — 3 rendez-vous, 2 chevauchements"
+    )
+    row_a = rows.index(items[0])
+    model = page.model
+    assert model.data(model.index(row_a, 1)) == "LEFÈVRE Éloïse"
+    assert model.data(model.index(row_a, 6)) == "Prévu"
+    assert model.data(model.index(row_a, 6), Qt.ItemDataRole.DecorationRole) is not None
+    assert model.data(model.index(row_a, 7)) == "Chevauchement"
+    assert model.data(model.index(rows.index(items[2]), 5)) == "Collectif"
+    shot(page, "agenda_week")
+    page.table.doubleClicked.emit(model.index(row_a, 1))
+    assert ctx.opened == [(pid, "rdv")]  # type: ignore[attr-defined]
+
+    qtbot.keyClick(page, Qt.Key.Key_Right, Qt.KeyboardModifier.AltModifier)  # next week
+    idle(qtbot, ctx)
+    assert page.title.text().startswith("Semaine du 16/11/2026")
+    assert [r.id for r in page.model.rows if not isinstance(r, Header)] == [ids["d"]]
+    page.step(1)
+    idle(qtbot, ctx)
+    assert page.stack.currentWidget() is page.empty
+    assert page.empty.title.text() == "Aucun rendez-vous cette semaine"
+    page.go_to(MONDAY)
+    page.set_week_mode(False)
+    idle(qtbot, ctx)
+    assert page.title.text().startswith("Lundi 9 novembre 2026 — 2 rendez-vous")
+    page.write_ics(tmp_path / "j.ics")
+    page.write_pdf(tmp_path / "j.pdf")
+    idle(qtbot, ctx)
+    assert (tmp_path / "j.ics").read_bytes().count(b"BEGIN:VEVENT") == 2
+    assert (tmp_path / "j.pdf").read_bytes().startswith(b"%PDF")
+    assert "Exporté" in page.hint.text()
+
+
+def test_new_rdv_dialog_warns_on_conflict_and_saves_through_worker(qtbot, ctx, vault, data):
+    from app.ui.person_tabs.rdv import RdvTab
+
+    _rid, pid, _other, ids = data
+    tab = RdvTab(ctx, pid)
+    qtbot.addWidget(tab)
+    tab.resize(1200, 700)
+    tab.show()
+    idle(qtbot, ctx)
+    assert [i.id for i in tab.items] == [ids["d"], ids["a"]]
+    qtbot.keyClick(tab, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    dialog = tab.dialog
+    assert dialog is not None and dialog.isVisible()
+    assert dialog.date.displayFormat() == "dd/MM/yyyy" and dialog.date.calendarPopup()
+    dialog.date.setDate(QDate(2026, 11, 9))
+    dialog.time.setTime(QTime(9, 15))
+    dialog.purpose.setCurrentIndex(dialog.purpose.findData("diagnostic"))
+    dialog.comment.setPlainText("Suivi psychiatrique en cours")
+    assert dialog.sensitive.isVisible() or dialog.sensitive.text()
+    dialog.comment.setPlainText("")
+    dialog.save_button.click()
+    idle(qtbot, ctx)
+    assert dialog.conflict.isVisible() and "Chevauchement" in dialog.conflict.text()
+    assert "LEFÈVRE Éloïse" in dialog.conflict.text()
+    assert dialog.save_button.text() == "Enregistrer malgré le chevauchement"
+    assert len(agenda.person_appointments(vault.db, pid)) == 2  # nothing saved yet
+    dialog.save_button.click()
+    idle(qtbot, ctx)
+    assert dialog.result() == dialog.DialogCode.Accepted and dialog.saved_id
+    saved = [i for i in agenda.person_appointments(vault.db, pid) if i.id == dialog.saved_id][0]
+    assert (saved.starts_at, saved.purpose, saved.duration_min) == (
+        datetime(2026, 11, 9, 9, 15),
+        "diagnostic",
+        45,
+    )
+    assert ctx.changes == [pid]  # type: ignore[attr-defined]
+
+
+def test_new_rdv_dialog_shows_validation_next_to_field(qtbot, ctx, data):
+    from app.ui.rdv_dialogs import AppointmentDialog
+
+    dialog = AppointmentDialog(ctx, None)  # individual RDV without a person: refused by the service
+    qtbot.addWidget(dialog)
+    dialog.time.setTime(QTime(7, 0))
+    dialog.save_button.click()
+    idle(qtbot, ctx)
+    assert dialog.errors["person_id"].isVisibleTo(dialog)
+    assert "concerne une personne" in dialog.errors["person_id"].text()
+
+
+def test_missed_rdv_proposes_follow_up(qtbot, qtmodeltester, ctx, vault, data):
+    from app.ui.person_tabs.rdv import RdvTab
+    from app.ui.rdv_dialogs import FollowUpDialog, StatusDialog
+
+    _rid, pid, _other, ids = data
+    records.set_appointment_status(vault.db, ids["a"], "honore")
+    soon = datetime.combine(date.today() + timedelta(days=3), datetime.min.time()).replace(hour=10)
+    records.add_appointment(vault.db, pid, starts_at=soon, purpose="bilan", nature="visio")
+    tab = RdvTab(ctx, pid)
+    qtbot.addWidget(tab)
+    tab.resize(1200, 600)
+    tab.show()
+    idle(qtbot, ctx)
+    qtmodeltester.check(tab.model)
+    assert "2 rendez-vous à venir" in tab.summary.text() or "rendez-vous à venir" in tab.summary.text()
+    shot(tab, "person_rdv_tab")
+    tab.select_item(ids["d"])
+    assert tab.status_button.isEnabled()
+    tab.change_status()
+    idle(qtbot, ctx)
+    dialog = tab.dialog
+    assert isinstance(dialog, StatusDialog) and dialog.history.count() == 1
+    dialog.status.setCurrentIndex(dialog.status.findData("non_honore"))
+    dialog.comment.setText("Pas de nouvelles")
+    dialog._accept()
+    idle(qtbot, ctx)
+    follow = tab.dialog
+    assert isinstance(follow, FollowUpDialog) and follow.isVisible()
+    assert follow.choice() == "rien"  # nothing automatic
+    assert [e.status for e in records.appointment_history(vault.db, ids["d"])] == ["prevu", "non_honore"]
+    follow.choices["courrier"].setChecked(True)
+    follow.detail.setPlainText("Courrier de relance envoyé.")
+    follow.accept()
+    idle(qtbot, ctx)
+    with vault.db.read() as s:
+        notes = s.query(Note).filter_by(person_id=pid).all()
+        assert [(n.kind, n.body) for n in notes] == [("courrier", "Courrier de relance envoyé.")]
+        assert s.query(SanctionStep).filter_by(person_id=pid).count() == 0
+    tab.propose_follow_up(tab.items[0])
+    tab.dialog.choices["manquement"].setChecked(True)  # type: ignore[union-attr]
+    tab.dialog.accept()  # type: ignore[union-attr]
+    idle(qtbot, ctx)
+    with vault.db.read() as s:
+        assert [st.kind for st in s.query(SanctionStep).filter_by(person_id=pid)] == ["manquement"]
+    tab.propose_follow_up(tab.items[0])
+    tab.dialog.choices["rdv"].setChecked(True)  # type: ignore[union-attr]
+    tab.dialog.accept()  # type: ignore[union-attr]
+    assert type(tab.dialog).__name__ == "AppointmentDialog" and tab.dialog.isVisible()
+    tab.dialog.done(0)
