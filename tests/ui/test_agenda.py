@@ -62,8 +62,21 @@ def idle(qtbot, ctx) -> None:
     qtbot.waitUntil(lambda: ctx.worker.pending == 0, timeout=5000)
 
 
+def qtbot_wait() -> None:
+    from PySide6.QtWidgets import QApplication
+
+    for _ in range(3):
+        QApplication.processEvents()
+
+
 def shot(widget, name: str) -> None:
     if SHOTS:
+        from app.ui import theme
+
+        widget.setStyleSheet(theme.STYLESHEET)
+        widget.resize(widget.width() + 1, widget.height())
+        widget.resize(widget.width() - 1, widget.height())
+        qtbot_wait()
         os.makedirs(SHOTS, exist_ok=True)
         widget.grab().save(os.path.join(SHOTS, f"{name}.png"))
 
@@ -148,7 +161,7 @@ def test_new_rdv_dialog_warns_on_conflict_and_saves_through_worker(qtbot, ctx, v
     dialog.save_button.click()
     idle(qtbot, ctx)
     assert dialog.result() == dialog.DialogCode.Accepted and dialog.saved_id
-    saved = [i for i in agenda.person_appointments(vault.db, pid) if i.id == dialog.saved_id][0]
+    saved = next(i for i in agenda.person_appointments(vault.db, pid) if i.id == dialog.saved_id)
     assert (saved.starts_at, saved.purpose, saved.duration_min) == (
         datetime(2026, 11, 9, 9, 15),
         "diagnostic",

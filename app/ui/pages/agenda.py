@@ -4,7 +4,7 @@ double-click opens the person at the « Rendez-vous » tab, exports (day PDF, ``
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.models.enums import AppointmentStatus
 from app.services import agenda
 from app.services.agenda import AgendaDay, AgendaItem, AgendaWeek
 from app.ui import theme
@@ -119,10 +120,22 @@ class RdvModel(QAbstractTableModel):
         return None
 
 
+def _to_fill(item: AgendaItem) -> bool:
+    """A past RDV still « prévu »: its outcome is to be recorded."""
+    return item.status == AppointmentStatus.PLANNED and item.ends_at < datetime.now()
+
+
+def _alert(item: AgendaItem, tooltip: bool) -> str:
+    if item.conflict:
+        return "Chevauchement avec un autre rendez-vous du même référent" if tooltip else "Chevauchement"
+    if _to_fill(item):
+        return "Rendez-vous passé : indiquez s'il a été honoré" if tooltip else "Statut à renseigner"
+    return ""
+
+
 def _text(item: AgendaItem, key: str, *, tooltip: bool = False) -> str:
     if key == "alert":
-        return "Chevauchement avec un autre rendez-vous du référent" if tooltip and item.conflict else (
-            "Chevauchement" if item.conflict else "")  # fmt: skip
+        return _alert(item, tooltip)
     if key == "status" and tooltip:
         return f"Statut : {item.status_label}"
     values = {
@@ -140,6 +153,8 @@ def _icon(item: AgendaItem, key: str) -> Any:
         return status_icon(item.status)
     if key == "alert" and item.conflict:
         return theme.icon(*CONFLICT_ICON)
+    if key == "alert" and _to_fill(item):
+        return theme.icon("fa6s.pen-to-square", theme.SOON)
     if key == "kind":
         return theme.icon("fa6s.users" if item.collective else "fa6s.user")
     return None
@@ -162,8 +177,11 @@ def make_table(model: RdvModel) -> QTableView:
     view.verticalHeader().hide()
     view.setShowGrid(False)
     view.setWordWrap(False)
-    view.horizontalHeader().setStretchLastSection(True)
-    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    view.setStyleSheet("QTableView::item { padding: 0 10px 0 4px; }")
+    header = view.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setSectionResizeMode(len(model.columns) - 1, QHeaderView.ResizeMode.Stretch)
+    header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
     model.modelReset.connect(lambda: _span_headers(view, model))
     return view
 
@@ -173,7 +191,6 @@ def _span_headers(view: QTableView, model: RdvModel) -> None:
     for n, row in enumerate(model.rows):
         if isinstance(row, Header):
             view.setSpan(n, 0, 1, len(model.columns))
-    view.resizeColumnsToContents()
 
 
 class AgendaPage(QWidget):
@@ -193,6 +210,7 @@ class AgendaPage(QWidget):
         self.table = make_table(self.model)
         self.table.setAccessibleName("Rendez-vous")
         self.table.doubleClicked.connect(self._open_person)
+        self.table.selectionModel().selectionChanged.connect(self._update_pdf_tip)
         self.empty = EmptyState(
             "fa6s.calendar-xmark", "Aucun rendez-vous cette semaine",
             "Nouveau rendez-vous (Ctrl+R) : depuis le dossier d'une personne, onglet « Rendez-vous », "
@@ -209,7 +227,7 @@ class AgendaPage(QWidget):
         self._shortcuts()
         self.reload()
 
-    def _toolbar(self) -> QHBoxLayout:
+    def _toolbar(self) -> QVBoxLayout:
         bar = QHBoxLayout()
         self.prev_button = QPushButton(theme.icon("fa6s.chevron-left"), "")
         self.prev_button.setToolTip("Précédent (Alt+←)")
@@ -229,6 +247,13 @@ class AgendaPage(QWidget):
         group.setExclusive(True)
         for b in (self.day_button, self.week_button):
             group.addButton(b)
+        for b in (self.day_button, self.week_button):
+            b.setStyleSheet(
+                f"QPushButton:checked {{ background: {theme.ACCENT_SOFT}; border-color: {theme.ACCENT};"
+                f" color: {theme.ACCENT}; font-weight: 600; }}"
+            )
+        self.day_button.setToolTip("Afficher une journée")
+        self.week_button.setToolTip("Afficher la semaine, du lundi au dimanche")
         self.day_button.clicked.connect(lambda: self.set_week_mode(False))
         self.week_button.clicked.connect(lambda: self.set_week_mode(True))
         self.pdf_button = QPushButton(theme.icon("fa6s.file-pdf"), "Exporter la journée en PDF")
@@ -241,11 +266,16 @@ class AgendaPage(QWidget):
         self.new_button.clicked.connect(self.new_collective)
         for w in (self.prev_button, self.today_button, self.next_button):
             bar.addWidget(w)
-        bar.addSpacing(10)
-        bar.addWidget(self.title, 1)
-        for w in (self.day_button, self.week_button, self.pdf_button, self.ics_button, self.new_button):
+        bar.addSpacing(12)
+        bar.addWidget(self.day_button)
+        bar.addWidget(self.week_button)
+        bar.addStretch(1)
+        for w in (self.pdf_button, self.ics_button, self.new_button):
             bar.addWidget(w)
-        return bar
+        box = QVBoxLayout()
+        box.addLayout(bar)
+        box.addWidget(self.title)
+        return box
 
     def _shortcuts(self) -> None:
         ctx = Qt.ShortcutContext.WidgetWithChildrenShortcut
@@ -303,6 +333,7 @@ class AgendaPage(QWidget):
         what = "cette semaine" if isinstance(data, AgendaWeek) else "ce jour"
         self.empty.set_text(f"Aucun rendez-vous {what}", self.empty.text.text())
         self.stack.setCurrentWidget(self.table if count else self.empty)
+        self._update_pdf_tip()
 
     @staticmethod
     def _title(days: list[AgendaDay]) -> str:
@@ -328,7 +359,7 @@ class AgendaPage(QWidget):
         self.dialog.open()
 
     def export_pdf(self) -> None:
-        name = f"agenda-{self.current:%Y-%m-%d}.pdf"
+        name = f"agenda-{self.pdf_day():%Y-%m-%d}.pdf"
         path, _ = QFileDialog.getSaveFileName(self, "Exporter la journée en PDF", name, "PDF (*.pdf)")
         if path:
             self.write_pdf(Path(path))
@@ -339,8 +370,17 @@ class AgendaPage(QWidget):
         if path:
             self.write_ics(Path(path))
 
+    def pdf_day(self) -> date:
+        """The day exported as PDF: the selected RDV's day, else the day shown (or navigated to)."""
+        rows = self.table.selectionModel().selectedRows()
+        item = self.model.item_at(rows[0].row()) if rows else None
+        return item.starts_at.date() if item is not None else self.current
+
+    def _update_pdf_tip(self, *_: object) -> None:
+        self.pdf_button.setToolTip(f"Exporter l'agenda du {agenda.long_day(self.pdf_day())} en PDF")
+
     def write_pdf(self, path: Path) -> None:
-        day = self.current
+        day = self.pdf_day()
         self._run_export(lambda w: agenda.export_day_pdf(w.db, day, path), path)
 
     def write_ics(self, path: Path) -> None:
