@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QFont, QKeySequence, QShortcut
+from PySide6.QtGui import QFont, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from app.models.enums import AppointmentStatus
 from app.services import agenda
 from app.services.agenda import AgendaDay, AgendaItem, AgendaWeek
+from app.services.errors import VaultLockedError
 from app.ui import theme
 from app.ui.errors import show_error
 from app.ui.plugins import UiContext
@@ -224,8 +225,7 @@ class AgendaPage(QWidget):
             "Double-clic sur un rendez-vous : ouvrir le dossier de la personne.", objectName="muted"
         )
         layout.addWidget(self.hint)
-        self._shortcuts()
-        self.reload()
+        self._shortcuts()  # loaded when shown (the vault may still be locked when the page is built)
 
     def _toolbar(self) -> QVBoxLayout:
         bar = QHBoxLayout()
@@ -310,10 +310,19 @@ class AgendaPage(QWidget):
         def job(w: WorkerContext) -> AgendaWeek | AgendaDay:
             return agenda.week_agenda(w.db, day) if week else agenda.day_agenda(w.db, day)
 
-        self.ctx.worker.submit(job, self._show, lambda exc: show_error(self, exc), owner=self)
+        self.ctx.worker.submit(job, self._show, self._failed, owner=self)
+
+    def _failed(self, exc: BaseException) -> None:
+        if not isinstance(exc, VaultLockedError):
+            show_error(self, exc)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.reload()
 
     def update_status(self, info: object, lock_minutes: int) -> None:
-        self.reload()  # called after every write (ctx.changed → refresh_status)
+        if self.isVisible():
+            self.reload()  # called after every write (ctx.changed → refresh_status)
 
     def _show(self, data: AgendaWeek | AgendaDay) -> None:
         self.data = data
