@@ -1,0 +1,414 @@
+"""Contract use cases on top of :mod:`app.services.records_contracts`: the person's contracts, the editor model,
+dates and overlap, the CE 15-hour rule, signatures, lifecycle actions, the PDF built from the database.
+
+Content of a version (JSON): ``objective_ids``/``objectives`` (carnet objectives linked, titles kept as printed),
+``actions`` (label, partner, start, end, hours_per_week), ``weekly_hours``, ``exemption_reason``,
+``person_commitments``, ``next_rdv`` (ISO date-time), ``bilan_date``, ``observations``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from functools import cache
+from typing import Any
+
+from dateutil.relativedelta import relativedelta
+from sqlalchemy import select
+
+from app.models.carnet import Objective
+from app.models.contracts import Contract, Signature
+from app.models.enums import ContractKind, ContractStatus, Regime, SignatureMethod, Signer
+from app.models.rules import load_default_rules
+from app.models.vocabularies import load_vocabularies
+from app.services import carnet, records
+from app.services._support import DbOrSession, get_row, reading, transaction
+from app.services.contracts_draft import (
+    ActionDraft,
+    ContractDraft,
+    draft_from_content,
+    end_date,
+    validate,
+)
+from app.services.errors import ValidationError
+from app.services.records_contracts import (
+    DURATIONS,
+    TRANSITIONS,
+    ContractEventView,
+    ContractLockedError,
+    ContractVersionView,
+)
+
+__all__ = [
+    "DURATIONS",
+    "TRANSITIONS",
+    "ActionDraft",
+    "ContractDraft",
+    "ContractLockedError",
+    "ContractView",
+    "EditorModel",
+    "ObjectiveChoice",
+    "SignatureView",
+    "amend",
+    "check_overlap",
+    "create",
+    "editor_model",
+    "end_date",
+    "list_contracts",
+    "renew",
+    "rules_version",
+    "save",
+    "sign",
+    "transition",
+    "validate",
+]
+
+_S = ContractStatus
+#: Statuses whose period blocks another contract of the same person.
+VALID_STATUSES = frozenset({_S.SIGNED, _S.VALIDATED, _S.ACTIVE, _S.ENDED, _S.TERMINATED})
+LOCKED_STATUSES = frozenset(set(ContractStatus) - {_S.DRAFT})
+#: What the buttons say for each transition (department decisions included).
+TRANSITION_LABELS: dict[str, str] = {
+    _S.SIGNED: "Signer",
+    _S.VALIDATED: "Valider (département)",
+    _S.REJECTED: "Rejeter (département)",
+    _S.ACTIVE: "Mettre en cours",
+    _S.ENDED: "Terminer",
+    _S.TERMINATED: "Résilier",
+}
+
+
+@cache
+def rules_version() -> str:
+    """Version of the rule table in force, stored on each new contract."""
+    return load_default_rules().version
+
+
+# --- views ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SignatureView:
+    id: str
+    version_no: int
+    signer: str
+    signer_name: str
+    method: str
+    strokes: tuple[tuple[tuple[float, float], ...], ...]
+    signed_at: datetime
+    place: str
+
+
+@dataclass(frozen=True)
+class ContractView:
+    id: str
+    number: str
+    kind: str
+    kind_label: str
+    regime: str
+    status: str
+    status_label: str
+    is_renewal: bool
+    amends_id: str | None
+    start_date: date | None
+    end_date: date | None
+    duration_months: int
+    current_version: int
+    rules_version: str
+    signed_on: date | None
+    signed_place: str
+    versions: tuple[ContractVersionView, ...] = ()
+    events: tuple[ContractEventView, ...] = ()
+    signatures: tuple[SignatureView, ...] = ()
+    allowed: tuple[str, ...] = field(default=())
+
+    @property
+    def locked(self) -> bool:
+        return self.status in LOCKED_STATUSES
+
+    @property
+    def draft(self) -> ContractDraft:
+        content = self.versions[-1].content if self.versions else {}
+        return draft_from_content(self.kind, self.duration_months, self.start_date, content)
+
+    def signature_of(self, signer: str) -> SignatureView | None:
+        mine = [s for s in self.signatures if s.signer == signer and s.version_no == self.current_version]
+        return mine[-1] if mine else None
+
+
+def _signatures(s: Any, contract_id: str) -> tuple[SignatureView, ...]:
+    rows = s.scalars(
+        select(Signature)
+        .where(Signature.contract_id == contract_id)
+        .order_by(Signature.signed_at, Signature.created_at)
+    ).all()
+    return tuple(
+        SignatureView(
+            r.id,
+            r.version_no,
+            r.signer,
+            r.signer_name,
+            r.method,
+            tuple(tuple((float(x), float(y)) for x, y in st) for st in r.strokes or []),
+            r.signed_at,
+            r.place,
+        )
+        for r in rows
+    )
+
+
+def _view(s: Any, c: Contract) -> ContractView:
+    vocab = load_vocabularies()
+    return ContractView(
+        c.id,
+        c.number,
+        c.kind,
+        vocab.label("contract_kinds", c.kind),
+        c.regime,
+        c.status,
+        vocab.label("contract_statuses", c.status),
+        c.is_renewal,
+        c.amends_contract_id,
+        c.start_date,
+        c.end_date,
+        c.duration_months,
+        c.current_version,
+        c.rules_version,
+        c.signed_on,
+        c.signed_place,
+        tuple(records.contract_versions(s, c.id)),
+        tuple(records.contract_events(s, c.id)),
+        _signatures(s, c.id),
+        tuple(sorted(TRANSITIONS[c.status], key=list(TRANSITION_LABELS).index)),
+    )
+
+
+def list_contracts(db: DbOrSession, person_id: str) -> list[ContractView]:
+    """The person's contracts, most recent start first, with versions, events and signatures."""
+    with reading(db) as s:
+        rows = s.scalars(
+            select(Contract)
+            .where(Contract.person_id == person_id, Contract.deleted_at.is_(None))
+            .order_by(Contract.created_at)
+        ).all()
+        views = [_view(s, c) for c in rows]
+    return sorted(views, key=lambda v: (v.start_date or date.max, v.number), reverse=True)
+
+
+def get_contract(db: DbOrSession, contract_id: str) -> ContractView:
+    with reading(db) as s:
+        return _view(s, get_row(s, Contract, contract_id, "Contrat"))
+
+
+# --- editor model --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ObjectiveChoice:
+    id: str
+    theme_label: str
+    title: str
+    status_label: str
+
+
+@dataclass(frozen=True)
+class EditorModel:
+    person_id: str
+    person_name: str
+    contract_id: str | None
+    number: str
+    locked: bool
+    draft: ContractDraft
+    objectives: tuple[ObjectiveChoice, ...]
+    previous_contract_id: str | None = None
+
+
+def editor_model(db: DbOrSession, person_id: str, contract_id: str | None = None) -> EditorModel:
+    """Values for the editor: the contract's latest version, or a new draft (kind from the person's regime)."""
+    from app.services import people
+
+    person = people.get_person(db, person_id)
+    tree = carnet.load_carnet(db, person_id)
+    choices = tuple(
+        ObjectiveChoice(o.id, group.label, o.title, o.status_label)
+        for group in tree.themes
+        for o in group.objectives
+    )
+    name = f"{person.last_name.upper()} {person.first_name}"
+    if contract_id is None:
+        kind = ContractKind.CE if person.regime == Regime.PLEIN_EMPLOI else ContractKind.CER
+        draft = ContractDraft(kind=kind, start_date=date.today())
+        return EditorModel(person_id, name, None, "", False, draft, choices)
+    view = get_contract(db, contract_id)
+    return EditorModel(person_id, name, view.id, view.number, view.locked, view.draft, choices)
+
+
+# --- writes --------------------------------------------------------------------------------------------------
+
+
+def check_overlap(
+    db: DbOrSession, person_id: str, start: date | None, end: date | None, ignore: Sequence[str | None] = ()
+) -> None:
+    """Refuse a period overlapping another valid contract of the person (ValidationError on start_date)."""
+    if start is None or end is None:
+        return
+    with reading(db) as s:
+        rows = s.scalars(
+            select(Contract).where(
+                Contract.person_id == person_id,
+                Contract.deleted_at.is_(None),
+                Contract.status.in_(VALID_STATUSES),
+            )
+        ).all()
+        for c in rows:
+            if c.id in ignore or c.start_date is None or c.end_date is None:
+                continue
+            if c.start_date <= end and start <= c.end_date:
+                raise ValidationError(
+                    fields={
+                        "start_date": (
+                            f"Cette période chevauche le contrat n° {c.number} (du {c.start_date:%d/%m/%Y} "
+                            f"au {c.end_date:%d/%m/%Y}). Choisissez une date de début après le {c.end_date:%d/%m/%Y}."
+                        )
+                    }
+                )
+
+
+def _raise(errors: dict[str, str]) -> None:
+    if errors:
+        raise ValidationError(fields=errors)
+
+
+def _link_objectives(db: DbOrSession, contract_id: str, objective_ids: Sequence[str]) -> None:
+    with transaction(db) as s:
+        for oid in objective_ids:
+            row = s.get(Objective, oid)
+            if row is not None and row.contract_id != contract_id:
+                row.contract_id = contract_id
+
+
+def create(
+    db: DbOrSession,
+    person_id: str,
+    draft: ContractDraft,
+    *,
+    author: str = "",
+    previous_contract_id: str | None = None,
+    amends_contract_id: str | None = None,
+) -> str:
+    """A new draft contract (first version), after validation and the overlap check."""
+    _raise(validate(draft))
+    check_overlap(db, person_id, draft.start_date, draft.end_date, ignore=(amends_contract_id,))
+    cid = records.create_contract(
+        db,
+        person_id,
+        kind=draft.kind,
+        start_date=draft.start_date,
+        duration_months=draft.duration_months,
+        content=draft.content(),
+        previous_contract_id=previous_contract_id,
+        amends_contract_id=amends_contract_id,
+        rules_version=rules_version(),
+        author=author,
+    )
+    _link_objectives(db, cid, draft.objective_ids)
+    return cid
+
+
+def save(db: DbOrSession, contract_id: str, draft: ContractDraft, *, author: str = "") -> int:
+    """Save the editor values as a new version of a draft; refused once signed (ContractLockedError)."""
+    current = get_contract(db, contract_id)
+    if current.locked:
+        raise ContractLockedError()
+    _raise(validate(draft))
+    with reading(db) as s:
+        row = get_row(s, Contract, contract_id, "Contrat")
+        person_id, amends = row.person_id, row.amends_contract_id
+    check_overlap(db, person_id, draft.start_date, draft.end_date, ignore=(contract_id, amends))
+    number = records.save_contract_version(
+        db,
+        contract_id,
+        draft.content(),
+        author=author,
+        start_date=draft.start_date,
+        duration_months=draft.duration_months,
+    )
+    _link_objectives(db, contract_id, draft.objective_ids)
+    return number
+
+
+def renew(db: DbOrSession, contract_id: str, *, author: str = "") -> str:
+    """Renewal: a new draft starting the day after, same duration, copying the previous plan."""
+    previous = get_contract(db, contract_id)
+    with reading(db) as s:
+        person_id = get_row(s, Contract, contract_id, "Contrat").person_id
+    start = previous.end_date + relativedelta(days=1) if previous.end_date else date.today()
+    draft = previous.draft
+    draft = ContractDraft(
+        **{
+            **asdict(draft),
+            "start_date": start,
+            "actions": draft.actions,
+            "next_rdv": None,
+            "bilan_date": None,
+            "observations": "",
+        }
+    )
+    return create(db, person_id, draft, author=author, previous_contract_id=contract_id)
+
+
+def amend(db: DbOrSession, contract_id: str, *, author: str = "") -> str:
+    """Avenant: a new draft amending a signed contract, same period and plan, to be edited then signed."""
+    target = get_contract(db, contract_id)
+    with reading(db) as s:
+        person_id = get_row(s, Contract, contract_id, "Contrat").person_id
+    return create(db, person_id, target.draft, author=author, amends_contract_id=contract_id)
+
+
+def sign(
+    db: DbOrSession,
+    contract_id: str,
+    *,
+    signer: str,
+    signer_name: str,
+    strokes: list[Any] | None = None,
+    place: str = "",
+    at: datetime | None = None,
+    method: str = SignatureMethod.PAD,
+    document_id: str | None = None,
+    author: str = "",
+) -> bool:
+    """Record one signature (CE rule checked first). When both parties signed, the contract becomes « signé ».
+    Returns True when the contract is now signed."""
+    view = get_contract(db, contract_id)
+    if view.locked:
+        raise ContractLockedError()
+    _raise(validate(view.draft, for_signature=True))
+    if not place.strip():
+        raise ValidationError(fields={"place": "Indiquez le lieu de la signature."})
+    records.add_signature(
+        db,
+        contract_id,
+        signer=signer,
+        signer_name=signer_name,
+        method=method,
+        strokes=strokes,
+        document_id=document_id,
+        signed_at=at,
+        place=place,
+    )
+    done = {
+        s.signer for s in get_contract(db, contract_id).signatures if s.version_no == view.current_version
+    }
+    if done >= {str(x) for x in Signer}:
+        records.transition_contract(db, contract_id, _S.SIGNED, at=at, author=author, place=place)
+        return True
+    return False
+
+
+def transition(
+    db: DbOrSession, contract_id: str, to_status: str, *, comment: str = "", author: str = ""
+) -> str:
+    """A lifecycle step allowed by records_contracts (département decisions included)."""
+    return records.transition_contract(db, contract_id, to_status, comment=comment, author=author)

@@ -1,0 +1,155 @@
+"""The contract PDF from the database: :class:`app.services.pdf.contract.ContractDocument` built from the person,
+the référent, the orientation, the latest diagnostic (no health detail), the contract's latest version and its
+signatures; rendering is audited (« impression »). Split from :mod:`app.services.contracts` for size.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Literal
+
+from app.models.contracts import Contract
+from app.models.enums import AppointmentStatus, AuditAction, Signer
+from app.models.people import Person, Referent
+from app.models.vocabularies import load_vocabularies
+from app.services import agenda, diagnostic, parcours, records, settings
+from app.services._support import DbOrSession, get_row, reading
+from app.services.contracts import ContractView, SignatureView, get_contract
+from app.services.db import Database
+from app.services.pdf import (
+    ActionLine,
+    AppointmentLine,
+    ContractDocument,
+    OrientationBlock,
+    PersonBlock,
+    ReferentBlock,
+    SignatureBlock,
+    render_contract,
+)
+
+DEFAULT_DEPARTMENT = "Conseil départemental"
+SIGNER_LABELS: dict[str, str] = {Signer.PERSON: "La personne accompagnée", Signer.REFERENT: "Le référent"}
+
+
+def _person_block(p: Person) -> PersonBlock:
+    town = f"{p.postal_code} {p.city}".strip()
+    lines = tuple(x for x in (p.address_line, p.address_extra, town) if x.strip())
+    return PersonBlock(f"{p.first_name} {p.last_name}", p.birth_date, lines, p.caf_number)
+
+
+def _referent_block(s: object, p: Person, db: DbOrSession) -> ReferentBlock:
+    ref_id = p.referent_id
+    if ref_id is None and isinstance(db, Database):
+        ref_id = settings.get(db, settings.CURRENT_REFERENT_ID)
+    ref = s.get(Referent, ref_id) if ref_id else None  # type: ignore[attr-defined]
+    if ref is None:
+        return ReferentBlock("—", "—")
+    return ReferentBlock(f"{ref.first_name} {ref.last_name}", ref.structure or "—", ref.phone, ref.email)
+
+
+def _orientation_block(db: DbOrSession, person_id: str) -> OrientationBlock:
+    history = parcours.orientation_history(db, person_id)
+    current = next((o for o in reversed(history) if o.ended_on is None), history[-1] if history else None)
+    if current is None:
+        return OrientationBlock("Non renseignée", None, "—")
+    label = load_vocabularies().label("tracks", current.track)
+    return OrientationBlock(label, current.decision_date, current.organisme or "—")
+
+
+def _signature(sig: SignatureView | None) -> SignatureBlock | None:
+    if sig is None:
+        return None
+    method: Literal["pad", "papier"] = "papier" if sig.method == "papier" else "pad"
+    return SignatureBlock(
+        SIGNER_LABELS.get(sig.signer, ""),
+        method,
+        sig.strokes if method == "pad" else (),
+        sig.signed_at,
+        sig.place,
+    )
+
+
+def _next_rdv(db: DbOrSession, person_id: str, chosen: datetime | None) -> AppointmentLine | None:
+    if chosen is not None:
+        return AppointmentLine(chosen)
+    now = datetime.now()
+    coming = [
+        a
+        for a in agenda.person_appointments(db, person_id)
+        if a.starts_at >= now and a.status == AppointmentStatus.PLANNED
+    ]
+    if not coming:
+        return None
+    a = min(coming, key=lambda a: a.starts_at)
+    return AppointmentLine(a.starts_at, a.place, a.nature_label, a.purpose_label)
+
+
+def build_document(
+    db: DbOrSession, contract_id: str, *, department: str = DEFAULT_DEPARTMENT, issued_on: date | None = None
+) -> ContractDocument:
+    """Everything printed on the contract, read from the database. Never the NIR."""
+    view: ContractView = get_contract(db, contract_id)
+    draft = view.draft
+    with reading(db) as s:
+        person = get_row(s, Person, get_row(s, Contract, contract_id, "Contrat").person_id, "Personne")
+        person_block, person_id = _person_block(person), person.id
+        referent = _referent_block(s, person, db)
+    orientation = _orientation_block(db, person_id)
+    summary = diagnostic.situation_summary(db, person_id)
+    start = view.start_date or date.today()
+    actions = tuple(ActionLine(a.label, a.partner, a.start, a.end, a.hours_per_week) for a in draft.actions)
+    return ContractDocument(
+        department=department,
+        organisme=referent.structure if referent.structure != "—" else orientation.organisme,
+        kind="ce" if view.kind == "ce" else "cer",
+        regime=view.regime,
+        number=view.number,
+        is_renewal=view.is_renewal,
+        start_date=start,
+        end_date=view.end_date or start,
+        duration_months=view.duration_months,
+        person=person_block,
+        referent=referent,
+        orientation=orientation,
+        situation=summary.lines,
+        health_constraint=summary.health_constraint,
+        objectives=draft.objectives,
+        actions=actions,
+        hours_exemption_reason=draft.exemption_reason,
+        commitments_text=draft.commitments,
+        next_rdv=_next_rdv(db, person_id, draft.next_rdv),
+        bilan_date=draft.bilan_date,
+        person_observations=draft.observations,
+        rules_version=view.rules_version,
+        person_signature=_signature(view.signature_of(Signer.PERSON)),
+        referent_signature=_signature(view.signature_of(Signer.REFERENT)),
+        issued_on=issued_on,
+    )
+
+
+def render_pdf(
+    db: DbOrSession,
+    contract_id: str,
+    *,
+    actor: str,
+    department: str = DEFAULT_DEPARTMENT,
+    out: Path | None = None,
+) -> bytes:
+    """The contract as PDF bytes (written to ``out`` when given); the audit trail records « impression »."""
+    doc = build_document(db, contract_id, department=department)
+    data = render_contract(doc)
+    if out is not None:
+        Path(out).write_bytes(data)
+    with reading(db) as s:
+        person_id = get_row(s, Contract, contract_id, "Contrat").person_id
+    records.record_audit(
+        db,
+        actor=actor or "local",
+        action=AuditAction.PRINT,
+        person_id=person_id,
+        object_table="contract",
+        object_id=contract_id,
+        detail=f"Contrat n° {doc.number}",
+    )
+    return data

@@ -1,0 +1,177 @@
+"""Contracts service: dates, overlap, CE 15 h rule, lock after signature, rules version, PDF from the database."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from datetime import date, datetime
+
+import pytest
+
+from app.models.enums import AuditAction, ContractStatus, Signer
+from app.models.local import AuditEvent
+from app.models.rules import load_default_rules
+from app.services import contracts, diagnostic, parcours, people, records
+from app.services.contracts import ActionDraft, ContractDraft, ContractLockedError
+from app.services.contracts_document import build_document, render_pdf
+from app.services.errors import ValidationError
+from app.services.people import PersonInput
+from tests.services.test_pdf_contract import SECTION_TITLES
+
+STROKES = [[[0.1, 0.5], [0.3, 0.2], [0.5, 0.7], [0.9, 0.4]], [[0.2, 0.8], [0.8, 0.8]]]
+NIR = "185057512345673"
+
+
+@pytest.fixture
+def person(vault) -> tuple[str, str]:
+    rid = people.upsert_referent(
+        vault.db,
+        login="cmarchand",
+        first_name="Clémence",
+        last_name="Marchand-Éloi",
+        structure="MDS de Saint-Denis",
+    )
+    pid = people.create_person(
+        vault.db,
+        PersonInput(
+            last_name="Lefèvre",
+            first_name="Éloïse",
+            regime="plein_emploi",
+            nir=NIR,
+            caf_number="1234567",
+            birth_date="12/03/1988",
+            address_line="3 rue des Écoles",
+            postal_code="93200",
+            city="Saint-Denis",
+            health_data_consent=True,
+        ),
+    )
+    people.assign_referent(vault.db, pid, rid, start_date="01/09/2026")
+    parcours.record_orientation(vault.db, pid, track="socio_pro", decision_date="02/09/2026", organisme="MDS")
+    diagnostic.save(vault.db, pid, {"logement": {"logement_type": "locataire_prive"},
+                                    "sante": {"contrainte_sante": True}}, author="cmarchand")  # fmt: skip
+    return pid, rid
+
+
+def ce_draft(hours: float = 20.0, start: date = date(2027, 1, 1), **kw) -> ContractDraft:
+    actions = (ActionDraft("Atelier CV", "Mission locale", start, None, hours),)
+    return ContractDraft(kind="ce", duration_months=6, start_date=start, actions=actions, **kw)
+
+
+def sign_both(db, cid: str) -> bool:
+    contracts.sign(
+        db, cid, signer=Signer.PERSON, signer_name="Éloïse Lefèvre", strokes=STROKES, place="Saint-Denis"
+    )
+    return contracts.sign(
+        db,
+        cid,
+        signer=Signer.REFERENT,
+        signer_name="Clémence Marchand-Éloi",
+        strokes=STROKES,
+        place="Saint-Denis",
+    )
+
+
+def test_end_date_is_start_plus_months_minus_one_day():
+    assert contracts.end_date(date(2027, 1, 1), 6) == date(2027, 6, 30)
+    assert contracts.end_date(date(2026, 11, 30), 3) == date(2027, 2, 27)
+    assert contracts.end_date(date(2027, 1, 31), 1) == date(2027, 2, 27)
+    assert ce_draft().end_date == date(2027, 6, 30)
+
+
+def test_create_stores_rules_version_and_content(vault, person):
+    pid, _ = person
+    oid = records.add_objective(vault.db, pid, theme="emploi", title="Retrouver un emploi de cariste")
+    cid = contracts.create(vault.db, pid, ce_draft(objective_ids=(oid,), objectives=("Retrouver un emploi",)))
+    (view,) = contracts.list_contracts(vault.db, pid)
+    assert view.id == cid and view.rules_version == load_default_rules().version != ""
+    assert (view.start_date, view.end_date, view.status) == (date(2027, 1, 1), date(2027, 6, 30), "brouillon")
+    assert view.draft.weekly_hours == 20.0 and view.draft.objectives == ("Retrouver un emploi",)
+    assert [c.id for c in contracts.editor_model(vault.db, pid).objectives] == [oid]
+    assert contracts.editor_model(vault.db, pid).draft.kind == "ce"  # from the regime
+    assert contracts.editor_model(vault.db, pid, cid).draft == view.draft
+
+
+def test_validation_messages_and_overlap(vault, person):
+    pid, _ = person
+    with pytest.raises(ValidationError) as err:
+        contracts.create(vault.db, pid, ContractDraft(kind="ce", duration_months=5, start_date=None))
+    assert set(err.value.fields) == {"duration_months", "start_date"}
+    first = contracts.create(vault.db, pid, ce_draft())
+    sign_both(vault.db, first)
+    with pytest.raises(ValidationError) as err:
+        contracts.create(vault.db, pid, ce_draft(start=date(2027, 6, 1)))
+    assert "chevauche" in err.value.fields["start_date"]
+    renewal = contracts.renew(vault.db, first)  # starts the day after, plan copied
+    view = contracts.get_contract(vault.db, renewal)
+    assert (
+        view.start_date == date(2027, 7, 1)
+        and view.is_renewal
+        and view.draft.actions[0].label == "Atelier CV"
+    )
+
+
+def test_ce_below_15_hours_needs_exemption_before_signature(vault, person):
+    pid, _ = person
+    cid = contracts.create(vault.db, pid, ce_draft(hours=10))  # a draft may be saved below 15 h
+    with pytest.raises(ValidationError) as err:
+        contracts.sign(vault.db, cid, signer=Signer.PERSON, signer_name="X", strokes=STROKES, place="Ici")
+    assert "15 h" in err.value.fields["exemption_reason"]
+    contracts.save(vault.db, cid, ce_draft(hours=10, exemption_reason="Difficultés particulières établies"))
+    assert sign_both(vault.db, cid) is True
+
+
+def test_signed_contract_is_locked(vault, person):
+    pid, _ = person
+    cid = contracts.create(vault.db, pid, ce_draft())
+    assert (
+        contracts.sign(vault.db, cid, signer=Signer.PERSON, signer_name="É", strokes=STROKES, place="Ici")
+        is False
+    )
+    assert sign_both(vault.db, cid) is True
+    view = contracts.get_contract(vault.db, cid)
+    assert view.status == ContractStatus.SIGNED and view.locked and view.signed_place == "Saint-Denis"
+    assert set(view.allowed) == {"valide", "rejete", "resilie"}
+    with pytest.raises(ContractLockedError):
+        contracts.save(vault.db, cid, ce_draft(hours=30))
+    with pytest.raises(ContractLockedError):
+        contracts.sign(vault.db, cid, signer=Signer.PERSON, signer_name="É", strokes=STROKES, place="Ici")
+    contracts.transition(vault.db, cid, ContractStatus.VALIDATED, author="departement")
+    assert [e.to_status for e in contracts.get_contract(vault.db, cid).events] == [
+        "brouillon",
+        "signe",
+        "valide",
+    ]
+    avenant = contracts.amend(vault.db, cid)  # same period allowed for an avenant
+    assert contracts.get_contract(vault.db, avenant).amends_id == cid
+
+
+def test_document_from_database_has_no_nir(vault, person):
+    pid, _ = person
+    cid = contracts.create(
+        vault.db, pid, ce_draft(objectives=("Retrouver un emploi",), next_rdv=datetime(2027, 1, 5, 9))
+    )
+    sign_both(vault.db, cid)
+    doc = build_document(vault.db, cid)
+    assert doc.person.name == "Éloïse Lefèvre" and doc.referent.name == "Clémence Marchand-Éloi"
+    assert doc.orientation.track_label.startswith("Socio") and doc.health_constraint is True
+    assert doc.person_signature is not None and doc.referent_signature is not None
+    assert NIR not in repr(doc) and doc.person.caf_number == "1234567"
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils absent")
+def test_pdf_from_database(vault, person, tmp_path):
+    pid, _ = person
+    cid = contracts.create(vault.db, pid, ce_draft(objectives=("Retrouver un emploi",)))
+    out = tmp_path / "contrat.pdf"
+    render_pdf(vault.db, cid, actor="cmarchand", out=out)
+    text = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True).stdout
+    for title in SECTION_TITLES:
+        assert title in text
+    assert "Éloïse Lefèvre" in text and "Clémence Marchand-Éloi" in text and NIR not in text
+    assert "Contrainte de santé" in text
+    fonts = subprocess.run(["pdffonts", str(out)], capture_output=True, text=True).stdout
+    assert "DejaVu" in fonts and all(" yes " in line for line in fonts.splitlines()[2:])
+    with vault.db.read() as s:
+        actions = [a.action for a in s.query(AuditEvent).filter_by(person_id=pid).all()]
+    assert AuditAction.PRINT in actions
