@@ -105,6 +105,7 @@ class AppointmentDialog(QDialog):
         for combo, kind in ((self.purpose, "appointment_purposes"), (self.nature, "appointment_natures")):
             for entry in vocab.choices(kind):
                 combo.addItem(entry.label, entry.code)
+        self.purpose.setCurrentIndex(max(0, self.purpose.findData("suivi")))
         self.place = QLineEdit(placeholderText="Ex. : Maison des solidarités, bureau 2")
         self.collective = QCheckBox("Rendez-vous collectif (information collective, atelier…)")
         self.comment = QPlainTextEdit(placeholderText="Commentaire (facultatif, sans donnée de santé)")
@@ -258,7 +259,10 @@ class StatusDialog(QDialog):
         self.status = QComboBox()
         for entry in vocab.choices("appointment_statuses"):
             self.status.addItem(status_icon(entry.code), entry.label, entry.code)  # type: ignore[arg-type]
-        self.status.setCurrentIndex(max(0, self.status.findData(item.status)))
+        planned = item.status == AppointmentStatus.PLANNED
+        self.status.setCurrentIndex(
+            max(0, self.status.findData(AppointmentStatus.HONOURED if planned else item.status))
+        )
         self.comment = QLineEdit(placeholderText="Précision (facultatif)")
         self.error = _error_label()
         form.addRow("Nouveau statut", self.status)
@@ -292,6 +296,14 @@ FOLLOW_UPS = (
 )
 
 
+_OK_TEXT = {
+    "rdv": "Planifier le rendez-vous…",
+    "courrier": "Enregistrer la note de relance",
+    "manquement": "Enregistrer le constat de manquement",
+    "rien": "Fermer",
+}
+
+
 class FollowUpDialog(QDialog):
     """After a RDV marked « non honoré »: the user chooses the follow-up; nothing happens by itself."""
 
@@ -322,8 +334,8 @@ class FollowUpDialog(QDialog):
         layout.addWidget(self.detail_label)
         layout.addWidget(self.detail)
         buttons = QDialogButtonBox()
-        ok = buttons.addButton("Valider", QDialogButtonBox.ButtonRole.AcceptRole)
-        ok.setProperty("primary", True)
+        self.ok = buttons.addButton("Valider", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.ok.setProperty("primary", True)
         buttons.addButton("Plus tard", QDialogButtonBox.ButtonRole.RejectRole)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
@@ -335,7 +347,9 @@ class FollowUpDialog(QDialog):
         return next(k for k, r in self.choices.items() if r.isChecked())
 
     def _toggled(self, *_: object) -> None:
-        needs_text = self.choice() in ("courrier", "manquement")
+        choice = self.choice()
+        needs_text = choice in ("courrier", "manquement")
+        self.ok.setText(_OK_TEXT[choice])
         self.detail.setEnabled(needs_text)
         self.detail_label.setEnabled(needs_text)
 

@@ -222,6 +222,7 @@ def test_missed_rdv_proposes_follow_up(qtbot, qtmodeltester, ctx, vault, data):
         assert s.query(SanctionStep).filter_by(person_id=pid).count() == 0
     tab.propose_follow_up(tab.items[0])
     tab.dialog.choices["manquement"].setChecked(True)  # type: ignore[union-attr]
+    assert tab.dialog.ok.text() == "Enregistrer le constat de manquement"  # type: ignore[union-attr]
     tab.dialog.accept()  # type: ignore[union-attr]
     idle(qtbot, ctx)
     with vault.db.read() as s:

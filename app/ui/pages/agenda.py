@@ -128,7 +128,8 @@ def _to_fill(item: AgendaItem) -> bool:
 
 def _alert(item: AgendaItem, tooltip: bool) -> str:
     if item.conflict:
-        return "Chevauchement avec un autre rendez-vous du même référent" if tooltip else "Chevauchement"
+        who = item.referent_name or "du même référent"
+        return f"Chevauchement avec un autre rendez-vous ({who})" if tooltip else "Chevauchement"
     if _to_fill(item):
         return "Rendez-vous passé : indiquez s'il a été honoré" if tooltip else "Statut à renseigner"
     return ""
@@ -250,7 +251,7 @@ class AgendaPage(QWidget):
         for b in (self.day_button, self.week_button):
             b.setStyleSheet(
                 f"QPushButton:checked {{ background: {theme.ACCENT_SOFT}; border-color: {theme.ACCENT};"
-                f" color: {theme.ACCENT}; font-weight: 600; }}"
+                f" color: {theme.ACCENT}; }}"
             )
         self.day_button.setToolTip("Afficher une journée")
         self.week_button.setToolTip("Afficher la semaine, du lundi au dimanche")
