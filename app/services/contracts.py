@@ -412,3 +412,29 @@ def transition(
 ) -> str:
     """A lifecycle step allowed by records_contracts (département decisions included)."""
     return records.transition_contract(db, contract_id, to_status, comment=comment, author=author)
+
+
+@dataclass(frozen=True)
+class PersonContract:
+    person_id: str
+    person_name: str
+    contract: ContractView
+
+
+def all_contracts(db: DbOrSession, person_id: str | None = None) -> list[PersonContract]:
+    """Contracts of one person or of everyone (for the ``contracts`` command), by person name."""
+    from app.models.people import Person
+
+    with reading(db) as s:
+        query = select(Person.id, Person.last_name, Person.first_name).where(
+            Person.deleted_at.is_(None), Person.id.in_(select(Contract.person_id))
+        )
+        if person_id is not None:
+            get_row(s, Person, person_id, "Personne")
+            query = query.where(Person.id == person_id)
+        rows = sorted(s.execute(query).all(), key=lambda r: (r[1].lower(), r[2].lower()))
+    return [
+        PersonContract(pid, f"{last.upper()} {first}", c)
+        for pid, last, first in rows
+        for c in list_contracts(db, pid)
+    ]
