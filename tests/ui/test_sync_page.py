@@ -1,0 +1,234 @@
+"""« Synchronisation » page and conflict queue against a real server (uvicorn on 127.0.0.1 in a thread) and
+real vaults, through the database worker, offscreen."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from app.services import people, sync_view
+from app.services import vault as vault_service
+from app.services.people import PersonInput
+from app.services.sync import SyncClient
+from app.ui.pages.sync import SyncPage, ago_text
+from app.ui.plugins import UiContext
+from app.ui.worker import DbWorker
+from server.admin import set_device_status
+from tests.sync.harness import Server, ThreadedServer, free_port, make_server
+
+SHOTS = os.environ.get("FILROUGE_SHOTS")  # e.g. /tmp/shots2: save screenshots
+WAIT = 15_000
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[tuple[Server, str]]:
+    srv = make_server(f"sqlite:///{tmp_path_factory.mktemp('srv') / 'server.db'}")
+    with ThreadedServer(srv.app) as running:
+        yield srv, running.url
+    srv.sdb.dispose()
+
+
+@pytest.fixture
+def login(server, request) -> str:
+    name = request.node.name.replace("test_", "")[:20]
+    server[0].add_user(name)
+    return name
+
+
+@pytest.fixture
+def ctx(vault, memory_keyring) -> Iterator[UiContext]:
+    worker = DbWorker()
+    worker.ctx.vault = vault
+    changed: list[str | None] = []
+    refreshed: list[int] = []
+    context = UiContext(worker, lambda pid, tab=None: None, lambda: refreshed.append(1), changed.append)
+    context.changes = changed  # type: ignore[attr-defined]
+    yield context
+    worker.ctx.vault = None
+    worker.stop()
+
+
+def make_page(qtbot, ctx) -> SyncPage:
+    page = SyncPage(ctx)
+    qtbot.addWidget(page)
+    page.resize(1280, 800)
+    page.show()
+    qtbot.waitUntil(lambda: page.overview is not None, timeout=WAIT)
+    return page
+
+
+def wait_idle(qtbot, page: SyncPage) -> None:
+    qtbot.waitUntil(lambda: not page.controller.running and page.ctx.worker.pending == 0, timeout=WAIT)
+
+
+def enrol(qtbot, page: SyncPage, server, login: str) -> None:
+    srv, url = server
+    page.enrol.url.setText(url)
+    page.enrol.code.setText(srv.code(login))
+    page.enrol.button.click()
+    qtbot.waitUntil(lambda: page.last_report is not None, timeout=WAIT)
+    wait_idle(qtbot, page)
+
+
+def referent_id(vault) -> str:
+    return str(json.loads(vault.db.get_state("sync_user"))["referent_id"])
+
+
+def add_person(vault, last: str = "Durand", phone: str = "") -> str:
+    pid = people.create_person(
+        vault.db, PersonInput(last_name=last, first_name="Léa", regime="legacy", phone=phone)
+    )
+    people.assign_referent(vault.db, pid, referent_id(vault), start_date=date.today())
+    return pid
+
+
+def shot(widget, name: str) -> None:
+    if SHOTS:
+        from PySide6.QtWidgets import QApplication
+
+        from app.ui import theme
+
+        if not QApplication.instance().styleSheet():
+            theme.apply_theme(QApplication.instance())
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        widget.grab().save(f"{SHOTS}/{name}.png")
+
+
+def test_ago_text() -> None:
+    now = datetime(2026, 11, 23, 10, 0)
+    assert ago_text(None) == "Jamais synchronisé"
+    assert ago_text(now - timedelta(minutes=5), now) == "Synchronisé il y a 5 min"
+    assert ago_text(now - timedelta(seconds=20), now) == "Synchronisé à l'instant"
+    assert ago_text(now - timedelta(hours=3), now) == "Synchronisé il y a 3 h"
+
+
+def test_enrol_then_sync_with_the_button(qtbot, ctx, vault, server, login) -> None:
+    page = make_page(qtbot, ctx)
+    assert page.stack.currentIndex() == 0  # enrolment form
+    page.enrol.url.setText("http://exemple.fr")
+    page.enrol.code.setText("ABCD")
+    page.enrol.button.click()
+    qtbot.waitUntil(lambda: page.enrol.url_error.isVisibleTo(page), timeout=WAIT)
+    assert "https://" in page.enrol.url_error.text()
+    page.enrol.url.setText(server[1])
+    page.enrol.code.setText("FAUX-CODE")
+    page.enrol.button.click()
+    qtbot.waitUntil(lambda: page.enrol.code_error.isVisibleTo(page), timeout=WAIT)
+    assert "inconnu" in page.enrol.code_error.text()
+
+    enrol(qtbot, page, server, login)
+    assert page.stack.currentIndex() == 1 and page.last_report.state == "ok"
+    for i in range(3):
+        add_person(vault, f"Martin{i}", phone="0601020304")
+    page.controller.load()
+    qtbot.waitUntil(lambda: page.overview.pending > 0, timeout=WAIT)
+    assert "en attente" in page.state.text()
+
+    page.sync_button.click()
+    wait_idle(qtbot, page)
+    report = page.last_report
+    assert report.state == "ok" and report.uploaded >= 3 and report.pending == 0
+    assert page.bar.value() == page.bar.maximum() > 0
+    assert "envoyées" in page.report.text() and "0 en attente" in page.report.text()
+    assert page.overview.pending == 0 and "à jour" in page.state.text()
+    assert "Synchronisé à l'instant" in page.state.text()
+    assert None in ctx.changes
+    shot(page, "sync_after_sync")
+
+
+def test_cancel_keeps_everything_pending(qtbot, ctx, vault, server, login) -> None:
+    page = make_page(qtbot, ctx)
+    enrol(qtbot, page, server, login)
+    add_person(vault, "Bernard")
+    page.controller.load()
+    qtbot.waitUntil(lambda: page.overview.pending > 0, timeout=WAIT)
+    pending = page.overview.pending
+    page.sync_button.click()
+    page.cancel_button.click()  # before the first batch leaves
+    wait_idle(qtbot, page)
+    assert page.last_report.state == "cancelled"
+    assert "interrompue" in page.report_message.text()
+    assert page.overview.pending == pending
+    page.sync_button.click()
+    wait_idle(qtbot, page)
+    assert page.last_report.state == "ok" and page.overview.pending == 0
+
+
+def test_server_down_french_message_nothing_lost(qtbot, ctx, vault, server, login) -> None:
+    page = make_page(qtbot, ctx)
+    enrol(qtbot, page, server, login)
+    add_person(vault, "Petit")
+    vault.db.set_state("server_url", f"http://127.0.0.1:{free_port()}")  # nobody listens there
+    page.controller.load()
+    qtbot.waitUntil(lambda: page.overview.pending > 0, timeout=WAIT)
+    pending = page.overview.pending
+    page.sync_button.click()
+    wait_idle(qtbot, page)
+    assert page.last_report.state == "error"
+    assert "injoignable" in page.report_message.text() and "rien n'a été perdu" in page.report_message.text()
+    assert page.overview.pending == pending
+    assert page.state.text().startswith("Hors ligne — ")
+    assert f"{pending} modification" in page.state.text()
+
+
+def test_conflict_between_two_devices_keep_mine(qtbot, ctx, vault, server, login, data_dir) -> None:
+    srv, url = server
+    page = make_page(qtbot, ctx)
+    enrol(qtbot, page, server, login)
+    pid = add_person(vault, "Lefèvre", phone="0601010101")
+    page.sync_button.click()
+    wait_idle(qtbot, page)
+
+    other = vault_service.create_vault(data_dir, "autre", mode=vault_service.MODE_KEYRING)
+    try:
+        client = SyncClient(other, url)
+        client.enroll(srv.code(login), "poste B")
+        assert client.sync().state == "ok"
+        people.update_person(other.db, pid, {"phone": "0702020202"})
+        assert client.sync().state == "ok"
+        client.close()
+    finally:
+        other.close()
+
+    people.update_person(vault.db, pid, {"phone": "0603030303"})
+    page.sync_button.click()
+    wait_idle(qtbot, page)
+    assert page.last_report.conflicts == 1
+    qtbot.waitUntil(lambda: len(page.queue.cards) == 1, timeout=WAIT)
+    card = page.queue.cards[0]
+    assert card.item.person == "LEFÈVRE Léa" and card.item.field_name == "Téléphone"
+    assert card.item.mine == "0603030303" and card.item.theirs == "0702020202"
+    assert page.queue_title.text() == "Conflits à traiter (1)"
+    assert "1 conflit à traiter" in page.state.text()
+    shot(page, "sync_with_conflict")
+    shot(page.queue, "sync_conflict_queue")
+
+    card.buttons["keep_mine"].click()
+    qtbot.waitUntil(lambda: pid in ctx.changes, timeout=WAIT)
+    qtbot.waitUntil(lambda: not page.queue.cards and page.queue.empty.isVisibleTo(page), timeout=WAIT)
+    assert people.get_person(vault.db, pid).phone == "0603030303"
+    page.sync_button.click()
+    wait_idle(qtbot, page)
+    assert page.last_report.state == "ok" and page.overview.pending == 0 and page.overview.open_conflicts == 0
+
+
+def test_revoked_device_is_warned_before_the_wipe(qtbot, ctx, vault, server, login) -> None:
+    page = make_page(qtbot, ctx)
+    enrol(qtbot, page, server, login)
+    add_person(vault, "Roux")
+    set_device_status(server[0].sdb, vault.device_id, "revoked")
+    page.sync_button.click()
+    qtbot.waitUntil(lambda: page.wipe_box is not None and page.wipe_box.isVisible(), timeout=WAIT)
+    assert "révoqué" in page.wipe_box.text()
+    assert vault.db.get_state("wiped") == ""  # nothing erased before « Compris »
+    shot(page.wipe_box, "sync_wipe_warning")
+    page.wipe_box.buttons()[0].click()
+    wait_idle(qtbot, page)
+    assert page.last_report.state == "revoked"
+    assert page.stack.currentWidget() is page.wiped
+    assert sync_view.overview(vault).pending == 0
