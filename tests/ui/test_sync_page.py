@@ -15,6 +15,7 @@ from app.services import people, sync_view
 from app.services import vault as vault_service
 from app.services.people import PersonInput
 from app.services.sync import SyncClient
+from app.ui.conflicts import EditValueDialog
 from app.ui.pages.sync import SyncPage, ago_text
 from app.ui.plugins import UiContext
 from app.ui.worker import DbWorker
@@ -54,6 +55,13 @@ def ctx(vault, memory_keyring) -> Iterator[UiContext]:
 
 
 def make_page(qtbot, ctx) -> SyncPage:
+    if SHOTS:
+        from PySide6.QtWidgets import QApplication
+
+        from app.ui import theme
+
+        if not QApplication.instance().styleSheet():
+            theme.apply_theme(QApplication.instance())
     page = SyncPage(ctx)
     qtbot.addWidget(page)
     page.resize(1280, 800)
@@ -89,12 +97,6 @@ def add_person(vault, last: str = "Durand", phone: str = "") -> str:
 
 def shot(widget, name: str) -> None:
     if SHOTS:
-        from PySide6.QtWidgets import QApplication
-
-        from app.ui import theme
-
-        if not QApplication.instance().styleSheet():
-            theme.apply_theme(QApplication.instance())
         Path(SHOTS).mkdir(parents=True, exist_ok=True)
         widget.grab().save(f"{SHOTS}/{name}.png")
 
@@ -110,6 +112,7 @@ def test_ago_text() -> None:
 def test_enrol_then_sync_with_the_button(qtbot, ctx, vault, server, login) -> None:
     page = make_page(qtbot, ctx)
     assert page.stack.currentIndex() == 0  # enrolment form
+    shot(page, "sync_enrol_form")
     page.enrol.url.setText("http://exemple.fr")
     page.enrol.code.setText("ABCD")
     page.enrol.button.click()
@@ -174,6 +177,46 @@ def test_server_down_french_message_nothing_lost(qtbot, ctx, vault, server, logi
     assert page.overview.pending == pending
     assert page.state.text().startswith("Hors ligne — ")
     assert f"{pending} modification" in page.state.text()
+    shot(page, "sync_offline")
+
+
+def test_edit_value_and_automatic_sync(qtbot, ctx, vault, server, login, data_dir) -> None:
+    srv, url = server
+    page = make_page(qtbot, ctx)
+    enrol(qtbot, page, server, login)
+    pid = add_person(vault, "Garcia")
+    page.sync_button.click()
+    wait_idle(qtbot, page)
+    other = vault_service.create_vault(data_dir, "autre", mode=vault_service.MODE_KEYRING)
+    try:
+        client = SyncClient(other, url)
+        client.enroll(srv.code(login), "poste B")
+        client.sync()
+        people.update_person(other.db, pid, {"city": "Roubaix"})
+        assert client.sync().state == "ok"
+        client.close()
+    finally:
+        other.close()
+    people.update_person(vault.db, pid, {"city": "Lille"})
+    page.controller.load()
+    qtbot.waitUntil(lambda: page.overview.pending > 0, timeout=WAIT)
+
+    page.controller.poll()  # what the timer does: /api/v1/info answers and changes wait → sync
+    qtbot.waitUntil(lambda: page.last_report is not None and page.last_report.conflicts == 1, timeout=WAIT)
+    wait_idle(qtbot, page)
+    assert page.controller.online is True
+    qtbot.waitUntil(lambda: len(page.queue.cards) == 1, timeout=WAIT)
+    card = page.queue.cards[0]
+    assert (card.item.field_name, card.item.mine, card.item.theirs) == ("Commune", "Lille", "Roubaix")
+
+    card.buttons["edit"].click()
+    dialog = page.queue.findChild(EditValueDialog)
+    qtbot.waitUntil(dialog.isVisible, timeout=WAIT)
+    dialog.value.setText("Lille-Hellemmes")
+    dialog.accept()
+    qtbot.waitUntil(lambda: pid in ctx.changes, timeout=WAIT)
+    assert people.get_person(vault.db, pid).city == "Lille-Hellemmes"
+    qtbot.waitUntil(lambda: not page.queue.cards, timeout=WAIT)
 
 
 def test_conflict_between_two_devices_keep_mine(qtbot, ctx, vault, server, login, data_dir) -> None:

@@ -358,9 +358,18 @@ class SyncPage(QWidget):
         self.cancel_button.hide()
         self.bar.setRange(0, 1)
         self.bar.setValue(1)
-        self.stage.setText("Terminé" if report.state == "ok" else "Interrompu")
+        self.stage.setText("Terminé")
+        self.stage.setVisible(report.state == "ok")
+        self.bar.setVisible(report.state == "ok")
         self.report.setText(report_text(report))
-        self.report_message.setText(report.message or "Synchronisation réussie.")
+        done = "Synchronisation réussie."
+        if report.conflicts:
+            done += (
+                " "
+                + theme.plural(report.conflicts, "conflit à traiter", "conflits à traiter")
+                + " ci-dessous."
+            )
+        self.report_message.setText(report.message or done)
         self.report_message.setObjectName("error" if report.state == "error" else "")
         self.report_message.style().unpolish(self.report_message)
         self.report_message.style().polish(self.report_message)
