@@ -29,6 +29,7 @@ from app.services.sync_view import QueueItem
 from app.ui import theme
 from app.ui.errors import show_error
 from app.ui.plugins import UiContext
+from app.ui.sync_controller import vault_of
 from app.ui.widgets import Card, EmptyState
 from app.ui.worker import WorkerContext
 
@@ -156,18 +157,18 @@ class ConflictQueue(QWidget):
             "apparaissent ici pour que vous choisissiez celle à garder.",
         )  # fmt: skip
         layout.addWidget(self.empty)
-        self.scroll = QScrollArea(widgetResizable=True)
-        self.scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.scroller = QScrollArea(widgetResizable=True)
+        self.scroller.setFrameShape(QScrollArea.Shape.NoFrame)
         self.body = QWidget()
         self.list = QVBoxLayout(self.body)
         self.list.setContentsMargins(0, 0, 0, 0)
         self.list.addStretch(1)
-        self.scroll.setWidget(self.body)
-        layout.addWidget(self.scroll, 1)
-        self.scroll.hide()
+        self.scroller.setWidget(self.body)
+        layout.addWidget(self.scroller, 1)
+        self.scroller.hide()
 
     def reload(self) -> None:
-        self.ctx.worker.submit(lambda ctx: sync_view.conflict_queue(ctx.vault), self._show,
+        self.ctx.worker.submit(lambda ctx: sync_view.conflict_queue(vault_of(ctx)), self._show,
                                lambda exc: show_error(self, exc), owner=self)  # fmt: skip
 
     def _show(self, items: list[QueueItem]) -> None:
@@ -179,7 +180,7 @@ class ConflictQueue(QWidget):
         for i, card in enumerate(self.cards):
             self.list.insertWidget(i, card)
         self.empty.setVisible(not items)
-        self.scroll.setVisible(bool(items))
+        self.scroller.setVisible(bool(items))
         self.loaded.emit(len(items))
 
     def act(self, item: QueueItem, choice: str) -> None:
@@ -201,8 +202,8 @@ class ConflictQueue(QWidget):
         text = dialog.value.text()
 
         def job(ctx: WorkerContext) -> None:
-            value = sync_view.parse_edit(ctx.vault, item.id, text)
-            resolve_conflict(ctx.vault, item.id, "edit", value)
+            value = sync_view.parse_edit(vault_of(ctx), item.id, text)
+            resolve_conflict(vault_of(ctx), item.id, "edit", value)
 
         def failed(exc: BaseException) -> None:
             if isinstance(exc, ValidationError):
@@ -215,7 +216,7 @@ class ConflictQueue(QWidget):
 
     def _resolve(self, item: QueueItem, choice: str, value: Any) -> None:
         self.ctx.worker.submit(
-            lambda ctx: resolve_conflict(ctx.vault, item.id, choice, value),
+            lambda ctx: resolve_conflict(vault_of(ctx), item.id, choice, value),
             lambda _r: self._after(item), lambda exc: show_error(self, exc), writes=True, owner=self,
         )  # fmt: skip
 

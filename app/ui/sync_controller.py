@@ -15,14 +15,23 @@ from PySide6.QtCore import QObject, QTimer, QUrl, Signal
 from PySide6.QtNetwork import QNetworkAccessManager, QNetworkReply, QNetworkRequest
 
 from app.services import sync_view
+from app.services.errors import VaultLockedError
 from app.services.sync import SyncClient, SyncReport
 from app.services.sync_view import SyncOverview
+from app.services.vault import Vault
 from app.ui.worker import DbWorker, WorkerContext
 
 POLL_MS = 5 * 60_000
 PING_TIMEOUT_MS = 4_000
 WIPE_ACK_TIMEOUT_S = 300.0  # the worker waits this long for « Compris » before wiping anyway
 STAGES = {"envoi": "Envoi des modifications", "réception": "Réception des changements"}
+
+
+def vault_of(ctx: WorkerContext) -> Vault:
+    """The open vault (VaultLockedError while none is open)."""
+    if ctx.vault is None:
+        raise VaultLockedError()
+    return ctx.vault
 
 
 class SyncController(QObject):
@@ -53,8 +62,12 @@ class SyncController(QObject):
     # --- overview ------------------------------------------------------------------------------------------
 
     def load(self) -> None:
-        self.worker.submit(lambda ctx: sync_view.overview(ctx.vault), self._got_overview,
-                           self.failed.emit, owner=self)  # fmt: skip
+        self.worker.submit(lambda ctx: sync_view.overview(vault_of(ctx)), self._got_overview,
+                           self._load_failed, owner=self)  # fmt: skip
+
+    def _load_failed(self, exc: BaseException) -> None:
+        if not isinstance(exc, VaultLockedError):  # not open yet: update_status() loads again after unlock
+            self.failed.emit(exc)
 
     def _got_overview(self, ov: SyncOverview) -> None:
         self.last = ov
@@ -88,12 +101,12 @@ class SyncController(QObject):
             self.wipe_warning.emit(message)
             self._wipe_ack.wait(WIPE_ACK_TIMEOUT_S)
 
-        client = SyncClient(ctx.vault, on_wipe=on_wipe)
+        client = SyncClient(vault_of(ctx), on_wipe=on_wipe)
         try:
             report = client.sync(on_progress, self._cancel.is_set)
         finally:
             client.close()
-        return report, sync_view.overview(ctx.vault)
+        return report, sync_view.overview(vault_of(ctx))
 
     def _done(self, result: tuple[SyncReport, SyncOverview]) -> None:
         self.running = False

@@ -31,7 +31,7 @@ from app.ui import theme
 from app.ui.conflicts import ConflictQueue
 from app.ui.errors import show_error, user_message
 from app.ui.plugins import UiContext
-from app.ui.sync_controller import SyncController
+from app.ui.sync_controller import SyncController, vault_of
 from app.ui.widgets import Card, EmptyState
 from app.ui.worker import WorkerContext
 
@@ -296,12 +296,12 @@ class SyncPage(QWidget):
 
     def enroll(self, url: str, code: str) -> None:
         def job(ctx: WorkerContext) -> SyncOverview:
-            client = SyncClient(ctx.vault, url)
+            client = SyncClient(vault_of(ctx), url)
             try:
                 client.enroll(code)
             finally:
                 client.close()
-            return sync_view.overview(ctx.vault)
+            return sync_view.overview(vault_of(ctx))
 
         self.ctx.worker.submit(job, self._enrolled, self._enrol_failed, writes=True, owner=self)
 
@@ -332,7 +332,7 @@ class SyncPage(QWidget):
 
     def _toggle_auto(self, on: bool) -> None:
         self.controller.set_auto(on)
-        self.ctx.worker.submit(lambda ctx: sync_view.set_auto_sync(ctx.vault, on), None,
+        self.ctx.worker.submit(lambda ctx: sync_view.set_auto_sync(vault_of(ctx), on), None,
                                lambda exc: show_error(self, exc), writes=True, owner=self)  # fmt: skip
 
     def _started(self) -> None:
