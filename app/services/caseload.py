@@ -117,6 +117,7 @@ class CaseloadQuery:
     sort: str = "name"
     descending: bool = False
     include_exited: bool = False
+    filters: Any = None  # app.services.followup.CaseloadFilters (filter panel), None: no filter
 
 
 def label(table: dict[Any, str], code: str | None) -> str:
@@ -377,6 +378,11 @@ class CaseloadIndex:
         if key not in self._orders:
             self._orders[key] = sorted(self._all(query.include_exited), key=self._sort_key(sort))
         ordered = self._orders[key]
+        if query.filters is not None and query.filters.active():
+            from app.services.followup import filter_ids
+
+            allowed = filter_ids(self.db, query.filters, self._deadlines)
+            ordered = [e for e in ordered if e.id in allowed]
         terms = fold(query.search).split()
         for term in terms:  # one pass per term: no per-row generator (100,000 rows)
             ordered = [e for e in ordered if term in e.haystack]
