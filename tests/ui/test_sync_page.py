@@ -275,3 +275,37 @@ def test_revoked_device_is_warned_before_the_wipe(qtbot, ctx, vault, server, log
     assert page.last_report.state == "revoked"
     assert page.stack.currentWidget() is page.wiped
     assert sync_view.overview(vault).pending == 0
+
+
+def test_duplicate_person_and_status_hook(qtbot, ctx, vault, server, login, data_dir) -> None:
+    srv, url = server
+    page = make_page(qtbot, ctx)
+    enrol(qtbot, page, server, login)
+    other = vault_service.create_vault(data_dir, "autre", mode=vault_service.MODE_KEYRING)
+    try:
+        client = SyncClient(other, url)
+        client.enroll(srv.code(login), "poste B")
+        client.sync()
+        twin = PersonInput(last_name="Moreau", first_name="Inès", regime="legacy", birth_date="02/03/1990")
+        pid = people.create_person(other.db, twin)
+        people.assign_referent(other.db, pid, referent_id(other), start_date=date.today())
+        assert client.sync().state == "ok"
+        client.close()
+    finally:
+        other.close()
+    mine = people.create_person(
+        vault.db, PersonInput(last_name="Moreau", first_name="Inès", regime="legacy", birth_date="02/03/1990")
+    )
+    people.assign_referent(vault.db, mine, referent_id(vault), start_date=date.today())
+    info = sync_view.overview(vault)
+    page.update_status(type("Info", (), {"pending_changes": info.pending, "open_conflicts": 0})(), 10)
+    qtbot.waitUntil(lambda: page.overview.pending == info.pending, timeout=WAIT)
+    page.sync_button.click()
+    wait_idle(qtbot, page)
+    qtbot.waitUntil(lambda: len(page.queue.cards) == 1, timeout=WAIT)
+    card = page.queue.cards[0]
+    assert card.item.field == "__doublon__" and card.item.person == "MOREAU Inès"
+    assert set(card.buttons) == {"open", "keep_theirs"}
+    shot(page.queue, "sync_duplicate")
+    card.buttons["keep_theirs"].click()
+    qtbot.waitUntil(lambda: not page.queue.cards, timeout=WAIT)
