@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QRadioButton
 
-from app.services import diagnostic, people, records
+from app.services import carnet, diagnostic, people, records
 from app.services.people import PersonInput
 from app.ui.plugins import UiContext
 from app.ui.worker import DbWorker
@@ -92,3 +93,109 @@ def test_sensitive_warning_is_shown_but_does_not_block(qtbot, ctx, vault, pid):
     editor.widget.setPlainText("Logement trop petit")
     assert not tab.form.warnings()
     tab.dirty = False
+
+
+def carnet_tab(qtbot, ctx, pid):
+    from app.ui.person_tabs.carnet import CarnetTab
+
+    tab = CarnetTab(ctx, pid)
+    qtbot.addWidget(tab)
+    tab.resize(1200, 700)
+    idle(qtbot, ctx)
+    return tab
+
+
+def test_carnet_model_passes_modeltester(qtbot, qtmodeltester, ctx, vault, pid):
+    oid = records.add_objective(vault.db, pid, theme="emploi", title="Retrouver un emploi", consent=True)
+    aid = records.add_action(
+        vault.db, oid, label="Atelier CV", partner="Cap Emploi", start_date=date(2026, 10, 5)
+    )
+    records.add_prescription(vault.db, pid, kind="pmsmp", prescribed_on=date(2026, 10, 6), action_id=aid)
+    records.add_prescription(vault.db, pid, kind="siae", prescribed_on=date(2026, 10, 7))
+    tab = carnet_tab(qtbot, ctx, pid)
+    qtmodeltester.check(tab.model)
+    assert tab.stack.currentWidget() is tab.view
+    top = [tab.model.index(r, 0).data() for r in range(tab.model.rowCount())]
+    assert top == ["Emploi (1 objectif)", "Prescriptions hors plan d'action"]
+    assert tab.select(aid) and tab.new_action.isEnabled()
+
+
+def test_carnet_empty_then_quick_entry_and_dialogs(qtbot, ctx, vault, pid):
+    from app.ui.carnet_dialogs import ActionDialog, ObjectiveDialog, PrescriptionDialog
+
+    tab = carnet_tab(qtbot, ctx, pid)
+    assert tab.stack.currentWidget() is tab.empty
+    tab.quick.setText("plomberie : fuite")
+    tab.quick.returnPressed.emit()
+    idle(qtbot, ctx)
+    assert "inconnu" in tab.quick_error.text() and tab.quick.text() == "plomberie : fuite"
+    tab.quick.setText("Logement : trouver un T2")
+    tab.quick.returnPressed.emit()
+    idle(qtbot, ctx)
+    idle(qtbot, ctx)
+    assert tab.quick.text() == "" and tab.stack.currentWidget() is tab.view
+    [objective] = carnet.load_carnet(vault.db, pid).themes[0].objectives
+    assert tab.selected() == ("objective", objective.id)
+    # new objective through the dialog (Ctrl+N path)
+    tab.add_objective()
+    dialog = tab.dialog
+    assert isinstance(dialog, ObjectiveDialog)
+    dialog.submit()  # empty title: error next to the field, dialog stays open
+    idle(qtbot, ctx)
+    assert dialog.isVisible() and "obligatoire" in dialog.errors["title"].text()
+    dialog.title.setText("Ouvrir les droits APL")
+    dialog.consent.setChecked(True)
+    dialog.submit()
+    idle(qtbot, ctx)
+    idle(qtbot, ctx)
+    assert not dialog.isVisible()
+    logement = carnet.load_carnet(vault.db, pid).themes[0]
+    assert [o.title for o in logement.objectives] == ["trouver un T2", "Ouvrir les droits APL"]
+    assert logement.objectives[1].consent and logement.objectives[1].consent_date is not None
+    # new action on the selected objective, then a prescription on it
+    tab.select(objective.id)
+    tab.add_action()
+    assert isinstance(tab.dialog, ActionDialog)
+    tab.dialog.label.setText("Dossier DALO")
+    tab.dialog.partner.setText("ADIL")
+    tab.dialog.submit()
+    idle(qtbot, ctx)
+    idle(qtbot, ctx)
+    action = carnet.load_carnet(vault.db, pid).objective(objective.id).actions[0]
+    assert action.partner == "ADIL" and tab.selected() == ("action", action.id)
+    tab.add_prescription()
+    assert isinstance(tab.dialog, PrescriptionDialog)
+    tab.dialog.kind.setCurrentIndex(tab.dialog.kind.findData("aci"))
+    tab.dialog.submit()
+    idle(qtbot, ctx)
+    idle(qtbot, ctx)
+    [presc] = carnet.load_carnet(vault.db, pid).objective(objective.id).actions[0].prescriptions
+    assert presc.kind == "aci" and presc.outcome == "en_attente"
+    # status change (what the context menu and Ctrl+E trigger)
+    tab.select(action.id)
+    tab.set_status("action", action.id, "en_cours")
+    tab.set_status("prescription", presc.id, "accepte")
+    idle(qtbot, ctx)
+    idle(qtbot, ctx)
+    updated = carnet.load_carnet(vault.db, pid).objective(objective.id).actions[0]
+    assert updated.status == "en_cours" and updated.prescriptions[0].outcome == "accepte"
+    assert tab.view.currentIndex().siblingAtColumn(1).data() == "En cours"
+
+
+def test_typing_in_the_tree_adds_an_objective(qtbot, ctx, vault, pid):
+    from app.ui.person_tabs.carnet import KIND_ROLE, NEW_OBJECTIVE
+
+    records.add_objective(vault.db, pid, theme="mobilite", title="Passer le permis B")
+    tab = carnet_tab(qtbot, ctx, pid)
+    hits = tab.model.match(
+        tab.model.index(0, 0),
+        KIND_ROLE,
+        NEW_OBJECTIVE,
+        1,
+        Qt.MatchFlag.MatchExactly | Qt.MatchFlag.MatchRecursive,
+    )
+    tab.model.setData(hits[0], "Obtenir une aide au transport")
+    idle(qtbot, ctx)
+    idle(qtbot, ctx)
+    titles = [o.title for o in carnet.load_carnet(vault.db, pid).themes[0].objectives]
+    assert titles == ["Passer le permis B", "Obtenir une aide au transport"]

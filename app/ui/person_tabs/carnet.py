@@ -1,0 +1,410 @@
+"""Carnet de bord tab: themes → objectives → actions → prescriptions in one tree.
+
+« Nouvel objectif » (Ctrl+N), « Nouvelle action » (Ctrl+Shift+N) on the selected objective, « Nouvelle
+prescription » on the selected action, status change from the context menu or Ctrl+E; quick entry
+« thème : objectif » in a one-line field, or typing on the « Ajouter… » rows of the tree then Enter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, QPoint, Qt
+from PySide6.QtGui import QColor, QFont, QKeySequence, QShortcut, QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QPushButton,
+    QStackedWidget,
+    QStyledItemDelegate,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.models.vocabularies import load_vocabularies
+from app.services import carnet, records_carnet
+from app.services.carnet import ActionItem, CarnetTree, ObjectiveItem, PrescriptionItem
+from app.services.errors import ValidationError
+from app.ui import theme
+from app.ui.carnet_dialogs import ActionDialog, ObjectiveDialog, PrescriptionDialog
+from app.ui.errors import show_error
+from app.ui.plugins import UiContext
+from app.ui.widgets import EmptyState
+from app.ui.worker import WorkerContext
+
+TAB_KEY = "carnet"
+KIND_ROLE = Qt.ItemDataRole.UserRole + 10
+ID_ROLE = Qt.ItemDataRole.UserRole + 11
+PARENT_ROLE = Qt.ItemDataRole.UserRole + 12
+NEW_OBJECTIVE, NEW_ACTION = "new_objective", "new_action"
+COLUMNS = ("Intitulé", "Statut", "Partenaire / contrat", "Dates")
+STATUS_ICONS = {
+    "en_cours": "fa6s.spinner",
+    "atteint": "fa6s.circle-check",
+    "abandonne": "fa6s.circle-xmark",
+    "prevue": "fa6s.calendar",
+    "realisee": "fa6s.circle-check",
+    "abandonnee": "fa6s.circle-xmark",
+    "annulee": "fa6s.ban",
+    "en_attente": "fa6s.hourglass-half",
+    "accepte": "fa6s.thumbs-up",
+    "refuse": "fa6s.thumbs-down",
+    "entre": "fa6s.door-open",
+    "termine": "fa6s.flag-checkered",
+}
+STATUS_KINDS = {
+    "objective": "objective_statuses",
+    "action": "action_statuses",
+    "prescription": "prescription_outcomes",
+}
+
+
+def _dates(start: Any, end: Any) -> str:
+    if start and end:
+        return f"du {theme.fmt_date(start)} au {theme.fmt_date(end)}"
+    if start:
+        return f"à partir du {theme.fmt_date(start)}"
+    return f"jusqu'au {theme.fmt_date(end)}" if end else ""
+
+
+def _row(kind: str, item_id: str, cells: list[str], icon: str, status: str = "") -> list[QStandardItem]:
+    items = [QStandardItem(text) for text in cells]
+    for item in items:
+        item.setEditable(False)
+        item.setData(kind, KIND_ROLE)
+        item.setData(item_id, ID_ROLE)
+    items[0].setIcon(theme.icon(icon, theme.ACCENT if kind == "theme" else theme.MUTED))
+    if status:
+        items[1].setIcon(theme.icon(STATUS_ICONS.get(status, "fa6s.circle"), theme.MUTED))
+    return items
+
+
+def _adder(kind: str, parent_id: str, text: str) -> list[QStandardItem]:
+    first = QStandardItem(theme.icon("fa6s.plus"), text)
+    first.setData(kind, KIND_ROLE)
+    first.setData(parent_id, PARENT_ROLE)
+    first.setData(text, Qt.ItemDataRole.AccessibleDescriptionRole)
+    first.setForeground(QColor(theme.MUTED))
+    first.setToolTip("Tapez l'intitulé puis Entrée (F2 ou double-clic pour commencer)")
+    rest = [QStandardItem("") for _ in COLUMNS[1:]]
+    for item in rest:
+        item.setEditable(False)
+    return [first, *rest]
+
+
+class _AdderDelegate(QStyledItemDelegate):
+    """Typing on an « Ajouter… » row starts from an empty field, not from the placeholder text."""
+
+    def setEditorData(self, editor: QWidget, index: Any) -> None:
+        if index.data(KIND_ROLE) in (NEW_OBJECTIVE, NEW_ACTION) and isinstance(editor, QLineEdit):
+            editor.setText("")
+            editor.setPlaceholderText(index.data(Qt.ItemDataRole.AccessibleDescriptionRole))
+        else:
+            super().setEditorData(editor, index)
+
+
+class CarnetModel(QStandardItemModel):
+    """The carnet as a tree model; ``add_requested(kind, parent_id, text)`` when an « Ajouter… » row is typed in."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(0, len(COLUMNS), parent)
+        self.setHorizontalHeaderLabels(list(COLUMNS))
+        self.on_add: Callable[[str, str, str], None] | None = None
+        self.itemChanged.connect(self._typed)
+
+    def _typed(self, item: QStandardItem) -> None:
+        kind = item.data(KIND_ROLE)
+        if kind not in (NEW_OBJECTIVE, NEW_ACTION):
+            return
+        text = item.text().strip()
+        placeholder = item.data(Qt.ItemDataRole.AccessibleDescriptionRole)
+        if text and text != placeholder and self.on_add is not None:
+            self.on_add(kind, item.data(PARENT_ROLE), text)
+
+    def fill(self, tree: CarnetTree) -> None:
+        self.removeRows(0, self.rowCount())
+        bold = QFont()
+        bold.setBold(True)
+        for group in tree.themes:
+            head = _row("theme", group.code, [group.label, "", "", ""], "fa6s.folder-open")
+            head[0].setFont(bold)
+            head[0].setText(f"{group.label} ({theme.plural(len(group.objectives), 'objectif', 'objectifs')})")
+            for objective in group.objectives:
+                head[0].appendRow(self._objective(objective))
+            head[0].appendRow(_adder(NEW_OBJECTIVE, group.code, "Ajouter un objectif…"))
+            self.appendRow(head)
+        if tree.other_prescriptions:
+            head = _row(
+                "section", "", ["Prescriptions hors plan d'action", "", "", ""], "fa6s.share-from-square"
+            )
+            head[0].setFont(bold)
+            for p in tree.other_prescriptions:
+                head[0].appendRow(self._prescription(p))
+            self.appendRow(head)
+
+    def _objective(self, o: ObjectiveItem) -> list[QStandardItem]:
+        consent = "accord de la personne" + (
+            f" le {theme.fmt_date(o.consent_date)}" if o.consent_date else ""
+        )
+        extra = " · ".join(
+            x for x in (o.contract_label, consent if o.consent else "sans accord recueilli") if x
+        )
+        row = _row("objective", o.id, [o.title, o.status_label, extra, ""], "fa6s.bullseye", o.status)
+        row[2].setIcon(theme.icon("fa6s.handshake" if o.consent else "fa6s.circle-question", theme.MUTED))
+        for action in o.actions:
+            row[0].appendRow(self._action(action))
+        row[0].appendRow(_adder(NEW_ACTION, o.id, "Ajouter une action…"))
+        return row
+
+    def _action(self, a: ActionItem) -> list[QStandardItem]:
+        cells = [a.label, a.status_label, a.partner, _dates(a.start_date, a.end_date)]
+        row = _row("action", a.id, cells, "fa6s.list-check", a.status)
+        for p in a.prescriptions:
+            row[0].appendRow(self._prescription(p))
+        return row
+
+    def _prescription(self, p: PrescriptionItem) -> list[QStandardItem]:
+        outcome = p.outcome_label + (f" le {theme.fmt_date(p.outcome_date)}" if p.outcome_date else "")
+        cells = [
+            f"Prescription : {p.kind_label}",
+            outcome,
+            p.partner,
+            f"prescrite le {theme.fmt_date(p.prescribed_on)}",
+        ]
+        return _row("prescription", p.id, cells, "fa6s.share-from-square", p.outcome)
+
+
+class CarnetTab(QWidget):
+    def __init__(self, ctx: UiContext, person_id: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx, self.person_id = ctx, person_id
+        self.tree_data: CarnetTree | None = None
+        self.pending_select = ""
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(10, 10, 10, 10)
+        layout.addLayout(self._toolbar())
+        self.quick_error = QLabel(objectName="error", wordWrap=True)
+        self.quick_error.hide()
+        layout.addWidget(self.quick_error)
+        self.stack = QStackedWidget()
+        self.empty = EmptyState(
+            "fa6s.book-open",
+            "Carnet de bord vide",
+            "Ajoutez un premier objectif : « Nouvel objectif » (Ctrl+N), ou tapez « thème : objectif » "
+            "dans le champ ci-dessus puis Entrée (par exemple « Logement : trouver un T2 »).",
+        )
+        self.view = QTreeView()
+        self.view.setAccessibleName("Carnet de bord : thèmes, objectifs, actions")
+        self.model = CarnetModel(self)
+        self.model.on_add = self._typed_in_tree
+        self.view.setModel(self.model)
+        self.view.setAlternatingRowColors(True)
+        self.view.setItemDelegate(_AdderDelegate(self.view))
+        triggers = QAbstractItemView.EditTrigger
+        self.view.setEditTriggers(triggers.DoubleClicked | triggers.EditKeyPressed | triggers.AnyKeyPressed)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._context_menu)
+        self.view.selectionModel().currentChanged.connect(lambda *_: self._update_buttons())
+        self.stack.addWidget(self.empty)
+        self.stack.addWidget(self.view)
+        layout.addWidget(self.stack, 1)
+        self._shortcuts()
+        self._update_buttons()
+        self.reload()
+
+    def _toolbar(self) -> QHBoxLayout:
+        bar = QHBoxLayout()
+        self.quick = QLineEdit(placeholderText="Saisie rapide : « thème : objectif » puis Entrée")
+        self.quick.setAccessibleName("Saisie rapide d'un objectif")
+        self.quick.returnPressed.connect(self.quick_add)
+        bar.addWidget(self.quick, 1)
+        self.new_objective = QPushButton(theme.icon("fa6s.plus", "#ffffff"), "Nouvel objectif")
+        self.new_objective.setProperty("primary", True)
+        self.new_objective.setToolTip("Nouvel objectif (Ctrl+N)")
+        self.new_objective.clicked.connect(self.add_objective)
+        self.new_action = QPushButton(theme.icon("fa6s.list-check"), "Nouvelle action")
+        self.new_action.setToolTip("Nouvelle action sur l'objectif sélectionné (Ctrl+Maj+N)")
+        self.new_action.clicked.connect(self.add_action)
+        self.new_prescription = QPushButton(theme.icon("fa6s.share-from-square"), "Nouvelle prescription")
+        self.new_prescription.setToolTip("Prescrire la personne sur une action (sélectionnez l'action)")
+        self.new_prescription.clicked.connect(self.add_prescription)
+        self.status_button = QPushButton(theme.icon("fa6s.arrows-rotate"), "Statut…")
+        self.status_button.setToolTip("Changer le statut de l'élément sélectionné (Ctrl+E ou clic droit)")
+        self.status_button.clicked.connect(
+            lambda: self._context_menu(self.view.visualRect(self.view.currentIndex()).center())
+        )
+        for b in (self.new_objective, self.new_action, self.new_prescription, self.status_button):
+            bar.addWidget(b)
+        return bar
+
+    def _shortcuts(self) -> None:
+        scope = Qt.ShortcutContext.WidgetWithChildrenShortcut
+        QShortcut(QKeySequence("Ctrl+N"), self, self.add_objective, context=scope)
+        QShortcut(QKeySequence("Ctrl+Shift+N"), self, self.add_action, context=scope)
+        QShortcut(QKeySequence("Ctrl+E"), self, self.status_button.click, context=scope)
+
+    # --- loading ------------------------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        pid = self.person_id
+        self.ctx.worker.submit(
+            lambda c: carnet.load_carnet(c.db, pid), self._loaded, lambda e: show_error(self, e), owner=self
+        )
+
+    def _loaded(self, tree: CarnetTree) -> None:
+        current = self.selected()
+        self.tree_data = tree
+        self.model.blockSignals(True)
+        self.model.fill(tree)
+        self.model.blockSignals(False)
+        self.model.layoutChanged.emit()
+        self.view.expandAll()
+        self.view.setColumnWidth(0, 420)
+        self.view.setColumnWidth(1, 130)
+        self.view.setColumnWidth(2, 300)
+        self.stack.setCurrentWidget(self.empty if tree.is_empty else self.view)
+        if not (self.pending_select and self.select(self.pending_select)) and current[1]:
+            self.select(current[1])
+        self.pending_select = ""
+        self._update_buttons()
+
+    # --- selection ----------------------------------------------------------------------------------------
+
+    def selected(self) -> tuple[str, str]:
+        index = self.view.currentIndex().siblingAtColumn(0)
+        return (index.data(KIND_ROLE) or "", index.data(ID_ROLE) or "") if index.isValid() else ("", "")
+
+    def select(self, item_id: str) -> bool:
+        hits = self.model.match(
+            self.model.index(0, 0),
+            ID_ROLE,
+            item_id,
+            1,
+            Qt.MatchFlag.MatchExactly | Qt.MatchFlag.MatchRecursive,
+        )
+        if hits:
+            self.view.setCurrentIndex(hits[0])
+        return bool(hits)
+
+    def _selected_objective(self) -> ObjectiveItem | None:
+        kind, item_id = self.selected()
+        index = self.view.currentIndex().siblingAtColumn(0)
+        if kind == NEW_ACTION:
+            item_id = index.data(PARENT_ROLE)
+        elif kind in ("action", "prescription"):
+            while index.isValid() and index.data(KIND_ROLE) != "objective":
+                index = index.parent()
+            item_id = index.data(ID_ROLE) if index.isValid() else ""
+        return self.tree_data.objective(item_id) if self.tree_data and item_id else None
+
+    def _update_buttons(self) -> None:
+        kind, _ = self.selected()
+        self.new_action.setEnabled(self._selected_objective() is not None)
+        self.status_button.setEnabled(kind in STATUS_KINDS)
+
+    # --- writes -------------------------------------------------------------------------------------------
+
+    def _write(
+        self,
+        job: Callable[[WorkerContext], Any],
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+    ) -> None:
+        def done(result: Any) -> None:
+            if on_done is not None:
+                on_done(result)
+            if isinstance(result, str):
+                self.pending_select = result
+            self.ctx.changed(self.person_id)
+            self.reload()
+
+        self.ctx.worker.submit(
+            job, done, on_error or (lambda e: show_error(self, e)), writes=True, owner=self
+        )
+
+    def _dialog_save(self, make_job: Callable[[dict[str, Any]], Callable[[WorkerContext], Any]]) -> Any:
+        return lambda values, on_done, on_error: self._write(make_job(values), on_done, on_error)
+
+    def add_objective(self) -> None:
+        pid = self.person_id
+        kind, item_id = self.selected()
+        theme_code = item_id if kind == "theme" else None
+        contracts = [(c.id, c.label) for c in self.tree_data.contracts] if self.tree_data else []
+        save = self._dialog_save(lambda v: lambda c: records_carnet.add_objective(c.db, pid, **v))
+        self.dialog = ObjectiveDialog(save, contracts, theme_code, self)
+        self.dialog.open()
+
+    def add_action(self) -> None:
+        objective = self._selected_objective()
+        if objective is None:
+            return
+        save = self._dialog_save(lambda v: lambda c: records_carnet.add_action(c.db, objective.id, **v))
+        self.dialog = ActionDialog(save, objective.title, self)
+        self.dialog.open()
+
+    def add_prescription(self) -> None:
+        kind, item_id = self.selected()
+        action_id = item_id if kind == "action" else None
+        label = self.view.currentIndex().siblingAtColumn(0).data() if action_id else None
+        pid = self.person_id
+        save = self._dialog_save(
+            lambda v: lambda c: records_carnet.add_prescription(c.db, pid, action_id=action_id, **v)
+        )
+        self.dialog = PrescriptionDialog(save, label, self)
+        self.dialog.open()
+
+    def quick_add(self) -> None:
+        text, pid = self.quick.text(), self.person_id
+        self.quick_error.hide()
+
+        def failed(exc: BaseException) -> None:
+            if isinstance(exc, ValidationError) and "quick" in exc.fields:
+                self.quick_error.setText(exc.fields["quick"])
+                self.quick_error.show()
+            else:
+                show_error(self, exc)
+
+        self._write(
+            lambda c: carnet.quick_add_objective(c.db, pid, text), lambda _r: self.quick.clear(), failed
+        )
+
+    def _typed_in_tree(self, kind: str, parent_id: str, text: str) -> None:
+        pid = self.person_id
+        if kind == NEW_OBJECTIVE:
+            self._write(lambda c: records_carnet.add_objective(c.db, pid, theme=parent_id, title=text))
+        else:
+            self._write(lambda c: records_carnet.add_action(c.db, parent_id, label=text))
+
+    def set_status(self, kind: str, item_id: str, status: str) -> None:
+        setter = {
+            "objective": records_carnet.set_objective_status,
+            "action": records_carnet.set_action_status,
+            "prescription": records_carnet.set_prescription_outcome,
+        }[kind]
+        self._write(lambda c: setter(c.db, item_id, status))
+
+    def _context_menu(self, pos: QPoint) -> None:
+        index = self.view.indexAt(pos) if pos is not None else QModelIndex()
+        if index.isValid():
+            self.view.setCurrentIndex(index)
+        kind, item_id = self.selected()
+        if kind not in STATUS_KINDS:
+            return
+        menu = QMenu(self)
+        current = self.view.currentIndex().siblingAtColumn(1).data()
+        for entry in load_vocabularies().choices(STATUS_KINDS[kind]):
+            action = menu.addAction(theme.icon(STATUS_ICONS.get(entry.code, "fa6s.circle")), entry.label)
+            action.setCheckable(True)
+            action.setChecked(current is not None and current.startswith(entry.label))
+            action.triggered.connect(lambda _=False, code=entry.code: self.set_status(kind, item_id, code))
+        self.menu = menu
+        menu.popup(self.view.viewport().mapToGlobal(pos))
+
+
+def create_tab(ctx: UiContext, person_id: str) -> CarnetTab:
+    return CarnetTab(ctx, person_id)
