@@ -107,7 +107,8 @@ def _live(s: Any, model: Any, person_id: str) -> list[Any]:
 
 
 def contract_label(c: Contract, vocab: Vocabularies) -> str:
-    kind = vocab.label("contract_kinds", c.kind)
+    entry = vocab.entry("contract_kinds", c.kind)
+    kind = entry.get("short_label", entry.label) if entry else c.kind
     return f"{kind} n° {c.number} ({vocab.label('contract_statuses', c.status).lower()})"
 
 

@@ -184,6 +184,7 @@ class DiagnosticForm(QScrollArea):
         self.vocab = vocab or load_vocabularies()
         self.setWidgetResizable(True)
         self.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.editors: dict[tuple[str, str], _Editor] = {}
         self._loading = False
         self._hidden: dict[str, dict[str, Any]] = {}  # answers of items the form does not show (retired)

@@ -76,6 +76,7 @@ def _row(kind: str, item_id: str, cells: list[str], icon: str, status: str = "")
     items = [QStandardItem(text) for text in cells]
     for item in items:
         item.setEditable(False)
+        item.setToolTip(item.text() if len(item.text()) > 40 else "")
         item.setData(kind, KIND_ROLE)
         item.setData(item_id, ID_ROLE)
     items[0].setIcon(theme.icon(icon, theme.ACCENT if kind == "theme" else theme.MUTED))
@@ -264,9 +265,9 @@ class CarnetTab(QWidget):
         self.model.blockSignals(False)
         self.model.layoutChanged.emit()
         self.view.expandAll()
-        self.view.setColumnWidth(0, 420)
-        self.view.setColumnWidth(1, 130)
-        self.view.setColumnWidth(2, 300)
+        self.view.setColumnWidth(0, 440)
+        self.view.setColumnWidth(1, 190)
+        self.view.setColumnWidth(2, 330)
         self.stack.setCurrentWidget(self.empty if tree.is_empty else self.view)
         if not (self.pending_select and self.select(self.pending_select)) and current[1]:
             self.select(current[1])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -97,6 +97,7 @@ class DiagnosticTab(QWidget):
         self.diff = QListWidget()
         self.diff.setAccessibleName("Modifications entre versions")
         self.diff.setWordWrap(True)
+        self.diff.setIconSize(QSize(12, 12))
         col.addWidget(self.diff, 1)
         return panel
 
@@ -121,7 +122,7 @@ class DiagnosticTab(QWidget):
         for v in reversed(state.versions):
             origin = " · transmis par la CAF" if v.source == "caf" else ""
             item = QListWidgetItem(
-                theme.icon("fa6s.code-commit"),
+                theme.icon("fa6s.file-lines"),
                 f"Version {v.number} — {theme.fmt_datetime(v.recorded_at)} — {v.author or 'auteur inconnu'}{origin}",
             )
             item.setData(Qt.ItemDataRole.UserRole, v.number)
