@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Any
+
 from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QAction, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -16,7 +19,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.services.followup import CaseloadFilters, filter_summary
 from app.ui import theme
+from app.ui.caseload_filters import FilterPanel
 from app.ui.caseload_model import COLUMNS, ID_ROLE, CaseloadModel
 from app.ui.widgets import EmptyState
 from app.ui.worker import DbWorker
@@ -72,7 +77,7 @@ class CaseloadPage(QWidget):
         dense.setPointSizeF(dense.pointSizeF() * 0.93)
         self.view.setFont(dense)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.view.setAlternatingRowColors(True)
         self.view.setShowGrid(False)
@@ -96,12 +101,43 @@ class CaseloadPage(QWidget):
         self.stack = QStackedWidget()
         self.stack.addWidget(self.view)
         self.stack.addWidget(self.empty)
-        layout.addWidget(self.stack, 1)
+        self.filters = FilterPanel()
+        self.filters.changed.connect(self.set_filters)
+        body = QHBoxLayout()
+        body.addWidget(self.filters)
+        body.addWidget(self.stack, 1)
+        layout.addLayout(body, 1)
+        reassign = QAction(theme.icon("fa6s.people-arrows"), "Changer de référent…", self.view)
+        reassign.triggered.connect(self.reassign_selected)
+        self.view.addAction(reassign)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
 
     # --- behaviour ----------------------------------------------------------------------------------------
 
     def refresh(self) -> None:
         self.model.reload()
+
+    def set_filters(self, filters: CaseloadFilters) -> None:
+        """Apply the filter panel (« Sortis » lists the people who left, not the active caseload)."""
+        self.model.query = replace(self.model.query, filters=filters, include_exited=filters.exited)
+        self.model.reload()
+
+    def selected_people(self) -> tuple[list[str], list[str]]:
+        rows = sorted({i.row() for i in self.view.selectionModel().selectedRows()})
+        ids = [pid for r in rows if (pid := self.model.row_id(r))]
+        names = [
+            f"{d.first_name} {d.last_name.upper()}" if (d := self.model.row_data(r)) else "" for r in rows
+        ]
+        return ids, names
+
+    def reassign_selected(self) -> None:
+        """A team leader's change of référent for the selected people (context menu of the list)."""
+        from app.ui.followup_dialogs import open_reassign_many
+
+        ids, names = self.selected_people()
+        ctx: Any = getattr(self.window(), "ctx", None)
+        if ids and ctx is not None:
+            open_reassign_many(ctx, ids, names, self)
 
     def focus_search(self) -> None:
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
@@ -136,6 +172,16 @@ class CaseloadPage(QWidget):
             self._activated(index)
 
     def _on_loaded(self, n: int) -> None:
+        f = self.model.query.filters
+        if f is not None and f.active() and not self.model.query.search:
+            shown = theme.plural(n, "personne", "personnes") if n else "Aucune personne"
+            self.count.setText(f"{shown} · {filter_summary(f)}")
+            self.stack.setCurrentWidget(self.view if n else self.empty)
+            if not n:
+                self.empty.set_text(
+                    "Aucune personne pour ces filtres", "Modifiez ou effacez les filtres à gauche."
+                )
+            return
         searching = bool(self.model.query.search)
         if not searching:
             self._total = n

@@ -215,8 +215,17 @@ class SynthesisTab(QScrollArea):
         self.layout_.setSpacing(12)
         self.setWidget(self.body)
         self.identity = FieldGrid(columns=2)
+        self.actions: QWidget | None = None
 
     def show_summary(self, s: PersonSummary) -> None:
+        while self.layout_.count():  # a reload rebuilds the sections (the action bar stays)
+            item = self.layout_.takeAt(0)
+            widget = item.widget()
+            if widget is not None and widget is not self.actions:
+                widget.deleteLater()
+        self.identity = FieldGrid(columns=2)
+        if self.actions is not None:
+            self.layout_.addWidget(self.actions)
         self.layout_.addWidget(_section("Échéances", _deadlines(s)))
         self.identity.set_fields(list(s.identity.items()))
         self.layout_.addWidget(_section("Identité", self.identity))
@@ -252,6 +261,10 @@ class PersonPage(QWidget):
         self.tabs = QTabWidget(documentMode=False)
         self.tabs.setAccessibleName("Onglets du dossier")
         self.synthesis = SynthesisTab()
+        if ctx is not None:
+            from app.ui.followup_dialogs import FollowupActions
+
+            self.synthesis.actions = FollowupActions(ctx, person_id)
         self.tabs.addTab(self.synthesis, theme.icon("fa6s.id-card"), "Synthèse")
         self.placeholders: dict[str, EmptyState] = {}
         self.tab_widgets: dict[str, QWidget] = {"synthese": self.synthesis}
@@ -298,6 +311,9 @@ class PersonPage(QWidget):
         self.summary = summary
         self.header.show_header(summary.header)
         self.synthesis.show_summary(summary)
+        hook = getattr(self.synthesis.actions, "set_exited", None)
+        if hook is not None:
+            hook(summary.header.status == "exited")
         for key, _title, _icon, _et, _text, (one, many) in TABS:
             n = summary.counts.get(key, 0)
             if n and key in self.placeholders:

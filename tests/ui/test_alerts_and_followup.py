@@ -1,0 +1,322 @@
+"""Alerts page, caseload filters and the follow-up dialogs (orientation, exit, re-entry, sanction, référent) on
+a real vault through the database worker (offscreen)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+
+import pytest
+from PySide6.QtWidgets import QApplication, QDoubleSpinBox, QLabel, QSpinBox
+
+from app.services import caseload, demo, followup, people, records
+from app.services import vault as vault_service
+from app.services.caseload import CaseloadQuery
+from app.services.people import PersonInput
+from app.ui.caseload_page import CaseloadPage
+from app.ui.followup_dialogs import OrientationDialog, ReferentDialog
+from app.ui.followup_dialogs_exit import EXIT_CONSEQUENCE, ExitDialog, ReentryDialog, SanctionDialog
+from app.ui.pages.alerts import PID_ROLE, AlertsPage
+from app.ui.plugins import UiContext
+from app.ui.worker import DbWorker
+from tests.conftest import TEST_PASSPHRASE
+
+TODAY = date.today()
+SHOTS = os.environ.get("FILROUGE_SHOTS")  # e.g. /tmp/shots2
+
+
+def make_ctx(vault) -> UiContext:
+    worker = DbWorker()
+    worker.ctx.vault = vault
+    changed: list[str | None] = []
+    opened: list[tuple[str, str | None]] = []
+    context = UiContext(worker, lambda pid, tab=None: opened.append((pid, tab)), lambda: None, changed.append)
+    context.changes = changed  # type: ignore[attr-defined]
+    context.opened = opened  # type: ignore[attr-defined]
+    return context
+
+
+@pytest.fixture
+def ctx(vault) -> Iterator[UiContext]:
+    context = make_ctx(vault)
+    yield context
+    context.worker.ctx.vault = None
+    context.worker.stop()
+
+
+@pytest.fixture
+def case(vault):
+    db = vault.db
+    ref = people.upsert_referent(db, login="cm", first_name="Claire", last_name="Marchand", structure="MDS")
+    other = people.upsert_referent(db, login="jd", first_name="Jean", last_name="Dupuis", structure="CCAS")
+    people.set_current_referent(db, ref)
+
+    def person(last, regime, track, days_ago):
+        pid = people.create_person(
+            db,
+            PersonInput(
+                last_name=last, first_name="Test", regime=regime, rsa_entry_date=TODAY - timedelta(400)
+            ),
+        )
+        day = TODAY - timedelta(days=days_ago)
+        people.open_parcours(db, pid, start_date=day, track=track)
+        people.record_orientation(
+            db, pid, track=track, decision_date=day, notification_date=day, organisme="MDS"
+        )
+        people.assign_referent(db, pid, ref, start_date=day)
+        return pid
+
+    ids = {
+        "a": person("Alpha", "plein_emploi", "social", 90),
+        "b": person("Bravo", "legacy", "emploi", 20),
+        "c": person("Charlie", "plein_emploi", "emploi", 5),
+    }
+    at = datetime.combine(TODAY - timedelta(days=2), datetime.min.time()).replace(hour=10)
+    records.add_appointment(db, ids["c"], starts_at=at, purpose="suivi", nature="physique", status="honore")
+    return {"db": db, "ref": ref, "other": other, **ids}
+
+
+def idle(qtbot, ctx) -> None:
+    qtbot.waitUntil(lambda: ctx.worker.pending == 0, timeout=10_000)
+
+
+def shot(widget, name: str) -> None:
+    if SHOTS:
+        from app.ui import theme
+
+        widget.setStyleSheet(theme.STYLESHEET)
+        for _ in range(3):
+            QApplication.processEvents()
+        os.makedirs(SHOTS, exist_ok=True)
+        widget.grab().save(os.path.join(SHOTS, f"{name}.png"))
+
+
+def children(page: AlertsPage):
+    tree = page.tree
+    for i in range(tree.topLevelItemCount()):
+        group = tree.topLevelItem(i)
+        yield group, [group.child(j) for j in range(group.childCount())]
+
+
+# --- alerts page --------------------------------------------------------------------------------------------
+
+
+def test_alerts_page_groups_and_opens_at_the_right_tab(qtbot, ctx, case):
+    page = AlertsPage(ctx)
+    qtbot.addWidget(page)
+    page.show()
+    idle(qtbot, ctx)
+    groups = page.groups
+    assert groups and page.stack.currentWidget() is page.tree
+    assert page.tree.topLevelItemCount() == len(groups)
+    for (item, lines), g in zip(children(page), groups, strict=True):
+        assert g.label in item.text(0) and g.legal_basis in item.toolTip(0)
+        assert len(lines) == len(g.lines)
+    by_tab = {g.tab: g for g in groups}
+    target = by_tab.get("rdv") or by_tab.get("contrats") or groups[0]
+    item = next(lines for it, lines in children(page) if target.label in it.text(0))[0]
+    page.tree.setCurrentItem(item)
+    page._activated(item)
+    assert ctx.opened[-1] == (item.data(0, PID_ROLE), target.tab)
+    page.late_only.setChecked(True)
+    idle(qtbot, ctx)
+    assert all(line.state == "en_retard" for g in page.groups for line in g.lines)
+
+
+def test_alerts_page_empty_state(qtbot, ctx, vault):
+    page = AlertsPage(ctx)
+    qtbot.addWidget(page)
+    page.show()
+    idle(qtbot, ctx)
+    assert page.stack.currentWidget() is page.empty
+    assert "Aucune échéance" in page.empty.title.text()
+
+
+# --- caseload filters ---------------------------------------------------------------------------------------
+
+
+def test_caseload_filter_panel(qtbot, ctx, case):
+    page = CaseloadPage(ctx.worker)
+    qtbot.addWidget(page)
+    page.show()
+    page.refresh()
+    idle(qtbot, ctx)
+
+    def shown() -> set[str]:
+        idle(qtbot, ctx)
+        return {page.model.row_id(r) for r in range(page.model.rowCount())}
+
+    a, b, c = case["a"], case["b"], case["c"]
+    assert shown() == {a, b, c}
+    panel = page.filters
+    panel.track.setCurrentIndex(panel.track.findData("emploi"))
+    assert shown() == {b, c}
+    assert "Emploi" in page.count.text()
+    panel.regime.setCurrentIndex(panel.regime.findData("legacy"))
+    assert shown() == {b}
+    panel.clear()
+    assert shown() == {a, b, c}
+    panel.flags["no_rdv_2_months"].setChecked(True)
+    assert shown() == {a, b}
+    panel.clear()
+    panel.flags["without_contract"].setChecked(True)
+    assert shown() == {a, b, c}
+    panel.clear()
+    panel.flags["late"].setChecked(True)
+    assert a in shown()
+    panel.clear()
+    panel.flags["exited"].setChecked(True)
+    assert shown() == set() and page.stack.currentWidget() is page.empty
+
+
+# --- dialogs ------------------------------------------------------------------------------------------------
+
+
+def test_reorientation_closes_the_previous_one(qtbot, ctx, case):
+    db, a = case["db"], case["a"]
+    dialog = OrientationDialog(ctx, followup.followup_context(db, a))
+    qtbot.addWidget(dialog)
+    assert dialog.reorientation and "sera <b>close</b>" in dialog.intro.text()
+    dialog.track.setCurrentIndex(dialog.track.findData("socio_pro"))
+    assert dialog.organisme.findText("France Travail") < 0  # organismes follow the track
+    dialog.ep_opinion.setText("Avis favorable")
+    dialog.save()
+    idle(qtbot, ctx)
+    history = people.orientation_history(db, a)
+    assert [o.track for o in history] == ["social", "socio_pro"]
+    assert history[0].ended_on == TODAY and history[1].is_reorientation and history[1].ep_opinion
+    assert ctx.changes == [a]
+
+
+def test_first_orientation_dialog(qtbot, ctx, case):
+    db = case["db"]
+    pid = people.create_person(db, PersonInput(last_name="Delta", first_name="Test", regime="plein_emploi"))
+    dialog = OrientationDialog(ctx, followup.followup_context(db, pid))
+    qtbot.addWidget(dialog)
+    assert not dialog.reorientation
+    dialog.track.setCurrentIndex(dialog.track.findData("emploi"))
+    dialog.organisme.setCurrentText("France Travail")
+    dialog.save()
+    idle(qtbot, ctx)
+    assert [(o.track, o.organisme) for o in people.orientation_history(db, pid)] == [
+        ("emploi", "France Travail")
+    ]
+
+
+def test_exit_dialog_confirms_then_person_leaves_and_can_reenter(qtbot, ctx, case):
+    db, a = case["db"], case["a"]
+    dialog = ExitDialog(ctx, followup.followup_context(db, a))
+    qtbot.addWidget(dialog)
+    assert not dialog.reason.isEnabled()
+    dialog.category.setCurrentIndex(dialog.category.findData("emploi_durable"))
+    reasons = [dialog.reason.itemData(i) for i in range(dialog.reason.count())]
+    assert reasons == ["cdi", "cdd_6_mois_plus", "creation_entreprise"]
+    assert dialog.followup.isEnabled()
+    dialog.followup.check.setChecked(True)
+    assert dialog.followup.value() is not None
+    dialog.category.setCurrentIndex(dialog.category.findData("autres"))
+    assert not dialog.followup.isEnabled() and dialog.followup.value() is None
+    dialog.reason.setCurrentIndex(dialog.reason.findData("demenagement"))
+    dialog.save()  # first click: confirmation spelling out the consequence
+    assert dialog.confirming and EXIT_CONSEQUENCE in dialog.confirm.text()
+    assert not people.parcours_history(db, a)[-1].exit
+    dialog.save()
+    idle(qtbot, ctx)
+    assert people.parcours_history(db, a)[-1].exit.reason == "demenagement"
+    assert a not in caseload.list_ids(db, CaseloadQuery())
+    reentry = ReentryDialog(ctx, followup.followup_context(db, a))
+    qtbot.addWidget(reentry)
+    assert "nouveau parcours" in reentry.intro.text()
+    reentry.save()
+    idle(qtbot, ctx)
+    assert a in caseload.list_ids(db, CaseloadQuery()) and len(people.parcours_history(db, a)) == 2
+
+
+def test_exit_dialog_needs_a_reason(qtbot, ctx, case):
+    dialog = ExitDialog(ctx, followup.followup_context(case["db"], case["b"]))
+    qtbot.addWidget(dialog)
+    dialog.save()
+    assert dialog.errors["category"].text() and not dialog.confirming
+
+
+def test_sanction_dialog_has_no_amount_and_records_steps(qtbot, ctx, case):
+    db, a = case["db"], case["a"]
+    dialog = SanctionDialog(ctx, followup.followup_context(db, a), followup.sanction_procedures(db, a))
+    qtbot.addWidget(dialog)
+    assert not dialog.findChildren(QSpinBox) and not dialog.findChildren(QDoubleSpinBox)
+    labels = [w.text().lower() for w in dialog.findChildren(QLabel)]
+    assert not any(t.startswith("montant") for t in labels)
+    assert dialog.kind.currentData() == "manquement" and dialog.kind.count() == 1
+    dialog.step_date.set_value(TODAY - timedelta(days=10))
+    dialog.detail.setPlainText("RDV du bilan non honoré")
+    dialog.save()
+    idle(qtbot, ctx)
+    procs = followup.sanction_procedures(db, a)
+    assert len(procs) == 1
+    again = SanctionDialog(ctx, followup.followup_context(db, a), procs)
+    qtbot.addWidget(again)
+    assert again.steps.topLevelItemCount() == 1 and again.kind.currentData() == "courrier"
+    again.save()
+    idle(qtbot, ctx)
+    assert [s.kind for s in followup.sanction_procedures(db, a)[0].steps] == ["manquement", "courrier"]
+
+
+def test_reassign_many(qtbot, ctx, case):
+    db = case["db"]
+    ids = [case["a"], case["b"]]
+    dialog = ReferentDialog(
+        ctx, ids, ["Test ALPHA", "Test BRAVO"], followup.referent_choices(db), case["ref"]
+    )
+    qtbot.addWidget(dialog)
+    assert dialog.referent.count() == 1 and dialog.referent.currentData() == case["other"]
+    dialog.reason.setPlainText("Rééquilibrage des files actives")
+    dialog.save()
+    idle(qtbot, ctx)
+    for pid in ids:
+        history = people.referent_history(db, pid)
+        assert [h.referent_id for h in history] == [case["ref"], case["other"]]
+    assert people.referent_history(db, case["c"])[-1].referent_id == case["ref"]
+    assert ctx.changes == [None]
+
+
+# --- demo vault ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def demo_vault(tmp_path_factory):
+    root = tmp_path_factory.mktemp("demo")
+    v = vault_service.create_vault(
+        root, "demo", mode=vault_service.MODE_PASSPHRASE, passphrase=TEST_PASSPHRASE
+    )
+    demo.populate_demo(v, seed=2026)
+    yield v
+    v.close()
+
+
+def test_demo_shows_alerts_of_several_kinds(qtbot, demo_vault):
+    context = make_ctx(demo_vault)
+    try:
+        page = AlertsPage(context)
+        qtbot.addWidget(page)
+        page.resize(1280, 800)
+        page.show()
+        idle(qtbot, context)
+        assert len({g.rule_id for g in page.groups}) >= 3
+        shot(page, "alerts_page")
+        pid = page.groups[0].lines[0].person_id
+        dialog = ExitDialog(context, followup.followup_context(demo_vault.db, pid))
+        qtbot.addWidget(dialog)
+        dialog.category.setCurrentIndex(dialog.category.findData("emploi_durable"))
+        dialog.followup.check.setChecked(True)
+        dialog.save()
+        dialog.show()
+        shot(dialog, "exit_dialog")
+        sanction = SanctionDialog(context, followup.followup_context(demo_vault.db, pid), [])
+        qtbot.addWidget(sanction)
+        sanction.show()
+        shot(sanction, "sanction_dialog")
+        dialog.dirty = sanction.dirty = False
+    finally:
+        context.worker.ctx.vault = None
+        context.worker.stop()
