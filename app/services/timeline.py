@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models.carnet import Action, DiagnosticVersion, Document, Objective, Prescription
-from app.models.contracts import Contract, ContractEvent
+from app.models.contracts import Contract, ContractEvent, ContractVersion
 from app.models.followup import Appointment, AppointmentEvent, Note, SanctionStep
 from app.models.people import ExitRecord, Orientation, Referent, ReferentAssignment
 from app.models.vocabularies import Vocabularies, fold, load_vocabularies
@@ -130,7 +130,9 @@ def _carnet(s: Session, pid: str, v: Vocabularies) -> list[TimelineItem]:
     out = []
     for o in _live(s, Objective, Objective.person_id == pid):
         detail = f"{v.label('carnet_themes', o.theme)} · {v.label('objective_statuses', o.status)}"
-        out.append(_item("objectif", o.created_at, f"Objectif : {o.title}", detail, o.id))
+        out.append(
+            _item("objectif", _at(o.consent_date, o.created_at), f"Objectif : {o.title}", detail, o.id)
+        )
     for a in _live(s, Action, Action.person_id == pid):
         detail = " · ".join(x for x in (a.partner, v.label("action_statuses", a.status)) if x)
         out.append(_item("action", _at(a.start_date, a.created_at), f"Action : {a.label}", detail, a.id))
@@ -169,17 +171,29 @@ def _documents(s: Session, pid: str, v: Vocabularies) -> list[TimelineItem]:
     ]
 
 
+def _contract_start(c: Contract, drafted: dict[str, datetime], events: list[ContractEvent]) -> datetime:
+    """When the contract entered the file: its first saved version, its first event or its start date."""
+    moments = [drafted[c.id]] if c.id in drafted else []
+    moments += [e.at for e in events if e.contract_id == c.id]
+    if c.start_date is not None:
+        moments.append(_at(c.start_date, c.created_at))
+    return min(moments, default=c.created_at)
+
+
 def _contracts(s: Session, pid: str, v: Vocabularies) -> list[TimelineItem]:
     rows = _live(s, Contract, Contract.person_id == pid)
+    ids = [c.id for c in rows]
+    drafted: dict[str, datetime] = {}
+    for ver in _live(s, ContractVersion, ContractVersion.contract_id.in_(ids)):
+        drafted[ver.contract_id] = min(ver.saved_at, drafted.get(ver.contract_id, ver.saved_at))
+    events = _live(s, ContractEvent, ContractEvent.contract_id.in_(ids))
+    numbers = {c.id: c.number for c in rows}
     out = []
     for c in rows:
-        kind = v.label("contract_kinds", c.kind)
         title = f"{'Renouvellement' if c.is_renewal else 'Contrat'} n° {c.number}"
-        out.append(
-            _item("contrat", c.created_at, title, f"{kind} · {v.label('contract_statuses', c.status)}", c.id)
-        )
-    numbers = {c.id: c.number for c in rows}
-    for e in _live(s, ContractEvent, ContractEvent.contract_id.in_(numbers)):
+        detail = f"{v.label('contract_kinds', c.kind)} · {v.label('contract_statuses', c.status)}"
+        out.append(_item("contrat", _contract_start(c, drafted, events), title, detail, c.id))
+    for e in events:
         if not e.from_status:
             continue
         title = f"Contrat n° {numbers[e.contract_id]} : {v.label('contract_statuses', e.to_status).lower()}"

@@ -1,0 +1,261 @@
+"""Dialogs of the Documents tab: « Nouvelle note » / « Corriger la note » (append-only, with the sensitive-content
+warning shown as the user types) and « Ajouter un document » (type, titre, date; the file is read on the worker)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from PySide6.QtCore import QDate, QDateTime, QTimer
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QDateTimeEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.models.enums import NoteKind
+from app.models.vocabularies import is_sensitive_text, load_vocabularies
+from app.services import documents, records
+from app.services.errors import ValidationError
+from app.services.person_page import current_actor
+from app.services.records import NoteView
+from app.ui import theme
+from app.ui.errors import show_error
+from app.ui.plugins import UiContext
+from app.ui.worker import WorkerContext
+
+
+def error_label() -> QLabel:
+    label = QLabel(objectName="error", wordWrap=True)
+    label.hide()
+    return label
+
+
+def default_title(path: Path) -> str:
+    """« attestation_caf-2026.pdf » → « Attestation caf 2026 »."""
+    words = " ".join(path.stem.replace("_", " ").replace("-", " ").split())
+    return words[:1].upper() + words[1:]
+
+
+def note_kind_label(kind: str) -> str:
+    return load_vocabularies().label("note_kinds", kind)
+
+
+class _GuardedDialog(QDialog):
+    """Asks before discarding what was typed; shows service field errors next to the fields."""
+
+    what = "La saisie"
+
+    def __init__(self, parent: QWidget | None) -> None:
+        super().__init__(parent)
+        self.errors: dict[str, QLabel] = {}
+        self.saving = False
+
+    def dirty(self) -> bool:
+        return False
+
+    def show_errors(self, fields: dict[str, str]) -> None:
+        for key, label in self.errors.items():
+            label.setVisible(key in fields)
+            label.setText(fields.get(key, ""))
+        unknown = [m for k, m in fields.items() if k not in self.errors]
+        if unknown:
+            show_error(self, ValidationError(" ; ".join(unknown)))
+
+    def failed(self, exc: BaseException) -> None:
+        self.saving = False
+        self.save_button.setEnabled(True)
+        if isinstance(exc, ValidationError) and exc.fields:
+            self.show_errors(dict(exc.fields))
+        else:
+            show_error(self, exc)
+
+    def reject(self) -> None:
+        if self.dirty() and not self.saving:
+            answer = QMessageBox.question(
+                self, "Abandonner la saisie ?", f"{self.what} n'est pas enregistrée : ce que vous avez saisi sera perdu.",
+                QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+                QMessageBox.StandardButton.Cancel,
+            )  # fmt: skip
+            if answer != QMessageBox.StandardButton.Discard:
+                return
+        super().reject()
+
+    def _buttons(self, layout: QVBoxLayout, save_text: str) -> None:
+        buttons = QDialogButtonBox()
+        self.save_button: QPushButton = buttons.addButton(save_text, QDialogButtonBox.ButtonRole.AcceptRole)
+        self.save_button.setIcon(theme.icon("fa6s.floppy-disk", "#ffffff"))
+        self.save_button.setProperty("primary", True)
+        self.save_button.setDefault(True)
+        cancel = buttons.addButton("Annuler", QDialogButtonBox.ButtonRole.RejectRole)
+        cancel.setAutoDefault(False)
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def save(self) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+
+class NoteDialog(_GuardedDialog):
+    """« Nouvelle note », or « Corriger la note » when ``corrects`` is given (a new note pointing at the old)."""
+
+    what = "La note"
+
+    def __init__(self, ctx: UiContext, person_id: str, *, corrects: NoteView | None = None,
+                 parent: QWidget | None = None) -> None:  # fmt: skip
+        super().__init__(parent)
+        self.ctx, self.person_id, self.corrects = ctx, person_id, corrects
+        self.saved_id: str | None = None
+        self.setWindowTitle("Corriger la note" if corrects else "Nouvelle note")
+        self.resize(620, 480)
+        layout = QVBoxLayout(self)
+        if corrects is not None:
+            intro = QLabel(
+                f"Note {note_kind_label(corrects.kind).lower()} du {theme.fmt_datetime(corrects.written_at)} : "
+                "elle reste dans le dossier, marquée « corrigée » ; votre correction s'ajoute à côté.",
+                wordWrap=True,
+            )
+            intro.setProperty("muted", True)
+            layout.addWidget(intro)
+        form = QFormLayout()
+        self.kind = QComboBox()
+        for entry in load_vocabularies().choices("note_kinds"):
+            self.kind.addItem(entry.label, entry.code)
+        self.kind.setCurrentIndex(
+            max(0, self.kind.findData(corrects.kind if corrects else NoteKind.INTERVIEW))
+        )
+        self.when = QDateTimeEdit(QDateTime.currentDateTime(), calendarPopup=True)
+        self.when.setDisplayFormat("dd/MM/yyyy HH:mm")
+        self.body = QPlainTextEdit()
+        self.body.setPlaceholderText("Ce qui a été dit, décidé, à faire… (faits utiles à l'accompagnement)")
+        self.body.setAccessibleName("Texte de la note")
+        if corrects is not None:
+            self.body.setPlainText(corrects.body)
+        self.initial = self.body.toPlainText()
+        self.warning = QLabel(objectName="warning", wordWrap=True)
+        self.warning.setStyleSheet(f"color: {theme.SOON};")
+        self.warning.hide()
+        self.errors = {k: error_label() for k in ("kind", "body", "written_at")}
+        form.addRow("Type", self.kind)
+        form.addRow("", self.errors["kind"])
+        form.addRow("Date", self.when)
+        form.addRow("", self.errors["written_at"])
+        layout.addLayout(form)
+        layout.addWidget(self.body, 1)
+        layout.addWidget(self.errors["body"])
+        layout.addWidget(self.warning)
+        self._buttons(layout, "Enregistrer la correction" if corrects else "Enregistrer la note")
+        self._check_timer = QTimer(self, singleShot=True, interval=250)
+        self._check_timer.timeout.connect(self.check_sensitive)
+        self.body.textChanged.connect(self._check_timer.start)
+        self.check_sensitive()
+        self.body.setFocus()
+
+    def dirty(self) -> bool:
+        return self.body.toPlainText().strip() != self.initial.strip()
+
+    def check_sensitive(self) -> None:
+        warnings = is_sensitive_text(self.body.toPlainText())
+        self.warning.setText("⚠ " + "\n⚠ ".join(warnings) if warnings else "")
+        self.warning.setVisible(bool(warnings))
+
+    def save(self) -> None:
+        if self.corrects is not None and not self.dirty():
+            self.show_errors({"body": "La correction est identique à la note d'origine : modifiez le texte."})
+            return
+        self.show_errors({})
+        pid, kind, body = self.person_id, self.kind.currentData(), self.body.toPlainText()
+        written = self.when.dateTime().toPython()
+        corrects_id = self.corrects.id if self.corrects else None
+
+        def job(w: WorkerContext) -> str:
+            return records.add_note(w.db, pid, kind=kind, body=body, author=current_actor(w.db),
+                                    written_at=written, corrects_note_id=corrects_id)  # fmt: skip
+
+        self.saving = True
+        self.save_button.setEnabled(False)
+        self.ctx.worker.submit(job, self._saved, self.failed, writes=True, owner=self)
+
+    def _saved(self, note_id: str) -> None:
+        self.saved_id = note_id
+        self.ctx.changed(self.person_id)
+        self.accept()
+
+
+class DocumentDialog(_GuardedDialog):
+    """Type, titre and date of a chosen file; on « Ajouter » the worker reads and stores it (encrypted)."""
+
+    what = "Le document"
+
+    def __init__(self, ctx: UiContext, person_id: str, path: Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx, self.person_id, self.path = ctx, person_id, Path(path)
+        self.saved_id: str | None = None
+        self.setWindowTitle("Ajouter un document")
+        self.resize(520, 260)
+        layout = QVBoxLayout(self)
+        info = QLabel(f"Fichier : <b>{self.path.name}</b> — il sera chiffré dans le dossier de la personne.")
+        info.setWordWrap(True)
+        layout.addWidget(info)
+        form = QFormLayout()
+        self.kind = QComboBox()
+        self.kind.addItem("— Choisir —", "")
+        for entry in load_vocabularies().choices(documents.DOCUMENT_KINDS):
+            self.kind.addItem(entry.label, entry.code)
+        self.default_title = default_title(self.path)
+        self.title = QLineEdit(self.default_title)
+        self.title.setMaxLength(300)
+        self.day = QDateEdit(QDate.currentDate(), calendarPopup=True)
+        self.day.setDisplayFormat("dd/MM/yyyy")
+        self.errors = {k: error_label() for k in ("kind", "title", "document_date", "data")}
+        for label, widget, key in (("Type", self.kind, "kind"), ("Titre", self.title, "title"),
+                                   ("Date du document", self.day, "document_date")):  # fmt: skip
+            form.addRow(label, widget)
+            form.addRow("", self.errors[key])
+        layout.addLayout(form)
+        layout.addWidget(self.errors["data"])
+        layout.addStretch(1)
+        self._buttons(layout, "Ajouter le document")
+        self.kind.setFocus()
+
+    def dirty(self) -> bool:
+        return bool(self.kind.currentData()) or self.title.text() != self.default_title
+
+    def save(self) -> None:
+        if not self.kind.currentData():
+            self.show_errors({"kind": "Choisissez le type de document."})
+            return
+        self.show_errors({})
+        pid, path, kind, title = self.person_id, self.path, self.kind.currentData(), self.title.text()
+        day: date = self.day.date().toPython()  # type: ignore[assignment]
+
+        def job(w: WorkerContext) -> str:
+            return documents.add_document_file(w.db, pid, path, kind=kind, title=title, document_date=day)
+
+        self.saving = True
+        self.save_button.setEnabled(False)
+        self.ctx.worker.submit(job, self._saved, self._add_failed, writes=True, owner=self)
+
+    def _add_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, documents.DocumentTooLargeError | documents.DocumentReadError):
+            self.saving = False
+            self.save_button.setEnabled(True)
+            self.show_errors({"data": exc.message})
+            return
+        self.failed(exc)
+
+    def _saved(self, doc_id: str) -> None:
+        self.saved_id = doc_id
+        self.ctx.changed(self.person_id)
+        self.accept()
