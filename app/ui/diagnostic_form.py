@@ -126,11 +126,13 @@ def _multi_widget(form: DiagnosticForm, item: VocabularyEntry) -> QWidget:
     grid = QGridLayout(box)
     grid.setContentsMargins(0, 0, 0, 0)
     grid.setVerticalSpacing(2)
-    for i, choice in enumerate(c for c in item.choices if c.active):
+    active = [c for c in item.choices if c.active]
+    columns = 1 if any(len(c.label) > 34 for c in active) else 2
+    for i, choice in enumerate(active):
         check = QCheckBox(choice.label)
         check.setProperty("code", choice.code)
         check.toggled.connect(form.changed_by_user)
-        grid.addWidget(check, i // 2, i % 2)
+        grid.addWidget(check, i // columns, i % columns)
     return box
 
 
@@ -142,6 +144,8 @@ def _make_widget(form: DiagnosticForm, item: VocabularyEntry) -> QWidget:
         for choice in item.choices:
             if choice.active:
                 combo.addItem(choice.label, choice.code)
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        combo.setMinimumContentsLength(24)
         combo.currentIndexChanged.connect(form.changed_by_user)
         return combo
     if kind == "multi":

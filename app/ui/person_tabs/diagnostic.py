@@ -91,6 +91,7 @@ class DiagnosticTab(QWidget):
         self.versions.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.versions.itemSelectionChanged.connect(self._compare)
         self.versions.setMaximumHeight(190)
+        self.versions.setWordWrap(True)
         col.addWidget(self.versions)
         self.diff_title = QLabel("Modifications", objectName="h2")
         col.addWidget(self.diff_title)
