@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import QDate, QDateTime, QTimer
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -99,6 +100,8 @@ class _GuardedDialog(QDialog):
         self.save_button.setDefault(True)
         cancel = buttons.addButton("Annuler", QDialogButtonBox.ButtonRole.RejectRole)
         cancel.setAutoDefault(False)
+        self.save_button.setToolTip(f"{save_text} (Ctrl+Entrée)")
+        QShortcut(QKeySequence("Ctrl+Return"), self, self.save)
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)

@@ -6,6 +6,7 @@ Shortcuts: « Nouvelle note » Ctrl+Shift+M, « Ajouter un document… » Ctrl+S
 
 from __future__ import annotations
 
+import html
 import shutil
 import subprocess
 import tempfile
@@ -63,6 +64,10 @@ def render_pdf_first_page(data: bytes, dpi: int = 70) -> bytes | None:
         return out.read_bytes() if out.exists() else None
 
 
+def _html(text: str) -> str:
+    return html.escape(text).replace("\n", "<br>")
+
+
 def _tree(headers: list[str], name: str) -> QTreeWidget:
     tree = QTreeWidget()
     tree.setHeaderLabels(headers)
@@ -105,17 +110,26 @@ class Preview(QWidget):
         self.meta.setText("")
         self.stack.setCurrentWidget(self.hint)
 
-    def show_note(self, note: NoteView, corrected_at: str | None) -> None:
+    def show_note(self, note: NoteView, fix: NoteView | None, original: NoteView | None) -> None:
+        """The note in full; a corrected note shows its correction below, a correction the note it corrects."""
         self.heading.setText(f"Note — {note_kind_label(note.kind).lower()}")
         meta = f"Écrite le {theme.fmt_datetime(note.written_at)}" + (
             f" par {note.author}" if note.author else ""
         )
-        if corrected_at:
-            meta += f" · ⚠ corrigée le {corrected_at} (voir la correction)"
-        if note.corrects_note_id:
-            meta += " · correction d'une note précédente"
+        if fix is not None:
+            meta += f" · ⚠ corrigée le {theme.fmt_date(fix.written_at)}"
+        if original is not None:
+            meta += f" · corrige la note du {theme.fmt_date(original.written_at)}"
         self.meta.setText(meta)
-        self.text.setPlainText(note.body)
+        body = f"<p>{_html(note.body)}</p>"
+        if fix is not None:
+            body = f"<p style='color:{theme.MUTED}'><s>{_html(note.body)}</s></p>"
+            body += f"<hr><p><b>Correction du {theme.fmt_datetime(fix.written_at)}</b></p><p>{_html(fix.body)}</p>"
+        if original is not None:
+            body += (f"<hr><p style='color:{theme.MUTED}'><b>Note d'origine du "
+                     f"{theme.fmt_datetime(original.written_at)}</b></p>"
+                     f"<p style='color:{theme.MUTED}'><s>{_html(original.body)}</s></p>")  # fmt: skip
+        self.text.setHtml(body)
         self.stack.setCurrentWidget(self.text)
 
     def show_document(self, doc: DocumentView, png: bytes | None) -> None:
@@ -242,8 +256,9 @@ class DocumentsTab(QWidget):
     def _show(self, result: tuple[str, list[NoteView], list[DocumentView]]) -> None:
         self.person_name, notes, self.docs = result
         self.notes = sorted(notes, key=lambda n: n.written_at, reverse=True)
-        self.summary.setText(f"{theme.plural(len(self.notes), 'note', 'notes')}, "
-                             f"{theme.plural(len(self.docs), 'document', 'documents')}")  # fmt: skip
+        notes_text = theme.plural(len(self.notes), "note", "notes") if self.notes else "Aucune note"
+        docs = theme.plural(len(self.docs), "document", "documents") if self.docs else "aucun document"
+        self.summary.setText(f"{notes_text}, {docs}")
         self._fill_notes()
         self._fill_docs()
         self.preview.clear()
@@ -308,14 +323,21 @@ class DocumentsTab(QWidget):
         self.open_button.setVisible(what == "doc")
         note = self.selected_note()
         self.correct_button.setEnabled(note is not None and note.corrected_by is None)
+        self.correct_button.setToolTip(
+            "Cette note a déjà été corrigée : corrigez plutôt la correction."
+            if note is not None and note.corrected_by
+            else "Ajouter une correction à cette note (la note d'origine reste dans le dossier)"
+        )
 
     def _note_selected(self) -> None:
         note = self.selected_note()
         if note is None:
             return
         self.doc_tree.clearSelection()
-        fix = next((n for n in self.notes if n.id == note.corrected_by), None)
-        self.preview.show_note(note, theme.fmt_date(fix.written_at) if fix else None)
+        by_id = {n.id: n for n in self.notes}
+        self.preview.show_note(
+            note, by_id.get(note.corrected_by or ""), by_id.get(note.corrects_note_id or "")
+        )
         self._buttons_for("note")
 
     def _doc_selected(self) -> None:
