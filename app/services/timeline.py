@@ -197,7 +197,7 @@ def _contracts(s: Session, pid: str, v: Vocabularies) -> list[TimelineItem]:
         if not e.from_status:
             continue
         title = f"Contrat n° {numbers[e.contract_id]} : {v.label('contract_statuses', e.to_status).lower()}"
-        detail = " — ".join(x for x in (e.author, _short(e.comment)) if x)
+        detail = " — ".join(x for x in (f"par {e.author}" if e.author else "", _short(e.comment)) if x)
         out.append(_item("contrat_etape", e.at, title, detail, e.contract_id))
     return out
 

@@ -18,6 +18,7 @@ from PySide6.QtGui import QDesktopServices, QFont, QKeySequence, QPixmap, QShort
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QPushButton,
     QScrollArea,
@@ -68,9 +69,15 @@ def _html(text: str) -> str:
     return html.escape(text).replace("\n", "<br>")
 
 
-def _tree(headers: list[str], name: str) -> QTreeWidget:
+def _tree(headers: list[str], name: str, stretch: int) -> QTreeWidget:
+    """A flat list; column ``stretch`` takes the free width, the others fit their content."""
     tree = QTreeWidget()
     tree.setHeaderLabels(headers)
+    header = tree.header()
+    header.setStretchLastSection(False)
+    for col in range(len(headers)):
+        mode = QHeaderView.ResizeMode.Stretch if col == stretch else QHeaderView.ResizeMode.ResizeToContents
+        header.setSectionResizeMode(col, mode)
     tree.setRootIsDecorated(False)
     tree.setAlternatingRowColors(True)
     tree.setUniformRowHeights(True)
@@ -95,6 +102,7 @@ class Preview(QWidget):
         self.image = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
         self.scroll = QScrollArea(widgetResizable=True)
         self.scroll.setWidget(self.image)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # fitted to the width
         self.message = EmptyState("fa6s.file", "Pas d'aperçu", "")
         for w in (self.hint, self.text, self.scroll, self.message):
             self.stack.addWidget(w)
@@ -138,7 +146,7 @@ class Preview(QWidget):
         self.meta.setText(f"{doc.kind_label} · {day} · {doc.size_label} · {doc.file_name or 'fichier'}")
         pixmap = QPixmap()
         if png and pixmap.loadFromData(png):
-            width = max(200, self.scroll.viewport().width() - 20)
+            width = max(200, self.scroll.width() - self.scroll.verticalScrollBar().sizeHint().width() - 8)
             self.image.setPixmap(pixmap if pixmap.width() <= width else pixmap.scaledToWidth(
                 width, Qt.TransformationMode.SmoothTransformation))  # fmt: skip
             self.stack.setCurrentWidget(self.scroll)
@@ -209,11 +217,11 @@ class DocumentsTab(QWidget):
         col = QVBoxLayout(box)
         col.setContentsMargins(0, 0, 0, 0)
         self.notes_title = QLabel("Notes", objectName="h2")
-        self.note_tree = _tree(["Date", "Type", "Note", "Auteur"], "Notes de la personne")
+        self.note_tree = _tree(["Date", "Type", "Note", "Auteur"], "Notes de la personne", 2)
         self.notes_empty = QLabel("Aucune note. « Nouvelle note » (Ctrl+Maj+M) pour consigner un entretien, "
                                   "un appel, un courrier ou une liaison avec un partenaire.", wordWrap=True)  # fmt: skip
         self.docs_title = QLabel("Documents", objectName="h2")
-        self.doc_tree = _tree(["Type", "Titre", "Date", "Taille"], "Documents de la personne")
+        self.doc_tree = _tree(["Type", "Titre", "Date", "Taille"], "Documents de la personne", 1)
         self.docs_empty = QLabel("Aucun document. « Ajouter un document… » (Ctrl+Maj+D) pour joindre un "
                                  "justificatif, un courrier ou un contrat signé numérisé.", wordWrap=True)  # fmt: skip
         for w in (self.notes_empty, self.docs_empty):
@@ -286,9 +294,6 @@ class DocumentsTab(QWidget):
                     item.setForeground(c, Qt.GlobalColor.gray)
                 item.setToolTip(2, f"Corrigée le {theme.fmt_datetime(fix.written_at)}")
             self.note_tree.addTopLevelItem(item)
-        self.note_tree.setColumnWidth(0, 125)
-        self.note_tree.setColumnWidth(1, 150)
-        self.note_tree.setColumnWidth(2, 330)
         self.note_tree.setVisible(bool(self.notes))
         self.notes_empty.setVisible(not self.notes)
 
@@ -301,8 +306,6 @@ class DocumentsTab(QWidget):
             item.setData(0, ID_ROLE, d.id)
             item.setTextAlignment(3, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self.doc_tree.addTopLevelItem(item)
-        self.doc_tree.setColumnWidth(0, 170)
-        self.doc_tree.setColumnWidth(1, 290)
         self.doc_tree.setIconSize(QSize(16, 16))
         self.doc_tree.setVisible(bool(self.docs))
         self.docs_empty.setVisible(not self.docs)
