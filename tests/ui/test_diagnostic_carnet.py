@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QShortcut
 from PySide6.QtWidgets import QComboBox, QRadioButton
 
 from app.services import carnet, diagnostic, people, records
@@ -199,3 +200,27 @@ def test_typing_in_the_tree_adds_an_objective(qtbot, ctx, vault, pid):
     idle(qtbot, ctx)
     titles = [o.title for o in carnet.load_carnet(vault.db, pid).themes[0].objectives]
     assert titles == ["Passer le permis B", "Obtenir une aide au transport"]
+
+
+def test_shortcuts_and_status_menu(qtbot, ctx, vault, pid):
+    from app.ui.carnet_dialogs import ObjectiveDialog
+
+    oid = records.add_objective(vault.db, pid, theme="emploi", title="Retrouver un emploi")
+    tab = carnet_tab(qtbot, ctx, pid)
+    tab.show()
+    qtbot.waitExposed(tab)
+    tab.select(oid)
+    shortcuts = {s.key().toString(): s for s in tab.findChildren(QShortcut)}
+    assert {"Ctrl+N", "Ctrl+Shift+N", "Ctrl+E"} <= set(shortcuts)
+    shortcuts["Ctrl+E"].activated.emit()  # offscreen windows are never active: trigger the shortcut itself
+    labels = [a.text() for a in tab.menu.actions()]
+    assert labels == ["En cours", "Atteint", "Abandonné"]
+    assert [a.isChecked() for a in tab.menu.actions()] == [True, False, False]
+    tab.menu.actions()[1].trigger()
+    idle(qtbot, ctx)
+    idle(qtbot, ctx)
+    assert carnet.load_carnet(vault.db, pid).objective(oid).status == "atteint"
+    tab.menu.close()
+    shortcuts["Ctrl+N"].activated.emit()
+    assert isinstance(tab.dialog, ObjectiveDialog)
+    tab.dialog.close()

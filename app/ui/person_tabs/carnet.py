@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPoint, Qt
-from PySide6.QtGui import QColor, QFont, QKeySequence, QShortcut, QStandardItem, QStandardItemModel
+from PySide6.QtCore import QEvent, QModelIndex, QPoint, Qt
+from PySide6.QtGui import QColor, QFont, QKeyEvent, QKeySequence, QShortcut, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -109,6 +109,20 @@ class _AdderDelegate(QStyledItemDelegate):
             super().setEditorData(editor, index)
 
 
+class _Tree(QTreeView):
+    """Typing starts editing an « Ajouter… » row, but Ctrl shortcuts (Ctrl+N, Ctrl+E…) stay shortcuts."""
+
+    def event(self, e: QEvent) -> bool:
+        if e.type() == QEvent.Type.ShortcutOverride and isinstance(e, QKeyEvent):
+            if (
+                e.modifiers() & Qt.KeyboardModifier.ControlModifier
+                and self.state() != self.State.EditingState
+            ):
+                e.ignore()
+                return False
+        return super().event(e)
+
+
 class CarnetModel(QStandardItemModel):
     """The carnet as a tree model; ``add_requested(kind, parent_id, text)`` when an « Ajouter… » row is typed in."""
 
@@ -199,7 +213,7 @@ class CarnetTab(QWidget):
             "Ajoutez un premier objectif : « Nouvel objectif » (Ctrl+N), ou tapez « thème : objectif » "
             "dans le champ ci-dessus puis Entrée (par exemple « Logement : trouver un T2 »).",
         )
-        self.view = QTreeView()
+        self.view = _Tree()
         self.view.setAccessibleName("Carnet de bord : thèmes, objectifs, actions")
         self.model = CarnetModel(self)
         self.model.on_add = self._typed_in_tree
