@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import mimetypes
+import shutil
+import subprocess
+import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -216,3 +219,20 @@ def export_document(db: DbOrSession, document_id: str, path: Path | str, *, acto
         object_table="document", object_id=view.id, detail=f"Export du document « {view.title} »",
     )  # fmt: skip
     return target
+
+
+def pdf_first_page_png(data: bytes, dpi: int = 70) -> bytes | None:
+    """PNG of the first page through ``pdftoppm`` (poppler), or None when it is not installed or fails."""
+    tool = shutil.which("pdftoppm")
+    if tool is None:
+        return None
+    with tempfile.TemporaryDirectory(prefix="fil-rouge-") as tmp:
+        src = Path(tmp) / "page.pdf"
+        src.write_bytes(data)
+        try:
+            subprocess.run([tool, "-png", "-r", str(dpi), "-f", "1", "-l", "1", "-singlefile", str(src),
+                            str(Path(tmp) / "page")], check=True, capture_output=True, timeout=30)  # fmt: skip
+        except (OSError, subprocess.SubprocessError):
+            return None
+        out = Path(tmp) / "page.png"
+        return out.read_bytes() if out.exists() else None

@@ -1,13 +1,15 @@
-"""Dialogs of the Documents tab: « Nouvelle note » / « Corriger la note » (append-only, with the sensitive-content
-warning shown as the user types) and « Ajouter un document » (type, titre, date; the file is read on the worker)."""
+"""Dialogs and preview pane of the Documents tab: « Nouvelle note » / « Corriger la note » (append-only, with the sensitive-content
+warning shown as the user types) « Ajouter un document » (type, titre, date; the file is read on the worker), and the preview pane (a note in
+full with its correction, an image or the first page of a PDF)."""
 
 from __future__ import annotations
 
+import html
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QDate, QDateTime, QTimer
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QDate, QDateTime, Qt, QTimer
+from PySide6.QtGui import QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -15,11 +17,15 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
+    QStackedWidget,
+    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
@@ -27,12 +33,14 @@ from PySide6.QtWidgets import (
 from app.models.enums import NoteKind
 from app.models.vocabularies import is_sensitive_text, load_vocabularies
 from app.services import documents, records
+from app.services.documents import DocumentView
 from app.services.errors import ValidationError
 from app.services.person_page import current_actor
 from app.services.records import NoteView
 from app.ui import theme
 from app.ui.errors import show_error
 from app.ui.plugins import UiContext
+from app.ui.widgets import EmptyState
 from app.ui.worker import WorkerContext
 
 
@@ -262,3 +270,79 @@ class DocumentDialog(_GuardedDialog):
         self.saved_id = doc_id
         self.ctx.changed(self.person_id)
         self.accept()
+
+
+def _html(text: str) -> str:
+    return html.escape(text).replace("\n", "<br>")
+
+
+class Preview(QWidget):
+    """Right pane: a note in full (with « Corriger… »), or a document's preview and its actions."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 0, 0, 0)
+        self.heading = QLabel(objectName="h2", wordWrap=True)
+        self.meta = QLabel(wordWrap=True)
+        self.meta.setProperty("muted", True)
+        self.stack = QStackedWidget()
+        self.hint = EmptyState("fa6s.hand-pointer", "Aucun élément sélectionné",
+                               "Sélectionnez une note ou un document pour l'afficher ici.")  # fmt: skip
+        self.text = QTextBrowser()
+        self.image = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
+        self.scroll = QScrollArea(widgetResizable=True)
+        self.scroll.setWidget(self.image)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # fitted to the width
+        self.message = EmptyState("fa6s.file", "Pas d'aperçu", "")
+        for w in (self.hint, self.text, self.scroll, self.message):
+            self.stack.addWidget(w)
+        self.buttons = QHBoxLayout()
+        for w in (self.heading, self.meta):
+            layout.addWidget(w)
+        layout.addWidget(self.stack, 1)
+        layout.addLayout(self.buttons)
+        self.clear()
+
+    def clear(self) -> None:
+        self.heading.setText("")
+        self.meta.setText("")
+        self.stack.setCurrentWidget(self.hint)
+
+    def show_note(self, note: NoteView, fix: NoteView | None, original: NoteView | None) -> None:
+        """The note in full; a corrected note shows its correction below, a correction the note it corrects."""
+        self.heading.setText(f"Note — {note_kind_label(note.kind).lower()}")
+        meta = f"Écrite le {theme.fmt_datetime(note.written_at)}" + (
+            f" par {note.author}" if note.author else ""
+        )
+        if fix is not None:
+            meta += f" · ⚠ corrigée le {theme.fmt_date(fix.written_at)}"
+        if original is not None:
+            meta += f" · corrige la note du {theme.fmt_date(original.written_at)}"
+        self.meta.setText(meta)
+        body = f"<p>{_html(note.body)}</p>"
+        if fix is not None:
+            body = f"<p style='color:{theme.MUTED}'><s>{_html(note.body)}</s></p>"
+            body += f"<hr><p><b>Correction du {theme.fmt_datetime(fix.written_at)}</b></p><p>{_html(fix.body)}</p>"
+        if original is not None:
+            body += (f"<hr><p style='color:{theme.MUTED}'><b>Note d'origine du "
+                     f"{theme.fmt_datetime(original.written_at)}</b></p>"
+                     f"<p style='color:{theme.MUTED}'><s>{_html(original.body)}</s></p>")  # fmt: skip
+        self.text.setHtml(body)
+        self.stack.setCurrentWidget(self.text)
+
+    def show_document(self, doc: DocumentView, png: bytes | None) -> None:
+        self.heading.setText(doc.title)
+        day = theme.fmt_date(doc.document_date) or "sans date"
+        self.meta.setText(f"{doc.kind_label} · {day} · {doc.size_label} · {doc.file_name or 'fichier'}")
+        pixmap = QPixmap()
+        if png and pixmap.loadFromData(png):
+            width = max(200, self.scroll.width() - self.scroll.verticalScrollBar().sizeHint().width() - 8)
+            self.image.setPixmap(pixmap if pixmap.width() <= width else pixmap.scaledToWidth(
+                width, Qt.TransformationMode.SmoothTransformation))  # fmt: skip
+            self.stack.setCurrentWidget(self.scroll)
+            return
+        text = ("L'aperçu des PDF demande l'outil « pdftoppm » (poppler-utils), absent de ce poste."
+                if doc.is_pdf else "Ce type de fichier ne peut pas être affiché ici.")  # fmt: skip
+        self.message.set_text("Pas d'aperçu", text + " Utilisez « Ouvrir avec l'application du système ».")
+        self.stack.setCurrentWidget(self.message)

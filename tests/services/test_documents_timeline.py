@@ -54,6 +54,14 @@ def test_document_round_trip_is_encrypted_and_deduplicated(vault, pid, tmp_path)
     assert [d.id for d in documents.list_documents(vault.db, pid)] == [second, first]
 
 
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils absent")
+def test_pdf_preview_renders_the_first_page(vault, pid):
+    pdf = roadmap.render_roadmap_pdf(vault.db, pid, actor="cmarchand")
+    png = documents.pdf_first_page_png(pdf, dpi=30)
+    assert png is not None and png.startswith(b"\x89PNG")
+    assert documents.pdf_first_page_png(b"pas un PDF") is None
+
+
 def test_document_errors_are_french_and_typed(vault, pid, tmp_path):
     big = tmp_path / "scan.tiff"
     with big.open("wb") as f:

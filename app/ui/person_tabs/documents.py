@@ -6,25 +6,19 @@ Shortcuts: « Nouvelle note » Ctrl+Shift+M, « Ajouter un document… » Ctrl+S
 
 from __future__ import annotations
 
-import html
-import shutil
-import subprocess
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, QUrl
-from PySide6.QtGui import QDesktopServices, QFont, QKeySequence, QPixmap, QShortcut
+from PySide6.QtGui import QDesktopServices, QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
-    QScrollArea,
     QSplitter,
-    QStackedWidget,
-    QTextBrowser,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -37,36 +31,14 @@ from app.services.person_page import current_actor
 from app.services.records import NoteView
 from app.ui import theme
 from app.ui.errors import show_error
-from app.ui.notes_dialogs import DocumentDialog, NoteDialog, note_kind_label
+from app.ui.notes_dialogs import DocumentDialog, NoteDialog, Preview, note_kind_label
 from app.ui.plugins import UiContext
-from app.ui.widgets import EmptyState
 from app.ui.worker import WorkerContext
 
 TAB_KEY = "documents"
 ID_ROLE = Qt.ItemDataRole.UserRole
 NOTE_ICONS = {"entretien": "fa6s.comments", "appel": "fa6s.phone", "courrier": "fa6s.envelope",
               "liaison_partenaire": "fa6s.handshake"}  # fmt: skip
-
-
-def render_pdf_first_page(data: bytes, dpi: int = 70) -> bytes | None:
-    """PNG of the first page through ``pdftoppm`` (poppler), or None when it is not installed or fails."""
-    tool = shutil.which("pdftoppm")
-    if tool is None:
-        return None
-    with tempfile.TemporaryDirectory(prefix="fil-rouge-") as tmp:
-        src = Path(tmp) / "page.pdf"
-        src.write_bytes(data)
-        try:
-            subprocess.run([tool, "-png", "-r", str(dpi), "-f", "1", "-l", "1", "-singlefile", str(src),
-                            str(Path(tmp) / "page")], check=True, capture_output=True, timeout=30)  # fmt: skip
-        except (OSError, subprocess.SubprocessError):
-            return None
-        out = Path(tmp) / "page.png"
-        return out.read_bytes() if out.exists() else None
-
-
-def _html(text: str) -> str:
-    return html.escape(text).replace("\n", "<br>")
 
 
 def _tree(headers: list[str], name: str, stretch: int) -> QTreeWidget:
@@ -83,78 +55,6 @@ def _tree(headers: list[str], name: str, stretch: int) -> QTreeWidget:
     tree.setUniformRowHeights(True)
     tree.setAccessibleName(name)
     return tree
-
-
-class Preview(QWidget):
-    """Right pane: a note in full (with « Corriger… »), or a document's preview and its actions."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 0, 0, 0)
-        self.heading = QLabel(objectName="h2", wordWrap=True)
-        self.meta = QLabel(wordWrap=True)
-        self.meta.setProperty("muted", True)
-        self.stack = QStackedWidget()
-        self.hint = EmptyState("fa6s.hand-pointer", "Aucun élément sélectionné",
-                               "Sélectionnez une note ou un document pour l'afficher ici.")  # fmt: skip
-        self.text = QTextBrowser()
-        self.image = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
-        self.scroll = QScrollArea(widgetResizable=True)
-        self.scroll.setWidget(self.image)
-        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # fitted to the width
-        self.message = EmptyState("fa6s.file", "Pas d'aperçu", "")
-        for w in (self.hint, self.text, self.scroll, self.message):
-            self.stack.addWidget(w)
-        self.buttons = QHBoxLayout()
-        for w in (self.heading, self.meta):
-            layout.addWidget(w)
-        layout.addWidget(self.stack, 1)
-        layout.addLayout(self.buttons)
-        self.clear()
-
-    def clear(self) -> None:
-        self.heading.setText("")
-        self.meta.setText("")
-        self.stack.setCurrentWidget(self.hint)
-
-    def show_note(self, note: NoteView, fix: NoteView | None, original: NoteView | None) -> None:
-        """The note in full; a corrected note shows its correction below, a correction the note it corrects."""
-        self.heading.setText(f"Note — {note_kind_label(note.kind).lower()}")
-        meta = f"Écrite le {theme.fmt_datetime(note.written_at)}" + (
-            f" par {note.author}" if note.author else ""
-        )
-        if fix is not None:
-            meta += f" · ⚠ corrigée le {theme.fmt_date(fix.written_at)}"
-        if original is not None:
-            meta += f" · corrige la note du {theme.fmt_date(original.written_at)}"
-        self.meta.setText(meta)
-        body = f"<p>{_html(note.body)}</p>"
-        if fix is not None:
-            body = f"<p style='color:{theme.MUTED}'><s>{_html(note.body)}</s></p>"
-            body += f"<hr><p><b>Correction du {theme.fmt_datetime(fix.written_at)}</b></p><p>{_html(fix.body)}</p>"
-        if original is not None:
-            body += (f"<hr><p style='color:{theme.MUTED}'><b>Note d'origine du "
-                     f"{theme.fmt_datetime(original.written_at)}</b></p>"
-                     f"<p style='color:{theme.MUTED}'><s>{_html(original.body)}</s></p>")  # fmt: skip
-        self.text.setHtml(body)
-        self.stack.setCurrentWidget(self.text)
-
-    def show_document(self, doc: DocumentView, png: bytes | None) -> None:
-        self.heading.setText(doc.title)
-        day = theme.fmt_date(doc.document_date) or "sans date"
-        self.meta.setText(f"{doc.kind_label} · {day} · {doc.size_label} · {doc.file_name or 'fichier'}")
-        pixmap = QPixmap()
-        if png and pixmap.loadFromData(png):
-            width = max(200, self.scroll.width() - self.scroll.verticalScrollBar().sizeHint().width() - 8)
-            self.image.setPixmap(pixmap if pixmap.width() <= width else pixmap.scaledToWidth(
-                width, Qt.TransformationMode.SmoothTransformation))  # fmt: skip
-            self.stack.setCurrentWidget(self.scroll)
-            return
-        text = ("L'aperçu des PDF demande l'outil « pdftoppm » (poppler-utils), absent de ce poste."
-                if doc.is_pdf else "Ce type de fichier ne peut pas être affiché ici.")  # fmt: skip
-        self.message.set_text("Pas d'aperçu", text + " Utilisez « Ouvrir avec l'application du système ».")
-        self.stack.setCurrentWidget(self.message)
 
 
 class DocumentsTab(QWidget):
@@ -354,7 +254,7 @@ class DocumentsTab(QWidget):
 
         def job(w: WorkerContext) -> bytes | None:
             data = documents.document_bytes(w.db, doc.id)
-            return render_pdf_first_page(data) if doc.is_pdf else data if doc.is_image else None
+            return documents.pdf_first_page_png(data) if doc.is_pdf else data if doc.is_image else None
 
         def done(png: bytes | None) -> None:
             if self.selected_document() == doc:
@@ -414,8 +314,11 @@ class DocumentsTab(QWidget):
         def job(w: WorkerContext) -> Path:
             return documents.export_document(w.db, doc.id, target, actor=current_actor(w.db))
 
-        self.ctx.worker.submit(job, lambda p: QDesktopServices.openUrl(QUrl.fromLocalFile(str(p))),
-                               lambda e: show_error(self, e), writes=True, owner=self)  # fmt: skip
+        def done(p: Path) -> None:
+            if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(p))):
+                self._saved(f"Aucune application n'a pu ouvrir le fichier ; une copie est ici : {p}", p)
+
+        self.ctx.worker.submit(job, done, lambda e: show_error(self, e), writes=True, owner=self)
 
     def print_roadmap(self, path: str | Path | None = None) -> None:
         if path is None:
