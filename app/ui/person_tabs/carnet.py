@@ -113,13 +113,10 @@ class _Tree(QTreeView):
     """Typing starts editing an « Ajouter… » row, but Ctrl shortcuts (Ctrl+N, Ctrl+E…) stay shortcuts."""
 
     def event(self, e: QEvent) -> bool:
-        if e.type() == QEvent.Type.ShortcutOverride and isinstance(e, QKeyEvent):
-            if (
-                e.modifiers() & Qt.KeyboardModifier.ControlModifier
-                and self.state() != self.State.EditingState
-            ):
-                e.ignore()
-                return False
+        ctrl = isinstance(e, QKeyEvent) and bool(e.modifiers() & Qt.KeyboardModifier.ControlModifier)
+        if e.type() == QEvent.Type.ShortcutOverride and ctrl and self.state() != self.State.EditingState:
+            e.ignore()
+            return False
         return super().event(e)
 
 
