@@ -67,8 +67,8 @@ def cmd_show(args: argparse.Namespace, ctx: CommandContext) -> int:
         when = (
             i.at.strftime("%d/%m/%Y %H:%M") if i.at.time() != i.at.min.time() else i.at.strftime("%d/%m/%Y")
         )
-        print(f"{when:<16}  {i.kind_label:<22} {i.title}")
+        print(f"{when:<16}  {i.kind_label:<23} {i.title}")
         if i.detail:
-            print(f"{'':<41}{i.detail}")
+            print(f"{'':<42}{i.detail}")
     print(f"\n{len(items)} événement(s).")
     return 0

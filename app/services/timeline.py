@@ -80,9 +80,7 @@ def _live(s: Session, model: Any, *where: Any) -> list[Any]:
 def _orientations(s: Session, pid: str, v: Vocabularies) -> list[TimelineItem]:
     out = []
     for o in _live(s, Orientation, Orientation.person_id == pid):
-        title = (
-            f"{'Réorientation' if o.is_reorientation else 'Orientation'} {v.label('tracks', o.track).lower()}"
-        )
+        title = f"{'Réorientation' if o.is_reorientation else 'Orientation'} : {v.label('tracks', o.track).lower()}"
         detail = " — ".join(x for x in (o.organisme, _short(o.reason)) if x)
         out.append(_item("orientation", _at(o.decision_date, o.created_at), title, detail, o.id))
     return out
@@ -118,8 +116,9 @@ def _diagnostics(s: Session, pid: str, _v: Vocabularies) -> list[TimelineItem]:
             "diagnostic",
             d.recorded_at,
             f"Diagnostic — version {d.version_no}",
-            ("Diagnostic initial de la CAF" if d.source == "caf" else "Mise à jour")
-            + (f" par {d.author}" if d.author else ""),
+            "Diagnostic initial transmis par la CAF"
+            if d.source == "caf"
+            else "Mise à jour" + (f" par {d.author}" if d.author else ""),
             d.id,
         )
         for d in _live(s, DiagnosticVersion, DiagnosticVersion.person_id == pid)
