@@ -154,3 +154,22 @@ def test_history_filters_searches_and_opens_the_tab(qtbot, ctx, vault, pid):
     assert ctx.opened == [(pid, "documents")]
     tab.search.setText("introuvable")
     assert tab.stack.currentWidget() is tab.empty and "ne correspond" in tab.empty.title.text()
+
+
+def test_dropping_a_file_opens_the_document_dialog(qtbot, ctx, pid, tmp_path):
+    from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    from app.ui.person_tabs.documents import DocumentsTab
+
+    src = tmp_path / "courrier_caf.pdf"
+    src.write_bytes(b"%PDF-1.4 essai")
+    tab = make_tab(qtbot, ctx, DocumentsTab, pid)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(src))])
+    event = QDropEvent(QPoint(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier)  # fmt: skip
+    tab.dropEvent(event)
+    assert tab.dialog is not None and tab.dialog.title.text() == "Courrier caf"
+    tab.dialog.saving = True
+    tab.dialog.reject()

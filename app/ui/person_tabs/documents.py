@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, QUrl
-from PySide6.QtGui import QDesktopServices, QFont, QKeySequence, QShortcut
+from PySide6.QtGui import QDesktopServices, QDragEnterEvent, QDropEvent, QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -80,7 +80,21 @@ class DocumentsTab(QWidget):
         split.addWidget(self.preview)
         split.setSizes([700, 500])
         layout.addWidget(split, 1)
+        self.setAcceptDrops(True)
         self.reload()
+
+    # --- drag and drop: a file dropped on the tab is added as a document ------------------------------------
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        urls = event.mimeData().urls()
+        if len(urls) == 1 and urls[0].isLocalFile():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        urls = event.mimeData().urls()
+        if len(urls) == 1 and urls[0].isLocalFile():
+            event.acceptProposedAction()
+            self.add_document(urls[0].toLocalFile())
 
     # --- building -----------------------------------------------------------------------------------------
 
@@ -99,7 +113,7 @@ class DocumentsTab(QWidget):
                                          "Enregistrer « Ma feuille de route » en PDF pour la personne (Ctrl+P)",
                                          self.print_roadmap)  # fmt: skip
         self.add_button = self._button("fa6s.paperclip", "Ajouter un document…",
-                                       "Joindre un fichier (scan, PDF, photo) — 20 Mo au plus (Ctrl+Maj+D)",
+                                       "Joindre un fichier (scan, PDF, photo) — 20 Mo au plus (Ctrl+Maj+D) ; vous pouvez aussi le glisser ici",
                                        self.add_document)  # fmt: skip
         self.note_button = self._button("fa6s.note-sticky", "Nouvelle note", "Écrire une note (Ctrl+Maj+M)",
                                         self.new_note, primary=True)  # fmt: skip
@@ -123,7 +137,7 @@ class DocumentsTab(QWidget):
         self.docs_title = QLabel("Documents", objectName="h2")
         self.doc_tree = _tree(["Type", "Titre", "Date", "Taille"], "Documents de la personne", 1)
         self.docs_empty = QLabel("Aucun document. « Ajouter un document… » (Ctrl+Maj+D) pour joindre un "
-                                 "justificatif, un courrier ou un contrat signé numérisé.", wordWrap=True)  # fmt: skip
+                                 "justificatif, un courrier ou un contrat signé numérisé, ou glissez le fichier ici.", wordWrap=True)  # fmt: skip
         for w in (self.notes_empty, self.docs_empty):
             w.setProperty("muted", True)
         for w in (self.notes_title, self.note_tree, self.notes_empty, self.docs_title, self.doc_tree,
