@@ -1,0 +1,183 @@
+"""Contracts tab, editor, signature pad and PDF preview on a real vault through the database worker (offscreen)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QWidget
+
+from app.services import contracts, people, records
+from app.services.contracts import ActionDraft, ContractDraft
+from app.services.people import PersonInput
+from app.ui.contract_editor import ContractEditor
+from app.ui.pdf_preview import PdfPreviewDialog
+from app.ui.person_tabs.contracts import ContractsTab
+from app.ui.plugins import UiContext
+from app.ui.signature_pad import SignatureDialog, SignaturePad
+from app.ui.worker import DbWorker
+from tests.ui.factories import add_referent
+
+SHOTS = os.environ.get("FILROUGE_SHOTS")
+
+
+@pytest.fixture
+def ctx(vault) -> Iterator[UiContext]:
+    worker = DbWorker()
+    worker.ctx.vault = vault
+    context = UiContext(worker, lambda pid, tab=None: None, lambda: None, lambda pid: None)
+    yield context
+    worker.ctx.vault = None
+    worker.stop()
+
+
+@pytest.fixture
+def pid(vault) -> str:
+    add_referent(vault)
+    person = people.create_person(
+        vault.db, PersonInput(last_name="Lefèvre", first_name="Éloïse", regime="plein_emploi")
+    )
+    records.add_objective(vault.db, person, theme="emploi", title="Retrouver un emploi de cariste")
+    return person
+
+
+def idle(qtbot, ctx) -> None:
+    qtbot.waitUntil(lambda: ctx.worker.pending == 0, timeout=10_000)
+
+
+def editor(qtbot, ctx, vault, pid, contract_id=None) -> ContractEditor:
+    dialog = ContractEditor(ctx, contracts.editor_model(vault.db, pid, contract_id))
+    qtbot.addWidget(dialog)
+    return dialog
+
+
+def draw(qtbot, pad: SignaturePad) -> None:
+    QTest.mousePress(pad, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(30, 100))
+    for x in range(40, 400, 30):
+        QTest.mouseMove(pad, QPoint(x, 60 + (x % 90)))
+    QTest.mouseRelease(pad, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(410, 90))
+
+
+def test_editor_validation_messages_and_versions(qtbot, ctx, vault, pid):
+    dialog = editor(qtbot, ctx, vault, pid)
+    assert dialog.kind.currentData() == "ce"  # from the regime
+    dialog.start.setDate(date(2027, 1, 1))
+    assert "30/06/2027" in dialog.end_label.text()
+    dialog._append_action(ActionDraft("", "France Travail", None, None, 6))
+    assert not dialog.exemption.isHidden() and "moins de 15 h" in dialog.total.text()
+    dialog.save()
+    assert dialog.errors["actions"].isVisible() or not dialog.errors["actions"].isHidden()
+    assert "intitulé" in dialog.errors["actions"].text()
+    dialog.actions.item(0, 0).setText("Atelier CV")
+    dialog.actions.item(0, 4).setText("six")
+    dialog.save()
+    assert "heures par semaine" in dialog.errors["actions"].text()
+    dialog.actions.item(0, 4).setText("7,5")
+    dialog.objectives.item(0).setCheckState(Qt.CheckState.Checked)
+    dialog.save()
+    qtbot.waitUntil(lambda: dialog.contract_id is not None, timeout=10_000)
+    assert dialog.errors["actions"].isHidden() and not dialog.dirty
+    dialog.commitments.setPlainText("Venir aux ateliers")
+    dialog.save()
+    qtbot.waitUntil(lambda: dialog.saved_version == 2, timeout=10_000)
+    view = contracts.get_contract(vault.db, dialog.contract_id)
+    assert view.current_version == 2 and view.draft.weekly_hours == 7.5
+    assert (
+        view.draft.objectives == ("Retrouver un emploi de cariste",)
+        and view.draft.commitments == "Venir aux ateliers"
+    )
+
+
+def test_editor_reports_overlap_next_to_the_start_date(qtbot, ctx, vault, pid):
+    first = contracts.create(
+        vault.db,
+        pid,
+        ContractDraft("ce", 6, date(2027, 1, 1), actions=(ActionDraft("A", hours_per_week=20),)),
+    )
+    for signer in ("personne", "referent"):
+        contracts.sign(
+            vault.db, first, signer=signer, signer_name="X", strokes=[[[0, 0], [1, 1]]], place="Ici"
+        )
+    dialog = editor(qtbot, ctx, vault, pid)
+    dialog.start.setDate(date(2027, 3, 1))
+    dialog.save()
+    qtbot.waitUntil(lambda: not dialog.errors["start_date"].isHidden(), timeout=10_000)
+    assert "chevauche" in dialog.errors["start_date"].text() and dialog.contract_id is None
+    dialog.dirty = False  # closing at teardown would ask
+
+
+def test_signature_pad_strokes(qtbot):
+    dialog = SignatureDialog("La personne accompagnée", "Éloïse Lefèvre")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.validate()
+    assert "vide" in dialog.pad_error.text() and dialog.result() == 0
+    draw(qtbot, dialog.pad)
+    strokes = dialog.pad.strokes()
+    assert len(strokes) == 1 and len(strokes[0]) > 5
+    assert all(0 <= x <= 1 and 0 <= y <= 1 for x, y in strokes[0])
+    dialog.clear_button.click()
+    assert dialog.pad.is_empty()
+
+
+def test_signing_both_parties_locks_the_contract(qtbot, ctx, vault, pid, tmp_path):
+    draft = ContractDraft(
+        "ce", 6, date(2027, 1, 1), actions=(ActionDraft("Atelier CV", "Mission locale", None, None, 16),)
+    )
+    cid = contracts.create(vault.db, pid, draft)
+    tab = ContractsTab(ctx, pid)
+    qtbot.addWidget(tab)
+    tab.resize(1280, 800)
+    tab.show()
+    qtbot.waitUntil(lambda: bool(tab.items), timeout=10_000)
+    tab.sign()
+    for _ in range(2):
+        qtbot.waitUntil(
+            lambda: isinstance(tab.dialog, SignatureDialog) and tab.dialog.isVisible(), timeout=10_000
+        )
+        dialog = tab.dialog
+        draw(qtbot, dialog.pad)
+        dialog.place.setText("Saint-Denis")
+        dialog.ok_button.click()
+        idle(qtbot, ctx)
+    qtbot.waitUntil(lambda: tab.items and tab.items[0].status == "signe", timeout=10_000)
+    view = contracts.get_contract(vault.db, cid)
+    assert view.locked and len(view.signatures) == 2 and view.signed_place == "Saint-Denis"
+    locked = editor(qtbot, ctx, vault, pid, cid)
+    assert locked.readonly and not locked.save_button.isEnabled() and not locked.banner.isHidden()
+    if SHOTS:
+        tab.grab().save(f"{SHOTS}/contracts_tab_signed.png")
+
+
+def test_preview_renders_pages_and_saves(qtbot, ctx, vault, pid, tmp_path):
+    from app.services.contracts_document import render_pdf
+
+    cid = contracts.create(vault.db, pid, ContractDraft("cer", 3, date(2027, 1, 1)))
+    pdf = render_pdf(vault.db, cid, actor="test")
+    outputs: list[str] = []
+    dialog = PdfPreviewDialog(ctx.worker, pdf, "contrat", "contrat.pdf", on_output=outputs.append)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: bool(dialog.pages), timeout=20_000)
+    assert len(dialog.pages) >= 3 and dialog.print_button.isEnabled()
+    dialog.write_to(str(tmp_path / "copie"))
+    assert (tmp_path / "copie.pdf").read_bytes() == pdf and outputs == ["export"]
+
+
+def test_editor_hides_behind_the_lock_and_keeps_its_text(qtbot, ctx, vault, pid):
+    window = QWidget()
+    window.locked = False  # type: ignore[attr-defined]
+    qtbot.addWidget(window)
+    dialog = ContractEditor(ctx, contracts.editor_model(vault.db, pid), window)
+    dialog.show()
+    dialog.observations.setPlainText("Je souhaite travailler le matin.")
+    window.locked = True  # type: ignore[attr-defined]
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=3000)
+    window.locked = False  # type: ignore[attr-defined]
+    qtbot.waitUntil(dialog.isVisible, timeout=3000)
+    assert dialog.observations.toPlainText() == "Je souhaite travailler le matin." and dialog.dirty
+    dialog.dirty = False
