@@ -137,7 +137,10 @@ class SignatureDialog(QDialog):
         self.place = QLineEdit(place, placeholderText="Ex. : Saint-Denis")
         self.place_error = QLabel(objectName="error")
         self.place_error.hide()
+        self.name_error = QLabel(objectName="error")
+        self.name_error.hide()
         form.addRow("Nom du signataire", self.name)
+        form.addRow("", self.name_error)
         form.addRow("Fait à", self.place)
         form.addRow("", self.place_error)
         layout.addLayout(form)
@@ -145,6 +148,9 @@ class SignatureDialog(QDialog):
         layout.addWidget(self.pad, 1)
         self.pad_error = QLabel(objectName="error")
         self.pad_error.hide()
+        self.pad.changed.connect(lambda: self.pad_error.setVisible(False))
+        self.place.textChanged.connect(lambda _t: self.place_error.setVisible(False))
+        self.name.textChanged.connect(lambda _t: self.name_error.setVisible(False))
         layout.addWidget(self.pad_error)
         row = QHBoxLayout()
         self.clear_button = QPushButton(theme.icon("fa6s.eraser"), "Effacer")
@@ -168,7 +174,9 @@ class SignatureDialog(QDialog):
         self.pad_error.setText("La signature est vide : signez dans le cadre.")
         self.place_error.setVisible(not self.place.text().strip())
         self.place_error.setText("Indiquez le lieu de la signature.")
-        if not self.pad.is_empty() and self.place.text().strip():
+        self.name_error.setVisible(not self.name.text().strip())
+        self.name_error.setText("Indiquez le nom du signataire.")
+        if not self.pad.is_empty() and self.place.text().strip() and self.name.text().strip():
             self.accept()
 
     def reject(self) -> None:

@@ -120,6 +120,9 @@ def test_signature_pad_strokes(qtbot):
     strokes = dialog.pad.strokes()
     assert len(strokes) == 1 and len(strokes[0]) > 5
     assert all(0 <= x <= 1 and 0 <= y <= 1 for x, y in strokes[0])
+    if SHOTS:
+        dialog.place.setText("Saint-Denis")
+        dialog.grab().save(f"{SHOTS}/signature_pad.png")
     dialog.clear_button.click()
     assert dialog.pad.is_empty()
 
@@ -147,6 +150,7 @@ def test_signing_both_parties_locks_the_contract(qtbot, ctx, vault, pid, tmp_pat
     qtbot.waitUntil(lambda: tab.items and tab.items[0].status == "signe", timeout=10_000)
     view = contracts.get_contract(vault.db, cid)
     assert view.locked and len(view.signatures) == 2 and view.signed_place == "Saint-Denis"
+    assert {s.signer_name for s in view.signatures} == {"Éloïse Lefèvre", "Claire Marchand"}
     locked = editor(qtbot, ctx, vault, pid, cid)
     assert locked.readonly and not locked.save_button.isEnabled() and not locked.banner.isHidden()
     if SHOTS:

@@ -68,7 +68,7 @@ class ContractsTab(QWidget):
     def __init__(self, ctx: UiContext, person_id: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx, self.person_id = ctx, person_id
-        self.person_name = ""
+        self.person_name = self.referent_name = ""
         self.items: list[ContractView] = []
         self.dialog: QWidget | None = None
         layout = QVBoxLayout(self)
@@ -92,7 +92,7 @@ class ContractsTab(QWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.setAlternatingRowColors(True)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(False)
+        self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setAccessibleName("Contrats de la personne")
         self.table.itemSelectionChanged.connect(self._selection)
         self.table.doubleClicked.connect(lambda _i: self.edit())
@@ -131,15 +131,18 @@ class ContractsTab(QWidget):
     def reload(self) -> None:
         pid = self.person_id
 
-        def job(w: WorkerContext) -> tuple[str, list[ContractView]]:
+        def job(w: WorkerContext) -> tuple[str, str, list[ContractView]]:
             p = people.get_person(w.db, pid)
-            return f"{p.first_name} {p.last_name}", contracts.list_contracts(w.db, pid)
+            ref_id = p.referent_id or people.current_referent_id(w.db)
+            ref = next((r for r in people.list_referents(w.db) if r.id == ref_id), None)
+            ref_name = f"{ref.first_name} {ref.last_name}" if ref else ""
+            return f"{p.first_name} {p.last_name}", ref_name, contracts.list_contracts(w.db, pid)
 
         self.ctx.worker.submit(job, self._show, lambda e: show_error(self, e), owner=self)
 
-    def _show(self, result: tuple[str, list[ContractView]]) -> None:
+    def _show(self, result: tuple[str, str, list[ContractView]]) -> None:
         selected = self.selected()
-        self.person_name, self.items = result
+        self.person_name, self.referent_name, self.items = result
         self.table.setRowCount(len(self.items))
         for row, c in enumerate(self.items):
             nature = "Avenant" if c.amends_id else ("Renouvellement" if c.is_renewal else "Initial")
@@ -181,7 +184,7 @@ class ContractsTab(QWidget):
         if c is None:
             self.title.setText("")
             return
-        lock = " — verrouillé (signé)" if c.locked else ""
+        lock = " — verrouillé, lecture seule" if c.locked else ""
         self.title.setText(f"{c.kind_label} n° {c.number} · {c.status_label}{lock}")
         for text, icon, slot, tip in self._actions(c):
             button = QPushButton(theme.icon(icon), text)
@@ -306,7 +309,7 @@ class ContractsTab(QWidget):
         if signer == Signer.PERSON:
             who, name = "La personne accompagnée", self.person_name
         else:
-            who, name = "Le référent", ""
+            who, name = "Le référent", self.referent_name
         dialog = SignatureDialog(who, name, place, self)
         self.dialog = dialog
 
