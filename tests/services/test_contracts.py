@@ -175,3 +175,33 @@ def test_pdf_from_database(vault, person, tmp_path):
     with vault.db.read() as s:
         actions = [a.action for a in s.query(AuditEvent).filter_by(person_id=pid).all()]
     assert AuditAction.PRINT in actions
+
+
+def run_cli(data_dir, monkeypatch, *args: str) -> int:
+    import io
+
+    from app.__main__ import main
+    from tests.conftest import TEST_PASSPHRASE
+
+    monkeypatch.setattr("sys.stdin", io.StringIO(TEST_PASSPHRASE + "\n"))
+    return main(["--data-dir", str(data_dir), "--profile", "test", "--passphrase-stdin", *args])
+
+
+def test_cli_list_and_pdf(vault, person, data_dir, tmp_path, monkeypatch, capsys):
+    import json
+
+    pid, _ = person
+    cid = contracts.create(vault.db, pid, ce_draft())
+    assert run_cli(data_dir, monkeypatch, "contracts", "--json", "--person", pid) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    assert (row["id"], row["person"], row["status"], row["end_date"]) == (
+        cid,
+        "LEFÈVRE Éloïse",
+        "brouillon",
+        "2027-06-30",
+    )
+    assert run_cli(data_dir, monkeypatch, "contracts") == 0
+    assert "1 contrat(s)." in capsys.readouterr().out
+    out = tmp_path / "c.pdf"
+    assert run_cli(data_dir, monkeypatch, "pdf", "contract", cid, "--out", str(out)) == 0
+    assert out.read_bytes().startswith(b"%PDF")
