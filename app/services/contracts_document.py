@@ -135,21 +135,30 @@ def render_pdf(
     actor: str,
     department: str = DEFAULT_DEPARTMENT,
     out: Path | None = None,
+    audit: str | None = AuditAction.PRINT,
 ) -> bytes:
-    """The contract as PDF bytes (written to ``out`` when given); the audit trail records « impression »."""
+    """The contract as PDF bytes (written to ``out`` when given). The audit trail records ``audit``
+    (« impression » by default; None for an on-screen preview, audited when printed or saved)."""
     doc = build_document(db, contract_id, department=department)
     data = render_contract(doc)
     if out is not None:
         Path(out).write_bytes(data)
+    if audit is not None:
+        record_output(db, contract_id, actor=actor, action=audit)
+    return data
+
+
+def record_output(db: DbOrSession, contract_id: str, *, actor: str, action: str = AuditAction.PRINT) -> str:
+    """Audit trail: the contract was printed (« impression ») or saved as a file (« export »)."""
     with reading(db) as s:
-        person_id = get_row(s, Contract, contract_id, "Contrat").person_id
-    records.record_audit(
+        row = get_row(s, Contract, contract_id, "Contrat")
+        person_id, number = row.person_id, row.number
+    return records.record_audit(
         db,
         actor=actor or "local",
-        action=AuditAction.PRINT,
+        action=action,
         person_id=person_id,
         object_table="contract",
         object_id=contract_id,
-        detail=f"Contrat n° {doc.number}",
+        detail=f"Contrat n° {number}",
     )
-    return data

@@ -185,3 +185,25 @@ def test_editor_hides_behind_the_lock_and_keeps_its_text(qtbot, ctx, vault, pid)
     qtbot.waitUntil(dialog.isVisible, timeout=3000)
     assert dialog.observations.toPlainText() == "Je souhaite travailler le matin." and dialog.dirty
     dialog.dirty = False
+
+
+def test_tab_preview_is_audited_only_when_saved(qtbot, ctx, vault, pid, tmp_path):
+    from app.models.local import AuditEvent
+
+    contracts.create(vault.db, pid, ContractDraft("cer", 6, date(2027, 1, 1)))
+    tab = ContractsTab(ctx, pid)
+    qtbot.addWidget(tab)
+    qtbot.waitUntil(lambda: bool(tab.items), timeout=10_000)
+    tab.preview()
+    qtbot.waitUntil(
+        lambda: isinstance(tab.dialog, PdfPreviewDialog) and bool(tab.dialog.pages), timeout=20_000
+    )
+
+    def audit() -> list[str]:
+        with vault.db.read() as s:
+            return [a.action for a in s.query(AuditEvent).filter_by(object_table="contract").all()]
+
+    assert audit() == []
+    tab.dialog.write_to(str(tmp_path / "contrat.pdf"))
+    idle(qtbot, ctx)
+    assert audit() == ["export"]

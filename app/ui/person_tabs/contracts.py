@@ -28,7 +28,7 @@ from app.models.enums import ContractStatus, Signer
 from app.models.vocabularies import load_vocabularies
 from app.services import contracts, people
 from app.services.contracts import ContractView
-from app.services.contracts_document import render_pdf
+from app.services.contracts_document import record_output, render_pdf
 from app.services.person_page import current_actor
 from app.ui import theme
 from app.ui.contract_editor import ContractEditor
@@ -288,11 +288,17 @@ class ContractsTab(QWidget):
             return
 
         def job(w: WorkerContext) -> bytes:
-            return render_pdf(w.db, c.id, actor=current_actor(w.db))
+            return render_pdf(w.db, c.id, actor="", audit=None)
+
+        def audited(action: str) -> None:
+            def record(w: WorkerContext) -> str:
+                return record_output(w.db, c.id, actor=current_actor(w.db), action=action)
+
+            self._submit(record, lambda _id: None)
 
         def show(pdf: bytes) -> None:
             self.dialog = PdfPreviewDialog(self.ctx.worker, pdf, f"contrat n° {c.number}",
-                                           f"contrat-{c.number}.pdf", self)  # fmt: skip
+                                           f"contrat-{c.number}.pdf", self, on_output=audited)  # fmt: skip
             self.dialog.open()
 
         self._submit(job, show)
