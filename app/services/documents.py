@@ -145,7 +145,8 @@ def add_document(
         get_row(s, Person, person_id, "Personne")
         with s.no_autoflush:
             stored = s.get(Attachment, digest)
-        if stored is None:
+        pending = any(isinstance(r, Attachment) and r.sha256 == digest for r in s.new)  # composed transaction
+        if stored is None and not pending:
             s.add(
                 Attachment(
                     sha256=digest, size=len(data), data=bytes(data), created_at=utcnow(), uploaded=False

@@ -62,6 +62,15 @@ def test_pdf_preview_renders_the_first_page(vault, pid):
     assert documents.pdf_first_page_png(b"pas un PDF") is None
 
 
+def test_same_bytes_twice_in_one_transaction_are_stored_once(vault, pid):
+    with vault.db.session() as s:
+        documents.add_document(s, pid, kind="cv", title="CV", data=b"meme contenu")
+        documents.add_document(s, pid, kind="cv", title="CV bis", data=b"meme contenu")
+    assert len(documents.list_documents(vault.db, pid)) == 2
+    with vault.db.read() as s:
+        assert s.scalar(select(func.count()).select_from(Attachment)) == 1
+
+
 def test_document_errors_are_french_and_typed(vault, pid, tmp_path):
     big = tmp_path / "scan.tiff"
     with big.open("wb") as f:
