@@ -29,7 +29,7 @@ class FilterPanel(QFrame):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent, objectName="card")
-        self.setFixedWidth(210)
+        self.setFixedWidth(236)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 10, 12, 10)
         layout.setSpacing(6)

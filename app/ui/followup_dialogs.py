@@ -83,8 +83,14 @@ class OrientationDialog(FollowupDialog):
         for label, tracks in self._organismes:
             if not tracks or track in tracks:
                 self.organisme.addItem(label)
-        self.organisme.setCurrentText(text if text and self.organisme.findText(text) >= 0 else "")
-        if not self.organisme.currentText() and self.organisme.count():
+        if not text and self.reorientation and track == self.person.track:
+            text = self.person.organisme  # the organisme in force stays proposed for the same track
+        same = self.reorientation and track == self.person.track
+        if same and text and text == self.person.organisme and self.organisme.findText(text) < 0:
+            self.organisme.insertItem(0, text)
+        if text and self.organisme.findText(text) >= 0:
+            self.organisme.setCurrentText(text)
+        elif self.organisme.count():
             self.organisme.setCurrentIndex(0)
         self.organisme.blockSignals(False)
 

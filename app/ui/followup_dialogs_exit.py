@@ -47,7 +47,7 @@ class ExitDialog(FollowupDialog):
             placeholderText="Précisions (employeur, formation…), sans donnée de santé"
         )
         self.detail.setFixedHeight(64)
-        self.followup = OptionalDate("Suivi dans l'emploi jusqu'au")
+        self.followup = OptionalDate("Oui, jusqu'au")
         self.followup.setToolTip("Après une sortie vers l'emploi, un suivi de 6 mois au plus peut continuer.")
         self.followup_hint = QLabel("Possible seulement après une sortie vers l'emploi (6 mois au plus).")
         self.followup_hint.setProperty("muted", True)
@@ -114,7 +114,7 @@ class ExitDialog(FollowupDialog):
             self.confirming = True
             label = self.reason.currentText()
             self.confirm.setText(
-                f"<b>Confirmer la sortie de {self.person.name}</b> ({label.lower()}, le "
+                f"<b>Confirmer la sortie de {self.person.name}</b> ({label}, le "
                 f"{theme.fmt_date(self.exit_date.value())}) ?<br>{EXIT_CONSEQUENCE}"
             )
             self.confirm.show()

@@ -88,6 +88,9 @@ def shot(widget, name: str) -> None:
         widget.setStyleSheet(theme.STYLESHEET)
         for _ in range(3):
             QApplication.processEvents()
+        if widget.isWindow() and widget.width() < 1000:
+            widget.adjustSize()  # dialogs: the style sheet changed the size hints
+            QApplication.processEvents()
         os.makedirs(SHOTS, exist_ok=True)
         widget.grab().save(os.path.join(SHOTS, f"{name}.png"))
 
@@ -317,6 +320,30 @@ def test_demo_shows_alerts_of_several_kinds(qtbot, demo_vault):
         sanction.show()
         shot(sanction, "sanction_dialog")
         dialog.dirty = sanction.dirty = False
+        from app.ui.person_page import PersonPage
+
+        person = PersonPage(context.worker, pid, ctx=context)
+        qtbot.addWidget(person)
+        person.resize(1280, 800)
+        person.show()
+        idle(qtbot, context)
+        assert person.synthesis.actions is not None
+        assert person.synthesis.actions.buttons["exit"].text() == "Sortie du dispositif…"
+        person.reload()  # the Synthèse is rebuilt, not duplicated
+        idle(qtbot, context)
+        shot(person, "person_synthesis_actions")
+        orientation = OrientationDialog(context, followup.followup_context(demo_vault.db, pid))
+        qtbot.addWidget(orientation)
+        orientation.show()
+        shot(orientation, "orientation_dialog")
+        page = CaseloadPage(context.worker)
+        qtbot.addWidget(page)
+        page.resize(1280, 800)
+        page.show()
+        page.filters.flags["without_contract"].setChecked(True)
+        idle(qtbot, context)
+        assert "sans contrat" in page.count.text()
+        shot(page, "caseload_filters")
     finally:
         context.worker.ctx.vault = None
         context.worker.stop()

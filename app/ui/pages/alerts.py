@@ -34,6 +34,7 @@ from app.ui.worker import WorkerContext
 PAGE_KEY = "alertes"
 PID_ROLE = Qt.ItemDataRole.UserRole + 1
 TAB_ROLE = Qt.ItemDataRole.UserRole + 2
+RULE_ROLE = Qt.ItemDataRole.UserRole + 3
 TAB_TITLES = {None: "Synthèse", "rdv": "Rendez-vous", "contrats": "Contrats"}
 LATE_BRUSH = QBrush(QColor(theme.LATE))
 HEADERS = ("Échéance / personne", "Date limite", "État", "Délai")
@@ -50,6 +51,8 @@ NOTHING_LATE = (
 
 def _delay(line: AlertLine) -> str:
     n = line.days_left
+    if n < -60:
+        return f"dépassée de plus de {-n // 30} mois"
     if n < 0:
         return f"dépassée de {theme.plural(-n, 'jour', 'jours')}"
     if n == 0:
@@ -84,8 +87,8 @@ class AlertsPage(QWidget):
         top.addWidget(self.refresh_button)
         layout.addLayout(top)
         hint = QLabel(
-            "Double-cliquez (ou Entrée) sur une personne pour ouvrir son dossier à l'onglet où traiter l'échéance. "
-            "Survolez une règle pour voir son fondement.",
+            "Dépliez une règle pour voir les personnes concernées ; double-cliquez (ou Entrée) sur une personne pour "
+            "ouvrir son dossier à l'onglet où traiter l'échéance. Survolez une règle pour voir son fondement.",
             wordWrap=True,
         )
         hint.setProperty("muted", True)
@@ -96,6 +99,7 @@ class AlertsPage(QWidget):
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.tree.setAlternatingRowColors(True)
         self.tree.setUniformRowHeights(True)
+        self.tree.setExpandsOnDoubleClick(False)  # double-click and Enter both go through _activated
         self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.tree.header().setStretchLastSection(False)
         for col, width in ((1, 110), (2, 130), (3, 170)):
@@ -133,12 +137,18 @@ class AlertsPage(QWidget):
     def _show(self, groups: list[AlertGroup]) -> None:
         self.loaded_once = True
         self.groups = groups
+        expanded = {
+            it.data(0, RULE_ROLE)
+            for i in range(self.tree.topLevelItemCount())
+            if (it := self.tree.topLevelItem(i)).isExpanded()
+        }
         self.tree.clear()
         bold = QFont(self.tree.font())
         bold.setBold(True)
         for g in groups:
-            self.tree.addTopLevelItem(self._group_item(g, bold))
-        self.tree.expandAll()
+            item = self._group_item(g, bold)
+            self.tree.addTopLevelItem(item)
+            item.setExpanded(g.rule_id in expanded or len(groups) == 1)
         total = sum(len(g.lines) for g in groups)
         late = sum(g.late for g in groups)
         if total:
@@ -148,21 +158,25 @@ class AlertsPage(QWidget):
             )
             self.stack.setCurrentWidget(self.tree)
             if self.tree.currentItem() is None:
-                first = self.tree.topLevelItem(0)
-                self.tree.setCurrentItem(first.child(0) if first.childCount() else first)
+                self.tree.setCurrentItem(self.tree.topLevelItem(0))
         else:
             self.count.setText("")
             self.empty.set_text(*(NOTHING_LATE if self.late_only.isChecked() else NOTHING))
             self.stack.setCurrentWidget(self.empty)
 
     def _group_item(self, g: AlertGroup, bold: QFont) -> QTreeWidgetItem:
-        late = f" dont {g.late} en retard" if g.late else ""
+        n = len(g.lines)
+        late = (
+            (", toutes en retard" if n > 1 else ", en retard") if g.late == n else f" dont {g.late} en retard"
+        )
+        late = late if g.late else ""
         item = QTreeWidgetItem([f"{g.label} — {theme.plural(len(g.lines), 'personne', 'personnes')}{late}"])
         item.setFont(0, bold)
         item.setIcon(0, theme.due_icon(DueState.LATE if g.late else DueState.SOON))
         tip = f"{g.label}\n\n{g.legal_basis}\n\nSource : {g.source}\nS'ouvre à l'onglet {TAB_TITLES[g.tab]}."
         item.setToolTip(0, tip)
         item.setData(0, TAB_ROLE, g.tab)
+        item.setData(0, RULE_ROLE, g.rule_id)
         for line in g.lines:
             child = QTreeWidgetItem(
                 [line.person, theme.fmt_date(line.due_date), line.state_label, _delay(line)]
