@@ -95,7 +95,7 @@ class ContractsTab(QWidget):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setAccessibleName("Contrats de la personne")
         self.table.itemSelectionChanged.connect(self._selection)
-        self.table.doubleClicked.connect(lambda _i: self.edit())
+        self.table.activated.connect(lambda _i: self.edit())
         self.detail = self._detail()
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.table)
