@@ -181,6 +181,7 @@ class SanctionDialog(FollowupDialog):
         super().__init__(ctx, f"Procédure de suspension-remobilisation — {person.name}", parent)
         self.person, self.procedures = person, procedures
         self.vocab = load_vocabularies()
+        self.setMinimumWidth(680)
         self.set_intro(
             "L'application enregistre les faits et les étapes de la procédure (décret du 30 mai 2025). "
             "<b>Elle ne calcule aucun montant</b> : la décision et son montant relèvent du président du "
@@ -189,10 +190,10 @@ class SanctionDialog(FollowupDialog):
         self.steps = QTreeWidget()
         self.steps.setHeaderLabels(["Étape", "Date", "Précisions"])
         self.steps.setRootIsDecorated(False)
-        self.steps.setMinimumHeight(130)
-        self.steps.setColumnWidth(0, 240)
-        self.steps.setColumnWidth(1, 90)
-        self.layout_.insertWidget(1, self.steps)
+        self.steps.setFixedHeight(128)
+        self.steps.setColumnWidth(0, 330)
+        self.steps.setColumnWidth(1, 86)
+        self.steps.setAccessibleName("Étapes de la procédure, dans l'ordre")
         self.procedure = QComboBox()
         self.kind = QComboBox()
         self.step_date = DateField()
@@ -201,6 +202,7 @@ class SanctionDialog(FollowupDialog):
         )
         self.detail.setFixedHeight(64)
         self.add_row("Procédure", self.procedure, "procedure_id")
+        self.form.addRow(self.steps)
         self.add_row("Étape", self.kind, "kind")
         self.add_row("Date", self.step_date, "step_date")
         self.add_row("Précisions", self.detail, "detail")
@@ -223,14 +225,22 @@ class SanctionDialog(FollowupDialog):
     def _procedure_changed(self, *_: object) -> None:
         proc = self.current_procedure()
         self.steps.clear()
+        done = {st.kind for st in proc.steps} if proc else set()
         for st in proc.steps if proc else ():
             item = QTreeWidgetItem([self.vocab.label("sanction_steps", st.kind), theme.fmt_date(st.step_date),
                                     st.detail])  # fmt: skip
             item.setIcon(0, theme.icon("fa6s.circle-check", theme.OK))
+            item.setToolTip(0, item.text(0))
             item.setToolTip(2, st.detail)
             self.steps.addTopLevelItem(item)
+        for code in STEP_ORDER if proc else ():
+            if code not in done:  # the steps still to come, in the order of the procedure
+                item = QTreeWidgetItem([self.vocab.label("sanction_steps", code), "—", "À venir"])
+                item.setIcon(0, theme.icon("fa6s.circle"))
+                item.setToolTip(0, item.text(0))
+                item.setDisabled(True)
+                self.steps.addTopLevelItem(item)
         self.steps.setVisible(proc is not None)
-        done = {st.kind for st in proc.steps} if proc else set()
         self.kind.clear()
         for code in STEP_ORDER if proc else [SanctionStepKind.BREACH.value]:
             self.kind.addItem(self.vocab.label("sanction_steps", code), code)

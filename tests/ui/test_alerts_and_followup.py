@@ -259,7 +259,9 @@ def test_sanction_dialog_has_no_amount_and_records_steps(qtbot, ctx, case):
     assert len(procs) == 1
     again = SanctionDialog(ctx, followup.followup_context(db, a), procs)
     qtbot.addWidget(again)
-    assert again.steps.topLevelItemCount() == 1 and again.kind.currentData() == "courrier"
+    shown = [again.steps.topLevelItem(i) for i in range(again.steps.topLevelItemCount())]
+    assert len(shown) == 5 and again.kind.currentData() == "courrier"  # every step, in order
+    assert [it.isDisabled() for it in shown] == [False, True, True, True, True]
     again.save()
     idle(qtbot, ctx)
     assert [s.kind for s in followup.sanction_procedures(db, a)[0].steps] == ["manquement", "courrier"]
@@ -281,6 +283,18 @@ def test_reassign_many(qtbot, ctx, case):
         assert [h.referent_id for h in history] == [case["ref"], case["other"]]
     assert people.referent_history(db, case["c"])[-1].referent_id == case["ref"]
     assert ctx.changes == [None]
+
+
+def test_caseload_multi_selection_for_reassignment(qtbot, ctx, case):
+    page = CaseloadPage(ctx.worker)
+    qtbot.addWidget(page)
+    page.show()
+    page.refresh()
+    idle(qtbot, ctx)
+    page.view.selectAll()
+    ids, names = page.selected_people()
+    assert set(ids) == {case["a"], case["b"], case["c"]} and len(names) == 3
+    assert any(a.text() == "Changer de référent…" for a in page.view.actions())
 
 
 # --- demo vault ---------------------------------------------------------------------------------------------
@@ -315,7 +329,20 @@ def test_demo_shows_alerts_of_several_kinds(qtbot, demo_vault):
         dialog.save()
         dialog.show()
         shot(dialog, "exit_dialog")
-        sanction = SanctionDialog(context, followup.followup_context(demo_vault.db, pid), [])
+        first = records.add_sanction_step(
+            demo_vault.db,
+            pid,
+            kind="manquement",
+            step_date=TODAY - timedelta(days=21),
+            detail="RDV non honoré",
+        )
+        records.add_sanction_step(
+            demo_vault.db, pid, kind="courrier", step_date=TODAY - timedelta(days=14),
+            procedure_id=first.procedure_id, detail="Invitation à présenter des observations sous 10 jours",
+        )  # fmt: skip
+        procs = followup.sanction_procedures(demo_vault.db, pid)
+        sanction = SanctionDialog(context, followup.followup_context(demo_vault.db, pid), procs)
+        assert sanction.kind.currentData() == "avis_ep"
         qtbot.addWidget(sanction)
         sanction.show()
         shot(sanction, "sanction_dialog")
