@@ -63,6 +63,9 @@ def main(argv: list[str] | None = None) -> int:
     except FilRougeError as exc:
         print(f"Erreur : {exc.message}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into `head` and closed early: not an error
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print("Interrompu.", file=sys.stderr)
         return 130

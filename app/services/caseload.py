@@ -433,7 +433,7 @@ def status_info(db: Database, index: CaseloadIndex | None = None) -> StatusInfo:
     """What the status bar and the navigation badges show."""
     ref_id = settings.get(db, settings.CURRENT_REFERENT_ID)
     with db.read() as s:
-        last = s.scalar(select(SyncState.value).where(SyncState.key == "last_sync_at")) or ""
+        last = s.scalar(select(SyncState.value).where(SyncState.key == "last_sync")) or ""
         pending = int(s.scalar(select(func.count()).select_from(OutboxOp)) or 0)
         conflicts = int(
             s.scalar(select(func.count()).select_from(Conflict).where(Conflict.resolved_at.is_(None))) or 0

@@ -120,7 +120,7 @@ def test_status_info(vault):
     add_referent(vault)
     add_people(vault, 3, today=date.today() + timedelta(days=0))
     with vault.db.session() as s:
-        s.add(SyncState(key="last_sync_at", value="2026-11-20T10:00:00"))
+        s.add(SyncState(key="last_sync", value="2026-11-20T10:00:00"))
     info = caseload.status_info(vault.db)
     assert info.last_sync_at == "2026-11-20T10:00:00"
     assert info.pending_changes > 0 and info.referent == "Claire Marchand" and info.people == 3
