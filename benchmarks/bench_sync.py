@@ -35,17 +35,43 @@ def fake_page(n: int, referent_id: str) -> tuple[dict[str, Any], list[dict[str, 
     cols = [c.name for c in table.columns]
     rows = []
     for i in range(n):
-        rows.append({
-            "id": str(uuid.uuid4()), "nir": None, "caf_number": f"{i:07d}", "household_id": None, "civility": "Mme",
-            "sex": "F", "last_name": f"Nom{i}", "birth_name": "", "first_name": "Léa", "birth_date": date(1980, 1, 1),
-            "address_line": f"{i} rue des Lilas", "address_extra": "", "postal_code": "59000", "city": "Lille",
-            "phone": "0600000000", "email": "", "rsa_entry_date": None, "regime": "legacy", "status": "active",
-            "referent_id": referent_id, "health_data_consent": False, "last_contact_date": None,
-            "created_at": datetime(2026, 1, 1), "updated_at": datetime(2026, 1, 1), "deleted_at": None,
-            "revision": i + 1, "origin_device": "bench",
-        })
-    page = {"cursor": n, "more": False, "leave": [],
-            "rows": {"person": {"c": cols, "r": [[codec.to_wire(r[c]) for c in cols] for r in rows]}}}
+        rows.append(
+            {
+                "id": str(uuid.uuid4()),
+                "nir": None,
+                "caf_number": f"{i:07d}",
+                "household_id": None,
+                "civility": "Mme",
+                "sex": "F",
+                "last_name": f"Nom{i}",
+                "birth_name": "",
+                "first_name": "Léa",
+                "birth_date": date(1980, 1, 1),
+                "address_line": f"{i} rue des Lilas",
+                "address_extra": "",
+                "postal_code": "59000",
+                "city": "Lille",
+                "phone": "0600000000",
+                "email": "",
+                "rsa_entry_date": None,
+                "regime": "legacy",
+                "status": "active",
+                "referent_id": referent_id,
+                "health_data_consent": False,
+                "last_contact_date": None,
+                "created_at": datetime(2026, 1, 1),
+                "updated_at": datetime(2026, 1, 1),
+                "deleted_at": None,
+                "revision": i + 1,
+                "origin_device": "bench",
+            }
+        )
+    page = {
+        "cursor": n,
+        "more": False,
+        "leave": [],
+        "rows": {"person": {"c": cols, "r": [[codec.to_wire(r[c]) for c in cols] for r in rows]}},
+    }
     return page, rows
 
 
@@ -56,9 +82,17 @@ def bench_download_apply(n: int) -> None:
         ref = str(uuid.uuid4())
         with v.db.engine.begin() as c:
             from app.models import Referent
-            c.execute(sa.insert(Referent.__table__).values(id=ref, login="r", first_name="R", last_name="R",
-                                                          created_at=datetime(2026, 1, 1),
-                                                          updated_at=datetime(2026, 1, 1)))
+
+            c.execute(
+                sa.insert(Referent.__table__).values(
+                    id=ref,
+                    login="r",
+                    first_name="R",
+                    last_name="R",
+                    created_at=datetime(2026, 1, 1),
+                    updated_at=datetime(2026, 1, 1),
+                )
+            )
         page, rows = fake_page(n, ref)
         t0 = time.perf_counter()
         with v.db.engine.begin() as c:
@@ -71,8 +105,10 @@ def bench_download_apply(n: int) -> None:
         client.apply_page(page)
         ours = n / (time.perf_counter() - t0)
         v.close()
-    print(f"download apply : {ours:,.0f} rows/s ; raw batched insert {raw:,.0f} rows/s ; "
-          f"ratio {ours / raw:.0%} (targets ≥ 5,000 rows/s and ≥ 50 %)")
+    print(
+        f"download apply : {ours:,.0f} rows/s ; raw batched insert {raw:,.0f} rows/s ; "
+        f"ratio {ours / raw:.0%} (targets ≥ 5,000 rows/s and ≥ 50 %)"
+    )
 
 
 def bench_server_apply(ops: int) -> None:
@@ -95,8 +131,16 @@ def bench_server_apply(ops: int) -> None:
         user = add_user(sdb, "bench", "Bench Mark", "referent")
         dev = str(uuid.uuid4())
         with sdb.write() as c:
-            c.execute(devices.insert().values(id=dev, user_id=user["id"], token_hash="x", status="active",
-                                              next_seq=1, created_at=datetime(2026, 1, 1)))
+            c.execute(
+                devices.insert().values(
+                    id=dev,
+                    user_id=user["id"],
+                    token_hash="x",
+                    status="active",
+                    next_seq=1,
+                    created_at=datetime(2026, 1, 1),
+                )
+            )
         seq = 0
         pids: list[str] = []
         batches = []
@@ -107,22 +151,62 @@ def bench_server_apply(ops: int) -> None:
                 if b == 0 or seq % 3 == 0:
                     pid = str(uuid.uuid4())
                     pids.append(pid)
-                    f = {"last_name": "Nom", "first_name": "Léa", "regime": "legacy", "referent_id": user["referent_id"],
-                         "city": "Lille", "created_at": "2026-01-01T00:00:00"}
-                    batch.append({"i": str(uuid.uuid4()), "s": seq, "t": "person", "r": pid, "b": 0, "k": "insert", "f": f})
+                    f = {
+                        "last_name": "Nom",
+                        "first_name": "Léa",
+                        "regime": "legacy",
+                        "referent_id": user["referent_id"],
+                        "city": "Lille",
+                        "created_at": "2026-01-01T00:00:00",
+                    }
+                    batch.append(
+                        {
+                            "i": str(uuid.uuid4()),
+                            "s": seq,
+                            "t": "person",
+                            "r": pid,
+                            "b": 0,
+                            "k": "insert",
+                            "f": f,
+                        }
+                    )
                 elif seq % 3 == 1:
-                    batch.append({"i": str(uuid.uuid4()), "s": seq, "t": "note", "r": str(uuid.uuid4()), "b": 0,
-                                  "k": "append", "f": {"person_id": pids[seq % len(pids)], "kind": "appel",
-                                                       "body": "Appel de suivi", "written_at": "2026-01-01T00:00:00"}})
+                    batch.append(
+                        {
+                            "i": str(uuid.uuid4()),
+                            "s": seq,
+                            "t": "note",
+                            "r": str(uuid.uuid4()),
+                            "b": 0,
+                            "k": "append",
+                            "f": {
+                                "person_id": pids[seq % len(pids)],
+                                "kind": "appel",
+                                "body": "Appel de suivi",
+                                "written_at": "2026-01-01T00:00:00",
+                            },
+                        }
+                    )
                 else:
-                    batch.append({"i": str(uuid.uuid4()), "s": seq, "t": "person", "r": pids[seq % len(pids)],
-                                  "b": 0, "k": "update", "f": {"phone": f"06{seq:08d}"}})
+                    batch.append(
+                        {
+                            "i": str(uuid.uuid4()),
+                            "s": seq,
+                            "t": "person",
+                            "r": pids[seq % len(pids)],
+                            "b": 0,
+                            "k": "update",
+                            "f": {"phone": f"06{seq:08d}"},
+                        }
+                    )
             batches.append(batch)
         t0 = time.perf_counter()
         for batch in batches:
             apply_batch(sdb, dev, batch)
         rate = seq / (time.perf_counter() - t0)
-        print(f"server apply on PostgreSQL : {rate:,.0f} ops/s over {seq} ops in batches of 500 (target ≥ 2,000)")
+        print(
+            f"server apply on PostgreSQL : {rate:,.0f} ops/s over {seq} ops in batches of 500 (target ≥ 2,000)"
+        )
         sdb.dispose()
     finally:
         for _ in gen:
@@ -149,25 +233,41 @@ def bench_first_sync(persons: int) -> None:
             ref = c1.status()["user"]["referent_id"]
             with src.db.session() as s:
                 for i in range(persons):
-                    p = Person(last_name=f"Nom{i}", first_name="Léa", regime="legacy", city="Lille",
-                               referent_id=ref, birth_date=date(1980, 1, 1 + i % 28))
+                    p = Person(
+                        last_name=f"Nom{i}",
+                        first_name="Léa",
+                        regime="legacy",
+                        city="Lille",
+                        referent_id=ref,
+                        birth_date=date(1980, 1, 1 + i % 28),
+                    )
                     s.add(p)
                     s.flush()
                     for k in range(3):
-                        s.add(Note(person_id=p.id, kind="appel", body=f"Appel de suivi numéro {k}",
-                                   written_at=datetime(2026, 1, 1)))
+                        s.add(
+                            Note(
+                                person_id=p.id,
+                                kind="appel",
+                                body=f"Appel de suivi numéro {k}",
+                                written_at=datetime(2026, 1, 1),
+                            )
+                        )
             n_ops = c1.pending_count()
             r = c1.sync()
-            print(f"wire size : {r.bytes_sent / n_ops:.0f} compressed bytes per op sent "
-                  f"({n_ops} ops: person inserts and notes; target ≤ 150)")
+            print(
+                f"wire size : {r.bytes_sent / n_ops:.0f} compressed bytes per op sent "
+                f"({n_ops} ops: person inserts and notes; target ≤ 150)"
+            )
             dst = vault_service.create_vault(Path(tmp) / "b", "dst", mode="keyring")
             c2 = SyncClient(dst, ts.url, httpx.HTTPTransport())
             c2.enroll(new_enrolment_code(sdb, "alice"))
             t0 = time.perf_counter()
             r2 = c2.sync()
             dt = time.perf_counter() - t0
-            print(f"first sync of a {persons}-person caseload ({r2.downloaded} rows) on loopback : {dt:.2f} s "
-                  f"(target < 5 s) ; {r2.bytes_received / max(1, r2.downloaded):.0f} bytes per row received")
+            print(
+                f"first sync of a {persons}-person caseload ({r2.downloaded} rows) on loopback : {dt:.2f} s "
+                f"(target < 5 s) ; {r2.bytes_received / max(1, r2.downloaded):.0f} bytes per row received"
+            )
             src.close()
             dst.close()
         sdb.dispose()

@@ -1,11 +1,11 @@
 """``python -m server``: serve the API (default) and administer users, devices and the database.
 
-    python -m server [serve] [--database URL] [--host 127.0.0.1] [--port 8765]
-    python -m server user add LOGIN --name "Prénom Nom" --role referent [--team NOM]
-    python -m server device code --user LOGIN
-    python -m server device revoke ID | device retire ID | device list
-    python -m server status [--json]
-    python -m server restored          (after restoring a backup: new epoch, feed counter moved up)
+python -m server [serve] [--database URL] [--host 127.0.0.1] [--port 8765]
+python -m server user add LOGIN --name "Prénom Nom" --role referent [--team NOM]
+python -m server device code --user LOGIN
+python -m server device revoke ID | device retire ID | device list
+python -m server status [--json]
+python -m server restored          (after restoring a backup: new epoch, feed counter moved up)
 """
 
 from __future__ import annotations
@@ -31,7 +31,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from server.app import create_app
 
     app = create_app(args.database)
-    print(f"Serveur Fil rouge sur http://{args.host}:{args.port} (base : {_safe_url(args.database)})", flush=True)
+    print(
+        f"Serveur Fil rouge sur http://{args.host}:{args.port} (base : {_safe_url(args.database)})",
+        flush=True,
+    )
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, workers=1)
     return 0
 
@@ -55,8 +58,11 @@ def cmd_device_status(args: argparse.Namespace) -> int:
     from server.admin import set_device_status
 
     set_device_status(_db(args), args.id, args.new_status)
-    label = {"revoked": "révoqué (effacement au prochain contact)",
-             "retiring": "en retrait (envoi puis effacement)", "active": "réactivé"}[args.new_status]
+    label = {
+        "revoked": "révoqué (effacement au prochain contact)",
+        "retiring": "en retrait (envoi puis effacement)",
+        "active": "réactivé",
+    }[args.new_status]
     print(f"Poste {args.id} {label}.")
     return 0
 
@@ -65,7 +71,9 @@ def cmd_device_list(args: argparse.Namespace) -> int:
     from server.admin import list_devices
 
     for d in list_devices(_db(args)):
-        print(f"{d['id']}  {d['login']:<16} {d['status']:<9} seq={d['next_seq'] - 1}  vu={d['last_seen_at'] or '-'}")
+        print(
+            f"{d['id']}  {d['login']:<16} {d['status']:<9} seq={d['next_seq'] - 1}  vu={d['last_seen_at'] or '-'}"
+        )
     return 0
 
 
@@ -104,8 +112,11 @@ def _safe_url(url: str) -> str:
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m server", description="Serveur départemental Fil rouge")
-    p.add_argument("--database", default=os.environ.get("FIL_ROUGE_SERVER_DB", DEFAULT_DATABASE),
-                   help="URL SQLAlchemy (défaut : fichier SQLite local ; postgresql+psycopg://… en production)")
+    p.add_argument(
+        "--database",
+        default=os.environ.get("FIL_ROUGE_SERVER_DB", DEFAULT_DATABASE),
+        help="URL SQLAlchemy (défaut : fichier SQLite local ; postgresql+psycopg://… en production)",
+    )
     sub = p.add_subparsers(dest="command")
     s = sub.add_parser("serve", help="lancer le serveur (défaut)")
     s.add_argument("--host", default="127.0.0.1")

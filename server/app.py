@@ -49,8 +49,9 @@ async def _body(request: Request) -> dict[str, Any]:
 def _respond(request: Request, obj: Any) -> Response:
     data = codec.dumps(obj)
     if "zstd" in request.headers.get("accept-encoding", "") and len(data) > 512:
-        return Response(codec.compress(data), media_type="application/json",
-                        headers={"Content-Encoding": "zstd"})
+        return Response(
+            codec.compress(data), media_type="application/json", headers={"Content-Encoding": "zstd"}
+        )
     return Response(data, media_type="application/json")
 
 
@@ -63,8 +64,12 @@ def create_app(database_url: str, *, migrate: bool = True) -> FastAPI:
     sdb = ServerDB(database_url)
     if migrate:
         sdb.migrate()
-    app = FastAPI(title="Fil rouge — serveur départemental", version=SERVER_VERSION,
-                  docs_url="/api/v1/docs", openapi_url="/api/v1/openapi.json")
+    app = FastAPI(
+        title="Fil rouge — serveur départemental",
+        version=SERVER_VERSION,
+        docs_url="/api/v1/docs",
+        openapi_url="/api/v1/openapi.json",
+    )
     app.state.sdb = sdb
 
     @app.exception_handler(sync.ProtocolError)
@@ -80,11 +85,15 @@ def create_app(database_url: str, *, migrate: bool = True) -> FastAPI:
         auth = request.headers.get("authorization", "")
         token = auth[7:] if auth.lower().startswith("bearer ") else ""
         with sdb.read() as conn:
-            row = conn.execute(select(devices.c.token_hash, devices.c.status).where(devices.c.id == device_id)).first()
+            row = conn.execute(
+                select(devices.c.token_hash, devices.c.status).where(devices.c.id == device_id)
+            ).first()
             if row is None or not token or row.token_hash != admin.sha256(token):
                 raise sync.ProtocolError("unauthorized", "Poste inconnu ou jeton invalide.", 401)
             if row.status == "revoked":
-                raise sync.ProtocolError("device_revoked", "Ce poste a été révoqué par l'administrateur.", 403)
+                raise sync.ProtocolError(
+                    "device_revoked", "Ce poste a été révoqué par l'administrateur.", 403
+                )
             dev = sync.load_device(conn, device_id)
         assert dev is not None
         schema = request.headers.get("x-schema-version")
@@ -99,8 +108,13 @@ def create_app(database_url: str, *, migrate: bool = True) -> FastAPI:
     async def info() -> dict[str, Any]:
         def _info() -> dict[str, Any]:
             with sdb.read() as conn:
-                return {"server_version": SERVER_VERSION, "schema_min": SCHEMA_MIN, "schema_max": SCHEMA_MAX,
-                        "epoch": get_meta(conn, "epoch")}
+                return {
+                    "server_version": SERVER_VERSION,
+                    "schema_min": SCHEMA_MIN,
+                    "schema_max": SCHEMA_MAX,
+                    "epoch": get_meta(conn, "epoch"),
+                }
+
         return await call(_info)  # type: ignore[no-any-return]
 
     @app.post("/api/v1/enroll", summary="Enrôler un poste avec un code à usage unique")
@@ -109,8 +123,15 @@ def create_app(database_url: str, *, migrate: bool = True) -> FastAPI:
         schema = str(body.get("schema_version", ""))
         if not _schema_ok(schema):
             raise _schema_error(schema)
-        result = await call(admin.enroll, sdb, str(body.get("code", "")), str(body.get("device_id", "")),
-                            str(body.get("name", ""))[:200], str(body.get("app_version", ""))[:40], schema)
+        result = await call(
+            admin.enroll,
+            sdb,
+            str(body.get("code", "")),
+            str(body.get("device_id", "")),
+            str(body.get("name", ""))[:200],
+            str(body.get("app_version", ""))[:40],
+            schema,
+        )
         return _respond(request, result)
 
     @app.post("/api/v1/hello", summary="Présentation du poste : état, versions, époque du serveur")
@@ -135,21 +156,45 @@ def create_app(database_url: str, *, migrate: bool = True) -> FastAPI:
                 # The server went back in time (restored backup): new epoch, counter above what was seen.
                 restored = True
                 sync.mark_restored(conn, min_seq=cursor)
-                log.warning("restore detected by device %s (acked %s > %s or cursor %s > %s)",
-                            dev.id, acked, d.next_seq - 1, cursor, last)
+                log.warning(
+                    "restore detected by device %s (acked %s > %s or cursor %s > %s)",
+                    dev.id,
+                    acked,
+                    d.next_seq - 1,
+                    cursor,
+                    last,
+                )
             next_seq = max(d.next_seq, acked + 1)
-            conn.execute(devices.update().where(devices.c.id == dev.id).values(
-                next_seq=next_seq, last_seen_at=utcnow(), app_version=str(body.get("app_version", ""))[:40],
-                schema_version=str(body.get("schema_version", ""))[:40]))
+            conn.execute(
+                devices.update()
+                .where(devices.c.id == dev.id)
+                .values(
+                    next_seq=next_seq,
+                    last_seen_at=utcnow(),
+                    app_version=str(body.get("app_version", ""))[:40],
+                    schema_version=str(body.get("schema_version", ""))[:40],
+                )
+            )
             epoch = get_meta(conn, "epoch")
             last = int(conn.execute(select(feed_counter.c.last_seq)).scalar_one())
             user = conn.execute(select(users).where(users.c.id == dev.user_id)).first()
         assert user is not None
         return {
-            "server_version": SERVER_VERSION, "schema_min": SCHEMA_MIN, "schema_max": SCHEMA_MAX,
-            "status": d.status, "epoch": epoch, "epoch_changed": bool(client_epoch) and client_epoch != epoch,
-            "restored": restored, "last_seq": last, "next_seq": next_seq,
-            "user": {"login": user.login, "name": user.name, "role": user.role, "referent_id": user.referent_id},
+            "server_version": SERVER_VERSION,
+            "schema_min": SCHEMA_MIN,
+            "schema_max": SCHEMA_MAX,
+            "status": d.status,
+            "epoch": epoch,
+            "epoch_changed": bool(client_epoch) and client_epoch != epoch,
+            "restored": restored,
+            "last_seq": last,
+            "next_seq": next_seq,
+            "user": {
+                "login": user.login,
+                "name": user.name,
+                "role": user.role,
+                "referent_id": user.referent_id,
+            },
             "limits": {"ops": MAX_BATCH_OPS, "bytes": MAX_BATCH_BYTES},
         }
 
@@ -180,7 +225,9 @@ def create_app(database_url: str, *, migrate: bool = True) -> FastAPI:
         dev = await call(authenticate, request)
         return _respond(request, {"tables": await call(sync.scope_hashes, sdb, dev)})
 
-    @app.post("/api/v1/index", summary="Liste (id, révision) des tables demandées, pour une réparation ciblée")
+    @app.post(
+        "/api/v1/index", summary="Liste (id, révision) des tables demandées, pour une réparation ciblée"
+    )
     async def index(request: Request) -> Response:
         body = await _body(request)
         dev = await call(authenticate, request)
@@ -203,8 +250,10 @@ def create_app(database_url: str, *, migrate: bool = True) -> FastAPI:
 
         def _retire() -> None:
             with sdb.write() as conn:
-                conn.execute(devices.update().where(devices.c.id == dev.id).values(
-                    status="revoked", wiped_at=utcnow()))
+                conn.execute(
+                    devices.update().where(devices.c.id == dev.id).values(status="revoked", wiped_at=utcnow())
+                )
+
         await call(_retire)
         return _respond(request, {"ok": True})
 

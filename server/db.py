@@ -39,6 +39,7 @@ class ServerDB:
         self.engine: Engine = create_engine(url, **kwargs)
         self._lock = threading.Lock()
         if self.is_sqlite:
+
             @event.listens_for(self.engine, "connect")
             def _pragmas(dbapi_conn: Any, _rec: Any) -> None:
                 dbapi_conn.isolation_level = None
@@ -60,7 +61,10 @@ class ServerDB:
             with conn.begin():
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, "head")
-                if conn.execute(select(feed_counter.c.last_seq).where(feed_counter.c.id == 1)).first() is None:
+                if (
+                    conn.execute(select(feed_counter.c.last_seq).where(feed_counter.c.id == 1)).first()
+                    is None
+                ):
                     conn.execute(feed_counter.insert().values(id=1, last_seq=0))
                 if get_meta(conn, "epoch") is None:
                     set_meta(conn, "epoch", str(uuid.uuid4()))

@@ -30,7 +30,8 @@ from server.tables import (
 
 SYNC_COLS = ("id", "created_at", "updated_at", "deleted_at", "revision", "origin_device")
 APPEND_ONLY = frozenset(
-    name for name, cls in __import__("app.models.base", fromlist=["synced_tables"]).synced_tables().items()
+    name
+    for name, cls in __import__("app.models.base", fromlist=["synced_tables"]).synced_tables().items()
     if cls.__append_only__
 )
 #: Tables whose rows hang off a person through a parent row rather than a person_id column.
@@ -42,7 +43,9 @@ PARENT = {
 }
 GLOBAL_TABLES = frozenset({"referent"})
 CONVERTERS = {name: codec.converters(t) for name, t in BUSINESS.items()}
-SOURCE = {name: __import__("app.models.base", fromlist=["Base"]).Base.metadata.tables[name] for name in BUSINESS}
+SOURCE = {
+    name: __import__("app.models.base", fromlist=["Base"]).Base.metadata.tables[name] for name in BUSINESS
+}
 #: Foreign keys of the client schema (table → [(column, referenced table)]): parents sent along with children.
 FKS: dict[str, list[tuple[str, str]]] = {}
 
@@ -87,9 +90,15 @@ def scope_referents(conn: Connection, dev: DeviceCtx) -> list[str] | None:
     if dev.role == "admin":
         return None
     if dev.role == "team_leader" and dev.team_id:
-        ids = conn.execute(
-            select(users.c.referent_id).where(users.c.team_id == dev.team_id, users.c.referent_id.isnot(None))
-        ).scalars().all()
+        ids = (
+            conn.execute(
+                select(users.c.referent_id).where(
+                    users.c.team_id == dev.team_id, users.c.referent_id.isnot(None)
+                )
+            )
+            .scalars()
+            .all()
+        )
         return sorted(set(ids) | ({dev.referent_id} if dev.referent_id else set()))
     return [dev.referent_id] if dev.referent_id else []
 
@@ -107,8 +116,11 @@ def visible_clause(dev: DeviceCtx, refs: list[str] | None) -> ColumnElement[bool
         f.table_name.in_(sorted(GLOBAL_TABLES)),
         and_(f.person_id.isnot(None), f.person_id.in_(in_scope_persons)),
         and_(f.table_name == "household", f.row_id.in_(scoped_households)),
-        and_(f.person_id.is_(None), f.table_name.notin_([*GLOBAL_TABLES, "household"]),
-             f.origin_user == dev.user_id),
+        and_(
+            f.person_id.is_(None),
+            f.table_name.notin_([*GLOBAL_TABLES, "household"]),
+            f.origin_user == dev.user_id,
+        ),
     )
 
 
@@ -144,7 +156,7 @@ class _Batch:
             table = BUSINESS[t]
             id_list = sorted(ids)
             for i in range(0, len(id_list), 500):
-                chunk = id_list[i:i + 500]
+                chunk = id_list[i : i + 500]
                 for row in self.conn.execute(select(table).where(table.c.id.in_(chunk))).mappings():
                     self.rows[(t, row["id"])] = dict(row)
                 for fr in self.conn.execute(
@@ -192,8 +204,14 @@ class _Batch:
         entry = self.feed.get(key)
         person_id = self.person_of(t, row)
         if entry is None:
-            self.feed[key] = {"table_name": t, "row_id": row["id"], "seq": seq, "person_id": person_id,
-                              "origin_user": self.dev.user_id, "field_revs": revs}
+            self.feed[key] = {
+                "table_name": t,
+                "row_id": row["id"],
+                "seq": seq,
+                "person_id": person_id,
+                "origin_user": self.dev.user_id,
+                "field_revs": revs,
+            }
             self.new_feed.add(key)
         else:
             entry.update(seq=seq, person_id=person_id, field_revs=revs)
@@ -212,25 +230,39 @@ class _Batch:
         for t, rows in by_table_dirty.items():
             table = BUSINESS[t]
             cols = [c.name for c in table.columns if c.name != "id"]
-            stmt = table.update().where(table.c.id == bindparam("_id")).values(
-                {c: bindparam(c) for c in cols}
+            stmt = (
+                table.update().where(table.c.id == bindparam("_id")).values({c: bindparam(c) for c in cols})
             )
             self.conn.execute(stmt, [{**{c: r[c] for c in cols}, "_id": r["id"]} for r in rows])
         if self.new_feed:
-            self.conn.execute(row_feed.insert(), [
-                {**self.feed[k], "field_revs": json.dumps(self.feed[k]["field_revs"])}  # type: ignore[index]
-                for k in self.new_feed
-            ])
+            self.conn.execute(
+                row_feed.insert(),
+                [
+                    {**self.feed[k], "field_revs": json.dumps(self.feed[k]["field_revs"])}  # type: ignore[index]
+                    for k in self.new_feed
+                ],
+            )
         if self.dirty_feed:
-            stmt = row_feed.update().where(
-                row_feed.c.table_name == bindparam("_t"), row_feed.c.row_id == bindparam("_r")
-            ).values(seq=bindparam("seq"), person_id=bindparam("person_id"), field_revs=bindparam("fr"))
+            stmt = (
+                row_feed.update()
+                .where(row_feed.c.table_name == bindparam("_t"), row_feed.c.row_id == bindparam("_r"))
+                .values(seq=bindparam("seq"), person_id=bindparam("person_id"), field_revs=bindparam("fr"))
+            )
             # New sequences are above every stored one: no transient clash on the unique index.
             entries = [self.feed[k] for k in self.dirty_feed]
-            self.conn.execute(stmt, [
-                {"_t": e["table_name"], "_r": e["row_id"], "seq": e["seq"], "person_id": e["person_id"],  # type: ignore[index]
-                 "fr": json.dumps(e["field_revs"])} for e in entries  # type: ignore[index]
-            ])
+            self.conn.execute(
+                stmt,
+                [
+                    {
+                        "_t": e["table_name"],
+                        "_r": e["row_id"],
+                        "seq": e["seq"],
+                        "person_id": e["person_id"],  # type: ignore[index]
+                        "fr": json.dumps(e["field_revs"]),
+                    }
+                    for e in entries  # type: ignore[index]
+                ],
+            )
         if self.scope_events:
             self.conn.execute(scope_event.insert(), self.scope_events)
 
@@ -246,16 +278,22 @@ def _find_duplicates(b: _Batch, row: dict[str, Any]) -> list[str]:
     if row.get("nir"):
         conds.append(person.c.nir == row["nir"])
     if row.get("birth_date") and row.get("last_name") and row.get("first_name"):
-        conds.append(and_(
-            func.lower(person.c.last_name) == str(row["last_name"]).lower(),
-            func.lower(person.c.first_name) == str(row["first_name"]).lower(),
-            person.c.birth_date == row["birth_date"],
-        ))
+        conds.append(
+            and_(
+                func.lower(person.c.last_name) == str(row["last_name"]).lower(),
+                func.lower(person.c.first_name) == str(row["first_name"]).lower(),
+                person.c.birth_date == row["birth_date"],
+            )
+        )
     if not conds:
         return []
-    found = b.conn.execute(
-        select(person.c.id).where(or_(*conds), person.c.id != row["id"], person.c.deleted_at.is_(None))
-    ).scalars().all()
+    found = (
+        b.conn.execute(
+            select(person.c.id).where(or_(*conds), person.c.id != row["id"], person.c.deleted_at.is_(None))
+        )
+        .scalars()
+        .all()
+    )
     return sorted(found)
 
 
@@ -307,8 +345,9 @@ def _apply_op(b: _Batch, op: dict[str, Any], seq: _Seq) -> dict[str, Any]:
             if dups:
                 out["dup"] = dups
             if row.get("referent_id"):
-                b.scope_events.append({"seq": s, "person_id": rid, "old_referent": None,
-                                       "new_referent": row["referent_id"]})
+                b.scope_events.append(
+                    {"seq": s, "person_id": rid, "old_referent": None, "new_referent": row["referent_id"]}
+                )
         return out
     if existing is None:
         return {**res, "st": "missing", "msg": "Enregistrement inconnu du serveur."}
@@ -323,8 +362,11 @@ def _apply_op(b: _Batch, op: dict[str, Any], seq: _Seq) -> dict[str, Any]:
             return {**res, "st": "applied", "rev": existing["revision"]}
         s = seq.next()
         row = dict(existing)
-        row.update(deleted_at=_convert(t, {"deleted_at": fields.get("deleted_at")})["deleted_at"] or utcnow(),
-                   revision=s, updated_at=utcnow())
+        row.update(
+            deleted_at=_convert(t, {"deleted_at": fields.get("deleted_at")})["deleted_at"] or utcnow(),
+            revision=s,
+            updated_at=utcnow(),
+        )
         revs["deleted_at"] = [s, dev]
         b.put(t, row, revs, s, new=False)
         return {**res, "st": "applied", "rev": s}
@@ -332,8 +374,12 @@ def _apply_op(b: _Batch, op: dict[str, Any], seq: _Seq) -> dict[str, Any]:
         base = 0
         fields = {k: v for k, v in fields.items() if k not in SYNC_COLS}
     if existing["deleted_at"] is not None and fields.get("deleted_at", existing["deleted_at"]) is not None:
-        return {**res, "st": "conflict", "rev": existing["revision"],
-                "c": [{"f": "__deleted__", "sv": codec.to_wire(existing["deleted_at"]), "mv": fields}]}
+        return {
+            **res,
+            "st": "conflict",
+            "rev": existing["revision"],
+            "c": [{"f": "__deleted__", "sv": codec.to_wire(existing["deleted_at"]), "mv": fields}],
+        }
     conflicts = []
     changes: dict[str, Any] = {}
     conv = _convert(t, fields)
@@ -359,23 +405,48 @@ def _apply_op(b: _Batch, op: dict[str, Any], seq: _Seq) -> dict[str, Any]:
             revs[f] = [s, dev]
         b.put(t, row, revs, s, new=False)
         out["rev"] = s
-        if t == "person" and "referent_id" in changes and existing.get("referent_id") != changes["referent_id"]:
-            b.scope_events.append({"seq": s, "person_id": rid, "old_referent": existing.get("referent_id"),
-                                   "new_referent": changes["referent_id"]})
+        if (
+            t == "person"
+            and "referent_id" in changes
+            and existing.get("referent_id") != changes["referent_id"]
+        ):
+            b.scope_events.append(
+                {
+                    "seq": s,
+                    "person_id": rid,
+                    "old_referent": existing.get("referent_id"),
+                    "new_referent": changes["referent_id"],
+                }
+            )
     return out
 
 
 def load_device(conn: Connection, device_id: str, *, lock: bool = False) -> DeviceCtx | None:
-    stmt = select(
-        devices.c.id, devices.c.user_id, devices.c.status, users.c.role, users.c.referent_id, users.c.team_id
-    ).join(users, users.c.id == devices.c.user_id).where(devices.c.id == device_id)
+    stmt = (
+        select(
+            devices.c.id,
+            devices.c.user_id,
+            devices.c.status,
+            users.c.role,
+            users.c.referent_id,
+            users.c.team_id,
+        )
+        .join(users, users.c.id == devices.c.user_id)
+        .where(devices.c.id == device_id)
+    )
     if lock and conn.dialect.name == "postgresql":
         stmt = stmt.with_for_update(of=devices)
     row = conn.execute(stmt).first()
     if row is None:
         return None
-    return DeviceCtx(id=row.id, user_id=row.user_id, role=row.role, referent_id=row.referent_id,
-                     team_id=row.team_id, status=row.status)
+    return DeviceCtx(
+        id=row.id,
+        user_id=row.user_id,
+        role=row.role,
+        referent_id=row.referent_id,
+        team_id=row.team_id,
+        status=row.status,
+    )
 
 
 def apply_batch(sdb: ServerDB, device_id: str, ops: list[dict[str, Any]]) -> dict[str, Any]:
@@ -390,7 +461,7 @@ def apply_batch(sdb: ServerDB, device_id: str, ops: list[dict[str, Any]]) -> dic
         ids = [op.get("i") for op in ops if isinstance(op.get("i"), str)]
         known: dict[str, Any] = {}
         for i in range(0, len(ids), 500):
-            for r in conn.execute(select(applied_ops).where(applied_ops.c.op_id.in_(ids[i:i + 500]))):
+            for r in conn.execute(select(applied_ops).where(applied_ops.c.op_id.in_(ids[i : i + 500]))):
                 known[r.op_id] = r
         batch = _Batch(conn, dev, ops)
         results: list[dict[str, Any]] = []
@@ -409,21 +480,45 @@ def apply_batch(sdb: ServerDB, device_id: str, ops: list[dict[str, Any]]) -> dic
                 else:
                     if s == next_seq:
                         next_seq += 1
-                    results.append({"i": op_id, "s": s, "st": "error", "msg": (
-                        "Le même identifiant d'opération a déjà été reçu avec un contenu différent : "
-                        "opération refusée.")})
+                    results.append(
+                        {
+                            "i": op_id,
+                            "s": s,
+                            "st": "error",
+                            "msg": (
+                                "Le même identifiant d'opération a déjà été reçu avec un contenu différent : "
+                                "opération refusée."
+                            ),
+                        }
+                    )
                 continue
             if s < next_seq:
-                results.append({"i": op_id, "s": s, "st": "error",
-                                "msg": "Numéro d'ordre déjà utilisé par une autre opération de ce poste."})
+                results.append(
+                    {
+                        "i": op_id,
+                        "s": s,
+                        "st": "error",
+                        "msg": "Numéro d'ordre déjà utilisé par une autre opération de ce poste.",
+                    }
+                )
                 continue
             if s > next_seq:
                 for rest in ops[idx:]:
-                    results.append({"i": rest.get("i"), "s": rest.get("s"), "st": "gap", "expected": next_seq})
+                    results.append(
+                        {"i": rest.get("i"), "s": rest.get("s"), "st": "gap", "expected": next_seq}
+                    )
                 break
             result = _apply_op(batch, op, counter)
-            records.append({"op_id": op_id, "device_id": device_id, "device_seq": s, "payload_hash": ph,
-                            "result": json.dumps(result), "applied_at": now})
+            records.append(
+                {
+                    "op_id": op_id,
+                    "device_id": device_id,
+                    "device_seq": s,
+                    "payload_hash": ph,
+                    "result": json.dumps(result),
+                    "applied_at": now,
+                }
+            )
             known[op_id] = None
             results.append(result)
             next_seq += 1
@@ -434,7 +529,9 @@ def apply_batch(sdb: ServerDB, device_id: str, ops: list[dict[str, Any]]) -> dic
             conn.execute(applied_ops.insert(), records)
         if counter.value != start:
             store_counter(conn, counter.value)
-        conn.execute(devices.update().where(devices.c.id == device_id).values(next_seq=next_seq, last_seen_at=now))
+        conn.execute(
+            devices.update().where(devices.c.id == device_id).values(next_seq=next_seq, last_seen_at=now)
+        )
     return {"results": results, "next_seq": next_seq, "last_seq": counter.value}
 
 
@@ -451,7 +548,7 @@ def _fetch_rows(conn: Connection, keys: dict[str, set[str]]) -> dict[str, dict[s
         rows: list[list[Any]] = []
         id_list = sorted(ids)
         for i in range(0, len(id_list), 500):
-            for r in conn.execute(select(*table.c).where(table.c.id.in_(id_list[i:i + 500]))):
+            for r in conn.execute(select(*table.c).where(table.c.id.in_(id_list[i : i + 500]))):
                 rows.append([codec.to_wire(v) for v in r])
         out[t] = {"c": cols, "r": rows}
     return out
@@ -468,7 +565,8 @@ def download(sdb: ServerDB, dev: DeviceCtx, cursor: int, limit: int = 2000) -> d
         page = conn.execute(
             select(row_feed.c.table_name, row_feed.c.row_id, row_feed.c.seq)
             .where(row_feed.c.seq > cursor, row_feed.c.seq <= last, vis)
-            .order_by(row_feed.c.seq).limit(limit)
+            .order_by(row_feed.c.seq)
+            .limit(limit)
         ).all()
         more = len(page) >= limit
         upper = page[-1].seq if more else last
@@ -478,7 +576,8 @@ def download(sdb: ServerDB, dev: DeviceCtx, cursor: int, limit: int = 2000) -> d
         leave: list[str] = []
         if refs is not None:
             events = conn.execute(
-                select(scope_event).where(scope_event.c.seq > cursor, scope_event.c.seq <= upper)
+                select(scope_event)
+                .where(scope_event.c.seq > cursor, scope_event.c.seq <= upper)
                 .order_by(scope_event.c.seq)
             ).all()
             first: dict[str, Any] = {}
@@ -498,7 +597,7 @@ def download(sdb: ServerDB, dev: DeviceCtx, cursor: int, limit: int = 2000) -> d
 
 def _add_person_files(conn: Connection, persons: list[str], keys: dict[str, set[str]]) -> None:
     for i in range(0, len(persons), 200):
-        chunk = persons[i:i + 200]
+        chunk = persons[i : i + 200]
         for r in conn.execute(
             select(row_feed.c.table_name, row_feed.c.row_id).where(row_feed.c.person_id.in_(chunk))
         ):
@@ -518,7 +617,7 @@ def _add_parents(conn: Connection, keys: dict[str, set[str]]) -> None:
             cols = [table.c[c] for c, _ in fks]
             id_list = sorted(ids)
             for i in range(0, len(id_list), 500):
-                for r in conn.execute(select(*cols).where(table.c.id.in_(id_list[i:i + 500]))):
+                for r in conn.execute(select(*cols).where(table.c.id.in_(id_list[i : i + 500]))):
                     for (_, ref_table), value in zip(fks, r, strict=True):
                         if value and value not in keys[ref_table]:
                             needed[ref_table].add(value)
@@ -535,9 +634,11 @@ def _add_parents(conn: Connection, keys: dict[str, set[str]]) -> None:
 def scope_pairs(conn: Connection, dev: DeviceCtx, table_name: str) -> list[tuple[str, int]]:
     table = BUSINESS[table_name]
     refs = scope_referents(conn, dev)
-    stmt = select(table.c.id, table.c.revision).join(
-        row_feed, and_(row_feed.c.table_name == table_name, row_feed.c.row_id == table.c.id)
-    ).where(visible_clause(dev, refs))
+    stmt = (
+        select(table.c.id, table.c.revision)
+        .join(row_feed, and_(row_feed.c.table_name == table_name, row_feed.c.row_id == table.c.id))
+        .where(visible_clause(dev, refs))
+    )
     return [(r[0], int(r[1])) for r in conn.execute(stmt)]
 
 
@@ -567,10 +668,14 @@ def fetch_rows(sdb: ServerDB, dev: DeviceCtx, wanted: dict[str, list[str]]) -> d
             if t not in BUSINESS:
                 continue
             ids = list(ids)[:5000]
-            present = {r.row_id: bool(r.v) for r in conn.execute(
-                select(row_feed.c.row_id, vis.label("v")).where(
-                    row_feed.c.table_name == t, row_feed.c.row_id.in_(ids))
-            )}
+            present = {
+                r.row_id: bool(r.v)
+                for r in conn.execute(
+                    select(row_feed.c.row_id, vis.label("v")).where(
+                        row_feed.c.table_name == t, row_feed.c.row_id.in_(ids)
+                    )
+                )
+            }
             for rid in ids:
                 if rid not in present:
                     unknown.setdefault(t, []).append(rid)
@@ -594,8 +699,12 @@ def global_status(sdb: ServerDB) -> dict[str, Any]:
             "epoch": get_meta(conn, "epoch"),
             "last_seq": int(conn.execute(select(feed_counter.c.last_seq)).scalar_one()),
             "tables": tables,
-            "devices": {r.status: r.n for r in conn.execute(
-                select(devices.c.status, func.count().label("n")).group_by(devices.c.status))},
+            "devices": {
+                r.status: r.n
+                for r in conn.execute(
+                    select(devices.c.status, func.count().label("n")).group_by(devices.c.status)
+                )
+            },
             "applied_ops": int(conn.execute(select(func.count()).select_from(applied_ops)).scalar_one()),
         }
 
@@ -609,5 +718,3 @@ def mark_restored(conn: Connection, min_seq: int = 0, margin: int = 0) -> str:
     current = lock_counter(conn)
     store_counter(conn, max(current, min_seq) + margin)
     return epoch
-
-

@@ -29,7 +29,9 @@ def _copy_business_tables() -> dict[str, Table]:
     for name in synced_tables():
         src = Base.metadata.tables[name]
         cols = [
-            Column(c.name, c.type, primary_key=c.primary_key, nullable=c.nullable if not c.primary_key else False)
+            Column(
+                c.name, c.type, primary_key=c.primary_key, nullable=c.nullable if not c.primary_key else False
+            )
             for c in src.columns
         ]
         table = Table(name, metadata, *cols)
@@ -43,25 +45,29 @@ def _copy_business_tables() -> dict[str, Table]:
 BUSINESS: dict[str, Table] = _copy_business_tables()
 
 server_meta = Table(
-    "server_meta", metadata,
+    "server_meta",
+    metadata,
     Column("key", String(60), primary_key=True),
     Column("value", Text, nullable=False, default=""),
 )
 
 feed_counter = Table(
-    "feed_counter", metadata,
+    "feed_counter",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("last_seq", Integer, nullable=False, default=0),
 )
 
 teams = Table(
-    "teams", metadata,
+    "teams",
+    metadata,
     Column("id", String(36), primary_key=True),
     Column("name", String(100), nullable=False, unique=True),
 )
 
 users = Table(
-    "users", metadata,
+    "users",
+    metadata,
     Column("id", String(36), primary_key=True),
     Column("login", String(80), nullable=False, unique=True),
     Column("name", String(200), nullable=False, default=""),
@@ -72,7 +78,8 @@ users = Table(
 )
 
 devices = Table(
-    "devices", metadata,
+    "devices",
+    metadata,
     Column("id", String(36), primary_key=True),
     Column("user_id", String(36), nullable=False, index=True),
     Column("name", String(200), nullable=False, default=""),
@@ -87,7 +94,8 @@ devices = Table(
 )
 
 enrolment_codes = Table(
-    "enrolment_codes", metadata,
+    "enrolment_codes",
+    metadata,
     Column("code_hash", String(64), primary_key=True),
     Column("user_id", String(36), nullable=False),
     Column("created_at", DateTime, nullable=False),
@@ -97,7 +105,8 @@ enrolment_codes = Table(
 )
 
 applied_ops = Table(
-    "applied_ops", metadata,
+    "applied_ops",
+    metadata,
     Column("op_id", String(36), primary_key=True),
     Column("device_id", String(36), nullable=False),
     Column("device_seq", Integer, nullable=False),
@@ -110,7 +119,8 @@ applied_ops = Table(
 #: One entry per business row: the feed sequence of its last change (= its revision), the person it hangs
 #: off (scope), the user who created it and, per field, the revision and device of its last change (merge).
 row_feed = Table(
-    "row_feed", metadata,
+    "row_feed",
+    metadata,
     Column("table_name", String(60), primary_key=True),
     Column("row_id", String(36), primary_key=True),
     Column("seq", Integer, nullable=False, unique=True),
@@ -121,7 +131,8 @@ row_feed = Table(
 
 #: A person's référent changed at ``seq``: devices of the old scope get "leave", of the new one the whole file.
 scope_event = Table(
-    "scope_event", metadata,
+    "scope_event",
+    metadata,
     Column("seq", Integer, primary_key=True, autoincrement=False),
     Column("person_id", String(36), primary_key=True),
     Column("old_referent", String(36), nullable=True),
@@ -129,7 +140,8 @@ scope_event = Table(
 )
 
 attachments = Table(
-    "attachments", metadata,
+    "attachments",
+    metadata,
     Column("sha256", String(64), primary_key=True),
     Column("size", Integer, nullable=False),
     Column("received", Integer, nullable=False, default=0),
@@ -138,7 +150,8 @@ attachments = Table(
 )
 
 attachment_chunks = Table(
-    "attachment_chunks", metadata,
+    "attachment_chunks",
+    metadata,
     Column("sha256", String(64), primary_key=True),
     Column("idx", Integer, primary_key=True, autoincrement=False),
     Column("data", Text, nullable=False),  # base64 (portable across SQLite and PostgreSQL)

@@ -28,7 +28,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     st = sub.add_parser("status", help="état de la synchronisation et empreintes par table")
     add_json_flag(st)
     st.set_defaults(func=cmd_status)
-    d = sub.add_parser("demo", help="outils de démonstration").add_subparsers(dest="demo_command", required=True)
+    d = sub.add_parser("demo", help="outils de démonstration").add_subparsers(
+        dest="demo_command", required=True
+    )
     c = d.add_parser("churn", help="N modifications aléatoires réalistes dans le dossier")
     c.add_argument("--ops", type=int, default=100)
     c.add_argument("--seed", type=int, default=1)
@@ -56,8 +58,10 @@ def cmd_sync(args: argparse.Namespace, ctx: CommandContext) -> int:
     if args.json:
         print_json(report.to_dict())
     elif report.state == "ok":
-        print(f"Synchronisé : {report.uploaded} envoyée(s), {report.downloaded} reçue(s), "
-              f"{report.conflicts} conflit(s), {report.pending} en attente.")
+        print(
+            f"Synchronisé : {report.uploaded} envoyée(s), {report.downloaded} reçue(s), "
+            f"{report.conflicts} conflit(s), {report.pending} en attente."
+        )
     else:
         print(report.message, file=sys.stderr)
     return 0 if report.state in ("ok", "retired") else 1
@@ -78,12 +82,33 @@ def cmd_status(args: argparse.Namespace, ctx: CommandContext) -> int:
     return 0
 
 
-CITIES = [("Lille", "59000"), ("Roubaix", "59100"), ("Tourcoing", "59200"), ("Douai", "59500"),
-          ("Valenciennes", "59300"), ("Dunkerque", "59140")]
-LAST = ["Martin", "Bernard", "Dubois", "Lefebvre", "Moreau", "Garcia", "Roux", "Fournier", "Girard", "Mercier"]
+CITIES = [
+    ("Lille", "59000"),
+    ("Roubaix", "59100"),
+    ("Tourcoing", "59200"),
+    ("Douai", "59500"),
+    ("Valenciennes", "59300"),
+    ("Dunkerque", "59140"),
+]
+LAST = [
+    "Martin",
+    "Bernard",
+    "Dubois",
+    "Lefebvre",
+    "Moreau",
+    "Garcia",
+    "Roux",
+    "Fournier",
+    "Girard",
+    "Mercier",
+]
 FIRST = ["Léa", "Hugo", "Chloé", "Louis", "Inès", "Nathan", "Manon", "Karim", "Zoé", "Yanis"]
-NOTES = ["Entretien de suivi : point sur la recherche d'emploi.", "Appel : report du rendez-vous demandé.",
-         "Courrier reçu de la CAF.", "Liaison avec le partenaire pour l'atelier CV."]
+NOTES = [
+    "Entretien de suivi : point sur la recherche d'emploi.",
+    "Appel : report du rendez-vous demandé.",
+    "Courrier reçu de la CAF.",
+    "Liaison avec le partenaire pour l'atelier CV.",
+]
 
 
 def churn(vault: Any, ops: int, seed: int) -> dict[str, int]:
@@ -107,9 +132,15 @@ def churn(vault: Any, ops: int, seed: int) -> dict[str, int]:
         with vault.db.session() as s:
             if kind == "person":
                 city, cp = rng.choice(CITIES)
-                p = Person(last_name=rng.choice(LAST), first_name=rng.choice(FIRST), regime="legacy", city=city,
-                           postal_code=cp, birth_date=date(1960, 1, 1) + timedelta(days=rng.randrange(15000)),
-                           referent_id=referent_id)
+                p = Person(
+                    last_name=rng.choice(LAST),
+                    first_name=rng.choice(FIRST),
+                    regime="legacy",
+                    city=city,
+                    postal_code=cp,
+                    birth_date=date(1960, 1, 1) + timedelta(days=rng.randrange(15000)),
+                    referent_id=referent_id,
+                )
                 s.add(p)
                 s.flush()
                 person_ids.append(p.id)
@@ -128,12 +159,22 @@ def churn(vault: Any, ops: int, seed: int) -> dict[str, int]:
                 else:
                     p.address_line = f"{rng.randrange(1, 200)} rue des Tilleuls"
             elif kind == "note":
-                s.add(Note(person_id=rng.choice(person_ids), kind=rng.choice(["entretien", "appel", "courrier"]),
-                           body=rng.choice(NOTES), written_at=utcnow()))
+                s.add(
+                    Note(
+                        person_id=rng.choice(person_ids),
+                        kind=rng.choice(["entretien", "appel", "courrier"]),
+                        body=rng.choice(NOTES),
+                        written_at=utcnow(),
+                    )
+                )
             elif kind == "rdv" or (kind == "rdv_status" and not appt_ids):
-                a = Appointment(person_id=rng.choice(person_ids), referent_id=referent_id,
-                                starts_at=utcnow() + timedelta(days=rng.randrange(1, 30)), purpose="suivi",
-                                nature=rng.choice(["physique", "telephone"]))
+                a = Appointment(
+                    person_id=rng.choice(person_ids),
+                    referent_id=referent_id,
+                    starts_at=utcnow() + timedelta(days=rng.randrange(1, 30)),
+                    purpose="suivi",
+                    nature=rng.choice(["physique", "telephone"]),
+                )
                 s.add(a)
                 s.flush()
                 appt_ids.append(a.id)
@@ -144,8 +185,13 @@ def churn(vault: Any, ops: int, seed: int) -> dict[str, int]:
                 a.status = rng.choice(["honore", "excuse", "non_honore", "annule"])
                 s.add(AppointmentEvent(appointment_id=a.id, status=a.status, at=utcnow()))
             else:
-                s.add(Objective(person_id=rng.choice(person_ids), theme="emploi",
-                                title=rng.choice(["Trouver un emploi", "Obtenir le permis", "Formation CACES"])))
+                s.add(
+                    Objective(
+                        person_id=rng.choice(person_ids),
+                        theme="emploi",
+                        title=rng.choice(["Trouver un emploi", "Obtenir le permis", "Formation CACES"]),
+                    )
+                )
         counts[kind] = counts.get(kind, 0) + 1
         done += 1
     return counts

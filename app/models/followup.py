@@ -19,7 +19,9 @@ class Appointment(Synced, Base):
     referent_id: Mapped[str | None] = mapped_column(ForeignKey("referent.id"), nullable=True)
     starts_at: Mapped[datetime] = mapped_column(DateTime, index=True)
     duration_min: Mapped[int] = mapped_column(Integer, default=45)
-    purpose: Mapped[str] = mapped_column(String(40))  # objet: vocabulary code (diagnostic, signature_contrat...)
+    purpose: Mapped[str] = mapped_column(
+        String(40)
+    )  # objet: vocabulary code (diagnostic, signature_contrat...)
     nature: Mapped[str] = mapped_column(String(20))  # enums.AppointmentNature
     place: Mapped[str] = mapped_column(String(200), default="")
     collective: Mapped[bool] = mapped_column(Boolean, default=False)

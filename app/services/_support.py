@@ -113,7 +113,8 @@ def rows_of(s: Session, model: type[T], **equals: object) -> list[T]:
         rows = list(s.scalars(select(model).filter_by(**equals)).all())
     seen = {id(r) for r in rows}
     rows += [
-        r for r in s.new
+        r
+        for r in s.new
         if isinstance(r, model) and id(r) not in seen and all(getattr(r, k) == v for k, v in equals.items())
     ]
     _keep(s, *rows)

@@ -51,7 +51,14 @@ def _signature_rdv(s: Session, demo: Demo, st: df.FileState, day: date) -> None:
 def _regular(s: Session, demo: Demo, st: df.FileState, notified: date) -> None:
     scenario = st.plan.scenario
     last = demo.days_ago(75, 240) if scenario == "no_contact" else demo.today
-    df.follow_up(s, demo, st, _first_rdv(demo, notified), last, 0 if scenario == "no_contact" else demo.rng.randint(1, 2))
+    df.follow_up(
+        s,
+        demo,
+        st,
+        _first_rdv(demo, notified),
+        last,
+        0 if scenario == "no_contact" else demo.rng.randint(1, 2),
+    )
     start = _contract_start(demo, st, notified)
     if scenario == "reorientation":
         span = (demo.today - st.plan.entry).days
@@ -73,8 +80,12 @@ def _no_contract(s: Session, demo: Demo, st: df.FileState, notified: date) -> No
 
 def _special(s: Session, demo: Demo, st: df.FileState, notified: date) -> None:
     df.follow_up(s, demo, st, _first_rdv(demo, notified), demo.today, 1)
-    state = {"draft": ContractStatus.DRAFT, "signed": ContractStatus.SIGNED,
-             "validated": ContractStatus.VALIDATED, "rejected": ContractStatus.REJECTED}[st.plan.scenario]
+    state = {
+        "draft": ContractStatus.DRAFT,
+        "signed": ContractStatus.SIGNED,
+        "validated": ContractStatus.VALIDATED,
+        "rejected": ContractStatus.REJECTED,
+    }[st.plan.scenario]
     cid = dc.special(s, demo, st, state)
     dc.carnet(s, demo, st, cid, demo.today - timedelta(days=10), closed=False)
 
@@ -108,8 +119,14 @@ def _nothing(s: Session, demo: Demo, st: df.FileState, notified: date) -> None:
 
 
 _HANDLERS: dict[str, Handler] = {
-    "newcomer": _no_contract, "no_contract_late": _no_contract, "draft": _special, "signed": _special,
-    "validated": _special, "rejected": _special, "reentry": _reentry, "no_referent": _nothing,
+    "newcomer": _no_contract,
+    "no_contract_late": _no_contract,
+    "draft": _special,
+    "signed": _special,
+    "validated": _special,
+    "rejected": _special,
+    "reentry": _reentry,
+    "no_referent": _nothing,
 }
 
 
@@ -126,27 +143,52 @@ def _build_person(s: Session, demo: Demo, plan: Plan) -> df.FileState:
 def _team_move(db: Database, demo: Demo, followed: list[df.FileState]) -> None:
     """The team leader hands over part of a colleague's caseload to the current user, in one go."""
     day = demo.today - timedelta(days=30)
-    moving = [st.ident.person_id for st in followed
-              if st.ref and st.ref.login == "slefevre" and st.assigned_on and st.assigned_on <= day][:6]
+    moving = [
+        st.ident.person_id
+        for st in followed
+        if st.ref and st.ref.login == "slefevre" and st.assigned_on and st.assigned_on <= day
+    ][:6]
     if moving:
-        people.assign_referent(db, moving, demo.me.id, start_date=day,
-                               reason="Réorganisation de l'équipe : reprise de suivi", assigned_by="jmoreau")
+        people.assign_referent(
+            db,
+            moving,
+            demo.me.id,
+            start_date=day,
+            reason="Réorganisation de l'équipe : reprise de suivi",
+            assigned_by="jmoreau",
+        )
 
 
 def _collective_and_audit(db: Database, demo: Demo, followed: list[df.FileState]) -> None:
     with db.session() as s:
         for days in (-20, 9, 23):
             records.add_appointment(
-                s, None, starts_at=datetime.combine(demo.today + timedelta(days=days), time(9, 30)),
-                purpose="information_collective", nature=AppointmentNature.PHYSICAL, collective=True,
-                place=data.PLACES[1], duration_min=120, referent_id=demo.me.id, author=demo.me.login,
+                s,
+                None,
+                starts_at=datetime.combine(demo.today + timedelta(days=days), time(9, 30)),
+                purpose="information_collective",
+                nature=AppointmentNature.PHYSICAL,
+                collective=True,
+                place=data.PLACES[1],
+                duration_min=120,
+                referent_id=demo.me.id,
+                author=demo.me.login,
                 comment="Information collective : le contrat d'engagement et les 15 heures d'activité.",
             )
         for st in demo.rng.sample(followed, min(12, len(followed))):
             pid = st.ident.person_id
-            action = demo.rng.choice((AuditAction.VIEW, AuditAction.VIEW, AuditAction.PRINT, AuditAction.EXPORT))
-            records.record_audit(s, actor=demo.me.login, action=action, person_id=pid, object_table="person",
-                                 object_id=pid, at=datetime.combine(demo.today, time(8, 30)))
+            action = demo.rng.choice(
+                (AuditAction.VIEW, AuditAction.VIEW, AuditAction.PRINT, AuditAction.EXPORT)
+            )
+            records.record_audit(
+                s,
+                actor=demo.me.login,
+                action=action,
+                person_id=pid,
+                object_table="person",
+                object_id=pid,
+                at=datetime.combine(demo.today, time(8, 30)),
+            )
 
 
 def _set_demo_lock_code(db: Database) -> None:
@@ -159,11 +201,14 @@ def _set_demo_lock_code(db: Database) -> None:
 
 def _summary(db: Database) -> str:
     with db.read() as s:
+
         def count(model: type[Person] | type[Referent] | type[Appointment] | type[Contract]) -> int:
             return s.scalar(select(func.count()).select_from(model).where(model.deleted_at.is_(None))) or 0
 
-        return (f"{count(Person)} personnes, {count(Referent)} référents, {count(Appointment)} rendez-vous, "
-                f"{count(Contract)} contrats")
+        return (
+            f"{count(Person)} personnes, {count(Referent)} référents, {count(Appointment)} rendez-vous, "
+            f"{count(Contract)} contrats"
+        )
 
 
 def populate_demo(vault: Vault, seed: int = 2026, size: int = 95, today: date | None = None) -> str:

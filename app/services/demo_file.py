@@ -17,11 +17,28 @@ from app.services import demo_data as data
 from app.services import people, records
 from app.services.demo_people import Demo, Identity, Plan, Ref, regime_at
 
-_SLOTS = (time(9, 0), time(9, 45), time(10, 30), time(11, 15), time(14, 0), time(14, 45), time(15, 30), time(16, 15))
-_NATURES = ((AppointmentNature.PHYSICAL, 60), (AppointmentNature.PHONE, 20), (AppointmentNature.VIDEO, 8),
-            (AppointmentNature.HOME_VISIT, 12))
-_PAST = ((AppointmentStatus.HONOURED, 70), (AppointmentStatus.MISSED, 13), (AppointmentStatus.EXCUSED, 10),
-         (AppointmentStatus.CANCELLED, 7))
+_SLOTS = (
+    time(9, 0),
+    time(9, 45),
+    time(10, 30),
+    time(11, 15),
+    time(14, 0),
+    time(14, 45),
+    time(15, 30),
+    time(16, 15),
+)
+_NATURES = (
+    (AppointmentNature.PHYSICAL, 60),
+    (AppointmentNature.PHONE, 20),
+    (AppointmentNature.VIDEO, 8),
+    (AppointmentNature.HOME_VISIT, 12),
+)
+_PAST = (
+    (AppointmentStatus.HONOURED, 70),
+    (AppointmentStatus.MISSED, 13),
+    (AppointmentStatus.EXCUSED, 10),
+    (AppointmentStatus.CANCELLED, 7),
+)
 _EXITS: dict[str, tuple[str, tuple[str, ...]]] = {
     "exit_followup": (ExitCategory.DURABLE_EMPLOYMENT, ("cdi",)),
     "exit_durable": (ExitCategory.DURABLE_EMPLOYMENT, ("cdd_6_mois_plus", "creation_entreprise")),
@@ -59,8 +76,13 @@ def orient(s: Session, demo: Demo, st: FileState, decided: date, *, reorientatio
     rng = demo.rng
     notified = decided + timedelta(days=rng.randint(3, 10))
     people.record_orientation(
-        s, st.ident.person_id, track=st.track, decision_date=decided, notification_date=notified,
-        organisme=rng.choice(data.ORGANISMES[st.track]), regime=regime_at(decided),
+        s,
+        st.ident.person_id,
+        track=st.track,
+        decision_date=decided,
+        notification_date=notified,
+        organisme=rng.choice(data.ORGANISMES[st.track]),
+        regime=regime_at(decided),
         right_opened_date=None if reorientation else decided - timedelta(days=rng.randint(10, 40)),
         reason="Projet consolidé, réorientation proposée par le référent" if reorientation else "",
         ep_opinion="Avis favorable de l'équipe pluridisciplinaire" if reorientation else "",
@@ -77,8 +99,14 @@ def start_file(s: Session, demo: Demo, st: FileState) -> date:
     save_diagnostic(s, demo, st, datetime.combine(entry, time(8, 0)), source="caf")
     if st.plan.scenario != "no_referent":
         st.ref, st.assigned_on = pick_referent(demo), notified + timedelta(days=2)
-        people.assign_referent(s, st.ident.person_id, st.ref.id, start_date=st.assigned_on,
-                               reason="Première désignation", assigned_by="jmoreau")
+        people.assign_referent(
+            s,
+            st.ident.person_id,
+            st.ref.id,
+            start_date=st.assigned_on,
+            reason="Première désignation",
+            assigned_by="jmoreau",
+        )
     return notified
 
 
@@ -87,30 +115,57 @@ def save_diagnostic(s: Session, demo: Demo, st: FileState, at: datetime, source:
     health = rng.random() < 0.2
     children = rng.choice((0, 0, 1, 2, 3))
     sections = {
-        "generalites": {"date_diagnostic": at.date().isoformat(), "origine_diagnostic": source,
-                        "inscrit_france_travail": st.track == Track.EMPLOI or rng.random() < 0.5},
-        "situation_familiale": {"situation_conjugale": "couple" if st.plan.partner_of is not None else
-                                rng.choice(("seul", "separe", "seul")), "enfants_a_charge": children,
-                                "parent_isole": children > 0 and rng.random() < 0.5},
-        "logement": {"logement_type": rng.choice(("locataire_social", "locataire_prive", "heberge_tiers",
-                                                  "hebergement_structure")),
-                     "logement_stabilite": rng.choice(("stable", "stable", "precaire"))},
-        "mobilite": {"permis": rng.choice(("aucun", "b", "b", "en_cours")),
-                     "transports_commun": rng.choice(("bon", "limite"))},
+        "generalites": {
+            "date_diagnostic": at.date().isoformat(),
+            "origine_diagnostic": source,
+            "inscrit_france_travail": st.track == Track.EMPLOI or rng.random() < 0.5,
+        },
+        "situation_familiale": {
+            "situation_conjugale": "couple"
+            if st.plan.partner_of is not None
+            else rng.choice(("seul", "separe", "seul")),
+            "enfants_a_charge": children,
+            "parent_isole": children > 0 and rng.random() < 0.5,
+        },
+        "logement": {
+            "logement_type": rng.choice(
+                ("locataire_social", "locataire_prive", "heberge_tiers", "hebergement_structure")
+            ),
+            "logement_stabilite": rng.choice(("stable", "stable", "precaire")),
+        },
+        "mobilite": {
+            "permis": rng.choice(("aucun", "b", "b", "en_cours")),
+            "transports_commun": rng.choice(("bon", "limite")),
+        },
         "langue": {"maitrise_francais": rng.choice(("courant", "courant", "intermediaire", "debutant"))},
-        "numerique": {"niveau_numerique": rng.choice(("autonome", "partielle", "accompagnement")),
-                      "equipement": ["smartphone"] + (["ordinateur"] if rng.random() < 0.4 else [])},
+        "numerique": {
+            "niveau_numerique": rng.choice(("autonome", "partielle", "accompagnement")),
+            "equipement": ["smartphone"] + (["ordinateur"] if rng.random() < 0.4 else []),
+        },
         "garde_enfants": {"besoin_garde": children > 0 and rng.random() < 0.5},
         "etudes_diplomes": {"niveau_etude": rng.choice(("college", "niveau_3", "niveau_4", "niveau_5"))},
-        "experience": {"derniere_activite": rng.choice(("moins_un_an", "un_a_deux_ans", "plus_deux_ans")),
-                       "metiers_vises": rng.choice(data.JOBS)},
-        "freins_leviers": {"freins": rng.sample(("mobilite", "numerique", "qualification", "confiance",
-                                                 "garde_enfants", "financier"), rng.randint(1, 3))},
+        "experience": {
+            "derniere_activite": rng.choice(("moins_un_an", "un_a_deux_ans", "plus_deux_ans")),
+            "metiers_vises": rng.choice(data.JOBS),
+        },
+        "freins_leviers": {
+            "freins": rng.sample(
+                ("mobilite", "numerique", "qualification", "confiance", "garde_enfants", "financier"),
+                rng.randint(1, 3),
+            )
+        },
         "ressources_droits": {"droits_ouverts": rng.sample(("prime_activite", "css", "aide_logement"), 2)},
     }
     author = "CAF" if source == "caf" else (st.ref.login if st.ref else "")
-    records.save_diagnostic(s, st.ident.person_id, data=sections, health_constraint=health, author=author,
-                            source=source, recorded_at=at)
+    records.save_diagnostic(
+        s,
+        st.ident.person_id,
+        data=sections,
+        health_constraint=health,
+        author=author,
+        source=source,
+        recorded_at=at,
+    )
 
 
 def rdv_dates(demo: Demo, first: date, last: date) -> list[date]:
@@ -130,34 +185,60 @@ def purpose_for(index: int, demo: Demo) -> str:
         return "premier_rdv"
     if index == 1:
         return "diagnostic"
-    return weighted(demo, (("suivi", 70), ("bilan", 8), ("entretien_tripartite", 6), ("atelier", 5),
-                           ("information_collective", 6), ("contact_entreprise", 5)))
+    return weighted(
+        demo,
+        (
+            ("suivi", 70),
+            ("bilan", 8),
+            ("entretien_tripartite", 6),
+            ("atelier", 5),
+            ("information_collective", 6),
+            ("contact_entreprise", 5),
+        ),
+    )
 
 
-def add_rdv(s: Session, demo: Demo, st: FileState, day: date, purpose: str, status: str | None,
-            at: time | None = None) -> None:
+def add_rdv(
+    s: Session, demo: Demo, st: FileState, day: date, purpose: str, status: str | None, at: time | None = None
+) -> None:
     """One RDV: planned, then (in the past) honoured / missed / excused / cancelled, with its note."""
     rng = demo.rng
     nature = weighted(demo, _NATURES) if purpose != "information_collective" else AppointmentNature.PHYSICAL
-    places: dict[str, str] = {AppointmentNature.PHYSICAL: rng.choice(data.PLACES),
-                              AppointmentNature.HOME_VISIT: "Domicile",
-                              AppointmentNature.VIDEO: "Visio (lien envoyé par courriel)"}
+    places: dict[str, str] = {
+        AppointmentNature.PHYSICAL: rng.choice(data.PLACES),
+        AppointmentNature.HOME_VISIT: "Domicile",
+        AppointmentNature.VIDEO: "Visio (lien envoyé par courriel)",
+    }
     place = places.get(nature, "")
     starts = datetime.combine(day, at or rng.choice(_SLOTS))
     booked = min(starts - timedelta(days=rng.randint(3, 20)), datetime.combine(demo.today, time(8, 0)))
     ref = st.ref or demo.me
     direct = status is not None and rng.random() < 0.7  # entered afterwards, with its outcome
     rdv = records.add_appointment(
-        s, st.ident.person_id, starts_at=starts, purpose=purpose, nature=nature, place=place, referent_id=ref.id,
-        collective=purpose == "information_collective", author=ref.login, recorded_at=booked,
+        s,
+        st.ident.person_id,
+        starts_at=starts,
+        purpose=purpose,
+        nature=nature,
+        place=place,
+        referent_id=ref.id,
+        collective=purpose == "information_collective",
+        author=ref.login,
+        recorded_at=booked,
         duration_min=90 if purpose == "information_collective" else 45,
         status=status if direct and status else AppointmentStatus.PLANNED,
     )
     if status is None:
         return
     if not direct:
-        records.set_appointment_status(s, rdv, status, at=starts + timedelta(hours=1), author=ref.login,
-                                       comment="Prévenu(e) la veille" if status == AppointmentStatus.EXCUSED else "")
+        records.set_appointment_status(
+            s,
+            rdv,
+            status,
+            at=starts + timedelta(hours=1),
+            author=ref.login,
+            comment="Prévenu(e) la veille" if status == AppointmentStatus.EXCUSED else "",
+        )
     if status == AppointmentStatus.HONOURED:
         st.honoured.append(day)
     after_rdv_note(s, demo, st, starts + timedelta(hours=2), status)
@@ -165,8 +246,11 @@ def add_rdv(s: Session, demo: Demo, st: FileState, day: date, purpose: str, stat
 
 def after_rdv_note(s: Session, demo: Demo, st: FileState, at: datetime, status: str) -> None:
     rng = demo.rng
-    kinds: dict[str, str] = {AppointmentStatus.HONOURED: NoteKind.INTERVIEW,
-                             AppointmentStatus.MISSED: NoteKind.LETTER, AppointmentStatus.EXCUSED: NoteKind.CALL}
+    kinds: dict[str, str] = {
+        AppointmentStatus.HONOURED: NoteKind.INTERVIEW,
+        AppointmentStatus.MISSED: NoteKind.LETTER,
+        AppointmentStatus.EXCUSED: NoteKind.CALL,
+    }
     kind = kinds.get(status)
     if kind is None or rng.random() > 0.6:
         if rng.random() < 0.12:
@@ -174,8 +258,9 @@ def after_rdv_note(s: Session, demo: Demo, st: FileState, at: datetime, status: 
         else:
             return
     author = (st.ref or demo.me).login
-    note = records.add_note(s, st.ident.person_id, kind=kind, body=rng.choice(data.NOTE_TEXTS[kind]),
-                            author=author, written_at=at)
+    note = records.add_note(
+        s, st.ident.person_id, kind=kind, body=rng.choice(data.NOTE_TEXTS[kind]), author=author, written_at=at
+    )
     st.first_note = st.first_note or note
 
 
@@ -190,12 +275,25 @@ def follow_up(s: Session, demo: Demo, st: FileState, start: date, last: date, fu
     for k in range(future):
         today_slot = k == 0 and demo.rng.random() < 0.1
         day = demo.today if today_slot else demo.today + timedelta(days=demo.rng.randint(2, 42))
-        add_rdv(s, demo, st, day, "suivi" if st.honoured else "premier_rdv", None,
-                demo.rng.choice(_SLOTS) if today_slot else None)
+        add_rdv(
+            s,
+            demo,
+            st,
+            day,
+            "suivi" if st.honoured else "premier_rdv",
+            None,
+            demo.rng.choice(_SLOTS) if today_slot else None,
+        )
     if st.first_note and demo.rng.random() < 0.12:
-        records.add_note(s, st.ident.person_id, kind=NoteKind.INTERVIEW, corrects_note_id=st.first_note,
-                         body="Correction : la démarche concernait la prime d'activité et non l'ARE.",
-                         author=(st.ref or demo.me).login, written_at=datetime.combine(demo.today, time(12, 0)))
+        records.add_note(
+            s,
+            st.ident.person_id,
+            kind=NoteKind.INTERVIEW,
+            corrects_note_id=st.first_note,
+            body="Correction : la démarche concernait la prime d'activité et non l'ARE.",
+            author=(st.ref or demo.me).login,
+            written_at=datetime.combine(demo.today, time(12, 0)),
+        )
 
 
 def reorient(s: Session, demo: Demo, st: FileState, when: date) -> None:
@@ -209,8 +307,15 @@ def leave(s: Session, demo: Demo, st: FileState, when: date, scenario: str) -> N
     reason = demo.rng.choice(reasons)
     followup = when + relativedelta(months=6) if scenario == "exit_followup" else None
     detail = {"cdi": "CDI à temps plein, " + demo.rng.choice(data.JOBS)}.get(reason, "")
-    people.record_exit(s, st.ident.person_id, exit_date=when, category=category, reason=reason, detail=detail,
-                       in_job_followup_until=followup)
+    people.record_exit(
+        s,
+        st.ident.person_id,
+        exit_date=when,
+        category=category,
+        reason=reason,
+        detail=detail,
+        in_job_followup_until=followup,
+    )
     if followup is not None:
         add_rdv(s, demo, st, when + timedelta(days=21), "suivi_emploi", AppointmentStatus.HONOURED)
         add_rdv(s, demo, st, demo.today + timedelta(days=demo.rng.randint(3, 20)), "suivi_emploi", None)

@@ -20,10 +20,24 @@ from app.services import people
 
 #: Scenario → how many people get it (the others are "regular": a contract in force, RDVs, a carnet).
 SCENARIOS: dict[str, int] = {
-    "exit_followup": 1, "exit_durable": 2, "exit_transition": 2, "exit_positive": 3, "exit_other": 3,
-    "reentry": 1, "draft": 3, "signed": 2, "validated": 2, "rejected": 2, "sanction_full": 1,
-    "sanction_ongoing": 1, "no_contact": 4, "no_contract_late": 3, "ending_soon": 4, "no_referent": 3,
-    "newcomer": 3, "reorientation": 5,
+    "exit_followup": 1,
+    "exit_durable": 2,
+    "exit_transition": 2,
+    "exit_positive": 3,
+    "exit_other": 3,
+    "reentry": 1,
+    "draft": 3,
+    "signed": 2,
+    "validated": 2,
+    "rejected": 2,
+    "sanction_full": 1,
+    "sanction_ongoing": 1,
+    "no_contact": 4,
+    "no_contract_late": 3,
+    "ending_soon": 4,
+    "no_referent": 3,
+    "newcomer": 3,
+    "reorientation": 5,
 }
 COUPLES = 5
 PE_START = date(2025, 1, 1)  # loi pour le plein emploi in force
@@ -74,10 +88,19 @@ class Demo:
 def _entry_range(scenario: str) -> tuple[int, int]:
     """How long ago (days) the person was oriented, by scenario."""
     return {
-        "draft": (25, 50), "newcomer": (12, 30), "no_referent": (15, 40), "signed": (40, 90),
-        "validated": (45, 90), "rejected": (60, 110), "no_contract_late": (60, 130), "reentry": (900, 1300),
-        "ending_soon": (200, 700), "no_contact": (300, 900), "sanction_full": (400, 800),
-        "sanction_ongoing": (200, 500), "reorientation": (300, 1200),
+        "draft": (25, 50),
+        "newcomer": (12, 30),
+        "no_referent": (15, 40),
+        "signed": (40, 90),
+        "validated": (45, 90),
+        "rejected": (60, 110),
+        "no_contract_late": (60, 130),
+        "reentry": (900, 1300),
+        "ending_soon": (200, 700),
+        "no_contact": (300, 900),
+        "sanction_full": (400, 800),
+        "sanction_ongoing": (200, 500),
+        "reorientation": (300, 1200),
     }.get(scenario, (300, 1300) if scenario.startswith("exit") else (90, 1600))
 
 
@@ -117,8 +140,11 @@ def _ascii(text: str) -> str:
 
 
 def _contact(rng: random.Random, first: str, last: str) -> tuple[str, str]:
-    phone = f"06 39 98 {rng.randint(0, 99):02d} {rng.randint(0, 99):02d}" if rng.random() < 0.85 else (
-        f"04 65 71 {rng.randint(0, 99):02d} {rng.randint(0, 99):02d}")
+    phone = (
+        f"06 39 98 {rng.randint(0, 99):02d} {rng.randint(0, 99):02d}"
+        if rng.random() < 0.85
+        else (f"04 65 71 {rng.randint(0, 99):02d} {rng.randint(0, 99):02d}")
+    )
     email = f"{_ascii(first)}.{_ascii(last)}{rng.randint(1, 99)}@example.org" if rng.random() < 0.6 else ""
     return phone, email
 
@@ -155,15 +181,33 @@ def create_identity(s: Session, demo: Demo, plan: Plan) -> Identity:
     born = _birth_date(rng, demo.today, partner.birth_date if partner else None)
     caf = partner.caf if partner else _new_caf(demo)
     address = partner.address if partner else _address(rng)
-    household = partner.household_id if partner else people.create_household(s, caf_number=caf, label=f"Foyer {last}")
+    household = (
+        partner.household_id if partner else people.create_household(s, caf_number=caf, label=f"Foyer {last}")
+    )
     phone, email = _contact(rng, first, last)
-    person_id = people.create_person(s, people.PersonInput(
-        last_name=last, first_name=first, birth_name=birth_name, regime=regime_at(plan.entry), birth_date=born,
-        civility="Mme" if sex == "F" else "M.", sex=sex, nir=make_nir(rng, sex, born) if rng.random() < 0.9 else None,
-        caf_number=caf, household_id=household, address_line=address[0], address_extra=address[1],
-        postal_code=address[2], city=address[3], phone=phone, email=email,
-        rsa_entry_date=plan.entry - timedelta(days=rng.randint(15, 120)), health_data_consent=rng.random() < 0.7,
-    ))
+    person_id = people.create_person(
+        s,
+        people.PersonInput(
+            last_name=last,
+            first_name=first,
+            birth_name=birth_name,
+            regime=regime_at(plan.entry),
+            birth_date=born,
+            civility="Mme" if sex == "F" else "M.",
+            sex=sex,
+            nir=make_nir(rng, sex, born) if rng.random() < 0.9 else None,
+            caf_number=caf,
+            household_id=household,
+            address_line=address[0],
+            address_extra=address[1],
+            postal_code=address[2],
+            city=address[3],
+            phone=phone,
+            email=email,
+            rsa_entry_date=plan.entry - timedelta(days=rng.randint(15, 120)),
+            health_data_consent=rng.random() < 0.7,
+        ),
+    )
     identity = Identity(person_id, household, sex, last, first, caf, address, born)
     demo.identities.append(identity)
     return identity
@@ -173,8 +217,15 @@ def create_referents(s: Session) -> list[Ref]:
     refs: list[Ref] = []
     for login, first, last, leader in data.REFERENTS:
         ref_id = people.upsert_referent(
-            s, login=login, first_name=first, last_name=last, structure=data.STRUCTURE, team=data.TEAM,
-            phone=f"04 65 71 00 {len(refs) + 10}", email=f"{login}@example.org", is_team_leader=leader,
+            s,
+            login=login,
+            first_name=first,
+            last_name=last,
+            structure=data.STRUCTURE,
+            team=data.TEAM,
+            phone=f"04 65 71 00 {len(refs) + 10}",
+            email=f"{login}@example.org",
+            is_team_leader=leader,
         )
         refs.append(Ref(ref_id, login, f"{first} {last}"))
     people.set_current_referent(s, refs[0].id)

@@ -109,13 +109,21 @@ def _open_parcours(s: Session, person_id: str) -> Parcours | None:
 
 
 def _orientation_values(
-    track: str, decision_date: date | str, notification_date: date | str | None,
-    right_opened_date: date | str | None, ep_opinion_date: date | str | None, organisme: str, reason: str,
-    ep_opinion: str, regime: str | None,
+    track: str,
+    decision_date: date | str,
+    notification_date: date | str | None,
+    right_opened_date: date | str | None,
+    ep_opinion_date: date | str | None,
+    organisme: str,
+    reason: str,
+    ep_opinion: str,
+    regime: str | None,
 ) -> dict[str, Any]:
     c = Checker()
     values: dict[str, Any] = {
-        "track": c.run("track", require_choice, track, Track, "Parcours inconnu (emploi, socio-professionnel, social)."),
+        "track": c.run(
+            "track", require_choice, track, Track, "Parcours inconnu (emploi, socio-professionnel, social)."
+        ),
         "decision_date": c.run("decision_date", require_date, decision_date, _DATE_MSG),
         "notification_date": c.run("notification_date", parse_date, notification_date, _DATE_MSG),
         "right_opened_date": c.run("right_opened_date", parse_date, right_opened_date, _DATE_MSG),
@@ -129,19 +137,38 @@ def _orientation_values(
     c.raise_if_any()
     notified, decided = values["notification_date"], values["decision_date"]
     if notified is not None and notified < decided:
-        raise ValidationError(fields={"notification_date": "La notification ne peut pas précéder la décision."})
+        raise ValidationError(
+            fields={"notification_date": "La notification ne peut pas précéder la décision."}
+        )
     return values
 
 
 def record_orientation(
-    db: DbOrSession, person_id: str, *, track: str, decision_date: date | str, organisme: str = "",
-    regime: str | None = None, notification_date: date | str | None = None,
-    right_opened_date: date | str | None = None, reason: str = "", ep_opinion: str = "",
+    db: DbOrSession,
+    person_id: str,
+    *,
+    track: str,
+    decision_date: date | str,
+    organisme: str = "",
+    regime: str | None = None,
+    notification_date: date | str | None = None,
+    right_opened_date: date | str | None = None,
+    reason: str = "",
+    ep_opinion: str = "",
     ep_opinion_date: date | str | None = None,
 ) -> str:
     """Record an orientation decision. A réorientation closes the orientation in force (``ended_on``)."""
-    values = _orientation_values(track, decision_date, notification_date, right_opened_date, ep_opinion_date,
-                                 organisme, reason, ep_opinion, regime)
+    values = _orientation_values(
+        track,
+        decision_date,
+        notification_date,
+        right_opened_date,
+        ep_opinion_date,
+        organisme,
+        reason,
+        ep_opinion,
+        regime,
+    )
     decided: date = values["decision_date"]
     with transaction(db) as s:
         person = get_row(s, Person, person_id, "Personne")
@@ -149,9 +176,13 @@ def record_orientation(
         previous = _open_orientation(s, person.id)
         if previous is not None:
             if decided < previous.decision_date:
-                raise ValidationError(fields={"decision_date": (
-                    f"Une réorientation ne peut pas précéder l'orientation en cours ({fmt_date(previous.decision_date)})."
-                )})
+                raise ValidationError(
+                    fields={
+                        "decision_date": (
+                            f"Une réorientation ne peut pas précéder l'orientation en cours ({fmt_date(previous.decision_date)})."
+                        )
+                    }
+                )
             previous.ended_on = decided
         row = Orientation(id=new_id(), person_id=person.id, is_reorientation=previous is not None, **values)
         s.add(row)
@@ -170,8 +201,18 @@ def orientation_history(db: DbOrSession, person_id: str) -> list[OrientationView
             .order_by(Orientation.decision_date, Orientation.created_at)
         ).all()
         return [
-            OrientationView(o.id, o.track, o.organisme, o.regime, o.decision_date, o.notification_date,
-                            o.is_reorientation, o.ended_on, o.reason, o.ep_opinion)
+            OrientationView(
+                o.id,
+                o.track,
+                o.organisme,
+                o.regime,
+                o.decision_date,
+                o.notification_date,
+                o.is_reorientation,
+                o.ended_on,
+                o.reason,
+                o.ep_opinion,
+            )
             for o in rows
         ]
 
@@ -180,16 +221,22 @@ def open_parcours(db: DbOrSession, person_id: str, *, start_date: date | str, tr
     """Enter accompaniment; after an exit this is a re-entry (new parcours, the old one is kept)."""
     start = check("start_date", require_date, start_date, _DATE_MSG)
     if track:
-        check("track", require_choice, track, Track, "Parcours inconnu (emploi, socio-professionnel, social).")
+        check(
+            "track", require_choice, track, Track, "Parcours inconnu (emploi, socio-professionnel, social)."
+        )
     with transaction(db) as s:
         person = get_row(s, Person, person_id, "Personne")
         if _open_parcours(s, person.id) is not None:
             raise ValidationError(fields={"start_date": "Un parcours est déjà en cours pour cette personne."})
-        last_end = max((p.end_date for p in rows_of(s, Parcours, person_id=person.id) if p.end_date), default=None)
+        last_end = max(
+            (p.end_date for p in rows_of(s, Parcours, person_id=person.id) if p.end_date), default=None
+        )
         if last_end is not None and start < last_end:
-            raise ValidationError(fields={
-                "start_date": f"La réentrée ne peut pas précéder la dernière sortie ({fmt_date(last_end)})."
-            })
+            raise ValidationError(
+                fields={
+                    "start_date": f"La réentrée ne peut pas précéder la dernière sortie ({fmt_date(last_end)})."
+                }
+            )
         row = Parcours(id=new_id(), person_id=person.id, start_date=start, track=track)
         s.add(row)
         if person.status != PersonStatus.ACTIVE:
@@ -201,17 +248,31 @@ def _check_exit(category: str, reason: str, exit_date: date, followup: date | No
     c = Checker()
     c.run("category", require_choice, category, ExitCategory, "Catégorie de sortie inconnue.")
     if c.ok():
-        c.run("reason", require_choice, reason, EXIT_REASONS[category], "Motif de sortie incompatible avec la catégorie.")
+        c.run(
+            "reason",
+            require_choice,
+            reason,
+            EXIT_REASONS[category],
+            "Motif de sortie incompatible avec la catégorie.",
+        )
     if followup is not None:
         if category not in EMPLOYMENT_CATEGORIES:
-            c.add("in_job_followup_until", "Le suivi dans l'emploi n'existe qu'après une sortie vers l'emploi.")
+            c.add(
+                "in_job_followup_until", "Le suivi dans l'emploi n'existe qu'après une sortie vers l'emploi."
+            )
         elif followup <= exit_date or followup > exit_date + relativedelta(months=IN_JOB_FOLLOWUP_MAX_MONTHS):
             c.add("in_job_followup_until", "Le suivi dans l'emploi dure au plus 6 mois après la sortie.")
     c.raise_if_any()
 
 
 def record_exit(
-    db: DbOrSession, person_id: str, *, exit_date: date | str, category: str, reason: str, detail: str = "",
+    db: DbOrSession,
+    person_id: str,
+    *,
+    exit_date: date | str,
+    category: str,
+    reason: str,
+    detail: str = "",
     in_job_followup_until: date | str | None = None,
 ) -> str:
     """Close the parcours with a sortie (category + reason), optionally an in-job follow-up of ≤ 6 months."""
@@ -222,14 +283,24 @@ def record_exit(
         person = get_row(s, Person, person_id, "Personne")
         current = _open_parcours(s, person.id)
         if current is None:
-            raise ValidationError(fields={"exit_date": "Aucun parcours en cours : la sortie ne peut pas être enregistrée."})
+            raise ValidationError(
+                fields={"exit_date": "Aucun parcours en cours : la sortie ne peut pas être enregistrée."}
+            )
         if day < current.start_date:
-            raise ValidationError(fields={
-                "exit_date": f"La sortie ne peut pas précéder l'entrée dans le parcours ({fmt_date(current.start_date)})."
-            })
+            raise ValidationError(
+                fields={
+                    "exit_date": f"La sortie ne peut pas précéder l'entrée dans le parcours ({fmt_date(current.start_date)})."
+                }
+            )
         row = ExitRecord(
-            id=new_id(), person_id=person.id, parcours_id=current.id, exit_date=day, category=category,
-            reason=reason, detail=optional_text(detail, 2000), in_job_followup_until=followup,
+            id=new_id(),
+            person_id=person.id,
+            parcours_id=current.id,
+            exit_date=day,
+            category=category,
+            reason=reason,
+            detail=optional_text(detail, 2000),
+            in_job_followup_until=followup,
         )
         s.add(row)
         current.end_date = day
@@ -255,6 +326,10 @@ def parcours_history(db: DbOrSession, person_id: str) -> list[ParcoursView]:
         out = []
         for p in rows:
             e = exits.get(p.id)
-            view = ExitView(e.id, e.exit_date, e.category, e.reason, e.detail, e.in_job_followup_until) if e else None
+            view = (
+                ExitView(e.id, e.exit_date, e.category, e.reason, e.detail, e.in_job_followup_until)
+                if e
+                else None
+            )
             out.append(ParcoursView(p.id, p.start_date, p.end_date, p.track, view))
         return out

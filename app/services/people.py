@@ -50,10 +50,28 @@ from app.services.parcours import (  # re-exported: the orientation and parcours
 )
 
 __all__ = [
-    "EXIT_REASONS", "AssignmentView", "OrientationView", "ParcoursView", "PersonInput", "PersonView",
-    "ReferentView", "assign_referent", "create_household", "create_person", "current_referent_id", "get_person",
-    "list_referents", "open_parcours", "orientation_history", "parcours_history", "record_exit",
-    "record_orientation", "referent_history", "set_current_referent", "update_person", "upsert_referent",
+    "EXIT_REASONS",
+    "AssignmentView",
+    "OrientationView",
+    "ParcoursView",
+    "PersonInput",
+    "PersonView",
+    "ReferentView",
+    "assign_referent",
+    "create_household",
+    "create_person",
+    "current_referent_id",
+    "get_person",
+    "list_referents",
+    "open_parcours",
+    "orientation_history",
+    "parcours_history",
+    "record_exit",
+    "record_orientation",
+    "referent_history",
+    "set_current_referent",
+    "update_person",
+    "upsert_referent",
 ]
 
 CURRENT_REFERENT_KEY = "current_referent_id"
@@ -229,11 +247,25 @@ def _check_consistency(s: Session, values: Mapping[str, Any], person_id: str | N
 
 def _view(p: Person) -> PersonView:
     return PersonView(
-        id=p.id, civility=p.civility, first_name=p.first_name, last_name=p.last_name, birth_name=p.birth_name,
-        birth_date=p.birth_date, nir_masked=mask_nir(p.nir), caf_number=p.caf_number,
-        household_id=p.household_id, address_line=p.address_line, address_extra=p.address_extra,
-        postal_code=p.postal_code, city=p.city, phone=p.phone, email=p.email,
-        rsa_entry_date=p.rsa_entry_date, regime=p.regime, status=p.status, referent_id=p.referent_id,
+        id=p.id,
+        civility=p.civility,
+        first_name=p.first_name,
+        last_name=p.last_name,
+        birth_name=p.birth_name,
+        birth_date=p.birth_date,
+        nir_masked=mask_nir(p.nir),
+        caf_number=p.caf_number,
+        household_id=p.household_id,
+        address_line=p.address_line,
+        address_extra=p.address_extra,
+        postal_code=p.postal_code,
+        city=p.city,
+        phone=p.phone,
+        email=p.email,
+        rsa_entry_date=p.rsa_entry_date,
+        regime=p.regime,
+        status=p.status,
+        referent_id=p.referent_id,
         last_contact_date=p.last_contact_date,
     )
 
@@ -286,8 +318,16 @@ def get_person(db: DbOrSession, person_id: str) -> PersonView:
 
 
 def upsert_referent(
-    db: DbOrSession, *, login: str, first_name: str, last_name: str, structure: str = "", team: str = "",
-    phone: str = "", email: str = "", is_team_leader: bool = False,
+    db: DbOrSession,
+    *,
+    login: str,
+    first_name: str,
+    last_name: str,
+    structure: str = "",
+    team: str = "",
+    phone: str = "",
+    email: str = "",
+    is_team_leader: bool = False,
 ) -> str:
     """Create the référent with this login, or update the fields that changed; returns its id."""
     checker = Checker()
@@ -317,11 +357,22 @@ def upsert_referent(
 def list_referents(db: DbOrSession) -> list[ReferentView]:
     with reading(db) as s:
         rows = s.scalars(
-            select(Referent).where(Referent.deleted_at.is_(None)).order_by(Referent.last_name, Referent.first_name)
+            select(Referent)
+            .where(Referent.deleted_at.is_(None))
+            .order_by(Referent.last_name, Referent.first_name)
         ).all()
         return [
-            ReferentView(r.id, r.login, r.first_name, r.last_name, r.structure, r.team, r.phone, r.email,
-                         r.is_team_leader)
+            ReferentView(
+                r.id,
+                r.login,
+                r.first_name,
+                r.last_name,
+                r.structure,
+                r.team,
+                r.phone,
+                r.email,
+                r.is_team_leader,
+            )
             for r in rows
         ]
 
@@ -340,8 +391,13 @@ def current_referent_id(db: DbOrSession) -> str | None:
 
 
 def assign_referent(
-    db: DbOrSession, person_ids: str | Sequence[str], referent_id: str, *, start_date: date | str,
-    reason: str = "", assigned_by: str = "",
+    db: DbOrSession,
+    person_ids: str | Sequence[str],
+    referent_id: str,
+    *,
+    start_date: date | str,
+    reason: str = "",
+    assigned_by: str = "",
 ) -> list[str]:
     """Make ``referent_id`` the référent of one or many people (a team leader's reassignment).
 
@@ -349,7 +405,9 @@ def assign_referent(
     People already followed by this référent are left as they are. Returns the new assignment ids.
     """
     ids = [person_ids] if isinstance(person_ids, str) else list(person_ids)
-    start = check("start_date", require_date, start_date, "Date de début invalide (format attendu : JJ/MM/AAAA).")
+    start = check(
+        "start_date", require_date, start_date, "Date de début invalide (format attendu : JJ/MM/AAAA)."
+    )
     if not ids:
         raise ValidationError(fields={"person_ids": "Choisissez au moins une personne."})
     with transaction(db) as s:
@@ -361,8 +419,12 @@ def assign_referent(
                 continue
             _check_after_last_assignment(s, person.id, start)
             row = ReferentAssignment(
-                id=new_id(), person_id=person.id, referent_id=referent_id, start_date=start,
-                reason=optional_text(reason, 2000), assigned_by=optional_text(assigned_by, 80),
+                id=new_id(),
+                person_id=person.id,
+                referent_id=referent_id,
+                start_date=start,
+                reason=optional_text(reason, 2000),
+                assigned_by=optional_text(assigned_by, 80),
             )
             s.add(row)
             person.referent_id = referent_id

@@ -64,11 +64,29 @@ from app.services.records_contracts import (  # re-exported
 )
 
 __all__ = [
-    "ContractLockedError", "ContractTransitionError", "add_action", "add_appointment", "add_note", "add_objective",
-    "add_prescription", "add_sanction_step", "add_signature", "appointment_history", "contract_events",
-    "contract_versions", "create_contract", "diagnostic_versions", "list_notes", "record_audit",
-    "save_contract_version", "save_diagnostic", "set_action_status", "set_appointment_status",
-    "set_objective_status", "set_prescription_outcome", "transition_contract",
+    "ContractLockedError",
+    "ContractTransitionError",
+    "add_action",
+    "add_appointment",
+    "add_note",
+    "add_objective",
+    "add_prescription",
+    "add_sanction_step",
+    "add_signature",
+    "appointment_history",
+    "contract_events",
+    "contract_versions",
+    "create_contract",
+    "diagnostic_versions",
+    "list_notes",
+    "record_audit",
+    "save_contract_version",
+    "save_diagnostic",
+    "set_action_status",
+    "set_appointment_status",
+    "set_objective_status",
+    "set_prescription_outcome",
+    "transition_contract",
 ]
 
 _CODE_RE = re.compile(r"^[a-z0-9_]{1,40}$")
@@ -104,9 +122,19 @@ class AppointmentEventView:
 
 
 def add_appointment(
-    db: DbOrSession, person_id: str | None, *, starts_at: datetime, purpose: str, nature: str,
-    place: str = "", duration_min: int = 45, referent_id: str | None = None, collective: bool = False,
-    comment: str = "", author: str = "", recorded_at: datetime | None = None,
+    db: DbOrSession,
+    person_id: str | None,
+    *,
+    starts_at: datetime,
+    purpose: str,
+    nature: str,
+    place: str = "",
+    duration_min: int = 45,
+    referent_id: str | None = None,
+    collective: bool = False,
+    comment: str = "",
+    author: str = "",
+    recorded_at: datetime | None = None,
     status: str = AppointmentStatus.PLANNED,
 ) -> str:
     """Plan a RDV (status « prévu ») and start its history. ``person_id`` may be empty for a collective session.
@@ -131,13 +159,29 @@ def add_appointment(
         if referent_id is not None:
             get_row(s, Referent, referent_id, "Référent")
         row = Appointment(
-            id=new_id(), person_id=person_id, referent_id=referent_id, starts_at=starts_at.replace(tzinfo=None),
-            duration_min=int(duration_min), purpose=purpose, nature=nature, place=clean_place or "",
-            collective=collective, status=status, comment=comment.strip(),
+            id=new_id(),
+            person_id=person_id,
+            referent_id=referent_id,
+            starts_at=starts_at.replace(tzinfo=None),
+            duration_min=int(duration_min),
+            purpose=purpose,
+            nature=nature,
+            place=clean_place or "",
+            collective=collective,
+            status=status,
+            comment=comment.strip(),
         )
         s.add(row)
-        s.add(AppointmentEvent(id=new_id(), appointment_id=row.id, status=status,
-                               at=_moment(recorded_at, ""), author=author, comment=""))
+        s.add(
+            AppointmentEvent(
+                id=new_id(),
+                appointment_id=row.id,
+                status=status,
+                at=_moment(recorded_at, ""),
+                author=author,
+                comment="",
+            )
+        )
         if status == AppointmentStatus.HONOURED and person_id is not None:
             _touch_contact(get_row(s, Person, person_id, "Personne"), row.starts_at.date())
         return row.id
@@ -149,7 +193,12 @@ def _touch_contact(person: Person, day: date) -> None:
 
 
 def set_appointment_status(
-    db: DbOrSession, appointment_id: str, status: str, *, at: datetime | None = None, author: str = "",
+    db: DbOrSession,
+    appointment_id: str,
+    status: str,
+    *,
+    at: datetime | None = None,
+    author: str = "",
     comment: str = "",
 ) -> str:
     """Change the status (honoré, excusé, non honoré, annulé…): appends an event, keeps the history.
@@ -163,11 +212,19 @@ def set_appointment_status(
         if appointment.status == status:
             raise ValidationError(fields={"status": "Le rendez-vous a déjà ce statut."})
         appointment.status = status
-        event = AppointmentEvent(id=new_id(), appointment_id=appointment.id, status=status, at=when,
-                                 author=author, comment=optional_text(comment, 2000))
+        event = AppointmentEvent(
+            id=new_id(),
+            appointment_id=appointment.id,
+            status=status,
+            at=when,
+            author=author,
+            comment=optional_text(comment, 2000),
+        )
         s.add(event)
         if status == AppointmentStatus.HONOURED and appointment.person_id:
-            _touch_contact(get_row(s, Person, appointment.person_id, "Personne"), appointment.starts_at.date())
+            _touch_contact(
+                get_row(s, Person, appointment.person_id, "Personne"), appointment.starts_at.date()
+            )
         return event.id
 
 
@@ -196,8 +253,14 @@ class NoteView:
 
 
 def add_note(
-    db: DbOrSession, person_id: str, *, kind: str, body: str, author: str = "",
-    written_at: datetime | None = None, corrects_note_id: str | None = None,
+    db: DbOrSession,
+    person_id: str,
+    *,
+    kind: str,
+    body: str,
+    author: str = "",
+    written_at: datetime | None = None,
+    corrects_note_id: str | None = None,
 ) -> str:
     """Add a typed note. Notes are never edited: a correction is a new note with ``corrects_note_id``."""
     c = Checker()
@@ -210,9 +273,18 @@ def add_note(
         if corrects_note_id is not None:
             original = get_row(s, Note, corrects_note_id, "Note à corriger")
             if original.person_id != person_id:
-                raise ValidationError(fields={"corrects_note_id": "La note corrigée concerne une autre personne."})
-        note = Note(id=new_id(), person_id=person_id, kind=kind, body=body.strip(), author=author,
-                    written_at=when, corrects_note_id=corrects_note_id)
+                raise ValidationError(
+                    fields={"corrects_note_id": "La note corrigée concerne une autre personne."}
+                )
+        note = Note(
+            id=new_id(),
+            person_id=person_id,
+            kind=kind,
+            body=body.strip(),
+            author=author,
+            written_at=when,
+            corrects_note_id=corrects_note_id,
+        )
         s.add(note)
         return note.id
 
@@ -221,12 +293,15 @@ def list_notes(db: DbOrSession, person_id: str) -> list[NoteView]:
     """The person's notes, oldest first, each with the id of its correction if it was corrected."""
     with reading(db) as s:
         rows = s.scalars(
-            select(Note).where(Note.person_id == person_id, Note.deleted_at.is_(None))
+            select(Note)
+            .where(Note.person_id == person_id, Note.deleted_at.is_(None))
             .order_by(Note.written_at, Note.created_at)
         ).all()
         corrected = {n.corrects_note_id: n.id for n in rows if n.corrects_note_id}
-        return [NoteView(n.id, n.kind, n.body, n.author, n.written_at, n.corrects_note_id, corrected.get(n.id))
-                for n in rows]
+        return [
+            NoteView(n.id, n.kind, n.body, n.author, n.written_at, n.corrects_note_id, corrected.get(n.id))
+            for n in rows
+        ]
 
 
 # --- diagnostic -----------------------------------------------------------------------------------------
@@ -256,8 +331,14 @@ def _diagnostic_data(data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def save_diagnostic(
-    db: DbOrSession, person_id: str, *, data: Mapping[str, Any], health_constraint: bool, author: str = "",
-    source: str = "referent", recorded_at: datetime | None = None,
+    db: DbOrSession,
+    person_id: str,
+    *,
+    data: Mapping[str, Any],
+    health_constraint: bool,
+    author: str = "",
+    source: str = "referent",
+    recorded_at: datetime | None = None,
 ) -> int:
     """Save the diagnostic as a new version (``version_no`` + 1); earlier versions stay. Returns the number."""
     c = Checker()
@@ -269,21 +350,37 @@ def save_diagnostic(
     clean.setdefault(HEALTH_SECTION, {})[HEALTH_ITEM] = bool(health_constraint)
     with transaction(db) as s:
         get_row(s, Person, person_id, "Personne")
-        number = max((d.version_no for d in rows_of(s, DiagnosticVersion, person_id=person_id)), default=0) + 1
-        s.add(DiagnosticVersion(id=new_id(), person_id=person_id, version_no=number, author=author,
-                                recorded_at=when, source=source, health_constraint=bool(health_constraint),
-                                data=clean))
+        number = (
+            max((d.version_no for d in rows_of(s, DiagnosticVersion, person_id=person_id)), default=0) + 1
+        )
+        s.add(
+            DiagnosticVersion(
+                id=new_id(),
+                person_id=person_id,
+                version_no=number,
+                author=author,
+                recorded_at=when,
+                source=source,
+                health_constraint=bool(health_constraint),
+                data=clean,
+            )
+        )
         return number
 
 
 def diagnostic_versions(db: DbOrSession, person_id: str) -> list[DiagnosticView]:
     with reading(db) as s:
         rows = s.scalars(
-            select(DiagnosticVersion).where(DiagnosticVersion.person_id == person_id)
+            select(DiagnosticVersion)
+            .where(DiagnosticVersion.person_id == person_id)
             .order_by(DiagnosticVersion.version_no)
         ).all()
-        return [DiagnosticView(d.id, d.version_no, d.author, d.recorded_at, d.source, d.health_constraint,
-                               dict(d.data)) for d in rows]
+        return [
+            DiagnosticView(
+                d.id, d.version_no, d.author, d.recorded_at, d.source, d.health_constraint, dict(d.data)
+            )
+            for d in rows
+        ]
 
 
 # --- sanctions and audit ----------------------------------------------------------------------------------
@@ -296,8 +393,14 @@ class SanctionStepRef:
 
 
 def add_sanction_step(
-    db: DbOrSession, person_id: str, *, kind: str, step_date: date | str, procedure_id: str | None = None,
-    detail: str = "", author: str = "",
+    db: DbOrSession,
+    person_id: str,
+    *,
+    kind: str,
+    step_date: date | str,
+    procedure_id: str | None = None,
+    detail: str = "",
+    author: str = "",
 ) -> SanctionStepRef:
     """Record a dated step of a suspension-remobilisation procedure (facts only, never an amount).
 
@@ -314,16 +417,32 @@ def add_sanction_step(
             if not steps or any(st.person_id != person_id for st in steps):
                 raise ValidationError(fields={"procedure_id": "Procédure introuvable pour cette personne."})
             if day < max(st.step_date for st in steps):
-                raise ValidationError(fields={"step_date": "Cette étape précède la dernière étape enregistrée."})
-        row = SanctionStep(id=new_id(), person_id=person_id, procedure_id=procedure_id or new_id(), kind=kind,
-                           step_date=day, detail=optional_text(detail, 2000), author=author)
+                raise ValidationError(
+                    fields={"step_date": "Cette étape précède la dernière étape enregistrée."}
+                )
+        row = SanctionStep(
+            id=new_id(),
+            person_id=person_id,
+            procedure_id=procedure_id or new_id(),
+            kind=kind,
+            step_date=day,
+            detail=optional_text(detail, 2000),
+            author=author,
+        )
         s.add(row)
         return SanctionStepRef(row.id, row.procedure_id)
 
 
 def record_audit(
-    db: DbOrSession, *, actor: str, action: str, person_id: str | None = None, object_table: str = "",
-    object_id: str = "", detail: str = "", at: datetime | None = None,
+    db: DbOrSession,
+    *,
+    actor: str,
+    action: str,
+    person_id: str | None = None,
+    object_table: str = "",
+    object_id: str = "",
+    detail: str = "",
+    at: datetime | None = None,
 ) -> str:
     """Add an audit-trail entry: who viewed, changed, printed or exported which file."""
     c = Checker()
@@ -332,7 +451,15 @@ def record_audit(
     when = c.run("at", _moment, at, "Date invalide.")
     c.raise_if_any()
     with transaction(db) as s:
-        row = AuditEvent(id=new_id(), at=when, actor=actor, action=action, person_id=person_id,
-                         object_table=object_table, object_id=object_id, detail=optional_text(detail, 2000))
+        row = AuditEvent(
+            id=new_id(),
+            at=when,
+            actor=actor,
+            action=action,
+            person_id=person_id,
+            object_table=object_table,
+            object_id=object_id,
+            detail=optional_text(detail, 2000),
+        )
         s.add(row)
         return row.id

@@ -38,8 +38,15 @@ def _code(value: str, message: str) -> str:
 
 
 def add_objective(
-    db: DbOrSession, person_id: str, *, theme: str, title: str, status: str = ObjectiveStatus.IN_PROGRESS,
-    consent: bool = False, consent_date: date | str | None = None, contract_id: str | None = None,
+    db: DbOrSession,
+    person_id: str,
+    *,
+    theme: str,
+    title: str,
+    status: str = ObjectiveStatus.IN_PROGRESS,
+    consent: bool = False,
+    consent_date: date | str | None = None,
+    contract_id: str | None = None,
     position: int = 0,
 ) -> str:
     c = Checker()
@@ -50,8 +57,17 @@ def add_objective(
     c.raise_if_any()
     with transaction(db) as s:
         get_row(s, Person, person_id, "Personne")
-        row = Objective(id=new_id(), person_id=person_id, theme=theme, title=clean_title, status=status,
-                        consent=bool(consent), consent_date=agreed, contract_id=contract_id, position=position)
+        row = Objective(
+            id=new_id(),
+            person_id=person_id,
+            theme=theme,
+            title=clean_title,
+            status=status,
+            consent=bool(consent),
+            consent_date=agreed,
+            contract_id=contract_id,
+            position=position,
+        )
         s.add(row)
         return row.id
 
@@ -65,8 +81,15 @@ def set_objective_status(db: DbOrSession, objective_id: str, status: str) -> Non
 
 
 def add_action(
-    db: DbOrSession, objective_id: str, *, label: str, status: str = ActionStatus.PLANNED, partner: str = "",
-    start_date: date | str | None = None, end_date: date | str | None = None, hours_per_week: float = 0.0,
+    db: DbOrSession,
+    objective_id: str,
+    *,
+    label: str,
+    status: str = ActionStatus.PLANNED,
+    partner: str = "",
+    start_date: date | str | None = None,
+    end_date: date | str | None = None,
+    hours_per_week: float = 0.0,
     comment: str = "",
 ) -> str:
     c = Checker()
@@ -81,9 +104,18 @@ def add_action(
     c.raise_if_any()
     with transaction(db) as s:
         objective = get_row(s, Objective, objective_id, "Objectif")
-        row = Action(id=new_id(), person_id=objective.person_id, objective_id=objective.id, label=clean_label,
-                     status=status, partner=optional_text(partner), start_date=start, end_date=end,
-                     hours_per_week=float(hours_per_week), comment=optional_text(comment, 2000))
+        row = Action(
+            id=new_id(),
+            person_id=objective.person_id,
+            objective_id=objective.id,
+            label=clean_label,
+            status=status,
+            partner=optional_text(partner),
+            start_date=start,
+            end_date=end,
+            hours_per_week=float(hours_per_week),
+            comment=optional_text(comment, 2000),
+        )
         s.add(row)
         return row.id
 
@@ -99,8 +131,14 @@ def set_action_status(db: DbOrSession, action_id: str, status: str, *, comment: 
 
 
 def add_prescription(
-    db: DbOrSession, person_id: str, *, kind: str, prescribed_on: date | str, partner: str = "",
-    action_id: str | None = None, comment: str = "",
+    db: DbOrSession,
+    person_id: str,
+    *,
+    kind: str,
+    prescribed_on: date | str,
+    partner: str = "",
+    action_id: str | None = None,
+    comment: str = "",
 ) -> str:
     """Prescribe (positionner) the person on an action; the outcome starts « en attente »."""
     c = Checker()
@@ -111,9 +149,16 @@ def add_prescription(
         get_row(s, Person, person_id, "Personne")
         if action_id is not None:
             get_row(s, Action, action_id, "Action")
-        row = Prescription(id=new_id(), person_id=person_id, action_id=action_id, kind=kind,
-                           partner=optional_text(partner), prescribed_on=day, outcome=PrescriptionOutcome.PENDING,
-                           comment=optional_text(comment, 2000))
+        row = Prescription(
+            id=new_id(),
+            person_id=person_id,
+            action_id=action_id,
+            kind=kind,
+            partner=optional_text(partner),
+            prescribed_on=day,
+            outcome=PrescriptionOutcome.PENDING,
+            comment=optional_text(comment, 2000),
+        )
         s.add(row)
         return row.id
 
@@ -131,5 +176,3 @@ def set_prescription_outcome(
             row.outcome = outcome
         if row.outcome_date != day:
             row.outcome_date = day
-
-

@@ -102,8 +102,16 @@ def _number(kind: str, year: int, contract_id: str) -> str:
 
 def _add_version(s: Session, contract: Contract, content: dict[str, Any], author: str, at: datetime) -> int:
     number = contract.current_version + 1
-    s.add(ContractVersion(id=new_id(), contract_id=contract.id, version_no=number, author=author, saved_at=at,
-                          content=content))
+    s.add(
+        ContractVersion(
+            id=new_id(),
+            contract_id=contract.id,
+            version_no=number,
+            author=author,
+            saved_at=at,
+            content=content,
+        )
+    )
     contract.current_version = number
     return number
 
@@ -113,17 +121,30 @@ def _end_date(start: date | None, months: int) -> date | None:
 
 
 def create_contract(
-    db: DbOrSession, person_id: str, *, kind: str, regime: str | None = None, start_date: date | str | None = None,
-    duration_months: int = 6, content: Mapping[str, Any] | None = None, previous_contract_id: str | None = None,
-    amends_contract_id: str | None = None, rules_version: str = "", author: str = "",
+    db: DbOrSession,
+    person_id: str,
+    *,
+    kind: str,
+    regime: str | None = None,
+    start_date: date | str | None = None,
+    duration_months: int = 6,
+    content: Mapping[str, Any] | None = None,
+    previous_contract_id: str | None = None,
+    amends_contract_id: str | None = None,
+    rules_version: str = "",
+    author: str = "",
     saved_at: datetime | None = None,
 ) -> str:
     """A new draft with its first version. A renewal (``previous_contract_id``) without content copies the plan."""
     c = Checker()
-    c.run("kind", require_choice, kind, ContractKind, "Type de contrat inconnu (CER ou contrat d'engagement).")
+    c.run(
+        "kind", require_choice, kind, ContractKind, "Type de contrat inconnu (CER ou contrat d'engagement)."
+    )
     if regime is not None:
         c.run("regime", require_choice, regime, Regime, "Régime inconnu.")
-    start = c.run("start_date", parse_date, start_date, "Date de début invalide (format attendu : JJ/MM/AAAA).")
+    start = c.run(
+        "start_date", parse_date, start_date, "Date de début invalide (format attendu : JJ/MM/AAAA)."
+    )
     c.run("duration_months", _duration, duration_months)
     body = c.run("content", _content, content)
     c.raise_if_any()
@@ -136,21 +157,35 @@ def create_contract(
                 body = _latest_content(s, previous.id)
         row_id = new_id()
         row = Contract(
-            id=row_id, person_id=person.id, number=_number(kind, at.year, row_id), kind=kind,
-            regime=regime or person.regime, rules_version=rules_version,
-            is_renewal=previous_contract_id is not None, previous_contract_id=previous_contract_id,
-            amends_contract_id=amends_contract_id, status=_S.DRAFT, start_date=start,
-            end_date=_end_date(start, duration_months), duration_months=duration_months, current_version=0,
+            id=row_id,
+            person_id=person.id,
+            number=_number(kind, at.year, row_id),
+            kind=kind,
+            regime=regime or person.regime,
+            rules_version=rules_version,
+            is_renewal=previous_contract_id is not None,
+            previous_contract_id=previous_contract_id,
+            amends_contract_id=amends_contract_id,
+            status=_S.DRAFT,
+            start_date=start,
+            end_date=_end_date(start, duration_months),
+            duration_months=duration_months,
+            current_version=0,
         )
         s.add(row)
         _add_version(s, row, body or {}, author, at)
-        s.add(ContractEvent(id=new_id(), contract_id=row.id, from_status="", to_status=_S.DRAFT, at=at,
-                            author=author))
+        s.add(
+            ContractEvent(
+                id=new_id(), contract_id=row.id, from_status="", to_status=_S.DRAFT, at=at, author=author
+            )
+        )
         return row.id
 
 
 def _latest_content(s: Session, contract_id: str) -> dict[str, Any]:
-    version = max(rows_of(s, ContractVersion, contract_id=contract_id), key=lambda v: v.version_no, default=None)
+    version = max(
+        rows_of(s, ContractVersion, contract_id=contract_id), key=lambda v: v.version_no, default=None
+    )
     return dict(version.content) if version is not None else {}
 
 
@@ -162,12 +197,20 @@ def _draft(s: Session, contract_id: str) -> Contract:
 
 
 def save_contract_version(
-    db: DbOrSession, contract_id: str, content: Mapping[str, Any], *, author: str = "",
-    saved_at: datetime | None = None, start_date: date | str | None = None, duration_months: int | None = None,
+    db: DbOrSession,
+    contract_id: str,
+    content: Mapping[str, Any],
+    *,
+    author: str = "",
+    saved_at: datetime | None = None,
+    start_date: date | str | None = None,
+    duration_months: int | None = None,
 ) -> int:
     """Save the draft's content as a new version (the old ones stay). Refused once signed. Returns the number."""
     body = check("content", _content, content)
-    start = check("start_date", parse_date, start_date, "Date de début invalide (format attendu : JJ/MM/AAAA).")
+    start = check(
+        "start_date", parse_date, start_date, "Date de début invalide (format attendu : JJ/MM/AAAA)."
+    )
     if duration_months is not None:
         check("duration_months", _duration, duration_months)
     with transaction(db) as s:
@@ -196,8 +239,15 @@ def _strokes(value: list[Any]) -> list[Any]:
 
 
 def add_signature(
-    db: DbOrSession, contract_id: str, *, signer: str, signer_name: str, method: str = SignatureMethod.PAD,
-    strokes: list[Any] | None = None, document_id: str | None = None, signed_at: datetime | None = None,
+    db: DbOrSession,
+    contract_id: str,
+    *,
+    signer: str,
+    signer_name: str,
+    method: str = SignatureMethod.PAD,
+    strokes: list[Any] | None = None,
+    document_id: str | None = None,
+    signed_at: datetime | None = None,
     place: str = "",
 ) -> str:
     """Sign the current version of a draft: pad strokes (normalised 0..1) or paper with the scanned page."""
@@ -210,23 +260,41 @@ def add_signature(
     c.raise_if_any()
     with transaction(db) as s:
         contract = _draft(s, contract_id)
-        row = Signature(id=new_id(), contract_id=contract.id, version_no=contract.current_version, signer=signer,
-                        signer_name=optional_text(signer_name), method=method, strokes=clean or [],
-                        document_id=document_id, signed_at=_moment(signed_at), place=optional_text(place))
+        row = Signature(
+            id=new_id(),
+            contract_id=contract.id,
+            version_no=contract.current_version,
+            signer=signer,
+            signer_name=optional_text(signer_name),
+            method=method,
+            strokes=clean or [],
+            document_id=document_id,
+            signed_at=_moment(signed_at),
+            place=optional_text(place),
+        )
         s.add(row)
         return row.id
 
 
 def _check_signed(s: Session, contract: Contract) -> None:
-    signers = {sig.signer for sig in rows_of(s, Signature, contract_id=contract.id)
-               if sig.version_no == contract.current_version}
+    signers = {
+        sig.signer
+        for sig in rows_of(s, Signature, contract_id=contract.id)
+        if sig.version_no == contract.current_version
+    }
     if signers != {str(x) for x in Signer}:
         raise ContractTransitionError("Le contrat doit être signé par la personne et par le référent.")
 
 
 def transition_contract(
-    db: DbOrSession, contract_id: str, to_status: str, *, at: datetime | None = None, author: str = "",
-    comment: str = "", place: str = "",
+    db: DbOrSession,
+    contract_id: str,
+    to_status: str,
+    *,
+    at: datetime | None = None,
+    author: str = "",
+    comment: str = "",
+    place: str = "",
 ) -> str:
     """Move the contract along its lifecycle; appends a :class:`ContractEvent`. Returns the event id."""
     check("to_status", require_choice, to_status, ContractStatus, "État de contrat inconnu.")
@@ -246,8 +314,15 @@ def transition_contract(
             contract.end_date = _end_date(contract.start_date, contract.duration_months)
         if to_status == _S.TERMINATED and contract.end_date is not None and when.date() < contract.end_date:
             contract.end_date = when.date()
-        event = ContractEvent(id=new_id(), contract_id=contract.id, from_status=contract.status, to_status=to_status,
-                              at=when, author=author, comment=optional_text(comment, 2000))
+        event = ContractEvent(
+            id=new_id(),
+            contract_id=contract.id,
+            from_status=contract.status,
+            to_status=to_status,
+            at=when,
+            author=author,
+            comment=optional_text(comment, 2000),
+        )
         contract.status = to_status
         s.add(event)
         return event.id
@@ -255,13 +330,19 @@ def transition_contract(
 
 def contract_versions(db: DbOrSession, contract_id: str) -> list[ContractVersionView]:
     with reading(db) as s:
-        rows = s.scalars(select(ContractVersion).where(ContractVersion.contract_id == contract_id)
-                         .order_by(ContractVersion.version_no)).all()
+        rows = s.scalars(
+            select(ContractVersion)
+            .where(ContractVersion.contract_id == contract_id)
+            .order_by(ContractVersion.version_no)
+        ).all()
         return [ContractVersionView(v.id, v.version_no, v.author, v.saved_at, dict(v.content)) for v in rows]
 
 
 def contract_events(db: DbOrSession, contract_id: str) -> list[ContractEventView]:
     with reading(db) as s:
-        rows = s.scalars(select(ContractEvent).where(ContractEvent.contract_id == contract_id)
-                         .order_by(ContractEvent.at, ContractEvent.created_at)).all()
+        rows = s.scalars(
+            select(ContractEvent)
+            .where(ContractEvent.contract_id == contract_id)
+            .order_by(ContractEvent.at, ContractEvent.created_at)
+        ).all()
         return [ContractEventView(e.id, e.from_status, e.to_status, e.at, e.author, e.comment) for e in rows]

@@ -24,7 +24,9 @@ def test_mask_keeps_only_last_three() -> None:
 def test_nir_key_validation() -> None:
     good = _with_key("2850375123456")
     assert nir_is_valid(good)
-    assert nir_is_valid(" ".join([good[:1], good[1:3], good[3:5], good[5:7], good[7:10], good[10:13], good[13:]]))
+    assert nir_is_valid(
+        " ".join([good[:1], good[1:3], good[3:5], good[5:7], good[7:10], good[10:13], good[13:]])
+    )
     bad_key = good[:13] + f"{(int(good[13:]) % 97) + 1:02d}"
     assert not nir_is_valid(bad_key)
     assert not nir_is_valid("123")

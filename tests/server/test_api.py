@@ -32,12 +32,27 @@ class Dev:
         self.seq = 0
 
     def post(self, path: str, body: dict[str, Any], schema: str = SCHEMA) -> Any:
-        return self.api.post(f"/api/v1/{path}", json=body, headers={
-            "Authorization": f"Bearer {self.token}", "X-Device-Id": self.id, "X-Schema-Version": schema})
+        return self.api.post(
+            f"/api/v1/{path}",
+            json=body,
+            headers={
+                "Authorization": f"Bearer {self.token}",
+                "X-Device-Id": self.id,
+                "X-Schema-Version": schema,
+            },
+        )
 
     def op(self, table: str, row: str, kind: str, fields: dict[str, Any], base: int = 0) -> dict[str, Any]:
         self.seq += 1
-        return {"i": str(uuid.uuid4()), "s": self.seq, "t": table, "r": row, "b": base, "k": kind, "f": fields}
+        return {
+            "i": str(uuid.uuid4()),
+            "s": self.seq,
+            "t": table,
+            "r": row,
+            "b": base,
+            "k": kind,
+            "f": fields,
+        }
 
     def upload(self, *ops: dict[str, Any]) -> list[dict[str, Any]]:
         r = self.post("upload", {"ops": list(ops)})
@@ -49,8 +64,17 @@ class Dev:
 
 
 def person(referent_id: str, **kw: Any) -> dict[str, Any]:
-    return {"last_name": "Durand", "first_name": "Léa", "regime": "legacy", "birth_date": "1985-05-17",
-            "referent_id": referent_id, "city": "Lille", "phone": "", "created_at": "2026-01-05T10:00:00", **kw}
+    return {
+        "last_name": "Durand",
+        "first_name": "Léa",
+        "regime": "legacy",
+        "birth_date": "1985-05-17",
+        "referent_id": referent_id,
+        "city": "Lille",
+        "phone": "",
+        "created_at": "2026-01-05T10:00:00",
+        **kw,
+    }
 
 
 @pytest.fixture
@@ -78,6 +102,7 @@ def test_enrolment_code_is_one_time_and_token_is_hashed(env: tuple[TestClient, A
     from sqlalchemy import select
 
     from server.tables import devices
+
     with sdb.read() as c:
         stored = c.execute(select(devices.c.token_hash)).scalars().all()
     assert token not in stored and len(stored[0]) == 64
@@ -126,14 +151,23 @@ def test_per_field_merge_and_conflicts(env: tuple[TestClient, Any]) -> None:
     assert row["city"] == "Roubaix" and row["phone"] == "0600000000"
     # append-only records never conflict
     nid = str(uuid.uuid4())
-    note = {"person_id": pid, "kind": "entretien", "body": "x", "written_at": "2026-01-05T10:00:00",
-            "author": "", "created_at": "2026-01-05T10:00:00"}
+    note = {
+        "person_id": pid,
+        "kind": "entretien",
+        "body": "x",
+        "written_at": "2026-01-05T10:00:00",
+        "author": "",
+        "created_at": "2026-01-05T10:00:00",
+    }
     assert a.upload(a.op("note", nid, "append", note))[0]["st"] == "applied"
     assert b.upload(b.op("note", nid, "append", note))[0]["st"] == "applied"
     assert b.upload(b.op("note", nid, "update", {"body": "y"}, 0))[0]["st"] == "error"
     # update after delete: conflict, nothing dropped
     cur = a.download()["cursor"]
-    assert a.upload(a.op("person", pid, "delete", {"deleted_at": "2026-02-01T00:00:00"}, cur))[0]["st"] == "applied"
+    assert (
+        a.upload(a.op("person", pid, "delete", {"deleted_at": "2026-02-01T00:00:00"}, cur))[0]["st"]
+        == "applied"
+    )
     res = b.upload(b.op("person", pid, "update", {"email": "x@y.fr"}, cur))[0]
     assert res["st"] == "conflict" and res["c"][0]["f"] == "__deleted__"
 
@@ -142,7 +176,9 @@ def test_duplicate_person_flagged(env: tuple[TestClient, Any]) -> None:
     api, sdb = env
     a, b = Dev(api, sdb, "alice"), Dev(api, sdb, "alice")
     a.upload(a.op("person", str(uuid.uuid4()), "insert", person(a.referent_id, nir="185057512345678")))
-    res = b.upload(b.op("person", str(uuid.uuid4()), "insert", person(b.referent_id, first_name="LÉA".lower())))
+    res = b.upload(
+        b.op("person", str(uuid.uuid4()), "insert", person(b.referent_id, first_name="LÉA".lower()))
+    )
     assert res[0]["st"] == "applied" and len(res[0]["dup"]) == 1
 
 
@@ -151,8 +187,14 @@ def test_scope_and_leave_scope(env: tuple[TestClient, Any]) -> None:
     a, b, chef = Dev(api, sdb, "alice"), Dev(api, sdb, "bob"), Dev(api, sdb, "chef")
     pid = str(uuid.uuid4())
     rev = a.upload(a.op("person", pid, "insert", person(a.referent_id)))[0]["rev"]
-    a.upload(a.op("note", str(uuid.uuid4()), "append", {"person_id": pid, "kind": "appel", "body": "b",
-                                                         "written_at": "2026-01-05T10:00:00"}))
+    a.upload(
+        a.op(
+            "note",
+            str(uuid.uuid4()),
+            "append",
+            {"person_id": pid, "kind": "appel", "body": "b", "written_at": "2026-01-05T10:00:00"},
+        )
+    )
     assert "person" not in b.download()["rows"]
     assert len(chef.download()["rows"]["person"]["r"]) == 1
     cur_a = a.download()["cursor"]

@@ -35,7 +35,9 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[vault_s
     mp.setattr("sys.stdout", out)
     started = time.perf_counter()
     try:
-        code = main(["--data-dir", str(data_dir), "--passphrase-stdin", "--profile", "demo", "init", "--demo"])
+        code = main(
+            ["--data-dir", str(data_dir), "--passphrase-stdin", "--profile", "demo", "init", "--demo"]
+        )
     finally:
         mp.undo()
     elapsed = time.perf_counter() - started
@@ -52,8 +54,11 @@ def _names(tmp_path: Path, name: str) -> list[tuple[str, str, str]]:
     try:
         populate_demo(vault, seed=7, size=8, today=date(2026, 11, 23))
         with vault.db.read() as s:
-            rows = s.execute(select(Person.last_name, Person.first_name, Person.city)
-                             .order_by(Person.last_name, Person.first_name, Person.city)).all()
+            rows = s.execute(
+                select(Person.last_name, Person.first_name, Person.city).order_by(
+                    Person.last_name, Person.first_name, Person.city
+                )
+            ).all()
         return [tuple(r) for r in rows]
     finally:
         vault.close()
@@ -87,13 +92,23 @@ def test_variety(demo_run):
     assert {"honore", "non_honore", "excuse", "annule", "prevu"} <= _values(vault, Appointment.status)
     assert {"physique", "telephone", "visio", "visite_domicile"} <= _values(vault, Appointment.nature)
     with vault.db.read() as s:
-        assert s.scalar(select(func.count()).select_from(ExitRecord)
-                        .where(ExitRecord.in_job_followup_until.is_not(None))) >= 1
-        assert s.scalar(select(func.count()).select_from(Orientation).where(Orientation.is_reorientation)) >= 1
+        assert (
+            s.scalar(
+                select(func.count())
+                .select_from(ExitRecord)
+                .where(ExitRecord.in_job_followup_until.is_not(None))
+            )
+            >= 1
+        )
+        assert (
+            s.scalar(select(func.count()).select_from(Orientation).where(Orientation.is_reorientation)) >= 1
+        )
         assert s.scalar(select(func.count()).select_from(Person).where(Person.referent_id.is_(None))) >= 1
         nirs = s.scalars(select(Person.nir).where(Person.nir.is_not(None))).all()
         assert nirs and all(nir_is_valid(n) for n in nirs)
-        shared = s.execute(text("select caf_number from person group by caf_number having count(*) > 1")).all()
+        shared = s.execute(
+            text("select caf_number from person group by caf_number having count(*) > 1")
+        ).all()
         assert shared  # couples share a CAF number
         assert s.scalar(select(func.count()).select_from(Signature).where(Signature.method == "pad")) > 0
         kinds = set(s.execute(text("select distinct kind from sanction_step")).scalars())
@@ -108,11 +123,18 @@ def test_every_row_of_every_synced_table_has_its_op(demo_run):
             n = s.scalar(select(func.count()).select_from(model))
             if n:
                 used[name] = n
-        with_ops = dict(s.execute(select(OutboxOp.table_name, func.count(distinct(OutboxOp.row_id)))
-                                  .group_by(OutboxOp.table_name)).all())
+        with_ops = dict(
+            s.execute(
+                select(OutboxOp.table_name, func.count(distinct(OutboxOp.row_id))).group_by(
+                    OutboxOp.table_name
+                )
+            ).all()
+        )
         seqs = s.scalars(select(OutboxOp.device_seq).order_by(OutboxOp.device_seq)).all()
     assert with_ops == used
-    assert {"person", "appointment", "contract", "contract_event", "signature", "note", "exit_record"} <= set(used)
+    assert {"person", "appointment", "contract", "contract_event", "signature", "note", "exit_record"} <= set(
+        used
+    )
     assert seqs == list(range(1, len(seqs) + 1))
 
 

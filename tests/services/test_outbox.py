@@ -19,8 +19,12 @@ from app.services.people import PersonInput
 
 def counts(db) -> tuple[int, int, int, str]:
     with db.read() as s:
-        return (s.scalar(select(func.count()).select_from(Person)), s.scalar(select(func.count()).select_from(Note)),
-                s.scalar(select(func.count()).select_from(OutboxOp)), db.get_state(DEVICE_SEQ_KEY))
+        return (
+            s.scalar(select(func.count()).select_from(Person)),
+            s.scalar(select(func.count()).select_from(Note)),
+            s.scalar(select(func.count()).select_from(OutboxOp)),
+            db.get_state(DEVICE_SEQ_KEY),
+        )
 
 
 def new_person(db, name: str = "Diallo") -> str:
@@ -61,14 +65,18 @@ def test_a_service_failing_half_way_writes_nothing(vault):
 def test_ops_are_contiguous_and_updates_carry_only_changed_fields(vault):
     pid = new_person(vault.db)
     people.update_person(vault.db, pid, {"city": "Vienne", "postal_code": "38200"})
-    rdv = records.add_appointment(vault.db, pid, starts_at=datetime(2026, 2, 3, 10), purpose="suivi",
-                                  nature="telephone")
+    rdv = records.add_appointment(
+        vault.db, pid, starts_at=datetime(2026, 2, 3, 10), purpose="suivi", nature="telephone"
+    )
     records.set_appointment_status(vault.db, rdv, "honore")
     with vault.db.read() as s:
         ops = s.scalars(select(OutboxOp).order_by(OutboxOp.device_seq)).all()
     assert [o.device_seq for o in ops] == list(range(1, len(ops) + 1))
     assert [(o.table_name, o.kind) for o in ops[:5]] == [
-        ("person", "insert"), ("person", "update"), ("appointment", "insert"), ("appointment_event", "append"),
+        ("person", "insert"),
+        ("person", "update"),
+        ("appointment", "insert"),
+        ("appointment_event", "append"),
         ("appointment_event", "append"),
     ]  # within one transaction: new rows first, then the updates
     assert ops[1].changed_fields == {"city": "Vienne", "postal_code": "38200"}

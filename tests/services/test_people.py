@@ -19,8 +19,15 @@ def valid_nir() -> str:
 
 
 def make_person(db, **over) -> str:
-    data = {"last_name": "Lefèvre-Dubois", "first_name": "Zoé", "regime": "plein_emploi", "sex": "F",
-            "birth_date": "14/03/1988", "caf_number": "1234567", **over}
+    data = {
+        "last_name": "Lefèvre-Dubois",
+        "first_name": "Zoé",
+        "regime": "plein_emploi",
+        "sex": "F",
+        "birth_date": "14/03/1988",
+        "caf_number": "1234567",
+        **over,
+    }
     return people.create_person(db, PersonInput(**data))
 
 
@@ -42,7 +49,11 @@ def test_create_person_parses_french_dates_and_masks_the_nir(vault):
     [
         ("birth_date", "31/02/1990", BIRTH_DATE_MSG),
         ("birth_date", "1990/13/45", BIRTH_DATE_MSG),
-        ("nir", "185057512345600", "NIR invalide : 15 caractères attendus, avec une clé de contrôle correcte."),
+        (
+            "nir",
+            "185057512345600",
+            "NIR invalide : 15 caractères attendus, avec une clé de contrôle correcte.",
+        ),
         ("caf_number", "12AB", "Numéro d'allocataire invalide (7 chiffres attendus)."),
         ("last_name", "   ", "Le nom est obligatoire."),
         ("postal_code", "3800", "Code postal invalide (5 chiffres attendus)."),
@@ -91,10 +102,17 @@ def test_update_person_writes_only_changed_fields(vault):
 def test_reorientation_closes_the_previous_orientation(vault):
     pid = make_person(vault.db)
     people.open_parcours(vault.db, pid, start_date=date(2025, 3, 1), track="social")
-    people.record_orientation(vault.db, pid, track="social", decision_date=date(2025, 3, 1),
-                              notification_date="05/03/2025")
-    people.record_orientation(vault.db, pid, track="emploi", decision_date=date(2025, 9, 1),
-                              ep_opinion="Avis favorable", reason="Projet consolidé")
+    people.record_orientation(
+        vault.db, pid, track="social", decision_date=date(2025, 3, 1), notification_date="05/03/2025"
+    )
+    people.record_orientation(
+        vault.db,
+        pid,
+        track="emploi",
+        decision_date=date(2025, 9, 1),
+        ep_opinion="Avis favorable",
+        reason="Projet consolidé",
+    )
     first, second = people.orientation_history(vault.db, pid)
     assert first.ended_on == date(2025, 9, 1) and not first.is_reorientation
     assert second.ended_on is None and second.is_reorientation and second.track == "emploi"
@@ -104,20 +122,30 @@ def test_reorientation_closes_the_previous_orientation(vault):
         people.record_orientation(vault.db, pid, track="social", decision_date=date(2025, 1, 1))
     assert "précéder l'orientation en cours (01/09/2025)" in err.value.fields["decision_date"]
     with pytest.raises(ValidationError) as err:
-        people.record_orientation(vault.db, pid, track="social", decision_date=date(2025, 10, 1),
-                                  notification_date=date(2025, 9, 30))
+        people.record_orientation(
+            vault.db,
+            pid,
+            track="social",
+            decision_date=date(2025, 10, 1),
+            notification_date=date(2025, 9, 30),
+        )
     assert err.value.fields == {"notification_date": "La notification ne peut pas précéder la décision."}
 
 
 def test_assignment_history_and_team_reassignment(vault):
     a = people.upsert_referent(vault.db, login="crousseau", first_name="Camille", last_name="Rousseau")
     b = people.upsert_referent(vault.db, login="khaddad", first_name="Karim", last_name="Haddad")
-    assert people.upsert_referent(vault.db, login="crousseau", first_name="Camille", last_name="Rousseau",
-                                  team="Sud") == a
+    assert (
+        people.upsert_referent(
+            vault.db, login="crousseau", first_name="Camille", last_name="Rousseau", team="Sud"
+        )
+        == a
+    )
     p1, p2 = make_person(vault.db), make_person(vault.db, first_name="Awa")
     assert len(people.assign_referent(vault.db, p1, a, start_date="01/02/2025")) == 1
-    ids = people.assign_referent(vault.db, [p1, p2], b, start_date=date(2025, 6, 1), reason="Départ",
-                                 assigned_by="jmoreau")
+    ids = people.assign_referent(
+        vault.db, [p1, p2], b, start_date=date(2025, 6, 1), reason="Départ", assigned_by="jmoreau"
+    )
     assert len(ids) == 2
     assert people.assign_referent(vault.db, [p1], b, start_date=date(2025, 7, 1)) == []  # already followed
     history = people.referent_history(vault.db, p1)
@@ -140,17 +168,38 @@ def test_exit_then_reentry_keeps_the_history(vault):
         people.open_parcours(vault.db, pid, start_date=date(2024, 2, 1))
     assert "déjà en cours" in err.value.fields["start_date"]
     with pytest.raises(ValidationError) as err:
-        people.record_exit(vault.db, pid, exit_date=date(2025, 1, 1), category="emploi_durable", reason="refus")
+        people.record_exit(
+            vault.db, pid, exit_date=date(2025, 1, 1), category="emploi_durable", reason="refus"
+        )
     assert err.value.fields == {"reason": "Motif de sortie incompatible avec la catégorie."}
     with pytest.raises(ValidationError) as err:
-        people.record_exit(vault.db, pid, exit_date=date(2025, 1, 1), category="emploi_durable", reason="cdi",
-                           in_job_followup_until=date(2025, 8, 1))
+        people.record_exit(
+            vault.db,
+            pid,
+            exit_date=date(2025, 1, 1),
+            category="emploi_durable",
+            reason="cdi",
+            in_job_followup_until=date(2025, 8, 1),
+        )
     assert "6 mois" in err.value.fields["in_job_followup_until"]
     with pytest.raises(ValidationError):
-        people.record_exit(vault.db, pid, exit_date=date(2025, 1, 1), category="autres", reason="refus",
-                           in_job_followup_until=date(2025, 3, 1))
-    people.record_exit(vault.db, pid, exit_date="01/01/2025", category="emploi_durable", reason="cdi",
-                       detail="CDI magasinier", in_job_followup_until=date(2025, 7, 1))
+        people.record_exit(
+            vault.db,
+            pid,
+            exit_date=date(2025, 1, 1),
+            category="autres",
+            reason="refus",
+            in_job_followup_until=date(2025, 3, 1),
+        )
+    people.record_exit(
+        vault.db,
+        pid,
+        exit_date="01/01/2025",
+        category="emploi_durable",
+        reason="cdi",
+        detail="CDI magasinier",
+        in_job_followup_until=date(2025, 7, 1),
+    )
     assert people.get_person(vault.db, pid).status == "exited"
     assert people.orientation_history(vault.db, pid)[0].ended_on == date(2025, 1, 1)
     with pytest.raises(ValidationError):
@@ -162,5 +211,8 @@ def test_exit_then_reentry_keeps_the_history(vault):
     first, second = people.parcours_history(vault.db, pid)
     assert first.end_date == date(2025, 1, 1) and first.exit is not None
     assert (first.exit.category, first.exit.reason, first.exit.in_job_followup_until) == (
-        "emploi_durable", "cdi", date(2025, 7, 1))
+        "emploi_durable",
+        "cdi",
+        date(2025, 7, 1),
+    )
     assert second.end_date is None and second.exit is None

@@ -17,12 +17,20 @@ STROKES = [[[0.1, 0.5], [0.2, 0.4], [0.3, 0.6]], [[0.5, 0.5], [0.6, 0.5]]]
 
 @pytest.fixture
 def pid(vault) -> str:
-    return people.create_person(vault.db, PersonInput(last_name="Nguyen", first_name="Linh", regime="plein_emploi"))
+    return people.create_person(
+        vault.db, PersonInput(last_name="Nguyen", first_name="Linh", regime="plein_emploi")
+    )
 
 
 def test_appointment_history_keeps_every_status(vault, pid):
-    rdv = records.add_appointment(vault.db, pid, starts_at=datetime(2026, 3, 2, 9, 30), purpose="suivi",
-                                  nature="physique", place="MDS Échirolles")
+    rdv = records.add_appointment(
+        vault.db,
+        pid,
+        starts_at=datetime(2026, 3, 2, 9, 30),
+        purpose="suivi",
+        nature="physique",
+        place="MDS Échirolles",
+    )
     records.set_appointment_status(vault.db, rdv, "excuse", comment="Enfant malade")
     records.set_appointment_status(vault.db, rdv, "honore")
     assert [e.status for e in records.appointment_history(vault.db, rdv)] == ["prevu", "excuse", "honore"]
@@ -30,18 +38,27 @@ def test_appointment_history_keeps_every_status(vault, pid):
     with pytest.raises(ValidationError):
         records.set_appointment_status(vault.db, rdv, "honore")
     with pytest.raises(ValidationError) as err:
-        records.add_appointment(vault.db, pid, starts_at=datetime(2026, 3, 2), purpose="suivi", nature="pigeon")
+        records.add_appointment(
+            vault.db, pid, starts_at=datetime(2026, 3, 2), purpose="suivi", nature="pigeon"
+        )
     assert err.value.fields == {"nature": "Nature du rendez-vous inconnue."}
-    past = records.add_appointment(vault.db, pid, starts_at=datetime(2026, 4, 1, 14), purpose="bilan",
-                                   nature="telephone", status="honore")
+    past = records.add_appointment(
+        vault.db,
+        pid,
+        starts_at=datetime(2026, 4, 1, 14),
+        purpose="bilan",
+        nature="telephone",
+        status="honore",
+    )
     assert [e.status for e in records.appointment_history(vault.db, past)] == ["honore"]
     assert people.get_person(vault.db, pid).last_contact_date == date(2026, 4, 1)
 
 
 def test_notes_are_append_only_and_corrected_by_a_new_note(vault, pid):
     first = records.add_note(vault.db, pid, kind="entretien", body="Point sur l'ARE.")
-    fix = records.add_note(vault.db, pid, kind="entretien", body="Il s'agissait de la prime d'activité.",
-                           corrects_note_id=first)
+    fix = records.add_note(
+        vault.db, pid, kind="entretien", body="Il s'agissait de la prime d'activité.", corrects_note_id=first
+    )
     notes = {n.id: n for n in records.list_notes(vault.db, pid)}
     assert notes[first].corrected_by == fix and notes[first].body == "Point sur l'ARE."
     assert notes[fix].corrects_note_id == first
@@ -54,10 +71,26 @@ def test_notes_are_append_only_and_corrected_by_a_new_note(vault, pid):
 
 
 def test_diagnostic_versions_and_health_only_yes_no(vault, pid):
-    assert records.save_diagnostic(vault.db, pid, data={"logement": {"logement_type": "locataire_prive"}},
-                                   health_constraint=False, source="caf") == 1
-    assert records.save_diagnostic(vault.db, pid, data={"logement": {"logement_type": "heberge_tiers"}},
-                                   health_constraint=True, author="crousseau") == 2
+    assert (
+        records.save_diagnostic(
+            vault.db,
+            pid,
+            data={"logement": {"logement_type": "locataire_prive"}},
+            health_constraint=False,
+            source="caf",
+        )
+        == 1
+    )
+    assert (
+        records.save_diagnostic(
+            vault.db,
+            pid,
+            data={"logement": {"logement_type": "heberge_tiers"}},
+            health_constraint=True,
+            author="crousseau",
+        )
+        == 2
+    )
     v1, v2 = records.diagnostic_versions(vault.db, pid)
     assert v1.data["logement"]["logement_type"] == "locataire_prive" and v1.source == "caf"
     assert v2.health_constraint and v2.data["sante"] == {"contrainte": True}
@@ -68,10 +101,19 @@ def test_diagnostic_versions_and_health_only_yes_no(vault, pid):
 
 
 def _signed_contract(db, pid) -> str:
-    cid = records.create_contract(db, pid, kind="ce", start_date=date(2026, 1, 5), duration_months=6,
-                                  content={"objectives": ["Emploi"], "weekly_hours": 15},
-                                  saved_at=datetime(2026, 1, 2, 9))
-    assert records.save_contract_version(db, cid, {"objectives": ["Emploi", "Mobilité"], "weekly_hours": 16}) == 2
+    cid = records.create_contract(
+        db,
+        pid,
+        kind="ce",
+        start_date=date(2026, 1, 5),
+        duration_months=6,
+        content={"objectives": ["Emploi"], "weekly_hours": 15},
+        saved_at=datetime(2026, 1, 2, 9),
+    )
+    assert (
+        records.save_contract_version(db, cid, {"objectives": ["Emploi", "Mobilité"], "weekly_hours": 16})
+        == 2
+    )
     with pytest.raises(ContractTransitionError):
         records.transition_contract(db, cid, "signe")  # nobody signed yet
     records.add_signature(db, cid, signer="personne", signer_name="Linh Nguyen", strokes=STROKES)
@@ -92,17 +134,26 @@ def test_contract_is_locked_after_signature_at_service_level(vault, pid):
     for status in ("valide", "en_cours", "termine"):
         records.transition_contract(vault.db, cid, status)
     assert [e.to_status for e in records.contract_events(vault.db, cid)] == [
-        "brouillon", "signe", "valide", "en_cours", "termine"]
+        "brouillon",
+        "signe",
+        "valide",
+        "en_cours",
+        "termine",
+    ]
     versions = records.contract_versions(vault.db, cid)
     assert [v.version_no for v in versions] == [1, 2] and versions[1].content["weekly_hours"] == 16
-    renewal = records.create_contract(vault.db, pid, kind="ce", previous_contract_id=cid, start_date="05/07/2026")
+    renewal = records.create_contract(
+        vault.db, pid, kind="ce", previous_contract_id=cid, start_date="05/07/2026"
+    )
     assert records.contract_versions(vault.db, renewal)[0].content == versions[1].content
 
 
 def test_signature_needs_strokes_or_a_scan(vault, pid):
     cid = records.create_contract(vault.db, pid, kind="cer", duration_months=3)
     with pytest.raises(ValidationError) as err:
-        records.add_signature(vault.db, cid, signer="personne", signer_name="L", strokes=[[[2.0, 0.1], [0.1, 0.1]]])
+        records.add_signature(
+            vault.db, cid, signer="personne", signer_name="L", strokes=[[[2.0, 0.1], [0.1, 0.1]]]
+        )
     assert err.value.fields == {"strokes": "La signature tracée est vide ou illisible."}
     with pytest.raises(ValidationError) as err:
         records.add_signature(vault.db, cid, signer="personne", signer_name="L", method="papier")
@@ -112,14 +163,19 @@ def test_signature_needs_strokes_or_a_scan(vault, pid):
 
 
 def test_carnet_prescriptions_sanctions_and_audit(vault, pid):
-    oid = records.add_objective(vault.db, pid, theme="mobilite", title="Obtenir le permis B", consent=True,
-                                consent_date="02/02/2026")
-    aid = records.add_action(vault.db, oid, label="Auto-école sociale", hours_per_week=4, start_date=date(2026, 2, 2))
+    oid = records.add_objective(
+        vault.db, pid, theme="mobilite", title="Obtenir le permis B", consent=True, consent_date="02/02/2026"
+    )
+    aid = records.add_action(
+        vault.db, oid, label="Auto-école sociale", hours_per_week=4, start_date=date(2026, 2, 2)
+    )
     records.set_action_status(vault.db, aid, "en_cours")
     records.set_objective_status(vault.db, oid, "atteint")
     with pytest.raises(ValidationError):
         records.add_action(vault.db, oid, label="X", start_date=date(2026, 3, 1), end_date=date(2026, 2, 1))
-    presc = records.add_prescription(vault.db, pid, kind="pmsmp", prescribed_on=date(2026, 2, 10), action_id=aid)
+    presc = records.add_prescription(
+        vault.db, pid, kind="pmsmp", prescribed_on=date(2026, 2, 10), action_id=aid
+    )
     records.set_prescription_outcome(vault.db, presc, "entre", outcome_date=date(2026, 2, 20))
     with pytest.raises(ValidationError):
         records.set_prescription_outcome(vault.db, presc, "termine", outcome_date=date(2026, 1, 1))
@@ -127,10 +183,12 @@ def test_carnet_prescriptions_sanctions_and_audit(vault, pid):
         records.add_sanction_step(vault.db, pid, kind="courrier", step_date=date(2026, 3, 1))
     assert "manquement" in err.value.fields["kind"]
     first = records.add_sanction_step(vault.db, pid, kind="manquement", step_date=date(2026, 3, 1))
-    step = records.add_sanction_step(vault.db, pid, kind="courrier", step_date=date(2026, 3, 5),
-                                     procedure_id=first.procedure_id)
+    step = records.add_sanction_step(
+        vault.db, pid, kind="courrier", step_date=date(2026, 3, 5), procedure_id=first.procedure_id
+    )
     assert step.procedure_id == first.procedure_id
     with pytest.raises(ValidationError):
-        records.add_sanction_step(vault.db, pid, kind="avis_ep", step_date=date(2026, 3, 2),
-                                  procedure_id=first.procedure_id)
+        records.add_sanction_step(
+            vault.db, pid, kind="avis_ep", step_date=date(2026, 3, 2), procedure_id=first.procedure_id
+        )
     assert records.record_audit(vault.db, actor="crousseau", action="impression", person_id=pid)

@@ -95,9 +95,14 @@ class Device:
 
     def add_person(self, last: str = "Durand", first: str = "Léa", **kw: Any) -> str:
         with self.vault.db.session() as s:
-            p = Person(last_name=last, first_name=first, regime="legacy",
-                       birth_date=kw.pop("birth_date", date(1985, 5, 17)),
-                       referent_id=kw.pop("referent_id", self.referent_id), **kw)
+            p = Person(
+                last_name=last,
+                first_name=first,
+                regime="legacy",
+                birth_date=kw.pop("birth_date", date(1985, 5, 17)),
+                referent_id=kw.pop("referent_id", self.referent_id),
+                **kw,
+            )
             s.add(p)
             s.flush()
             return p.id
@@ -124,23 +129,37 @@ class Device:
 
     def persons(self) -> dict[str, dict[str, Any]]:
         with self.vault.db.read() as s:
-            return {p.id: {"city": p.city, "phone": p.phone, "last_name": p.last_name, "revision": p.revision,
-                           "referent_id": p.referent_id, "deleted_at": p.deleted_at}
-                    for p in s.scalars(select(Person))}
+            return {
+                p.id: {
+                    "city": p.city,
+                    "phone": p.phone,
+                    "last_name": p.last_name,
+                    "revision": p.revision,
+                    "referent_id": p.referent_id,
+                    "deleted_at": p.deleted_at,
+                }
+                for p in s.scalars(select(Person))
+            }
 
     def count(self, model: Any) -> int:
         with self.vault.db.read() as s:
             return len(s.scalars(select(model.id)).all())
 
 
-def make_device(server: Server, data_dir: Path, name: str, login: str,
-                http: Callable[[], httpx.BaseTransport] | None = None) -> Device:
+def make_device(
+    server: Server,
+    data_dir: Path,
+    name: str,
+    login: str,
+    http: Callable[[], httpx.BaseTransport] | None = None,
+) -> Device:
     vault = vault_service.create_vault(data_dir, name, mode=vault_service.MODE_KEYRING)
     inner = http() if http else server.client()._transport  # type: ignore[attr-defined]
     transport = FaultyTransport(inner)
     wiped: list[str] = []
-    client = SyncClient(vault, server.base, httpx.Client(transport=transport, timeout=10),
-                        on_wipe=wiped.append)
+    client = SyncClient(
+        vault, server.base, httpx.Client(transport=transport, timeout=10), on_wipe=wiped.append
+    )
     client.enroll(server.code(login), name)
     first = client.sync()
     assert first.state == "ok", first.message

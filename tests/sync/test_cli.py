@@ -18,14 +18,25 @@ PASS = "phrase secrète de test\n"
 
 
 def run(args: list[str], env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run([PY, *args], input=stdin, capture_output=True, text=True, env=env, timeout=60,
-                          cwd=Path(__file__).resolve().parents[2])
+    return subprocess.run(
+        [PY, *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        cwd=Path(__file__).resolve().parents[2],
+    )
 
 
 def start_server(db: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    proc = subprocess.Popen([PY, "-m", "server", "--database", db, "serve", "--port", str(port)], env=env,
-                            cwd=Path(__file__).resolve().parents[2], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [PY, "-m", "server", "--database", db, "serve", "--port", str(port)],
+        env=env,
+        cwd=Path(__file__).resolve().parents[2],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.time() + 15
     while time.time() < deadline:
         try:
@@ -38,11 +49,33 @@ def start_server(db: str, port: int, env: dict[str, str]) -> subprocess.Popen[by
 
 
 def test_cli_enroll_churn_sync_status(tmp_path: Path) -> None:
-    env = {**os.environ, "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
-           "FIL_ROUGE_LOG_DIR": str(tmp_path / "logs")}
+    env = {
+        **os.environ,
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+        "FIL_ROUGE_LOG_DIR": str(tmp_path / "logs"),
+    }
     db = f"sqlite:///{tmp_path / 'srv.db'}"
-    assert run(["-m", "server", "--database", db, "user", "add", "alice", "--name", "Alice Martin",
-                "--role", "referent", "--team", "Nord"], env).returncode == 0
+    assert (
+        run(
+            [
+                "-m",
+                "server",
+                "--database",
+                db,
+                "user",
+                "add",
+                "alice",
+                "--name",
+                "Alice Martin",
+                "--role",
+                "referent",
+                "--team",
+                "Nord",
+            ],
+            env,
+        ).returncode
+        == 0
+    )
     code = run(["-m", "server", "--database", db, "device", "code", "--user", "alice"], env).stdout.strip()
     assert len(code) == 11
     port = free_port()

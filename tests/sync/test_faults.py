@@ -84,8 +84,9 @@ def test_concurrent_edits_same_and_different_fields(server: Server, data_dir: Pa
 
 
 @pytest.mark.parametrize("skew", [timedelta(days=-3), timedelta(days=400)])
-def test_clock_skew_does_not_reorder(server: Server, data_dir: Path, monkeypatch: pytest.MonkeyPatch,
-                                     skew: timedelta) -> None:
+def test_clock_skew_does_not_reorder(
+    server: Server, data_dir: Path, monkeypatch: pytest.MonkeyPatch, skew: timedelta
+) -> None:
     a = make_device(server, data_dir, "a", "alice")
     b = make_device(server, data_dir, "b", "alice")
     pid = a.add_person(city="Lille")
@@ -229,7 +230,9 @@ class CuttingProxy:
             upstream = socket.create_connection(("127.0.0.1", self.target))
             state = {"left": limit}
             for src, dst in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pipe, args=(src, dst, state, client, upstream), daemon=True).start()
+                threading.Thread(
+                    target=self._pipe, args=(src, dst, state, client, upstream), daemon=True
+                ).start()
 
     @staticmethod
     def _pipe(src: socket.socket, dst: socket.socket, state: dict[str, int], *both: socket.socket) -> None:

@@ -77,8 +77,11 @@ class SyncMachine(RuleBasedStateMachine):
             self.notes += 1
 
     @precondition(lambda self: self.devices)
-    @rule(i=st.integers(0, 2), fault=st.sampled_from([None, None, "drop_answer", "drop_request", "http_502"]),
-          where=st.sampled_from(["upload", "download", "hello", "check"]))
+    @rule(
+        i=st.integers(0, 2),
+        fault=st.sampled_from([None, None, "drop_answer", "drop_request", "http_502"]),
+        where=st.sampled_from(["upload", "download", "hello", "check"]),
+    )
     def sync(self, i: int, fault: str | None, where: str) -> None:
         d = self._dev(i)
         if fault:
@@ -101,8 +104,11 @@ class SyncMachine(RuleBasedStateMachine):
                 srv = global_status(self.server.sdb)["tables"]
                 with self.server.sdb.read() as c:
                     for dev_id, made in self.ops_made.items():
-                        applied = c.execute(select(func.count()).select_from(applied_ops)
-                                            .where(applied_ops.c.device_id == dev_id)).scalar_one()
+                        applied = c.execute(
+                            select(func.count())
+                            .select_from(applied_ops)
+                            .where(applied_ops.c.device_id == dev_id)
+                        ).scalar_one()
                         assert applied == made, "ops lost or duplicated"
                 assert srv["note"]["count"] == self.notes
                 first = self.devices[0].persons()
@@ -122,6 +128,7 @@ class SyncMachine(RuleBasedStateMachine):
             self.tmp.cleanup()
 
 
-SyncMachine.TestCase.settings = settings(max_examples=5, stateful_step_count=12, deadline=None,
-                                         suppress_health_check=list(HealthCheck))
+SyncMachine.TestCase.settings = settings(
+    max_examples=5, stateful_step_count=12, deadline=None, suppress_health_check=list(HealthCheck)
+)
 TestSync = SyncMachine.TestCase

@@ -58,7 +58,13 @@ PARENT = {
     "signature": ("contract", "contract_id"),
 }
 K_URL, K_USER, K_CURSOR, K_ACKED, K_EPOCH, K_LAST = (
-    "server_url", "sync_user", "feed_cursor", "acked_seq", "server_epoch", "last_sync")
+    "server_url",
+    "sync_user",
+    "feed_cursor",
+    "acked_seq",
+    "server_epoch",
+    "last_sync",
+)
 K_WIPED, K_LEAVE, K_TOKEN = "wiped", "pending_leave", "device_token"
 
 Progress = Callable[[str, int, int | None], None]
@@ -111,8 +117,15 @@ class SyncClient:
     ``on_wipe(message)`` is called before local data is erased (revocation, end of retirement).
     """
 
-    def __init__(self, vault: Vault, base_url: str | None = None, transport: Any = None, *,
-                 on_wipe: Callable[[str], None] | None = None, timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        vault: Vault,
+        base_url: str | None = None,
+        transport: Any = None,
+        *,
+        on_wipe: Callable[[str], None] | None = None,
+        timeout: float = 30.0,
+    ) -> None:
         self.vault = vault
         self.db = vault.db
         url = base_url or self.db.get_state(K_URL)
@@ -146,8 +159,12 @@ class SyncClient:
         if not self.base_url:
             raise NotEnrolledError()
         raw = codec.compress(codec.dumps(body))
-        headers = {"Content-Type": "application/json", "Content-Encoding": "zstd", "Accept-Encoding": "zstd",
-                   "X-Schema-Version": self.schema_version}
+        headers = {
+            "Content-Type": "application/json",
+            "Content-Encoding": "zstd",
+            "Accept-Encoding": "zstd",
+            "X-Schema-Version": self.schema_version,
+        }
         if auth:
             headers["Authorization"] = f"Bearer {self._token()}"
             headers["X-Device-Id"] = self.device_id
@@ -186,10 +203,17 @@ class SyncClient:
         """Enrol this device with a one-time code; the token goes to the OS keyring."""
         if not self.base_url:
             raise NotEnrolledError("Indiquez l'adresse du serveur (--server).")
-        result = self._post("enroll", {
-            "code": code, "device_id": self.device_id, "name": device_name or f"poste {self.device_id[:8]}",
-            "app_version": __version__, "schema_version": self.schema_version,
-        }, auth=False)
+        result = self._post(
+            "enroll",
+            {
+                "code": code,
+                "device_id": self.device_id,
+                "name": device_name or f"poste {self.device_id[:8]}",
+                "app_version": __version__,
+                "schema_version": self.schema_version,
+            },
+            auth=False,
+        )
         in_vault = ""
         try:
             if not keystore.secure_backend_available():
@@ -200,8 +224,13 @@ class SyncClient:
         with self.db.session(remote_apply=True) as s:
             if in_vault:
                 s.merge(SyncState(key=K_TOKEN, value=in_vault))
-            for key, value in ((K_URL, self.base_url), (K_USER, json.dumps(result["user"])),
-                               (K_EPOCH, str(result.get("epoch") or "")), (K_CURSOR, "0"), (K_ACKED, "0")):
+            for key, value in (
+                (K_URL, self.base_url),
+                (K_USER, json.dumps(result["user"])),
+                (K_EPOCH, str(result.get("epoch") or "")),
+                (K_CURSOR, "0"),
+                (K_ACKED, "0"),
+            ):
                 s.merge(SyncState(key=key, value=value))
         return dict(result["user"])
 
@@ -216,10 +245,14 @@ class SyncClient:
         except DeviceRevokedError as exc:
             self._wipe(exc.message, reason="revoked")
             report.state = "revoked"
-            report.message = "Ce poste a été révoqué par l'administrateur : les données locales ont été effacées."
+            report.message = (
+                "Ce poste a été révoqué par l'administrateur : les données locales ont été effacées."
+            )
         except _Cancelled:
             report.state = "cancelled"
-            report.message = "Synchronisation interrompue : ce qui a été reçu est enregistré, le reste suivra."
+            report.message = (
+                "Synchronisation interrompue : ce qui a été reçu est enregistré, le reste suivra."
+            )
         except FilRougeError as exc:
             report.state = "error"
             report.message = exc.message
@@ -229,7 +262,9 @@ class SyncClient:
 
     def _sync(self, report: SyncReport, progress: Progress, cancel: Cancel) -> None:
         if self.db.get_state(K_WIPED):
-            raise SyncError("Ce dossier a été effacé après une révocation : il ne peut plus être synchronisé.")
+            raise SyncError(
+                "Ce dossier a été effacé après une révocation : il ne peut plus être synchronisé."
+            )
         hello = self._hello()
         if hello.get("restored") or hello.get("epoch_changed"):
             log.warning("server restored or new epoch: reconciling")
@@ -242,8 +277,9 @@ class SyncClient:
             self._download(report, progress, cancel)
         if hello.get("status") == "retiring" and self.pending_count() == 0:
             self._post("retired", {})
-            self._wipe("Ce poste est retiré du service : les données locales vont être effacées.",
-                       reason="retired")
+            self._wipe(
+                "Ce poste est retiré du service : les données locales vont être effacées.", reason="retired"
+            )
             report.state = "retired"
             report.message = "Poste retiré : tout a été envoyé au serveur, puis les données locales effacées."
             return
@@ -251,12 +287,16 @@ class SyncClient:
             s.merge(SyncState(key=K_LAST, value=utcnow().isoformat(timespec="seconds")))
 
     def _hello(self) -> dict[str, Any]:
-        hello = self._post("hello", {
-            "app_version": __version__, "schema_version": self.schema_version,
-            "acked_seq": int(self.db.get_state(K_ACKED, "0") or 0),
-            "cursor": int(self.db.get_state(K_CURSOR, "0") or 0),
-            "epoch": self.db.get_state(K_EPOCH),
-        })
+        hello = self._post(
+            "hello",
+            {
+                "app_version": __version__,
+                "schema_version": self.schema_version,
+                "acked_seq": int(self.db.get_state(K_ACKED, "0") or 0),
+                "cursor": int(self.db.get_state(K_CURSOR, "0") or 0),
+                "epoch": self.db.get_state(K_EPOCH),
+            },
+        )
         if hello.get("status") == "revoked":
             raise DeviceRevokedError()
         with self.db.session(remote_apply=True) as s:
@@ -281,8 +321,15 @@ class SyncClient:
 
     @staticmethod
     def _wire_op(op: OutboxOp) -> dict[str, Any]:
-        return {"i": op.op_id, "s": op.device_seq, "t": op.table_name, "r": op.row_id,
-                "b": op.base_revision, "k": op.kind, "f": op.changed_fields}
+        return {
+            "i": op.op_id,
+            "s": op.device_seq,
+            "t": op.table_name,
+            "r": op.row_id,
+            "b": op.base_revision,
+            "k": op.kind,
+            "f": op.changed_fields,
+        }
 
     def _upload(self, report: SyncReport, progress: Progress, cancel: Cancel) -> None:
         total = self.pending_count()
@@ -299,8 +346,10 @@ class SyncClient:
             report.uploaded += acked
             progress("envoi", done, total)
             if acked == 0:
-                raise SyncError("Le serveur n'a accepté aucune opération du lot (ordre rompu) : "
-                                "rien n'a été perdu, les modifications restent en attente.")
+                raise SyncError(
+                    "Le serveur n'a accepté aucune opération du lot (ordre rompu) : "
+                    "rien n'a été perdu, les modifications restent en attente."
+                )
 
     def _ack(self, ops: list[OutboxOp], resp: dict[str, Any], report: SyncReport) -> int:
         """Apply the server's answer in one local transaction; only then are outbox rows deleted."""
@@ -320,7 +369,9 @@ class SyncClient:
                 if st in ("applied", "conflict") and table is not None:
                     rev = int(res.get("rev") or 0)
                     t = table.__table__  # type: ignore[attr-defined]
-                    conn.execute(update(t).where(t.c.id == op.row_id, t.c.revision < rev).values(revision=rev))
+                    conn.execute(
+                        update(t).where(t.c.id == op.row_id, t.c.revision < rev).values(revision=rev)
+                    )
                     for c in res.get("c") or []:
                         report.conflicts += 1
                         self._record_conflict(conn, op, c, later)
@@ -337,12 +388,15 @@ class SyncClient:
                 acked += 1
                 max_seq = max(max_seq, op.device_seq)
             if max_seq:
-                current = int(conn.execute(select(SyncState.value).where(SyncState.key == K_ACKED)).scalar() or 0)
+                current = int(
+                    conn.execute(select(SyncState.value).where(SyncState.key == K_ACKED)).scalar() or 0
+                )
                 self._set_state(conn, K_ACKED, str(max(current, max_seq)))
         return acked
 
-    def _record_conflict(self, conn: Connection, op: OutboxOp, c: dict[str, Any],
-                         later: dict[tuple[str, str], set[str]]) -> None:
+    def _record_conflict(
+        self, conn: Connection, op: OutboxOp, c: dict[str, Any], later: dict[tuple[str, str], set[str]]
+    ) -> None:
         """Same field changed on both sides: the server value stays (here too), ours goes to the queue."""
         f = str(c.get("f"))
         self._add_conflict(conn, op, f, c.get("mv"), c.get("sv"))
@@ -351,12 +405,18 @@ class SyncClient:
         conv = codec.converters(table)
         if f == "__deleted__":
             value = c.get("sv")
-            conn.execute(update(table).where(table.c.id == op.row_id).values(
-                deleted_at=conv["deleted_at"](value) if value else None))
+            conn.execute(
+                update(table)
+                .where(table.c.id == op.row_id)
+                .values(deleted_at=conv["deleted_at"](value) if value else None)
+            )
         elif f in table.c and f not in pending:
             value = c.get("sv")
-            conn.execute(update(table).where(table.c.id == op.row_id).values(
-                {f: conv[f](value) if f in conv and value is not None else value}))
+            conn.execute(
+                update(table)
+                .where(table.c.id == op.row_id)
+                .values({f: conv[f](value) if f in conv and value is not None else value})
+            )
 
     def _add_conflict(self, conn: Connection, op: OutboxOp, f: str, mine: Any, theirs: Any) -> None:
         person_id = None
@@ -366,10 +426,20 @@ class SyncClient:
         elif table is not None and "person_id" in table.__table__.c:  # type: ignore[attr-defined]
             t = table.__table__  # type: ignore[attr-defined]
             person_id = conn.execute(select(t.c.person_id).where(t.c.id == op.row_id)).scalar()
-        conn.execute(CONFLICT.insert().values(
-            id=str(uuid.uuid4()), table_name=op.table_name, row_id=op.row_id, person_id=person_id, field=f,
-            local_value=mine, server_value=theirs, op_id=op.op_id, detected_at=utcnow(), resolution="",
-        ))
+        conn.execute(
+            CONFLICT.insert().values(
+                id=str(uuid.uuid4()),
+                table_name=op.table_name,
+                row_id=op.row_id,
+                person_id=person_id,
+                field=f,
+                local_value=mine,
+                server_value=theirs,
+                op_id=op.op_id,
+                detected_at=utcnow(),
+                resolution="",
+            )
+        )
 
     @staticmethod
     def _pending_fields(conn: Connection, exclude: set[int] | None = None) -> dict[tuple[str, str], set[str]]:
@@ -386,16 +456,25 @@ class SyncClient:
         stmt = sqlite_insert(SYNC_STATE).values(key=key, value=value)
         conn.execute(stmt.on_conflict_do_update(index_elements=["key"], set_={"value": value}))
 
-    def _enqueue(self, conn: Connection, table: str, row_id: str, kind: str, base: int,
-                 fields: dict[str, Any]) -> None:
+    def _enqueue(
+        self, conn: Connection, table: str, row_id: str, kind: str, base: int, fields: dict[str, Any]
+    ) -> None:
         """Queue a repair op (same contiguous device_seq counter as the session hook)."""
         current = conn.execute(select(SyncState.value).where(SyncState.key == DEVICE_SEQ_KEY)).scalar()
         seq = int(current) if current else 1
         self._set_state(conn, DEVICE_SEQ_KEY, str(seq + 1))
-        conn.execute(OUTBOX.insert().values(
-            device_seq=seq, op_id=str(uuid.uuid4()), table_name=table, row_id=row_id, base_revision=base,
-            kind=kind, changed_fields=json.loads(codec.dumps(fields)), created_at=utcnow(),
-        ))
+        conn.execute(
+            OUTBOX.insert().values(
+                device_seq=seq,
+                op_id=str(uuid.uuid4()),
+                table_name=table,
+                row_id=row_id,
+                base_revision=base,
+                kind=kind,
+                changed_fields=json.loads(codec.dumps(fields)),
+                created_at=utcnow(),
+            )
+        )
 
     def _row_wire(self, conn: Connection, table: str, row_id: str) -> dict[str, Any] | None:
         t = self.tables[table].__table__  # type: ignore[attr-defined]
@@ -436,7 +515,9 @@ class SyncClient:
             conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
             count = self._upsert_rows(conn, rows)
             leave = list(page.get("leave") or [])
-            prior = json.loads(conn.execute(select(SyncState.value).where(SyncState.key == K_LEAVE)).scalar() or "[]")
+            prior = json.loads(
+                conn.execute(select(SyncState.value).where(SyncState.key == K_LEAVE)).scalar() or "[]"
+            )
             if leave or prior:
                 kept = self._leave_scope(conn, sorted(set(prior) | set(leave)))
                 self._set_state(conn, K_LEAVE, json.dumps(kept))
@@ -456,8 +537,10 @@ class SyncClient:
             conv_list = [conv.get(c) for c in cols]
             plain: list[dict[str, Any]] = []
             for values in block["r"]:
-                d = {c: (f(v) if f is not None and v is not None else v)
-                     for c, f, v in zip(cols, conv_list, values, strict=True)}
+                d = {
+                    c: (f(v) if f is not None and v is not None else v)
+                    for c, f, v in zip(cols, conv_list, values, strict=True)
+                }
                 keep = pending.get((name, d["id"]))
                 if keep:  # local edits not yet acknowledged: keep our values of those fields
                     exists = conn.execute(select(table.c.id).where(table.c.id == d["id"])).first()
@@ -470,7 +553,8 @@ class SyncClient:
             if plain:
                 stmt = sqlite_insert(table)
                 stmt = stmt.on_conflict_do_update(
-                    index_elements=["id"], set_={c: stmt.excluded[c] for c in cols if c != "id"})
+                    index_elements=["id"], set_={c: stmt.excluded[c] for c in cols if c != "id"}
+                )
                 conn.execute(stmt, plain)
                 count += len(plain)
         return count
@@ -487,9 +571,13 @@ class SyncClient:
                 kept.append(pid)
         gone = [p for p in persons if p not in kept]
         if gone:
-            households = set(conn.execute(
-                select(self.tables["person"].__table__.c.household_id).where(  # type: ignore[attr-defined]
-                    self.tables["person"].__table__.c.id.in_(gone))).scalars())  # type: ignore[attr-defined]
+            households = set(
+                conn.execute(
+                    select(self.tables["person"].__table__.c.household_id).where(  # type: ignore[attr-defined]
+                        self.tables["person"].__table__.c.id.in_(gone)
+                    )
+                ).scalars()
+            )  # type: ignore[attr-defined]
             by_table: dict[str, list[str]] = defaultdict(list)
             for pid in gone:
                 for t, rid in person_rows.get(pid, []):
@@ -499,7 +587,7 @@ class SyncClient:
                 if ids:
                     t = self.tables[name].__table__  # type: ignore[attr-defined]
                     for i in range(0, len(ids), 500):
-                        conn.execute(delete(t).where(t.c.id.in_(ids[i:i + 500])))
+                        conn.execute(delete(t).where(t.c.id.in_(ids[i : i + 500])))
             person = self.tables["person"].__table__  # type: ignore[attr-defined]
             household = self.tables["household"].__table__  # type: ignore[attr-defined]
             for hid in households - {None}:
@@ -520,7 +608,9 @@ class SyncClient:
             t = self.tables[name].__table__  # type: ignore[attr-defined]
             pt = self.tables[parent].__table__  # type: ignore[attr-defined]
             for rid, pid in conn.execute(
-                select(t.c.id, pt.c.person_id).join(pt, pt.c.id == t.c[col]).where(pt.c.person_id.in_(persons))
+                select(t.c.id, pt.c.person_id)
+                .join(pt, pt.c.id == t.c[col])
+                .where(pt.c.person_id.in_(persons))
             ):
                 out[pid].append((name, rid))
         return out
@@ -588,15 +678,18 @@ class SyncClient:
             for t, rows_by_id in newer_rows.items():
                 for rid, srv_row in rows_by_id.items():
                     mine = self._row_wire(conn, t, rid) or {}
-                    diff: dict[str, Any] = {k: v for k, v in mine.items()
-                            if k not in SYNC_COLUMNS and srv_row.get(k) != v}
+                    diff: dict[str, Any] = {
+                        k: v for k, v in mine.items() if k not in SYNC_COLUMNS and srv_row.get(k) != v
+                    }
                     if mine.get("deleted_at") != srv_row.get("deleted_at"):
                         diff["deleted_at"] = mine.get("deleted_at")
                     if diff and not self.tables[t].__append_only__:
                         self._enqueue(conn, t, rid, "update", int(srv_row["revision"]), diff)
                         queued = True
                     table = self.tables[t].__table__  # type: ignore[attr-defined]
-                    conn.execute(update(table).where(table.c.id == rid).values(revision=int(srv_row["revision"])))
+                    conn.execute(
+                        update(table).where(table.c.id == rid).values(revision=int(srv_row["revision"]))
+                    )
                     report.repaired += 1
             hidden = got.get("hidden") or {}
             if hidden.get("person"):
@@ -640,15 +733,24 @@ class SyncClient:
 
     def status(self) -> dict[str, Any]:
         with self.db.read() as s:
-            conflicts = int(s.execute(select(func.count()).select_from(Conflict)
-                                      .where(Conflict.resolved_at.is_(None))).scalar_one())
+            conflicts = int(
+                s.execute(
+                    select(func.count()).select_from(Conflict).where(Conflict.resolved_at.is_(None))
+                ).scalar_one()
+            )
         user = json.loads(self.db.get_state(K_USER) or "{}")
         return {
-            "enrolled": bool(self.db.get_state(K_URL)), "server": self.db.get_state(K_URL),
-            "device_id": self.device_id, "user": user, "pending_ops": self.pending_count(),
-            "last_sync": self.db.get_state(K_LAST) or None, "cursor": int(self.db.get_state(K_CURSOR, "0") or 0),
-            "acked_seq": int(self.db.get_state(K_ACKED, "0") or 0), "open_conflicts": conflicts,
-            "wiped": self.db.get_state(K_WIPED) or None, "tables": self.local_hashes(),
+            "enrolled": bool(self.db.get_state(K_URL)),
+            "server": self.db.get_state(K_URL),
+            "device_id": self.device_id,
+            "user": user,
+            "pending_ops": self.pending_count(),
+            "last_sync": self.db.get_state(K_LAST) or None,
+            "cursor": int(self.db.get_state(K_CURSOR, "0") or 0),
+            "acked_seq": int(self.db.get_state(K_ACKED, "0") or 0),
+            "open_conflicts": conflicts,
+            "wiped": self.db.get_state(K_WIPED) or None,
+            "tables": self.local_hashes(),
         }
 
     def close(self) -> None:

@@ -37,10 +37,18 @@ class ConflictView:
 
 
 def _view(c: Conflict) -> ConflictView:
-    return ConflictView(id=c.id, table_name=c.table_name, row_id=c.row_id, person_id=c.person_id, field=c.field,
-                        kind=SPECIAL.get(c.field, "champ"), local_value=c.local_value,
-                        server_value=c.server_value, resolved=c.resolved_at is not None,
-                        resolution=c.resolution)
+    return ConflictView(
+        id=c.id,
+        table_name=c.table_name,
+        row_id=c.row_id,
+        person_id=c.person_id,
+        field=c.field,
+        kind=SPECIAL.get(c.field, "champ"),
+        local_value=c.local_value,
+        server_value=c.server_value,
+        resolved=c.resolved_at is not None,
+        resolution=c.resolution,
+    )
 
 
 def list_conflicts(vault: Vault, *, include_resolved: bool = False) -> list[ConflictView]:
@@ -63,7 +71,9 @@ def resolve_conflict(vault: Vault, conflict_id: str, choice: str, value: Any = N
         c = s.get(Conflict, conflict_id)
         if c is None or c.resolved_at is not None:
             raise NotFoundError("Ce conflit n'existe pas ou a déjà été traité.")
-        if (choice != "keep_theirs" and c.field not in SPECIAL) or (c.field == "__deleted__" and choice != "keep_theirs"):
+        if (choice != "keep_theirs" and c.field not in SPECIAL) or (
+            c.field == "__deleted__" and choice != "keep_theirs"
+        ):
             cls = synced_tables().get(c.table_name)
             obj = s.get(cls, c.row_id) if cls is not None else None
             if obj is None:

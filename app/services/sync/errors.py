@@ -12,7 +12,9 @@ class SyncError(FilRougeError):
 
 
 class NotEnrolledError(SyncError):
-    default_message = "Ce poste n'est pas encore enrôlé : utilisez un code d'enrôlement fourni par l'administrateur."
+    default_message = (
+        "Ce poste n'est pas encore enrôlé : utilisez un code d'enrôlement fourni par l'administrateur."
+    )
 
 
 class InsecureServerError(SyncError):
@@ -36,7 +38,9 @@ class ServerError(SyncError):
 
 
 class UnauthorizedError(SyncError):
-    default_message = "Le serveur ne reconnaît plus ce poste (jeton invalide) : demandez un nouvel enrôlement."
+    default_message = (
+        "Le serveur ne reconnaît plus ce poste (jeton invalide) : demandez un nouvel enrôlement."
+    )
 
 
 class DeviceRevokedError(SyncError):
