@@ -66,8 +66,14 @@ class FileTabs(QTabWidget):
     def close_tab(self, index: int) -> None:
         widget = self.widget(index)
         if isinstance(widget, PersonPage):
+            if not widget.confirm_close():
+                return
             self.removeTab(index)
             widget.deleteLater()
+
+    def confirm_close_all(self) -> bool:
+        """Before the window closes: every open file may ask about its unsaved changes."""
+        return all(page.confirm_close() for page in self.person_pages())
 
     def close_current(self) -> None:
         self.close_tab(self.currentIndex())

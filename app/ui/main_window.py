@@ -193,6 +193,9 @@ class MainWindow(QMainWindow):
         self.files.caseload.focus_search()
 
     def closeEvent(self, event: Any) -> None:
+        if not self.locked and not self.files.confirm_close_all():
+            event.ignore()
+            return
         self.idle.disarm()
         self.idle.detach()
         self._status_timer.stop()

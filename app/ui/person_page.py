@@ -280,6 +280,15 @@ class PersonPage(QWidget):
         layout.addWidget(self.tabs, 1)
         self.load()
 
+    def confirm_close(self) -> bool:
+        """Ask each tab holding unsaved work (``confirm_close`` hook); False if the user keeps the file open."""
+        for key, widget in self.tab_widgets.items():
+            hook = getattr(widget, "confirm_close", None)
+            if hook is not None and not hook():
+                self.select_tab(key)
+                return False
+        return True
+
     def select_tab(self, key: str) -> None:
         widget = self.tab_widgets.get(key)
         if widget is not None:

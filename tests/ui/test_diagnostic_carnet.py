@@ -224,3 +224,31 @@ def test_shortcuts_and_status_menu(qtbot, ctx, vault, pid):
     shortcuts["Ctrl+N"].activated.emit()
     assert isinstance(tab.dialog, ObjectiveDialog)
     tab.dialog.close()
+
+
+def test_closing_a_file_with_an_unsaved_diagnostic_asks(qtbot, ctx, vault, pid, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from app.ui.file_tabs import FileTabs
+
+    files = FileTabs(ctx.worker, ctx=ctx)
+    qtbot.addWidget(files)
+    page = files.open_person(pid)
+    idle(qtbot, ctx)
+    tab = page.tab_widgets["diagnostic"]
+    tab.dirty = True
+    answers: list[str] = []
+
+    def answer(box: QMessageBox) -> int:  # the user clicks « Annuler » in the real dialog
+        answers.append(box.windowTitle())
+        cancel = next(b for b in box.buttons() if box.buttonRole(b) == QMessageBox.ButtonRole.RejectRole)
+        cancel.click()
+        return 0
+
+    monkeypatch.setattr(QMessageBox, "exec", answer)
+    files.close_tab(files.indexOf(page))
+    assert answers == ["Diagnostic non enregistré"]
+    assert page in files.person_pages() and page.tabs.currentWidget() is tab
+    tab.dirty = False
+    files.close_tab(files.indexOf(page))
+    assert page not in files.person_pages()
