@@ -571,13 +571,10 @@ class SyncClient:
                 kept.append(pid)
         gone = [p for p in persons if p not in kept]
         if gone:
+            person_table = self.tables["person"].__table__  # type: ignore[attr-defined]
             households = set(
-                conn.execute(
-                    select(self.tables["person"].__table__.c.household_id).where(  # type: ignore[attr-defined]
-                        self.tables["person"].__table__.c.id.in_(gone)
-                    )
-                ).scalars()
-            )  # type: ignore[attr-defined]
+                conn.execute(select(person_table.c.household_id).where(person_table.c.id.in_(gone))).scalars()
+            )
             by_table: dict[str, list[str]] = defaultdict(list)
             for pid in gone:
                 for t, rid in person_rows.get(pid, []):
