@@ -25,8 +25,9 @@ import keyring
 import sqlalchemy as sa
 
 from app.models import Note, Person
+from app.models import wire as codec
 from app.services import vault as vault_service
-from app.services.sync import SyncClient, codec
+from app.services.sync import SyncClient
 from tests.conftest import MemoryKeyring
 
 

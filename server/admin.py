@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from server import codec
+from app.models import wire as codec
 from server.db import ServerDB, get_meta, lock_counter, store_counter, utcnow
 from server.tables import BUSINESS, devices, enrolment_codes, row_feed, teams, users
 

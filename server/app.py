@@ -14,7 +14,8 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from server import SERVER_VERSION, admin, codec, sync
+from app.models import wire as codec
+from server import SERVER_VERSION, admin, sync
 from server.db import ServerDB, get_meta, utcnow
 from server.tables import devices, feed_counter, users
 

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, bindparam, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
-from server import codec
+from app.models import wire as codec
 from server.db import ServerDB, get_meta, lock_counter, set_meta, store_counter, utcnow
 from server.tables import (
     BUSINESS,

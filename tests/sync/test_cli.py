@@ -114,8 +114,8 @@ def test_plain_http_only_for_localhost() -> None:
 
 
 def test_codecs_agree() -> None:
-    from app.services.sync import codec as client_codec
-    from server import codec as server_codec
+    from app.models import wire as client_codec
+    from app.models import wire as server_codec
 
     pairs = [("b", 3), ("a", 12)]
     assert client_codec.table_hash(pairs) == server_codec.table_hash(pairs)

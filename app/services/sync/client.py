@@ -23,12 +23,12 @@ from sqlalchemy import Connection, Table, delete, func, select, text, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app import __version__
+from app.models import wire as codec
 from app.models.base import SYNC_COLUMNS, synced_tables, utcnow
 from app.models.local import Conflict, OutboxOp, SyncState
 from app.services import keystore, migrate
 from app.services.db import DEVICE_SEQ_KEY
 from app.services.errors import FilRougeError, KeyringUnavailableError
-from app.services.sync import codec
 from app.services.sync.errors import (
     DeviceRevokedError,
     EnrolmentError,

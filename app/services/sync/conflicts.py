@@ -12,10 +12,10 @@ from typing import Any
 
 from sqlalchemy import select
 
+from app.models import wire as codec
 from app.models.base import synced_tables, utcnow
 from app.models.local import Conflict
 from app.services.errors import NotFoundError, ValidationError
-from app.services.sync import codec
 from app.services.vault import Vault
 
 CHOICES = ("keep_mine", "keep_theirs", "edit")

@@ -1,6 +1,7 @@
 """Wire encoding shared by the endpoints: JSON (optionally zstd-compressed) and column value conversion.
 
-The client has its own copy (:mod:`app.services.sync.codec`); ``tests/sync`` checks that both agree.
+One module for both ends: the client (:mod:`app.services.sync`) and the department server (:mod:`server`)
+import it, so the two can never disagree on the encoding.
 """
 
 from __future__ import annotations
