@@ -26,79 +26,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.models import Orientation, Person, Referent
 from app.models.base import utcnow
-from app.services import caseload, lock
+from app.services import caseload, demo_data, lock
 from app.services import vault as vault_service
 
-LAST = [
-    "Martin",
-    "Lefèvre",
-    "Bernard",
-    "Dubois",
-    "Thomas",
-    "Robert",
-    "Richard",
-    "Petit",
-    "Durand",
-    "Leroy",
-    "Moreau",
-    "Simon",
-    "Laurent",
-    "Michel",
-    "Garcia",
-    "Roux",
-    "Fournier",
-    "Girard",
-    "Bonnet",
-    "Dupont",
-    "Lambert",
-    "Fontaine",
-    "Rousseau",
-    "Vincent",
-    "Muller",
-    "Faure",
-    "André",
-    "Mercier",
-    "Blanc",
-    "Guérin",
-]
-FIRST = [
-    "Hélène",
-    "Karim",
-    "Sophie",
-    "Julien",
-    "Aïcha",
-    "Nicolas",
-    "Camille",
-    "Mamadou",
-    "Léa",
-    "Éric",
-    "Nathalie",
-    "Youssef",
-    "Chloé",
-    "Thomas",
-    "Fatou",
-    "Pierre",
-    "Inès",
-    "Joël",
-    "Manon",
-    "Rachid",
-]
-CITIES = [
-    "Saint-Denis",
-    "Aubervilliers",
-    "Montreuil",
-    "Bobigny",
-    "Pantin",
-    "Épinay-sur-Seine",
-    "Bondy",
-    "Drancy",
-    "Noisy-le-Sec",
-    "Sevran",
-    "Aulnay-sous-Bois",
-    "Stains",
-    "Villepinte",
-    "Tremblay-en-France",
-]
+# The demo profile's fictitious names and communes (one list for the demo, the benchmarks and the stress data).
+LAST = list(demo_data.LAST_NAMES)
+FIRST = list(demo_data.FEMALE_FIRST + demo_data.MALE_FIRST)
+CITIES = sorted({name for name, _postal in demo_data.COMMUNES})
 
 
 def populate(v: vault_service.Vault, n: int, seed: int = 7) -> None:
