@@ -49,6 +49,21 @@ DURABLE_EMPLOYMENT_MONTHS = Setting(
     "durable_employment_months", 6, "Seuil d'emploi durable (mois)", minimum=1, maximum=24
 )
 SOON_DAYS = Setting("deadline_soon_days", 14, "Échéance « bientôt » (jours)", minimum=1, maximum=90)
+SYNC_AUTO = Setting("sync_auto", True, "Synchronisation automatique")
+DEPARTMENT_NAME = Setting(
+    "department_name", "Conseil départemental", "Nom du département imprimé sur les documents"
+)
+DPO_CONTACT = Setting("dpo_contact", "", "Contact du délégué à la protection des données")
+RETENTION_MONTHS = Setting(
+    "retention_months",
+    24,
+    "Conservation après le dernier contact (mois)",
+    minimum=12,
+    maximum=120,
+)
+#: Path of the département's PKCS#12 file for the PAdES seal (None: documents are not sealed).
+#: Its password lives in the keyring, never in this table.
+SEAL_CERTIFICATE_PATH = Setting("seal_certificate_path", None, "Certificat de cachet du département")
 
 ALL_SETTINGS: tuple[Setting, ...] = (
     LOCK_DELAY_MINUTES,
@@ -56,6 +71,11 @@ ALL_SETTINGS: tuple[Setting, ...] = (
     CURRENT_REFERENT_ID,
     DURABLE_EMPLOYMENT_MONTHS,
     SOON_DAYS,
+    SYNC_AUTO,
+    DEPARTMENT_NAME,
+    DPO_CONTACT,
+    RETENTION_MONTHS,
+    SEAL_CERTIFICATE_PATH,
 )
 _BY_KEY = {s.key: s for s in ALL_SETTINGS}
 

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from app.models.base import synced_tables
-from app.models.local import Conflict, LocalSetting, OutboxOp
+from app.models.local import Conflict, OutboxOp
 from app.models.people import Person
 from app.services import settings
 from app.services.errors import ValidationError
@@ -20,7 +20,7 @@ from app.services.sync import list_conflicts
 from app.services.vault import Vault
 
 #: Device-local preference (to be declared in app.services.settings.ALL_SETTINGS).
-AUTO_SYNC = settings.Setting("sync_auto", True, "Synchronisation automatique")
+AUTO_SYNC = settings.SYNC_AUTO
 
 TABLE_LABELS = {
     "person": "Identité", "appointment": "Rendez-vous", "note": "Note", "objective": "Objectif",
@@ -89,8 +89,7 @@ def overview(vault: Vault) -> SyncOverview:
 
 
 def set_auto_sync(vault: Vault, on: bool) -> None:
-    with vault.db.session() as s:
-        s.merge(LocalSetting(key=AUTO_SYNC.key, value=bool(on)))
+    settings.set_value(vault.db, AUTO_SYNC, bool(on))
 
 
 def show_value(value: Any) -> str:
