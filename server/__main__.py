@@ -146,6 +146,9 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("restored", help="à lancer après la restauration d'une sauvegarde")
     r.add_argument("--margin", type=int, default=1_000_000)
     r.set_defaults(func=cmd_restored)
+    from server.cli import register_all
+
+    register_all(sub, _db)
     return p
 
 
