@@ -44,6 +44,13 @@ PAGES: dict[str, tuple[str, str, str, str]] = {
         "L'envoi de vos modifications au serveur du département et la réception des mises à jour "
         "se feront ici, avec les éventuels conflits à arbitrer.",
     ),
+    "donnees": (
+        "Données personnelles",
+        "fa6s.user-shield",
+        "Données personnelles",
+        "Le journal des accès aux dossiers (consultations, modifications, impressions, exports) et la purge "
+        "des dossiers arrivés au terme de leur durée de conservation se trouveront ici.",
+    ),
     "parametres": (
         "Paramètres",
         "fa6s.gear",
