@@ -121,3 +121,4 @@ class OpKind(StrEnum):
     UPDATE = "update"
     DELETE = "delete"
     APPEND = "append"
+    PURGE = "purge"  # retention purge of a whole person (row_id = person id), see ADR 0005

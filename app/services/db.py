@@ -4,7 +4,9 @@ Every business write goes through a :class:`Database` session. A ``before_flush`
 synced row into an outbox op **in the same transaction** (ARCHITECTURE.md, sync protocol §1): nothing can be
 saved without its op, and a failed write leaves neither. The same hook enforces append-only tables and forbids
 hard deletes of synced rows (tombstones only). Remote changes applied by the sync client set
-``session.info["remote_apply"] = True`` so that they do not produce ops.
+``session.info["remote_apply"] = True`` so that they do not produce ops. The retention purge alone sets
+``session.info["purging"] = True``: updates (append-only rows included) then write no op, except the
+person's tombstone, recorded as one ``purge`` op.
 """
 
 from __future__ import annotations
@@ -129,8 +131,14 @@ def _record_ops(session: Session, _flush_context: Any, _instances: Any) -> None:
         if isinstance(obj, Synced):
             kind = OpKind.APPEND if obj.__append_only__ else OpKind.INSERT
             pending.append((obj, kind, {}))
+    purging = session.info.get("purging", False)
     for obj in session.dirty:
         if not isinstance(obj, Synced) or not session.is_modified(obj, include_collections=False):
+            continue
+        if purging:  # retention purge (app.services.retention): rows, append-only ones included, are
+            # scrubbed in place without ops; the person's tombstone becomes the one « purge » op (ADR 0005)
+            if type(obj).__tablename__ == "person" and obj.deleted_at is not None:  # type: ignore[attr-defined]
+                pending.append((obj, OpKind.PURGE, {"deleted_at": to_wire(obj.deleted_at)}))
             continue
         if obj.__append_only__:
             raise AppendOnlyViolation()
