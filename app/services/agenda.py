@@ -254,8 +254,9 @@ def export_ics(db: DbOrSession, start: date, end: date, path: Path | str) -> int
 
 def export_day_pdf(db: DbOrSession, day: date, path: Path | str, *, department: str = "") -> int:
     """Write the day's agenda as PDF; returns the number of RDVs printed."""
+    from app.services.letterhead import department_name
     from app.services.pdf.agenda import render_day
 
     agenda = day_agenda(db, day)
-    Path(path).write_bytes(render_day(agenda, department=department))
+    Path(path).write_bytes(render_day(agenda, department=department or department_name(db)))
     return len(agenda.items)

@@ -13,7 +13,7 @@ from app.models.contracts import Contract
 from app.models.enums import AppointmentStatus, AuditAction, Signer
 from app.models.people import Person, Referent
 from app.models.vocabularies import load_vocabularies
-from app.services import agenda, diagnostic, parcours, records, settings
+from app.services import agenda, diagnostic, letterhead, parcours, records, settings
 from app.services._support import DbOrSession, get_row, reading
 from app.services.contracts import ContractView, SignatureView, get_contract
 from app.services.db import Database
@@ -28,7 +28,6 @@ from app.services.pdf import (
     render_contract,
 )
 
-DEFAULT_DEPARTMENT = "Conseil départemental"
 SIGNER_LABELS: dict[str, str] = {Signer.PERSON: "La personne accompagnée", Signer.REFERENT: "Le référent"}
 
 
@@ -86,9 +85,12 @@ def _next_rdv(db: DbOrSession, person_id: str, chosen: datetime | None) -> Appoi
 
 
 def build_document(
-    db: DbOrSession, contract_id: str, *, department: str = DEFAULT_DEPARTMENT, issued_on: date | None = None
+    db: DbOrSession, contract_id: str, *, department: str | None = None, issued_on: date | None = None
 ) -> ContractDocument:
-    """Everything printed on the contract, read from the database. Never the NIR."""
+    """Everything printed on the contract, read from the database. Never the NIR.
+
+    ``department`` and the DPO contact come from Paramètres unless ``department`` is given.
+    """
     view: ContractView = get_contract(db, contract_id)
     draft = view.draft
     with reading(db) as s:
@@ -100,7 +102,8 @@ def build_document(
     start = view.start_date or date.today()
     actions = tuple(ActionLine(a.label, a.partner, a.start, a.end, a.hours_per_week) for a in draft.actions)
     return ContractDocument(
-        department=department,
+        department=department or letterhead.department_name(db),
+        dpo_contact=letterhead.dpo_contact(db),
         organisme=referent.structure if referent.structure != "—" else orientation.organisme,
         kind="ce" if view.kind == "ce" else "cer",
         regime=view.regime,
@@ -133,19 +136,37 @@ def render_pdf(
     contract_id: str,
     *,
     actor: str,
-    department: str = DEFAULT_DEPARTMENT,
+    department: str | None = None,
     out: Path | None = None,
     audit: str | None = AuditAction.PRINT,
+    seal: bool = True,
 ) -> bytes:
     """The contract as PDF bytes (written to ``out`` when given). The audit trail records ``audit``
-    (« impression » by default; None for an on-screen preview, audited when printed or saved)."""
-    doc = build_document(db, contract_id, department=department)
-    data = render_contract(doc)
+    (« impression » by default; None for an on-screen preview, audited when printed or saved).
+
+    When the département's seal is configured (Paramètres), the PDF is sealed (PAdES certification);
+    a configured seal that cannot be used raises :class:`~app.services.pdf.seal.SealError`.
+    """
+    data = render_contract(build_document(db, contract_id, department=department))
+    if seal:
+        data = seal_document(db, data)
     if out is not None:
         Path(out).write_bytes(data)
     if audit is not None:
         record_output(db, contract_id, actor=actor, action=audit)
     return data
+
+
+def seal_document(db: DbOrSession, data: bytes) -> bytes:
+    """``data`` sealed with the département's certificate when one is configured, else unchanged."""
+    from app.services import seal_config
+    from app.services.pdf.seal import seal_with
+
+    database = db if isinstance(db, Database) else None
+    signer = seal_config.sealer_for(database) if database is not None else None
+    if signer is None:
+        return data
+    return seal_with(data, signer, location=letterhead.department_name(db))
 
 
 def record_output(db: DbOrSession, contract_id: str, *, actor: str, action: str = AuditAction.PRINT) -> str:

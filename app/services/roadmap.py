@@ -16,12 +16,11 @@ from app.models.enums import ActionStatus, AppointmentStatus, AuditAction, Objec
 from app.models.followup import Appointment
 from app.models.people import Person, Referent
 from app.models.vocabularies import Vocabularies, load_vocabularies
-from app.services import records, settings
+from app.services import letterhead, records, settings
 from app.services._support import DbOrSession, get_row, reading
 from app.services.db import Database
 from app.services.pdf import AppointmentLine, RoadmapAction, RoadmapDocument, RoadmapObjective, render_roadmap
 
-DEFAULT_DEPARTMENT = "Conseil départemental"
 _HIDDEN_ACTIONS = frozenset({ActionStatus.CANCELLED, ActionStatus.ABANDONED})
 
 
@@ -72,9 +71,13 @@ def _appointments(
 
 
 def build_roadmap(
-    db: DbOrSession, person_id: str, *, today: date | None = None, department: str = DEFAULT_DEPARTMENT
+    db: DbOrSession, person_id: str, *, today: date | None = None, department: str | None = None
 ) -> RoadmapDocument:
-    """Everything printed on the person's feuille de route, read from the database."""
+    """Everything printed on the person's feuille de route, read from the database.
+
+    ``department`` defaults to the name set in Paramètres (:func:`letterhead.department_name`).
+    """
+    department = department or letterhead.department_name(db)
     vocab = load_vocabularies()
     printed_on = today or date.today()
     with reading(db) as s:

@@ -28,6 +28,7 @@ from app.services.pdf import (
 from app.services.pdf.base import fr_date, redact_identifiers
 from app.services.pdf.contract import load_texts
 from app.services.pdf.signature import InvalidSignatureError, clean_strokes, has_signature, signature_drawing
+from tests.services.certificates import make_p12
 
 PERSON_NAME = "Éloïse Lefèvre-Nguyễn"
 TOOLS = ("pdftotext", "pdfinfo", "pdffonts", "qpdf", "pdfsig")
@@ -361,65 +362,6 @@ def test_formatting_helpers() -> None:
 # ---------------------------------------------------------------------------------------------- seal
 
 
-def _make_p12(tmp_path: Path, password: str) -> Path:
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.hazmat.primitives.serialization import pkcs12
-    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-
-    now = dt.datetime.now(dt.UTC)
-
-    def name(cn: str) -> x509.Name:
-        return x509.Name(
-            [
-                x509.NameAttribute(NameOID.COUNTRY_NAME, "FR"),
-                x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Département de test"),
-                x509.NameAttribute(NameOID.COMMON_NAME, cn),
-            ]
-        )
-
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_cert = (
-        x509.CertificateBuilder()
-        .subject_name(name("AC de test"))
-        .issuer_name(name("AC de test"))
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=30))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(True, False, False, False, False, True, True, False, False), critical=True
-        )
-        .sign(ca_key, hashes.SHA256())
-    )
-    key = ec.generate_private_key(ec.SECP256R1())
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name("Scellement Fil rouge"))
-        .issuer_name(ca_cert.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=30))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        # digital_signature + content_commitment (non-repudiation)
-        .add_extension(
-            x509.KeyUsage(True, True, False, False, False, False, False, False, False), critical=True
-        )
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False)
-        .sign(ca_key, hashes.SHA256())
-    )
-    p12 = pkcs12.serialize_key_and_certificates(
-        b"sceau", key, cert, [ca_cert], serialization.BestAvailableEncryption(password.encode())
-    )
-    path = tmp_path / "sceau.p12"
-    path.write_bytes(p12)
-    (tmp_path / "ca.pem").write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
-    return path
-
-
 def _pdfsig(path: Path) -> str:
     result = _run("pdfsig", "-nocert", path)
     return result.stdout + result.stderr
@@ -430,7 +372,7 @@ def sealed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, bytes]:
     from app.services.pdf.seal import seal_pdf
 
     tmp = tmp_path_factory.mktemp("seal")
-    p12 = _make_p12(tmp, "mot de passe")
+    p12 = make_p12(tmp, "mot de passe")
     data = seal_pdf(render_contract(sample_contract("ce")), p12, "mot de passe")
     return tmp, data
 
@@ -494,7 +436,7 @@ def test_seal_detects_appended_update(sealed: tuple[Path, bytes]) -> None:
 def test_seal_wrong_password(tmp_path: Path) -> None:
     from app.services.pdf.seal import SealError, seal_pdf
 
-    p12 = _make_p12(tmp_path, "bon")
+    p12 = make_p12(tmp_path, "bon")
     with pytest.raises(SealError):
         seal_pdf(b"%PDF-1.4", p12, "mauvais")
     with pytest.raises(SealError):

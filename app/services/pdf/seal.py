@@ -46,6 +46,18 @@ def seal_pdf(
 ) -> bytes:
     """Return ``pdf_bytes`` with a PAdES baseline-B certification signature appended (incremental update)."""
     signer = load_sealer(p12_path, password)
+    return seal_with(pdf_bytes, signer, reason, location=location, field_name=field_name)
+
+
+def seal_with(
+    pdf_bytes: bytes,
+    signer: signers.Signer,
+    reason: str = "Scellement du Département",
+    *,
+    location: str | None = None,
+    field_name: str = "Scellement",
+) -> bytes:
+    """:func:`seal_pdf` with a signer already loaded (see :func:`load_sealer`)."""
     meta = signers.PdfSignatureMetadata(
         field_name=field_name,
         reason=reason,
