@@ -8,17 +8,30 @@ batched flushes) → :mod:`report`.
 
 from app.services.imports.columns import ColumnMap, load_column_map
 from app.services.imports.errors import ImportCancelled, ImportFileError, ImportRowError
-from app.services.imports.report import ImportReport, Outcome, RowResult
-from app.services.imports.service import import_orientations
+from app.services.imports.report import ImportReport, Outcome, RowResult, encoding_label
+from app.services.imports.service import (
+    FileInfo,
+    HistoryEntry,
+    describe_file,
+    import_history,
+    import_orientations,
+    person_names,
+)
 
 __all__ = [
     "ColumnMap",
+    "FileInfo",
+    "HistoryEntry",
     "ImportCancelled",
     "ImportFileError",
     "ImportReport",
     "ImportRowError",
     "Outcome",
     "RowResult",
+    "describe_file",
+    "encoding_label",
+    "import_history",
     "import_orientations",
     "load_column_map",
+    "person_names",
 ]

@@ -12,6 +12,12 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+ENCODING_LABELS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 avec BOM", "cp1252": "Windows-1252 (ANSI)"}
+
+
+def encoding_label(encoding: str) -> str:
+    return ENCODING_LABELS.get(encoding, encoding)
+
 
 class Outcome(StrEnum):
     CREATED = "créé"

@@ -5,12 +5,19 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+
+from app.models.base import utcnow
+from app.models.local import LocalSetting
+from app.models.people import Person
 from app.services.db import Database
 from app.services.imports.apply import Applier
-from app.services.imports.columns import ColumnMap, load_column_map
+from app.services.imports.columns import FIELDS, ColumnMap, load_column_map
 from app.services.imports.errors import ImportCancelled, ImportFileError, ImportRowError
 from app.services.imports.planner import Planner
 from app.services.imports.reader import CsvTable, open_table
@@ -22,6 +29,107 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
 CHECK_EVERY = 1000
+HISTORY_KEY = "import_history"
+HISTORY_LENGTH = 50
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    """What was detected in a file before importing it (header check passed)."""
+
+    file_name: str
+    encoding: str
+    delimiter: str
+    rows: int
+    mapped: tuple[tuple[str, str], ...]  # (header in the file, French label of the field)
+    ignored: tuple[str, ...]  # headers the column map does not know
+    absent: tuple[str, ...]  # French labels of optional fields with no column
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One past import of this profile (kept in a local setting, newest first)."""
+
+    file_name: str
+    at: datetime
+    total: int
+    created: int
+    updated: int
+    unchanged: int
+    rejected: int
+
+
+def read_file(
+    source: str | Path | bytes, column_map: ColumnMap | Path | str | Mapping[str, Any] | None = None
+) -> tuple[ColumnMap, CsvTable, str, list[tuple[int, list[str] | None]]]:
+    """Decode, check the header and split the records; refuses a file without any data row."""
+    cmap = load_column_map(column_map)
+    table, name = open_table(source, cmap)
+    records = list(table.records())
+    if not records:
+        raise ImportFileError(
+            "Le fichier ne contient aucune ligne de données (seulement la ligne d'en-têtes)."
+        )
+    return cmap, table, name, records
+
+
+def describe_file(
+    source: str | Path | bytes, column_map: ColumnMap | Path | str | Mapping[str, Any] | None = None
+) -> FileInfo:
+    """Encoding, separator, columns recognised / ignored / absent and the number of data rows; nothing is
+    imported. Raises :class:`ImportFileError` exactly when the import itself would refuse the file."""
+    cmap, table, name, records = read_file(source, column_map)
+    present = {f for f in table.columns if f is not None}
+    return FileInfo(
+        file_name=name,
+        encoding=table.encoding,
+        delimiter=table.delimiter,
+        rows=len(records),
+        mapped=tuple((h, cmap.label(f)) for h, f in zip(table.header, table.columns, strict=True) if f),
+        ignored=tuple(h for h, f in zip(table.header, table.columns, strict=True) if f is None and h),
+        absent=tuple(cmap.label(f) for f in FIELDS if f not in present),
+    )
+
+
+def import_history(db: Database) -> list[HistoryEntry]:
+    """Past imports of this profile, newest first, times in local time (simulations are not recorded)."""
+    with db.read() as s:
+        setting = s.get(LocalSetting, HISTORY_KEY)
+        raw = list(setting.value or []) if setting is not None else []
+    out = []
+    for e in raw:
+        try:
+            out.append(
+                HistoryEntry(
+                    str(e["file"]),
+                    datetime.fromisoformat(e["at"]).replace(tzinfo=UTC).astimezone().replace(tzinfo=None),
+                    *(int(e[k]) for k in ("total", "created", "updated", "unchanged", "rejected")),
+                )
+            )
+        except (KeyError, TypeError, ValueError):
+            continue
+    return out
+
+
+def person_names(db: Database, person_ids: list[str]) -> dict[str, str]:
+    """« NOM Prénom » of the given people (for the report table on screen; the CSV report has no names)."""
+    out: dict[str, str] = {}
+    ids = sorted(set(person_ids))
+    with db.read() as s:
+        for start in range(0, len(ids), 500):
+            part = ids[start : start + 500]
+            for pid, last, first in s.execute(
+                select(Person.id, Person.last_name, Person.first_name).where(Person.id.in_(part))
+            ):
+                out[pid] = f"{(last or '').upper()} {first or ''}".strip()
+    return out
+
+
+def _record_history(s: Any, report_counts: dict[str, Any]) -> None:
+    setting = s.get(LocalSetting, HISTORY_KEY)
+    entries = list(setting.value or []) if setting is not None else []
+    entries.insert(0, report_counts)
+    s.merge(LocalSetting(key=HISTORY_KEY, value=entries[:HISTORY_LENGTH]))
 
 
 def _never() -> bool:
@@ -46,24 +154,20 @@ def import_orientations(
     transaction is rolled back — nothing is saved. ``dry_run`` computes the same report and writes nothing.
     """
     started = time.perf_counter()
-    cmap = load_column_map(column_map)
-    table, name = open_table(path_or_bytes, cmap)
-    records = list(table.records())
-    if not records:
-        raise ImportFileError(
-            "Le fichier ne contient aucune ligne de données (seulement la ligne d'en-têtes)."
-        )
+    cmap, table, name, records = read_file(path_or_bytes, column_map)
     total = 2 * len(records)
     notify: Callable[[int], None] = (lambda done: progress(done, total)) if progress else (lambda done: None)
     cancelled = cancel or _never
     with db.session() as s:
         snapshot = load_snapshot(s)
         planner = Planner(snapshot)
-        results = _plan_rows(planner, table, records, cmap, notify, cancelled)
+        results = plan_rows(planner, table, records, cmap, notify, cancelled)
         if not dry_run and planner.plan.writes:
             Applier(s, planner.plan, snapshot.actor, lambda d: notify(len(records) + d), cancelled).run()
         elif cancelled():
             raise ImportCancelled()
+        if not dry_run:
+            _record_history(s, _history_counts(name, results))
         notify(total)
     report = ImportReport(
         file_name=name,
@@ -86,7 +190,22 @@ def import_orientations(
     return report
 
 
-def _plan_rows(
+def _history_counts(name: str, results: list[RowResult]) -> dict[str, Any]:
+    counts = {str(o): 0 for o in Outcome}
+    for r in results:
+        counts[str(r.outcome)] += 1
+    return {
+        "file": name,
+        "at": utcnow().isoformat(timespec="seconds"),
+        "total": len(results),
+        "created": counts[Outcome.CREATED],
+        "updated": counts[Outcome.UPDATED],
+        "unchanged": counts[Outcome.UNCHANGED],
+        "rejected": counts[Outcome.REJECTED],
+    }
+
+
+def plan_rows(
     planner: Planner,
     table: CsvTable,
     records: list[tuple[int, list[str] | None]],

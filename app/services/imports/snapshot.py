@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, Table, select
 from sqlalchemy.orm import Session
 
+from app.models.base import Base
 from app.models.local import LocalSetting
-from app.models.people import Household, Orientation, Parcours, Person, Referent
 from app.services.imports.matching import Candidate, PersonIndex
 from app.services.imports.text import fold
 
@@ -64,50 +64,64 @@ class Snapshot:
         return sorted(set(self.referents.get(fold(label), [])))
 
 
+#: The tables read, by name: the vault's by default; the server passes its own copies (same columns).
+SNAPSHOT_TABLES = ("person", "orientation", "parcours", "household", "referent")
+
+
 def load_snapshot(s: Session) -> Snapshot:
+    """The snapshot of the vault; the actor is the login of the profile's current référent."""
+    current = s.get(LocalSetting, CURRENT_REFERENT_KEY)
+    tables = {name: Base.metadata.tables[name] for name in SNAPSHOT_TABLES}
+    return load_snapshot_from(s, tables, actor_referent_id=None if current is None else current.value)
+
+
+def load_snapshot_from(
+    conn: Session | Connection, tables: dict[str, Table], *, actor_referent_id: str | None = None
+) -> Snapshot:
+    """Same snapshot from any database holding tables with the vault's columns (the département server)."""
     snap = Snapshot()
-    cols = [getattr(Person, f) for f in PERSON_FIELDS]
-    for row in s.execute(select(Person.id, *cols).where(Person.deleted_at.is_(None))):
+    person = tables["person"].c
+    cols = [person[f] for f in PERSON_FIELDS]
+    for row in conn.execute(select(person.id, *cols).where(person.deleted_at.is_(None))):
         values = dict(zip(PERSON_FIELDS, row[1:], strict=True))
         snap.people[row[0]] = values
         snap.index.add(candidate(row[0], values))
-    _load_orientations(s, snap)
-    for pid, parcours_id, track in s.execute(
-        select(Parcours.person_id, Parcours.id, Parcours.track).where(
-            Parcours.end_date.is_(None), Parcours.deleted_at.is_(None)
-        )
+    _load_orientations(conn, tables["orientation"], snap)
+    p = tables["parcours"].c
+    for pid, parcours_id, track in conn.execute(
+        select(p.person_id, p.id, p.track).where(p.end_date.is_(None), p.deleted_at.is_(None))
     ):
         snap.open_parcours[pid] = (parcours_id, track)
-    for hid, caf in s.execute(
-        select(Household.id, Household.caf_number)
-        .where(Household.deleted_at.is_(None), Household.caf_number != "")
-        .order_by(Household.created_at)
+    h = tables["household"].c
+    for hid, caf in conn.execute(
+        select(h.id, h.caf_number).where(h.deleted_at.is_(None), h.caf_number != "").order_by(h.created_at)
     ):
         snap.households.setdefault(caf, hid)
         snap.household_caf[hid] = caf
-    _load_referents(s, snap)
+    _load_referents(conn, tables["referent"], snap, actor_referent_id)
     return snap
 
 
-def _load_orientations(s: Session, snap: Snapshot) -> None:
-    o = Orientation
+def _load_orientations(conn: Session | Connection, table: Table, snap: Snapshot) -> None:
+    o = table.c
     query = select(o.person_id, o.id, o.track, o.decision_date, o.notification_date, o.organisme, o.ended_on)
-    for pid, oid, track, decided, notified, organisme, ended in s.execute(
+    for pid, oid, track, decided, notified, organisme, ended in conn.execute(
         query.where(o.deleted_at.is_(None)).order_by(o.decision_date, o.created_at)
     ):
         snap.orientations[pid].append(OrientationState(oid, track, decided, notified, organisme, ended))
 
 
-def _load_referents(s: Session, snap: Snapshot) -> None:
-    current = s.get(LocalSetting, CURRENT_REFERENT_KEY)
-    r = Referent
-    for rid, login, first, last in s.execute(
+def _load_referents(
+    conn: Session | Connection, table: Table, snap: Snapshot, actor_referent_id: str | None
+) -> None:
+    r = table.c
+    for rid, login, first, last in conn.execute(
         select(r.id, r.login, r.first_name, r.last_name).where(r.deleted_at.is_(None))
     ):
         for key in (login, f"{first} {last}", f"{last} {first}"):
             if fold(key):
                 snap.referents[fold(key)].append(rid)
-        if current is not None and current.value == rid and login:
+        if actor_referent_id is not None and actor_referent_id == rid and login:
             snap.actor = str(login)[:80]
 
 
