@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
@@ -23,7 +24,7 @@ from app.models.enums import ContractKind, ContractStatus, Regime, SignatureMeth
 from app.models.rules import load_default_rules
 from app.models.vocabularies import load_vocabularies
 from app.services import carnet, records
-from app.services._support import DbOrSession, get_row, reading, transaction
+from app.services._support import Checker, DbOrSession, get_row, reading, require_text, transaction
 from app.services.contracts_draft import (
     ActionDraft,
     ContractDraft,
@@ -60,6 +61,7 @@ __all__ = [
     "rules_version",
     "save",
     "sign",
+    "sign_on_paper",
     "transition",
     "validate",
 ]
@@ -98,6 +100,7 @@ class SignatureView:
     strokes: tuple[tuple[tuple[float, float], ...], ...]
     signed_at: datetime
     place: str
+    document_id: str | None = None  # the scanned signed page, for a signature « sur papier »
 
 
 @dataclass(frozen=True)
@@ -153,6 +156,7 @@ def _signatures(s: Any, contract_id: str) -> tuple[SignatureView, ...]:
             tuple(tuple((float(x), float(y)) for x, y in st) for st in r.strokes or []),
             r.signed_at,
             r.place,
+            r.document_id,
         )
         for r in rows
     )
@@ -405,6 +409,75 @@ def sign(
         records.transition_contract(db, contract_id, _S.SIGNED, at=at, author=author, place=place)
         return True
     return False
+
+
+#: What a scanned signed page may be.
+PAPER_SCAN_TYPES = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG"}
+
+
+def sign_on_paper(
+    db: DbOrSession,
+    contract_id: str,
+    path: Path | str,
+    *,
+    signed_on: date,
+    place: str,
+    actor: str = "",
+) -> str:
+    """The contract was signed on paper by both parties: store the scanned signed page (PDF, JPEG or PNG) as a
+    « Contrat signé » document, record both signatures « sur papier » pointing to it and make the contract
+    « signé », all in one transaction. Returns the document id."""
+    from app.models.people import Person, Referent
+    from app.services import documents
+    from app.services.people import current_referent_id
+
+    c = Checker()
+    where = c.run("place", require_text, place, "Indiquez le lieu de la signature.", 200)
+    if signed_on > date.today():
+        c.add("signed_on", "La date de signature ne peut pas être dans le futur.")
+    mime = documents.guess_mime(Path(path).name)
+    if mime not in PAPER_SCAN_TYPES:
+        c.add("path", "Joignez la page signée au format PDF, JPEG ou PNG.")
+    c.raise_if_any()
+    data = documents.read_file(path)
+    view = get_contract(db, contract_id)
+    if view.locked:
+        raise ContractLockedError()
+    _raise(validate(view.draft, for_signature=True))
+    # the hour is not asked: now (stored as for a pad signature) when signed today, noon for an earlier day
+    at = None if signed_on == date.today() else datetime.combine(signed_on, time(12))
+    with transaction(db) as s:
+        contract = get_row(s, Contract, contract_id, "Contrat")
+        person = get_row(s, Person, contract.person_id, "Personne")
+        ref_id = person.referent_id or current_referent_id(s)
+        ref = s.get(Referent, ref_id) if ref_id else None
+        referent_name = f"{ref.first_name} {ref.last_name}" if ref is not None else ""
+        document_id = documents.add_document(
+            s,
+            person.id,
+            kind="contrat_signe",
+            title=f"Contrat n° {contract.number} signé",
+            data=data,
+            file_name=Path(path).name,
+            mime_type=mime,
+            document_date=signed_on,
+        )
+        for signer, name in (
+            (Signer.PERSON, f"{person.first_name} {person.last_name}"),
+            (Signer.REFERENT, referent_name),
+        ):
+            sign(
+                s,
+                contract_id,
+                signer=signer,
+                signer_name=name,
+                method=SignatureMethod.PAPER,
+                document_id=document_id,
+                at=at,
+                place=where or "",
+                author=actor,
+            )
+    return document_id
 
 
 def transition(

@@ -207,3 +207,100 @@ def test_tab_preview_is_audited_only_when_saved(qtbot, ctx, vault, pid, tmp_path
     tab.dialog.write_to(str(tmp_path / "contrat.pdf"))
     idle(qtbot, ctx)
     assert audit() == ["export"]
+
+
+def _scan_pdf(tmp_path) -> str:
+    """Any one-page PDF stands for the scanned signed page."""
+    from app.services.pdf.roadmap import RoadmapDocument, render_roadmap
+
+    path = tmp_path / "page_signee.pdf"
+    path.write_bytes(
+        render_roadmap(RoadmapDocument("Éloïse Lefèvre", "Claire Marchand", "MDS", date.today()))
+    )
+    return str(path)
+
+
+def test_paper_signature_flow(qtbot, ctx, vault, pid, tmp_path):
+    from PySide6.QtCore import QMimeData, QPointF, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    from app.ui.paper_signature import PaperSignatureDialog
+
+    draft = ContractDraft(
+        "ce", 6, date(2027, 1, 1), actions=(ActionDraft("Atelier CV", "Mission locale", None, None, 16),)
+    )
+    cid = contracts.create(vault.db, pid, draft)
+    tab = ContractsTab(ctx, pid)
+    qtbot.addWidget(tab)
+    tab.resize(1280, 800)
+    tab.show()
+    qtbot.waitUntil(lambda: bool(tab.items), timeout=10_000)
+    assert tab.paper_box.isHidden()
+    tab.paper()
+    dialog = tab.dialog
+    assert isinstance(dialog, PaperSignatureDialog) and dialog.isVisible()
+    assert dialog.place.text()  # defaults to the référent's office
+    # nothing chosen, no place: two messages, the dialog stays open
+    dialog.place.clear()
+    dialog.ok_button.click()
+    assert not dialog.scan_error.isHidden() and "PDF, JPEG ou PNG" in dialog.scan_error.text()
+    assert not dialog.place_error.isHidden() and dialog.isVisible()
+    # a wrong type dropped is refused at once
+    wrong = tmp_path / "notes.txt"
+    wrong.write_text("x")
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(wrong))])
+    drop = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton,
+                      Qt.KeyboardModifier.NoModifier)  # fmt: skip
+    dialog.zone.dropEvent(drop)
+    assert "ni un PDF" in dialog.scan_error.text()
+    mime.setUrls([QUrl.fromLocalFile(_scan_pdf(tmp_path))])
+    dialog.zone.dropEvent(drop)
+    assert dialog.scan_error.isHidden() and "page_signee.pdf" in dialog.zone.text.text()
+    dialog.place.setText("Saint-Denis")
+    if SHOTS:
+        dialog.grab().save(f"{SHOTS}/paper_signature_dialog.png")
+    dialog.ok_button.click()
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=10_000)
+    qtbot.waitUntil(lambda: bool(tab.items) and tab.items[0].status == "signe", timeout=10_000)
+    view = contracts.get_contract(vault.db, cid)
+    assert {s.method for s in view.signatures} == {"papier"} and view.signed_place == "Saint-Denis"
+    assert not tab.paper_box.isHidden()
+    assert tab.paper_label.text().startswith(f"Signé sur papier le {date.today():%d/%m/%Y} à Saint-Denis")
+    if SHOTS:
+        tab.grab().save(f"{SHOTS}/contracts_tab_paper.png")
+    tab.view_scan()
+    qtbot.waitUntil(
+        lambda: isinstance(tab.dialog, PdfPreviewDialog) and bool(tab.dialog.pages), timeout=20_000
+    )
+
+
+def test_paper_signature_refused_keeps_the_dialog(qtbot, ctx, vault, pid, tmp_path):
+    """The service refuses (CE below 15 h without a reason): the message shows, the dialog keeps its input."""
+    from app.ui import errors as ui_errors
+    from app.ui.paper_signature import PaperSignatureDialog
+
+    draft = ContractDraft("ce", 6, date(2027, 1, 1), actions=(ActionDraft("Atelier CV", "", None, None, 4),))
+    contracts.create(vault.db, pid, draft)
+    shown: list[str] = []
+    original = ui_errors.show_error
+    import app.ui.person_tabs.contracts as tab_module
+
+    tab_module.show_error = lambda _w, e: shown.append(str(e))  # type: ignore[assignment]
+    try:
+        tab = ContractsTab(ctx, pid)
+        qtbot.addWidget(tab)
+        qtbot.waitUntil(lambda: bool(tab.items), timeout=10_000)
+        tab.paper()
+        dialog = tab.dialog
+        assert isinstance(dialog, PaperSignatureDialog)
+        dialog.zone.set_path(_scan_pdf(tmp_path))
+        dialog.place.setText("Bobigny")
+        dialog.ok_button.click()
+        qtbot.waitUntil(lambda: bool(shown), timeout=10_000)
+    finally:
+        tab_module.show_error = original
+    assert "15" in shown[0]
+    assert dialog.isVisible() and dialog.ok_button.isEnabled() and dialog.place.text() == "Bobigny"
+    assert dialog.zone.path is not None and contracts.get_contract(vault.db, tab.items[0].id).signatures == ()
+    dialog.reject()

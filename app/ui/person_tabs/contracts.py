@@ -1,6 +1,7 @@
 """« Contrats » tab of a person: the contracts (n°, type, state with text and icon, dates, version), the history of
 the selected one (versions, events, signatures), « Nouveau contrat » / « Renouveler » (Ctrl+N), and the actions its
-state allows: modify (draft), sign on the pad, département decisions, start, end, break off, avenant, preview."""
+state allows: modify (draft), sign on the pad or on paper (scan attached), département decisions, start, end, break
+off, avenant, preview."""
 
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
-    QMessageBox,
     QPushButton,
     QSplitter,
     QStackedWidget,
@@ -26,13 +26,14 @@ from PySide6.QtWidgets import (
 
 from app.models.enums import ContractStatus, Signer
 from app.models.vocabularies import load_vocabularies
-from app.services import contracts, people
+from app.services import contracts, documents, people
 from app.services.contracts import ContractView
 from app.services.contracts_document import record_output, render_pdf
 from app.services.person_page import current_actor
 from app.ui import theme
 from app.ui.contract_editor import ContractEditor
 from app.ui.errors import show_error
+from app.ui.paper_signature import ImageViewDialog, PaperSignatureDialog
 from app.ui.pdf_preview import PdfPreviewDialog
 from app.ui.plugins import UiContext
 from app.ui.signature_pad import SignatureDialog
@@ -68,7 +69,7 @@ class ContractsTab(QWidget):
     def __init__(self, ctx: UiContext, person_id: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx, self.person_id = ctx, person_id
-        self.person_name = self.referent_name = ""
+        self.person_name = self.referent_name = self.default_place = ""
         self.items: list[ContractView] = []
         self.dialog: QWidget | None = None
         layout = QVBoxLayout(self)
@@ -115,6 +116,20 @@ class ContractsTab(QWidget):
         v.setContentsMargins(0, 6, 0, 0)
         self.title = QLabel(objectName="h2")
         v.addWidget(self.title)
+        self.paper_box = QWidget()
+        paper_row = QHBoxLayout(self.paper_box)
+        paper_row.setContentsMargins(0, 0, 0, 0)
+        self.paper_label = QLabel()
+        self.scan_button = QPushButton(theme.icon("fa6s.file-image"), "Voir le scan")
+        self.scan_button.setToolTip("Afficher la page signée numérisée")
+        self.scan_button.clicked.connect(self.view_scan)
+        paper_row.addWidget(QLabel(pixmap=theme.icon("fa6s.file-signature", theme.ACCENT).pixmap(16, 16)))  # type: ignore[attr-defined]
+        paper_row.addWidget(self.paper_label)
+        paper_row.addWidget(self.scan_button)
+        paper_row.addStretch(1)
+        self.paper_box.hide()
+        self.scan_id: str | None = None
+        v.addWidget(self.paper_box)
         self.buttons_box = QWidget()
         self.buttons = QHBoxLayout(self.buttons_box)
         self.buttons.setContentsMargins(0, 0, 0, 0)
@@ -131,18 +146,24 @@ class ContractsTab(QWidget):
     def reload(self) -> None:
         pid = self.person_id
 
-        def job(w: WorkerContext) -> tuple[str, str, list[ContractView]]:
+        def job(w: WorkerContext) -> tuple[str, str, str, list[ContractView]]:
             p = people.get_person(w.db, pid)
             ref_id = p.referent_id or people.current_referent_id(w.db)
             ref = next((r for r in people.list_referents(w.db) if r.id == ref_id), None)
             ref_name = f"{ref.first_name} {ref.last_name}" if ref else ""
-            return f"{p.first_name} {p.last_name}", ref_name, contracts.list_contracts(w.db, pid)
+            items = contracts.list_contracts(w.db, pid)
+            # where this person last signed, else the référent's office
+            places = [
+                s.place for c in items for s in sorted(c.signatures, key=lambda s: s.signed_at) if s.place
+            ]
+            place = places[-1] if places else (ref.structure if ref else "")
+            return f"{p.first_name} {p.last_name}", ref_name, place, items
 
         self.ctx.worker.submit(job, self._show, lambda e: show_error(self, e), owner=self)
 
-    def _show(self, result: tuple[str, str, list[ContractView]]) -> None:
+    def _show(self, result: tuple[str, str, str, list[ContractView]]) -> None:
         selected = self.selected()
-        self.person_name, self.referent_name, self.items = result
+        self.person_name, self.referent_name, self.default_place, self.items = result
         self.table.setRowCount(len(self.items))
         for row, c in enumerate(self.items):
             nature = "Avenant" if c.amends_id else ("Renouvellement" if c.is_renewal else "Initial")
@@ -181,11 +202,19 @@ class ContractsTab(QWidget):
             if old is not None and old.widget() is not None:
                 old.widget().deleteLater()
         self.history.clear()
+        self.paper_box.hide()
         if c is None:
             self.title.setText("")
             return
         lock = " — verrouillé, lecture seule" if c.locked else ""
         self.title.setText(f"{c.kind_label} n° {c.number} · {c.status_label}{lock}")
+        paper = next((s for s in reversed(c.signatures) if s.method == "papier" and s.document_id
+                      and s.version_no == c.current_version), None)  # fmt: skip
+        if paper is not None:
+            where = f" à {paper.place}" if paper.place else ""
+            self.paper_label.setText(f"Signé sur papier le {theme.fmt_date(paper.signed_at)}{where} — ")
+            self.scan_id = paper.document_id
+            self.paper_box.show()
         for text, icon, slot, tip in self._actions(c):
             button = QPushButton(theme.icon(icon), text)
             button.setToolTip(tip)
@@ -233,7 +262,8 @@ class ContractsTab(QWidget):
         for s in c.signatures:
             who = "la personne" if s.signer == Signer.PERSON else "le référent"
             how = "sur papier" if s.method == "papier" else "sur la tablette"
-            entries.append((s.signed_at, "fa6s.signature", f"Signé par {who} ({s.signer_name}) {how}"
+            name = f" ({s.signer_name})" if s.signer_name else ""
+            entries.append((s.signed_at, "fa6s.signature", f"Signé par {who}{name} {how}"
                             + (f" à {s.place}" if s.place else "")))  # fmt: skip
         for at, icon, text in sorted(entries, key=lambda x: x[0], reverse=True):  # type: ignore[arg-type,return-value]
             item = QListWidgetItem(theme.icon(icon), f"{theme.fmt_datetime(at)}  ·  {text}")  # type: ignore[arg-type]
@@ -341,12 +371,48 @@ class ContractsTab(QWidget):
         dialog.open()
 
     def paper(self) -> None:
-        QMessageBox.information(
-            self, "Signé sur papier",
-            "Pour enregistrer un contrat signé sur papier, la page signée doit être numérisée et jointe au "
-            "dossier. L'onglet « Documents » n'est pas encore disponible sur ce poste : signez sur la tablette "
-            "ou gardez l'original papier en attendant.",
-        )  # fmt: skip
+        c = self.selected()
+        if c is None or c.status != _S.DRAFT:
+            return
+        dialog = PaperSignatureDialog(c.number, self.person_name, self.default_place, self)
+        self.dialog = dialog
+
+        def submitted(path: str, day: object, place: str) -> None:
+            def job(w: WorkerContext) -> str:
+                return contracts.sign_on_paper(w.db, c.id, path, signed_on=day, place=place,  # type: ignore[arg-type]
+                                               actor=current_actor(w.db))  # fmt: skip
+
+            def done(_document_id: str) -> None:
+                dialog.accept()
+                self.ctx.changed(self.person_id)
+                self.reload()
+
+            def failed(exc: BaseException) -> None:
+                dialog.failed()
+                show_error(dialog, exc)
+
+            self.ctx.worker.submit(job, done, failed, writes=True, owner=self)
+
+        dialog.submitted.connect(submitted)
+        dialog.open()
+
+    def view_scan(self) -> None:
+        document_id = self.scan_id
+        if document_id is None:
+            return
+
+        def job(w: WorkerContext) -> tuple[documents.DocumentView, bytes]:
+            return documents.get_document(w.db, document_id), documents.document_bytes(w.db, document_id)
+
+        def show(result: tuple[documents.DocumentView, bytes]) -> None:
+            view, data = result
+            if view.is_pdf:
+                self.dialog = PdfPreviewDialog(self.ctx.worker, data, view.title, view.file_name, self)
+            else:
+                self.dialog = ImageViewDialog(view.title, data, self)
+            self.dialog.open()
+
+        self._submit(job, show, writes=False)
 
     def transition(self, status: str) -> None:
         c = self.selected()
