@@ -47,10 +47,5 @@ def cmd_import_orientations(args: argparse.Namespace, ctx: CommandContext) -> in
 
 
 def _print_text(report: ImportReport) -> None:
-    print(f"{report.file_name} ({report.encoding}, séparateur « {report.delimiter} ») — {report.summary()}.")
-    for r in report.results:
-        if r.reason:
-            print(f"  {r.reason}")
-        if r.warning:
-            print(f"  ligne {r.line} : {r.warning}")
+    print("\n".join(report.text_lines()))
     sys.stdout.flush()

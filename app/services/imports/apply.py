@@ -73,7 +73,7 @@ class Applier:
         )
         updated = [r for r in rows if r.new_person is None]
         bulk_update(s, Person, {r.person_id: dict(r.person_changes) for r in updated if r.person_changes})
-        bulk_insert(s, AuditEvent, [self._audit(r) for r in updated])
+        bulk_insert(s, AuditEvent, [audit_row(r, self.actor) for r in updated])
         orientation_changes: dict[str, dict[str, Any]] = {}
         for r in rows:
             if r.close_orientation is not None:
@@ -92,28 +92,30 @@ class Applier:
         bulk_insert(
             s,
             ReferentAssignment,
-            [
-                {
-                    "id": new_id(),
-                    "person_id": r.person_id,
-                    "referent_id": r.referent_id,
-                    "start_date": self.today,
-                    "reason": ASSIGNMENT_REASON,
-                    "assigned_by": self.actor,
-                }
-                for r in rows
-                if r.referent_id is not None
-            ],
+            [assignment_row(r, self.actor, self.today) for r in rows if r.referent_id is not None],
         )
 
-    def _audit(self, r: RowPlan) -> dict[str, Any]:
-        return {
-            "id": new_id(),
-            "at": utcnow(),
-            "actor": self.actor,
-            "action": str(AuditAction.CHANGE),
-            "person_id": r.person_id,
-            "object_table": "person",
-            "object_id": r.person_id,
-            "detail": AUDIT_PREFIX + ", ".join(r.changed),
-        }
+
+def audit_row(r: RowPlan, actor: str) -> dict[str, Any]:
+    """The audit event of an updated person: the names of the changed fields, never their values."""
+    return {
+        "id": new_id(),
+        "at": utcnow(),
+        "actor": actor,
+        "action": str(AuditAction.CHANGE),
+        "person_id": r.person_id,
+        "object_table": "person",
+        "object_id": r.person_id,
+        "detail": AUDIT_PREFIX + ", ".join(r.changed),
+    }
+
+
+def assignment_row(r: RowPlan, actor: str, today: date) -> dict[str, Any]:
+    return {
+        "id": new_id(),
+        "person_id": r.person_id,
+        "referent_id": r.referent_id,
+        "start_date": today,
+        "reason": ASSIGNMENT_REASON,
+        "assigned_by": actor,
+    }

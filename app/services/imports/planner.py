@@ -63,8 +63,12 @@ def _same(field_name: str, old: Any, new: Any) -> bool:
 
 
 class Planner:
-    def __init__(self, snapshot: Snapshot) -> None:
+    """``default_referent_id``: the référent given to a **new** person whose row names none (server import
+    with ``--referent``); existing people keep theirs."""
+
+    def __init__(self, snapshot: Snapshot, default_referent_id: str | None = None) -> None:
         self.snap = snapshot
+        self.default_referent_id = default_referent_id
         self.plan = Plan()
         self.claimed: dict[str, int] = {}  # person id → line that already touched it
 
@@ -88,6 +92,8 @@ class Planner:
         plan = RowPlan(row.line, Outcome.CREATED, person_id, new_person=values)
         plan.new_orientation = self._orientation_values(row, person_id, is_reorientation=False)
         plan.referent_id, plan.warning = self._referent(row, None)
+        if plan.referent_id is None and row.referent is None:
+            plan.referent_id = self.default_referent_id
         values["referent_id"] = plan.referent_id
         values["household_id"] = self._household(str(values.get("caf_number") or ""))
         self.snap.people[person_id] = values

@@ -112,6 +112,16 @@ class ImportReport:
             "lignes": [r.as_dict() for r in self.results],
         }
 
+    def text_lines(self) -> list[str]:
+        """The plain-text report of the command lines: summary, then each rejection and warning."""
+        lines = [f"{self.file_name} ({self.encoding}, séparateur « {self.delimiter} ») — {self.summary()}."]
+        for r in self.results:
+            if r.reason:
+                lines.append(f"  {r.reason}")
+            if r.warning:
+                lines.append(f"  ligne {r.line} : {r.warning}")
+        return lines
+
     def to_csv(self) -> bytes:
         """The per-row report as CSV bytes: ``;`` separator, UTF-8 with BOM (Excel opens it as is)."""
         buffer = io.StringIO()
