@@ -26,8 +26,13 @@ class Setting:
     label: str
     minimum: int | None = None
     maximum: int | None = None
+    #: Text settings: at most ``max_length`` characters, never empty when ``required``.
+    max_length: int | None = None
+    required: bool = False
 
     def validate(self, value: Any) -> Any:
+        if self.max_length is not None or self.required:
+            return self._validate_text(value)
         if self.minimum is None and self.maximum is None:
             return value
         if isinstance(value, bool) or not isinstance(value, int):
@@ -36,6 +41,18 @@ class Setting:
             raise ValidationError(f"« {self.label} » doit valoir au moins {self.minimum}.")
         if self.maximum is not None and value > self.maximum:
             raise ValidationError(f"« {self.label} » doit valoir au plus {self.maximum}.")
+        return value
+
+    def _validate_text(self, value: Any) -> str:
+        if value is None:
+            value = ""
+        if not isinstance(value, str):
+            raise ValidationError(f"« {self.label} » doit être un texte.")
+        value = value.strip()
+        if self.required and not value:
+            raise ValidationError(f"« {self.label} » ne peut pas être vide.")
+        if self.max_length is not None and len(value) > self.max_length:
+            raise ValidationError(f"« {self.label} » : {self.max_length} caractères au plus.")
         return value
 
 
@@ -51,9 +68,13 @@ DURABLE_EMPLOYMENT_MONTHS = Setting(
 SOON_DAYS = Setting("deadline_soon_days", 14, "Échéance « bientôt » (jours)", minimum=1, maximum=90)
 SYNC_AUTO = Setting("sync_auto", True, "Synchronisation automatique")
 DEPARTMENT_NAME = Setting(
-    "department_name", "Conseil départemental", "Nom du département imprimé sur les documents"
+    "department_name",
+    "Conseil départemental",
+    "Nom du département imprimé sur les documents",
+    max_length=120,
+    required=True,
 )
-DPO_CONTACT = Setting("dpo_contact", "", "Contact du délégué à la protection des données")
+DPO_CONTACT = Setting("dpo_contact", "", "Contact du délégué à la protection des données", max_length=300)
 RETENTION_MONTHS = Setting(
     "retention_months",
     24,
@@ -114,3 +135,30 @@ def all_values(db: Database) -> dict[str, Any]:
     with db.read() as s:
         stored: dict[str, Any] = dict(s.execute(select(LocalSetting.key, LocalSetting.value)).all())
     return {k: (stored[k] if stored.get(k) is not None else st.default) for k, st in _BY_KEY.items()}
+
+
+def set_many(db: Database, values: dict[Setting, Any]) -> None:
+    """Store several settings in one transaction, after validating all of them.
+
+    Raises one :class:`ValidationError` whose ``fields`` map each wrong setting's key to its French message;
+    nothing is stored then. A value equal to the default forgets the stored one (the default applies).
+    """
+    clean: dict[Setting, Any] = {}
+    errors: dict[str, str] = {}
+    for setting, value in values.items():
+        if setting.key not in _BY_KEY:
+            raise KeyError(setting.key)
+        try:
+            clean[setting] = setting.validate(value)
+        except ValidationError as exc:
+            errors[setting.key] = exc.message
+    if errors:
+        raise ValidationError(fields=errors)
+    with db.session() as s:
+        for setting, value in clean.items():
+            if value == setting.default:
+                row = s.get(LocalSetting, setting.key)
+                if row is not None:
+                    s.delete(row)
+            else:
+                s.merge(LocalSetting(key=setting.key, value=value))

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import Path
 
 import qtawesome as qta
+from PySide6.QtCore import QSize, QStandardPaths
 from PySide6.QtGui import QColor, QFont, QIcon, QPalette
 from PySide6.QtWidgets import QApplication
 
@@ -31,9 +33,25 @@ DUE_ICONS = {
 STYLESHEET = f"""
 QWidget {{ color: {INK}; }}
 QToolTip {{ color: {INK}; background: {BASE}; border: 1px solid {LINE}; padding: 4px; }}
-QLineEdit, QComboBox, QSpinBox {{ border: 1px solid {LINE}; border-radius: 4px; padding: 5px 8px;
-    background: {BASE}; selection-background-color: {ACCENT}; }}
-QLineEdit:focus, QComboBox:focus, QSpinBox:focus {{ border: 2px solid {ACCENT}; padding: 4px 7px; }}
+QLineEdit, QComboBox, QAbstractSpinBox {{ border: 1px solid {LINE}; border-radius: 4px; padding: 5px 8px;
+    background: {BASE}; selection-background-color: {ACCENT}; min-height: 18px; }}
+QLineEdit:focus, QComboBox:focus, QAbstractSpinBox:focus {{ border: 2px solid {ACCENT}; padding: 4px 7px; }}
+QLineEdit:disabled, QComboBox:disabled, QAbstractSpinBox:disabled {{ background: {WINDOW}; color: #7b8794; }}
+QAbstractSpinBox QLineEdit, QComboBox QLineEdit, QAbstractSpinBox QLineEdit:focus, QComboBox QLineEdit:focus {{
+    border: none; padding: 0; margin: 0; background: transparent; }}
+QAbstractSpinBox, QComboBox {{ padding-right: 26px; }}
+QAbstractSpinBox:focus, QComboBox:focus {{ padding-right: 25px; }}
+QAbstractSpinBox::up-button, QAbstractSpinBox::down-button {{ subcontrol-origin: margin; width: 20px;
+    margin: 1px 1px 1px 0; border: none; border-left: 1px solid {LINE}; background: {WINDOW}; }}
+QAbstractSpinBox::up-button {{ subcontrol-position: top right; border-top-right-radius: 4px; }}
+QAbstractSpinBox::down-button {{ subcontrol-position: bottom right; border-bottom-right-radius: 4px; }}
+QAbstractSpinBox::up-button:focus, QAbstractSpinBox::down-button:focus, QComboBox::drop-down:focus,
+QDateEdit::drop-down:focus {{ margin: 2px 2px 2px 0; }}
+QAbstractSpinBox::up-button:hover, QAbstractSpinBox::down-button:hover,
+QComboBox::drop-down:hover, QDateEdit::drop-down:hover {{ background: {ACCENT_SOFT}; }}
+QDateEdit::drop-down, QComboBox::drop-down {{ subcontrol-origin: margin; subcontrol-position: top right;
+    width: 22px; margin: 1px 1px 1px 0; border: none; border-left: 1px solid {LINE}; background: {WINDOW};
+    border-top-right-radius: 4px; border-bottom-right-radius: 4px; }}
 QPushButton {{ border: 1px solid {LINE}; border-radius: 4px; padding: 6px 14px; background: {BASE}; }}
 QPushButton:hover {{ background: {ACCENT_SOFT}; }}
 QPushButton:focus {{ border: 2px solid {ACCENT}; padding: 5px 13px; }}
@@ -88,7 +106,28 @@ def apply_theme(app: QApplication) -> None:
     font = QFont(app.font())
     font.setPointSizeF(max(font.pointSizeF(), 10.0))
     app.setFont(font)
-    app.setStyleSheet(STYLESHEET)
+    app.setStyleSheet(STYLESHEET + _arrow_rules())
+
+
+def _arrow_rules() -> str:
+    """Spin box and drop-down arrows: a style sheet needs image files, drawn once from the icon font."""
+    folder = Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.CacheLocation)) / "theme"
+    paths: dict[str, str] = {}
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, glyph in (("up", "fa6s.caret-up"), ("down", "fa6s.caret-down")):
+            path = folder / f"arrow-{name}.png"
+            if not path.exists():
+                qta.icon(glyph, color=MUTED).pixmap(QSize(24, 24)).save(str(path))
+            paths[name] = path.as_posix()
+    except OSError:
+        return ""  # the default arrows of the style stay
+    up, down = paths["up"], paths["down"]
+    return (
+        f"QAbstractSpinBox::up-arrow {{ image: url({up}); width: 12px; height: 12px; }}\n"
+        f"QAbstractSpinBox::down-arrow, QComboBox::down-arrow, QDateEdit::down-arrow "
+        f"{{ image: url({down}); width: 12px; height: 12px; }}\n"
+    )
 
 
 def icon(name: str, color: str = MUTED) -> QIcon:

@@ -1,0 +1,698 @@
+"""« Paramètres » page: one tab per section (Sécurité, Documents, Suivi, Synchronisation, À propos).
+
+Each section is a form of the settings declared in :mod:`app.services.settings` (label, default, bounds come
+from there): the message of a wrong value shows under its field as you type, « Enregistrer » (Ctrl+S) is
+enabled only when something changed, « Rétablir la valeur par défaut » puts the declared default back in the
+field (saved with the rest). Secrets (lock code, passphrase, seal password) have their own dialogs, which check
+the current secret first. Every read and write runs on the database worker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut, QShowEvent
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QTabWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.services import settings, settings_view
+from app.services.errors import ValidationError, VaultLockedError
+from app.services.settings_view import KEYRING_TEXT, SealStatus, SettingsView, expiry_text
+from app.ui import theme
+from app.ui.errors import show_error, user_message
+from app.ui.followup_dialogs_base import FollowupDialog, Job, error_label
+from app.ui.plugins import UiContext
+from app.ui.widgets import Card, FieldGrid
+from app.ui.worker import WorkerContext
+
+PAGE_KEY = "parametres"
+SUFFIXES = {"(minutes)": " min", "(mois)": " mois", "(jours)": " jours"}
+SAVED_TEXT = "Modifications enregistrées."
+
+
+def _short_label(setting: settings.Setting) -> str:
+    """The declared label without its unit (the spin box shows it): « Seuil d'emploi durable »."""
+    label = setting.label
+    for unit in SUFFIXES:
+        label = label.replace(" " + unit, "")
+    return label
+
+
+def _suffix(setting: settings.Setting) -> str:
+    return next((s for unit, s in SUFFIXES.items() if unit in setting.label), "")
+
+
+class Editor:
+    """One field of a section: the widget, its value in the setting's type, its change signal."""
+
+    def __init__(self, setting: settings.Setting) -> None:
+        self.setting = setting
+        self.widget: QWidget
+        if setting is settings.CURRENT_REFERENT_ID:
+            self.widget = QComboBox()
+            self.widget.setMinimumWidth(320)
+            self.changed = self.widget.currentIndexChanged
+        elif setting is settings.SYNC_AUTO:
+            self.widget = QCheckBox(
+                "Synchroniser automatiquement quand le serveur répond (toutes les 5 minutes)"
+            )
+            self.changed = self.widget.toggled
+        elif setting.minimum is not None or setting.maximum is not None:
+            self.widget = QSpinBox(minimum=setting.minimum or 0, maximum=setting.maximum or 10_000)
+            self.widget.setSuffix(_suffix(setting))
+            self.widget.setMinimumWidth(120)
+            self.widget.setToolTip(f"Entre {setting.minimum} et {setting.maximum}")
+            self.changed = self.widget.valueChanged
+        else:
+            self.widget = QLineEdit()
+            if setting.max_length:
+                self.widget.setMaxLength(setting.max_length + 20)  # the message says the limit
+            self.changed = self.widget.textChanged
+        self.widget.setAccessibleName(_short_label(setting))
+
+    @property
+    def resettable(self) -> bool:
+        return isinstance(self.widget, (QSpinBox, QLineEdit)) and bool(self.setting.default)
+
+    def value(self) -> Any:
+        w = self.widget
+        if isinstance(w, QComboBox):
+            return w.currentData()
+        if isinstance(w, QCheckBox):
+            return w.isChecked()
+        if isinstance(w, QSpinBox):
+            return w.value()
+        assert isinstance(w, QLineEdit)
+        return w.text()
+
+    def set_value(self, value: Any) -> None:
+        w = self.widget
+        w.blockSignals(True)
+        try:
+            if isinstance(w, QComboBox):
+                w.setCurrentIndex(max(0, w.findData(value)))
+            elif isinstance(w, QCheckBox):
+                w.setChecked(bool(value))
+            elif isinstance(w, QSpinBox):
+                w.setValue(int(value))
+            elif isinstance(w, QLineEdit):
+                w.setText(str(value or ""))
+        finally:
+            w.blockSignals(False)
+
+    def same(self, a: Any, b: Any) -> bool:
+        if isinstance(self.widget, QLineEdit):
+            return str(a or "").strip() == str(b or "").strip()
+        return bool(a == b)
+
+    def problem(self) -> str:
+        """The French message of the value in the field, "" when it can be saved."""
+        value = self.value()
+        if self.setting is settings.CURRENT_REFERENT_ID and value is None:
+            return ""  # nothing chosen yet: nothing to save
+        try:
+            self.setting.validate(value)
+        except ValidationError as exc:
+            return exc.message
+        return ""
+
+
+class Section(Card):
+    """A titled form of declared settings with its own « Enregistrer »."""
+
+    def __init__(self, page: SettingsPage, title: str, intro: str, keys: list[settings.Setting]) -> None:
+        super().__init__()
+        self.page = page
+        self.loaded: dict[str, Any] = {}
+        self.editors: dict[str, Editor] = {}
+        self.errors: dict[str, QLabel] = {}
+        self.resets: dict[str, QToolButton] = {}
+        self.box = QVBoxLayout(self)
+        self.box.setContentsMargins(20, 16, 20, 16)
+        self.box.addWidget(QLabel(title, objectName="h2"))
+        if intro:
+            text = QLabel(intro, wordWrap=True)
+            text.setProperty("muted", True)
+            self.box.addWidget(text)
+        self.form = QFormLayout()
+        self.form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        for setting in keys:
+            self._add(setting)
+        self.box.addLayout(self.form)
+        bottom = QHBoxLayout()
+        self.saved_label = QLabel()
+        self.saved_label.setProperty("muted", True)
+        self.undo_button = QPushButton("Annuler les modifications")
+        self.undo_button.clicked.connect(self.undo)
+        self.save_button = QPushButton(theme.icon("fa6s.floppy-disk", "#ffffff"), "Enregistrer")
+        self.save_button.setProperty("primary", True)
+        self.save_button.setToolTip("Enregistrer les modifications de cette section (Ctrl+S)")
+        self.save_button.clicked.connect(self.save)
+        bottom.addWidget(self.saved_label, 1)
+        bottom.addWidget(self.undo_button)
+        bottom.addWidget(self.save_button)
+        self.box.addLayout(bottom)
+        self._refresh()
+
+    def _add(self, setting: settings.Setting) -> None:
+        editor = Editor(setting)
+        self.editors[setting.key] = editor
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(editor.widget, 0 if isinstance(editor.widget, QSpinBox) else 1)
+        if editor.resettable:
+            default = f"{setting.default}{_suffix(setting)}"
+            reset = QToolButton()
+            reset.setIcon(theme.icon("fa6s.arrow-rotate-left"))
+            reset.setText("Valeur par défaut")
+            reset.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+            reset.setToolTip(f"Rétablir la valeur par défaut ({default})")
+            reset.setAccessibleName(f"Rétablir la valeur par défaut de « {_short_label(setting)} »")
+            reset.setAutoRaise(True)
+            reset.clicked.connect(lambda _=False, e=editor: self._reset(e))
+            self.resets[setting.key] = reset
+            row.addWidget(reset)
+        if isinstance(editor.widget, QSpinBox):
+            row.addStretch(1)
+        label = "" if isinstance(editor.widget, QCheckBox) else _short_label(setting)
+        self.form.addRow(label, row)
+        self.errors[setting.key] = error_label()
+        self.form.addRow("", self.errors[setting.key])
+        editor.changed.connect(lambda *_: self._refresh())
+
+    # --- state -----------------------------------------------------------------------------------------------
+
+    def load(self, values: dict[str, Any], *, force: bool = False) -> None:
+        """Show ``values`` (kept as the saved state); unsaved edits survive unless ``force``."""
+        if self.changes() and not force:
+            return
+        for key, editor in self.editors.items():
+            self.loaded[key] = values.get(key)
+            editor.set_value(values.get(key))
+        self._refresh()
+
+    def changes(self) -> dict[str, Any]:
+        return {
+            k: e.value()
+            for k, e in self.editors.items()
+            if k in self.loaded and not e.same(e.value(), self.loaded[k])
+        }
+
+    def _refresh(self) -> None:
+        for key, editor in self.editors.items():
+            message = editor.problem()
+            self.errors[key].setText(message)
+            self.errors[key].setVisible(bool(message))
+            if key in self.resets:
+                self.resets[key].setEnabled(not editor.same(editor.value(), editor.setting.default))
+        dirty = bool(self.changes())
+        self.save_button.setEnabled(dirty)
+        self.undo_button.setEnabled(dirty)
+        if dirty:
+            self.saved_label.clear()
+
+    def _reset(self, editor: Editor) -> None:
+        editor.set_value(editor.setting.default)
+        self._refresh()
+        editor.widget.setFocus()
+
+    def undo(self) -> None:
+        for key, editor in self.editors.items():
+            editor.set_value(self.loaded.get(key))
+        self._refresh()
+
+    def show_errors(self, fields: dict[str, str]) -> None:
+        for key, label in self.errors.items():
+            if key in fields:
+                label.setText(fields[key])
+                label.show()
+
+    # --- saving ----------------------------------------------------------------------------------------------
+
+    def save(self) -> None:
+        changes = self.changes()
+        if not changes:
+            return
+        problems = {k: e.problem() for k, e in self.editors.items() if k in changes and e.problem()}
+        if problems:
+            self.show_errors(problems)
+            self.editors[next(iter(problems))].widget.setFocus()
+            return
+        self.save_button.setEnabled(False)
+
+        def job(w: WorkerContext) -> dict[str, Any]:
+            return settings_view.save(w.db, changes)
+
+        self.page.ctx.worker.submit(job, self._saved, self._failed, writes=True, owner=self)
+
+    def _saved(self, values: dict[str, Any]) -> None:
+        self.load(values, force=True)
+        self.saved_label.setText(SAVED_TEXT)
+        self.page.values_saved(values)
+
+    def _failed(self, exc: BaseException) -> None:
+        self._refresh()
+        if isinstance(exc, ValidationError) and exc.fields:
+            self.show_errors(dict(exc.fields))
+        else:
+            show_error(self, exc)
+
+
+# --- secret dialogs ------------------------------------------------------------------------------------------
+
+
+def _secret_field() -> QLineEdit:
+    field = QLineEdit(echoMode=QLineEdit.EchoMode.Password)
+    field.setMinimumWidth(280)
+    return field
+
+
+class SecretDialog(FollowupDialog):
+    """Current secret, new secret typed twice; the job checks the current one first (nothing changes if wrong)."""
+
+    discard_text = "Le changement n'est pas fait : ce que vous avez saisi sera oublié."
+
+    def __init__(
+        self, page: SettingsPage, title: str, labels: tuple[str, str, str], intro: str,
+        job: Callable[[str, str], Job], *, ask_old: bool = True,
+    ) -> None:  # fmt: skip
+        super().__init__(page.ctx, title, page)
+        self.save_text = title
+        self.save_button.setText(title)
+        self.make_job = job
+        self.set_intro(intro)
+        self.old = _secret_field()
+        self.new = _secret_field()
+        self.confirm = _secret_field()
+        self.ask_old = ask_old
+        old_label, new_label, confirm_label = labels
+        if ask_old:
+            self.add_row(old_label, self.old, "old")
+        self.add_row(new_label, self.new, "new")
+        self.add_row(confirm_label, self.confirm, "confirm")
+        for field in (self.old, self.new, self.confirm):
+            field.textChanged.connect(self.touched)
+        self.finish_layout()
+        (self.old if ask_old else self.new).setFocus()
+
+    def changed_ids(self) -> list[str | None]:
+        return []  # no case-file data changed
+
+    def write_job(self) -> Job | None:
+        fields: dict[str, str] = {}
+        if self.ask_old and not self.old.text():
+            fields["old"] = "Saisissez la valeur actuelle."
+        if not self.new.text():
+            fields["new"] = "Saisissez la nouvelle valeur."
+        elif self.new.text() != self.confirm.text():
+            fields["confirm"] = "Les deux saisies ne sont pas identiques."
+        if fields:
+            self.show_errors(fields)
+            return None
+        self.show_errors({})
+        self.save_button.setText("Enregistrement…")
+        return self.make_job(self.old.text(), self.new.text())
+
+    def _failed(self, exc: BaseException) -> None:
+        self.save_button.setText(self.save_text)
+        super()._failed(exc)
+
+
+class SealDialog(FollowupDialog):
+    """PKCS#12 file and its password; the file is opened and checked before anything is stored."""
+
+    save_text = "Configurer le cachet"
+    discard_text = "Le cachet n'est pas configuré : ce que vous avez saisi sera oublié."
+
+    def __init__(self, page: SettingsPage, current_path: str = "") -> None:
+        super().__init__(page.ctx, "Certificat de cachet du département", page)
+        self.set_intro(
+            "Le cachet électronique du département est apposé sur les contrats imprimés. Choisissez le fichier "
+            "du certificat (PKCS#12 : .p12 ou .pfx) et son mot de passe ; le mot de passe est gardé par le "
+            "trousseau du système, jamais dans le dossier."
+        )
+        row = QWidget()
+        line = QHBoxLayout(row)
+        line.setContentsMargins(0, 0, 0, 0)
+        self.path = QLineEdit(current_path, placeholderText="Fichier .p12 ou .pfx")
+        browse = QPushButton(theme.icon("fa6s.folder-open"), "Parcourir…")
+        browse.clicked.connect(self._browse)
+        line.addWidget(self.path, 1)
+        line.addWidget(browse)
+        self.password = _secret_field()
+        self.add_row("Fichier du certificat", row, "path")
+        self.add_row("Mot de passe", self.password, "password")
+        self.path.textChanged.connect(self.touched)
+        self.password.textChanged.connect(self.touched)
+        self.finish_layout()
+
+    def _browse(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Certificat de cachet", self.path.text(), "Certificat PKCS#12 (*.p12 *.pfx)"
+        )
+        if path:
+            self.path.setText(path)
+
+    def changed_ids(self) -> list[str | None]:
+        return []
+
+    def write_job(self) -> Job | None:
+        path, password = self.path.text().strip(), self.password.text()
+        if not path:
+            self.show_errors({"path": "Choisissez le fichier du certificat (.p12 ou .pfx)."})
+            return None
+        self.show_errors({})
+        return lambda w: settings_view.configure_seal(w.db, path, password)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.save_button.setEnabled(True)
+        if isinstance(exc, ValidationError) and exc.fields:
+            self.show_errors(dict(exc.fields))
+        else:  # a wrong password or an expired certificate: said under the fields, nothing was stored
+            self.show_errors({"password": user_message(exc)})
+
+
+# --- the page ------------------------------------------------------------------------------------------------
+
+
+def _scroll(*widgets: QWidget) -> QScrollArea:
+    inner = QWidget()
+    column = QVBoxLayout(inner)
+    column.setContentsMargins(2, 12, 12, 12)
+    column.setSpacing(14)
+    for w in widgets:
+        column.addWidget(w)
+    column.addStretch(1)
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setFrameShape(QScrollArea.Shape.NoFrame)
+    area.setWidget(inner)
+    inner.setMaximumWidth(900)
+    return area
+
+
+class SettingsPage(QWidget):
+    def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.view: SettingsView | None = None
+        self.dialog: FollowupDialog | None = None
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(24, 18, 24, 12)
+        outer.addWidget(QLabel("Paramètres", objectName="title"))
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        outer.addWidget(self.tabs, 1)
+        self.sections: list[Section] = []
+        self._security_tab()
+        self._documents_tab()
+        self._followup_tab()
+        self._sync_tab()
+        self._about_tab()
+        QShortcut(QKeySequence("Ctrl+S"), self, self.save_current,
+                  context=Qt.ShortcutContext.WidgetWithChildrenShortcut)  # fmt: skip
+
+    def _section(self, title: str, intro: str, keys: list[settings.Setting]) -> Section:
+        section = Section(self, title, intro, keys)
+        self.sections.append(section)
+        return section
+
+    def _security_tab(self) -> None:
+        self.lock_section = self._section(
+            "Verrouillage automatique",
+            "Sans action au clavier ni à la souris pendant ce délai, Fil rouge se verrouille : les dossiers "
+            "ouverts et les fenêtres de saisie sont masqués, rien de ce qui est saisi n'est perdu.",
+            [settings.LOCK_DELAY_MINUTES],
+        )
+        vault = Card()
+        box = QVBoxLayout(vault)
+        box.setContentsMargins(20, 16, 20, 16)
+        box.addWidget(QLabel("Protection du coffre", objectName="h2"))
+        self.mode_label = QLabel("Chargement…", wordWrap=True)
+        self.mode_text = QLabel(wordWrap=True)
+        self.mode_text.setProperty("muted", True)
+        box.addWidget(self.mode_label)
+        box.addWidget(self.mode_text)
+        row = QHBoxLayout()
+        self.code_button = QPushButton(theme.icon("fa6s.key"), "Changer le code de verrouillage…")
+        self.code_button.clicked.connect(self.change_lock_code)
+        self.passphrase_button = QPushButton(theme.icon("fa6s.key"), "Changer la phrase secrète…")
+        self.passphrase_button.clicked.connect(self.change_passphrase)
+        row.addWidget(self.code_button)
+        row.addWidget(self.passphrase_button)
+        row.addStretch(1)
+        box.addLayout(row)
+        self.code_button.hide()
+        self.passphrase_button.hide()
+        self.tabs.addTab(_scroll(self.lock_section, vault), theme.icon("fa6s.lock"), "Sécurité")
+
+    def _documents_tab(self) -> None:
+        self.documents_section = self._section(
+            "Documents imprimés",
+            "Ces informations figurent sur les contrats, les feuilles de route et les exports.",
+            [settings.DEPARTMENT_NAME, settings.DPO_CONTACT],
+        )
+        self.documents_section.editors[settings.DPO_CONTACT.key].widget.setToolTip(
+            "Ex. : dpo@departement.fr — 01 23 45 67 89"
+        )
+        seal = Card()
+        box = QVBoxLayout(seal)
+        box.setContentsMargins(20, 16, 20, 16)
+        box.addWidget(QLabel("Cachet électronique du département", objectName="h2"))
+        self.seal_state = QLabel("Chargement…", wordWrap=True)
+        self.seal_state.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.seal_problem = QLabel(objectName="error", wordWrap=True)
+        self.seal_problem.hide()
+        box.addWidget(self.seal_state)
+        box.addWidget(self.seal_problem)
+        row = QHBoxLayout()
+        self.seal_button = QPushButton(theme.icon("fa6s.stamp"), "Configurer le cachet…")
+        self.seal_button.clicked.connect(self.configure_seal)
+        self.seal_clear = QPushButton(theme.icon("fa6s.trash-can"), "Retirer le cachet")
+        self.seal_clear.clicked.connect(self.clear_seal)
+        row.addWidget(self.seal_button)
+        row.addWidget(self.seal_clear)
+        row.addStretch(1)
+        box.addLayout(row)
+        self.tabs.addTab(_scroll(self.documents_section, seal), theme.icon("fa6s.file-lines"), "Documents")
+
+    def _followup_tab(self) -> None:
+        self.followup_section = self._section(
+            "Suivi des personnes",
+            "Ces délais règlent les alertes et la file active. Le référent connecté est l'auteur des rendez-vous, "
+            "notes et contrats saisis sur ce poste.",
+            [
+                settings.CURRENT_REFERENT_ID,
+                settings.DURABLE_EMPLOYMENT_MONTHS,
+                settings.SOON_DAYS,
+                settings.RETENTION_MONTHS,
+            ],
+        )
+        self.no_referent = QLabel(
+            "Aucun référent n'est encore connu sur ce poste : il apparaîtra après la première synchronisation.",
+            wordWrap=True,
+        )
+        self.no_referent.setProperty("muted", True)
+        self.no_referent.hide()
+        self.followup_section.box.insertWidget(2, self.no_referent)
+        self.tabs.addTab(_scroll(self.followup_section), theme.icon("fa6s.list-check"), "Suivi")
+
+    def _sync_tab(self) -> None:
+        self.sync_section = self._section(
+            "Synchronisation avec le département",
+            "L'inscription du poste et la synchronisation à la demande se font sur la page « Synchronisation ».",
+            [settings.SYNC_AUTO],
+        )
+        self.sync_fields = FieldGrid(1)
+        self.sync_section.box.insertWidget(self.sync_section.box.count() - 1, self.sync_fields)
+        self.tabs.addTab(_scroll(self.sync_section), theme.icon("fa6s.rotate"), "Synchronisation")
+
+    def _about_tab(self) -> None:
+        card = Card()
+        box = QVBoxLayout(card)
+        box.setContentsMargins(20, 16, 20, 16)
+        box.addWidget(QLabel("À propos de Fil rouge", objectName="h2"))
+        self.about_fields = FieldGrid(1)
+        box.addWidget(self.about_fields)
+        row = QHBoxLayout()
+        self.logs_button = QPushButton(theme.icon("fa6s.folder-open"), "Ouvrir le dossier des journaux")
+        self.logs_button.setToolTip("Les journaux ne contiennent ni nom, ni NIR, ni texte saisi.")
+        self.logs_button.clicked.connect(self.open_logs)
+        row.addWidget(self.logs_button)
+        row.addStretch(1)
+        box.addLayout(row)
+        self.tabs.addTab(_scroll(card), theme.icon("fa6s.circle-info"), "À propos")
+
+    # --- loading ---------------------------------------------------------------------------------------------
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.reload()
+
+    def reload(self) -> None:
+        def job(w: WorkerContext) -> SettingsView:
+            if w.vault is None:
+                raise VaultLockedError()
+            return settings_view.load(w.vault)
+
+        self.ctx.worker.submit(job, self.show_view, self._load_failed, owner=self)
+
+    def _load_failed(self, exc: BaseException) -> None:
+        if not isinstance(exc, VaultLockedError):
+            show_error(self, exc)
+
+    def show_view(self, view: SettingsView) -> None:
+        self.view = view
+        combo = self.followup_section.editors[settings.CURRENT_REFERENT_ID.key].widget
+        assert isinstance(combo, QComboBox)
+        if not self.followup_section.changes():
+            combo.blockSignals(True)
+            combo.clear()
+            if view.values.get(settings.CURRENT_REFERENT_ID.key) is None:
+                combo.addItem("— Choisissez le référent qui utilise ce poste —", None)
+            for ref in view.referents:
+                combo.addItem(ref.label, ref.id)
+            combo.blockSignals(False)
+        combo.setEnabled(bool(view.referents))
+        self.no_referent.setVisible(not view.referents)
+        for section in self.sections:
+            section.load(view.values)
+        passphrase = view.passphrase_mode
+        self.mode_label.setText(f"Mode du coffre : <b>{view.vault_mode_label}</b>")
+        self.mode_text.setText(settings_view.KEYRING_TEXT.get(view.vault_mode, ""))
+        self.code_button.setVisible(not passphrase)
+        self.passphrase_button.setVisible(passphrase)
+        self.show_seal(view.seal)
+        self.sync_fields.set_fields(
+            [
+                ("Serveur", view.server_url if view.enrolled else "Poste non inscrit"),
+                ("Identifiant du poste", view.device_id),
+            ]
+        )
+        a = view.about
+        self.about_fields.set_fields(
+            [
+                ("Version", a.version),
+                ("Profil", a.profile_name),
+                ("Dossier du profil", a.profile_path),
+                ("Révision du schéma", a.schema_revision),
+                ("Table des règles", a.rules_version),
+                ("Dossier des journaux", a.log_dir),
+            ]
+        )
+
+    def show_seal(self, seal: SealStatus) -> None:
+        if not seal.configured:
+            self.seal_state.setText(
+                "Aucun cachet configuré : les contrats sont imprimés sans cachet électronique."
+            )
+        else:
+            who = seal.subject or "certificat"
+            until = expiry_text(seal.valid_until)
+            self.seal_state.setText(f"<b>{who}</b>" + (f" — {until}" if until else "") + f"<br>{seal.path}")
+        self.seal_problem.setText(seal.problem)
+        self.seal_problem.setVisible(bool(seal.problem))
+        self.seal_button.setText("Remplacer le certificat…" if seal.configured else "Configurer le cachet…")
+        self.seal_clear.setVisible(seal.configured)
+
+    def values_saved(self, values: dict[str, Any]) -> None:
+        """A section saved: the other sections take the new values (their unsaved edits are kept)."""
+        for section in self.sections:
+            section.load(values)
+        self.ctx.changed(None)  # lock delay, alert windows: the window and the lists follow
+
+    def save_current(self) -> None:
+        for section in self.sections:
+            if section.isVisible() and section.changes():
+                section.save()
+
+    def unsaved(self) -> bool:
+        return any(section.changes() for section in self.sections)
+
+    # --- actions ---------------------------------------------------------------------------------------------
+
+    def change_lock_code(self) -> None:
+        has_code = self.view is None or self.view.has_lock_code
+
+        def make(old: str, new: str) -> Job:
+            return lambda w: settings_view.change_lock_code(w.db, old, new)
+
+        self.dialog = SecretDialog(
+            self, "Changer le code de verrouillage", ("Code actuel", "Nouveau code", "Nouveau code (confirmation)"),
+            "Le code de verrouillage est demandé pour reprendre après un verrouillage. "
+            "Au moins 4 caractères.",
+            make, ask_old=has_code,
+        )  # fmt: skip
+        self.dialog.accepted.connect(lambda: self._done("Code de verrouillage changé."))
+        self.dialog.open()
+
+    def change_passphrase(self) -> None:
+        def make(old: str, new: str) -> Job:
+            def job(w: WorkerContext) -> None:
+                if w.vault is None:
+                    raise VaultLockedError()
+                settings_view.change_passphrase(w.vault, old, new)
+
+            return job
+
+        self.dialog = SecretDialog(
+            self, "Changer la phrase secrète",
+            ("Phrase secrète actuelle", "Nouvelle phrase secrète", "Nouvelle phrase (confirmation)"),
+            "Le coffre est chiffré de nouveau avec la nouvelle phrase secrète (quelques secondes). "
+            "Si l'ancienne phrase est incorrecte, rien n'est changé. Au moins 8 caractères ; "
+            "<b>sans elle, le dossier ne peut pas être ouvert</b>.",
+            make,
+        )  # fmt: skip
+        self.dialog.accepted.connect(lambda: self._done("Phrase secrète changée."))
+        self.dialog.open()
+
+    def _done(self, text: str) -> None:
+        self.mode_text.setText(f"{text} {KEYRING_TEXT.get(self.view.vault_mode, '') if self.view else ''}")
+
+    def configure_seal(self) -> None:
+        current = self.view.seal.path if self.view is not None else ""
+        dialog = SealDialog(self, current)
+        self.dialog = dialog
+        dialog.accepted.connect(lambda: self.show_seal(dialog.result_value))
+        dialog.open()
+
+    def clear_seal(self) -> None:
+        answer = QMessageBox.question(
+            self, "Retirer le cachet ?",
+            "Les prochains contrats seront imprimés sans cachet électronique. Le fichier du certificat n'est "
+            "pas supprimé et pourra être configuré de nouveau.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )  # fmt: skip
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        self.ctx.worker.submit(
+            lambda w: settings_view.clear_seal(w.db), self.show_seal, lambda e: show_error(self, e),
+            writes=True, owner=self,
+        )  # fmt: skip
+
+    def open_logs(self) -> None:
+        if self.view is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(self.view.about.log_dir))
+
+
+def create_page(ctx: UiContext) -> QWidget:
+    return SettingsPage(ctx)

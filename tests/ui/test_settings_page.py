@@ -1,0 +1,129 @@
+"""« Paramètres » page offscreen on a real vault: save, re-read from the service, field messages, secrets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from PySide6.QtWidgets import QComboBox, QLineEdit, QSpinBox
+
+from app.services import lock, settings
+from app.ui.pages.settings import SAVED_TEXT, SecretDialog, SettingsPage
+from tests.ui.conftest import LOCK_CODE, unlock
+
+
+def run(qtbot, worker, job) -> Any:
+    """Run ``job`` on the worker and wait for its result (what the service reads back)."""
+    box: dict[str, Any] = {}
+    worker.submit(job, lambda r: box.setdefault("r", r), lambda e: box.setdefault("e", e))
+    qtbot.waitUntil(lambda: box != {}, timeout=10_000)
+    if "e" in box:
+        raise box["e"]
+    return box["r"]
+
+
+@pytest.fixture
+def page(qtbot, window) -> SettingsPage:
+    unlock(qtbot, window)
+    found = next(p for p in window.placeholders if isinstance(p, SettingsPage))
+    window.nav.setCurrentRow(window.pages.indexOf(found))
+    qtbot.waitUntil(lambda: found.view is not None and window.worker.pending == 0, timeout=10_000)
+    return found
+
+
+def test_change_a_value_save_and_read_it_back(qtbot, window, page):
+    section = page.followup_section
+    spin = section.editors[settings.SOON_DAYS.key].widget
+    assert isinstance(spin, QSpinBox) and spin.value() == 14
+    assert not section.save_button.isEnabled()  # nothing changed yet
+    page.tabs.setCurrentIndex(2)
+    spin.setValue(21)
+    assert section.save_button.isEnabled() and section.changes() == {settings.SOON_DAYS.key: 21}
+    spin.setValue(14)
+    assert not section.save_button.isEnabled()  # back to the saved value
+    spin.setValue(30)
+    section.save_button.click()
+    qtbot.waitUntil(lambda: section.saved_label.text() == SAVED_TEXT, timeout=10_000)
+    assert run(qtbot, window.worker, lambda w: settings.get(w.db, settings.SOON_DAYS)) == 30
+    assert not section.save_button.isEnabled()
+    # « Rétablir la valeur par défaut » puts 14 back in the field; saved, the stored value is forgotten
+    section.resets[settings.SOON_DAYS.key].click()
+    assert spin.value() == 14 and section.save_button.isEnabled()
+    section.save_button.click()
+    qtbot.waitUntil(lambda: not section.save_button.isEnabled(), timeout=10_000)
+    qtbot.waitUntil(lambda: window.worker.pending == 0, timeout=10_000)
+    assert run(qtbot, window.worker, lambda w: settings.get(w.db, settings.SOON_DAYS)) == 14
+
+
+def test_invalid_value_is_explained_next_to_the_field_and_not_saved(qtbot, window, page):
+    section = page.documents_section
+    page.tabs.setCurrentIndex(1)
+    name = section.editors[settings.DEPARTMENT_NAME.key].widget
+    assert isinstance(name, QLineEdit) and name.text() == "Conseil départemental"
+    name.setText("   ")
+    error = section.errors[settings.DEPARTMENT_NAME.key]
+    assert error.isVisible()
+    assert error.text() == "« Nom du département imprimé sur les documents » ne peut pas être vide."
+    section.save_button.click()
+    qtbot.wait(200)
+    assert window.worker.pending == 0 and section.saved_label.text() == ""
+    stored = run(qtbot, window.worker, lambda w: settings.get(w.db, settings.DEPARTMENT_NAME))
+    assert stored == "Conseil départemental"
+    name.setText("Département de l'Isère")
+    assert not error.isVisible()
+    section.editors[settings.DPO_CONTACT.key].widget.setText("dpo@isere.example.org")
+    section.save_button.click()
+    qtbot.waitUntil(lambda: section.saved_label.text() == SAVED_TEXT, timeout=10_000)
+    values = run(qtbot, window.worker, lambda w: settings.all_values(w.db))
+    assert values["department_name"] == "Département de l'Isère"
+    assert values["dpo_contact"] == "dpo@isere.example.org"
+
+
+def test_lock_delay_applies_to_the_window(qtbot, window, page):
+    spin = page.lock_section.editors[settings.LOCK_DELAY_MINUTES.key].widget
+    spin.setValue(3)
+    page.lock_section.save_button.click()
+    qtbot.waitUntil(lambda: window.lock_minutes == 3, timeout=10_000)
+
+
+def test_unsaved_edits_survive_a_reload(qtbot, window, page):
+    spin = page.followup_section.editors[settings.RETENTION_MONTHS.key].widget
+    spin.setValue(36)
+    page.reload()
+    qtbot.waitUntil(lambda: window.worker.pending == 0, timeout=10_000)
+    assert spin.value() == 36 and page.unsaved()
+
+
+def test_current_referent_and_read_only_facts(qtbot, window, page):
+    combo = page.followup_section.editors[settings.CURRENT_REFERENT_ID.key].widget
+    assert isinstance(combo, QComboBox)
+    assert combo.currentText() == "Claire Marchand — MDS de Saint-Denis"
+    assert page.mode_label.text() == "Mode du coffre : <b>trousseau</b>"
+    assert page.code_button.isVisibleTo(page) and not page.passphrase_button.isVisibleTo(page)
+    about = page.about_fields.values
+    assert about["Version"].text() and about["Table des règles"].text() != "—"
+    assert about["Dossier du profil"].text().endswith("essai")
+    assert about["Révision du schéma"].text() not in ("", "—")
+    assert page.sync_fields.values["Serveur"].text() == "Poste non inscrit"
+    assert page.seal_state.text().startswith("Aucun cachet configuré")
+
+
+def test_change_lock_code_checks_the_current_code(qtbot, window, page):
+    page.change_lock_code()
+    dialog = page.dialog
+    assert isinstance(dialog, SecretDialog)
+    dialog.old.setText("0000")
+    dialog.new.setText("5678")
+    dialog.confirm.setText("5679")
+    dialog.save_button.click()
+    assert dialog.errors["confirm"].text() == "Les deux saisies ne sont pas identiques."
+    dialog.confirm.setText("5678")
+    dialog.save_button.click()
+    qtbot.waitUntil(lambda: dialog.errors["old"].isVisible(), timeout=10_000)
+    assert dialog.errors["old"].text() == "Code actuel incorrect : le code n'a pas été changé."
+    assert run(qtbot, window.worker, lambda w: lock.verify_lock_code(w.db, LOCK_CODE))
+    dialog.old.setText(LOCK_CODE)
+    dialog.save_button.click()
+    qtbot.waitUntil(lambda: dialog.result() == dialog.DialogCode.Accepted, timeout=10_000)
+    assert run(qtbot, window.worker, lambda w: lock.verify_lock_code(w.db, "5678"))
+    assert not run(qtbot, window.worker, lambda w: lock.verify_lock_code(w.db, LOCK_CODE))
