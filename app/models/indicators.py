@@ -478,6 +478,7 @@ VALID_CONTRACT_STATUSES = (
     ContractStatus.VALIDATED.value,
     ContractStatus.ACTIVE.value,
     ContractStatus.ENDED.value,
+    ContractStatus.TERMINATED.value,  # résilié: its end date is the termination date
 )
 SIGNED_CONTRACT_EXCLUDED = (ContractStatus.DRAFT.value, ContractStatus.REJECTED.value)
 MONTH_DAYS = 30.4375  # mean length of a month, to express a duration in days as months

@@ -38,7 +38,7 @@ from app.models.indicators import (
     parse_period_text,
 )
 from app.models.people import Referent
-from app.models.vocabularies import load_vocabularies
+from app.models.vocabularies import fold, load_vocabularies
 from app.services import alerts
 from app.services._support import fmt_date, reading
 from app.services.db import Database
@@ -176,6 +176,7 @@ def people_behind(
     query = behind_query(context.queries(Base.metadata.tables, period, scope), key, code)
     with reading(db) as s:
         rows = s.execute(query).all()
+    rows = sorted(rows, key=lambda r: (fold(r.last_name), fold(r.first_name)))  # stable: dates kept in order
     return [
         PersonLine(
             person_id=r.person_id,
