@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -16,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.models import wire as codec
 from server import SERVER_VERSION, admin, sync
+from server import attachments as blobs
 from server.db import ServerDB, get_meta, utcnow
 from server.tables import devices, feed_counter, users
 
@@ -243,6 +245,42 @@ def create_app(database_url: str, *, migrate: bool = True) -> FastAPI:
         if not isinstance(wanted, dict):
             raise sync.ProtocolError("bad_request", "Demande de lignes invalide.")
         return _respond(request, await call(sync.fetch_rows, sdb, dev, wanted))
+
+    @app.get("/api/v1/attachments/{sha256}", summary="État d'un document : complet, taille, blocs reçus")
+    async def attachment_status(sha256: str, request: Request) -> Response:
+        await call(authenticate, request)
+        return _respond(request, await call(blobs.status, sdb, sha256))
+
+    @app.put(
+        "/api/v1/attachments/{sha256}/chunks/{index}",
+        summary="Envoyer un bloc (1 Mio au plus) d'un document ; en-têtes X-Attachment-Size et X-Chunk-SHA256",
+    )
+    async def attachment_put(sha256: str, index: int, request: Request) -> Response:
+        dev = await call(authenticate, request)
+        if int(request.headers.get("content-length") or 0) > blobs.CHUNK_SIZE:
+            raise sync.ProtocolError("too_large", "Bloc trop volumineux (1 Mio au plus).", 413)
+        data = await request.body()
+        if len(data) > blobs.CHUNK_SIZE:
+            raise sync.ProtocolError("too_large", "Bloc trop volumineux (1 Mio au plus).", 413)
+        try:
+            size = int(request.headers.get("x-attachment-size") or 0)
+        except ValueError:
+            size = 0
+        chunk_sha = request.headers.get("x-chunk-sha256", "")
+        return _respond(request, await call(blobs.put_chunk, sdb, dev, sha256, index, size, chunk_sha, data))
+
+    @app.get(
+        "/api/v1/attachments/{sha256}/chunks/{index}",
+        summary="Lire un bloc d'un document complet référencé dans le périmètre du poste",
+    )
+    async def attachment_get(sha256: str, index: int, request: Request) -> Response:
+        dev = await call(authenticate, request)
+        data = await call(blobs.get_chunk, sdb, dev, sha256, index)
+        return Response(
+            data,
+            media_type="application/octet-stream",
+            headers={"X-Chunk-SHA256": hashlib.sha256(data).hexdigest()},
+        )
 
     @app.post("/api/v1/retired", summary="Le poste en retrait a tout envoyé et s'est effacé")
     async def retired(request: Request) -> Response:

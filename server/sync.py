@@ -463,6 +463,10 @@ def apply_batch(sdb: ServerDB, device_id: str, ops: list[dict[str, Any]]) -> dic
         for i in range(0, len(ids), 500):
             for r in conn.execute(select(applied_ops).where(applied_ops.c.op_id.in_(ids[i : i + 500]))):
                 known[r.op_id] = r
+        from server import attachments as blobs  # imports this module
+
+        needed = {sha for op in ops if (sha := blobs.referenced(op))}
+        complete = blobs.complete_set(conn, needed) if needed else set()
         batch = _Batch(conn, dev, ops)
         results: list[dict[str, Any]] = []
         records: list[dict[str, Any]] = []
@@ -506,6 +510,14 @@ def apply_batch(sdb: ServerDB, device_id: str, ops: list[dict[str, Any]]) -> dic
                 for rest in ops[idx:]:
                     results.append(
                         {"i": rest.get("i"), "s": rest.get("s"), "st": "gap", "expected": next_seq}
+                    )
+                break
+            sha = blobs.referenced(op)
+            if sha is not None and sha not in complete:
+                # Its document bytes are not all here yet: this op and the following ones wait.
+                for rest in ops[idx:]:
+                    results.append(
+                        {"i": rest.get("i"), "s": rest.get("s"), "st": "wait_attachment", "sha": sha}
                     )
                 break
             result = _apply_op(batch, op, counter)

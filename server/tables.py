@@ -8,10 +8,12 @@ reach the server before a parent another device has not uploaded yet, and integr
 from __future__ import annotations
 
 from sqlalchemy import (
+    Boolean,
     Column,
     DateTime,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -139,14 +141,20 @@ scope_event = Table(
     Column("new_referent", String(36), nullable=True),
 )
 
+#: Content-addressed document bytes, uploaded in chunks of :data:`CHUNK_SIZE` (resumable, any order). The
+#: blob is its chunks: once every chunk is there, the whole SHA-256 is checked and ``complete`` is set; an op
+#: referencing an attachment is applied only when it is complete (see :mod:`server.attachments`).
 attachments = Table(
     "attachments",
     metadata,
     Column("sha256", String(64), primary_key=True),
     Column("size", Integer, nullable=False),
+    Column("chunks", Integer, nullable=False),
     Column("received", Integer, nullable=False, default=0),
-    Column("complete", Integer, nullable=False, default=0),
+    Column("complete", Boolean, nullable=False, default=False),
+    Column("created_by", String(36), nullable=False, default=""),
     Column("created_at", DateTime, nullable=False),
+    Column("completed_at", DateTime, nullable=True),
 )
 
 attachment_chunks = Table(
@@ -154,5 +162,6 @@ attachment_chunks = Table(
     metadata,
     Column("sha256", String(64), primary_key=True),
     Column("idx", Integer, primary_key=True, autoincrement=False),
-    Column("data", Text, nullable=False),  # base64 (portable across SQLite and PostgreSQL)
+    Column("data", LargeBinary, nullable=False),
+    Column("received_at", DateTime, nullable=False),
 )

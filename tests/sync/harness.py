@@ -29,6 +29,28 @@ with warnings.catch_warnings():
 BASE = "http://127.0.0.1"
 
 
+def endpoint_of(request: httpx.Request) -> str:
+    """``upload``, ``download``…; document chunks: ``put-chunk-2``, ``get-chunk-0``; their status: ``attachment``."""
+    parts = request.url.path.split("/")
+    if "attachments" in parts:
+        if "chunks" in parts:
+            return f"{request.method.lower()}-chunk-{parts[-1]}"
+        return "attachment"
+    return parts[-1]
+
+
+class CountingTransport(httpx.BaseTransport):
+    """Sits right in front of the server: counts the requests that reached it, by endpoint."""
+
+    def __init__(self, inner: httpx.BaseTransport) -> None:
+        self.inner = inner
+        self.seen: list[str] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.seen.append(endpoint_of(request))
+        return self.inner.handle_request(request)
+
+
 class FaultyTransport(httpx.BaseTransport):
     """Wraps a transport; ``plan`` maps an endpoint to a fault: 'drop_request' or 'drop_answer'."""
 
@@ -38,12 +60,17 @@ class FaultyTransport(httpx.BaseTransport):
         self.calls: list[str] = []
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        endpoint = request.url.path.rsplit("/", 1)[-1]
+        endpoint = endpoint_of(request)
         self.calls.append(endpoint)
         faults = self.plan.get(endpoint) or []
         fault = faults.pop(0) if faults else None
         if fault == "drop_request":
             raise httpx.ConnectError("coupure simulée", request=request)
+        if fault == "corrupt_body":  # one byte flipped on the way, headers untouched
+            body = bytearray(request.read())
+            body[len(body) // 2] ^= 0xFF
+            headers = {k: v for k, v in request.headers.items() if k.lower() != "content-length"}
+            request = httpx.Request(request.method, request.url, headers=headers, content=bytes(body))
         response = self.inner.handle_request(request)
         if fault == "drop_answer":
             response.read()

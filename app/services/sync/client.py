@@ -29,7 +29,10 @@ from app.models.local import Conflict, OutboxOp, SyncState
 from app.services import keystore, migrate
 from app.services.db import DEVICE_SEQ_KEY
 from app.services.errors import FilRougeError, KeyringUnavailableError
+from app.services.sync.attachments import AttachmentSync, referenced
 from app.services.sync.errors import (
+    ATTACHMENT_ERRORS,
+    AttachmentTransferError,
     DeviceRevokedError,
     EnrolmentError,
     InsecureServerError,
@@ -84,6 +87,9 @@ class SyncReport:
     left_scope: int = 0
     bytes_sent: int = 0
     bytes_received: int = 0
+    documents_sent: int = 0
+    documents_received: int = 0
+    documents_missing: int = 0  # documents whose bytes are not on the server yet
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -97,6 +103,14 @@ class _Cancelled(Exception):
 @dataclass
 class _Tables:
     tables: dict[str, Any] = field(default_factory=dict)
+
+
+def _checker(cancel: Cancel) -> Callable[[str], None]:
+    def check(where: str) -> None:
+        if cancel():
+            raise _Cancelled(where)
+
+    return check
 
 
 def token_entry(profile_id: str) -> str:
@@ -139,6 +153,7 @@ class SyncClient:
         self.schema_version = migrate.head_revision()
         self.bytes_sent = 0
         self.bytes_received = 0
+        self.blobs = AttachmentSync(self)
 
     # ------------------------------------------------------------------ HTTP
 
@@ -156,36 +171,53 @@ class SyncClient:
         return token
 
     def _post(self, path: str, body: dict[str, Any], *, auth: bool = True) -> dict[str, Any]:
+        raw = codec.compress(codec.dumps(body))
+        headers = {"Content-Type": "application/json", "Content-Encoding": "zstd"}
+        return self._json(self.request("POST", path, content=raw, headers=headers, auth=auth))
+
+    @staticmethod
+    def _json(resp: httpx.Response) -> dict[str, Any]:
+        try:
+            data = json.loads(resp.content)
+        except ValueError as exc:
+            raise ServerError(resp.status_code, "réponse illisible") from exc
+        if not isinstance(data, dict):
+            raise ServerError(resp.status_code, "réponse illisible")
+        return data
+
+    def get_json(self, path: str) -> dict[str, Any]:
+        return self._json(self.request("GET", path))
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        content: bytes = b"",
+        headers: dict[str, str] | None = None,
+        auth: bool = True,
+    ) -> httpx.Response:
+        """One call to ``/api/v1/<path>``; a status other than 200 becomes a typed French error."""
         if not self.base_url:
             raise NotEnrolledError()
-        raw = codec.compress(codec.dumps(body))
-        headers = {
-            "Content-Type": "application/json",
-            "Content-Encoding": "zstd",
-            "Accept-Encoding": "zstd",
-            "X-Schema-Version": self.schema_version,
-        }
+        all_headers = {"Accept-Encoding": "zstd", "X-Schema-Version": self.schema_version, **(headers or {})}
         if auth:
-            headers["Authorization"] = f"Bearer {self._token()}"
-            headers["X-Device-Id"] = self.device_id
+            all_headers["Authorization"] = f"Bearer {self._token()}"
+            all_headers["X-Device-Id"] = self.device_id
         try:
-            resp = self._http.post(f"{self.base_url}/api/v1/{path}", content=raw, headers=headers)
-            content = resp.content
+            resp = self._http.request(
+                method, f"{self.base_url}/api/v1/{path}", content=content or None, headers=all_headers
+            )
+            body = resp.content
         except httpx.HTTPError as exc:
             raise NetworkError() from exc
-        self.bytes_sent += len(raw)
-        self.bytes_received += int(resp.headers.get("content-length") or len(content))
+        self.bytes_sent += len(content)
+        self.bytes_received += int(resp.headers.get("content-length") or len(body))
         if resp.status_code == 200:
-            try:
-                data = json.loads(content)
-            except ValueError as exc:
-                raise ServerError(resp.status_code, "réponse illisible") from exc
-            if not isinstance(data, dict):
-                raise ServerError(resp.status_code, "réponse illisible")
-            return data
+            return resp
         detail: dict[str, Any] = {}
         with contextlib.suppress(ValueError):
-            detail = json.loads(content)
+            detail = json.loads(body)
         code = detail.get("code") if isinstance(detail, dict) else None
         if resp.status_code == 403 and code == "device_revoked":
             raise DeviceRevokedError()
@@ -195,6 +227,8 @@ class SyncClient:
             raise UnauthorizedError()
         if resp.status_code == 400 and code == "refused" and path == "enroll":
             raise EnrolmentError(str(detail.get("message")))
+        if code in ATTACHMENT_ERRORS and isinstance(detail, dict):
+            raise AttachmentTransferError(f"{detail.get('message')} Rien n'a été perdu, l'envoi reprendra.")
         raise ServerError(resp.status_code)
 
     # ------------------------------------------------------------------ enrolment
@@ -240,6 +274,7 @@ class SyncClient:
         """One full round. Never raises for expected failures: the report carries a French message."""
         report = SyncReport()
         self.bytes_sent = self.bytes_received = 0
+        self.blobs = AttachmentSync(self)
         try:
             self._sync(report, progress or (lambda *_: None), cancel or (lambda: False))
         except DeviceRevokedError as exc:
@@ -258,6 +293,7 @@ class SyncClient:
             report.message = exc.message
         report.pending = self.pending_count() if report.state not in ("revoked", "retired") else 0
         report.bytes_sent, report.bytes_received = self.bytes_sent, self.bytes_received
+        report.documents_sent, report.documents_received = self.blobs.sent, self.blobs.received
         return report
 
     def _sync(self, report: SyncReport, progress: Progress, cancel: Cancel) -> None:
@@ -275,6 +311,7 @@ class SyncClient:
                 break
             self._upload(report, progress, cancel)
             self._download(report, progress, cancel)
+        report.documents_missing = self.blobs.fetch_missing(progress, _checker(cancel))
         if hello.get("status") == "retiring" and self.pending_count() == 0:
             self._post("retired", {})
             self._wipe(
@@ -334,17 +371,28 @@ class SyncClient:
     def _upload(self, report: SyncReport, progress: Progress, cancel: Cancel) -> None:
         total = self.pending_count()
         done = 0
+        lost_blobs: set[str] = set()
         while True:
             if cancel():
                 raise _Cancelled("upload")
             ops, _ = self._next_batch()
             if not ops:
                 return
+            # The bytes of referenced documents first: an op never reaches the server before them.
+            shas = {sha for op in ops if (sha := referenced(op.table_name, op.changed_fields))}
+            self.blobs.ensure_uploaded(shas, progress, _checker(cancel))
             resp = self._post("upload", {"ops": [self._wire_op(op) for op in ops]})
             acked = self._ack(ops, resp, report)
             done += acked
             report.uploaded += acked
             progress("envoi", done, total)
+            waiting = {
+                str(r.get("sha")) for r in resp.get("results") or [] if r.get("st") == "wait_attachment"
+            }
+            if waiting and not waiting <= lost_blobs:
+                lost_blobs |= waiting  # the server lost them (restored backup): send them again
+                self.blobs.forget(waiting)
+                continue
             if acked == 0:
                 raise SyncError(
                     "Le serveur n'a accepté aucune opération du lot (ordre rompu) : "
@@ -363,7 +411,7 @@ class SyncClient:
             for res in results:
                 op = by_id.get(res.get("i"))
                 st = res.get("st")
-                if op is None or st == "gap":
+                if op is None or st in ("gap", "wait_attachment"):
                     continue
                 table = self.tables.get(op.table_name)
                 if st in ("applied", "conflict") and table is not None:

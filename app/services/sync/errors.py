@@ -56,3 +56,21 @@ class SchemaMismatchError(SyncError):
 
 class EnrolmentError(SyncError):
     default_message = "L'enrôlement a été refusé par le serveur."
+
+
+#: Server error codes of a document transfer (chunk refused, blob not matching its SHA-256, …).
+ATTACHMENT_ERRORS = frozenset(
+    {
+        "chunk_corrupt",
+        "chunk_size",
+        "attachment_corrupt",
+        "size_mismatch",
+        "bad_chunk",
+        "bad_size",
+        "not_found",
+    }
+)
+
+
+class AttachmentTransferError(SyncError):
+    default_message = f"Le transfert d'un document a échoué : {KEPT}"
