@@ -236,7 +236,7 @@ def bulk_insert(session: Session, cls: type[Synced], rows: list[dict[str, Any]])
             origin_device=device,
         )
         full.append(values)
-    session.connection().execute(_table(cls).insert(), full)
+    _insert_many(session, _table(cls), full)
     kind = str(OpKind.APPEND if cls.__append_only__ else OpKind.INSERT)
     first = recorder.reserve(len(full))
     ops = [
@@ -248,14 +248,36 @@ def bulk_insert(session: Session, cls: type[Synced], rows: list[dict[str, Any]])
             "base_revision": 0,
             "kind": kind,
             "changed_fields": {
-                k: to_wire(val) for k, val in v.items() if k not in SYNC_COLUMNS or k == "created_at"
+                k: val if type(val) in _PLAIN else to_wire(val)
+                for k, val in v.items()
+                if k not in SYNC_COLUMNS or k == "created_at"
             },
             "created_at": now,
         }
         for i, v in enumerate(full)
     ]
-    session.connection().execute(_OUTBOX.insert(), ops)
+    _insert_many(session, _OUTBOX, ops)
     return [v["id"] for v in full]
+
+
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
+def _insert_many(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """``executemany`` of rows that all carry the same keys, the statement compiled once and each value run
+    through its column type's own bind processor (SQLAlchemy's per-row parameter handling cost more than
+    SQLite itself on the bulk path). Falls back to ``Connection.execute`` when a column would need a default."""
+    conn = session.connection()
+    dialect = conn.dialect
+    compiled = table.insert().compile(dialect=dialect, column_keys=list(rows[0]))
+    names = compiled.positiontup
+    if names is None or set(names) != set(rows[0]):
+        conn.execute(table.insert(), rows)
+        return
+    columns = [(n, table.c[n].type._cached_bind_processor(dialect)) for n in names]
+    conn.exec_driver_sql(
+        compiled.string, [tuple(row[n] if p is None else p(row[n]) for n, p in columns) for row in rows]
+    )
 
 
 def bulk_update(session: Session, cls: type[Synced], changes: dict[str, dict[str, Any]]) -> int:
