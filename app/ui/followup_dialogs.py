@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLineEdit, QPlainTextEdit, QPushButton, QWidget
 
 from app.models.vocabularies import load_vocabularies
@@ -193,12 +194,18 @@ def build_dialog(
     return SanctionDialog(ctx, p, data.procedures, parent)
 
 
+def _open(dialog: FollowupDialog) -> None:
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.open()
+
+
 def open_followup_dialog(kind: str, ctx: UiContext, person_id: str, parent: QWidget) -> None:
-    """Load the person's follow-up context on the worker, then open the dialog (modal)."""
+    """Load the person's follow-up context on the worker, then open the dialog (window-modal, non-blocking:
+    the lock can hide it and bring it back)."""
     from app.ui.errors import show_error
 
     def opened(data: DialogData) -> None:
-        build_dialog(kind, ctx, data, parent).exec()
+        _open(build_dialog(kind, ctx, data, parent))
 
     ctx.worker.submit(
         lambda w: load_dialog_data(w, person_id), opened, lambda exc: show_error(parent, exc), owner=parent
@@ -214,7 +221,7 @@ def open_reassign_many(
     ids, shown = list(person_ids), list(names)
     ctx.worker.submit(
         lambda w: followup.referent_choices(w.db),
-        lambda refs: ReferentDialog(ctx, ids, shown, refs, None, parent).exec(),
+        lambda refs: _open(ReferentDialog(ctx, ids, shown, refs, None, parent)),
         lambda exc: show_error(parent, exc),
         owner=parent,
     )

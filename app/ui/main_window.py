@@ -1,14 +1,16 @@
 """The main window: assembles the lock screen, the navigation, the pages and the status bar. No logic of its own
-beyond locking (hide everything behind the lock screen; the workspace stays alive so nothing typed is lost)."""
+beyond locking: everything is hidden behind the lock screen (the workspace, and every open dialog or other
+window of the application), but stays alive so nothing typed is lost; the dialogs come back after unlocking."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QTimer
+import shiboken6
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QApplication, QHBoxLayout, QMainWindow, QStackedWidget, QWidget
+from PySide6.QtWidgets import QApplication, QHBoxLayout, QMainWindow, QStackedWidget, QToolTip, QWidget
 
 from app.services import caseload, lock
 from app.services.vault import ProfileInfo
@@ -27,7 +29,36 @@ NAV_FILE, NAV_ALERTS, NAV_SYNC = 0, 2, 5
 STATUS_REFRESH_MS = 60_000
 
 
+def _depth(widget: QWidget) -> int:
+    n, parent = 0, widget.parentWidget()
+    while parent is not None:
+        n, parent = n + 1, parent.parentWidget()
+    return n
+
+
+class _ShowGuard(QObject):
+    """While locked: a window that appears (a dialog opened by a late result) is hidden at once."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if (
+            event.type() == QEvent.Type.Show
+            and isinstance(obj, QWidget)
+            and obj.isWindow()
+            and obj is not self.window
+            and self.window.locked
+        ):
+            QTimer.singleShot(0, lambda w=obj: self.window.hide_window(w))
+        return False
+
+
 class MainWindow(QMainWindow):
+    #: True when the window locks itself (data hidden), False once unlocked.
+    lock_changed = Signal(bool)
+
     def __init__(
         self,
         worker: DbWorker,
@@ -44,6 +75,9 @@ class MainWindow(QMainWindow):
         self.locked = True
         self._ready = False
         self._saved_focus: QWidget | None = None
+        self._hidden_windows: list[QWidget] = []
+        self._active_window: QWidget | None = None
+        self._show_guard = _ShowGuard(self)
         self.lock_minutes = 10
 
         self.root = QStackedWidget()
@@ -112,20 +146,71 @@ class MainWindow(QMainWindow):
     # --- lock -------------------------------------------------------------------------------------------------
 
     def lock(self) -> None:
-        """Hide every piece of data behind the lock screen; keep the workspace (and what was typed) alive."""
+        """Hide every piece of data behind the lock screen; keep the workspace (and what was typed) alive.
+
+        Open dialogs and other windows of the application are hidden too (not closed: their content stays) and
+        shown again after unlocking; menus and pop-ups are closed.
+        """
         if self.locked:
             return
         focus = QApplication.focusWidget()
         self._saved_focus = focus if focus is not None and self.workspace.isAncestorOf(focus) else None
+        active = QApplication.activeWindow()
+        self._active_window = active if active is not None and active is not self else None
         self.locked = True
         self.idle.disarm()
         self._status_timer.stop()
         self.status.hide()
         self.root.setCurrentWidget(self.lock_screen)
+        self._hide_other_windows()
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self._show_guard)
+        self.lock_changed.emit(True)
         self.lock_screen.prepare()
+
+    def _hide_other_windows(self) -> None:
+        QToolTip.hideText()
+        popup = QApplication.activePopupWidget()
+        while popup is not None:  # menus, combo lists, calendar pop-ups
+            popup.close()
+            next_popup = QApplication.activePopupWidget()
+            popup = None if next_popup is popup else next_popup
+        windows = [w for w in QApplication.topLevelWidgets() if w is not self and w.isVisible()]
+        for window in sorted(windows, key=_depth, reverse=True):  # a question over a dialog first
+            self.hide_window(window)
+
+    def hide_window(self, window: QWidget) -> None:
+        """Hide ``window`` while locked and remember to show it again (a dialog keeps what was typed)."""
+        if not self.locked or window is self or not window.isVisible():
+            return
+        if window.windowType() in (Qt.WindowType.Popup, Qt.WindowType.ToolTip):
+            window.close()
+            return
+        window.hide()
+        if window not in self._hidden_windows:
+            self._hidden_windows.append(window)
+
+    @property
+    def hidden_windows(self) -> list[QWidget]:
+        return list(self._hidden_windows)
+
+    def _show_hidden_windows(self) -> None:
+        windows = [w for w in self._hidden_windows if shiboken6.isValid(w)]  # some may be deleted meanwhile
+        self._hidden_windows = []
+        for window in sorted(windows, key=_depth):  # a dialog before the question asked over it
+            window.show()
+        active = self._active_window
+        self._active_window = None
+        if active is not None and active in windows:
+            active.raise_()
+            active.activateWindow()
 
     def _on_unlocked(self) -> None:
         self.locked = False
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self._show_guard)
         self.root.setCurrentWidget(self.workspace)
         self.status.show()
         if not self._ready:
@@ -134,6 +219,8 @@ class MainWindow(QMainWindow):
             self.files.caseload.view.setFocus()
         elif self._saved_focus is not None:
             self._saved_focus.setFocus()
+        self._show_hidden_windows()
+        self.lock_changed.emit(False)
         self.refresh_status()
         self.idle.arm()
         self._status_timer.start()

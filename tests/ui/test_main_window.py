@@ -183,3 +183,52 @@ def test_demo_profile_shows_code_hint(qtbot, worker, data_dir, memory_keyring):
     unlock(qtbot, win, lock.DEMO_CODE)
     win.close()
     assert LOCK_CODE != lock.DEMO_CODE
+
+
+def _visible_windows(win) -> list:
+    from PySide6.QtWidgets import QApplication
+
+    return [w for w in QApplication.topLevelWidgets() if w is not win and w.isVisible()]
+
+
+def test_lock_hides_open_dialogs_and_brings_them_back_with_what_was_typed(qtbot, window):
+    from PySide6.QtWidgets import QMessageBox
+
+    from app.ui.rdv_dialogs import AppointmentDialog
+
+    unlock(qtbot, window)
+    events: list[bool] = []
+    window.lock_changed.connect(events.append)
+    rdv = AppointmentDialog(window.ctx, None, "MARTIN Hélène", parent=window.files)
+    rdv.open()
+    rdv.place.setText("Maison des solidarités, bureau 2")
+    rdv.comment.setPlainText("Apporter le dernier avis d'imposition")
+    qtbot.waitUntil(rdv.isVisible, timeout=5000)
+    modeless = QMessageBox(QMessageBox.Icon.Information, "Fil rouge", "Dossier de MARTIN Hélène", parent=rdv)
+    modeless.setModal(False)
+    modeless.show()
+    qtbot.waitUntil(modeless.isVisible, timeout=5000)
+
+    window.lock()
+    assert window.locked and events == [True]
+    assert not rdv.isVisible() and not modeless.isVisible()
+    assert _visible_windows(window) == []  # nothing but the lock screen is on screen
+    assert window.root.currentWidget() is window.lock_screen
+    assert set(map(id, window.hidden_windows)) == {id(rdv), id(modeless)}
+    # a dialog that appears while locked (a late result) is hidden too, and comes back with the others
+    late = QMessageBox(QMessageBox.Icon.Information, "Fil rouge", "Résultat arrivé", parent=window)
+    late.setModal(False)
+    late.show()
+    qtbot.waitUntil(lambda: not late.isVisible(), timeout=5000)
+    assert _visible_windows(window) == []
+
+    unlock(qtbot, window)
+    assert events == [True, False]
+    assert rdv.isVisible() and modeless.isVisible() and late.isVisible()
+    assert rdv.place.text() == "Maison des solidarités, bureau 2"
+    assert rdv.comment.toPlainText() == "Apporter le dernier avis d'imposition"
+    assert rdv.result() == 0 and window.hidden_windows == []
+    for w in (late, modeless):
+        w.close()
+    rdv.dirty = False
+    rdv.reject()
