@@ -11,8 +11,10 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, QUrl, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtNetwork import QNetworkAccessManager, QNetworkReply, QNetworkRequest
+from PySide6.QtWidgets import QWidget
 
 from app.services import sync_view
 from app.services.errors import VaultLockedError
@@ -24,7 +26,13 @@ from app.ui.worker import DbWorker, WorkerContext
 POLL_MS = 5 * 60_000
 PING_TIMEOUT_MS = 4_000
 WIPE_ACK_TIMEOUT_S = 300.0  # the worker waits this long for « Compris » before wiping anyway
-STAGES = {"envoi": "Envoi des modifications", "réception": "Réception des changements"}
+STAGES = {
+    "envoi": "Envoi des modifications",
+    "réception": "Réception des changements",
+    "documents-envoi": "Envoi des documents (blocs de 1 Mo)",
+    "documents-réception": "Réception des documents (blocs de 1 Mo)",
+}
+SHORTCUT = "Ctrl+Shift+S"  # « Synchroniser maintenant », anywhere in the main window
 
 
 def vault_of(ctx: WorkerContext) -> Vault:
@@ -44,6 +52,7 @@ class SyncController(QObject):
     reachability = Signal(bool)  # the last ping: server answered or not
     wipe_warning = Signal(str)  # message; the wipe waits for ack_wipe()
     failed = Signal(object)  # exception (unexpected)
+    shortcut_pressed = Signal()  # Ctrl+Shift+S somewhere in the window (the page decides whether to sync)
 
     def __init__(self, worker: DbWorker, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -55,9 +64,29 @@ class SyncController(QObject):
         self._wipe_ack = threading.Event()
         self._nam = QNetworkAccessManager(self)
         self._ping_reply: QNetworkReply | None = None
+        self.shortcut: QShortcut | None = None
         self.timer = QTimer(self, interval=POLL_MS)
         self.timer.timeout.connect(self.poll)
         self._watch_network()
+
+    # --- shortcut ------------------------------------------------------------------------------------------
+
+    def bind_shortcut(self, window: QWidget) -> None:
+        """Ctrl+Shift+S anywhere in ``window`` (the main window once the page sits in it), not only on the page.
+
+        A shortcut owned by a hidden widget (the page behind another one) never fires, hence one owned by the
+        window; it stays quiet while the window is locked or a modal dialog is up (window context).
+        """
+        if self.shortcut is not None:
+            if self.shortcut.parent() is window:
+                return
+            self.shortcut.setEnabled(False)
+            self.shortcut.deleteLater()
+        self.shortcut = QShortcut(QKeySequence(SHORTCUT), window)
+        self.shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+        self.shortcut.activated.connect(
+            lambda: None if getattr(window, "locked", False) else self.shortcut_pressed.emit()
+        )
 
     # --- overview ------------------------------------------------------------------------------------------
 

@@ -8,13 +8,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMainWindow,
     QMessageBox,
     QProgressBar,
     QPushButton,
@@ -218,9 +218,10 @@ class SyncPage(QWidget):
         self.cancel_button.clicked.connect(self._cancel)
         self.auto.toggled.connect(self._toggle_auto)
         self.queue.loaded.connect(self._queue_loaded)
-        shortcut = QShortcut(QKeySequence("Ctrl+Shift+S"), self)
-        shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
-        shortcut.activated.connect(self.sync_now)
+        c.shortcut_pressed.connect(self.sync_now)
+        c.bind_shortcut(
+            self.window()
+        )  # the page alone; the main window once it holds the page (update_status)
 
     # --- state -----------------------------------------------------------------------------------------------
 
@@ -281,6 +282,7 @@ class SyncPage(QWidget):
 
     def update_status(self, info: Any, lock_minutes: int) -> None:
         """Status-bar hook: the pending count or the conflicts changed elsewhere → reload the overview."""
+        self.controller.bind_shortcut(self.window())
         ov = self.overview
         if self.controller.running:
             return
@@ -335,7 +337,14 @@ class SyncPage(QWidget):
         self.ctx.worker.submit(lambda ctx: sync_view.set_auto_sync(vault_of(ctx), on), None,
                                lambda exc: show_error(self, exc), writes=True, owner=self)  # fmt: skip
 
+    def _tell_window(self, text: str, ms: int = 0) -> None:
+        """Started or ended from elsewhere (Ctrl+Shift+S, automatic): say so in the main window's status bar."""
+        win = self.window()
+        if not self.isVisible() and isinstance(win, QMainWindow) and win.statusBar() is not None:
+            win.statusBar().showMessage(text, ms)
+
     def _started(self) -> None:
+        self._tell_window("Synchronisation en cours… (page Synchronisation pour suivre ou annuler)")
         self.sync_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self.cancel_button.show()
@@ -374,6 +383,8 @@ class SyncPage(QWidget):
         self.report_message.style().unpolish(self.report_message)
         self.report_message.style().polish(self.report_message)
         self.last_report = report
+        outcome = "terminée" if report.state == "ok" else "interrompue"
+        self._tell_window(f"Synchronisation {outcome} : {report_text(report)}.", 8000)
         self.show_overview(ov)
         self.ctx.changed(None)
 

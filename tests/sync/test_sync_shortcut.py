@@ -1,0 +1,61 @@
+"""Ctrl+Shift+S « Synchroniser maintenant » from anywhere in the window, not only on the sync page (real
+server on 127.0.0.1, real vault, database worker, offscreen)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLineEdit, QMainWindow, QStackedWidget
+
+from tests.ui.test_sync_page import (  # noqa: F401 - fixtures
+    WAIT,
+    add_person,
+    ctx,
+    enrol,
+    login,
+    make_page,
+    server,
+    wait_idle,
+)
+
+
+def test_shortcut_syncs_from_another_page_and_not_while_locked(qtbot, ctx, vault, server, login) -> None:  # noqa: F811
+    page = make_page(qtbot, ctx)
+    enrol(qtbot, page, server, login)
+    win = QMainWindow()
+    win.locked = False  # type: ignore[attr-defined]  # as the real main window
+    qtbot.addWidget(win)
+    stack = QStackedWidget()
+    other = QLineEdit()
+    stack.addWidget(other)
+    stack.addWidget(page)
+    win.setCentralWidget(stack)
+    win.resize(1000, 700)
+    win.show()
+    win.activateWindow()
+    stack.setCurrentWidget(other)  # the sync page is hidden behind another page
+    qtbot.waitUntil(lambda: not page.isVisible())
+    page.update_status(SimpleNamespace(pending_changes=0, open_conflicts=0), 10)  # as the main window does
+    add_person(vault, "Raccourci")
+    page.controller.load()
+    qtbot.waitUntil(lambda: page.overview.pending > 0, timeout=WAIT)
+    before = page.last_report
+
+    win.locked = True  # type: ignore[attr-defined]
+    other.setFocus()
+    qtbot.keyClick(
+        other, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    )
+    qtbot.wait(200)
+    assert not page.controller.running and page.last_report is before  # locked: nothing happens
+
+    win.locked = False  # type: ignore[attr-defined]
+    qtbot.keyClick(
+        other, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    )
+    qtbot.waitUntil(lambda: page.last_report is not before, timeout=WAIT)
+    wait_idle(qtbot, page)
+    assert page.last_report.state == "ok" and page.last_report.uploaded >= 1
+    assert page.overview.pending == 0
+    assert win.statusBar().currentMessage().startswith("Synchronisation terminée : ")
