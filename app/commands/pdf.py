@@ -1,5 +1,7 @@
 """``python -m app pdf …``: documents to print. One small function per sub-command:
-``pdf roadmap ID --out FILE`` (the person's feuille de route); other documents add their own sub-parser here.
+``pdf roadmap ID --out FILE`` (the person's feuille de route), ``pdf contract CONTRACT_ID --out FILE`` and
+``pdf contracts --person ID [--person ID …] --out DIR [--single FILE]`` (the current contract of each person,
+one PDF per contract in DIR, or one PDF). Other documents add their own sub-parser here.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     kinds = p.add_subparsers(dest="pdf_command", required=True, metavar="DOCUMENT")
     register_roadmap(kinds)
     register_contract(kinds)
+    register_contracts(kinds)
 
 
 def register_roadmap(kinds: argparse._SubParsersAction) -> None:
@@ -47,3 +50,41 @@ def cmd_contract(args: argparse.Namespace, ctx: CommandContext) -> int:
     data = render_pdf(db, args.contract_id, actor=current_actor(db), out=args.out)
     print(f"Contrat écrit : {args.out} ({max(1, len(data) // 1024)} Ko).")
     return 0
+
+
+def register_contracts(kinds: argparse._SubParsersAction) -> None:
+    c = kinds.add_parser(
+        "contracts",
+        help="les contrats de plusieurs personnes (le contrat en vigueur, sinon le brouillon, sinon le dernier)",
+    )
+    c.add_argument("--person", action="append", required=True, metavar="ID", help="personne (répétable)")
+    group = c.add_mutually_exclusive_group(required=True)
+    group.add_argument("--out", type=Path, metavar="DOSSIER", help="dossier où écrire un PDF par contrat")
+    group.add_argument("--single", type=Path, metavar="FICHIER", help="un seul PDF avec tous les contrats")
+    c.set_defaults(func=cmd_contracts)
+
+
+def cmd_contracts(args: argparse.Namespace, ctx: CommandContext) -> int:
+    import sys
+
+    from app.services.contracts_batch import plan_batch, render_batch
+
+    db = ctx.open_vault().db
+    plan = plan_batch(db, args.person)
+    print(f"{plan.summary()}.")
+    for name in plan.without_contract:
+        print(f"  sans contrat : {name}")
+    if not plan.items:
+        return 0
+
+    def progress(done: int, total: int, label: str) -> None:
+        if label:
+            print(f"  {done + 1} / {total} — {label}", file=sys.stderr)
+
+    result = render_batch(
+        db, plan, args.out, actor=current_actor(db), combine_to=args.single, progress=progress
+    )
+    print(result.message())
+    for path in result.paths:
+        print(f"  {path}")
+    return 1 if result.failed else 0

@@ -110,7 +110,8 @@ def build_document(
         number=view.number,
         is_renewal=view.is_renewal,
         start_date=start,
-        end_date=view.end_date or start,
+        # a contract broken off (résilié) before it started keeps an end before its start: it never ran
+        end_date=max(view.end_date or start, start),
         duration_months=view.duration_months,
         person=person_block,
         referent=referent,
