@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Engine, Table, bindparam, event, inspect, select, text
@@ -274,10 +275,19 @@ def _insert_many(session: Session, table: Table, rows: list[dict[str, Any]]) -> 
     if names is None or set(names) != set(rows[0]):
         conn.execute(table.insert(), rows)
         return
-    columns = [(n, table.c[n].type._cached_bind_processor(dialect)) for n in names]
-    conn.exec_driver_sql(
-        compiled.string, [tuple(row[n] if p is None else p(row[n]) for n, p in columns) for row in rows]
-    )
+    getter = itemgetter(*names)
+    processed = [
+        (i, p)
+        for i, n in enumerate(names)
+        if (p := table.c[n].type._cached_bind_processor(dialect)) is not None
+    ]
+    params = []
+    for row in rows:
+        values = list(getter(row)) if len(names) > 1 else [row[names[0]]]
+        for i, p in processed:
+            values[i] = p(values[i])
+        params.append(tuple(values))
+    conn.exec_driver_sql(compiled.string, params)
 
 
 def bulk_update(session: Session, cls: type[Synced], changes: dict[str, dict[str, Any]]) -> int:
