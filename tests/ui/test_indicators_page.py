@@ -1,0 +1,213 @@
+"""Indicateurs page on a real demo vault through the database worker (offscreen): the figures of ``compute``,
+the people behind a figure, exports (CSV, XLSX, PDF preview), period navigation, charts, empty state."""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFileDialog, QTreeWidgetItem
+
+from app.services import indicators
+from app.services import indicators_export as export
+from app.services.demo import populate_demo
+from app.ui.plugins import UiContext
+from app.ui.worker import DbWorker
+
+TODAY = date(2026, 11, 23)
+SHOTS = os.environ.get("FILROUGE_SHOTS")  # e.g. /tmp/shots-h2: save screenshots
+
+
+@pytest.fixture
+def ctx(vault) -> Iterator[UiContext]:
+    worker = DbWorker()
+    worker.ctx.vault = vault
+    opened: list[tuple[str, str | None]] = []
+    context = UiContext(
+        worker, lambda pid, tab=None: opened.append((pid, tab)), lambda: None, lambda _p: None
+    )
+    context.opened = opened  # type: ignore[attr-defined]
+    yield context
+    worker.ctx.vault = None
+    worker.stop()
+
+
+@pytest.fixture
+def demo(vault):
+    populate_demo(vault, size=30, today=TODAY)
+    return vault
+
+
+def idle(qtbot, ctx) -> None:
+    qtbot.waitUntil(lambda: ctx.worker.pending == 0, timeout=15_000)
+
+
+def shot(widget, name: str) -> None:
+    if SHOTS:
+        from PySide6.QtWidgets import QApplication
+
+        from app.ui import theme
+
+        widget.setStyleSheet(theme.STYLESHEET)
+        for _ in range(3):
+            QApplication.processEvents()
+        os.makedirs(SHOTS, exist_ok=True)
+        widget.grab().save(os.path.join(SHOTS, f"{name}.png"))
+
+
+def leaves(page) -> list[QTreeWidgetItem]:
+    return [i for i in page._leaves() if i.childCount() == 0]
+
+
+def make_page(qtbot, ctx, period: str = "2026-10"):
+    from app.ui.pages.indicators import IndicatorsPage
+
+    page = IndicatorsPage(ctx)
+    qtbot.addWidget(page)
+    page.resize(1280, 800)
+    page.set_period(period)
+    page.show()
+    idle(qtbot, ctx)
+    return page
+
+
+def save_to(monkeypatch, path: Path) -> None:
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(path), "")))
+
+
+def test_table_shows_the_figures_of_compute(qtbot, ctx, demo):
+    page = make_page(qtbot, ctx)
+    report = indicators.compute(demo.db, indicators.parse_period("2026-10"))
+    assert page.period_label.text() == "octobre 2026" and page.stack.currentWidget() is page.body
+    assert page.scope.text() == f"Périmètre : {report.scope}"
+    shown = {
+        i.text(0): (i.text(1), i.text(2))
+        for i in page._leaves()
+        if i.data(0, Qt.ItemDataRole.UserRole + 2) is None
+    }
+    for f in report.figures:
+        assert shown[f.label] == (export.format_value(f), export.ratio_text(f)), f.label
+    sections = [page.tree.topLevelItem(i).text(0) for i in range(page.tree.topLevelItemCount())]
+    assert sections == [name for name, _figs in export.sections(report.figures)]
+    objet = report.breakdown("entretiens_objet")
+    rows = [i for i in leaves(page) if i.data(0, Qt.ItemDataRole.UserRole + 1) == "entretiens_objet"]
+    assert [(r.text(0), r.text(1)) for r in rows] == [(lab, export.fr_number(n)) for _c, lab, n in objet.rows]
+    charts = [chart for chart, _targets in page.chart_widgets]
+    assert [c.title for c in charts] == ["Taux de la période"] + [b.label for b in report.breakdowns]
+    rates = [f for f in report.figures if f.unit == "pourcentage"]
+    assert [b.label for b in charts[0].bars] == [f.label for f in rates] and charts[0].maximum == 100
+    assert charts[1].accessibleDescription().splitlines()[0] == f"{objet.rows[0][1]} : {objet.rows[0][2]}"
+    shot(page, "indicateurs_page")
+
+
+def test_drill_down_lists_the_people_and_exports_them(qtbot, ctx, demo, tmp_path, monkeypatch):
+    page = make_page(qtbot, ctx)
+    report = page.report
+    figure = report.figure("file_active")
+    item = next(i for i in leaves(page) if i.data(0, Qt.ItemDataRole.UserRole + 1) == "file_active")
+    page.tree.setCurrentItem(item)
+    qtbot.keyClick(page.tree, Qt.Key.Key_Return)
+    dialog = page.dialog
+    assert dialog is not None
+    idle(qtbot, ctx)
+    assert dialog.table.rowCount() == figure.value == len(dialog.lines) > 0
+    assert dialog.count.text().startswith(f"{figure.value} personnes")
+    shot(dialog, "indicateurs_personnes")
+    dialog.table.itemActivated.emit(dialog.table.item(0, 1))
+    assert ctx.opened == [(dialog.table.item(0, 0).data(Qt.ItemDataRole.UserRole + 1), None)]  # type: ignore[attr-defined]
+    save_to(monkeypatch, tmp_path / "personnes.csv")
+    dialog.csv_button.click()
+    idle(qtbot, ctx)
+    with (tmp_path / "personnes.csv").open(encoding="utf-8-sig", newline="") as fh:
+        assert len(list(csv.reader(fh, delimiter=";"))) == figure.value + 1
+    save_to(monkeypatch, tmp_path / "personnes")  # no extension typed: .xlsx added
+    dialog.xlsx_button.click()
+    idle(qtbot, ctx)
+    assert load_workbook(tmp_path / "personnes.xlsx")["Personnes"].max_row == figure.value + 1
+    assert "Exporté" in dialog.count.text()
+    dialog.close()
+
+    exits = report.breakdown("sorties_categorie")
+    code, label, count = next(r for r in exits.rows if r[2])
+    row = next(
+        i for i in leaves(page)
+        if i.data(0, Qt.ItemDataRole.UserRole + 1) == "sorties_categorie"
+        and i.data(0, Qt.ItemDataRole.UserRole + 2) == code
+    )  # fmt: skip
+    page._activated(row)
+    idle(qtbot, ctx)
+    assert page.dialog.table.rowCount() == count and label in page.dialog.windowTitle()
+
+
+def test_report_exports_and_pdf_preview(qtbot, ctx, demo, tmp_path, monkeypatch):
+    page = make_page(qtbot, ctx)
+    save_to(monkeypatch, tmp_path / "indicateurs.csv")
+    qtbot.keyClick(
+        page.tree, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    )
+    idle(qtbot, ctx)
+    with (tmp_path / "indicateurs.csv").open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh, delimiter=";"))
+    assert len(rows) == len(page.report.figures) + sum(len(b.rows) for b in page.report.breakdowns)
+    save_to(monkeypatch, tmp_path / "indicateurs.xlsx")
+    page.xlsx_button.click()
+    idle(qtbot, ctx)
+    assert load_workbook(tmp_path / "indicateurs.xlsx").sheetnames[0] == "Indicateurs"
+    assert page.status.text() == f"Exporté : {tmp_path / 'indicateurs.xlsx'}"
+    page.pdf_button.click()
+    idle(qtbot, ctx)
+    preview = page.preview
+    assert preview is not None and "octobre 2026" in preview.windowTitle()
+    assert preview.pdf.startswith(b"%PDF")
+    if shutil.which("pdftoppm"):
+        qtbot.waitUntil(lambda: bool(preview.pages), timeout=15_000)
+        idle(qtbot, ctx)
+        shot(preview, "indicateurs_apercu_pdf")
+    preview.write_to(str(tmp_path / "rapport.pdf"))
+    idle(qtbot, ctx)
+    assert (tmp_path / "rapport.pdf").read_bytes() == preview.pdf
+    preview.close()
+
+
+def test_period_navigation(qtbot, ctx, demo):
+    page = make_page(qtbot, ctx)
+    qtbot.keyClick(page.tree, Qt.Key.Key_Left, Qt.KeyboardModifier.AltModifier)
+    idle(qtbot, ctx)
+    assert page.period_label.text() == "septembre 2026" and page.report.period.code == "2026-09"
+    page.kind_box.setCurrentIndex(page.kind_box.findData("quarter"))
+    idle(qtbot, ctx)
+    assert page.report.period.label == "3e trimestre 2026"
+    page.step(1)
+    idle(qtbot, ctx)
+    assert page.report.period.code == "2026-T4"
+    page.kind_box.setCurrentIndex(page.kind_box.findData("year"))
+    idle(qtbot, ctx)
+    assert page.period_label.text() == "année 2026"
+    expected = indicators.compute(ctx.worker.ctx.vault.db, indicators.parse_period("2026"))
+    assert page.report.figure("file_active").value == expected.figure("file_active").value
+    page.step(-1)
+    page.cancel()  # the 2025 result arrives after the cancel: ignored, 2026 stays shown
+    idle(qtbot, ctx)
+    assert page.report.period.code == "2026" and page.period_label.text() == "année 2026"
+    assert page.status.text() == "Calcul abandonné."
+
+
+def test_empty_caseload_shows_what_to_do(qtbot, ctx, vault):
+    page = make_page(qtbot, ctx)
+    assert page.stack.currentWidget() is page.empty
+    assert "Imports" in page.empty.text.text()
+    assert not page.csv_button.isEnabled() and not page.pdf_button.isEnabled()
+    shot(page, "indicateurs_vide")
+
+
+def test_page_is_discovered_in_the_navigation():
+    from app.ui.plugins import page_factories
+
+    assert "indicateurs" in page_factories()
