@@ -19,6 +19,8 @@ from app.services.imports import (
     ImportCancelled,
     ImportFileError,
     Outcome,
+    describe_file,
+    import_history,
     import_orientations,
     load_column_map,
 )
@@ -470,3 +472,46 @@ def test_cli_json_output_and_report(
     )
     assert code == 2
     assert "aucune ligne de données" in capsys.readouterr().err
+
+
+# --- preview and history (Imports page) -----------------------------------------------------------------
+
+
+def test_describe_file_tells_what_was_detected_without_importing(vault: vault_service.Vault) -> None:
+    info = describe_file(DATA / "orientations_cp1252.csv")
+    assert (info.file_name, info.encoding, info.delimiter, info.rows) == (
+        "orientations_cp1252.csv",
+        "cp1252",
+        ";",
+        4,
+    )
+    assert ("N° allocataire CAF", "n° allocataire CAF") in info.mapped
+    assert info.ignored == () and "civilité" in info.absent and "nom" not in info.absent
+    extra = describe_file(
+        csv_bytes(";1;Nom;Prénom;01/01/1980;F;;Sociale;03/02/2025;", head=HEAD + ";Code agent")
+    )
+    assert extra.ignored == ("Code agent",) and extra.file_name == "données"
+    with pytest.raises(ImportFileError, match="aucune ligne de données"):
+        describe_file(DATA / "entete_seule.csv")
+    assert count(vault, Person) == 0
+
+
+def test_history_records_real_imports_newest_first(vault: vault_service.Vault) -> None:
+    assert import_history(vault.db) == []
+    import_orientations(vault.db, DATA / "orientations_utf8.csv", dry_run=True)
+    assert import_history(vault.db) == []  # a simulation is not an import
+    import_orientations(vault.db, DATA / "orientations_utf8.csv")
+    import_orientations(vault.db, DATA / "orientations_erreurs.csv")
+    first, second = import_history(vault.db)
+    assert (first.file_name, first.total, first.created, first.unchanged, first.rejected) == (
+        "orientations_erreurs.csv",
+        9,
+        1,
+        1,
+        7,
+    )
+    assert (second.file_name, second.created, second.unchanged) == ("orientations_utf8.csv", 4, 0)
+    assert first.at >= second.at
+    with pytest.raises(ImportCancelled):
+        import_orientations(vault.db, _many(1500), cancel=lambda: True)
+    assert len(import_history(vault.db)) == 2  # a cancelled import leaves no trace either

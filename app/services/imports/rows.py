@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from app.models.masking import mask_nir, nir_is_valid, normalise_nir
 from app.services.imports.columns import ColumnMap
@@ -182,19 +184,30 @@ def _cells(fields: list[str], columns: tuple[str | None, ...], cmap: ColumnMap) 
                 f"champ « {cmap.label(field)} » trop long (plus de {MAX_FIELD_CHARS} caractères)"
             )
         limit = MAX_LEN.get(field)
-        if limit is not None and len(collapse(value)) > limit:
+        if limit is not None and len(value) > limit and len(collapse(value)) > limit:
             raise ImportRowError(f"champ « {cmap.label(field)} » trop long ({limit} caractères au plus)")
         cells[field] = value
     return cells
+
+
+@lru_cache(maxsize=64)
+def _parsers_for(columns: tuple[str | None, ...]) -> tuple[tuple[str, Callable[[str], object], bool], ...]:
+    """The person parsers that can apply to a file with these columns, in their fixed order."""
+    present = set(columns)
+    return tuple(
+        (field, parser, field in _ALWAYS_PARSED)
+        for field, parser in _PERSON_PARSERS.items()
+        if field in present or field in _ALWAYS_PARSED
+    )
 
 
 def parse_row(line: int, fields: list[str], columns: tuple[str | None, ...], cmap: ColumnMap) -> ParsedRow:
     """Validate one record; the first problem found is the reason of the rejection."""
     cells = _cells(fields, columns, cmap)
     person: dict[str, object] = {}
-    for field, parser in _PERSON_PARSERS.items():
+    for field, parser, always in _parsers_for(columns):
         raw = cells.get(field, "")
-        if raw.strip() or field in _ALWAYS_PARSED:
+        if always or raw.strip():
             person[field] = parser(raw)
     nir, sex = person.get("nir"), person.get("sex")
     if isinstance(nir, str) and sex and nir[0] in "12" and {"1": "M", "2": "F"}[nir[0]] != sex:
