@@ -6,13 +6,14 @@ from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeyEvent
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
+    QPushButton,
     QStackedWidget,
     QTableView,
     QVBoxLayout,
@@ -68,6 +69,11 @@ class CaseloadPage(QWidget):
         self.search.textChanged.connect(lambda _t: self._debounce.start())
         self.search.installEventFilter(self)
         top.addWidget(self.search)
+        self.print_contracts_button = QPushButton(theme.icon("fa6s.print"), "Imprimer les contrats…")
+        self.print_contracts_button.setToolTip("Imprimer ou enregistrer les contrats des personnes sélectionnées "
+                                               "(Ctrl+Maj+P)")  # fmt: skip
+        self.print_contracts_button.clicked.connect(self.print_contracts_selected)
+        top.addWidget(self.print_contracts_button)
         layout.addLayout(top)
 
         self.view = QTableView()
@@ -110,6 +116,14 @@ class CaseloadPage(QWidget):
         reassign = QAction(theme.icon("fa6s.people-arrows"), "Changer de référent…", self.view)
         reassign.triggered.connect(self.reassign_selected)
         self.view.addAction(reassign)
+        self.print_contracts_action = QAction(
+            theme.icon("fa6s.print"), "Imprimer les contrats de la sélection…", self
+        )
+        self.print_contracts_action.setShortcut(QKeySequence("Ctrl+Shift+P"))
+        self.print_contracts_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.print_contracts_action.triggered.connect(self.print_contracts_selected)
+        self.view.addAction(self.print_contracts_action)
+        self.addAction(self.print_contracts_action)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
 
     # --- behaviour ----------------------------------------------------------------------------------------
@@ -138,6 +152,15 @@ class CaseloadPage(QWidget):
         ctx: Any = getattr(self.window(), "ctx", None)
         if ids and ctx is not None:
             open_reassign_many(ctx, ids, names, self)
+
+    def print_contracts_selected(self) -> None:
+        """« Imprimer les contrats de la sélection… » (Ctrl+Maj+P): print or save each selected person's contract."""
+        from app.ui.batch_print import open_batch_print
+
+        ids, _names = self.selected_people()
+        ctx: Any = getattr(self.window(), "ctx", None)
+        if ctx is not None:
+            self.batch_dialog = open_batch_print(ctx, ids, self)
 
     def focus_search(self) -> None:
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)

@@ -50,6 +50,18 @@ def render_pages(pdf: bytes, dpi: int = RESOLUTION) -> list[bytes]:
         return [p.read_bytes() for p in sorted(Path(tmp).glob("page*.png"))]
 
 
+def paint_images(painter: QPainter, printer: QPrinter, images: list[QImage], *, first: bool) -> None:
+    """Paint page images, one per printer page, scaled into the page (``first``: no page break before).
+
+    Works on the worker thread too (QPainter on a QPrinter is allowed outside the GUI thread)."""
+    for n, image in enumerate(images):
+        if n or not first:
+            printer.newPage()
+        area = painter.viewport()
+        size = image.size().scaled(area.size(), Qt.AspectRatioMode.KeepAspectRatio)
+        painter.drawImage(QRect(area.x(), area.y(), size.width(), size.height()), image)
+
+
 class PdfPreviewDialog(QDialog):
     """« Aperçu » of a PDF held in memory. ``on_print`` is called after a print or save (audit)."""
 
@@ -119,12 +131,7 @@ class PdfPreviewDialog(QDialog):
         """Paint each page image scaled into the printer's page rectangle."""
         painter = QPainter(printer)
         try:
-            for n, image in enumerate(self.pages):
-                if n:
-                    printer.newPage()
-                area = painter.viewport()
-                size = image.size().scaled(area.size(), Qt.AspectRatioMode.KeepAspectRatio)
-                painter.drawImage(QRect(area.x(), area.y(), size.width(), size.height()), image)
+            paint_images(painter, printer, self.pages, first=True)
         finally:
             painter.end()
 
