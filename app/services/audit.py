@@ -48,11 +48,15 @@ OBJECT_LABELS = {
 ACTIONS = tuple(a.value for a in AuditAction)
 
 
-def action_label(code: str) -> str:
+def _label(kind: str, code: str | None) -> str:
     try:
-        return load_vocabularies().label("audit_actions", code)
+        return load_vocabularies().label(kind, code)
     except KeyError:
-        return code
+        return code or ""
+
+
+def action_label(code: str) -> str:
+    return _label("audit_actions", code)
 
 
 @dataclass(frozen=True)
@@ -137,10 +141,10 @@ def _derived(
         q = _bounds(q, at, since, until).order_by(at.desc()).limit(limit)
         for when, who, pid, rid, w in s.execute(q):
             detail = {
-                "note": f"Note ajoutée ({w})",
-                "diagnostic_version": f"Diagnostic, version {w}",
-                "sanction_step": f"Étape de sanction ({w})",
-            }[table]
+                "note": lambda w: f"Note ajoutée ({_label('note_kinds', w).lower()})",
+                "diagnostic_version": lambda w: f"Diagnostic, version {w}",
+                "sanction_step": lambda w: f"Étape de sanction : {_label('sanction_steps', w).lower()}",
+            }[table](w)
             out.append(AuditLine(when, who or "", AuditAction.CHANGE, pid, "", table, rid, detail, True))
     through: tuple[tuple[Any, Any, Any, Any, Any, str, Any], ...] = (
         (ContractVersion, ContractVersion.saved_at, ContractVersion.author, Contract, ContractVersion.contract_id,
@@ -161,10 +165,14 @@ def _derived(
         q2 = _bounds(q2, at, since, until).order_by(at.desc()).limit(limit)
         for when, who, pid, rid, w in s.execute(q2):
             detail = {
-                "contract_version": f"Contrat enregistré (version {w})",
-                "contract_event": f"Contrat passé à l'état « {str(w).replace('_', ' ')} »",
-                "appointment_event": f"Rendez-vous : statut « {str(w).replace('_', ' ')} »",
-            }[table]
+                "contract_version": lambda w: f"Contrat enregistré (version {w})",
+                "contract_event": lambda w: (
+                    f"Contrat passé à l'état « {_label('contract_statuses', w).lower()} »"
+                ),
+                "appointment_event": lambda w: (
+                    f"Rendez-vous : statut « {_label('appointment_statuses', w).lower()} »"
+                ),
+            }[table](w)
             out.append(AuditLine(when, who or "", AuditAction.CHANGE, pid, "", table, rid, detail, True))
     return out
 

@@ -269,3 +269,35 @@ def record_view(db: Database, person_id: str) -> None:
                 object_id=person_id,
             )
         )
+
+
+def reveal_nir(db: Database, person_id: str) -> str:
+    """The full NIR of ``person_id``, for an explicit « Afficher le NIR »; writes an ``affichage_nir`` audit event.
+
+    Returns '' when no NIR is recorded (nothing is revealed, nothing is audited).
+    """
+    actor = current_actor(db)
+    with db.session() as s:
+        nir = _get_person(s, person_id).nir or ""
+        if nir:
+            s.add(
+                AuditEvent(
+                    id=new_id(),
+                    at=utcnow(),
+                    actor=actor,
+                    action=AuditAction.REVEAL_NIR,
+                    person_id=person_id,
+                    object_table="person",
+                    object_id=person_id,
+                    detail="NIR affiché en clair à l'écran",
+                )
+            )
+    return nir
+
+
+def format_nir(nir: str) -> str:
+    """« 2 85 05 75 123 456 01 » (the usual grouping), or the text unchanged when it is not 15 characters."""
+    v = nir.replace(" ", "")
+    if len(v) != 15:
+        return nir
+    return f"{v[0]} {v[1:3]} {v[3:5]} {v[5:7]} {v[7:10]} {v[10:13]} {v[13:]}"

@@ -2,18 +2,36 @@
 
 Synthèse shows identity, orientation (with history) and référent now; the other tabs say what they will
 hold, from the real number of records in the vault. Opening the page records a « consultation » audit event.
+
+The header shows the NIR masked; « Afficher le NIR » (eye button, Ctrl+Maj+I) shows it in full for 30 seconds
+and writes an « affichage du NIR » audit event. « Droit d'accès… » (Ctrl+Maj+A) exports all of the person's data
+(JSON, PDF, documents) into a folder, on the database worker, then offers to open the folder.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QScrollArea, QTabWidget, QVBoxLayout, QWidget
+from pathlib import Path
 
-from app.services import person_page
+from PySide6.QtCore import QSize, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QScrollArea,
+    QTabWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.services import access_export, person_page
 from app.services.caseload import DueState
 from app.services.person_page import OrientationItem, PersonHeader, PersonSummary, ReferentItem
 from app.ui import theme
-from app.ui.errors import user_message
+from app.ui.errors import show_error, user_message
 from app.ui.plugins import UiContext, tab_factories
 from app.ui.widgets import Card, EmptyState, FieldGrid
 from app.ui.worker import DbWorker, WorkerContext
@@ -73,6 +91,7 @@ TABS: tuple[tuple[str, str, str, str, str, tuple[str, str]], ...] = (
     ),
 )
 SOON_TEXT = "Le détail s'affichera dans cet onglet dans une prochaine version de Fil rouge."
+NIR_SECONDS = 30
 
 
 class HeaderCard(Card):
@@ -89,6 +108,30 @@ class HeaderCard(Card):
         top.addSpacing(12)
         top.addWidget(self.sub, 0, Qt.AlignmentFlag.AlignBottom)
         top.addStretch(1)
+        nir_caption = QLabel("NIR")
+        nir_caption.setProperty("muted", True)
+        self.nir = QLabel("")
+        self.nir.setAccessibleName("NIR")
+        self.nir.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.nir_button = QToolButton()
+        self.nir_button.setIcon(theme.icon("fa6s.eye"))
+        self.nir_button.setToolTip(
+            "Afficher le NIR en clair pendant 30 secondes (Ctrl+Maj+I) — l'affichage est tracé"
+        )
+        self.nir_button.setAccessibleName("Afficher le NIR")
+        self.nir_button.setAutoRaise(True)
+        self.export_button = QToolButton()
+        self.export_button.setIcon(theme.icon("fa6s.file-export"))
+        self.export_button.setText("Droit d'accès…")
+        self.export_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.export_button.setToolTip(
+            "Exporter toutes les données de la personne (PDF, JSON et documents) dans un dossier (Ctrl+Maj+A)"
+        )
+        self.export_button.setAccessibleName("Exporter ses données (droit d'accès)")
+        for w in (nir_caption, self.nir, self.nir_button):
+            top.addWidget(w, 0, Qt.AlignmentFlag.AlignVCenter)
+        top.addSpacing(12)
+        top.addWidget(self.export_button, 0, Qt.AlignmentFlag.AlignVCenter)
         layout.addLayout(top)
         alert_row = QHBoxLayout()
         alert_row.setSpacing(8)
@@ -111,11 +154,12 @@ class HeaderCard(Card):
         if h.status == "exited":
             bits.append("sortie de l'accompagnement")
         self.sub.setText(" · ".join(bits))
+        self.nir_masked = h.nir_masked
+        self.show_masked_nir()
         rdv = f"{theme.fmt_datetime(h.next_rdv)} ({h.next_rdv_purpose})" if h.next_rdv else "Aucun RDV prévu"
         self.fields.set_fields(
             [
                 ("N° allocataire", h.caf_number),
-                ("NIR", h.nir_masked or "Non renseigné"),
                 ("Parcours", h.track_label or "Non orienté"),
                 ("Régime", h.regime_label),
                 ("Référent", h.referent or "Aucun référent désigné"),
@@ -137,6 +181,18 @@ class HeaderCard(Card):
             self.alert.setText("Aucune échéance dépassée ni proche")
             self.alert.setStyleSheet(f"color: {theme.OK};")
             self.alert.setToolTip("")
+
+    def show_masked_nir(self) -> None:
+        masked = getattr(self, "nir_masked", "")
+        self.nir.setText(masked or "Non renseigné")
+        self.nir.setToolTip("")
+        self.nir_button.setEnabled(bool(masked))
+        self.nir_button.setIcon(theme.icon("fa6s.eye"))
+
+    def show_clear_nir(self, nir: str, seconds: int) -> None:
+        self.nir.setText(f"{person_page.format_nir(nir)}  (masqué dans {seconds} s)")
+        self.nir.setToolTip("Affichage tracé dans le journal des accès")
+        self.nir_button.setIcon(theme.icon("fa6s.eye-slash"))
 
 
 def _section(title: str, body: QWidget) -> Card:
@@ -278,7 +334,117 @@ class PersonPage(QWidget):
             self.tab_widgets[key] = widget
             self.tabs.addTab(widget, theme.icon(icon_name), title)
         layout.addWidget(self.tabs, 1)
+        self.clear_nir = ""
+        self.nir_left = 0
+        self.nir_timer = QTimer(self, interval=1000)
+        self.nir_timer.timeout.connect(self._tick_nir)
+        self.export_box: QMessageBox | None = None
+        self.header.nir_button.clicked.connect(self.toggle_nir)
+        self.header.export_button.clicked.connect(self.choose_export_folder)
+        scope = Qt.ShortcutContext.WidgetWithChildrenShortcut
+        QShortcut(QKeySequence("Ctrl+Shift+I"), self, self.toggle_nir, context=scope)
+        QShortcut(QKeySequence("Ctrl+Shift+A"), self, self.choose_export_folder, context=scope)
         self.load()
+
+    # --- NIR ------------------------------------------------------------------------------------------------
+
+    def toggle_nir(self) -> None:
+        """Show the NIR in full for 30 s (audited on the worker), or mask it again at once."""
+        if self.nir_timer.isActive():
+            self.hide_nir()
+            return
+        if not self.header.nir_button.isEnabled():
+            return
+        pid = self.person_id
+        self.header.nir_button.setEnabled(False)
+
+        def job(ctx: WorkerContext) -> str:
+            return person_page.reveal_nir(ctx.db, pid)
+
+        self.worker.submit(job, self._nir_revealed, self._nir_failed, writes=True, owner=self)
+
+    def _nir_revealed(self, nir: str) -> None:
+        self.header.nir_button.setEnabled(True)
+        if not nir:
+            self.header.show_masked_nir()
+            return
+        self.clear_nir, self.nir_left = nir, NIR_SECONDS
+        self.header.show_clear_nir(nir, self.nir_left)
+        self.nir_timer.start()
+
+    def _nir_failed(self, exc: BaseException) -> None:
+        self.header.nir_button.setEnabled(True)
+        show_error(self, exc)
+
+    def _tick_nir(self) -> None:
+        self.nir_left -= 1
+        if self.nir_left <= 0:
+            self.hide_nir()
+        else:
+            self.header.show_clear_nir(self.clear_nir, self.nir_left)
+
+    def hide_nir(self) -> None:
+        self.nir_timer.stop()
+        self.clear_nir, self.nir_left = "", 0
+        self.header.show_masked_nir()
+
+    # --- right of access ------------------------------------------------------------------------------------
+
+    def choose_export_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(
+            self, "Dossier où exporter les données de la personne (droit d'accès)", str(Path.home())
+        )
+        if folder:
+            self.export_access(Path(folder))
+
+    def export_access(self, folder: Path) -> None:
+        """Write JSON, PDF and documents in ``folder`` on the worker; then offer to open the folder."""
+        pid = self.person_id
+        button = self.header.export_button
+        button.setEnabled(False)
+        button.setText("Export en cours…")
+
+        def job(ctx: WorkerContext) -> tuple[Path, Path]:
+            actor = person_page.current_actor(ctx.db)
+            return access_export.export_person(ctx.db, pid, folder, actor=actor)
+
+        self.worker.submit(job, self._exported, self._export_failed, writes=True, owner=self)
+
+    def _export_done(self) -> None:
+        self.header.export_button.setEnabled(True)
+        self.header.export_button.setText("Droit d'accès…")
+
+    def _export_failed(self, exc: BaseException) -> None:
+        self._export_done()
+        show_error(self, exc)
+
+    def _exported(self, paths: tuple[Path, Path]) -> None:
+        self._export_done()
+        json_path, pdf_path = paths
+        box = QMessageBox(
+            QMessageBox.Icon.Information,
+            "Données exportées",
+            f"Toutes les données de la personne ont été exportées dans « {pdf_path.parent} » :\n\n"
+            f"• {pdf_path.name} (document lisible à remettre à la personne)\n"
+            f"• {json_path.name} (même contenu, format JSON)\n"
+            "• les documents du dossier, dans le sous-dossier « …-documents ».\n\n"
+            "L'export est inscrit au journal des accès. Ces fichiers contiennent le NIR en clair : "
+            "remettez-les à la personne de façon sûre puis supprimez-les de ce poste.",
+            QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Close,
+            self,
+        )
+        box.button(QMessageBox.StandardButton.Open).setText("Ouvrir le dossier")
+        box.button(QMessageBox.StandardButton.Close).setText("Fermer")
+        box.setDefaultButton(QMessageBox.StandardButton.Open)
+        folder = str(pdf_path.parent)
+
+        def finished(result: int) -> None:
+            if result == QMessageBox.StandardButton.Open:
+                QDesktopServices.openUrl(QUrl.fromLocalFile(folder))
+
+        box.finished.connect(finished)
+        self.export_box = box
+        box.open()
 
     def confirm_close(self) -> bool:
         """Ask each tab holding unsaved work (``confirm_close`` hook); False if the user keeps the file open."""

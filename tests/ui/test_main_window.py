@@ -93,7 +93,7 @@ def test_person_page_opens_with_tabs_and_masked_nir(qtbot, window, worker):
         "Documents",
         "Historique",
     ]
-    nir = page.header.fields.values["NIR"].text()
+    nir = page.header.nir.text()  # masked NIR beside the « Afficher le NIR » button
     assert nir.startswith("••••") and nir[-3:].isdigit() and len(nir) == 15
     assert set(page.tab_widgets) == {
         "synthese",
