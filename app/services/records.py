@@ -87,6 +87,7 @@ __all__ = [
     "set_objective_status",
     "set_prescription_outcome",
     "transition_contract",
+    "update_appointment",
 ]
 
 _CODE_RE = re.compile(r"^[a-z0-9_]{1,40}$")
@@ -226,6 +227,88 @@ def set_appointment_status(
                 get_row(s, Person, appointment.person_id, "Personne"), appointment.starts_at.date()
             )
         return event.id
+
+
+_EDIT_LABELS = {
+    "starts_at": "date et heure",
+    "duration_min": "durée",
+    "purpose": "objet",
+    "nature": "nature",
+    "place": "lieu",
+    "comment": "commentaire",
+}
+
+
+def update_appointment(
+    db: DbOrSession,
+    appointment_id: str,
+    *,
+    starts_at: datetime,
+    purpose: str,
+    nature: str,
+    place: str = "",
+    duration_min: int = 45,
+    comment: str = "",
+    author: str = "",
+    at: datetime | None = None,
+) -> tuple[str, ...]:
+    """Change a RDV's slot, objet, nature, lieu or commentaire (validated as at creation).
+
+    The history gets an event (same status) saying what changed (« Modifié : date et heure (09/11/2026 09:00 →
+    10/11/2026 10:00), lieu. »). A cancelled RDV is not edited (plan a new one). Returns the changed fields
+    (empty when nothing changed: no event then). Overlaps are checked by the caller beforehand
+    (:func:`app.services.agenda.find_conflicts` with ``exclude_id``), as for a new RDV.
+    """
+    c = Checker()
+    when = c.run("starts_at", _moment, starts_at, "Date et heure du rendez-vous invalides.")
+    c.run("purpose", _code, purpose, "Objet du rendez-vous inconnu.")
+    c.run("nature", require_choice, nature, AppointmentNature, "Nature du rendez-vous inconnue.")
+    clean_place = c.run("place", optional_text, place) or ""
+    if not 5 <= int(duration_min) <= 480:
+        c.add("duration_min", "Durée invalide (entre 5 minutes et 8 heures).")
+    event_at = c.run("at", _moment, at, "Date de modification invalide.")
+    c.raise_if_any()
+    assert when is not None
+    with transaction(db) as s:
+        row = get_row(s, Appointment, appointment_id, "Rendez-vous")
+        if row.status == AppointmentStatus.CANCELLED:
+            raise ValidationError(
+                "Un rendez-vous annulé ne peut plus être modifié : planifiez-en un nouveau."
+            )
+        new = {
+            "starts_at": when.replace(second=0, microsecond=0),
+            "duration_min": int(duration_min),
+            "purpose": purpose,
+            "nature": nature,
+            "place": clean_place,
+            "comment": comment.strip(),
+        }
+        changed = tuple(k for k, v in new.items() if getattr(row, k) != v)
+        if not changed:
+            return ()
+        parts = []
+        for key in changed:
+            if key == "starts_at":
+                parts.append(
+                    f"date et heure ({row.starts_at:%d/%m/%Y %H:%M} → {new['starts_at']:%d/%m/%Y %H:%M})"
+                )
+            else:
+                parts.append(_EDIT_LABELS[key])
+        for key in changed:
+            setattr(row, key, new[key])
+        s.add(
+            AppointmentEvent(
+                id=new_id(),
+                appointment_id=row.id,
+                status=row.status,
+                at=event_at,
+                author=author,
+                comment="Modifié : " + ", ".join(parts) + ".",
+            )
+        )
+        if row.status == AppointmentStatus.HONOURED and row.person_id and "starts_at" in changed:
+            _touch_contact(get_row(s, Person, row.person_id, "Personne"), row.starts_at.date())
+        return changed
 
 
 def appointment_history(db: DbOrSession, appointment_id: str) -> list[AppointmentEventView]:

@@ -1,4 +1,5 @@
-"""RDV dialogs: new RDV (with slot-conflict warning), status change (with history), missed-RDV follow-up.
+"""RDV dialogs: new or edited RDV (with slot-conflict warning), status change (with history), missed-RDV
+follow-up.
 
 Every dialog is opened with ``open()`` (window-modal, non-blocking): the caller reacts to ``accepted``. The
 database is only reached through the worker.
@@ -8,12 +9,12 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from PySide6.QtCore import QDate, QTime
+from PySide6.QtCore import QTime
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -22,9 +23,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QMessageBox,
     QPlainTextEdit,
-    QPushButton,
     QRadioButton,
     QSpinBox,
     QTimeEdit,
@@ -36,10 +35,9 @@ from app.models.enums import AppointmentStatus
 from app.models.vocabularies import is_sensitive_text, load_vocabularies
 from app.services import agenda, people, records
 from app.services.agenda import AgendaItem
-from app.services.errors import ValidationError
 from app.services.records import AppointmentEventView
 from app.ui import theme
-from app.ui.errors import show_error
+from app.ui.followup_dialogs_base import DateField, FollowupDialog, Job, error_label
 from app.ui.plugins import UiContext
 from app.ui.worker import WorkerContext
 
@@ -53,53 +51,61 @@ STATUS_ICONS: dict[str, tuple[str, str]] = {
 CONFLICT_ICON = ("fa6s.triangle-exclamation", theme.LATE)
 
 
-def status_icon(status: str) -> object:
+EDIT_TIP = "Modifier la date, l'heure, la durée, le lieu, l'objet ou la nature du rendez-vous (F2)"
+CANCELLED_TIP = "Un rendez-vous annulé ne se modifie plus : planifiez-en un nouveau."
+
+
+def editable(item: AgendaItem | None) -> bool:
+    """A RDV can be edited unless it was cancelled."""
+    return item is not None and item.status != AppointmentStatus.CANCELLED
+
+
+def status_icon(status: str) -> QIcon:
     name, color = STATUS_ICONS.get(status, ("fa6s.circle", theme.MUTED))
     return theme.icon(name, color)
 
 
-def _error_label() -> QLabel:
-    label = QLabel(objectName="error", wordWrap=True)
-    label.hide()
-    return label
+class AppointmentDialog(FollowupDialog):
+    """« Nouveau rendez-vous » or, given ``item``, « Modifier le rendez-vous »: date, heure, durée, objet, nature,
+    lieu, individuel/collectif (fixed when editing), commentaire. The slot is checked against the référent's other
+    RDVs before saving; an overlap is shown once and saving again confirms it."""
 
-
-class AppointmentDialog(QDialog):
-    """« Nouveau rendez-vous »: date, heure, durée, objet, nature, lieu, individuel/collectif, commentaire."""
+    save_text = "Enregistrer le rendez-vous"
+    discard_text = "Le rendez-vous n'est pas enregistré : ce que vous avez saisi sera perdu."
 
     def __init__(
         self, ctx: UiContext, person_id: str | None, person_name: str = "", *, day: date | None = None,
-        parent: QWidget | None = None,
+        item: AgendaItem | None = None, parent: QWidget | None = None,
     ) -> None:  # fmt: skip
-        super().__init__(parent)
-        self.ctx, self.person_id = ctx, person_id
-        self.saved_id: str | None = None
-        self.conflicts_seen: list[AgendaItem] | None = None
-        self.setWindowTitle("Nouveau rendez-vous" + (f" — {person_name}" if person_name else ""))
+        title = "Modifier le rendez-vous" if item is not None else "Nouveau rendez-vous"
+        name = person_name or (item.person_name if item is not None else "")
+        super().__init__(ctx, title + (f" — {name}" if name else ""), parent)
         self.setMinimumWidth(520)
+        self.item = item
+        self.person_id = item.person_id if item is not None else person_id
+        self.conflicts_seen: list[AgendaItem] | None = None
         self._build(day or date.today())
+        if item is not None:
+            self._fill(item)
         self.dirty = False
         for signal in (self.date.dateChanged, self.time.timeChanged, self.duration.valueChanged):
             signal.connect(self._slot_changed)
         for w in (self.purpose.currentIndexChanged, self.nature.currentIndexChanged, self.place.textChanged,
                   self.collective.toggled, self.comment.textChanged):  # fmt: skip
-            w.connect(self._touched)
+            w.connect(self.touched)
         self.comment.textChanged.connect(self._check_sensitive)
 
     def _build(self, day: date) -> None:
         vocab = load_vocabularies()
-        form = QFormLayout()
-        self.errors = {k: _error_label() for k in ("starts_at", "duration_min", "purpose", "nature", "place",
-                                                    "person_id", "comment")}  # fmt: skip
-        self.date = QDateEdit(
-            QDate(day.year, day.month, day.day), calendarPopup=True, displayFormat="dd/MM/yyyy"
-        )
+        self.date = DateField(day)
         self.time = QTimeEdit(QTime(9, 0), displayFormat="HH:mm")
-        when = QHBoxLayout()
-        when.addWidget(self.date)
-        when.addWidget(QLabel("à"))
-        when.addWidget(self.time)
-        when.addStretch(1)
+        when = QWidget()
+        row = QHBoxLayout(when)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.date)
+        row.addWidget(QLabel("à"))
+        row.addWidget(self.time)
+        row.addStretch(1)
         self.duration = QSpinBox(minimum=5, maximum=480, singleStep=15, value=45, suffix=" min")
         self.purpose, self.nature = QComboBox(), QComboBox()
         for combo, kind in ((self.purpose, "appointment_purposes"), (self.nature, "appointment_natures")):
@@ -113,76 +119,76 @@ class AppointmentDialog(QDialog):
         self.sensitive = QLabel(wordWrap=True)
         self.sensitive.setStyleSheet(f"color: {theme.SOON};")
         self.sensitive.hide()
-        rows: list[tuple[str, object, str]] = [
+        for label, widget, key in (
             ("Date et heure", when, "starts_at"), ("Durée", self.duration, "duration_min"),
             ("Objet", self.purpose, "purpose"), ("Nature", self.nature, "nature"), ("Lieu", self.place, "place"),
             ("", self.collective, "person_id"), ("Commentaire", self.comment, "comment"),
-        ]  # fmt: skip
-        for label, widget, key in rows:
-            form.addRow(label, widget)  # type: ignore[call-overload]
-            form.addRow("", self.errors[key])
-        form.addRow("", self.sensitive)
+        ):  # fmt: skip
+            self.add_row(label, widget, key)
+        self.form.addRow("", self.sensitive)
         self.conflict = QLabel(wordWrap=True, objectName="error")
         self.conflict.hide()
-        self.buttons = QDialogButtonBox()
-        self.save_button = QPushButton(
-            theme.icon("fa6s.floppy-disk", "#ffffff"), "Enregistrer le rendez-vous"
-        )
-        self.save_button.setProperty("primary", True)
-        self.save_button.setDefault(True)
-        self.buttons.addButton(self.save_button, QDialogButtonBox.ButtonRole.AcceptRole)
-        self.buttons.addButton("Annuler", QDialogButtonBox.ButtonRole.RejectRole)
-        self.buttons.accepted.connect(self.save)
-        self.buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.conflict)
-        layout.addWidget(self.buttons)
+        self.layout_.addWidget(self.conflict)
+        self.finish_layout()
+
+    def _fill(self, item: AgendaItem) -> None:
+        self.date.set_value(item.starts_at.date())
+        self.time.setTime(QTime(item.starts_at.hour, item.starts_at.minute))
+        self.duration.setValue(item.duration_min)
+        for combo, code in ((self.purpose, item.purpose), (self.nature, item.nature)):
+            if combo.findData(code) < 0:  # a code retired from the vocabulary stays choosable for this RDV
+                combo.addItem(code, code)
+            combo.setCurrentIndex(combo.findData(code))
+        self.place.setText(item.place)
+        self.collective.setChecked(item.collective)
+        self.collective.setEnabled(False)
+        self.comment.setPlainText(item.comment)
 
     # --- state --------------------------------------------------------------------------------------------
 
-    def starts_at(self) -> datetime:
-        d, t = self.date.date(), self.time.time()
-        return datetime.combine(date(d.year(), d.month(), d.day()), time(t.hour(), t.minute()))
+    @property
+    def saved_id(self) -> str | None:
+        if self.item is not None:
+            return self.item.id if self.result() == QDialog.DialogCode.Accepted else None
+        return self.result_value if isinstance(self.result_value, str) else None
 
-    def _touched(self, *_: object) -> None:
-        self.dirty = True
+    def starts_at(self) -> datetime:
+        t = self.time.time()
+        return datetime.combine(self.date.value(), time(t.hour(), t.minute()))
 
     def _slot_changed(self, *_: object) -> None:
         self.dirty = True
         self.conflicts_seen = None
         self.conflict.hide()
-        self.save_button.setText("Enregistrer le rendez-vous")
+        self.save_button.setText(self.save_text)
 
     def _check_sensitive(self) -> None:
         warnings = is_sensitive_text(self.comment.toPlainText())
         self.sensitive.setText("⚠ " + " ".join(warnings) if warnings else "")
         self.sensitive.setVisible(bool(warnings))
 
-    def show_errors(self, fields: dict[str, str]) -> None:
-        for key, label in self.errors.items():
-            label.setText(fields.get(key, ""))
-            label.setVisible(key in fields)
-        other = {k: v for k, v in fields.items() if k not in self.errors}
-        if other:
-            self.errors["comment"].setText(" ".join(other.values()))
-            self.errors["comment"].show()
-
     # --- saving -------------------------------------------------------------------------------------------
 
     def save(self) -> None:
+        """First the slot is checked against the référent's other RDVs, then the write (base class)."""
+        if self.conflicts_seen is not None:
+            super().save()
+            return
         self.save_button.setEnabled(False)
-        starts, minutes = self.starts_at(), self.duration.value()
+        starts, minutes, item = self.starts_at(), self.duration.value(), self.item
 
         def check(w: WorkerContext) -> list[AgendaItem]:
-            rid = people.current_referent_id(w.db)
-            return agenda.find_conflicts(w.db, starts_at=starts, duration_min=minutes, referent_id=rid)
+            rid = item.referent_id if item is not None else people.current_referent_id(w.db)
+            exclude = item.id if item is not None else None
+            return agenda.find_conflicts(
+                w.db, starts_at=starts, duration_min=minutes, referent_id=rid, exclude_id=exclude
+            )
 
         self.ctx.worker.submit(check, self._checked, self._failed, owner=self)
 
     def _checked(self, conflicts: list[AgendaItem]) -> None:
-        if conflicts and self.conflicts_seen is None:
-            self.conflicts_seen = conflicts
+        self.conflicts_seen = conflicts
+        if conflicts:
             lines = [
                 f"{c.starts_at:%H:%M}–{c.ends_at:%H:%M} {c.person_name} ({c.purpose_label})"
                 for c in conflicts
@@ -192,44 +198,26 @@ class AppointmentDialog(QDialog):
             self.save_button.setText("Enregistrer malgré le chevauchement")
             self.save_button.setEnabled(True)
             return
+        super().save()
+
+    def write_job(self) -> Job:
         values = {
             "starts_at": self.starts_at(), "duration_min": self.duration.value(),
             "purpose": self.purpose.currentData(), "nature": self.nature.currentData(),
-            "place": self.place.text(), "collective": self.collective.isChecked(),
-            "comment": self.comment.toPlainText(),
+            "place": self.place.text(), "comment": self.comment.toPlainText(),
         }  # fmt: skip
-        pid = self.person_id
+        pid, item, collective = self.person_id, self.item, self.collective.isChecked()
+        if item is not None:
+            return lambda w: records.update_appointment(w.db, item.id, **values)
 
         def write(w: WorkerContext) -> str:
             rid = people.current_referent_id(w.db)
-            return records.add_appointment(w.db, pid, referent_id=rid, **values)
+            return records.add_appointment(w.db, pid, referent_id=rid, collective=collective, **values)
 
-        self.ctx.worker.submit(write, self._saved, self._failed, writes=True, owner=self)
+        return write
 
-    def _saved(self, rdv_id: str) -> None:
-        self.saved_id = rdv_id
-        self.dirty = False
-        self.ctx.changed(self.person_id)
-        self.accept()
-
-    def _failed(self, exc: BaseException) -> None:
-        self.save_button.setEnabled(True)
-        if isinstance(exc, ValidationError) and exc.fields:
-            self.show_errors(dict(exc.fields))
-        else:
-            show_error(self, exc)
-
-    def reject(self) -> None:
-        if self.dirty:
-            answer = QMessageBox.question(
-                self, "Abandonner la saisie ?",
-                "Le rendez-vous n'est pas enregistré : ce que vous avez saisi sera perdu.",
-                QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
-                QMessageBox.StandardButton.Cancel,
-            )  # fmt: skip
-            if answer != QMessageBox.StandardButton.Discard:
-                return
-        super().reject()
+    def changed_ids(self) -> list[str | None]:
+        return [self.person_id]
 
 
 class StatusDialog(QDialog):
@@ -252,19 +240,19 @@ class StatusDialog(QDialog):
             text = f"{theme.fmt_datetime(ev.at)} — {vocab.label('appointment_statuses', ev.status)}"
             text += f" ({ev.author})" if ev.author else ""
             text += f" : {ev.comment}" if ev.comment else ""
-            self.history.addItem(QListWidgetItem(status_icon(ev.status), text))  # type: ignore[arg-type]
+            self.history.addItem(QListWidgetItem(status_icon(ev.status), text))
         self.history.setMaximumHeight(120)
         layout.addWidget(self.history)
         form = QFormLayout()
         self.status = QComboBox()
         for entry in vocab.choices("appointment_statuses"):
-            self.status.addItem(status_icon(entry.code), entry.label, entry.code)  # type: ignore[arg-type]
+            self.status.addItem(status_icon(entry.code), entry.label, entry.code)
         planned = item.status == AppointmentStatus.PLANNED
         self.status.setCurrentIndex(
             max(0, self.status.findData(AppointmentStatus.HONOURED if planned else item.status))
         )
         self.comment = QLineEdit(placeholderText="Précision (facultatif)")
-        self.error = _error_label()
+        self.error = error_label()
         form.addRow("Nouveau statut", self.status)
         form.addRow("", self.error)
         form.addRow("Commentaire", self.comment)
@@ -367,4 +355,13 @@ def follow_up_job(choice: str, person_id: str, text: str) -> object:
     return job
 
 
-__all__ = ["AppointmentDialog", "FollowUpDialog", "StatusDialog", "follow_up_job", "status_icon"]
+__all__ = [
+    "CANCELLED_TIP",
+    "EDIT_TIP",
+    "AppointmentDialog",
+    "FollowUpDialog",
+    "StatusDialog",
+    "editable",
+    "follow_up_job",
+    "status_icon",
+]

@@ -8,7 +8,7 @@ import pytest
 
 from app.models.followup import Note
 from app.services import people, records
-from app.services.errors import AppendOnlyViolation, ValidationError
+from app.services.errors import AppendOnlyViolation, NotFoundError, ValidationError
 from app.services.people import PersonInput
 from app.services.records import ContractLockedError, ContractTransitionError
 
@@ -52,6 +52,56 @@ def test_appointment_history_keeps_every_status(vault, pid):
     )
     assert [e.status for e in records.appointment_history(vault.db, past)] == ["honore"]
     assert people.get_person(vault.db, pid).last_contact_date == date(2026, 4, 1)
+
+
+def test_update_appointment_validates_and_keeps_the_change_in_history(vault, pid):
+    from app.models.followup import Appointment
+    from app.models.local import OutboxOp
+
+    rdv = records.add_appointment(
+        vault.db, pid, starts_at=datetime(2026, 3, 2, 9, 30), purpose="suivi", nature="physique"
+    )
+    with vault.db.read() as s:
+        ops_before = s.query(OutboxOp).count()
+    changed = records.update_appointment(
+        vault.db,
+        rdv,
+        starts_at=datetime(2026, 3, 3, 10, 0),
+        purpose="bilan",
+        nature="physique",
+        place="  MDS Échirolles ",
+        duration_min=60,
+        author="cmarchand",
+    )
+    assert changed == ("starts_at", "duration_min", "purpose", "place")
+    with vault.db.read() as s:
+        row = s.get(Appointment, rdv)
+        assert (row.starts_at, row.duration_min, row.purpose, row.place, row.status) == (
+            datetime(2026, 3, 3, 10, 0), 60, "bilan", "MDS Échirolles", "prevu",
+        )  # fmt: skip
+        assert s.query(OutboxOp).count() > ops_before  # replicated like any change
+    history = records.appointment_history(vault.db, rdv)
+    assert [e.status for e in history] == ["prevu", "prevu"]
+    assert history[-1].author == "cmarchand"
+    assert history[-1].comment == (
+        "Modifié : date et heure (02/03/2026 09:30 → 03/03/2026 10:00), durée, objet, lieu."
+    )
+    same = dict(starts_at=datetime(2026, 3, 3, 10, 0), purpose="bilan", nature="physique")
+    assert records.update_appointment(vault.db, rdv, place="MDS Échirolles", duration_min=60, **same) == ()
+    assert len(records.appointment_history(vault.db, rdv)) == 2  # nothing changed: no event
+    with pytest.raises(ValidationError) as err:
+        records.update_appointment(
+            vault.db, rdv, starts_at=datetime(2026, 3, 3), purpose="suivi", nature="pigeon", duration_min=2
+        )
+    assert err.value.fields == {
+        "nature": "Nature du rendez-vous inconnue.",
+        "duration_min": "Durée invalide (entre 5 minutes et 8 heures).",
+    }
+    records.set_appointment_status(vault.db, rdv, "annule")
+    with pytest.raises(ValidationError, match="annulé ne peut plus être modifié"):
+        records.update_appointment(vault.db, rdv, place="Ailleurs", duration_min=60, **same)
+    with pytest.raises(NotFoundError):
+        records.update_appointment(vault.db, "inconnu", **same)
 
 
 def test_notes_are_append_only_and_corrected_by_a_new_note(vault, pid):

@@ -232,3 +232,88 @@ def test_missed_rdv_proposes_follow_up(qtbot, qtmodeltester, ctx, vault, data):
     tab.dialog.accept()  # type: ignore[union-attr]
     assert type(tab.dialog).__name__ == "AppointmentDialog" and tab.dialog.isVisible()
     tab.dialog.done(0)
+
+
+def test_edit_rdv_from_the_person_tab_with_f2(qtbot, ctx, vault, data):
+    from app.ui.person_tabs.rdv import RdvTab
+    from app.ui.rdv_dialogs import AppointmentDialog
+
+    _rid, pid, _other, ids = data
+    tab = RdvTab(ctx, pid)
+    qtbot.addWidget(tab)
+    tab.resize(1200, 600)
+    tab.show()
+    idle(qtbot, ctx)
+    assert not tab.edit_button.isEnabled()  # nothing selected
+    tab.select_item(ids["d"])
+    assert tab.edit_button.isEnabled()
+    tab.table.setFocus()
+    qtbot.keyClick(tab.table, Qt.Key.Key_F2)
+    dialog = tab.dialog
+    assert isinstance(dialog, AppointmentDialog) and dialog.isVisible()
+    assert dialog.windowTitle() == "Modifier le rendez-vous — LEFÈVRE Éloïse"
+    assert dialog.date.value() == date(2026, 11, 17) and dialog.time.time() == QTime(10, 0)
+    assert dialog.purpose.currentData() == "bilan" and not dialog.collective.isEnabled()
+    assert not dialog.dirty
+    dialog.time.setTime(QTime(9, 15))  # overlaps nothing on the 17th
+    dialog.place.setText("Visio depuis la MDS")
+    dialog.nature.setCurrentIndex(dialog.nature.findData("visio"))
+    dialog.save_button.click()
+    idle(qtbot, ctx)
+    assert dialog.result() == dialog.DialogCode.Accepted and dialog.saved_id == ids["d"]
+    saved = next(i for i in agenda.person_appointments(vault.db, pid) if i.id == ids["d"])
+    assert (saved.starts_at, saved.place, saved.nature) == (
+        datetime(2026, 11, 17, 9, 15), "Visio depuis la MDS", "visio",
+    )  # fmt: skip
+    assert len(agenda.person_appointments(vault.db, pid)) == 2  # edited, not added
+    history = records.appointment_history(vault.db, ids["d"])
+    assert history[-1].comment.startswith("Modifié : date et heure (17/11/2026 10:00 → 17/11/2026 09:15)")
+    assert ctx.changes == [pid]  # type: ignore[attr-defined]
+    records.set_appointment_status(vault.db, ids["d"], "annule")
+    tab.reload()
+    idle(qtbot, ctx)
+    tab.select_item(ids["d"])
+    assert not tab.edit_button.isEnabled() and "annulé" in tab.edit_button.toolTip()
+
+
+def test_edit_rdv_from_the_agenda_warns_on_overlap_but_not_with_itself(qtbot, ctx, vault, data):
+    from app.ui.pages.agenda import AgendaPage
+    from app.ui.rdv_dialogs import AppointmentDialog
+
+    _rid, _pid, _other, ids = data
+    page = AgendaPage(ctx)
+    qtbot.addWidget(page)
+    page.resize(1280, 800)
+    page.show()
+    page.go_to(MONDAY)
+    idle(qtbot, ctx)
+    row_c = next(n for n, r in enumerate(page.model.rows) if getattr(r, "id", None) == ids["c"])
+    page.table.doubleClicked.emit(page.model.index(row_c, 1))  # collective: no file, the edition opens
+    dialog = page.dialog
+    assert isinstance(dialog, AppointmentDialog) and dialog.collective.isChecked()
+    dialog.duration.setValue(90)  # still only itself in that slot
+    dialog.save_button.click()
+    idle(qtbot, ctx)
+    assert dialog.result() == dialog.DialogCode.Accepted
+    assert agenda.day_agenda(vault.db, date(2026, 11, 12)).items[0].duration_min == 90
+
+    row_b = next(n for n, r in enumerate(page.model.rows) if getattr(r, "id", None) == ids["b"])
+    page.table.selectRow(row_b)
+    assert page.edit_button.isEnabled()
+    page.edit_button.click()
+    dialog = page.dialog
+    dialog.time.setTime(QTime(11, 0))  # away from « a » (9:00–9:45)
+    dialog.save_button.click()
+    idle(qtbot, ctx)
+    assert dialog.result() == dialog.DialogCode.Accepted  # no overlap: saved at once
+    dialog2 = AppointmentDialog(ctx, None, item=agenda.day_agenda(vault.db, MONDAY).items[1], parent=page)
+    qtbot.addWidget(dialog2)
+    dialog2.show()
+    dialog2.time.setTime(QTime(9, 15))  # back over « a »
+    dialog2.save_button.click()
+    idle(qtbot, ctx)
+    assert dialog2.conflict.isVisible() and "LEFÈVRE Éloïse" in dialog2.conflict.text()
+    assert agenda.day_agenda(vault.db, MONDAY).items[1].starts_at == datetime(2026, 11, 9, 11, 0)
+    dialog2.save_button.click()
+    idle(qtbot, ctx)
+    assert agenda.day_agenda(vault.db, MONDAY).items[1].starts_at == datetime(2026, 11, 9, 9, 15)

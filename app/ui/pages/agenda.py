@@ -1,5 +1,6 @@
 """Agenda page: the day or the week (Monday → Sunday, French public holidays), navigation, conflicts flagged,
-double-click opens the person at the « Rendez-vous » tab, exports (day PDF, ``.ics``) written on the worker."""
+double-click opens the person at the « Rendez-vous » tab (a collective session: its edition), « Modifier… » (F2)
+edits the selected RDV, exports (day PDF, ``.ics``) written on the worker."""
 
 from __future__ import annotations
 
@@ -31,7 +32,14 @@ from app.services.errors import VaultLockedError
 from app.ui import theme
 from app.ui.errors import show_error
 from app.ui.plugins import UiContext
-from app.ui.rdv_dialogs import CONFLICT_ICON, AppointmentDialog, status_icon
+from app.ui.rdv_dialogs import (
+    CANCELLED_TIP,
+    CONFLICT_ICON,
+    EDIT_TIP,
+    AppointmentDialog,
+    editable,
+    status_icon,
+)
 from app.ui.widgets import EmptyState
 from app.ui.worker import WorkerContext
 
@@ -212,7 +220,7 @@ class AgendaPage(QWidget):
         self.table = make_table(self.model)
         self.table.setAccessibleName("Rendez-vous")
         self.table.doubleClicked.connect(self._open_person)
-        self.table.selectionModel().selectionChanged.connect(self._update_pdf_tip)
+        self.table.selectionModel().selectionChanged.connect(self._selection)
         self.empty = EmptyState(
             "fa6s.calendar-xmark", "Aucun rendez-vous cette semaine",
             "Nouveau rendez-vous (Ctrl+R) : depuis le dossier d'une personne, onglet « Rendez-vous », "
@@ -223,7 +231,9 @@ class AgendaPage(QWidget):
         self.stack.addWidget(self.empty)
         layout.addWidget(self.stack, 1)
         self.hint = QLabel(
-            "Double-clic sur un rendez-vous : ouvrir le dossier de la personne.", objectName="muted"
+            "Double-clic sur un rendez-vous : ouvrir le dossier de la personne. "
+            "F2 : modifier le rendez-vous sélectionné.",
+            objectName="muted",
         )
         layout.addWidget(self.hint)
         self._shortcuts()  # loaded when shown (the vault may still be locked when the page is built)
@@ -259,6 +269,10 @@ class AgendaPage(QWidget):
         self.week_button.clicked.connect(lambda: self.set_week_mode(True))
         self.pdf_button = QPushButton(theme.icon("fa6s.file-pdf"), "Exporter la journée en PDF")
         self.ics_button = QPushButton(theme.icon("fa6s.calendar-plus"), "Exporter en .ics")
+        self.edit_button = QPushButton(theme.icon("fa6s.pen"), "Modifier…")
+        self.edit_button.setToolTip(EDIT_TIP)
+        self.edit_button.setEnabled(False)
+        self.edit_button.clicked.connect(self.edit_selected)
         self.new_button = QPushButton(theme.icon("fa6s.plus", "#ffffff"), "Séance collective")
         self.new_button.setProperty("primary", True)
         self.new_button.setToolTip("Nouveau rendez-vous collectif (Ctrl+R)")
@@ -271,7 +285,7 @@ class AgendaPage(QWidget):
         bar.addWidget(self.day_button)
         bar.addWidget(self.week_button)
         bar.addStretch(1)
-        for w in (self.pdf_button, self.ics_button, self.new_button):
+        for w in (self.edit_button, self.pdf_button, self.ics_button, self.new_button):
             bar.addWidget(w)
         box = QVBoxLayout()
         box.addLayout(bar)
@@ -284,6 +298,7 @@ class AgendaPage(QWidget):
         QShortcut(QKeySequence("Alt+Right"), self, lambda: self.step(1), context=ctx)
         QShortcut(QKeySequence("Alt+Home"), self, self.go_today, context=ctx)
         QShortcut(QKeySequence("Ctrl+R"), self, self.new_collective, context=ctx)
+        QShortcut(QKeySequence("F2"), self, self.edit_selected, context=ctx)
 
     # --- navigation ---------------------------------------------------------------------------------------
 
@@ -343,7 +358,7 @@ class AgendaPage(QWidget):
         what = "cette semaine" if isinstance(data, AgendaWeek) else "ce jour"
         self.empty.set_text(f"Aucun rendez-vous {what}", self.empty.text.text())
         self.stack.setCurrentWidget(self.table if count else self.empty)
-        self._update_pdf_tip()
+        self._selection()
 
     @staticmethod
     def _title(days: list[AgendaDay]) -> str:
@@ -356,8 +371,33 @@ class AgendaPage(QWidget):
         item = self.model.item_at(index.row())
         if item is not None and item.person_id:
             self.ctx.open_person(item.person_id, "rdv")
+        elif item is not None:  # a collective session has no file to open: edit it
+            self.edit(item)
+
+    def selected(self) -> AgendaItem | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.item_at(rows[0].row()) if rows else None
+
+    def _selection(self, *_: object) -> None:
+        item = self.selected()
+        self.edit_button.setEnabled(editable(item))
+        cancelled = item is not None and item.status == AppointmentStatus.CANCELLED
+        self.edit_button.setToolTip(CANCELLED_TIP if cancelled else EDIT_TIP)
+        self._update_pdf_tip()
 
     # --- actions ------------------------------------------------------------------------------------------
+
+    def edit_selected(self) -> None:
+        item = self.selected()
+        if item is not None:
+            self.edit(item)
+
+    def edit(self, item: AgendaItem) -> None:
+        if not editable(item):
+            return
+        self.dialog = AppointmentDialog(self.ctx, item.person_id, item=item, parent=self)
+        self.dialog.accepted.connect(self.reload)
+        self.dialog.open()
 
     def new_collective(self) -> None:
         self.dialog = AppointmentDialog(self.ctx, None, day=max(self.current, date.today()), parent=self)
@@ -382,8 +422,7 @@ class AgendaPage(QWidget):
 
     def pdf_day(self) -> date:
         """The day exported as PDF: the selected RDV's day, else the day shown (or navigated to)."""
-        rows = self.table.selectionModel().selectedRows()
-        item = self.model.item_at(rows[0].row()) if rows else None
+        item = self.selected()
         return item.starts_at.date() if item is not None else self.current
 
     def _update_pdf_tip(self, *_: object) -> None:

@@ -1,5 +1,6 @@
 """« Rendez-vous » tab of a person: coming and past RDVs with their status, « Nouveau rendez-vous » (Ctrl+R),
-status change with the history, and the follow-up proposal when a RDV is marked « non honoré »."""
+« Modifier… » (F2: date, heure, lieu, objet, nature), status change with the history (Entrée, double-clic), and
+the follow-up proposal when a RDV is marked « non honoré »."""
 
 from __future__ import annotations
 
@@ -17,7 +18,15 @@ from app.ui import theme
 from app.ui.errors import show_error
 from app.ui.pages.agenda import Header, RdvModel, make_table
 from app.ui.plugins import UiContext
-from app.ui.rdv_dialogs import AppointmentDialog, FollowUpDialog, StatusDialog, follow_up_job
+from app.ui.rdv_dialogs import (
+    CANCELLED_TIP,
+    EDIT_TIP,
+    AppointmentDialog,
+    FollowUpDialog,
+    StatusDialog,
+    editable,
+    follow_up_job,
+)
 from app.ui.widgets import EmptyState
 from app.ui.worker import WorkerContext
 
@@ -39,13 +48,20 @@ class RdvTab(QWidget):
         self.status_button.setToolTip("Changer le statut du rendez-vous sélectionné (Entrée)")
         self.status_button.setEnabled(False)
         self.status_button.clicked.connect(self.change_status)
+        self.edit_button = QPushButton(theme.icon("fa6s.pen"), "Modifier…")
+        self.edit_button.setToolTip(EDIT_TIP)
+        self.edit_button.setEnabled(False)
+        self.edit_button.clicked.connect(self.edit_appointment)
         self.new_button = QPushButton(theme.icon("fa6s.calendar-plus", "#ffffff"), "Nouveau rendez-vous")
         self.new_button.setProperty("primary", True)
         self.new_button.setToolTip("Planifier un rendez-vous (Ctrl+R)")
         self.new_button.clicked.connect(self.new_appointment)
         QShortcut(QKeySequence("Ctrl+R"), self, self.new_appointment,
                   context=Qt.ShortcutContext.WidgetWithChildrenShortcut)  # fmt: skip
+        QShortcut(QKeySequence("F2"), self, self.edit_appointment,
+                  context=Qt.ShortcutContext.WidgetWithChildrenShortcut)  # fmt: skip
         top.addWidget(self.summary, 1)
+        top.addWidget(self.edit_button)
         top.addWidget(self.status_button)
         top.addWidget(self.new_button)
         layout.addLayout(top)
@@ -104,12 +120,23 @@ class RdvTab(QWidget):
                 self.table.selectRow(n)
 
     def _selection(self, *_: object) -> None:
-        self.status_button.setEnabled(self.selected() is not None)
+        item = self.selected()
+        self.status_button.setEnabled(item is not None)
+        self.edit_button.setEnabled(editable(item))
+        cancelled = item is not None and item.status == AppointmentStatus.CANCELLED
+        self.edit_button.setToolTip(CANCELLED_TIP if cancelled else EDIT_TIP)
 
     # --- actions ------------------------------------------------------------------------------------------
 
     def new_appointment(self) -> None:
         self.dialog = AppointmentDialog(self.ctx, self.person_id, self.person_name, parent=self)
+        self.dialog.open()
+
+    def edit_appointment(self) -> None:
+        item = self.selected()
+        if not editable(item):
+            return
+        self.dialog = AppointmentDialog(self.ctx, self.person_id, self.person_name, item=item, parent=self)
         self.dialog.open()
 
     def change_status(self, _index: QModelIndex | None = None) -> None:
