@@ -12,12 +12,14 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QFileDialog, QTreeWidgetItem
 
-from app.services import indicators
+from app.services import indicators, people
 from app.services import indicators_export as export
 from app.services.demo import populate_demo
+from app.services.people import PersonInput
+from app.ui.pages.indicators import NO_ACTIVITY
 from app.ui.plugins import UiContext
 from app.ui.worker import DbWorker
 
@@ -86,7 +88,7 @@ def test_table_shows_the_figures_of_compute(qtbot, ctx, demo):
     page = make_page(qtbot, ctx)
     report = indicators.compute(demo.db, indicators.parse_period("2026-10"))
     assert page.period_label.text() == "octobre 2026" and page.stack.currentWidget() is page.body
-    assert page.scope.text() == f"Périmètre : {report.scope}"
+    assert page.scope.text().startswith(f"Périmètre : {report.scope} · calculé à ")
     shown = {
         i.text(0): (i.text(1), i.text(2))
         for i in page._leaves()
@@ -197,6 +199,35 @@ def test_period_navigation(qtbot, ctx, demo):
     idle(qtbot, ctx)
     assert page.report.period.code == "2026" and page.period_label.text() == "année 2026"
     assert page.status.text() == "Calcul abandonné."
+    page.set_period("2020-01")  # before the demo caseload existed
+    idle(qtbot, ctx)
+    assert page.hint.text() == NO_ACTIVITY and page.stack.currentWidget() is page.body
+
+
+def test_charts_select_and_open_like_the_table(qtbot, ctx, demo):
+    from app.ui.bar_chart import ROW_HEIGHT
+
+    page = make_page(qtbot, ctx)
+    chart, targets = next((c, t) for c, t in page.chart_widgets if c.title == "Entretiens par objet")
+    assert [b.value for b in chart.bars] == [
+        n for _c, _l, n in page.report.breakdown("entretiens_objet").rows if n
+    ]
+    row = len(chart.bars) - 1
+    y = chart._title_height() + 2 + row * ROW_HEIGHT + ROW_HEIGHT // 2
+    qtbot.mouseClick(chart, Qt.MouseButton.LeftButton, pos=QPoint(20, y))
+    current = page.tree.currentItem()
+    assert (current.data(0, Qt.ItemDataRole.UserRole + 1), current.data(0, Qt.ItemDataRole.UserRole + 2)) == (
+        "entretiens_objet",
+        targets[row][1],
+    )
+    assert current.parent().isExpanded() and chart.selected == row
+    qtbot.mouseDClick(chart, Qt.MouseButton.LeftButton, pos=QPoint(20, y))
+    idle(qtbot, ctx)
+    assert page.dialog is not None and page.dialog.table.rowCount() == chart.bars[row].value
+    page.tree.setCurrentItem(
+        next(i for i in leaves(page) if i.data(0, Qt.ItemDataRole.UserRole + 1) == "file_active")
+    )
+    assert chart.selected == -1
 
 
 def test_empty_caseload_shows_what_to_do(qtbot, ctx, vault):
@@ -207,7 +238,26 @@ def test_empty_caseload_shows_what_to_do(qtbot, ctx, vault):
     shot(page, "indicateurs_vide")
 
 
-def test_page_is_discovered_in_the_navigation():
-    from app.ui.plugins import page_factories
+def test_page_in_the_main_window_follows_data_changes(qtbot, window):
+    from app.ui.pages.indicators import IndicatorsPage
+    from tests.ui.conftest import unlock
 
-    assert "indicateurs" in page_factories()
+    unlock(qtbot, window)
+    page = next(p for p in window.placeholders if isinstance(p, IndicatorsPage))
+    window.nav.setCurrentRow(window.pages.indexOf(page))
+    qtbot.waitUntil(lambda: page.report is not None and window.worker.pending == 0, timeout=15_000)
+    assert page.stack.currentWidget() is page.body and page.tree.topLevelItemCount() > 0
+    assert page.report.period == indicators.current_period("month", date.today()).previous()
+    shot(window, "indicateurs_fenetre")
+    first = page.report
+    window.refresh_status()
+    qtbot.waitUntil(lambda: window.worker.pending == 0, timeout=15_000)
+    assert page.report is first  # nothing changed: no recomputation
+
+    def write(w):
+        return people.create_person(
+            w.db, PersonInput(last_name="Nouvelle", first_name="Inès", regime="legacy")
+        )
+
+    window.worker.submit(write, lambda _pid: window.data_changed(None), writes=True)
+    qtbot.waitUntil(lambda: page.report is not first and window.worker.pending == 0, timeout=15_000)

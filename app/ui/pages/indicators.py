@@ -55,6 +55,16 @@ TITLE_ROLE = Qt.ItemDataRole.UserRole + 3
 GROUP_ROLE = Qt.ItemDataRole.UserRole + 4
 KINDS = (("month", "Mois"), ("quarter", "Trimestre"), ("year", "Année"))
 HEADERS = ("Indicateur", "Valeur", "Calcul (n / d)")
+CANCELLED = "Calcul abandonné."
+FAILED = "Le calcul a échoué."
+HINT = (
+    "Double-cliquez (ou Entrée) sur un chiffre marqué d'une icône ou sur une ligne de répartition pour voir les "
+    "personnes concernées."
+)
+NO_ACTIVITY = (
+    "Aucune activité enregistrée sur cette période pour ce périmètre : tous les chiffres sont à zéro. "
+    "Choisissez une autre période (Alt+Gauche / Alt+Droite)."
+)
 EMPTY_CASELOAD = (
     "Aucune personne dans votre file active",
     "Les indicateurs portent sur les personnes que vous suivez. Importez le fichier de la CAF "
@@ -86,11 +96,7 @@ class IndicatorsPage(QWidget):
         layout.setSpacing(8)
         layout.addLayout(self._top_bar())
         layout.addLayout(self._period_bar())
-        self.hint = QLabel(
-            "Double-cliquez (ou Entrée) sur un chiffre marqué d'une icône ou sur une ligne de répartition pour "
-            "voir les personnes concernées.",
-            wordWrap=True,
-        )
+        self.hint = QLabel(HINT, wordWrap=True)
         self.hint.setProperty("muted", True)
         layout.addWidget(self.hint)
         self.tree = self._make_tree()
@@ -253,7 +259,7 @@ class IndicatorsPage(QWidget):
         """Forget the running computation: its result will be ignored; the figures shown stay."""
         self._generation += 1
         self._busy(False)
-        self.status.setText("Calcul abandonné.")
+        self.status.setText(CANCELLED)
         if self.report is not None:
             self.period = self.report.period
             self.period_label.setText(self.period.label)
@@ -262,13 +268,11 @@ class IndicatorsPage(QWidget):
     def _busy(self, on: bool) -> None:
         self.busy.setVisible(on)
         self.cancel_button.setVisible(on)
-        if on:
-            self.status.setText("")
 
     def _failed(self, exc: BaseException) -> None:
         self._busy(False)
         if not isinstance(exc, VaultLockedError):
-            self.status.setText("Le calcul a échoué.")
+            self.status.setText(FAILED)
             show_error(self, exc)
 
     def showEvent(self, event: QShowEvent) -> None:
@@ -292,17 +296,20 @@ class IndicatorsPage(QWidget):
         self._busy(False)
         self.loaded_once = True
         self.report = report = data.report
+        if self.status.text() in (CANCELLED, FAILED):
+            self.status.setText("")  # an export message stays
         self.period = report.period
         self.period_label.setText(report.period.label)
         self._sync_kind_box()
-        self.scope.setText(f"Périmètre : {report.scope}")
-        self.status.setText(f"Calculé à {report.generated_at:%H:%M}")
+        self.scope.setText(f"Périmètre : {report.scope} · calculé à {report.generated_at:%H:%M}")
         self.hint.setVisible(data.people > 0)
         if data.people == 0:
             self.stack.setCurrentWidget(self.empty)
             self._set_actions(False)
             return
         self.stack.setCurrentWidget(self.body)
+        quiet = not any(f.value for f in report.figures) and not any(b.total for b in report.breakdowns)
+        self.hint.setText(NO_ACTIVITY if quiet else HINT)
         self._fill_tree(report)
         self._fill_charts(report)
         self._set_actions(True)
