@@ -485,6 +485,8 @@ class PersonPage(QWidget):
     def _loaded(self, summary: PersonSummary) -> None:
         self.summary = summary
         self.header.show_header(summary.header)
+        if self.nir_timer.isActive():  # a reload during the 30 s keeps the NIR shown until the end
+            self.header.show_clear_nir(self.clear_nir, self.nir_left)
         self.synthesis.show_summary(summary)
         hook = getattr(self.synthesis.actions, "set_exited", None)
         if hook is not None:

@@ -93,6 +93,7 @@ def test_purge_preview_confirm_and_log(qtbot, ctx, vault, case):
     box = tab.confirm_box
     assert box is not None and "1 dossier" in box.text()
     assert "irréversible" in box.text() and "département" in box.text()
+    shot(box, "privacy-confirm")
     box.done(QMessageBox.StandardButton.Cancel)  # cancelled: nothing happens
     idle(qtbot, ctx)
     with vault.db.read() as s:

@@ -133,7 +133,7 @@ class JournalTab(QWidget):
         layout.addWidget(self.count)
         self.table = _table(JOURNAL_HEADERS, "Journal des accès")
         header = self.table.horizontalHeader()
-        for col, width in ((0, 130), (1, 110), (2, 130), (3, 190), (4, 120)):
+        for col, width in ((0, 130), (1, 110), (2, 130), (3, 190), (4, 150)):
             self.table.setColumnWidth(col, width)
         header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
         self.table.itemActivated.connect(self._activated)
