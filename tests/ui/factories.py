@@ -6,33 +6,14 @@ from datetime import date, datetime, timedelta
 
 from app.models import Appointment, Contract, Orientation, Person, Referent, ReferentAssignment
 from app.models.base import new_id
-from app.services import settings
+from app.services import demo_data, settings
 from app.services.vault import Vault
 
-LAST = [
-    "Martin",
-    "Lefèvre",
-    "Bernard",
-    "Dubois",
-    "Thomas",
-    "Robert",
-    "Richard",
-    "Petit",
-    "Durand",
-    "Leroy",
-    "Moreau",
-    "Simon",
-    "Laurent",
-    "Michel",
-    "Garcia",
-    "Roux",
-    "Fournier",
-    "Girard",
-    "Bonnet",
-    "Dupont",
-]
-FIRST = ["Hélène", "Karim", "Sophie", "Julien", "Aïcha", "Nicolas", "Camille", "Mamadou", "Léa", "Éric"]
-CITIES = ["Saint-Denis", "Aubervilliers", "Montreuil", "Bobigny", "Pantin", "Épinay-sur-Seine"]
+#: Names and communes come from the demo word lists (one copy in the project): 20 names, 10 first names,
+#: 6 communes (Isère), enough for the search, sort and paging tests.
+LAST = list(demo_data.LAST_NAMES[:20])
+FIRST = list(demo_data.FEMALE_FIRST[:5] + demo_data.MALE_FIRST[:5])
+COMMUNES = list(demo_data.COMMUNES[:6])
 TRACKS = ["emploi", "socio_pro", "social"]
 
 
@@ -67,8 +48,8 @@ def add_people(vault: Vault, n: int, referent_id: str | None = None, today: date
                     last_name=LAST[i % len(LAST)],
                     first_name=FIRST[i % len(FIRST)],
                     caf_number=f"{1000000 + i * 7919 % 8999999:07d}",
-                    city=CITIES[i % len(CITIES)],
-                    postal_code="93200",
+                    city=COMMUNES[i % len(COMMUNES)][0],
+                    postal_code=COMMUNES[i % len(COMMUNES)][1],
                     birth_date=date(1970 + i % 35, 1 + i % 12, 1 + i % 27),
                     nir=f"1{85 + i % 10:02d}0575{i:06d}{i % 97:02d}"[:15],
                     regime="plein_emploi" if i % 2 else "legacy",
