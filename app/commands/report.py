@@ -91,7 +91,7 @@ def cmd_report(args: argparse.Namespace, ctx: CommandContext) -> int:
         department = settings.get(db, settings.DEPARTMENT_NAME)
         count = export.export_report(db, report, args.out, actor=current_actor(db), department=department)
         unit = ("page", "pages") if args.out.suffix.lower() == ".pdf" else ("ligne", "lignes")
-        print(f"Rapport {period.label} écrit : {args.out} ({count} {unit[0] if count <= 1 else unit[1]}).")
+        print(f"Rapport écrit ({period.label}) : {args.out} ({count} {unit[0] if count <= 1 else unit[1]}).")
         return 0
     if args.json:
         print_json(report.as_dict())

@@ -90,7 +90,7 @@ class PeopleDialog(QDialog):
         self.table.itemActivated.connect(lambda item: self.open_row(item.row()))
         self.empty = EmptyState(
             "fa6s.user-slash",
-            "Personne derrière ce chiffre",
+            "Aucune personne derrière ce chiffre",
             "Aucune personne de votre file active n'est comptée ici sur cette période.",
         )
         self.stack = QStackedWidget()

@@ -192,7 +192,7 @@ def test_quarter_and_year_titles(demo) -> None:
         "Rapport trimestriel d'activité — 3e trimestre 2026"
     )
     assert report_title(indicators.compute(db, indicators.parse_period("2026"))) == (
-        "Rapport annuel d'activité — année 2026"
+        "Rapport annuel d'activité — 2026"
     )
 
 
@@ -220,7 +220,10 @@ def test_cli_report_json_table_and_files(demo, report, tmp_path, monkeypatch, ca
     for ext in ("csv", "xlsx", "pdf"):
         target = tmp_path / f"rapport.{ext}"
         assert run_cli(data_dir, monkeypatch, "report", "--period", "2026-10", "--out", str(target)) == 0
-        assert target.stat().st_size > 0 and f"écrit : {target}" in capsys.readouterr().out
+        assert (
+            target.stat().st_size > 0
+            and f"Rapport écrit (octobre 2026) : {target}" in capsys.readouterr().out
+        )
     assert load_workbook(tmp_path / "rapport.xlsx")["Informations"]["B2"].value == "octobre 2026"
 
 

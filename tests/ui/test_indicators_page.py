@@ -261,3 +261,15 @@ def test_page_in_the_main_window_follows_data_changes(qtbot, window):
 
     window.worker.submit(write, lambda _pid: window.data_changed(None), writes=True)
     qtbot.waitUntil(lambda: page.report is not first and window.worker.pending == 0, timeout=15_000)
+
+
+def test_drill_down_on_a_zero_says_so(qtbot, ctx, demo):
+    page = make_page(qtbot, ctx, "2020-01")  # nothing happened then: every figure is 0 or undefined
+    figure = page.report.figure("entres")
+    assert figure.value == 0
+    page.drill(figure.key, None, figure.label)
+    idle(qtbot, ctx)
+    dialog = page.dialog
+    assert dialog.stack.currentWidget() is dialog.empty and dialog.table.rowCount() == 0
+    assert not dialog.csv_button.isEnabled() and not dialog.xlsx_button.isEnabled()
+    assert dialog.count.text() == "0 personne — janvier 2020"

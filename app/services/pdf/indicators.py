@@ -38,10 +38,11 @@ _VALUE_WIDTH = 30 * mm
 
 
 def report_title(report: Report) -> str:
-    """« Rapport mensuel d'activité — octobre 2026 » (trimestriel, annuel for other periods)."""
-    adjective = KIND_TITLES.get(report.period.kind, "")
+    """« Rapport mensuel d'activité — octobre 2026 », « … trimestriel … — 4e trimestre 2026 », « … annuel … — 2026 »."""
+    period = report.period
+    adjective = KIND_TITLES.get(period.kind, "")
     head = f"Rapport {adjective} d'activité" if adjective else "Rapport d'activité"
-    return f"{head} — {report.period.label}"
+    return f"{head} — {period.start.year if period.kind == 'year' else period.label}"
 
 
 def _drawing(width: float, height: float) -> Drawing:
@@ -97,11 +98,13 @@ def bar_chart(
     return drawing
 
 
-def rate_gauges(figures: Sequence[Figure], width: float = CONTENT_WIDTH) -> Drawing:
+def rate_gauges(
+    figures: Sequence[Figure], width: float = CONTENT_WIDTH, label_width: float | None = None
+) -> Drawing:
     """One 0–100 % track per rate, filled to the value, with « 42,5 % (12 / 30) » written on the right."""
     height = _ROW * len(figures) + 5 * mm
     drawing = _drawing(width, height)
-    label_w = _label_width([f.label for f in figures])
+    label_w = label_width or _label_width([f.label for f in figures])
     track = width - label_w - _VALUE_WIDTH - 4 * mm
     for n, f in enumerate(figures):
         y = height - (n + 1) * _ROW + 1.2 * mm
@@ -184,14 +187,14 @@ def _story(report: Report) -> list[Flowable]:
                   base.section_rule(), table]  # fmt: skip
     rates = [f for f in report.figures if f.unit == "pourcentage"]
     lead: list[Flowable] = [para("Graphiques", "Heading")] if rates or report.breakdowns else []
+    labels = [str(label) for b in report.breakdowns for _code, label, count in b.rows if count]
+    label_width = _label_width(labels + [f.label for f in rates])  # every chart's bars start at one x
     if rates:
-        gauges = rate_gauges(rates)
+        gauges = rate_gauges(rates, label_width=label_width)
         story.append(
             KeepTogether([*lead, para("Taux de la période", "Subsection"), gauges, Spacer(1, 3 * mm)])
         )
         lead = []
-    labels = [str(label) for b in report.breakdowns for _code, label, count in b.rows if count]
-    label_width = _label_width(labels)
     for b in report.breakdowns:
         story += _breakdown_block(b, label_width, lead)
         lead = []
