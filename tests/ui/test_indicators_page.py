@@ -14,7 +14,9 @@ import pytest
 from openpyxl import load_workbook
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QFileDialog, QTreeWidgetItem
+from sqlalchemy import select
 
+from app.models.local import AuditEvent
 from app.services import indicators, people
 from app.services import indicators_export as export
 from app.services.demo import populate_demo
@@ -175,6 +177,10 @@ def test_report_exports_and_pdf_preview(qtbot, ctx, demo, tmp_path, monkeypatch)
     preview.write_to(str(tmp_path / "rapport.pdf"))
     idle(qtbot, ctx)
     assert (tmp_path / "rapport.pdf").read_bytes() == preview.pdf
+    with demo.db.read() as s:
+        audits = s.scalars(select(AuditEvent).where(AuditEvent.object_table == "indicators")).all()
+    assert [a.action for a in audits] == ["export"] * 3  # CSV, XLSX, then the PDF saved from the preview
+    assert all(a.person_id is None and "octobre 2026" in a.detail for a in audits)
     preview.close()
 
 

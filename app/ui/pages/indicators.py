@@ -469,7 +469,9 @@ class IndicatorsPage(QWidget):
         if self.report is None:
             return
         self.dialog = PeopleDialog(self.ctx, self.report.period, key, title, code=code, parent=self)
-        self.dialog.open()
+        self.dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.dialog.setModal(False)  # opening a file from the list must leave the window usable
+        self.dialog.show()
 
     def export_file(self, ext: str) -> None:
         if self.report is None or not self.csv_button.isEnabled():
