@@ -37,6 +37,16 @@ def error_label() -> QLabel:
     return label
 
 
+def confirm_discard(parent: QWidget, text: str) -> bool:
+    """« Abandonner la saisie ? » with ``text`` (what is lost); True when the user chose to drop it."""
+    answer = QMessageBox.question(
+        parent, "Abandonner la saisie ?", text,
+        QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+        QMessageBox.StandardButton.Cancel,
+    )  # fmt: skip
+    return answer == QMessageBox.StandardButton.Discard
+
+
 def qdate(day: date) -> QDate:
     return QDate(day.year, day.month, day.day)
 
@@ -166,12 +176,6 @@ class FollowupDialog(QDialog):
             show_error(self, exc)
 
     def reject(self) -> None:
-        if self.dirty:
-            answer = QMessageBox.question(
-                self, "Abandonner la saisie ?", self.discard_text,
-                QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
-                QMessageBox.StandardButton.Cancel,
-            )  # fmt: skip
-            if answer != QMessageBox.StandardButton.Discard:
-                return
+        if self.dirty and not confirm_discard(self, self.discard_text):
+            return
         super().reject()

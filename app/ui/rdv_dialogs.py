@@ -7,6 +7,7 @@ database is only reached through the worker.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, time
 
 from PySide6.QtCore import QTime
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPlainTextEdit,
+    QPushButton,
     QRadioButton,
     QSpinBox,
     QTimeEdit,
@@ -58,6 +60,22 @@ CANCELLED_TIP = "Un rendez-vous annulé ne se modifie plus : planifiez-en un nou
 def editable(item: AgendaItem | None) -> bool:
     """A RDV can be edited unless it was cancelled."""
     return item is not None and item.status != AppointmentStatus.CANCELLED
+
+
+def edit_button(slot: Callable[[], object]) -> QPushButton:
+    """« Modifier… » of the agenda and of the person's Rendez-vous tab (enabled by :func:`follow_selection`)."""
+    button = QPushButton(theme.icon("fa6s.pen"), "Modifier…")
+    button.setToolTip(EDIT_TIP)
+    button.setEnabled(False)
+    button.clicked.connect(slot)
+    return button
+
+
+def follow_selection(button: QPushButton, item: AgendaItem | None) -> None:
+    """Enable « Modifier… » for an editable RDV; say why a cancelled one is not."""
+    button.setEnabled(editable(item))
+    cancelled = item is not None and item.status == AppointmentStatus.CANCELLED
+    button.setToolTip(CANCELLED_TIP if cancelled else EDIT_TIP)
 
 
 def status_icon(status: str) -> QIcon:
@@ -361,7 +379,9 @@ __all__ = [
     "AppointmentDialog",
     "FollowUpDialog",
     "StatusDialog",
+    "edit_button",
     "editable",
+    "follow_selection",
     "follow_up_job",
     "status_icon",
 ]

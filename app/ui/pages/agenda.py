@@ -33,11 +33,11 @@ from app.ui import theme
 from app.ui.errors import show_error
 from app.ui.plugins import UiContext
 from app.ui.rdv_dialogs import (
-    CANCELLED_TIP,
     CONFLICT_ICON,
-    EDIT_TIP,
     AppointmentDialog,
+    edit_button,
     editable,
+    follow_selection,
     status_icon,
 )
 from app.ui.widgets import EmptyState
@@ -269,10 +269,7 @@ class AgendaPage(QWidget):
         self.week_button.clicked.connect(lambda: self.set_week_mode(True))
         self.pdf_button = QPushButton(theme.icon("fa6s.file-pdf"), "Exporter la journée en PDF")
         self.ics_button = QPushButton(theme.icon("fa6s.calendar-plus"), "Exporter en .ics")
-        self.edit_button = QPushButton(theme.icon("fa6s.pen"), "Modifier…")
-        self.edit_button.setToolTip(EDIT_TIP)
-        self.edit_button.setEnabled(False)
-        self.edit_button.clicked.connect(self.edit_selected)
+        self.edit_button = edit_button(self.edit_selected)
         self.new_button = QPushButton(theme.icon("fa6s.plus", "#ffffff"), "Séance collective")
         self.new_button.setProperty("primary", True)
         self.new_button.setToolTip("Nouveau rendez-vous collectif (Ctrl+R)")
@@ -380,9 +377,7 @@ class AgendaPage(QWidget):
 
     def _selection(self, *_: object) -> None:
         item = self.selected()
-        self.edit_button.setEnabled(editable(item))
-        cancelled = item is not None and item.status == AppointmentStatus.CANCELLED
-        self.edit_button.setToolTip(CANCELLED_TIP if cancelled else EDIT_TIP)
+        follow_selection(self.edit_button, item)
         self._update_pdf_tip()
 
     # --- actions ------------------------------------------------------------------------------------------

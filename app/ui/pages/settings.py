@@ -393,6 +393,22 @@ class SealDialog(FollowupDialog):
 # --- the page ------------------------------------------------------------------------------------------------
 
 
+def _titled_card(title: str) -> tuple[Card, QVBoxLayout]:
+    card = Card()
+    box = QVBoxLayout(card)
+    box.setContentsMargins(20, 16, 20, 16)
+    box.addWidget(QLabel(title, objectName="h2"))
+    return card, box
+
+
+def _button_row(*buttons: QPushButton) -> QHBoxLayout:
+    row = QHBoxLayout()
+    for button in buttons:
+        row.addWidget(button)
+    row.addStretch(1)
+    return row
+
+
 def _scroll(*widgets: QWidget) -> QScrollArea:
     inner = QWidget()
     column = QVBoxLayout(inner)
@@ -442,24 +458,17 @@ class SettingsPage(QWidget):
             "ouverts et les fenêtres de saisie sont masqués, rien de ce qui est saisi n'est perdu.",
             [settings.LOCK_DELAY_MINUTES],
         )
-        vault = Card()
-        box = QVBoxLayout(vault)
-        box.setContentsMargins(20, 16, 20, 16)
-        box.addWidget(QLabel("Protection du coffre", objectName="h2"))
+        vault, box = _titled_card("Protection du coffre")
         self.mode_label = QLabel("Chargement…", wordWrap=True)
         self.mode_text = QLabel(wordWrap=True)
         self.mode_text.setProperty("muted", True)
         box.addWidget(self.mode_label)
         box.addWidget(self.mode_text)
-        row = QHBoxLayout()
         self.code_button = QPushButton(theme.icon("fa6s.key"), "Changer le code de verrouillage…")
         self.code_button.clicked.connect(self.change_lock_code)
         self.passphrase_button = QPushButton(theme.icon("fa6s.key"), "Changer la phrase secrète…")
         self.passphrase_button.clicked.connect(self.change_passphrase)
-        row.addWidget(self.code_button)
-        row.addWidget(self.passphrase_button)
-        row.addStretch(1)
-        box.addLayout(row)
+        box.addLayout(_button_row(self.code_button, self.passphrase_button))
         self.code_button.hide()
         self.passphrase_button.hide()
         self.tabs.addTab(_scroll(self.lock_section, vault), theme.icon("fa6s.lock"), "Sécurité")
@@ -473,25 +482,18 @@ class SettingsPage(QWidget):
         self.documents_section.editors[settings.DPO_CONTACT.key].widget.setToolTip(
             "Ex. : dpo@departement.fr — 01 23 45 67 89"
         )
-        seal = Card()
-        box = QVBoxLayout(seal)
-        box.setContentsMargins(20, 16, 20, 16)
-        box.addWidget(QLabel("Cachet électronique du département", objectName="h2"))
+        seal, box = _titled_card("Cachet électronique du département")
         self.seal_state = QLabel("Chargement…", wordWrap=True)
         self.seal_state.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.seal_problem = QLabel(objectName="error", wordWrap=True)
         self.seal_problem.hide()
         box.addWidget(self.seal_state)
         box.addWidget(self.seal_problem)
-        row = QHBoxLayout()
         self.seal_button = QPushButton(theme.icon("fa6s.stamp"), "Configurer le cachet…")
         self.seal_button.clicked.connect(self.configure_seal)
         self.seal_clear = QPushButton(theme.icon("fa6s.trash-can"), "Retirer le cachet")
         self.seal_clear.clicked.connect(self.clear_seal)
-        row.addWidget(self.seal_button)
-        row.addWidget(self.seal_clear)
-        row.addStretch(1)
-        box.addLayout(row)
+        box.addLayout(_button_row(self.seal_button, self.seal_clear))
         self.tabs.addTab(_scroll(self.documents_section, seal), theme.icon("fa6s.file-lines"), "Documents")
 
     def _followup_tab(self) -> None:
@@ -526,19 +528,13 @@ class SettingsPage(QWidget):
         self.tabs.addTab(_scroll(self.sync_section), theme.icon("fa6s.rotate"), "Synchronisation")
 
     def _about_tab(self) -> None:
-        card = Card()
-        box = QVBoxLayout(card)
-        box.setContentsMargins(20, 16, 20, 16)
-        box.addWidget(QLabel("À propos de Fil rouge", objectName="h2"))
+        card, box = _titled_card("À propos de Fil rouge")
         self.about_fields = FieldGrid(1)
         box.addWidget(self.about_fields)
-        row = QHBoxLayout()
         self.logs_button = QPushButton(theme.icon("fa6s.folder-open"), "Ouvrir le dossier des journaux")
         self.logs_button.setToolTip("Les journaux ne contiennent ni nom, ni NIR, ni texte saisi.")
         self.logs_button.clicked.connect(self.open_logs)
-        row.addWidget(self.logs_button)
-        row.addStretch(1)
-        box.addLayout(row)
+        box.addLayout(_button_row(self.logs_button))
         self.tabs.addTab(_scroll(card), theme.icon("fa6s.circle-info"), "À propos")
 
     # --- loading ---------------------------------------------------------------------------------------------

@@ -19,12 +19,12 @@ from app.ui.errors import show_error
 from app.ui.pages.agenda import Header, RdvModel, make_table
 from app.ui.plugins import UiContext
 from app.ui.rdv_dialogs import (
-    CANCELLED_TIP,
-    EDIT_TIP,
     AppointmentDialog,
     FollowUpDialog,
     StatusDialog,
+    edit_button,
     editable,
+    follow_selection,
     follow_up_job,
 )
 from app.ui.widgets import EmptyState
@@ -48,10 +48,7 @@ class RdvTab(QWidget):
         self.status_button.setToolTip("Changer le statut du rendez-vous sélectionné (Entrée)")
         self.status_button.setEnabled(False)
         self.status_button.clicked.connect(self.change_status)
-        self.edit_button = QPushButton(theme.icon("fa6s.pen"), "Modifier…")
-        self.edit_button.setToolTip(EDIT_TIP)
-        self.edit_button.setEnabled(False)
-        self.edit_button.clicked.connect(self.edit_appointment)
+        self.edit_button = edit_button(self.edit_appointment)
         self.new_button = QPushButton(theme.icon("fa6s.calendar-plus", "#ffffff"), "Nouveau rendez-vous")
         self.new_button.setProperty("primary", True)
         self.new_button.setToolTip("Planifier un rendez-vous (Ctrl+R)")
@@ -122,9 +119,7 @@ class RdvTab(QWidget):
     def _selection(self, *_: object) -> None:
         item = self.selected()
         self.status_button.setEnabled(item is not None)
-        self.edit_button.setEnabled(editable(item))
-        cancelled = item is not None and item.status == AppointmentStatus.CANCELLED
-        self.edit_button.setToolTip(CANCELLED_TIP if cancelled else EDIT_TIP)
+        follow_selection(self.edit_button, item)
 
     # --- actions ------------------------------------------------------------------------------------------
 
