@@ -191,7 +191,7 @@ class IndicatorsPage(QWidget):
         tree.setAccessibleName("Indicateurs par rubrique")
         tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         tree.setAlternatingRowColors(True)
-        tree.setUniformRowHeights(True)
+        tree.setUniformRowHeights(False)  # section rows have no icon: their height must not set the others
         tree.setExpandsOnDoubleClick(False)
         tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         tree.header().setStretchLastSection(False)
