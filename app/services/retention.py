@@ -172,9 +172,12 @@ def _latest(s: Session) -> dict[str, tuple[date, str]]:
             if pid not in best or d > best[pid][0]:
                 best[pid] = (d, source)
 
-    live = Person.deleted_at.is_(None)
-    offer(s.execute(select(Person.id, Person.created_at).where(live)), "created")
-    offer(s.execute(select(Person.id, Person.last_contact_date).where(live)), "contact")
+    for pid, created, contact in s.execute(
+        select(Person.id, Person.created_at, Person.last_contact_date).where(Person.deleted_at.is_(None))
+    ):
+        best[pid] = (created.date(), "created")
+        if contact is not None and contact > best[pid][0]:
+            best[pid] = (contact, "contact")
     offer(
         s.execute(
             select(Appointment.person_id, func.max(Appointment.starts_at))
@@ -246,16 +249,17 @@ def preview(db: Database, today: date | None = None) -> list[PurgeCandidate]:
     with db.read() as s:
         latest = _latest(s)
         still_open = _open_people(s)
-        names = {
-            pid: f"{(last or '').upper()} {first or ''}".strip()
+        due = [pid for pid, (when, _src) in latest.items() if when < limit and pid not in still_open]
+        names: dict[str, str] = {}
+        for i in range(0, len(due), 500):
             for pid, last, first in s.execute(
-                select(Person.id, Person.last_name, Person.first_name).where(Person.deleted_at.is_(None))
-            )
-        }
+                select(Person.id, Person.last_name, Person.first_name).where(Person.id.in_(due[i : i + 500]))
+            ):
+                names[pid] = f"{(last or '').upper()} {first or ''}".strip()
     out = [
-        PurgeCandidate(pid, names[pid], when, source, months_between(when, today))
-        for pid, (when, source) in latest.items()
-        if pid in names and pid not in still_open and when < limit
+        PurgeCandidate(pid, names[pid], latest[pid][0], latest[pid][1], months_between(latest[pid][0], today))
+        for pid in due
+        if pid in names
     ]
     return sorted(out, key=lambda c: (c.last_contact, c.name))
 

@@ -254,6 +254,8 @@ class RetentionTab(QWidget):
     def reload(self) -> None:
         if self.running:
             return
+        if not self.candidates:
+            self.count.setText("Recherche des dossiers dont la durée de conservation est dépassée…")
 
         def job(w: WorkerContext) -> tuple[int, list[PurgeCandidate], list[PurgeLogEntry]]:
             months = int(settings.get(w.db, settings.RETENTION_MONTHS))
@@ -431,11 +433,15 @@ class PrivacyPage(QWidget):
         self.tabs.addTab(self.journal, theme.icon("fa6s.list-check"), "Journal des accès")
         self.tabs.addTab(self.retention, theme.icon("fa6s.hourglass-half"), "Durée de conservation")
         layout.addWidget(self.tabs, 1)
+        self.tabs.currentChanged.connect(lambda _i: self.reload())
         QShortcut(QKeySequence(QKeySequence.StandardKey.Refresh), self, self.reload)
 
     def reload(self) -> None:
-        self.journal.reload()
-        self.retention.reload()
+        """Reload the visible tab only (the retention preview scans the whole caseload)."""
+        if self.tabs.currentWidget() is self.retention:
+            self.retention.reload()
+        else:
+            self.journal.reload()
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
