@@ -9,11 +9,13 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Literal
 
+from sqlalchemy.orm import Session
+
 from app.models.contracts import Contract
 from app.models.enums import AppointmentStatus, AuditAction, Signer
 from app.models.people import Person, Referent
 from app.models.vocabularies import load_vocabularies
-from app.services import agenda, diagnostic, letterhead, parcours, records, settings
+from app.services import agenda, diagnostic, letterhead, parcours, records
 from app.services._support import DbOrSession, get_row, reading
 from app.services.contracts import ContractView, SignatureView, get_contract
 from app.services.db import Database
@@ -27,6 +29,7 @@ from app.services.pdf import (
     SignatureBlock,
     render_contract,
 )
+from app.services.people import current_referent_id
 
 SIGNER_LABELS: dict[str, str] = {Signer.PERSON: "La personne accompagnée", Signer.REFERENT: "Le référent"}
 
@@ -37,11 +40,9 @@ def _person_block(p: Person) -> PersonBlock:
     return PersonBlock(f"{p.first_name} {p.last_name}", p.birth_date, lines, p.caf_number)
 
 
-def _referent_block(s: object, p: Person, db: DbOrSession) -> ReferentBlock:
-    ref_id = p.referent_id
-    if ref_id is None and isinstance(db, Database):
-        ref_id = settings.get(db, settings.CURRENT_REFERENT_ID)
-    ref = s.get(Referent, ref_id) if ref_id else None  # type: ignore[attr-defined]
+def _referent_block(s: Session, p: Person) -> ReferentBlock:
+    ref_id = p.referent_id or current_referent_id(s)
+    ref = s.get(Referent, ref_id) if ref_id else None
     if ref is None:
         return ReferentBlock("—", "—")
     return ReferentBlock(f"{ref.first_name} {ref.last_name}", ref.structure or "—", ref.phone, ref.email)
@@ -87,23 +88,27 @@ def _next_rdv(db: DbOrSession, person_id: str, chosen: datetime | None) -> Appoi
 def build_document(
     db: DbOrSession, contract_id: str, *, department: str | None = None, issued_on: date | None = None
 ) -> ContractDocument:
-    """Everything printed on the contract, read from the database. Never the NIR.
+    """Everything printed on the contract, read from the database (one read transaction). Never the NIR.
 
     ``department`` and the DPO contact come from Paramètres unless ``department`` is given.
     """
-    view: ContractView = get_contract(db, contract_id)
-    draft = view.draft
     with reading(db) as s:
-        person = get_row(s, Person, get_row(s, Contract, contract_id, "Contrat").person_id, "Personne")
-        person_block, person_id = _person_block(person), person.id
-        referent = _referent_block(s, person, db)
-    orientation = _orientation_block(db, person_id)
-    summary = diagnostic.situation_summary(db, person_id)
+        return _build(s, contract_id, department, issued_on)
+
+
+def _build(s: Session, contract_id: str, department: str | None, issued_on: date | None) -> ContractDocument:
+    view: ContractView = get_contract(s, contract_id)
+    draft = view.draft
+    person = get_row(s, Person, get_row(s, Contract, contract_id, "Contrat").person_id, "Personne")
+    person_block, person_id = _person_block(person), person.id
+    referent = _referent_block(s, person)
+    orientation = _orientation_block(s, person_id)
+    summary = diagnostic.situation_summary(s, person_id)
     start = view.start_date or date.today()
     actions = tuple(ActionLine(a.label, a.partner, a.start, a.end, a.hours_per_week) for a in draft.actions)
     return ContractDocument(
-        department=department or letterhead.department_name(db),
-        dpo_contact=letterhead.dpo_contact(db),
+        department=department or letterhead.department_name(s),
+        dpo_contact=letterhead.dpo_contact(s),
         organisme=referent.structure if referent.structure != "—" else orientation.organisme,
         kind="ce" if view.kind == "ce" else "cer",
         regime=view.regime,
@@ -122,7 +127,7 @@ def build_document(
         actions=actions,
         hours_exemption_reason=draft.exemption_reason,
         commitments_text=draft.commitments,
-        next_rdv=_next_rdv(db, person_id, draft.next_rdv),
+        next_rdv=_next_rdv(s, person_id, draft.next_rdv),
         bilan_date=draft.bilan_date,
         person_observations=draft.observations,
         rules_version=view.rules_version,

@@ -17,10 +17,10 @@ from typing import Any, Literal
 import yaml
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table
+from reportlab.platypus import Flowable, KeepTogether, Spacer, Table
 
 from app.services.pdf import base
-from app.services.pdf.base import AppointmentLine, esc, fr_date, fr_hours, markup, para
+from app.services.pdf.base import AppointmentLine, Paragraph, esc, fr_date, fr_hours, markup, para
 from app.services.pdf.signature import InvalidSignatureError, clean_strokes, signature_drawing
 
 ContractKind = Literal["cer", "ce"]
