@@ -144,6 +144,19 @@ class FollowupDialog(QDialog):
         other = [v for k, v in fields.items() if k not in self.errors]
         self.general_error.setText(" ".join(other))
         self.general_error.setVisible(bool(other))
+        self.fit_height()
+
+    def fit_height(self) -> None:
+        """Grow the dialog when messages appear (wrapped labels do not enlarge a shown window by themselves)."""
+        self.layout_.activate()
+        layout = self.layout_
+        need = (
+            layout.totalHeightForWidth(self.width())
+            if layout.hasHeightForWidth()
+            else layout.totalSizeHint().height()
+        )
+        if need > self.height():
+            self.resize(self.width(), need)
 
     # --- saving -------------------------------------------------------------------------------------------
 

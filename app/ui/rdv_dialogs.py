@@ -115,6 +115,7 @@ class AppointmentDialog(FollowupDialog):
 
     def _build(self, day: date) -> None:
         vocab = load_vocabularies()
+        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.date = DateField(day)
         self.time = QTimeEdit(QTime(9, 0), displayFormat="HH:mm")
         when = QWidget()

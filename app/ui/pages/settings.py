@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QSpinBox,
     QTabWidget,
     QToolButton,
@@ -77,7 +78,7 @@ class Editor:
         elif setting.minimum is not None or setting.maximum is not None:
             self.widget = QSpinBox(minimum=setting.minimum or 0, maximum=setting.maximum or 10_000)
             self.widget.setSuffix(_suffix(setting))
-            self.widget.setMinimumWidth(120)
+            self.widget.setFixedWidth(130)
             self.widget.setToolTip(f"Entre {setting.minimum} et {setting.maximum}")
             self.changed = self.widget.valueChanged
         else:
@@ -194,8 +195,10 @@ class Section(Card):
             row.addStretch(1)
         label = "" if isinstance(editor.widget, QCheckBox) else _short_label(setting)
         self.form.addRow(label, row)
-        self.errors[setting.key] = error_label()
-        self.form.addRow("", self.errors[setting.key])
+        error = error_label()
+        error.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
+        self.errors[setting.key] = error
+        self.form.addRow("", error)
         editor.changed.connect(lambda *_: self._refresh())
 
     # --- state -----------------------------------------------------------------------------------------------
