@@ -11,10 +11,13 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
+import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any, cast
 from urllib.parse import urlsplit
 
@@ -105,6 +108,14 @@ class _Tables:
     tables: dict[str, Any] = field(default_factory=dict)
 
 
+def _pause_for_kill(conn: Connection, next_cursor: int) -> None:
+    """Fault tests: say where we are (the committed cursor, the page being applied), then wait to be killed."""
+    committed = int(conn.execute(select(SyncState.value).where(SyncState.key == K_CURSOR)).scalar() or 0)
+    mark = Path(os.environ["FIL_ROUGE_TEST_MARK"])
+    mark.write_text(json.dumps({"committed": committed, "applying": next_cursor}))
+    time.sleep(120)
+
+
 def _checker(cancel: Cancel) -> Callable[[str], None]:
     def check(where: str) -> None:
         if cancel():
@@ -154,6 +165,7 @@ class SyncClient:
         self.bytes_sent = 0
         self.bytes_received = 0
         self.blobs = AttachmentSync(self)
+        self._pages_applied = 0
 
     # ------------------------------------------------------------------ HTTP
 
@@ -569,7 +581,10 @@ class SyncClient:
             if leave or prior:
                 kept = self._leave_scope(conn, sorted(set(prior) | set(leave)))
                 self._set_state(conn, K_LEAVE, json.dumps(kept))
+            if os.environ.get("FIL_ROUGE_TEST_FAULT") == "pause_mid_apply" and self._pages_applied:
+                _pause_for_kill(conn, int(page["cursor"]))  # fault tests only: killed here, mid-transaction
             self._set_state(conn, K_CURSOR, str(int(page["cursor"])))
+        self._pages_applied += 1
         return count
 
     def _upsert_rows(self, conn: Connection, rows: dict[str, Any]) -> int:
