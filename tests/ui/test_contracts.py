@@ -304,3 +304,30 @@ def test_paper_signature_refused_keeps_the_dialog(qtbot, ctx, vault, pid, tmp_pa
     assert dialog.isVisible() and dialog.ok_button.isEnabled() and dialog.place.text() == "Bobigny"
     assert dialog.zone.path is not None and contracts.get_contract(vault.db, tab.items[0].id).signatures == ()
     dialog.reject()
+
+
+def test_preview_with_a_broken_seal_still_shows_the_contract(
+    qtbot, ctx, vault, pid, tmp_path, memory_keyring
+):
+    import app.ui.person_tabs.contracts as tab_module
+    from app.services import seal_config
+    from tests.services.certificates import make_p12
+
+    contracts.create(vault.db, pid, ContractDraft("cer", 6, date(2027, 1, 1)))
+    seal_config.configure_seal(vault.db, make_p12(tmp_path, "secret"), "secret")
+    memory_keyring.store.clear()  # the password has gone from the keyring
+    shown: list[str] = []
+    original = tab_module.show_error
+    tab_module.show_error = lambda _w, e: shown.append(str(e))  # type: ignore[assignment]
+    try:
+        tab = ContractsTab(ctx, pid)
+        qtbot.addWidget(tab)
+        qtbot.waitUntil(lambda: bool(tab.items), timeout=10_000)
+        tab.preview()
+        qtbot.waitUntil(
+            lambda: isinstance(tab.dialog, PdfPreviewDialog) and bool(tab.dialog.pages), timeout=20_000
+        )
+    finally:
+        tab_module.show_error = original
+    assert shown and "trousseau" in shown[0] and "sans cachet" in shown[0]
+    assert b"/ByteRange" not in tab.dialog.pdf

@@ -29,6 +29,7 @@ from app.models.vocabularies import load_vocabularies
 from app.services import contracts, documents, people
 from app.services.contracts import ContractView
 from app.services.contracts_document import record_output, render_pdf
+from app.services.pdf.seal import SealError
 from app.services.person_page import current_actor
 from app.ui import theme
 from app.ui.contract_editor import ContractEditor
@@ -317,8 +318,11 @@ class ContractsTab(QWidget):
         if c is None:
             return
 
-        def job(w: WorkerContext) -> bytes:
-            return render_pdf(w.db, c.id, actor="", audit=None)
+        def job(w: WorkerContext) -> tuple[bytes, SealError | None]:
+            try:
+                return render_pdf(w.db, c.id, actor="", audit=None), None
+            except SealError as exc:  # the seal is broken: still show (and let save) the contract, unsealed
+                return render_pdf(w.db, c.id, actor="", audit=None, seal=False), exc
 
         def audited(action: str) -> None:
             def record(w: WorkerContext) -> str:
@@ -326,10 +330,15 @@ class ContractsTab(QWidget):
 
             self._submit(record, lambda _id: None)
 
-        def show(pdf: bytes) -> None:
+        def show(result: tuple[bytes, SealError | None]) -> None:
+            pdf, seal_problem = result
             self.dialog = PdfPreviewDialog(self.ctx.worker, pdf, f"contrat n° {c.number}",
                                            f"contrat-{c.number}.pdf", self, on_output=audited)  # fmt: skip
             self.dialog.open()
+            if seal_problem is not None:
+                show_error(
+                    self.dialog, SealError(f"{seal_problem.message} Le contrat est affiché sans cachet.")
+                )
 
         self._submit(job, show)
 
