@@ -114,6 +114,7 @@ class MainWindow(QMainWindow):
             open_person=self.open_person,
             refresh_status=self.refresh_status,
             changed=self.data_changed,
+            settings_changed=self.settings_changed,
         )
         self.files = FileTabs(self.worker, ctx=self.ctx)
         self.pages.addWidget(self.files)
@@ -273,6 +274,16 @@ class MainWindow(QMainWindow):
             if person_id is None or page.person_id == person_id:
                 page.reload()
         self.refresh_status()
+
+    def settings_changed(self, values: dict[str, Any]) -> None:
+        """« Paramètres » saved: the lock delay applies now; pages with a ``settings_changed`` hook follow."""
+        minutes = values.get("lock_delay_minutes")
+        if isinstance(minutes, int) and minutes != self.lock_minutes:
+            self.set_lock_minutes(minutes)
+        for page in self.placeholders:
+            hook = getattr(page, "settings_changed", None)
+            if hook is not None:
+                hook(values)
 
     def focus_search(self) -> None:
         self.nav.setCurrentRow(NAV_FILE)

@@ -6,7 +6,8 @@ A tab module defines ``TAB_KEY`` (``diagnostic``, ``carnet``, ``rdv``, ``contrat
 ``historique``) and ``create_tab(ctx, person_id) -> QWidget``. Keys without a module keep their empty state.
 
 Optional hooks on the created widgets: ``update_status(info, lock_minutes)`` on pages (called with the status
-bar figures) and ``reload()`` on tabs (called when the person's file changed). So a new screen is a new file;
+bar figures), ``settings_changed(values)`` on pages (called after « Paramètres » saved, with the editable
+settings by key) and ``reload()`` on tabs (called when the person's file changed). So a new screen is a new file;
 ``main_window.py`` and ``person_page.py`` do not change.
 """
 
@@ -16,7 +17,7 @@ import importlib
 import logging
 import pkgutil
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +37,9 @@ class UiContext:
     open_person: Callable[[str, str | None], Any]  # (person_id, tab key or None)
     refresh_status: Callable[[], None]
     changed: Callable[[str | None], None]  # a write happened (person id or None): pages/tabs reload
+    #: Settings were saved (key → value of the editable settings): pages with a ``settings_changed(values)``
+    #: hook follow them (e.g. the automatic sync). No-op outside the main window.
+    settings_changed: Callable[[dict[str, Any]], None] = field(default=lambda values: None)
 
 
 def _modules(package: str) -> list[ModuleType]:

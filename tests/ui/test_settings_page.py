@@ -79,11 +79,21 @@ def test_invalid_value_is_explained_next_to_the_field_and_not_saved(qtbot, windo
     assert values["dpo_contact"] == "dpo@isere.example.org"
 
 
-def test_lock_delay_applies_to_the_window(qtbot, window, page):
+def test_saved_settings_reach_the_window_and_the_pages(qtbot, window, page):
+    received: list[dict] = []
+    window.placeholders[0].settings_changed = received.append  # a page with the optional hook
     spin = page.lock_section.editors[settings.LOCK_DELAY_MINUTES.key].widget
     spin.setValue(3)
     page.lock_section.save_button.click()
     qtbot.waitUntil(lambda: window.lock_minutes == 3, timeout=10_000)
+    assert window.idle._timer.interval() == 3 * 60_000
+    auto = page.sync_section.editors[settings.SYNC_AUTO.key].widget
+    assert auto.isChecked()
+    auto.setChecked(False)
+    page.sync_section.save_button.click()
+    qtbot.waitUntil(lambda: len(received) == 2, timeout=10_000)
+    assert received[-1]["sync_auto"] is False and received[-1]["lock_delay_minutes"] == 3
+    assert run(qtbot, window.worker, lambda w: settings.get(w.db, settings.SYNC_AUTO)) is False
 
 
 def test_unsaved_edits_survive_a_reload(qtbot, window, page):

@@ -616,7 +616,8 @@ class SettingsPage(QWidget):
         """A section saved: the other sections take the new values (their unsaved edits are kept)."""
         for section in self.sections:
             section.load(values)
-        self.ctx.changed(None)  # lock delay, alert windows: the window and the lists follow
+        self.ctx.settings_changed(values)  # lock delay, automatic sync
+        self.ctx.changed(None)  # alert windows: the lists and the badges follow
 
     def save_current(self) -> None:
         for section in self.sections:
