@@ -60,7 +60,7 @@ from app.models.people import (
     ReferentAssignment,
 )
 from app.models.vocabularies import load_vocabularies
-from app.services import records, settings
+from app.services import diagnostic, records, settings
 from app.services.db import Database
 from app.services.errors import FilRougeError, NotFoundError
 
@@ -109,14 +109,19 @@ def _rows(s: Session, model: Any, *where: Any, order: Iterable[Any] = ()) -> lis
 
 
 def _diagnostic_answers(data: dict[str, Any]) -> dict[str, Any]:
+    """Section → question → answer, all as French text (labels of choices, dd/mm/yyyy dates, units)."""
     out: dict[str, Any] = {}
     for section, items in (data or {}).items():
-        if isinstance(items, dict):
-            out[_label("diagnostic_sections", section)] = {
-                _label("diagnostic_items", item): value for item, value in items.items()
-            }
-        else:
+        if not isinstance(items, dict):
             out[_label("diagnostic_sections", section)] = items
+            continue
+        answers = {}
+        for item, value in items.items():
+            text = diagnostic.format_value(item, value)
+            if text:
+                answers[_label("diagnostic_items", item)] = text
+        if answers:
+            out[_label("diagnostic_sections", section)] = answers
     return out
 
 

@@ -169,7 +169,7 @@ def _latest(s: Session) -> dict[str, tuple[date, str]]:
             d = _as_date(when)
             if pid is None or d is None:
                 continue
-            if pid not in best or d > best[pid][0]:
+            if pid not in best or d > best[pid][0] or (d == best[pid][0] and best[pid][1] == "created"):
                 best[pid] = (d, source)
 
     for pid, created, contact in s.execute(

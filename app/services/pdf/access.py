@@ -10,17 +10,28 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from datetime import date, datetime
 from typing import Any
 
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table
+from reportlab.platypus import Flowable, Paragraph, Spacer, Table
 
 from app.services.documents import size_label
 from app.services.pdf import base
 from app.services.pdf.base import fr_date
 
 TITLE = "Vos données personnelles — droit d'accès (RGPD art. 15)"
+#: Keys of the contract content as stored (code identifiers) → French, for reading only (the JSON keeps them).
+CONTENT_KEYS = {
+    "objectives": "Objectifs", "actions": "Plan d'action", "label": "Action", "theme": "Thème",
+    "hours_per_week": "Heures par semaine", "weekly_hours": "Heures par semaine au total", "start": "Début",
+    "end": "Fin", "partner": "Partenaire", "person_commitments": "Engagements de la personne",
+    "organisme_commitments": "Engagements de l'organisme", "referent_commitments": "Engagements du référent",
+    "bilan_date": "Date du bilan", "observations": "Observations", "exemption": "Dispense",
+    "exemption_reason": "Motif de la dispense", "followup": "Modalités de suivi",
+}  # fmt: skip
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def _x(text: Any) -> str:
@@ -30,8 +41,10 @@ def _x(text: Any) -> str:
 
 
 def _p(text: Any, style: str = "Body") -> Paragraph:
-    lines = _x(text).strip().splitlines() or [""]
-    return Paragraph("<br/>".join(lines), base.style(style))
+    """A paragraph keeping the line breaks and the indentation of ``text``."""
+    lines = _x(text).strip("\n").splitlines() or [""]
+    kept = [("&nbsp;" * (len(ln) - len(ln.lstrip(" ")))) + ln.lstrip(" ") for ln in lines]
+    return Paragraph("<br/>".join(kept), base.style(style))
 
 
 def _when(value: Any) -> str:
@@ -89,7 +102,8 @@ def _structured(value: Any, depth: int = 0) -> str:
     pad = "    " * depth
     if isinstance(value, dict):
         lines = []
-        for k, v in value.items():
+        for key, v in value.items():
+            k = CONTENT_KEYS.get(key, key)
             if isinstance(v, dict | list) and v:
                 lines.append(f"{pad}{k} :")
                 lines.append(_structured(v, depth + 1))
@@ -97,9 +111,18 @@ def _structured(value: Any, depth: int = 0) -> str:
                 lines.append(f"{pad}{k} : {_scalar(v)}")
         return "\n".join(lines)
     if isinstance(value, list):
-        return "\n".join(
-            _structured(v, depth) if isinstance(v, dict | list) else f"{pad}• {_scalar(v)}" for v in value
-        )
+        parts = []
+        for v in value:
+            if (
+                isinstance(v, dict) and v
+            ):  # one entry of a list (an action of the plan): a bullet on its first line
+                text = _structured(v, depth + 1)
+                parts.append(f"{pad}• {text.lstrip(' ')}")
+            elif isinstance(v, list):
+                parts.append(_structured(v, depth))
+            else:
+                parts.append(f"{pad}• {_scalar(v)}")
+        return "\n".join(parts)
     return f"{pad}{_scalar(value)}"
 
 
@@ -112,6 +135,8 @@ def _scalar(v: Any) -> str:
         return "—"
     if isinstance(v, float):
         return base.fr_hours(v)
+    if isinstance(v, str) and _ISO_DAY.match(v):
+        return _when(v)
     return str(v) if not isinstance(v, dict | list) else json.dumps(v, ensure_ascii=False)
 
 
@@ -201,13 +226,15 @@ def _story(d: dict[str, Any]) -> list[Flowable]:
         (10, 28, 24, 24, 84),
     )], "Aucune note.")  # fmt: skip
     dg = d["diagnostic"]
-    story += _section("Diagnostic socio-professionnel", len(dg), [
-        KeepTogether([
+    versions: list[Flowable] = []
+    for v in dg:
+        versions += [
             _p(f"Version {v['version']} du {_when(v['date'])} — {v['auteur'] or 'auteur non renseigné'}"
                + (" — contrainte de santé signalée" if v["contrainte_sante"] else ""), "CellBold"),
-            _p(_structured(v["reponses"]) or "Aucune réponse.", "Cell"), Spacer(1, 3 * mm)])
-        for v in dg
-    ], "Aucun diagnostic enregistré.")  # fmt: skip
+            _p(_structured(v["reponses"]) or "Aucune réponse.", "Cell"),
+            Spacer(1, 3 * mm),
+        ]  # fmt: skip
+    story += _section("Diagnostic socio-professionnel", len(dg), versions, "Aucun diagnostic enregistré.")
     cb = d["carnet"]
     story += _section("Carnet de bord", len(cb), [_grid(
         ("Objectif", "Statut", "Actions"),
