@@ -141,3 +141,22 @@ def test_department_and_dpo_from_settings(
         render_pdf(vault.db, cid, actor="test", out=out, audit=None)
         text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, check=True).stdout
         assert "Seine-Saint-Denis" in text and "dpo@seinesaintdenis.fr" in text
+
+
+def test_roadmap_and_agenda_use_the_department_setting(
+    vault: Vault,
+    person: tuple[str, str],  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    from datetime import date
+
+    from app.services import agenda, roadmap
+
+    settings.set_value(vault.db, settings.DEPARTMENT_NAME, "Département du Nord")
+    assert roadmap.build_roadmap(vault.db, person[0]).department == "Département du Nord"
+    assert roadmap.build_roadmap(vault.db, person[0], department="Autre").department == "Autre"
+    out = tmp_path / "jour.pdf"
+    agenda.export_day_pdf(vault.db, date(2027, 1, 4), out)
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, check=True).stdout
+        assert "Département du Nord" in text
