@@ -8,6 +8,7 @@ from types import SimpleNamespace
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit, QMainWindow, QStackedWidget
 
+from app.ui.sync_controller import STAGES
 from tests.ui.test_sync_page import (  # noqa: F401 - fixtures
     WAIT,
     add_person,
@@ -16,6 +17,7 @@ from tests.ui.test_sync_page import (  # noqa: F401 - fixtures
     login,
     make_page,
     server,
+    shot,
     wait_idle,
 )
 
@@ -59,3 +61,20 @@ def test_shortcut_syncs_from_another_page_and_not_while_locked(qtbot, ctx, vault
     assert page.last_report.state == "ok" and page.last_report.uploaded >= 1
     assert page.overview.pending == 0
     assert win.statusBar().currentMessage().startswith("Synchronisation terminée : ")
+    shot(win, "sync_shortcut_status_bar")
+    stack.setCurrentWidget(page)
+    page._started()
+    page._progress(STAGES["documents-envoi"], 2, 3)
+    assert page.stage.text() == "Envoi des documents (blocs de 1 Mo) : 2 / 3"
+    shot(win, "sync_documents_progress")
+
+
+def test_report_text_mentions_documents() -> None:
+    from app.services.sync import SyncReport
+    from app.ui.pages.sync import report_text
+
+    assert "document" not in report_text(SyncReport(uploaded=2))
+    text = report_text(SyncReport(uploaded=2, documents_sent=1, documents_received=3, documents_missing=2))
+    assert text.endswith(
+        "1 document envoyé, 3 documents reçus, 2 documents pas encore disponibles sur le serveur"
+    )

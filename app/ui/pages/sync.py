@@ -55,10 +55,20 @@ def ago_text(when: datetime | None, now: datetime | None = None) -> str:
 
 
 def report_text(report: SyncReport) -> str:
-    return (
+    text = (
         f"{theme.plural(report.uploaded, 'envoyée', 'envoyées')}, {theme.plural(report.downloaded, 'reçue', 'reçues')}"
         f", {theme.plural(report.conflicts, 'conflit', 'conflits')}, {report.pending} en attente"
     )
+    if report.documents_sent:
+        text += f", {theme.plural(report.documents_sent, 'document envoyé', 'documents envoyés')}"
+    if report.documents_received:
+        text += f", {theme.plural(report.documents_received, 'document reçu', 'documents reçus')}"
+    if report.documents_missing:
+        text += (
+            f", {theme.plural(report.documents_missing, 'document', 'documents')} pas encore disponible"
+            f"{'s' if report.documents_missing > 1 else ''} sur le serveur"
+        )
+    return text
 
 
 class EnrolForm(Card):
