@@ -170,8 +170,8 @@ def apply_purge_op(
         return {**res, "st": "error", "msg": "Purge invalide : elle porte sur une personne."}
     person_t = BUSINESS["person"]
     owner = conn.execute(select(person_t.c.referent_id).where(person_t.c.id == pid)).first()
-    if owner is None:
-        return {**res, "st": "missing", "msg": "Personne inconnue du serveur : rien à purger."}
+    if owner is None:  # never uploaded: nothing to purge here (not « missing », which would make the device
+        return {**res, "st": "applied", "rev": 0, "purged": {}, "files": 0}  # re-send the scrubbed row)
     if scope is not None and owner.referent_id not in scope:
         return {
             **res,

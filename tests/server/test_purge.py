@@ -184,3 +184,21 @@ def test_purge_outside_the_device_scope_is_refused_and_changes_nothing(vault, se
         res = apply_purge_op(conn, device, op, counter.next, ["another-referent"])
     assert res["st"] == "error" and "purge refusée" in res["msg"]
     assert server_text(sdb) == before
+
+
+def test_purge_of_a_person_the_server_never_received_is_a_no_op(server):
+    sdb, device = server
+    op = {
+        "i": str(uuid.uuid4()),
+        "s": 1,
+        "t": "person",
+        "r": str(uuid.uuid4()),
+        "b": 0,
+        "k": "purge",
+        "f": {},
+    }
+    with sdb.write() as conn:
+        counter = server_sync._Seq(lock_counter(conn))
+        start = counter.value
+        res = apply_purge_op(conn, device, op, counter.next, None)
+    assert res["st"] == "applied" and res["purged"] == {} and counter.value == start
