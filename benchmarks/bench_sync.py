@@ -5,7 +5,8 @@
 1. download apply rate vs a raw batched insert into the same encrypted vault (≥ 50 %, ≥ 5,000 rows/s);
 2. server upload apply on PostgreSQL (≥ 2,000 ops/s; a throwaway cluster is started when initdb exists);
 3. first sync of a 1,000-person caseload on loopback (< 5 s), uvicorn on 127.0.0.1;
-4. compressed bytes per op on the wire (≤ 150).
+4. compressed bytes per op on the wire (≤ 150);
+5. document bytes: upload and download rate of 1 MiB chunks (MiB/s), loopback, uvicorn on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -274,15 +275,68 @@ def bench_first_sync(persons: int) -> None:
         sdb.dispose()
 
 
+def bench_attachments(mib: int) -> None:
+    import os
+
+    from app.services import documents
+    from server.admin import add_user, new_enrolment_code
+    from server.app import create_app
+    from tests.sync.harness import ThreadedServer
+
+    keyring.set_keyring(MemoryKeyring())
+    with tempfile.TemporaryDirectory() as tmp:
+        app = create_app(f"sqlite:///{tmp}/srv.db")
+        sdb = app.state.sdb
+        add_user(sdb, "alice", "Alice Martin", "referent")
+        with ThreadedServer(app) as ts:
+            src = vault_service.create_vault(Path(tmp) / "a", "src", mode="keyring")
+            c1 = SyncClient(src, ts.url)
+            c1.enroll(new_enrolment_code(sdb, "alice"))
+            c1.sync()
+            ref = c1.status()["user"]["referent_id"]
+            with src.db.session() as s:
+                p = Person(last_name="Nom", first_name="Léa", regime="legacy", referent_id=ref)
+                s.add(p)
+                s.flush()
+                pid = p.id
+            count = max(1, mib // 10)
+            for i in range(count):
+                data = os.urandom(mib * 1024 * 1024 // count)
+                documents.add_document(src.db, pid, kind="cv", title=f"Scan {i}", data=data)
+            t0 = time.perf_counter()
+            r1 = c1.sync()
+            up = time.perf_counter() - t0
+            dst = vault_service.create_vault(Path(tmp) / "b", "dst", mode="keyring")
+            c2 = SyncClient(dst, ts.url)
+            c2.enroll(new_enrolment_code(sdb, "alice"))
+            t1 = time.perf_counter()
+            r2 = c2.sync()
+            down = time.perf_counter() - t1
+            assert r1.documents_sent == count and r2.documents_received == count, (r1, r2)
+            print(
+                f"documents : {mib} MiB in {count} files, upload {mib / up:.1f} MiB/s ({up:.2f} s), "
+                f"download {mib / down:.1f} MiB/s ({down:.2f} s), 1 MiB chunks, loopback"
+            )
+            src.close()
+            dst.close()
+        sdb.dispose()
+
+
 def main() -> int:
     p = argparse.ArgumentParser()
     p.add_argument("--rows", type=int, default=20000)
     p.add_argument("--ops", type=int, default=5000)
     p.add_argument("--persons", type=int, default=1000)
+    p.add_argument("--mib", type=int, default=40, help="document bytes for the attachment benchmark")
+    p.add_argument("--documents-only", action="store_true", help="only the attachment benchmark")
     a = p.parse_args()
+    if a.documents_only:
+        bench_attachments(a.mib)
+        return 0
     bench_download_apply(a.rows)
     bench_first_sync(a.persons)
     bench_server_apply(a.ops)
+    bench_attachments(a.mib)
     return 0
 
 
