@@ -137,3 +137,41 @@ def test_change_lock_code_checks_the_current_code(qtbot, window, page):
     qtbot.waitUntil(lambda: dialog.result() == dialog.DialogCode.Accepted, timeout=10_000)
     assert run(qtbot, window.worker, lambda w: lock.verify_lock_code(w.db, "5678"))
     assert not run(qtbot, window.worker, lambda w: lock.verify_lock_code(w.db, LOCK_CODE))
+
+
+def test_passphrase_change_from_the_page_then_lock_and_unlock_with_it(qtbot, worker, data_dir):
+    from app.services import vault as vault_service
+    from app.ui.main_window import MainWindow
+    from tests.ui.conftest import make_profile
+
+    info = make_profile(data_dir, 2, mode=vault_service.MODE_PASSPHRASE)
+    win = MainWindow(worker, data_dir, info)
+    qtbot.addWidget(win)
+    win.show()
+    unlock(qtbot, win, "phrase secrète de test")
+    page = next(p for p in win.placeholders if isinstance(p, SettingsPage))
+    win.nav.setCurrentRow(win.pages.indexOf(page))
+    qtbot.waitUntil(lambda: page.view is not None and worker.pending == 0, timeout=10_000)
+    assert page.passphrase_button.isVisibleTo(page) and not page.code_button.isVisibleTo(page)
+    page.change_passphrase()
+    dialog = page.dialog
+    assert isinstance(dialog, SecretDialog)
+    dialog.old.setText("pas la bonne")
+    dialog.new.setText("nouvelle phrase du coffre")
+    dialog.confirm.setText("nouvelle phrase du coffre")
+    dialog.save_button.click()
+    qtbot.waitUntil(lambda: dialog.errors["old"].isVisible(), timeout=20_000)
+    assert "rien n'a été changé" in dialog.errors["old"].text()
+    dialog.old.setText("phrase secrète de test")
+    dialog.save_button.click()
+    qtbot.waitUntil(lambda: dialog.result() == dialog.DialogCode.Accepted, timeout=20_000)
+    assert page.mode_text.text().startswith("Phrase secrète changée.")
+    win.lock()
+    screen = win.lock_screen
+    screen.code.setText("phrase secrète de test")
+    screen.button.click()
+    qtbot.waitUntil(lambda: "incorrecte" in screen.message.text(), timeout=10_000)
+    assert win.locked
+    unlock(qtbot, win, "nouvelle phrase du coffre")
+    assert run(qtbot, worker, lambda w: settings.get(w.db, settings.SOON_DAYS)) == 14
+    win.close()
