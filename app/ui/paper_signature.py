@@ -44,7 +44,7 @@ class ScanDropZone(QFrame):
         super().__init__(parent)
         self.setAcceptDrops(True)
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.setMinimumHeight(130)
+        self.setMinimumHeight(120)
         self.setObjectName("dropZone")
         self.setStyleSheet(
             "#dropZone { border: 2px dashed #9aa5b1; border-radius: 6px; background: #f7f9fb; }"
@@ -60,8 +60,10 @@ class ScanDropZone(QFrame):
         self.choose_button = QPushButton(theme.icon("fa6s.folder-open"), "Choisir le fichier…")
         self.choose_button.clicked.connect(self.choose)
         right = QVBoxLayout()
-        right.addWidget(self.text, 1)
+        right.addStretch(1)
+        right.addWidget(self.text)
         right.addWidget(self.choose_button, 0, Qt.AlignmentFlag.AlignLeft)
+        right.addStretch(1)
         layout.addWidget(self.thumb)
         layout.addLayout(right, 1)
         self.path: Path | None = None
@@ -71,7 +73,7 @@ class ScanDropZone(QFrame):
         if self.path is None:
             self.text.setText(
                 "<b>Déposez ici la page signée numérisée</b><br/>"
-                "ou choisissez-la sur le poste. Formats acceptés : PDF, JPEG ou PNG (20 Mo au plus)."
+                "ou choisissez-la sur le poste. Formats acceptés\u00a0: PDF, JPEG ou PNG (20\u00a0Mo au plus)."
             )
             return
         try:
@@ -131,10 +133,10 @@ class PaperSignatureDialog(QDialog):
         self.setWindowTitle(f"Contrat n° {number} signé sur papier")
         layout = QVBoxLayout(self)
         intro = QLabel(
-            f"Le contrat n° {number} de <b>{person_name}</b> a été signé sur papier par la personne et par "
-            "le référent. Joignez la page signée numérisée : elle sera rangée dans les documents de la "
-            "personne (type « Contrat signé ») et le contrat passera à l'état « signé », sans modification "
-            "possible ensuite."
+            f"Le contrat n°\u00a0{number} de <b>{person_name}</b> a été signé sur papier par la personne et par "
+            "le référent. Joignez la page signée numérisée\u00a0: elle sera rangée dans les documents de la "
+            "personne (type «\u00a0Contrat signé\u00a0») et le contrat passera à l'état «\u00a0signé\u00a0», "
+            "sans modification possible ensuite."
         )
         intro.setWordWrap(True)
         layout.addWidget(intro)
@@ -166,7 +168,7 @@ class PaperSignatureDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         QShortcut(QKeySequence("Ctrl+O"), self, self.zone.choose)
         layout.addWidget(self.buttons)
-        self.resize(600, 420)
+        self.resize(600, 400)
 
     def _check_type(self, path: str) -> bool:
         ok = Path(path).suffix.lower() in SCAN_SUFFIXES
