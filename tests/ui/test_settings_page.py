@@ -175,3 +175,35 @@ def test_passphrase_change_from_the_page_then_lock_and_unlock_with_it(qtbot, wor
     unlock(qtbot, win, "nouvelle phrase du coffre")
     assert run(qtbot, worker, lambda w: settings.get(w.db, settings.SOON_DAYS)) == 14
     win.close()
+
+
+def test_seal_certificate_configured_shown_and_removed(qtbot, window, page, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from app.ui.pages.settings import SealDialog
+    from tests.services.certificates import make_p12
+
+    p12 = make_p12(tmp_path, "mot de passe du cachet", days=400)
+    page.tabs.setCurrentIndex(1)
+    assert not page.seal_clear.isVisibleTo(page)
+    page.configure_seal()
+    dialog = page.dialog
+    assert isinstance(dialog, SealDialog)
+    dialog.path.setText(str(p12))
+    dialog.password.setText("pas le bon")
+    dialog.save_button.click()
+    qtbot.waitUntil(lambda: dialog.errors["password"].isVisible(), timeout=10_000)
+    assert dialog.isVisible() and dialog.errors["password"].text()  # the French reason, nothing stored
+    assert run(qtbot, window.worker, lambda w: settings.get(w.db, settings.SEAL_CERTIFICATE_PATH)) is None
+    dialog.password.setText("mot de passe du cachet")
+    dialog.save_button.click()
+    qtbot.waitUntil(lambda: dialog.result() == dialog.DialogCode.Accepted, timeout=10_000)
+    text = page.seal_state.text()
+    assert "Scellement Fil rouge" in text and "valable jusqu'au" in text and str(p12.resolve()) in text
+    assert page.seal_clear.isVisibleTo(page) and page.seal_button.text() == "Remplacer le certificat…"
+    stored = run(qtbot, window.worker, lambda w: settings.get(w.db, settings.SEAL_CERTIFICATE_PATH))
+    assert stored == str(p12.resolve())
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    page.clear_seal()
+    qtbot.waitUntil(lambda: page.seal_state.text().startswith("Aucun cachet configuré"), timeout=10_000)
+    assert run(qtbot, window.worker, lambda w: settings.get(w.db, settings.SEAL_CERTIFICATE_PATH)) is None

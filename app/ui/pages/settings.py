@@ -9,6 +9,7 @@ the current secret first. Every read and write runs on the database worker.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from typing import Any
 
@@ -606,7 +607,12 @@ class SettingsPage(QWidget):
         else:
             who = seal.subject or "certificat"
             until = expiry_text(seal.valid_until)
-            self.seal_state.setText(f"<b>{who}</b>" + (f" — {until}" if until else "") + f"<br>{seal.path}")
+            path = html.escape(seal.path)
+            self.seal_state.setText(
+                f"<b>{html.escape(who)}</b>"
+                + (f" — {until}" if until else "")
+                + f"<br><span style='color: {theme.MUTED}'>{path}</span>"
+            )
         self.seal_problem.setText(seal.problem)
         self.seal_problem.setVisible(bool(seal.problem))
         self.seal_button.setText("Remplacer le certificat…" if seal.configured else "Configurer le cachet…")
