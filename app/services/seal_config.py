@@ -53,6 +53,16 @@ class SealStatus:
     def usable(self) -> bool:
         return self.configured and not self.problem
 
+    @property
+    def summary(self) -> str:
+        """One French sentence for the Paramètres page."""
+        if not self.configured:
+            return "Aucun cachet : les contrats ne sont pas scellés."
+        if self.problem:
+            return f"Cachet inutilisable : {self.problem}"
+        until = f", valable jusqu'au {self.valid_until.astimezone():%d/%m/%Y}" if self.valid_until else ""
+        return f"Les contrats enregistrés sont scellés avec le certificat « {self.subject or Path(self.path).name} »{until}."
+
 
 def _secret_name(db: Database) -> str:
     device = db.get_state(DEVICE_ID_KEY) or "profil"

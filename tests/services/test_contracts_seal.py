@@ -24,6 +24,7 @@ PASSWORD = "mot de passe du cachet"
 def test_not_configured_by_default(vault: Vault, memory_keyring: MemoryKeyring) -> None:
     status = seal_config.seal_status(vault.db)
     assert not status.configured and not status.usable and status.problem == ""
+    assert status.summary == "Aucun cachet : les contrats ne sont pas scellés."
     assert seal_config.sealer_for(vault.db) is None
 
 
@@ -42,6 +43,10 @@ def test_configure_stores_path_setting_and_password_in_keyring(
     assert PASSWORD not in str(settings.all_values(vault.db))
     again = seal_config.seal_status(vault.db)
     assert again.usable and again.subject == status.subject
+    assert again.summary.startswith(
+        "Les contrats enregistrés sont scellés avec le certificat « Scellement Fil rouge"
+    )
+    assert "valable jusqu'au" in again.summary
     assert seal_config.sealer_for(vault.db) is not None
 
 
@@ -78,6 +83,7 @@ def test_broken_configuration_is_reported_not_ignored(
     memory_keyring.store.clear()  # password lost from the keyring
     status = seal_config.seal_status(vault.db)
     assert status.configured and not status.usable and "trousseau" in status.problem
+    assert status.summary.startswith("Cachet inutilisable : ")
     with pytest.raises(SealError, match="Paramètres"):
         seal_config.sealer_for(vault.db)
     seal_config.configure_seal(vault.db, p12, PASSWORD)
