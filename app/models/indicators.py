@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -397,7 +397,7 @@ def _from_fr(columns: tuple[str, ...]) -> str:
     if len(columns) == 1:
         return f"{first} d'orientation"
     rest = ", ".join(names[c] for c in columns[1:])
-    return f"{first} d'orientation (à défaut, {rest})"
+    return f"{first} de l'orientation (à défaut, {rest})"
 
 
 def _duration_fr(d: Duration) -> str:
@@ -653,32 +653,39 @@ class Queries:
             self._person_ok(o.c.person_id),
         ]
 
+    def _first_after_decision(
+        self, event: ColumnElement[Any], table: Table, *conds: ColumnElement[bool]
+    ) -> Any:
+        """Orientations decided in the period with the earliest ``event`` of ``table`` on or after the decision
+        (``first``), by an outer join grouped per orientation (computed once, never re-run per use)."""
+        o, where = self._orientations_in_period()
+        cols = [o.c.id, o.c.person_id, o.c.decision_date, o.c.notification_date, o.c.regime, o.c.track]
+        join = and_(
+            table.c.person_id == o.c.person_id,
+            table.c.deleted_at.is_(None),
+            event >= o.c.decision_date,
+            *conds,
+        )
+        return (
+            select(*cols, func.min(event).label("first"))
+            .select_from(o.outerjoin(table, join))
+            .where(*where)
+            .group_by(*cols)
+            .subquery("orient")
+        )
+
     def first_rdv(self) -> Select[Any]:
         """Orientations decided in the period, with the first honoured RDV on or after the decision."""
-        o, conds = self._orientations_in_period()
         a = self.t["appointment"]
-        first = (
-            select(func.min(a.c.starts_at))
-            .where(
-                a.c.person_id == o.c.person_id,
-                a.c.deleted_at.is_(None),
-                a.c.status == HONOURED,
-                a.c.starts_at >= o.c.decision_date,
-            )
-            .correlate(o)
-            .scalar_subquery()
-        )
-        inner = select(o, first.label("first_at")).where(*conds).subquery("orient")
-        hit, applies = self._target_hit(
-            self.targets.first_rdv if self.targets else (), inner.c.first_at, inner
-        )
+        inner = self._first_after_decision(a.c.starts_at, a, a.c.status == HONOURED)
+        hit, applies = self._target_hit(self.targets.first_rdv if self.targets else (), inner.c.first, inner)
         return select(
             *self._shape(
                 inner.c.id,
                 inner.c.person_id,
                 day=inner.c.decision_date,
-                at=inner.c.first_at,
-                value=days_between(inner.c.first_at, inner.c.decision_date),
+                at=inner.c.first,
+                value=days_between(inner.c.first, inner.c.decision_date),
                 hit=hit,
                 applies=applies,
                 code=inner.c.track,
@@ -687,35 +694,23 @@ class Queries:
 
     def first_contract(self) -> Select[Any]:
         """Orientations decided in the period, with the first contract signed on or after the decision."""
-        o, conds = self._orientations_in_period()
         c = self.t["contract"]
-        first = (
-            select(func.min(c.c.signed_on))
-            .where(
-                c.c.person_id == o.c.person_id,
-                c.c.deleted_at.is_(None),
-                c.c.signed_on.is_not(None),
-                c.c.status.not_in(SIGNED_CONTRACT_EXCLUDED),
-                c.c.signed_on >= o.c.decision_date,
-            )
-            .correlate(o)
-            .scalar_subquery()
+        inner = self._first_after_decision(
+            c.c.signed_on, c, c.c.signed_on.is_not(None), c.c.status.not_in(SIGNED_CONTRACT_EXCLUDED)
         )
-        inner = select(o, first.label("first_on")).where(*conds).subquery("orient")
-        hit, applies = self._target_hit(
-            self.targets.contract if self.targets else (), inner.c.first_on, inner
-        )
+        hit, applies = self._target_hit(self.targets.contract if self.targets else (), inner.c.first, inner)
         return select(
             *self._shape(
                 inner.c.id,
                 inner.c.person_id,
                 day=inner.c.decision_date,
-                value=days_between(inner.c.first_on, inner.c.decision_date),
+                value=days_between(inner.c.first, inner.c.decision_date),
                 hit=hit,
                 applies=applies,
                 code=inner.c.track,
-            )
-        ).add_columns(inner.c.first_on.label("event_day"))
+            ),
+            inner.c.first.label("event_day"),
+        )
 
     # contractualisation ----------------------------------------------------------------------------
     def contracted(self) -> Select[Any]:
@@ -726,25 +721,26 @@ class Queries:
                 o.c.person_id == pa.c.person_id, o.c.deleted_at.is_(None), o.c.decision_date < self.end
             )
         )
-        valid = exists(
-            select(c.c.id).where(
-                c.c.person_id == pa.c.person_id,
-                c.c.deleted_at.is_(None),
-                c.c.status.in_(VALID_CONTRACT_STATUSES),
-                c.c.signed_on.is_not(None),
-                c.c.start_date < self.end,
-                or_(c.c.end_date.is_(None), c.c.end_date >= self.start),
-            )
+        valid = and_(
+            c.c.person_id == pa.c.person_id,
+            c.c.deleted_at.is_(None),
+            c.c.status.in_(VALID_CONTRACT_STATUSES),
+            c.c.signed_on.is_not(None),
+            c.c.start_date < self.end,
+            or_(c.c.end_date.is_(None), c.c.end_date >= self.start),
         )
+        # An outer join grouped per person (not a correlated EXISTS in the select list, which PostgreSQL would
+        # run once per row and per use of ``hit``).
         return (
             select(
                 *self._shape(
                     pa.c.person_id,
                     pa.c.person_id,
                     day=func.min(pa.c.start_date),
-                    hit=func.max(self._flag(valid)),
+                    hit=func.max(self._flag(c.c.id.is_not(None))),
                 )
             )
+            .select_from(pa.outerjoin(c, valid))
             .where(
                 pa.c.deleted_at.is_(None),
                 pa.c.start_date < self.end,
@@ -822,19 +818,26 @@ class Queries:
         last = self.end - timedelta(days=1)
         due = self.targets.no_prescription if self.targets else Duration(3, "m")
         latest_start = latest_start_reaching(last, due)
-        none = ~exists(
-            select(pr.c.id).where(
-                pr.c.person_id == pa.c.person_id,
-                pr.c.deleted_at.is_(None),
-                pr.c.prescribed_on >= pa.c.start_date,
-                pr.c.prescribed_on < self.end,
-            )
+        found = and_(
+            pr.c.person_id == pa.c.person_id,
+            pr.c.deleted_at.is_(None),
+            pr.c.prescribed_on >= pa.c.start_date,
+            pr.c.prescribed_on < self.end,
         )
-        return select(*self._shape(pa.c.id, pa.c.person_id, day=pa.c.start_date, hit=self._flag(none))).where(
-            pa.c.deleted_at.is_(None),
-            pa.c.start_date <= latest_start,
-            or_(pa.c.end_date.is_(None), pa.c.end_date > last),
-            self._person_ok(pa.c.person_id),
+        return (
+            select(
+                *self._shape(
+                    pa.c.id, pa.c.person_id, day=pa.c.start_date, hit=self._flag(func.count(pr.c.id) == 0)
+                )
+            )
+            .select_from(pa.outerjoin(pr, found))
+            .where(
+                pa.c.deleted_at.is_(None),
+                pa.c.start_date <= latest_start,
+                or_(pa.c.end_date.is_(None), pa.c.end_date > last),
+                self._person_ok(pa.c.person_id),
+            )
+            .group_by(pa.c.id, pa.c.person_id, pa.c.start_date)
         )
 
     def population(self, name: str) -> Select[Any]:
@@ -972,7 +975,7 @@ FIGURES: tuple[FigureDef, ...] = (
     FigureDef(
         "sans_prescription",
         SECTION_PRESCRIPTIONS,
-        "Sans prescription après le délai de la règle",
+        "Sans prescription au-delà du délai",
         "without_prescription",
         KIND_HITS,
         UNIT_COUNT,
@@ -1072,100 +1075,135 @@ def breakdown_def(key: str) -> BreakdownDef:
 # --- running -------------------------------------------------------------------------------------------
 
 
-def _summary(pop: Select[Any]) -> Select[Any]:
-    """One row of aggregates over a population, enough for every figure kind but the median."""
-    s = pop.subquery("pop")
-    return select(
-        func.count().label("n"),
-        func.coalesce(func.sum(s.c.hit), 0).label("hits"),
-        func.coalesce(func.sum(s.c.applies), 0).label("applicable"),
-        func.coalesce(func.sum(s.c.hit * s.c.applies), 0).label("applicable_hits"),
-        func.count(s.c.value).label("valued"),
-        func.avg(s.c.value).label("mean"),
-    )
-
-
-def median_query(pop: Select[Any]) -> Select[Any]:
-    """The median of ``value`` (mean of the two middle values for an even count), with window functions."""
-    s = pop.subquery("pop")
+def _median_of(values: Any) -> Any:
+    """The median of ``values.c.value`` (mean of the two middle values for an even count), with window
+    functions (SQLite ≥ 3.25 and PostgreSQL), as a scalar subquery."""
     ranked = (
         select(
-            s.c.value.label("v"),
-            func.row_number().over(order_by=s.c.value).label("rn"),
+            values.c.value.label("v"),
+            func.row_number().over(order_by=values.c.value).label("rn"),
             func.count().over().label("cnt"),
         )
-        .where(s.c.value.is_not(None))
+        .where(values.c.value.is_not(None))
         .subquery("ranked")
     )
-    return select(func.avg(ranked.c.v)).where(
-        or_(ranked.c.rn == (ranked.c.cnt + 1) // 2, ranked.c.rn == (ranked.c.cnt + 2) // 2)
+    return (
+        select(func.avg(ranked.c.v))
+        .where(or_(ranked.c.rn == (ranked.c.cnt + 1) // 2, ranked.c.rn == (ranked.c.cnt + 2) // 2))
+        .scalar_subquery()
     )
 
 
-def breakdown_query(pop: Select[Any], column: str) -> Select[Any]:
-    s = pop.subquery("pop")
-    col = s.c[column]
-    return select(col.label("code"), func.count().label("n")).group_by(col)
+def stats_query(pop: Select[Any], with_median: bool = False) -> Select[Any]:
+    """Aggregates of a population per (``code``, ``code2``): the figures sum them, the breakdowns read them.
+
+    With ``with_median``, each row also carries the median of ``value`` over the whole population; the
+    population is a CTE read twice (PostgreSQL materialises it once).
+    """
+    pop_cte = pop.cte("pop")
+    cols: list[Any] = [
+        pop_cte.c.code,
+        pop_cte.c.code2,
+        func.count().label("n"),
+        func.coalesce(func.sum(pop_cte.c.hit), 0).label("hits"),
+        func.coalesce(func.sum(pop_cte.c.applies), 0).label("applicable"),
+        func.coalesce(func.sum(pop_cte.c.hit * pop_cte.c.applies), 0).label("applicable_hits"),
+        func.count(pop_cte.c.value).label("valued"),
+        func.coalesce(func.sum(pop_cte.c.value), 0).label("total"),
+    ]
+    if with_median:
+        cols.append(_median_of(pop_cte).label("median"))
+    return select(*cols).group_by(pop_cte.c.code, pop_cte.c.code2)
+
+
+@dataclass(frozen=True)
+class Stats:
+    """The aggregates of one population: totals, the median of ``value``, counts per code and per code2."""
+
+    n: int = 0
+    hits: int = 0
+    applicable: int = 0
+    applicable_hits: int = 0
+    valued: int = 0
+    total: float = 0.0
+    median: float | None = None
+    by_code: dict[str, int] = field(default_factory=dict)
+    by_code2: dict[str, int] = field(default_factory=dict)
+
+
+def population_stats(execute: Execute, queries: Queries, name: str, with_median: bool = False) -> Stats:
+    """Run :func:`stats_query` and add up its (few) groups: one statement per population."""
+    rows = execute(stats_query(queries.population(name), with_median)).all()
+    by_code: dict[str, int] = {}
+    by_code2: dict[str, int] = {}
+    for r in rows:
+        by_code[str(r.code or "")] = by_code.get(str(r.code or ""), 0) + int(r.n)
+        by_code2[str(r.code2 or "")] = by_code2.get(str(r.code2 or ""), 0) + int(r.n)
+    median = rows[0].median if with_median and rows else None
+    return Stats(
+        n=sum(int(r.n) for r in rows),
+        hits=sum(int(r.hits) for r in rows),
+        applicable=sum(int(r.applicable) for r in rows),
+        applicable_hits=sum(int(r.applicable_hits) for r in rows),
+        valued=sum(int(r.valued) for r in rows),
+        total=sum(float(r.total) for r in rows),
+        median=None if median is None else float(median),
+        by_code=by_code,
+        by_code2=by_code2,
+    )
 
 
 def _pct(num: int, den: int) -> float | None:
     return None if den == 0 else round(100.0 * num / den, 1)
 
 
-def run_figures(
-    execute: Execute, queries: Queries, note_for: Callable[[FigureDef], str] | None = None
+def all_stats(execute: Execute, queries: Queries) -> dict[str, Stats]:
+    """The stats of every population used by :data:`FIGURES` and :data:`BREAKDOWNS`."""
+    medians = {fd.population for fd in FIGURES if fd.kind == KIND_MEDIAN}
+    names = list(dict.fromkeys([fd.population for fd in FIGURES] + [bd.population for bd in BREAKDOWNS]))
+    return {name: population_stats(execute, queries, name, name in medians) for name in names}
+
+
+def make_figures(
+    stats: Mapping[str, Stats], note_for: Callable[[FigureDef], str] | None = None
 ) -> list[Figure]:
-    """Compute every figure of :data:`FIGURES` (one aggregate query per population, one per median)."""
-    summaries: dict[str, Any] = {}
+    """Every figure of :data:`FIGURES` from the population stats."""
     out: list[Figure] = []
     for fd in FIGURES:
-        if fd.population not in summaries:
-            summaries[fd.population] = execute(_summary(queries.population(fd.population))).one()
-        s = summaries[fd.population]
-        n, hits, applicable, applicable_hits, valued = (
-            int(s.n),
-            int(s.hits),
-            int(s.applicable),
-            int(s.applicable_hits),
-            int(s.valued),
-        )
+        s = stats[fd.population]
         value: float | int | None
         num: int | None
         den: int | None
         if fd.kind == KIND_COUNT:
-            value, num, den = n, n, None
+            value, num, den = s.n, s.n, None
         elif fd.kind == KIND_HITS:
-            value, num, den = hits, hits, n
+            value, num, den = s.hits, s.hits, s.n
         elif fd.kind == KIND_RATE:
-            num, den = (applicable_hits, applicable) if fd.targeted else (hits, n)
+            num, den = (s.applicable_hits, s.applicable) if fd.targeted else (s.hits, s.n)
             value = _pct(num, den)
         elif fd.kind == KIND_MEDIAN:
-            raw = execute(median_query(queries.population(fd.population))).scalar() if valued else None
-            value = None if raw is None else round(float(raw), 1)
-            num, den = valued, n
+            value = None if s.median is None else round(s.median, 1)
+            num, den = s.valued, s.n
         else:  # KIND_MEAN_MONTHS
-            value = None if s.mean is None else round(float(s.mean) / MONTH_DAYS, 1)
-            num, den = valued, None
+            value = round(s.total / s.valued / MONTH_DAYS, 1) if s.valued else None
+            num, den = s.valued, None
         note = note_for(fd) if note_for else fd.note
         out.append(Figure(fd.key, fd.section, fd.label, value, fd.unit, num, den, True, note))
     return out
 
 
-def run_breakdowns(
-    execute: Execute,
-    queries: Queries,
+def make_breakdowns(
+    stats: Mapping[str, Stats],
     label_for: Callable[[BreakdownDef, str], str],
     order_for: Callable[[BreakdownDef], list[str]],
 ) -> list[Breakdown]:
-    """Compute every breakdown of :data:`BREAKDOWNS`; codes of ``order_for`` come first (zero rows kept)."""
+    """Every breakdown of :data:`BREAKDOWNS`; codes of ``order_for`` come first (zero rows kept)."""
     out: list[Breakdown] = []
     for bd in BREAKDOWNS:
-        counts = {
-            str(r.code or ""): int(r.n)
-            for r in execute(breakdown_query(queries.population(bd.population), bd.column))
-        }
+        s = stats[bd.population]
+        counts = s.by_code if bd.column == "code" else s.by_code2
         codes = order_for(bd)
-        ordered = [c for c in codes] + sorted(c for c in counts if c not in codes)
+        ordered = list(codes) + sorted(c for c in counts if c not in codes)
         rows = [(c, label_for(bd, c), counts.get(c, 0)) for c in ordered]
         out.append(Breakdown(bd.key, bd.section, bd.label, rows))
     return out
@@ -1269,9 +1307,7 @@ def build_report(
     now: datetime | None = None,
 ) -> Report:
     """Every figure and breakdown of ``period`` over ``tables`` (client vault or server), as a :class:`Report`."""
-    queries = context.queries(tables, period, scope)
-    figures = run_figures(execute, queries, context.note)
-    breakdowns = run_breakdowns(
-        execute, queries, lambda bd, code: context.label(bd.vocabulary, code), context.order
-    )
+    stats = all_stats(execute, context.queries(tables, period, scope))
+    figures = make_figures(stats, context.note)
+    breakdowns = make_breakdowns(stats, lambda bd, code: context.label(bd.vocabulary, code), context.order)
     return Report(period, scope_label, now or datetime.now(), figures, breakdowns)
