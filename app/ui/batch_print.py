@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QImage, QPainter
+from PySide6.QtGui import QPainter
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -44,7 +44,7 @@ from app.services.errors import FilRougeError
 from app.services.person_page import current_actor
 from app.ui import theme
 from app.ui.errors import show_error
-from app.ui.pdf_preview import paint_images, render_pages
+from app.ui.pdf_preview import paint_images, render_images
 from app.ui.plugins import UiContext
 from app.ui.worker import WorkerContext
 
@@ -229,7 +229,7 @@ class BatchPrintDialog(QDialog):
 
             def sink(_item: BatchItem, pdf: bytes) -> None:
                 nonlocal started
-                images = [QImage.fromData(png, "PNG") for png in render_pages(pdf, PRINT_DPI)]
+                images = render_images(pdf, PRINT_DPI)
                 if not started and not painter.begin(printer):
                     raise PrinterError()
                 paint_images(painter, printer, images, first=not started)
