@@ -26,8 +26,12 @@ def test_purge_dry_run_then_refused_without_yes_then_done(vault, data_dir, monke
     assert "--yes" in capsys.readouterr().err
     with vault.db.read() as s:
         assert s.get(Person, case.full).deleted_at is None  # refused: nothing purged
+    assert run_cli(data_dir, monkeypatch, "purge", "--yes", "--on", ON, "--person", case.active) != 0
+    assert "n'est pas à purger" in capsys.readouterr().err
+    assert run_cli(data_dir, monkeypatch, "purge", "--yes", "--on", ON, "--person", case.just_over) == 0
+    assert "1 personne(s) purgée(s)" in capsys.readouterr().out
     assert run_cli(data_dir, monkeypatch, "purge", "--yes", "--on", ON) == 0
-    assert "2 personne(s) purgée(s)" in capsys.readouterr().out
+    assert "1 personne(s) purgée(s)" in capsys.readouterr().out
     with vault.db.read() as s:
         purged = s.scalars(select(Person.id).where(Person.deleted_at.is_not(None))).all()
     assert sorted(purged) == sorted([case.full, case.just_over])

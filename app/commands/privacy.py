@@ -39,6 +39,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="AAAA-MM-JJ",
         help="date de calcul (défaut : aujourd'hui)",
     )
+    p.add_argument(
+        "--person",
+        action="append",
+        default=None,
+        metavar="ID",
+        help="seulement cette personne (répétable) ; elle doit figurer dans l'aperçu",
+    )
     add_json_flag(p)
     p.set_defaults(func=cmd_purge)
     e = sub.add_parser("export-person", help="droit d'accès : exporter toutes les données d'une personne")
@@ -63,6 +70,15 @@ def cmd_purge(args: argparse.Namespace, ctx: CommandContext) -> int:
     on = args.on or date.today()
     months = settings.get(db, settings.RETENTION_MONTHS)
     candidates = retention.preview(db, today=on)
+    if args.person:
+        due = {c.person_id for c in candidates}
+        for pid in args.person:
+            if pid not in due:
+                raise retention.PurgeRefused(
+                    f"« {pid} » n'est pas à purger : durée de conservation non dépassée, accompagnement en cours "
+                    "ou personne inconnue."
+                )
+        candidates = [c for c in candidates if c.person_id in set(args.person)]
     if args.dry_run or not candidates:
         if args.json:
             print_json(
