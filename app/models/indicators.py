@@ -464,7 +464,22 @@ class Scope:
 
 # --- populations ----------------------------------------------------------------------------------------
 
-POPULATION_COLUMNS = ("row_id", "person_id", "day", "at", "value", "hit", "applies", "code", "code2")
+POPULATION_COLUMNS = (
+    "row_id",
+    "person_id",
+    "day",
+    "at",
+    "value",
+    "hit",
+    "applies",
+    "code",
+    "code2",
+    "code3",
+    "flag3",
+    "flag4",
+)
+#: Columns the stats of a population are grouped by (few distinct values each).
+GROUP_COLUMNS = ("code", "code2", "code3", "hit", "applies", "flag3", "flag4")
 
 #: Prescription outcomes, appointment statuses and contract statuses the figures rely on.
 HONOURED = AppointmentStatus.HONOURED.value
@@ -540,6 +555,9 @@ class Queries:
         applies: ColumnElement[Any] | None = None,
         code: ColumnElement[Any] | None = None,
         code2: ColumnElement[Any] | None = None,
+        code3: ColumnElement[Any] | None = None,
+        flag3: ColumnElement[Any] | None = None,
+        flag4: ColumnElement[Any] | None = None,
     ) -> list[ColumnElement[Any]]:
         return [
             row_id.label("row_id"),
@@ -551,35 +569,57 @@ class Queries:
             (applies if applies is not None else literal(1, Integer)).label("applies"),
             (code if code is not None else literal("", String)).label("code"),
             (code2 if code2 is not None else literal("", String)).label("code2"),
+            (code3 if code3 is not None else literal("", String)).label("code3"),
+            (flag3 if flag3 is not None else literal(1, Integer)).label("flag3"),
+            (flag4 if flag4 is not None else literal(1, Integer)).label("flag4"),
         ]
 
     @staticmethod
     def _flag(cond: ColumnElement[bool]) -> ColumnElement[int]:
         return case((cond, 1), else_=0)
 
-    # file active -----------------------------------------------------------------------------------
-    def _parcours_people(self, *conds: ColumnElement[bool]) -> Select[Any]:
-        pa = self.t["parcours"]
-        return (
-            select(*self._shape(pa.c.person_id, pa.c.person_id, day=func.min(pa.c.start_date)))
-            .where(pa.c.deleted_at.is_(None), self._person_ok(pa.c.person_id), *conds)
-            .group_by(pa.c.person_id)
-        )
-
-    def presents(self) -> Select[Any]:
-        pa = self.t["parcours"]
-        return self._parcours_people(
+    # file active ---------------------------------------------------------------------------------
+    def parcours_people(self) -> Select[Any]:
+        """People with a parcours overlapping the period (the file active), one row each, with flags:
+        ``flag3`` present on the first day, ``flag4`` entered in the period, ``applies`` oriented before the
+        end, ``hit`` a valid contract covering a day of the period."""
+        pa, o, c = self.t["parcours"], self.t["orientation"], self.t["contract"]
+        present = and_(
             pa.c.start_date < self.start, or_(pa.c.end_date.is_(None), pa.c.end_date >= self.start)
         )
-
-    def entrants(self) -> Select[Any]:
-        pa = self.t["parcours"]
-        return self._parcours_people(pa.c.start_date >= self.start, pa.c.start_date < self.end)
-
-    def active(self) -> Select[Any]:
-        pa = self.t["parcours"]
-        return self._parcours_people(
-            pa.c.start_date < self.end, or_(pa.c.end_date.is_(None), pa.c.end_date >= self.start)
+        valid = and_(
+            c.c.person_id == pa.c.person_id,
+            c.c.deleted_at.is_(None),
+            c.c.status.in_(VALID_CONTRACT_STATUSES),
+            c.c.signed_on.is_not(None),
+            c.c.start_date < self.end,
+            or_(c.c.end_date.is_(None), c.c.end_date >= self.start),
+        )
+        oriented = and_(
+            o.c.person_id == pa.c.person_id, o.c.deleted_at.is_(None), o.c.decision_date < self.end
+        )
+        # Outer joins grouped per person (not correlated EXISTS in the select list, which PostgreSQL would
+        # run once per row and per use).
+        return (
+            select(
+                *self._shape(
+                    pa.c.person_id,
+                    pa.c.person_id,
+                    day=func.min(pa.c.start_date),
+                    hit=func.max(self._flag(c.c.id.is_not(None))),
+                    applies=func.max(self._flag(o.c.id.is_not(None))),
+                    flag3=func.max(self._flag(present)),
+                    flag4=func.max(self._flag(pa.c.start_date >= self.start)),
+                )
+            )
+            .select_from(pa.outerjoin(c, valid).outerjoin(o, oriented))
+            .where(
+                pa.c.deleted_at.is_(None),
+                pa.c.start_date < self.end,
+                or_(pa.c.end_date.is_(None), pa.c.end_date >= self.start),
+                self._person_ok(pa.c.person_id),
+            )
+            .group_by(pa.c.person_id)
         )
 
     def exits(self) -> Select[Any]:
@@ -712,92 +752,31 @@ class Queries:
             inner.c.first.label("event_day"),
         )
 
-    # contractualisation ----------------------------------------------------------------------------
-    def contracted(self) -> Select[Any]:
-        """People of the file active oriented before the end, flagged when a valid contract covers the period."""
-        pa, o, c = self.t["parcours"], self.t["orientation"], self.t["contract"]
-        oriented = exists(
-            select(o.c.id).where(
-                o.c.person_id == pa.c.person_id, o.c.deleted_at.is_(None), o.c.decision_date < self.end
-            )
-        )
-        valid = and_(
-            c.c.person_id == pa.c.person_id,
-            c.c.deleted_at.is_(None),
-            c.c.status.in_(VALID_CONTRACT_STATUSES),
-            c.c.signed_on.is_not(None),
-            c.c.start_date < self.end,
-            or_(c.c.end_date.is_(None), c.c.end_date >= self.start),
-        )
-        # An outer join grouped per person (not a correlated EXISTS in the select list, which PostgreSQL would
-        # run once per row and per use of ``hit``).
-        return (
-            select(
-                *self._shape(
-                    pa.c.person_id,
-                    pa.c.person_id,
-                    day=func.min(pa.c.start_date),
-                    hit=func.max(self._flag(c.c.id.is_not(None))),
-                )
-            )
-            .select_from(pa.outerjoin(c, valid))
-            .where(
-                pa.c.deleted_at.is_(None),
-                pa.c.start_date < self.end,
-                or_(pa.c.end_date.is_(None), pa.c.end_date >= self.start),
-                oriented,
-                self._person_ok(pa.c.person_id),
-            )
-            .group_by(pa.c.person_id)
-        )
-
     # appointments ---------------------------------------------------------------------------------
-    def _appointments(self, statuses: Sequence[str]) -> Any:
+    def appointments(self) -> Select[Any]:
+        """Individual RDVs dated in the period that were due to take place (honoured, excused, missed):
+        ``applies`` honoured, ``hit`` missed; ``code`` objet, ``code2`` nature, ``code3`` place."""
         a = self.t["appointment"]
-        return a, [
+        return select(
+            *self._shape(
+                a.c.id,
+                a.c.person_id,
+                day=day_of(a.c.starts_at),
+                at=a.c.starts_at,
+                hit=self._flag(a.c.status == AppointmentStatus.MISSED.value),
+                applies=self._flag(a.c.status == HONOURED),
+                code=a.c.purpose,
+                code2=a.c.nature,
+                code3=func.trim(func.coalesce(a.c.place, "")),
+            )
+        ).where(
             a.c.deleted_at.is_(None),
             a.c.person_id.is_not(None),
-            a.c.status.in_(statuses),
+            a.c.status.in_(DUE_STATUSES),
             a.c.starts_at >= self.start_at,
             a.c.starts_at < self.end_at,
             self._person_ok(a.c.person_id),
-        ]
-
-    def interviews(self) -> Select[Any]:
-        """Honoured individual appointments dated in the period (``code``: objet, ``code2``: nature)."""
-        a, conds = self._appointments((HONOURED,))
-        return select(
-            *self._shape(
-                a.c.id,
-                a.c.person_id,
-                day=day_of(a.c.starts_at),
-                at=a.c.starts_at,
-                code=a.c.purpose,
-                code2=a.c.nature,
-            )
-        ).where(*conds)
-
-    def interview_places(self) -> Select[Any]:
-        a, conds = self._appointments((HONOURED,))
-        place = func.trim(func.coalesce(a.c.place, ""))
-        return select(
-            *self._shape(a.c.id, a.c.person_id, day=day_of(a.c.starts_at), at=a.c.starts_at, code=place)
-        ).where(*conds)
-
-    def due_appointments(self) -> Select[Any]:
-        """Appointments dated in the period that were due to take place (honoured, excused, missed)."""
-        a, conds = self._appointments(DUE_STATUSES)
-        missed = self._flag(a.c.status == AppointmentStatus.MISSED.value)
-        return select(
-            *self._shape(
-                a.c.id,
-                a.c.person_id,
-                day=day_of(a.c.starts_at),
-                at=a.c.starts_at,
-                hit=missed,
-                code=a.c.status,
-            )
-        ).where(*conds)
+        )
 
     # prescriptions --------------------------------------------------------------------------------
     def prescriptions(self) -> Select[Any]:
@@ -854,23 +833,28 @@ SECTION_PRESCRIPTIONS = "Prescriptions"
 SECTION_EXITS = "Sorties et parcours"
 
 KIND_COUNT = "count"  # number of rows
-KIND_HITS = "hits"  # number of flagged rows, out of all rows
-KIND_RATE = "rate"  # % of flagged rows among the rows (only where a target applies when ``targeted``)
-KIND_MEDIAN = "median"  # median of ``value`` over the rows that have one
+KIND_HITS = "hits"  # number of rows with ``hit``, out of the rows
+KIND_RATE = "rate"  # % of the rows with ``hit``
+KIND_MEDIAN = "median"  # median of ``value`` over the population (rows that have one)
 KIND_MEAN_MONTHS = "mean_months"  # mean of ``value`` (days) over the rows, in months
+
+Where = tuple[tuple[str, int], ...]  # flag column → required value (0/1)
+HONOURED_ONLY: Where = (("applies", 1),)
+TARGETED: Where = (("applies", 1),)
 
 
 @dataclass(frozen=True)
 class FigureDef:
+    """A figure: the rows of ``population`` matching ``where`` (flags), aggregated by ``kind``."""
+
     key: str
     section: str
     label: str
     population: str
     kind: str
     unit: str
-    targeted: bool = False  # only rows where a rule target applies
+    where: Where = ()
     note: str = ""
-    detail: str = ""  # how a person line describes the row (see app.services.indicators)
 
 
 FIGURES: tuple[FigureDef, ...] = (
@@ -878,26 +862,29 @@ FIGURES: tuple[FigureDef, ...] = (
         "presents_debut",
         SECTION_ACTIVE,
         "Présents au début de la période",
-        "presents",
+        "parcours_people",
         KIND_COUNT,
         UNIT_COUNT,
-        detail="entry",
+        (("flag3", 1),),
     ),
     FigureDef(
-        "entres", SECTION_ACTIVE, "Entrés dans la période", "entrants", KIND_COUNT, UNIT_COUNT, detail="entry"
+        "entres",
+        SECTION_ACTIVE,
+        "Entrés dans la période",
+        "parcours_people",
+        KIND_COUNT,
+        UNIT_COUNT,
+        (("flag4", 1),),
     ),
     FigureDef(
         "file_active",
         SECTION_ACTIVE,
         "File active (présents + entrés)",
-        "active",
+        "parcours_people",
         KIND_COUNT,
         UNIT_COUNT,
-        detail="entry",
     ),
-    FigureDef(
-        "sortis", SECTION_ACTIVE, "Sorties dans la période", "exits", KIND_COUNT, UNIT_COUNT, detail="exit"
-    ),
+    FigureDef("sortis", SECTION_ACTIVE, "Sorties dans la période", "exits", KIND_COUNT, UNIT_COUNT),
     FigureDef(
         "delai_rdv_median",
         SECTION_DELAYS,
@@ -905,7 +892,6 @@ FIGURES: tuple[FigureDef, ...] = (
         "first_rdv",
         KIND_MEDIAN,
         UNIT_DAYS,
-        detail="first_rdv",
     ),
     FigureDef(
         "delai_rdv_dans_cible",
@@ -914,8 +900,7 @@ FIGURES: tuple[FigureDef, ...] = (
         "first_rdv",
         KIND_RATE,
         UNIT_PERCENT,
-        targeted=True,
-        detail="first_rdv",
+        TARGETED,
     ),
     FigureDef(
         "delai_contrat_median",
@@ -924,7 +909,6 @@ FIGURES: tuple[FigureDef, ...] = (
         "first_contract",
         KIND_MEDIAN,
         UNIT_DAYS,
-        detail="first_contract",
     ),
     FigureDef(
         "delai_contrat_dans_cible",
@@ -933,35 +917,33 @@ FIGURES: tuple[FigureDef, ...] = (
         "first_contract",
         KIND_RATE,
         UNIT_PERCENT,
-        targeted=True,
-        detail="first_contract",
+        TARGETED,
     ),
     FigureDef(
         "taux_contractualisation",
         SECTION_CONTRACTS,
         "Taux de contractualisation",
-        "contracted",
+        "parcours_people",
         KIND_RATE,
         UNIT_PERCENT,
-        detail="entry",
+        (("applies", 1),),  # oriented before the end of the period
     ),
     FigureDef(
         "entretiens",
         SECTION_INTERVIEWS,
         "Entretiens réalisés (rendez-vous honorés)",
-        "interviews",
+        "appointments",
         KIND_COUNT,
         UNIT_COUNT,
-        detail="appointment",
+        HONOURED_ONLY,
     ),
     FigureDef(
         "taux_absence",
         SECTION_INTERVIEWS,
         "Taux d'absence aux rendez-vous (non honorés)",
-        "due_appointments",
+        "appointments",
         KIND_RATE,
         UNIT_PERCENT,
-        detail="appointment",
     ),
     FigureDef(
         "prescriptions",
@@ -970,7 +952,6 @@ FIGURES: tuple[FigureDef, ...] = (
         "prescriptions",
         KIND_COUNT,
         UNIT_COUNT,
-        detail="prescription",
     ),
     FigureDef(
         "sans_prescription",
@@ -979,7 +960,6 @@ FIGURES: tuple[FigureDef, ...] = (
         "without_prescription",
         KIND_HITS,
         UNIT_COUNT,
-        detail="entry",
     ),
     FigureDef(
         "duree_parcours_moyenne",
@@ -988,7 +968,6 @@ FIGURES: tuple[FigureDef, ...] = (
         "parcours_length",
         KIND_MEAN_MONTHS,
         UNIT_MONTHS,
-        detail="length",
     ),
     FigureDef(
         "taux_sortie_positive",
@@ -997,19 +976,21 @@ FIGURES: tuple[FigureDef, ...] = (
         "exits",
         KIND_RATE,
         UNIT_PERCENT,
-        detail="exit",
     ),
 )
 
 
 @dataclass(frozen=True)
 class BreakdownDef:
+    """Counts of the rows of ``population`` matching ``where``, by the values of ``column``."""
+
     key: str
     section: str
     label: str
     population: str
-    column: str  # "code" or "code2"
+    column: str  # "code", "code2" or "code3"
     vocabulary: str | None  # kind of resources/vocabularies/<kind>.yaml for the labels, None = raw text
+    where: Where = ()
 
 
 BREAKDOWNS: tuple[BreakdownDef, ...] = (
@@ -1017,20 +998,28 @@ BREAKDOWNS: tuple[BreakdownDef, ...] = (
         "entretiens_objet",
         SECTION_INTERVIEWS,
         "Entretiens par objet",
-        "interviews",
+        "appointments",
         "code",
         "appointment_purposes",
+        HONOURED_ONLY,
     ),
     BreakdownDef(
         "entretiens_nature",
         SECTION_INTERVIEWS,
         "Entretiens par nature",
-        "interviews",
+        "appointments",
         "code2",
         "appointment_natures",
+        HONOURED_ONLY,
     ),
     BreakdownDef(
-        "entretiens_lieu", SECTION_INTERVIEWS, "Entretiens par lieu", "interview_places", "code", None
+        "entretiens_lieu",
+        SECTION_INTERVIEWS,
+        "Entretiens par lieu",
+        "appointments",
+        "code3",
+        None,
+        HONOURED_ONLY,
     ),
     BreakdownDef(
         "prescriptions_type",
@@ -1095,62 +1084,64 @@ def _median_of(values: Any) -> Any:
 
 
 def stats_query(pop: Select[Any], with_median: bool = False) -> Select[Any]:
-    """Aggregates of a population per (``code``, ``code2``): the figures sum them, the breakdowns read them.
+    """Row counts of a population per group of :data:`GROUP_COLUMNS` (codes and flags), with the count and the
+    sum of ``value``: figures and breakdowns add these (few) groups up, so one statement serves them all.
 
     With ``with_median``, each row also carries the median of ``value`` over the whole population; the
-    population is a CTE read twice (PostgreSQL materialises it once).
+    population is then a CTE read twice (PostgreSQL materialises it once).
     """
     pop_cte = pop.cte("pop")
+    keys = [pop_cte.c[name] for name in GROUP_COLUMNS]
     cols: list[Any] = [
-        pop_cte.c.code,
-        pop_cte.c.code2,
+        *keys,
         func.count().label("n"),
-        func.coalesce(func.sum(pop_cte.c.hit), 0).label("hits"),
-        func.coalesce(func.sum(pop_cte.c.applies), 0).label("applicable"),
-        func.coalesce(func.sum(pop_cte.c.hit * pop_cte.c.applies), 0).label("applicable_hits"),
         func.count(pop_cte.c.value).label("valued"),
         func.coalesce(func.sum(pop_cte.c.value), 0).label("total"),
     ]
     if with_median:
         cols.append(_median_of(pop_cte).label("median"))
-    return select(*cols).group_by(pop_cte.c.code, pop_cte.c.code2)
+    return select(*cols).group_by(*keys)
+
+
+@dataclass(frozen=True)
+class Group:
+    keys: dict[str, Any]
+    n: int
+    valued: int
+    total: float
 
 
 @dataclass(frozen=True)
 class Stats:
-    """The aggregates of one population: totals, the median of ``value``, counts per code and per code2."""
+    """The grouped aggregates of one population, and the median of its ``value`` when asked."""
 
-    n: int = 0
-    hits: int = 0
-    applicable: int = 0
-    applicable_hits: int = 0
-    valued: int = 0
-    total: float = 0.0
+    groups: list[Group] = field(default_factory=list)
     median: float | None = None
-    by_code: dict[str, int] = field(default_factory=dict)
-    by_code2: dict[str, int] = field(default_factory=dict)
+
+    def select(self, where: Where = (), *extra: tuple[str, int]) -> list[Group]:
+        conds = (*where, *extra)
+        return [g for g in self.groups if all(int(g.keys[k]) == v for k, v in conds)]
+
+    def count(self, where: Where = (), *extra: tuple[str, int]) -> int:
+        return sum(g.n for g in self.select(where, *extra))
+
+    def by(self, column: str, where: Where = ()) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for g in self.select(where):
+            code = str(g.keys[column] or "")
+            out[code] = out.get(code, 0) + g.n
+        return out
 
 
 def population_stats(execute: Execute, queries: Queries, name: str, with_median: bool = False) -> Stats:
-    """Run :func:`stats_query` and add up its (few) groups: one statement per population."""
+    """Run :func:`stats_query` for one population (one statement)."""
     rows = execute(stats_query(queries.population(name), with_median)).all()
-    by_code: dict[str, int] = {}
-    by_code2: dict[str, int] = {}
-    for r in rows:
-        by_code[str(r.code or "")] = by_code.get(str(r.code or ""), 0) + int(r.n)
-        by_code2[str(r.code2 or "")] = by_code2.get(str(r.code2 or ""), 0) + int(r.n)
+    groups = [
+        Group({k: getattr(r, k) for k in GROUP_COLUMNS}, int(r.n), int(r.valued), float(r.total))
+        for r in rows
+    ]
     median = rows[0].median if with_median and rows else None
-    return Stats(
-        n=sum(int(r.n) for r in rows),
-        hits=sum(int(r.hits) for r in rows),
-        applicable=sum(int(r.applicable) for r in rows),
-        applicable_hits=sum(int(r.applicable_hits) for r in rows),
-        valued=sum(int(r.valued) for r in rows),
-        total=sum(float(r.total) for r in rows),
-        median=None if median is None else float(median),
-        by_code=by_code,
-        by_code2=by_code2,
-    )
+    return Stats(groups, None if median is None else float(median))
 
 
 def _pct(num: int, den: int) -> float | None:
@@ -1171,22 +1162,27 @@ def make_figures(
     out: list[Figure] = []
     for fd in FIGURES:
         s = stats[fd.population]
+        rows = s.select(fd.where)
+        n = sum(g.n for g in rows)
+        hits = s.count(fd.where, ("hit", 1))
+        valued = sum(g.valued for g in rows)
         value: float | int | None
         num: int | None
         den: int | None
         if fd.kind == KIND_COUNT:
-            value, num, den = s.n, s.n, None
+            value, num, den = n, n, None
         elif fd.kind == KIND_HITS:
-            value, num, den = s.hits, s.hits, s.n
+            value, num, den = hits, hits, n
         elif fd.kind == KIND_RATE:
-            num, den = (s.applicable_hits, s.applicable) if fd.targeted else (s.hits, s.n)
+            num, den = hits, n
             value = _pct(num, den)
         elif fd.kind == KIND_MEDIAN:
             value = None if s.median is None else round(s.median, 1)
-            num, den = s.valued, s.n
+            num, den = valued, n
         else:  # KIND_MEAN_MONTHS
-            value = round(s.total / s.valued / MONTH_DAYS, 1) if s.valued else None
-            num, den = s.valued, None
+            total = sum(g.total for g in rows)
+            value = round(total / valued / MONTH_DAYS, 1) if valued else None
+            num, den = valued, None
         note = note_for(fd) if note_for else fd.note
         out.append(Figure(fd.key, fd.section, fd.label, value, fd.unit, num, den, True, note))
     return out
@@ -1200,8 +1196,7 @@ def make_breakdowns(
     """Every breakdown of :data:`BREAKDOWNS`; codes of ``order_for`` come first (zero rows kept)."""
     out: list[Breakdown] = []
     for bd in BREAKDOWNS:
-        s = stats[bd.population]
-        counts = s.by_code if bd.column == "code" else s.by_code2
+        counts = stats[bd.population].by(bd.column, bd.where)
         codes = order_for(bd)
         ordered = list(codes) + sorted(c for c in counts if c not in codes)
         rows = [(c, label_for(bd, c), counts.get(c, 0)) for c in ordered]
@@ -1212,20 +1207,21 @@ def make_breakdowns(
 def behind_query(queries: Queries, key: str, code: str | None = None) -> Select[Any]:
     """The population rows behind a figure (or one row of a breakdown), joined to the person, sorted by name."""
     p = queries.t["person"]
+    conds: list[ColumnElement[bool]] = []
     if key in FIGURE_KEYS:
         fd = figure_def(key)
         pop = queries.population(fd.population).subquery("pop")
-        conds: list[ColumnElement[bool]] = []
+        conds += [pop.c[k] == v for k, v in fd.where]
         if fd.kind in (KIND_HITS, KIND_RATE):
             conds.append(pop.c.hit == 1)
-        if fd.targeted:
-            conds.append(pop.c.applies == 1)
         if fd.kind in (KIND_MEDIAN, KIND_MEAN_MONTHS):
             conds.append(pop.c.value.is_not(None))
     elif key in BREAKDOWN_KEYS:
         bd = breakdown_def(key)
         pop = queries.population(bd.population).subquery("pop")
-        conds = [] if code is None else [pop.c[bd.column] == code]
+        conds += [pop.c[k] == v for k, v in bd.where]
+        if code is not None:
+            conds.append(pop.c[bd.column] == code)
     else:
         raise KeyError(key)
     extra = [pop.c.event_day] if "event_day" in pop.c else [cast(null(), Date).label("event_day")]
@@ -1240,8 +1236,10 @@ def behind_query(queries: Queries, key: str, code: str | None = None) -> Select[
             pop.c.day,
             pop.c.at,
             pop.c.value,
+            pop.c.hit,
             pop.c.code,
             pop.c.code2,
+            pop.c.code3,
             *extra,
         )
         .join(p, p.c.id == pop.c.person_id)

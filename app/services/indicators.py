@@ -124,9 +124,9 @@ def _days(n: Any) -> str:
     return f"{n} jour{'s' if n is not None and abs(int(n)) >= 2 else ''}"
 
 
-def _detail(population: str, row: Any, context: ReportContext) -> str:
+def _detail(key: str, population: str, row: Any, context: ReportContext) -> str:
     vocab = context.vocab
-    if population in ("presents", "entrants", "active", "contracted"):
+    if population == "parcours_people":
         return f"Entrée en parcours le {_d(row.day)}"
     if population == "without_prescription":
         return f"En parcours depuis le {_d(row.day)}, aucune prescription"
@@ -145,12 +145,12 @@ def _detail(population: str, row: Any, context: ReportContext) -> str:
         if row.event_day is None:
             return f"Orientation le {_d(row.day)}, pas encore de contrat signé"
         return f"Orientation le {_d(row.day)}, contrat signé le {_d(row.event_day)} ({_days(row.value)})"
-    if population == "interviews":
+    if population == "appointments":
+        if key == "taux_absence":
+            return f"RDV du {_d(row.at)} : non honoré (absent)"
+        if key == "entretiens_lieu":
+            return f"RDV du {_d(row.at)} : {row.code3 or 'lieu non précisé'}"
         return f"RDV du {_d(row.at)} : {vocab.label('appointment_purposes', row.code)}"
-    if population == "interview_places":
-        return f"RDV du {_d(row.at)} : {row.code or 'lieu non précisé'}"
-    if population == "due_appointments":
-        return f"RDV du {_d(row.at)} : {vocab.label('appointment_statuses', row.code).lower()}"
     if population == "prescriptions":
         return (
             f"{vocab.label('prescription_kinds', row.code)} le {_d(row.day)}"
@@ -184,7 +184,7 @@ def people_behind(
             first_name=r.first_name,
             caf_number=r.caf_number or "",
             commune=r.city or "",
-            detail=_detail(population, r, context),
+            detail=_detail(key, population, r, context),
         )
         for r in rows
     ]
