@@ -11,7 +11,6 @@ import logging
 import logging.handlers
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -210,14 +209,6 @@ def configure_seal(db: Database, p12_path: str, password: str) -> SealStatus:
 def clear_seal(db: Database) -> SealStatus:
     seal_config.clear_seal(db)
     return seal_config.seal_status(db)
-
-
-def expiry_text(when: datetime | None) -> str:
-    """« valable jusqu'au 31/12/2027 » (local date) or ""."""
-    if when is None:
-        return ""
-    local = when.astimezone() if when.tzinfo else when
-    return f"valable jusqu'au {local:%d/%m/%Y}"
 
 
 KEYRING_TEXT = {

@@ -115,7 +115,7 @@ def test_current_referent_and_read_only_facts(qtbot, window, page):
     assert about["Dossier du profil"].text().endswith("essai")
     assert about["Révision du schéma"].text() not in ("", "—")
     assert page.sync_fields.values["Serveur"].text() == "Poste non inscrit"
-    assert page.seal_state.text().startswith("Aucun cachet configuré")
+    assert page.seal_state.text() == "Aucun cachet : les contrats ne sont pas scellés."
 
 
 def test_change_lock_code_checks_the_current_code(qtbot, window, page):
@@ -203,7 +203,12 @@ def test_seal_certificate_configured_shown_and_removed(qtbot, window, page, tmp_
     assert page.seal_clear.isVisibleTo(page) and page.seal_button.text() == "Remplacer le certificat…"
     stored = run(qtbot, window.worker, lambda w: settings.get(w.db, settings.SEAL_CERTIFICATE_PATH))
     assert stored == str(p12.resolve())
+    assert not page.seal_problem.isVisibleTo(page)
+    p12.rename(tmp_path / "ailleurs.p12")  # the file moved: said in red, not silently ignored
+    page.reload()
+    qtbot.waitUntil(lambda: page.seal_problem.isVisibleTo(page), timeout=10_000)
+    assert page.seal_problem.text().startswith("Cachet inutilisable : ")
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     page.clear_seal()
-    qtbot.waitUntil(lambda: page.seal_state.text().startswith("Aucun cachet configuré"), timeout=10_000)
+    qtbot.waitUntil(lambda: page.seal_state.text().startswith("Aucun cachet"), timeout=10_000)
     assert run(qtbot, window.worker, lambda w: settings.get(w.db, settings.SEAL_CERTIFICATE_PATH)) is None

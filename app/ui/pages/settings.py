@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 
 from app.services import settings, settings_view
 from app.services.errors import ValidationError, VaultLockedError
-from app.services.settings_view import KEYRING_TEXT, SealStatus, SettingsView, expiry_text
+from app.services.settings_view import KEYRING_TEXT, SealStatus, SettingsView
 from app.ui import theme
 from app.ui.errors import show_error, user_message
 from app.ui.followup_dialogs_base import FollowupDialog, Job, error_label
@@ -600,20 +600,15 @@ class SettingsPage(QWidget):
         )
 
     def show_seal(self, seal: SealStatus) -> None:
-        if not seal.configured:
-            self.seal_state.setText(
-                "Aucun cachet configuré : les contrats sont imprimés sans cachet électronique."
-            )
-        else:
-            who = seal.subject or "certificat"
-            until = expiry_text(seal.valid_until)
-            path = html.escape(seal.path)
-            self.seal_state.setText(
-                f"<b>{html.escape(who)}</b>"
-                + (f" — {until}" if until else "")
-                + f"<br><span style='color: {theme.MUTED}'>{path}</span>"
-            )
-        self.seal_problem.setText(seal.problem)
+        """The seal's one-sentence summary (service wording), the file in grey, the problem in red."""
+        path = (
+            f"<br><span style='color: {theme.MUTED}'>{html.escape(seal.path, quote=False)}</span>"
+            if seal.path
+            else ""
+        )
+        sentence = "" if seal.problem else html.escape(seal.summary, quote=False)
+        self.seal_state.setText(sentence + path if sentence else path.removeprefix("<br>"))
+        self.seal_problem.setText(seal.summary if seal.problem else "")
         self.seal_problem.setVisible(bool(seal.problem))
         self.seal_button.setText("Remplacer le certificat…" if seal.configured else "Configurer le cachet…")
         self.seal_clear.setVisible(seal.configured)
