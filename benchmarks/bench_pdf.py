@@ -148,6 +148,14 @@ def main() -> None:
     _line(
         "feuille de route, median of 20", _median_ms(lambda: render_roadmap(roadmap)), SINGLE_TARGET_S * 1000
     )
+    with tempfile.TemporaryDirectory(prefix="bench-seal-") as tmp:
+        from app.services.pdf.seal import load_sealer, seal_with
+        from tests.services.certificates import make_p12
+
+        signer = load_sealer(make_p12(Path(tmp), "banc"), "banc")
+        data = render_contract(docs["ce"])
+        _line("PAdES seal of one contract, median of 20", _median_ms(lambda: seal_with(data, signer)),
+              SINGLE_TARGET_S * 1000)  # fmt: skip
     start, start_cpu = time.perf_counter(), time.process_time()
     total_bytes = 0
     for i in range(BATCH):
