@@ -108,7 +108,7 @@ def test_purge_preview_confirm_and_log(qtbot, ctx, vault, case):
     assert texts(tab.preview, 0) == ["MARTIN Eugène"]
     assert tab.log.rowCount() == 1 and tab.log.item(0, 1).text() == "cmarchand"
     assert int(tab.log.item(0, 3).text()) > 10
-    assert "1 dossier purgé" in tab.count.text() or tab.count.text()
+    assert tab.result.text().startswith("1 dossier purgé : ") and "1 fichier supprimé" in tab.result.text()
     assert ctx.changes  # the other pages are told
     shot(page, "privacy-after-purge")
 
@@ -155,3 +155,28 @@ def test_access_export_from_the_person_page(qtbot, ctx, vault, case, tmp_path):
     assert len(pdfs) == 1 and pdfs[0].name.endswith(f"{case.full[:8]}.pdf")
     assert date.today().isoformat() in pdfs[0].name
     box.done(QMessageBox.StandardButton.Close)
+
+
+def test_cancel_stops_the_purge_before_the_next_file(qtbot, ctx, vault, case):
+    import threading
+
+    page = PrivacyPage(ctx)
+    qtbot.addWidget(page)
+    page.tabs.setCurrentWidget(page.retention)
+    page.show()
+    idle(qtbot, ctx)
+    tab = page.retention
+    gate = threading.Event()
+    ctx.worker.submit(lambda _w: gate.wait(10))  # hold the worker so that the cancel lands first
+    tab.start_purge([case.full, case.just_over])
+    assert tab.progress.isVisible() and tab.cancel_button.isVisible() and not tab.purge_button.isEnabled()
+    tab.cancel()
+    assert not tab.cancel_button.isEnabled()
+    gate.set()
+    qtbot.waitUntil(lambda: not tab.running and ctx.worker.pending == 0, timeout=10_000)
+    assert tab.result.text() == "Purge interrompue avant le premier dossier : aucun dossier n'a été touché."
+    assert not tab.progress.isVisible()
+    with vault.db.read() as s:
+        assert (
+            s.get(Person, case.full).deleted_at is None and s.get(Person, case.just_over).deleted_at is None
+        )

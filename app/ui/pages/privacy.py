@@ -239,6 +239,10 @@ class RetentionTab(QWidget):
         run.addWidget(self.progress, 1)
         run.addWidget(self.cancel_button)
         layout.addLayout(run)
+        self.result = QLabel(wordWrap=True)
+        self.result.setAccessibleName("Résultat de la dernière purge")
+        self.result.setVisible(False)
+        layout.addWidget(self.result)
         layout.addWidget(QLabel("Journal des purges", objectName="h2"))
         self.log = _table(LOG_HEADERS, "Journal des purges")
         for col, width in ((0, 130), (1, 110), (2, 110), (3, 200)):
@@ -360,6 +364,7 @@ class RetentionTab(QWidget):
 
     def start_purge(self, ids: list[str]) -> None:
         self.running = True
+        self.result.setVisible(False)
         self._cancel = threading.Event()
         self.progress.setRange(0, len(ids))
         self.progress.setValue(0)
@@ -407,8 +412,13 @@ class RetentionTab(QWidget):
             f"{theme.plural(log.files, 'fichier supprimé', 'fichiers supprimés')}."
         )
         if log.cancelled:
-            text += " Purge interrompue : les dossiers restants n'ont pas été touchés."
-        self.count.setText(text)
+            text = (
+                text + " Purge interrompue : les dossiers restants n'ont pas été touchés."
+                if n
+                else "Purge interrompue avant le premier dossier : aucun dossier n'a été touché."
+            )
+        self.result.setText(text)
+        self.result.setVisible(True)
 
 
 class PrivacyPage(QWidget):
