@@ -169,7 +169,7 @@ class BatchPrintDialog(QDialog):
             folder = QFileDialog.getExistingDirectory(
                 self, "Dossier où enregistrer les contrats", str(Path.home())
             )
-            if folder:
+            if folder and self.confirm_overwrite(Path(folder)):
                 self.start_save(Path(folder), None)
         else:
             name = f"Contrats_{date.today():%Y-%m-%d}.pdf"
@@ -182,6 +182,26 @@ class BatchPrintDialog(QDialog):
             if path:
                 target = Path(path if path.lower().endswith(".pdf") else f"{path}.pdf")
                 self.start_save(None, target)
+
+    def existing_files(self, folder: Path) -> list[str]:
+        """The file names of the plan already present in ``folder`` (they would be replaced)."""
+        assert self.plan is not None
+        return [i.file_name for i in self.plan.items if (folder / i.file_name).exists()]
+
+    def confirm_overwrite(self, folder: Path) -> bool:
+        existing = self.existing_files(folder)
+        if not existing:
+            return True
+        n = len(existing)
+        files = "un fichier du même nom existe" if n == 1 else f"{n} fichiers du même nom existent"
+        replaced = "Il sera remplacé" if n == 1 else "Ils seront remplacés"
+        answer = QMessageBox.question(
+            self,
+            "Remplacer des fichiers",
+            f"Dans « {folder} », {files} déjà (par exemple « {existing[0]} »). "
+            f"{replaced} par la version d'aujourd'hui. Continuer ?",
+        )
+        return answer == QMessageBox.StandardButton.Yes
 
     def _begin(self, title: str) -> None:
         assert self.plan is not None

@@ -97,6 +97,8 @@ def test_save_files_and_single_pdf(qtbot, ctx, ids, tmp_path):
     files = sorted(folder.glob("*.pdf"))
     assert [f.name.split("_")[1] for f in files] == ["BERNARD", "DUPONT", "PETIT", "ROUX"]
     assert "4 contrats enregistrés." in dialog.message_box.text() and dialog.progress is None
+    assert dialog.existing_files(folder) == [i.file_name for i in dialog.plan.items]  # a new run would ask
+    assert dialog.existing_files(tmp_path) == []
     dialog.message_box.close()
     dialog.outcome = None
     single = tmp_path / "tous.pdf"
