@@ -20,8 +20,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from server.db import ServerDB, utcnow
-from server.sync import BUSINESS, DeviceCtx, ProtocolError, scope_referents, visible_clause
-from server.tables import attachment_chunks, attachments, row_feed
+from server.scope import DeviceCtx, ProtocolError, scope_referents, visible_clause
+from server.tables import BUSINESS, attachment_chunks, attachments, row_feed
 
 CHUNK_SIZE = 1024 * 1024
 MAX_SIZE = 20 * 1024 * 1024  # the client refuses bigger documents (app.services.documents)
