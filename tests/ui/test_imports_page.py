@@ -224,3 +224,35 @@ def test_drop_a_cp1252_file_then_cancel_leaves_nothing(
 
 def test_changed_fields_are_named_in_french() -> None:
     assert changed_text(("phone", "orientation.organisme", "referent_id")) == "téléphone, organisme, référent"
+
+
+def test_in_the_main_window_ctrl_i_page_and_caseload_refresh(qtbot, window, monkeypatch) -> None:
+    from app.ui.other_pages import PAGES
+    from app.ui.widgets import BADGE_ROLE
+    from tests.ui.conftest import unlock
+
+    unlock(qtbot, window)
+    qtbot.waitUntil(lambda: window.nav.item(0).data(BADGE_ROLE) == 40, timeout=WAIT)
+    window.nav.setCurrentRow(1 + list(PAGES).index("imports"))
+    page = window.pages.currentWidget()
+    assert isinstance(page, ImportsPage)
+    qtbot.waitUntil(lambda: window.worker.pending == 0, timeout=WAIT)
+    before = window.nav.item(0).data(BADGE_ROLE)
+    asked: list[str] = []
+
+    def fake_dialog(parent, title, start, filters):  # type: ignore[no-untyped-def]
+        asked.append(title)
+        return str(DATA / "orientations_utf8.csv"), filters
+
+    monkeypatch.setattr("app.ui.pages.imports.QFileDialog.getOpenFileName", fake_dialog)
+    page.setFocus()
+    qtbot.keyClick(page, Qt.Key.Key_I, Qt.KeyboardModifier.ControlModifier)
+    assert asked == ["Importer la liste d'orientation"]
+    idle(qtbot, page)
+    assert page.stack.currentIndex() == STAGE_PREVIEW
+    page.import_button.click()
+    idle(qtbot, page)
+    assert page.stack.currentIndex() == STAGE_REPORT
+    qtbot.waitUntil(lambda: window.nav.item(0).data(BADGE_ROLE) != before, timeout=WAIT)
+    assert window.nav.item(0).data(BADGE_ROLE) == before + 4 == 44
+    shot(window, "imports_in_window")
