@@ -8,6 +8,7 @@ Every step runs on the database worker (:mod:`app.ui.worker`); cancelling rolls 
 from __future__ import annotations
 
 import threading
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +61,7 @@ from app.services.imports import (
     import_orientations,
     person_names,
 )
-from app.services.imports.columns import load_column_map
+from app.services.imports.columns import ColumnMap, load_column_map
 from app.services.imports.text import fold
 from app.ui import theme
 from app.ui.errors import show_error, user_message
@@ -101,8 +102,16 @@ HEADERS = ("Ligne", "Résultat", "Personne", "Champs modifiés", "Motif / averti
 STAGE_HOME, STAGE_PREVIEW, STAGE_RUNNING, STAGE_REPORT = range(4)
 
 
+@lru_cache(maxsize=1)
+def _labels() -> ColumnMap:
+    return load_column_map()
+
+
 def changed_text(fields: tuple[str, ...]) -> str:
-    cmap = load_column_map()
+    """French names of changed fields: « téléphone, nouvelle orientation » (the default map's labels)."""
+    if not fields:
+        return ""
+    cmap = _labels()
     return ", ".join(EXTRA_LABELS.get(f) or cmap.label(f).lower() for f in fields)
 
 
