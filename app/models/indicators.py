@@ -587,32 +587,28 @@ class Queries:
         present = and_(
             pa.c.start_date < self.start, or_(pa.c.end_date.is_(None), pa.c.end_date >= self.start)
         )
-        valid = and_(
-            c.c.person_id == pa.c.person_id,
+        valid = select(c.c.person_id).where(
             c.c.deleted_at.is_(None),
             c.c.status.in_(VALID_CONTRACT_STATUSES),
             c.c.signed_on.is_not(None),
             c.c.start_date < self.end,
             or_(c.c.end_date.is_(None), c.c.end_date >= self.start),
         )
-        oriented = and_(
-            o.c.person_id == pa.c.person_id, o.c.deleted_at.is_(None), o.c.decision_date < self.end
-        )
-        # Outer joins grouped per person (not correlated EXISTS in the select list, which PostgreSQL would
-        # run once per row and per use).
+        oriented = select(o.c.person_id).where(o.c.deleted_at.is_(None), o.c.decision_date < self.end)
+        # Uncorrelated IN (subquery): PostgreSQL hashes each subquery once and probes it per row (a
+        # correlated EXISTS in the select list would run once per row and per use).
         return (
             select(
                 *self._shape(
                     pa.c.person_id,
                     pa.c.person_id,
                     day=func.min(pa.c.start_date),
-                    hit=func.max(self._flag(c.c.id.is_not(None))),
-                    applies=func.max(self._flag(o.c.id.is_not(None))),
+                    hit=func.max(self._flag(pa.c.person_id.in_(valid))),
+                    applies=func.max(self._flag(pa.c.person_id.in_(oriented))),
                     flag3=func.max(self._flag(present)),
                     flag4=func.max(self._flag(pa.c.start_date >= self.start)),
                 )
             )
-            .select_from(pa.outerjoin(c, valid).outerjoin(o, oriented))
             .where(
                 pa.c.deleted_at.is_(None),
                 pa.c.start_date < self.end,
@@ -797,26 +793,24 @@ class Queries:
         last = self.end - timedelta(days=1)
         due = self.targets.no_prescription if self.targets else Duration(3, "m")
         latest_start = latest_start_reaching(last, due)
-        found = and_(
-            pr.c.person_id == pa.c.person_id,
-            pr.c.deleted_at.is_(None),
-            pr.c.prescribed_on >= pa.c.start_date,
-            pr.c.prescribed_on < self.end,
+        # The latest prescription of each person before the end of the period: none on or after the
+        # parcours start means none in the parcours (a 1:1 join, no per-row subquery).
+        latest = (
+            select(pr.c.person_id, func.max(pr.c.prescribed_on).label("last_on"))
+            .where(pr.c.deleted_at.is_(None), pr.c.prescribed_on < self.end)
+            .group_by(pr.c.person_id)
+            .subquery("latest_prescription")
         )
+        none = or_(latest.c.last_on.is_(None), latest.c.last_on < pa.c.start_date)
         return (
-            select(
-                *self._shape(
-                    pa.c.id, pa.c.person_id, day=pa.c.start_date, hit=self._flag(func.count(pr.c.id) == 0)
-                )
-            )
-            .select_from(pa.outerjoin(pr, found))
+            select(*self._shape(pa.c.id, pa.c.person_id, day=pa.c.start_date, hit=self._flag(none)))
+            .select_from(pa.outerjoin(latest, latest.c.person_id == pa.c.person_id))
             .where(
                 pa.c.deleted_at.is_(None),
                 pa.c.start_date <= latest_start,
                 or_(pa.c.end_date.is_(None), pa.c.end_date > last),
                 self._person_ok(pa.c.person_id),
             )
-            .group_by(pa.c.id, pa.c.person_id, pa.c.start_date)
         )
 
     def population(self, name: str) -> Select[Any]:

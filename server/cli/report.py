@@ -38,6 +38,10 @@ def _counts(f: Figure) -> str:
     return ""
 
 
+def _fit(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def write_table(report: Report, out: TextIO) -> None:
     """The report as a readable French table (sections, figures with their counts, breakdowns)."""
     p = report.period
@@ -46,15 +50,17 @@ def write_table(report: Report, out: TextIO) -> None:
     out.write(f"Calculé le {report.generated_at:%d/%m/%Y à %H:%M}\n")
     sections: dict[str, list[str]] = {}
     for f in report.figures:
-        line = f"  {f.label:<{WIDTH}} {f.display:>12}"
+        line = f"  {_fit(f.label, WIDTH):<{WIDTH}} {f.display:>12}"
         extra = ", ".join(x for x in (_counts(f), f.note) if x)
         sections.setdefault(f.section, []).append(line + (f"  ({extra})" if extra else ""))
     for b in report.breakdowns:
         rows = [r for r in b.rows if r[2]]
         lines = [f"  {b.label} :"]
-        lines += [f"    {label:<{WIDTH - 2}} {fmt_number(n):>12}" for _code, label, n in rows] or [
-            "    aucun"
+        lines += [
+            f"    {_fit(label, WIDTH - 2):<{WIDTH - 2}} {fmt_number(n):>12}" for _code, label, n in rows
         ]
+        if not rows:
+            lines.append("    aucun")
         sections.setdefault(b.section, []).extend(lines)
     for section, lines in sections.items():
         out.write(f"\n{section}\n")
