@@ -2,7 +2,7 @@
 as the client import (:mod:`app.services.imports`), written through the server's sync machinery.
 
 The plan becomes ops of a server pseudo-device (``origin_device = "server"``) applied with the upload path's
-own helpers (:mod:`server.sync`): every written row gets a feed sequence number and per-field revisions, person
+own helpers (:mod:`server.upload`): every written row gets a feed sequence number and per-field revisions, person
 inserts and référent changes record scope events, so each change reaches exactly the devices whose caseload it
 falls into at their next sync. Everything happens in one transaction: a refused op rolls the whole import back.
 """
@@ -28,8 +28,8 @@ from app.services.imports.report import ImportReport, Outcome
 from app.services.imports.service import plan_rows, read_file
 from app.services.imports.snapshot import SNAPSHOT_TABLES, load_snapshot_from
 from server.db import ServerDB, lock_counter, store_counter, utcnow
-from server.sync import SOURCE, DeviceCtx, _apply_op, _Batch, _convert, _Seq
 from server.tables import BUSINESS, users
+from server.upload import SOURCE, DeviceCtx, _apply_op, _Batch, _convert, _Seq
 
 log = logging.getLogger(__name__)
 SERVER_DEVICE = "server"
@@ -167,7 +167,7 @@ def _apply(conn: Connection, plan: Plan, actor: str, user_id: str) -> None:
 
 
 def _insert_person(b: _Batch, op: dict[str, Any], seq: _Seq) -> None:
-    """The insert branch of :func:`server.sync._apply_op` for a person the import creates, without its
+    """The insert branch of :func:`server.upload._apply_op` for a person the import creates, without its
     duplicate search (one query per person: the import has already matched every row against the whole
     base, and the search made a 100,000-row import take hours). Same row, feed entry and scope event."""
     if b.row("person", op["r"]) is not None:
