@@ -25,7 +25,7 @@ from app.models.local import SyncState
 from app.services.sync.errors import AttachmentTransferError
 
 if TYPE_CHECKING:
-    from app.services.sync.client import SyncClient
+    from app.services.sync.base import ClientBase
 
 #: Business tables whose rows reference an attachment, and the column holding its SHA-256.
 REFERENCES = {"document": "sha256"}
@@ -52,9 +52,9 @@ def _chunks(size: int, chunk_size: int) -> int:
 
 
 class AttachmentSync:
-    """Uploads and downloads the blobs of one :class:`SyncClient` (its HTTP session and vault)."""
+    """Uploads and downloads the blobs of one sync client (its HTTP session and vault)."""
 
-    def __init__(self, client: SyncClient) -> None:
+    def __init__(self, client: ClientBase) -> None:
         self.client = client
         self.db = client.vault.db
         self.sent = 0  # blobs completed by this device during the sync

@@ -1,0 +1,304 @@
+"""Shared ground of the sync client: constants and state keys, the report, the HTTP layer (JSON, errors
+typed in French) and the local bookkeeping every step uses (outbox, sync state, conflict queue).
+
+The steps build on :class:`ClientBase`: :mod:`.upload` (outbox batches and their answers), :mod:`.download`
+(feed pages), :mod:`.repair` (check hashes, targeted repair), :mod:`.attachments` (document bytes);
+:class:`~app.services.sync.client.SyncClient` puts them together.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import uuid
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any, cast
+from urllib.parse import urlsplit
+
+import httpx
+from sqlalchemy import Connection, Table, func, select
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from app.models import wire as codec
+from app.models.base import SYNC_COLUMNS, synced_tables, utcnow
+from app.models.local import Conflict, OutboxOp, SyncState
+from app.services import keystore, migrate
+from app.services.db import DEVICE_SEQ_KEY
+from app.services.sync.attachments import AttachmentSync
+from app.services.sync.errors import (
+    ATTACHMENT_ERRORS,
+    AttachmentTransferError,
+    DeviceRevokedError,
+    EnrolmentError,
+    InsecureServerError,
+    NetworkError,
+    NotEnrolledError,
+    SchemaMismatchError,
+    ServerError,
+    UnauthorizedError,
+)
+from app.services.vault import Vault
+
+log = logging.getLogger("app.services.sync.client")
+OUTBOX = cast(Table, OutboxOp.__table__)
+SYNC_STATE = cast(Table, SyncState.__table__)
+CONFLICT = cast(Table, Conflict.__table__)
+
+MAX_OPS = 500
+MAX_BYTES = 256 * 1024
+PAGE = 2000
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+PARENT = {
+    "appointment_event": ("appointment", "appointment_id"),
+    "contract_version": ("contract", "contract_id"),
+    "contract_event": ("contract", "contract_id"),
+    "signature": ("contract", "contract_id"),
+}
+K_URL, K_USER, K_CURSOR, K_ACKED, K_EPOCH, K_LAST = (
+    "server_url",
+    "sync_user",
+    "feed_cursor",
+    "acked_seq",
+    "server_epoch",
+    "last_sync",
+)
+K_WIPED, K_LEAVE, K_TOKEN = "wiped", "pending_leave", "device_token"
+
+Progress = Callable[[str, int, int | None], None]
+Cancel = Callable[[], bool]
+
+
+@dataclass
+class SyncReport:
+    state: str = "ok"  # ok / error / revoked / retired / cancelled
+    message: str = ""
+    uploaded: int = 0
+    downloaded: int = 0
+    conflicts: int = 0
+    duplicates: int = 0
+    repaired: int = 0
+    pending: int = 0
+    left_scope: int = 0
+    bytes_sent: int = 0
+    bytes_received: int = 0
+    documents_sent: int = 0
+    documents_received: int = 0
+    documents_missing: int = 0  # documents whose bytes are not on the server yet
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class _Cancelled(Exception):
+    where: str = ""
+
+
+def _checker(cancel: Cancel) -> Callable[[str], None]:
+    def check(where: str) -> None:
+        if cancel():
+            raise _Cancelled(where)
+
+    return check
+
+
+def token_entry(profile_id: str) -> str:
+    return f"device-token:{profile_id}"
+
+
+def check_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme == "https" or (parts.scheme == "http" and (parts.hostname or "") in LOCAL_HOSTS):
+        return url.rstrip("/")
+    raise InsecureServerError()
+
+
+class ClientBase:
+    """One open vault and its HTTP session with the department server at ``base_url``.
+
+    ``transport`` may be an ``httpx`` transport or a ready ``httpx.Client`` (tests: FastAPI's TestClient).
+    ``on_wipe(message)`` is called before local data is erased (revocation, end of retirement).
+    """
+
+    def __init__(
+        self,
+        vault: Vault,
+        base_url: str | None = None,
+        transport: Any = None,
+        *,
+        on_wipe: Callable[[str], None] | None = None,
+        timeout: float = 30.0,
+    ) -> None:
+        self.vault = vault
+        self.db = vault.db
+        url = base_url or self.db.get_state(K_URL)
+        self.base_url = check_url(url) if url else ""
+        if isinstance(transport, httpx.Client):
+            self._http = transport
+        else:
+            self._http = httpx.Client(transport=transport, timeout=timeout, verify=True)
+        self.on_wipe = on_wipe
+        self.tables = synced_tables()
+        self.schema_version = migrate.head_revision()
+        self.bytes_sent = 0
+        self.bytes_received = 0
+        self.blobs = AttachmentSync(self)
+        self._pages_applied = 0
+
+    # ------------------------------------------------------------------ HTTP
+
+    @property
+    def device_id(self) -> str:
+        return self.vault.device_id
+
+    def _token(self) -> str:
+        token = None
+        if keystore.secure_backend_available():
+            token = keystore.load_secret(token_entry(self.vault.info.profile_id))
+        token = token or self.db.get_state(K_TOKEN)  # passphrase mode without a keyring: inside the vault
+        if not token:
+            raise NotEnrolledError()
+        return token
+
+    def _post(self, path: str, body: dict[str, Any], *, auth: bool = True) -> dict[str, Any]:
+        raw = codec.compress(codec.dumps(body))
+        headers = {"Content-Type": "application/json", "Content-Encoding": "zstd"}
+        return self._json(self.request("POST", path, content=raw, headers=headers, auth=auth))
+
+    @staticmethod
+    def _json(resp: httpx.Response) -> dict[str, Any]:
+        try:
+            data = json.loads(resp.content)
+        except ValueError as exc:
+            raise ServerError(resp.status_code, "réponse illisible") from exc
+        if not isinstance(data, dict):
+            raise ServerError(resp.status_code, "réponse illisible")
+        return data
+
+    def get_json(self, path: str) -> dict[str, Any]:
+        return self._json(self.request("GET", path))
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        content: bytes = b"",
+        headers: dict[str, str] | None = None,
+        auth: bool = True,
+    ) -> httpx.Response:
+        """One call to ``/api/v1/<path>``; a status other than 200 becomes a typed French error."""
+        if not self.base_url:
+            raise NotEnrolledError()
+        all_headers = {"Accept-Encoding": "zstd", "X-Schema-Version": self.schema_version, **(headers or {})}
+        if auth:
+            all_headers["Authorization"] = f"Bearer {self._token()}"
+            all_headers["X-Device-Id"] = self.device_id
+        try:
+            resp = self._http.request(
+                method, f"{self.base_url}/api/v1/{path}", content=content or None, headers=all_headers
+            )
+            body = resp.content
+        except httpx.HTTPError as exc:
+            raise NetworkError() from exc
+        self.bytes_sent += len(content)
+        self.bytes_received += int(resp.headers.get("content-length") or len(body))
+        if resp.status_code == 200:
+            return resp
+        detail: dict[str, Any] = {}
+        with contextlib.suppress(ValueError):
+            detail = json.loads(body)
+        code = detail.get("code") if isinstance(detail, dict) else None
+        if resp.status_code == 403 and code == "device_revoked":
+            raise DeviceRevokedError()
+        if resp.status_code == 409 and code == "schema_mismatch":
+            raise SchemaMismatchError(f"{detail.get('message')} Rien n'a été envoyé ni perdu.")
+        if resp.status_code == 401:
+            raise UnauthorizedError()
+        if resp.status_code == 400 and code == "refused" and path == "enroll":
+            raise EnrolmentError(str(detail.get("message")))
+        if code in ATTACHMENT_ERRORS and isinstance(detail, dict):
+            raise AttachmentTransferError(f"{detail.get('message')} Rien n'a été perdu, l'envoi reprendra.")
+        raise ServerError(resp.status_code)
+
+    # ------------------------------------------------------------------ local bookkeeping
+
+    def pending_count(self) -> int:
+        with self.db.read() as s:
+            return int(s.execute(select(func.count()).select_from(OutboxOp)).scalar_one())
+
+    @staticmethod
+    def _pending_fields(conn: Connection, exclude: set[int] | None = None) -> dict[tuple[str, str], set[str]]:
+        out: dict[tuple[str, str], set[str]] = defaultdict(set)
+        for seq, t, rid, fields in conn.execute(
+            select(OutboxOp.device_seq, OutboxOp.table_name, OutboxOp.row_id, OutboxOp.changed_fields)
+        ):
+            if exclude and seq in exclude:
+                continue
+            out[(t, rid)] |= set((fields or {}).keys()) | {"__pending__"}
+        return out
+
+    def _set_state(self, conn: Connection, key: str, value: str) -> None:
+        stmt = sqlite_insert(SYNC_STATE).values(key=key, value=value)
+        conn.execute(stmt.on_conflict_do_update(index_elements=["key"], set_={"value": value}))
+
+    def _enqueue(
+        self, conn: Connection, table: str, row_id: str, kind: str, base: int, fields: dict[str, Any]
+    ) -> None:
+        """Queue a repair op (same contiguous device_seq counter as the session hook)."""
+        current = conn.execute(select(SyncState.value).where(SyncState.key == DEVICE_SEQ_KEY)).scalar()
+        seq = int(current) if current else 1
+        self._set_state(conn, DEVICE_SEQ_KEY, str(seq + 1))
+        conn.execute(
+            OUTBOX.insert().values(
+                device_seq=seq,
+                op_id=str(uuid.uuid4()),
+                table_name=table,
+                row_id=row_id,
+                base_revision=base,
+                kind=kind,
+                changed_fields=json.loads(codec.dumps(fields)),
+                created_at=utcnow(),
+            )
+        )
+
+    def _row_wire(self, conn: Connection, table: str, row_id: str) -> dict[str, Any] | None:
+        t = self.tables[table].__table__  # type: ignore[attr-defined]
+        row = conn.execute(select(t).where(t.c.id == row_id)).mappings().first()
+        if row is None:
+            return None
+        return {k: codec.to_wire(v) for k, v in row.items()}
+
+    def _enqueue_full_row(self, conn: Connection, table: str, row_id: str) -> None:
+        row = self._row_wire(conn, table, row_id)
+        if row is None:
+            return
+        fields = {k: v for k, v in row.items() if k not in SYNC_COLUMNS or k in ("created_at", "deleted_at")}
+        kind = "append" if self.tables[table].__append_only__ else "insert"
+        self._enqueue(conn, table, row_id, kind, 0, fields)
+
+    def _add_conflict(self, conn: Connection, op: OutboxOp, f: str, mine: Any, theirs: Any) -> None:
+        person_id = None
+        table = self.tables.get(op.table_name)
+        if op.table_name == "person":
+            person_id = op.row_id
+        elif table is not None and "person_id" in table.__table__.c:  # type: ignore[attr-defined]
+            t = table.__table__  # type: ignore[attr-defined]
+            person_id = conn.execute(select(t.c.person_id).where(t.c.id == op.row_id)).scalar()
+        conn.execute(
+            CONFLICT.insert().values(
+                id=str(uuid.uuid4()),
+                table_name=op.table_name,
+                row_id=op.row_id,
+                person_id=person_id,
+                field=f,
+                local_value=mine,
+                server_value=theirs,
+                op_id=op.op_id,
+                detected_at=utcnow(),
+                resolution="",
+            )
+        )

@@ -1,0 +1,161 @@
+"""Download: feed pages after the cursor, each applied with its cursor in one local transaction (Core bulk
+upserts, our values kept for fields with pending ops); people who left the scope are removed once their
+ops are uploaded."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, delete, select, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from app.models import wire as codec
+from app.models.local import SyncState
+from app.services.sync.base import (
+    K_CURSOR,
+    K_LEAVE,
+    PAGE,
+    PARENT,
+    Cancel,
+    ClientBase,
+    Progress,
+    SyncReport,
+    _Cancelled,
+)
+
+
+def _pause_for_kill(conn: Connection, next_cursor: int) -> None:
+    """Fault tests: say where we are (the committed cursor, the page being applied), then wait to be killed."""
+    committed = int(conn.execute(select(SyncState.value).where(SyncState.key == K_CURSOR)).scalar() or 0)
+    mark = Path(os.environ["FIL_ROUGE_TEST_MARK"])
+    mark.write_text(json.dumps({"committed": committed, "applying": next_cursor}))
+    time.sleep(120)
+
+
+class DownloadMixin(ClientBase):
+    def _download(self, report: SyncReport, progress: Progress, cancel: Cancel) -> None:
+        while True:
+            if cancel():
+                raise _Cancelled("download")
+            cursor = int(self.db.get_state(K_CURSOR, "0") or 0)
+            page = self._post("download", {"cursor": cursor, "limit": PAGE})
+            n = self.apply_page(page)
+            report.downloaded += n
+            report.left_scope += len(page.get("leave") or [])
+            progress("réception", report.downloaded, None)
+            if not page.get("more"):
+                return
+
+    def apply_page(self, page: dict[str, Any]) -> int:
+        """Apply one downloaded page and its cursor in one local transaction (Core bulk upserts)."""
+        rows = page.get("rows") or {}
+        count = 0
+        with self.db.session(remote_apply=True) as s:
+            conn = s.connection()
+            conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
+            count = self._upsert_rows(conn, rows)
+            leave = list(page.get("leave") or [])
+            prior = json.loads(
+                conn.execute(select(SyncState.value).where(SyncState.key == K_LEAVE)).scalar() or "[]"
+            )
+            if leave or prior:
+                kept = self._leave_scope(conn, sorted(set(prior) | set(leave)))
+                self._set_state(conn, K_LEAVE, json.dumps(kept))
+            if os.environ.get("FIL_ROUGE_TEST_FAULT") == "pause_mid_apply" and self._pages_applied:
+                _pause_for_kill(conn, int(page["cursor"]))  # fault tests only: killed here, mid-transaction
+            self._set_state(conn, K_CURSOR, str(int(page["cursor"])))
+        self._pages_applied += 1
+        return count
+
+    def _upsert_rows(self, conn: Connection, rows: dict[str, Any]) -> int:
+        pending = self._pending_fields(conn) if rows else {}
+        count = 0
+        for name, cls in self.tables.items():
+            block = rows.get(name)
+            if not block:
+                continue
+            table = cls.__table__  # type: ignore[attr-defined]
+            cols = list(block["c"])
+            conv = codec.converters(table)
+            conv_list = [conv.get(c) for c in cols]
+            plain: list[dict[str, Any]] = []
+            for values in block["r"]:
+                d = {
+                    c: (f(v) if f is not None and v is not None else v)
+                    for c, f, v in zip(cols, conv_list, values, strict=True)
+                }
+                keep = pending.get((name, d["id"]))
+                if keep:  # local edits not yet acknowledged: keep our values of those fields
+                    exists = conn.execute(select(table.c.id).where(table.c.id == d["id"])).first()
+                    if exists:
+                        upd = {k: v for k, v in d.items() if k not in keep and k != "id"}
+                        conn.execute(update(table).where(table.c.id == d["id"]).values(upd))
+                        count += 1
+                        continue
+                plain.append(d)
+            if plain:
+                stmt = sqlite_insert(table)
+                stmt = stmt.on_conflict_do_update(
+                    index_elements=["id"], set_={c: stmt.excluded[c] for c in cols if c != "id"}
+                )
+                conn.execute(stmt, plain)
+                count += len(plain)
+        return count
+
+    def _leave_scope(self, conn: Connection, persons: list[str]) -> list[str]:
+        """Remove people reassigned away (and everything hanging off them) once their ops are uploaded."""
+        if not persons:
+            return []
+        pending = self._pending_fields(conn)
+        person_rows = self._person_rows(conn, persons)
+        kept = []
+        for pid in persons:
+            if any((t, rid) in pending for t, rid in person_rows.get(pid, [])):
+                kept.append(pid)
+        gone = [p for p in persons if p not in kept]
+        if gone:
+            person_table = self.tables["person"].__table__  # type: ignore[attr-defined]
+            households = set(
+                conn.execute(select(person_table.c.household_id).where(person_table.c.id.in_(gone))).scalars()
+            )
+            by_table: dict[str, list[str]] = defaultdict(list)
+            for pid in gone:
+                for t, rid in person_rows.get(pid, []):
+                    by_table[t].append(rid)
+            for name in reversed(list(self.tables)):
+                ids = by_table.get(name)
+                if ids:
+                    t = self.tables[name].__table__  # type: ignore[attr-defined]
+                    for i in range(0, len(ids), 500):
+                        conn.execute(delete(t).where(t.c.id.in_(ids[i : i + 500])))
+            person = self.tables["person"].__table__  # type: ignore[attr-defined]
+            household = self.tables["household"].__table__  # type: ignore[attr-defined]
+            for hid in households - {None}:
+                if conn.execute(select(person.c.id).where(person.c.household_id == hid)).first() is None:
+                    conn.execute(delete(household).where(household.c.id == hid))
+        return kept
+
+    def _person_rows(self, conn: Connection, persons: list[str]) -> dict[str, list[tuple[str, str]]]:
+        out: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for pid in persons:
+            out[pid].append(("person", pid))
+        for name, cls in self.tables.items():
+            t = cls.__table__  # type: ignore[attr-defined]
+            if "person_id" in t.c and name != "person":
+                for rid, pid in conn.execute(select(t.c.id, t.c.person_id).where(t.c.person_id.in_(persons))):
+                    out[pid].append((name, rid))
+        for name, (parent, col) in PARENT.items():
+            t = self.tables[name].__table__  # type: ignore[attr-defined]
+            pt = self.tables[parent].__table__  # type: ignore[attr-defined]
+            for rid, pid in conn.execute(
+                select(t.c.id, pt.c.person_id)
+                .join(pt, pt.c.id == t.c[col])
+                .where(pt.c.person_id.in_(persons))
+            ):
+                out[pid].append((name, rid))
+        return out

@@ -1,0 +1,146 @@
+"""Upload: the outbox in batches (≤ 500 ops, ≤ 256 KiB compressed), document bytes first, and the server's
+answer applied in one local transaction — only then are outbox rows deleted."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, delete, select, update
+
+from app.models import wire as codec
+from app.models.local import OutboxOp, SyncState
+from app.services.sync.attachments import referenced
+from app.services.sync.base import (
+    K_ACKED,
+    MAX_BYTES,
+    MAX_OPS,
+    OUTBOX,
+    Cancel,
+    ClientBase,
+    Progress,
+    SyncReport,
+    _Cancelled,
+    _checker,
+)
+from app.services.sync.errors import SyncError
+
+
+class UploadMixin(ClientBase):
+    def _next_batch(self) -> tuple[list[OutboxOp], bytes]:
+        with self.db.read() as s:
+            ops = list(s.scalars(select(OutboxOp).order_by(OutboxOp.device_seq).limit(MAX_OPS)))
+        while True:
+            body = codec.compress(codec.dumps({"ops": [self._wire_op(op) for op in ops]}))
+            if len(body) <= MAX_BYTES or len(ops) <= 1:
+                return ops, body
+            ops = ops[: max(1, len(ops) // 2)]
+
+    @staticmethod
+    def _wire_op(op: OutboxOp) -> dict[str, Any]:
+        return {
+            "i": op.op_id,
+            "s": op.device_seq,
+            "t": op.table_name,
+            "r": op.row_id,
+            "b": op.base_revision,
+            "k": op.kind,
+            "f": op.changed_fields,
+        }
+
+    def _upload(self, report: SyncReport, progress: Progress, cancel: Cancel) -> None:
+        total = self.pending_count()
+        done = 0
+        lost_blobs: set[str] = set()
+        while True:
+            if cancel():
+                raise _Cancelled("upload")
+            ops, _ = self._next_batch()
+            if not ops:
+                return
+            # The bytes of referenced documents first: an op never reaches the server before them.
+            shas = {sha for op in ops if (sha := referenced(op.table_name, op.changed_fields))}
+            self.blobs.ensure_uploaded(shas, progress, _checker(cancel))
+            resp = self._post("upload", {"ops": [self._wire_op(op) for op in ops]})
+            acked = self._ack(ops, resp, report)
+            done += acked
+            report.uploaded += acked
+            progress("envoi", done, total)
+            waiting = {
+                str(r.get("sha")) for r in resp.get("results") or [] if r.get("st") == "wait_attachment"
+            }
+            if waiting and not waiting <= lost_blobs:
+                lost_blobs |= waiting  # the server lost them (restored backup): send them again
+                self.blobs.forget(waiting)
+                continue
+            if acked == 0:
+                raise SyncError(
+                    "Le serveur n'a accepté aucune opération du lot (ordre rompu) : "
+                    "rien n'a été perdu, les modifications restent en attente."
+                )
+
+    def _ack(self, ops: list[OutboxOp], resp: dict[str, Any], report: SyncReport) -> int:
+        """Apply the server's answer in one local transaction; only then are outbox rows deleted."""
+        by_id = {op.op_id: op for op in ops}
+        results = resp.get("results") or []
+        acked = 0
+        max_seq = 0
+        with self.db.session(remote_apply=True) as s:
+            conn = s.connection()
+            later = self._pending_fields(conn, exclude={op.device_seq for op in ops})
+            for res in results:
+                op = by_id.get(res.get("i"))
+                st = res.get("st")
+                if op is None or st in ("gap", "wait_attachment"):
+                    continue
+                table = self.tables.get(op.table_name)
+                if st in ("applied", "conflict") and table is not None:
+                    rev = int(res.get("rev") or 0)
+                    t = table.__table__  # type: ignore[attr-defined]
+                    conn.execute(
+                        update(t).where(t.c.id == op.row_id, t.c.revision < rev).values(revision=rev)
+                    )
+                    for c in res.get("c") or []:
+                        report.conflicts += 1
+                        self._record_conflict(conn, op, c, later)
+                    if res.get("dup"):
+                        report.duplicates += 1
+                        self._add_conflict(conn, op, "__doublon__", None, res["dup"])
+                elif st == "missing" and table is not None:
+                    self._enqueue_full_row(conn, op.table_name, op.row_id)
+                    report.repaired += 1
+                elif st == "error":
+                    self._add_conflict(conn, op, "__rejet__", op.changed_fields, res.get("msg"))
+                    report.conflicts += 1
+                conn.execute(delete(OUTBOX).where(OutboxOp.device_seq == op.device_seq))
+                acked += 1
+                max_seq = max(max_seq, op.device_seq)
+            if max_seq:
+                current = int(
+                    conn.execute(select(SyncState.value).where(SyncState.key == K_ACKED)).scalar() or 0
+                )
+                self._set_state(conn, K_ACKED, str(max(current, max_seq)))
+        return acked
+
+    def _record_conflict(
+        self, conn: Connection, op: OutboxOp, c: dict[str, Any], later: dict[tuple[str, str], set[str]]
+    ) -> None:
+        """Same field changed on both sides: the server value stays (here too), ours goes to the queue."""
+        f = str(c.get("f"))
+        self._add_conflict(conn, op, f, c.get("mv"), c.get("sv"))
+        table = self.tables[op.table_name].__table__  # type: ignore[attr-defined]
+        pending = later.get((op.table_name, op.row_id), set())
+        conv = codec.converters(table)
+        if f == "__deleted__":
+            value = c.get("sv")
+            conn.execute(
+                update(table)
+                .where(table.c.id == op.row_id)
+                .values(deleted_at=conv["deleted_at"](value) if value else None)
+            )
+        elif f in table.c and f not in pending:
+            value = c.get("sv")
+            conn.execute(
+                update(table)
+                .where(table.c.id == op.row_id)
+                .values({f: conv[f](value) if f in conv and value is not None else value})
+            )
