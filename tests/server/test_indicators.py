@@ -195,3 +195,37 @@ def test_cli_report_errors(server, capsys):
     assert "Période « octobre » invalide" in capsys.readouterr().err
     assert main(["--database", url, "report", "--period", "2026-10", "--team", "Ouest"]) == 2
     assert "Équipe « Ouest » inconnue (équipes : Nord, Sud, Vide)." in capsys.readouterr().err
+
+
+def test_api_rules_by_role(server):
+    from server.api_indicators import indicators_for
+    from server.scope import DeviceCtx, ProtocolError
+
+    sdb, ids, _url, _vault = server
+    with sdb.read() as conn:
+        nord = conn.execute(select(teams.c.id).where(teams.c.name == "Nord")).scalar_one()
+
+    def device(role, team_id=None):
+        return DeviceCtx(
+            id="d1", user_id="u1", role=role, referent_id=ids["R"], team_id=team_id, status="active"
+        )
+
+    data = indicators_for(sdb, device("admin"), "2026-10")
+    assert {
+        f["cle"]: (f["valeur"], f["numerateur"], f["denominateur"]) for f in data["indicateurs"]
+    } == EXPECTED_ALL
+    # A team leader always gets their own team, and nothing else.
+    leader = indicators_for(sdb, device("team_leader", nord), "2026-10")
+    assert leader["perimetre"] == "Tout le département — équipe Nord"
+    assert {
+        f["cle"]: (f["valeur"], f["numerateur"], f["denominateur"]) for f in leader["indicateurs"]
+    } == EXPECTED_R
+    with pytest.raises(ProtocolError) as err:
+        indicators_for(sdb, device("team_leader", nord), "2026-10", team="Sud")
+    assert err.value.status == 403 and "« Nord »" in err.value.message
+    with pytest.raises(ProtocolError) as err:
+        indicators_for(sdb, device("referent"), "2026-10")
+    assert err.value.status == 403
+    with pytest.raises(ProtocolError) as err:
+        indicators_for(sdb, device("admin"), "2026-13")
+    assert err.value.status == 400 and "Période « 2026-13 » invalide" in err.value.message
