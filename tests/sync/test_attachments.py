@@ -255,3 +255,39 @@ def test_migration_replaces_the_old_unused_attachment_tables(tmp_path: Path) -> 
     with sdb.read() as c:
         assert c.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "s0002"
     sdb.dispose()
+
+
+def blobs_and_partials(device: Device) -> tuple[int, int]:
+    with device.vault.db.read() as s:
+        return (
+            int(s.scalar(select(func.count()).select_from(Attachment)) or 0),
+            int(s.scalar(select(func.count()).select_from(SyncState).where(SyncState.key.like("dl:%"))) or 0),
+        )
+
+
+def test_bytes_leave_with_the_person_and_with_a_wipe(server: Server, data_dir: Path) -> None:
+    from server.admin import set_device_status
+
+    a = make_device(server, data_dir, "a", "alice")
+    b = make_device(server, data_dir, "b", "alice")
+    c = make_device(server, data_dir, "c", "bob")
+    d = make_device(server, data_dir, "d", "bob")
+    pid = a.add_person()
+    doc = add_doc(a, pid, os.urandom(SIZE))
+    other = a.add_person(last="Autre")
+    add_doc(a, other, os.urandom(1000))
+    assert a.sync().state == "ok" and b.sync().state == "ok"
+    assert blobs_and_partials(b) == (2, 0)
+    a.edit_person(pid, referent_id=c.referent_id)  # the person now belongs to bob's caseload
+    assert a.sync().state == "ok"
+    rb = b.sync()
+    assert rb.state == "ok" and rb.left_scope == 1
+    assert b.person(pid) is None and blobs_and_partials(b) == (1, 0)  # the bytes left with the file
+    assert c.sync().state == "ok" and documents.document_bytes(c.vault.db, doc)
+    # A download cut after its first chunk leaves a chunk in the vault; a wipe takes it too.
+    d.transport.plan["get-chunk-1"] = ["drop_request"]
+    assert d.sync().state == "error"
+    assert blobs_and_partials(d) == (0, 1)
+    set_device_status(server.sdb, d.vault.device_id, "revoked")
+    assert d.sync().state == "revoked"
+    assert blobs_and_partials(d) == (0, 0)

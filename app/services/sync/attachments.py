@@ -17,7 +17,7 @@ import hashlib
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Connection, delete, select, update
 
 from app.models.base import utcnow
 from app.models.carnet import Attachment, Document
@@ -41,6 +41,29 @@ def referenced(table: str, fields: dict[str, Any] | None) -> str | None:
     col = REFERENCES.get(table)
     value = (fields or {}).get(col) if col else None
     return value if isinstance(value, str) and value else None
+
+
+def drop_orphans(conn: Connection) -> int:
+    """Remove local blobs no document references any more (people who left the scope), once the server has
+    them; chunks of downloads nobody needs go too. Returns the number of blobs removed."""
+    referenced_shas = select(Document.sha256)
+    gone = conn.execute(
+        delete(Attachment).where(Attachment.uploaded.is_(True), Attachment.sha256.notin_(referenced_shas))
+    ).rowcount
+    live = {sha[:48] for sha in conn.execute(referenced_shas).scalars()}
+    stale = [
+        key
+        for key in conn.execute(select(SyncState.key).where(SyncState.key.startswith(PARTIAL))).scalars()
+        if key[len(PARTIAL) :].split(":", 1)[0] not in live
+    ]
+    for i in range(0, len(stale), 500):
+        conn.execute(delete(SyncState).where(SyncState.key.in_(stale[i : i + 500])))
+    return int(gone or 0)
+
+
+def wipe_partials(conn: Connection) -> None:
+    """Chunks of unfinished downloads (document bytes) leave with everything else on a wipe."""
+    conn.execute(delete(SyncState).where(SyncState.key.startswith(PARTIAL)))
 
 
 def _partial_key(sha: str, idx: int) -> str:

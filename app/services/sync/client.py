@@ -20,7 +20,7 @@ from app.models.base import utcnow
 from app.models.local import Conflict, SyncState
 from app.services import keystore
 from app.services.errors import FilRougeError, KeyringUnavailableError
-from app.services.sync.attachments import AttachmentSync
+from app.services.sync.attachments import AttachmentSync, wipe_partials
 from app.services.sync.base import (
     K_ACKED,
     K_CURSOR,
@@ -171,6 +171,7 @@ class SyncClient(UploadMixin, RepairMixin):
             conn.execute(delete(SYNC_STATE).where(SYNC_STATE.c.key == K_TOKEN))
             for extra in ("outbox", "conflict", "attachment"):
                 conn.execute(text(f"DELETE FROM {extra}"))
+            wipe_partials(conn)
             self._set_state(conn, K_WIPED, reason)
         try:
             keystore.delete_secret(token_entry(self.vault.info.profile_id))

@@ -16,6 +16,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.models import wire as codec
 from app.models.local import SyncState
+from app.services.sync.attachments import drop_orphans
 from app.services.sync.base import (
     K_CURSOR,
     K_LEAVE,
@@ -138,6 +139,7 @@ class DownloadMixin(ClientBase):
             for hid in households - {None}:
                 if conn.execute(select(person.c.id).where(person.c.household_id == hid)).first() is None:
                     conn.execute(delete(household).where(household.c.id == hid))
+            drop_orphans(conn)  # their documents' bytes leave with them
         return kept
 
     def _person_rows(self, conn: Connection, persons: list[str]) -> dict[str, list[tuple[str, str]]]:

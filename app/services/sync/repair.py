@@ -9,6 +9,7 @@ from sqlalchemy import delete, select, update
 
 from app.models import wire as codec
 from app.models.base import SYNC_COLUMNS
+from app.services.sync.attachments import drop_orphans
 from app.services.sync.base import SyncReport
 from app.services.sync.download import DownloadMixin
 
@@ -94,6 +95,8 @@ class RepairMixin(DownloadMixin):
             for t, ids in hidden.items():
                 table = self.tables[t].__table__  # type: ignore[attr-defined]
                 conn.execute(delete(table).where(table.c.id.in_(ids)))
+            if hidden:
+                drop_orphans(conn)
             for t, ids in (got.get("unknown") or {}).items():  # the server lost them: upload them again
                 for rid in ids:
                     self._enqueue_full_row(conn, t, rid)
