@@ -13,7 +13,7 @@ from app.models import wire as codec
 from server.db import ServerDB, get_meta, lock_counter, set_meta, store_counter
 from server.download import _add_parents, _fetch_rows
 from server.scope import DeviceCtx, scope_referents, visible_clause
-from server.tables import BUSINESS, applied_ops, devices, feed_counter, row_feed
+from server.tables import BUSINESS, applied_ops, attachments, devices, feed_counter, row_feed
 
 
 def scope_pairs(conn: Connection, dev: DeviceCtx, table_name: str) -> list[tuple[str, int]]:
@@ -89,6 +89,16 @@ def global_status(sdb: ServerDB) -> dict[str, Any]:
                 )
             },
             "applied_ops": int(conn.execute(select(func.count()).select_from(applied_ops)).scalar_one()),
+            "attachments": {
+                ("complete" if r.complete else "incomplete"): {"count": int(r.n), "bytes": int(r.size or 0)}
+                for r in conn.execute(
+                    select(
+                        attachments.c.complete,
+                        func.count().label("n"),
+                        func.sum(attachments.c.size).label("size"),
+                    ).group_by(attachments.c.complete)
+                )
+            },
         }
 
 

@@ -86,6 +86,7 @@ def test_large_document_reaches_a_second_device_byte_identical(srv: Server, data
     with srv.sdb.read() as c:
         row = c.execute(select(attachments).where(attachments.c.sha256 == sha)).one()
     assert row.complete and row.size == SIZE and row.chunks == 3
+    assert global_status(srv.sdb)["attachments"] == {"complete": {"count": 1, "bytes": SIZE}}
     rb = b.sync()
     assert rb.state == "ok", rb.message
     assert rb.documents_received == 1 and rb.documents_missing == 0
@@ -291,3 +292,44 @@ def test_bytes_leave_with_the_person_and_with_a_wipe(server: Server, data_dir: P
     set_device_status(server.sdb, d.vault.device_id, "revoked")
     assert d.sync().state == "revoked"
     assert blobs_and_partials(d) == (0, 0)
+
+
+def test_two_devices_uploading_the_same_bytes_at_once(srv: Server, data_dir: Path) -> None:
+    import threading
+
+    from server import attachments as blobs
+    from server.sync import load_device
+
+    a = make_device(srv, data_dir, "a", "alice")
+    b = make_device(srv, data_dir, "b", "bob")
+    data = os.urandom(SIZE)
+    sha = hashlib.sha256(data).hexdigest()
+    with srv.sdb.read() as c:
+        devs = [load_device(c, a.vault.device_id), load_device(c, b.vault.device_id)]
+    errors: list[BaseException] = []
+    results: list[dict] = []
+
+    def upload(dev: object, order: list[int]) -> None:
+        try:
+            for i in order:
+                part = data[i * blobs.CHUNK_SIZE : (i + 1) * blobs.CHUNK_SIZE]
+                results.append(
+                    blobs.put_chunk(srv.sdb, dev, sha, i, SIZE, hashlib.sha256(part).hexdigest(), part)  # type: ignore[arg-type]
+                )
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [
+        threading.Thread(target=upload, args=(devs[0], [0, 1, 2])),
+        threading.Thread(target=upload, args=(devs[1], [2, 1, 0])),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    assert results[-1]["complete"] is True or blobs.status(srv.sdb, sha)["complete"] is True
+    assert server_chunks(srv, sha) == [0, 1, 2]
+    with srv.sdb.read() as c:
+        row = c.execute(select(attachments).where(attachments.c.sha256 == sha)).one()
+    assert row.complete and row.received == 3
