@@ -333,3 +333,25 @@ def test_two_devices_uploading_the_same_bytes_at_once(srv: Server, data_dir: Pat
     with srv.sdb.read() as c:
         row = c.execute(select(attachments).where(attachments.c.sha256 == sha)).one()
     assert row.complete and row.received == 3
+
+
+def test_bytes_the_server_lost_are_sent_again(server: Server, data_dir: Path) -> None:
+    """The device believes the server has the bytes (a restored backup lost them): the server holds the op
+    (``wait_attachment``), the device uploads the bytes again, then the op goes through."""
+    a = make_device(server, data_dir, "a", "alice")
+    data = os.urandom(1500)
+    sha = hashlib.sha256(data).hexdigest()
+    pid = a.add_person()
+    add_doc(a, pid, data)
+    assert a.sync().state == "ok"
+    with server.sdb.write() as c:  # lost with the restore
+        c.execute(attachment_chunks.delete())
+        c.execute(attachments.delete())
+    counter = counted(a)
+    second = add_doc(a, pid, data)  # same bytes: stored once locally, already marked as uploaded
+    r = a.sync()
+    assert r.state == "ok", r.message
+    assert counter.seen.count("upload") == 2 and "put-chunk-0" in counter.seen
+    assert server_chunks(server, sha) == [0] and server_docs(server) == 2
+    b = make_device(server, data_dir, "b", "alice")
+    assert documents.document_bytes(b.vault.db, second) == data
