@@ -186,6 +186,8 @@ def test_chunk_api_checks_hashes_sizes_and_scope(srv: Server, data_dir: Path) ->
     assert put(a, data[:-1], good).json()["code"] == "chunk_size"
     assert put(a, data, good, idx=1).json()["code"] == "bad_chunk"
     assert put(a, data, good, size=30 * 1024 * 1024).json()["code"] == "bad_size"
+    big = put(a, b"x" * (1024 * 1024 + 1), good, size=2 * 1024 * 1024)
+    assert big.status_code == 413 and "1 Mio" in big.json()["message"]
     assert (
         a.client._http.put(f"{srv.base}/api/v1/attachments/{sha}/chunks/0", content=data).status_code == 401
     )
