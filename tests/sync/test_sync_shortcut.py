@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit, QMainWindow, QStackedWidget
 
 from app.ui.sync_controller import STAGES
+from tests.ui.conftest import profile, profile_template, window, worker  # noqa: F401 - fixtures
 from tests.ui.test_sync_page import (  # noqa: F401 - fixtures
     WAIT,
     add_person,
@@ -78,3 +79,24 @@ def test_report_text_mentions_documents() -> None:
     assert text.endswith(
         "1 document envoyé, 3 documents reçus, 2 documents pas encore disponibles sur le serveur"
     )
+
+
+def test_shortcut_reaches_the_sync_page_from_the_real_main_window(qtbot, window) -> None:  # noqa: F811
+    from app.ui.pages.sync import SyncPage
+    from tests.ui.conftest import unlock
+
+    unlock(qtbot, window)
+    page = next(p for p in window.placeholders if isinstance(p, SyncPage))
+    qtbot.waitUntil(
+        lambda: page.controller.shortcut is not None and page.controller.shortcut.parent() is window
+    )
+    pressed: list[int] = []
+    page.controller.shortcut_pressed.connect(lambda: pressed.append(1))
+    view = window.files.caseload.view  # on the caseload, far from the sync page
+    view.setFocus()
+    keys = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    qtbot.keyClick(view, Qt.Key.Key_S, keys)
+    assert pressed == [1]
+    window.lock()
+    qtbot.keyClick(window.lock_screen.code, Qt.Key.Key_S, keys)
+    assert pressed == [1]
