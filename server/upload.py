@@ -124,6 +124,8 @@ class _Batch:
                 self.dirty_feed.add(key)
 
     def flush(self) -> None:
+        """Write what the batch changed so far. Idempotent: a handler that must see the database as it is
+        (e.g. an op kind working with SQL on many rows) flushes first, then calls :meth:`reload`."""
         by_table_new: dict[str, list[dict[str, Any]]] = defaultdict(list)
         by_table_dirty: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for t, rid in self.new_rows:
@@ -167,6 +169,14 @@ class _Batch:
             )
         if self.scope_events:
             self.conn.execute(scope_event.insert(), self.scope_events)
+        for pending in (self.new_rows, self.dirty_rows, self.new_feed, self.dirty_feed):
+            pending.clear()
+        self.scope_events = []
+
+    def reload(self) -> None:
+        """Forget the cached rows and feed entries (after :meth:`flush`): later ops read them again."""
+        self.rows.clear()
+        self.feed.clear()
 
 
 def _convert(t: str, fields: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,44 @@
+"""The upload batch of the server (server.upload): what op handlers can rely on."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+from sqlalchemy import select
+
+from tests.sync.harness import Server, make_device
+
+
+def test_batch_flush_is_idempotent_and_reload_reads_the_database(server: Server, data_dir: Path) -> None:
+    """What a future op kind working in SQL (purge) relies on: flush, change rows directly, reload."""
+    from server.sync import BUSINESS, _apply_op, _Batch, _Seq, load_device
+
+    a = make_device(server, data_dir, "a", "alice")
+    person = BUSINESS["person"]
+    rid = str(uuid.uuid4())
+    op = {"i": str(uuid.uuid4()), "s": 1, "t": "person", "r": rid, "b": 0, "k": "insert",
+          "f": {"last_name": "Durand", "first_name": "Léa", "regime": "legacy"}}  # fmt: skip
+    with server.sdb.write() as conn:
+        dev = load_device(conn, a.vault.device_id)
+        assert dev is not None
+        b = _Batch(conn, dev, [op])
+        seq = _Seq(1000)
+        assert _apply_op(b, op, seq)["st"] == "applied"
+        b.flush()
+        b.flush()  # nothing written twice
+        conn.execute(person.update().where(person.c.id == rid).values(city="Lille"))
+        b.reload()
+        upd = {
+            "i": str(uuid.uuid4()),
+            "s": 2,
+            "t": "person",
+            "r": rid,
+            "b": 1001,
+            "k": "update",
+            "f": {"phone": "06"},
+        }
+        assert _apply_op(b, upd, seq)["st"] == "applied"
+        b.flush()
+        row = conn.execute(select(person).where(person.c.id == rid)).one()
+    assert (row.city, row.phone, row.revision) == ("Lille", "06", 1002)
