@@ -16,7 +16,7 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from app.models import wire as codec
-from server import SERVER_VERSION, admin, sync
+from server import SERVER_VERSION, admin, api_indicators, sync
 from server import attachments as blobs
 from server.db import ServerDB, get_meta, utcnow
 from server.tables import devices, feed_counter, users
@@ -296,6 +296,7 @@ def create_app(database_url: str, *, migrate: bool = True) -> FastAPI:
         await call(_retire)
         return _respond(request, {"ok": True})
 
+    api_indicators.register(app, sdb, authenticate)
     return app
 
 

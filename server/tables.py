@@ -46,6 +46,15 @@ def _copy_business_tables() -> dict[str, Table]:
 
 BUSINESS: dict[str, Table] = _copy_business_tables()
 
+#: Indexes for the département indicators (docs/indicators.md), added by revision s0003.
+INDICATOR_INDEXES = (
+    Index(
+        "ix_appointment_person_starts",
+        BUSINESS["appointment"].c.person_id,
+        BUSINESS["appointment"].c.starts_at,
+    ),
+)
+
 server_meta = Table(
     "server_meta",
     metadata,

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, and_, bindparam, func, or_, select
 
 from app.models import wire as codec
 from server import attachments as blobs
+from server import purge as purge_ops
 from server.db import ServerDB, lock_counter, store_counter, utcnow
 from server.scope import (
     APPEND_ONLY,
@@ -28,6 +29,7 @@ from server.scope import (
     DeviceCtx,
     ProtocolError,
     load_device,
+    scope_referents,
 )
 from server.tables import BUSINESS, applied_ops, devices, row_feed, scope_event
 
@@ -396,12 +398,28 @@ def _merge(
     return out
 
 
-#: One handler per op kind. A new kind (e.g. ``purge``) is one function here and one entry.
+def _op_purge(
+    b: _Batch, t: str, rid: str, fields: dict[str, Any], base: int, seq: _Seq, res: dict[str, Any]
+) -> dict[str, Any]:
+    """Retention purge of one person (ADR 0005): scrub and tombstone every row of the file in SQL.
+
+    Earlier ops of the batch are written first so the scrub sees them, and the batch cache is dropped
+    afterwards so later ops read the scrubbed rows, not a stale copy.
+    """
+    b.flush()
+    op = {"i": res["i"], "s": res["s"], "t": t, "r": rid, "f": fields}
+    out = purge_ops.apply_purge_op(b.conn, b.dev.id, op, seq.next, scope_referents(b.conn, b.dev))
+    b.reload()
+    return out
+
+
+#: One handler per op kind: a new kind is one function here and one entry.
 OP_HANDLERS: dict[str, OpHandler] = {
     "insert": _op_insert,
     "append": _op_append,
     "update": _op_update,
     "delete": _op_delete,
+    "purge": _op_purge,
 }
 
 

@@ -224,3 +224,29 @@ def test_openapi_and_status(env: tuple[TestClient, Any]) -> None:
     assert "/api/v1/upload" in api.get("/api/v1/openapi.json").json()["paths"]
     st = server_sync.global_status(sdb)
     assert st["tables"]["referent"]["count"] == 2 + 1 and st["last_seq"] == 3
+
+
+def test_indicators_route_over_http(env: tuple[TestClient, Any]) -> None:
+    """``GET /api/v1/indicators``: a team leader gets their team's anonymised counts, a référent is refused."""
+    api, sdb = env
+    a = Dev(api, sdb, "alice")
+    pid = str(uuid.uuid4())
+    a.upload(a.op("person", pid, "insert", person(a.referent_id)))
+    chef = Dev(api, sdb, "chef")
+
+    def get(dev: Dev, period: str) -> Any:
+        return api.get(
+            "/api/v1/indicators",
+            params={"period": period},
+            headers={"Authorization": f"Bearer {dev.token}", "X-Device-Id": dev.id},
+        )
+
+    r = get(chef, "2026-10")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert "Nord" in body["perimetre"] and body["indicateurs"]
+    assert "Durand" not in r.text  # counts only, never names
+    r = get(a, "2026-10")
+    assert r.status_code == 403
+    r = get(chef, "2026-13")
+    assert r.status_code == 400 and "invalide" in r.json()["message"]

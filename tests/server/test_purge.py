@@ -13,14 +13,13 @@ from typing import Any
 import pytest
 from sqlalchemy import LargeBinary, func, select
 
-from app.models.enums import OpKind
 from app.models.local import OutboxOp
 from app.services import retention
 from server import sync as server_sync
 from server.admin import add_user, enroll, new_enrolment_code
-from server.db import ServerDB, lock_counter, store_counter
+from server.db import ServerDB, lock_counter
 from server.purge import apply_purge_op
-from server.tables import BUSINESS, attachment_chunks, attachments, devices, feed_counter, metadata, row_feed
+from server.tables import BUSINESS, attachment_chunks, attachments, feed_counter, metadata, row_feed
 from tests.services.privacy_factory import DOC_A_BYTES, SECRETS_A, SHARED_BYTES, build
 
 
@@ -36,27 +35,9 @@ def wire_ops(db, after: int = 0) -> list[dict[str, Any]]:
         ]  # fmt: skip
 
 
-def upload(
-    sdb: ServerDB, device_id: str, ops: list[dict[str, Any]], scope: list[str] | None = None
-) -> list[dict]:
-    """What the upload endpoint does, with the purge dispatch the sync module is to call (see the report)."""
-    results: list[dict] = []
-    plain: list[dict[str, Any]] = []
-    for op in ops:
-        if op["k"] != OpKind.PURGE:
-            plain.append(op)
-            continue
-        if plain:
-            results += server_sync.apply_batch(sdb, device_id, plain)["results"]
-            plain = []
-        with sdb.write() as conn:
-            counter = server_sync._Seq(lock_counter(conn))
-            results.append(apply_purge_op(conn, device_id, op, counter.next, scope))
-            store_counter(conn, counter.value)
-            conn.execute(devices.update().where(devices.c.id == device_id).values(next_seq=op["s"] + 1))
-    if plain:
-        results += server_sync.apply_batch(sdb, device_id, plain)["results"]
-    return results
+def upload(sdb: ServerDB, device_id: str, ops: list[dict[str, Any]]) -> list[dict]:
+    """What the upload endpoint does: one batch, purge ops dispatched by the server's op handlers."""
+    return server_sync.apply_batch(sdb, device_id, ops)["results"]
 
 
 def server_text(sdb: ServerDB) -> str:
@@ -78,7 +59,7 @@ def server_text(sdb: ServerDB) -> str:
 def server(database_url: str):
     sdb = ServerDB(database_url)
     sdb.migrate()
-    add_user(sdb, "alice", "Alice Martin", "referent", "Nord")
+    add_user(sdb, "alice", "Alice Martin", "admin", "Nord")  # département-wide scope: the file is not hers
     device = str(uuid.uuid4())
     enroll(sdb, new_enrolment_code(sdb, "alice"), device, "poste", "test", "0001")
     try:
@@ -129,7 +110,7 @@ def test_purge_op_scrubs_the_person_everywhere_on_the_server(vault, server):
     ops = wire_ops(vault.db, after=last_seq)
     assert [o["k"] for o in ops] == ["purge", "append"]
     results = upload(sdb, device, ops)
-    assert [r["st"] for r in results] == ["applied", "applied"]
+    assert [r["st"] for r in results] == ["applied", "applied"], results
     assert results[0]["purged"]["note"] == 2 and results[0]["files"] == 1
 
     remaining = server_text(sdb)

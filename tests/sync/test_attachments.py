@@ -231,6 +231,9 @@ def test_download_interrupted_resumes_from_stored_chunks(srv: Server, data_dir: 
     assert documents.document_bytes(b.vault.db, doc) == data
 
 
+HEAD = "s0003"  # the server schema's latest revision
+
+
 def test_migration_replaces_the_old_unused_attachment_tables(tmp_path: Path) -> None:
     from sqlalchemy import inspect
 
@@ -256,7 +259,7 @@ def test_migration_replaces_the_old_unused_attachment_tables(tmp_path: Path) -> 
     assert "received_at" in cols and "BLOB" in str(cols["data"]["type"]).upper()
     assert "chunks" in {c["name"] for c in inspect(sdb.engine).get_columns("attachments")}
     with sdb.read() as c:
-        assert c.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "s0002"
+        assert c.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == HEAD
     sdb.dispose()
 
 

@@ -309,3 +309,21 @@ def test_duplicate_person_and_status_hook(qtbot, ctx, vault, server, login, data
     shot(page.queue, "sync_duplicate")
     card.buttons["keep_theirs"].click()
     qtbot.waitUntil(lambda: not page.queue.cards, timeout=WAIT)
+
+
+def test_settings_page_switch_reaches_the_sync_timer(qtbot, ctx, vault, server, login) -> None:
+    """« Paramètres » saves sync_auto through the service; the page's hook stops or starts the timer at once."""
+    from app.services import settings
+
+    page = make_page(qtbot, ctx)
+    enrol(qtbot, page, server, login)
+    assert page.controller.timer.isActive() and page.auto.isChecked()
+    settings.set_value(vault.db, settings.SYNC_AUTO, False)
+    page.settings_changed({"sync_auto": False})
+    assert not page.controller.timer.isActive()
+    wait_idle(qtbot, page)
+    qtbot.waitUntil(lambda: not page.auto.isChecked(), timeout=WAIT)
+    settings.set_value(vault.db, settings.SYNC_AUTO, True)
+    page.settings_changed({"sync_auto": True})
+    assert page.controller.timer.isActive()
+    qtbot.waitUntil(page.auto.isChecked, timeout=WAIT)

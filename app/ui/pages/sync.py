@@ -290,6 +290,13 @@ class SyncPage(QWidget):
             f"<br>Conflits à traiter : {ov.open_conflicts}"
         )
 
+    def settings_changed(self, values: dict[str, Any]) -> None:
+        """« Paramètres » saved: automatic sync follows at once (the checkbox is refreshed by the reload)."""
+        if "sync_auto" in values:
+            self.controller.set_auto(bool(values["sync_auto"]))
+        if not self.controller.running:
+            self.controller.load()
+
     def update_status(self, info: Any, lock_minutes: int) -> None:
         """Status-bar hook: the pending count or the conflicts changed elsewhere → reload the overview."""
         self.controller.bind_shortcut(self.window())
