@@ -1,7 +1,8 @@
 """Agenda: the RDVs of a day or a week, of one person, slot conflicts, ``.ics`` and PDF exports.
 
 Writes (new RDV, status change, history) stay in :mod:`app.services.records`; this module only reads and
-exports. Overlapping RDVs of the same référent (cancelled ones left aside) are flagged « Chevauchement ».
+exports (each export audits the people it names, once each). Overlapping RDVs of the same référent
+(cancelled ones left aside) are flagged « Chevauchement ».
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ import holidays
 import icalendar
 from sqlalchemy import select
 
-from app.models.enums import AppointmentStatus
+from app.models.enums import AppointmentStatus, AuditAction
 from app.models.followup import Appointment
 from app.models.people import Person, Referent
 from app.models.vocabularies import load_vocabularies
-from app.services._support import DbOrSession, reading
+from app.services import records
+from app.services._support import DbOrSession, reading, transaction
 from app.services.errors import ValidationError
 
 __all__ = [
@@ -244,19 +246,63 @@ def _check_range(start: date, end: date) -> None:
         raise ValidationError(fields={"end": "La fin de la période précède son début."})
 
 
-def export_ics(db: DbOrSession, start: date, end: date, path: Path | str) -> int:
-    """Write the RDVs of ``start`` … ``end`` to an ``.ics`` file; returns how many were written."""
+def _audit_people(
+    db: DbOrSession, items: list[AgendaItem], *, actor: str | None, action: str, detail: str
+) -> None:
+    """One audit event per person listed (a collective session without participants names nobody)."""
+    person_ids = list(dict.fromkeys(i.person_id for i in items if i.person_id))
+    if not person_ids:
+        return
+    if actor is None:
+        from app.services.db import Database
+        from app.services.person_page import current_actor
+
+        actor = current_actor(db) if isinstance(db, Database) else "local"
+    with transaction(db) as s:
+        for pid in person_ids:
+            records.record_audit(
+                s,
+                actor=actor or "local",
+                action=action,
+                person_id=pid,
+                object_table="person",
+                object_id=pid,
+                detail=detail,
+            )
+
+
+def export_ics(db: DbOrSession, start: date, end: date, path: Path | str, *, actor: str | None = None) -> int:
+    """Write the RDVs of ``start`` … ``end`` to an ``.ics`` file; returns how many were written.
+
+    The people named in the file are audited « export », once each (``actor`` defaults to the signed-in
+    référent).
+    """
     _check_range(start, end)
     items = _between(db, start, end)
     Path(path).write_bytes(ics_bytes(items))
+    period = f"du {start:%d/%m/%Y}" + (f" au {end:%d/%m/%Y}" if end != start else "")
+    _audit_people(db, items, actor=actor, action=AuditAction.EXPORT, detail=f"Agenda {period} (.ics)")
     return len(items)
 
 
-def export_day_pdf(db: DbOrSession, day: date, path: Path | str, *, department: str = "") -> int:
-    """Write the day's agenda as PDF; returns the number of RDVs printed."""
+def export_day_pdf(
+    db: DbOrSession, day: date, path: Path | str, *, department: str = "", actor: str | None = None
+) -> int:
+    """Write the day's agenda as PDF; returns the number of RDVs printed.
+
+    Every person listed on the sheet is audited « impression », once each (``actor`` defaults to the
+    signed-in référent), after the file was written.
+    """
     from app.services.letterhead import department_name
     from app.services.pdf.agenda import render_day
 
     agenda = day_agenda(db, day)
     Path(path).write_bytes(render_day(agenda, department=department or department_name(db)))
+    _audit_people(
+        db,
+        list(agenda.items),
+        actor=actor,
+        action=AuditAction.PRINT,
+        detail=f"Agenda du {long_day(day)} (PDF)",
+    )
     return len(agenda.items)

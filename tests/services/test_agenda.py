@@ -8,7 +8,9 @@ from datetime import date, datetime
 
 import icalendar
 import pytest
+from sqlalchemy import select
 
+from app.models.local import AuditEvent
 from app.services import agenda, people, records
 from app.services.errors import ValidationError
 from app.services.people import PersonInput
@@ -132,6 +134,47 @@ def test_day_pdf_text(setup, tmp_path):
     assert "Jour férié : Armistice" in text and "Aucun rendez-vous ce jour." in text
 
 
+def _audits(db, action: str) -> list[AuditEvent]:
+    with db.read() as s:
+        return list(s.scalars(select(AuditEvent).where(AuditEvent.action == action)).all())
+
+
+def test_day_pdf_audits_each_person_listed_once(setup, tmp_path):
+    vault, _rid, pid, _ids = setup
+    other = next(i.person_id for i in agenda.day_agenda(vault.db, MONDAY).items if i.person_id != pid)
+    records.add_appointment(
+        vault.db,
+        pid,
+        starts_at=datetime(2026, 11, 9, 16, 0),
+        duration_min=30,
+        purpose="suivi",
+        nature="physique",
+    )  # a second RDV of the same person the same day: still one event for her
+    assert agenda.export_day_pdf(vault.db, MONDAY, tmp_path / "jour.pdf") == 3
+    printed = _audits(vault.db, "impression")
+    assert sorted(e.person_id for e in printed) == sorted([pid, other])
+    assert {e.actor for e in printed} == {"cmarchand"}  # the signed-in référent
+    assert {e.object_table for e in printed} == {"person"}
+    assert all(e.object_id == e.person_id for e in printed)
+    assert {e.detail for e in printed} == {"Agenda du lundi 9 novembre 2026 (PDF)"}
+    assert _audits(vault.db, "export") == []
+    # a day with only a collective session without participants names nobody: nothing audited
+    agenda.export_day_pdf(vault.db, date(2026, 11, 12), tmp_path / "jeudi.pdf", actor="autre")
+    assert len(_audits(vault.db, "impression")) == 2
+
+
+def test_ics_export_audits_each_person_listed_once(setup, tmp_path):
+    vault, _rid, pid, _ids = setup
+    agenda.export_ics(vault.db, MONDAY, date(2026, 11, 15), tmp_path / "s.ics", actor="jdupont")
+    exported = _audits(vault.db, "export")
+    assert len(exported) == 2 and pid in {e.person_id for e in exported}
+    assert {e.actor for e in exported} == {"jdupont"}
+    assert {e.detail for e in exported} == {"Agenda du 09/11/2026 au 15/11/2026 (.ics)"}
+    with pytest.raises(ValidationError):  # nothing written, nothing audited
+        agenda.export_ics(vault.db, MONDAY, date(2026, 11, 1), tmp_path / "x.ics")
+    assert len(_audits(vault.db, "export")) == 2
+
+
 def run_cli(data_dir, monkeypatch, *args: str) -> int:
     from app.__main__ import main
     from tests.conftest import TEST_PASSPHRASE
@@ -153,7 +196,14 @@ def test_cli_week_json_and_files(setup, data_dir, tmp_path, monkeypatch, capsys)
     )
     assert len(list(icalendar.Calendar.from_ical(ics.read_bytes()).walk("VEVENT"))) == 5
     assert pdf.read_bytes().startswith(b"%PDF")
+    assert len(_audits(_vault.db, "export")) == 2  # the week's .ics names two people
+    assert _audits(_vault.db, "impression") == []  # Wednesday 11 (holiday) lists nobody
     assert run_cli(data_dir, monkeypatch, "--on", "2026-11-09") == 0
     text = capsys.readouterr().out
     assert text.startswith("Agenda du 09/11/2026 — 2 rendez-vous")
     assert "LEFÈVRE Éloïse" in text and "Chevauchement" in text
+    monday = tmp_path / "lundi.pdf"
+    assert run_cli(data_dir, monkeypatch, "--on", "2026-11-09", "--pdf", str(monday)) == 0
+    assert f"PDF écrit : {monday}" in capsys.readouterr().out
+    assert {e.actor for e in _audits(_vault.db, "impression")} == {"cmarchand"}
+    assert len(_audits(_vault.db, "impression")) == 2
