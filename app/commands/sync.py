@@ -13,7 +13,7 @@ from sqlalchemy import select
 from app.commands._context import CommandContext, add_json_flag, print_json
 from app.models import Appointment, AppointmentEvent, Note, Objective, Person
 from app.models.base import utcnow
-from app.services.sync import SyncClient
+from app.services.sync import SyncClient, SyncReport
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -49,6 +49,18 @@ def cmd_enroll(args: argparse.Namespace, ctx: CommandContext) -> int:
     return 0
 
 
+def summary_text(report: SyncReport) -> str:
+    """The French text of a successful round: records on one line, document files on the next."""
+    text = (
+        f"Synchronisé : {report.uploaded} envoyée(s), {report.downloaded} reçue(s), "
+        f"{report.conflicts} conflit(s), {report.pending} en attente.\n"
+        f"Documents : {report.documents_sent} envoyé(s), {report.documents_received} reçu(s)"
+    )
+    if report.documents_missing:
+        text += f", {report.documents_missing} pas encore disponible(s) sur le serveur"
+    return text + "."
+
+
 def cmd_sync(args: argparse.Namespace, ctx: CommandContext) -> int:
     vault = ctx.open_vault()
     client = SyncClient(vault)
@@ -58,10 +70,7 @@ def cmd_sync(args: argparse.Namespace, ctx: CommandContext) -> int:
     if args.json:
         print_json(report.to_dict())
     elif report.state == "ok":
-        print(
-            f"Synchronisé : {report.uploaded} envoyée(s), {report.downloaded} reçue(s), "
-            f"{report.conflicts} conflit(s), {report.pending} en attente."
-        )
+        print(summary_text(report))
     else:
         print(report.message, file=sys.stderr)
     return 0 if report.state in ("ok", "retired") else 1
