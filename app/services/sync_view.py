@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from app.models.base import synced_tables
 from app.models.local import Conflict, OutboxOp
+from app.models.masking import mask_nir
 from app.models.people import Person
 from app.services import settings
 from app.services.errors import ValidationError
@@ -36,6 +37,8 @@ FIELD_LABELS = {
     "due_date": "Échéance", "body": "Texte", "__doublon__": "Doublon possible",
     "__deleted__": "Supprimé sur le serveur", "__rejet__": "Modification refusée",
 }  # fmt: skip
+#: Fields never shown in clear in the conflict queue (and not editable there: the value is masked).
+MASKED_FIELDS = frozenset({"nir"})
 
 
 @dataclass(frozen=True)
@@ -92,10 +95,16 @@ def set_auto_sync(vault: Vault, on: bool) -> None:
     settings.set_value(vault.db, AUTO_SYNC, bool(on))
 
 
-def show_value(value: Any) -> str:
-    """A stored/wire value as the référent reads it (dates dd/mm/yyyy, « (vide) »)."""
+def show_value(value: Any, field: str = "") -> str:
+    """A stored/wire value as the référent reads it (dates dd/mm/yyyy, « (vide) »).
+
+    A NIR (``field`` « nir », or a « nir » key of a dict of values) is never shown in clear: only its last
+    three characters (:func:`~app.models.masking.mask_nir`).
+    """
     if value is None or value == "":
         return "(vide)"
+    if field in MASKED_FIELDS:
+        return mask_nir(str(value))
     if isinstance(value, bool):
         return "oui" if value else "non"
     if isinstance(value, str) and len(value) >= 10 and value[4] == "-" and value[7] == "-":
@@ -105,7 +114,7 @@ def show_value(value: Any) -> str:
             return value
         return parsed.strftime("%d/%m/%Y à %H:%M" if len(value) > 10 else "%d/%m/%Y")
     if isinstance(value, dict):
-        return ", ".join(f"{FIELD_LABELS.get(k, k)} : {show_value(v)}" for k, v in value.items())
+        return ", ".join(f"{FIELD_LABELS.get(k, k)} : {show_value(v, k)}" for k, v in value.items())
     return str(value)
 
 
@@ -126,8 +135,8 @@ def conflict_queue(vault: Vault) -> list[QueueItem]:
                 id=c.id, person_id=pid, person=names.get(pid or "", "(personne inconnue sur ce poste)"),
                 table=TABLE_LABELS.get(c.table_name, c.table_name), field=c.field,
                 field_name=FIELD_LABELS.get(c.field, c.field.replace("_", " ")), kind=c.kind,
-                mine=show_value(c.local_value), theirs=show_value(c.server_value),
-                editable=c.kind == "champ",
+                mine=show_value(c.local_value, c.field), theirs=show_value(c.server_value, c.field),
+                editable=c.kind == "champ" and c.field not in MASKED_FIELDS,
             )
         )  # fmt: skip
     return out
