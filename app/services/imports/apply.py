@@ -14,11 +14,11 @@ from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
-from app.models.base import Synced, new_id, utcnow
+from app.models.base import Synced, utcnow
 from app.models.enums import AuditAction
 from app.models.local import AuditEvent
 from app.models.people import Household, Orientation, Parcours, Person, ReferentAssignment
-from app.services.db import bulk_insert, bulk_update
+from app.services.db import bulk_insert, bulk_update, fast_id
 from app.services.imports.errors import ImportCancelled
 from app.services.imports.planner import Plan, RowPlan
 from app.services.imports.report import Outcome
@@ -99,7 +99,7 @@ class Applier:
 def audit_row(r: RowPlan, actor: str) -> dict[str, Any]:
     """The audit event of an updated person: the names of the changed fields, never their values."""
     return {
-        "id": new_id(),
+        "id": fast_id(),
         "at": utcnow(),
         "actor": actor,
         "action": str(AuditAction.CHANGE),
@@ -112,7 +112,7 @@ def audit_row(r: RowPlan, actor: str) -> dict[str, Any]:
 
 def assignment_row(r: RowPlan, actor: str, today: date) -> dict[str, Any]:
     return {
-        "id": new_id(),
+        "id": fast_id(),
         "person_id": r.person_id,
         "referent_id": r.referent_id,
         "start_date": today,

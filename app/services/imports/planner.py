@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from app.models.base import new_id
+from app.services.db import fast_id
 from app.services.imports.errors import ImportRowError
 from app.services.imports.report import Outcome
 from app.services.imports.rows import ParsedRow
@@ -88,7 +88,7 @@ class Planner:
         values: dict[str, Any] = {f: v for f, v in row.person.items()}
         values.setdefault("civility", _CIVILITY_FROM_SEX.get(str(values.get("sex", "")), ""))
         values.update(regime=row.regime, status="active", nir=values.get("nir") or None)
-        person_id = new_id()
+        person_id = fast_id()
         plan = RowPlan(row.line, Outcome.CREATED, person_id, new_person=values)
         plan.new_orientation = self._orientation_values(row, person_id, is_reorientation=False)
         plan.referent_id, plan.warning = self._referent(row, None)
@@ -164,7 +164,7 @@ class Planner:
     def _orientation_values(
         self, row: ParsedRow, person_id: str, *, is_reorientation: bool
     ) -> dict[str, Any]:
-        orientation_id = new_id()
+        orientation_id = fast_id()
         values: dict[str, Any] = {
             "id": orientation_id,
             "person_id": person_id,
@@ -189,7 +189,7 @@ class Planner:
             return None
         existing = self.snap.households.get(caf)
         if existing is None:
-            existing = self.snap.households[caf] = self.plan.new_households[caf] = new_id()
+            existing = self.snap.households[caf] = self.plan.new_households[caf] = fast_id()
             self.snap.household_caf[existing] = caf
         return existing
 
