@@ -21,7 +21,7 @@ from sqlalchemy import Connection, delete, select, update
 
 from app.models.base import utcnow
 from app.models.carnet import Attachment, Document
-from app.models.local import SyncState
+from app.models.local import OutboxOp, SyncState
 from app.services.sync.errors import AttachmentTransferError
 
 if TYPE_CHECKING:
@@ -44,21 +44,31 @@ def referenced(table: str, fields: dict[str, Any] | None) -> str | None:
 
 
 def drop_orphans(conn: Connection) -> int:
-    """Remove local blobs no document references any more (people who left the scope), once the server has
-    them; chunks of downloads nobody needs go too. Returns the number of blobs removed."""
-    referenced_shas = select(Document.sha256)
-    gone = conn.execute(
-        delete(Attachment).where(Attachment.uploaded.is_(True), Attachment.sha256.notin_(referenced_shas))
-    ).rowcount
-    live = {sha[:48] for sha in conn.execute(referenced_shas).scalars()}
+    """Remove the local blobs no live document references any more, and the chunks of downloads nobody needs.
+
+    A blob goes once the server has it (``uploaded``) and neither a live (non-tombstoned) document nor a
+    pending op references it: the documents of people who left the scope, and those of a person purged on
+    another device (their rows arrive scrubbed and tombstoned, ADR 0005). A pending op still naming the SHA-256
+    keeps it, so the upload never looks for bytes that are gone. Returns the number of blobs removed.
+    """
+    live = set(conn.execute(select(Document.sha256).where(Document.deleted_at.is_(None))).scalars())
+    outbox = conn.execute(
+        select(OutboxOp.table_name, OutboxOp.changed_fields).where(OutboxOp.table_name.in_(list(REFERENCES)))
+    )
+    keep = live | {sha for table, fields in outbox if (sha := referenced(table, fields))}
+    candidates = conn.execute(select(Attachment.sha256).where(Attachment.uploaded.is_(True))).scalars()
+    gone = [sha for sha in candidates if sha not in keep]
+    for i in range(0, len(gone), 500):
+        conn.execute(delete(Attachment).where(Attachment.sha256.in_(gone[i : i + 500])))
+    wanted = {sha[:48] for sha in keep}
     stale = [
         key
         for key in conn.execute(select(SyncState.key).where(SyncState.key.startswith(PARTIAL))).scalars()
-        if key[len(PARTIAL) :].split(":", 1)[0] not in live
+        if key[len(PARTIAL) :].split(":", 1)[0] not in wanted
     ]
     for i in range(0, len(stale), 500):
         conn.execute(delete(SyncState).where(SyncState.key.in_(stale[i : i + 500])))
-    return int(gone or 0)
+    return len(gone)
 
 
 def wipe_partials(conn: Connection) -> None:

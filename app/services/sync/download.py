@@ -1,6 +1,6 @@
 """Download: feed pages after the cursor, each applied with its cursor in one local transaction (Core bulk
 upserts, our values kept for fields with pending ops); people who left the scope are removed once their
-ops are uploaded."""
+ops are uploaded, and document bytes no live document uses any more leave the vault."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ from app.services.sync.base import (
     Progress,
     SyncReport,
     _Cancelled,
+    log,
 )
 
 
@@ -50,7 +51,16 @@ class DownloadMixin(ClientBase):
             report.left_scope += len(page.get("leave") or [])
             progress("réception", report.downloaded, None)
             if not page.get("more"):
+                self._drop_orphan_blobs()
                 return
+
+    def _drop_orphan_blobs(self) -> None:
+        """Once the feed is applied: bytes of documents tombstoned on the server (a person purged on another
+        device, ADR 0005) leave the vault, with the chunks of their unfinished downloads."""
+        with self.db.session(remote_apply=True) as s:
+            removed = drop_orphans(s.connection())
+        if removed:
+            log.info("%d document blob(s) no live document uses were removed", removed)
 
     def apply_page(self, page: dict[str, Any]) -> int:
         """Apply one downloaded page and its cursor in one local transaction (Core bulk upserts)."""
