@@ -34,6 +34,22 @@ def make_profile(
         v.close()
 
 
+@pytest.fixture(autouse=True)
+def _hide_leftover_windows() -> Iterator[None]:
+    """Hide the top-level windows a test leaves open (non-modal dialogs, previews): shortcuts follow the active
+    window, so a window left over by one test would keep the keyboard focus in the next one. ``hide()``, not
+    ``close()``: a close could ask « Abandonner la saisie ? » in a modal box nobody answers."""
+    yield
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    if app is None:
+        return
+    for widget in QApplication.topLevelWidgets():
+        if widget.isVisible():
+            widget.hide()
+
+
 @pytest.fixture
 def worker() -> Iterator[DbWorker]:
     w = DbWorker()
