@@ -6,16 +6,19 @@ SHA-256 of the whole blob and marks it complete — or throws every chunk away i
 is stored as its chunks (``attachment_chunks.data``, bytea on PostgreSQL, BLOB on SQLite): a download reads
 the same chunks. An upload op referencing an attachment is applied only once it is complete
 (:func:`complete_set`, used by :func:`server.sync.apply_batch`); a device downloads only the attachments of
-documents in its scope.
+documents in its scope. Uploads abandoned half-way (no chunk for N days) are removed by
+:func:`prune_incomplete` (``python -m server attachments prune``); a device that comes back starts them again.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import Connection, and_, delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -201,3 +204,88 @@ def get_chunk(sdb: ServerDB, dev: DeviceCtx, sha: str, idx: int) -> bytes:
     if data is None:
         raise ProtocolError("not_found", "Document introuvable pour ce poste.", 404)
     return bytes(data)
+
+
+# ------------------------------------------------------------------------------------------ abandoned uploads
+
+
+@dataclass(frozen=True)
+class PruneResult:
+    """What :func:`prune_incomplete` removed (or would remove, on a dry run)."""
+
+    days: int
+    before: datetime  # last activity older than this (UTC)
+    attachments: int  # incomplete blobs
+    chunks: int  # their chunks, plus chunks left without a blob
+    bytes: int  # size of those chunks
+    dry_run: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "before": self.before.isoformat(timespec="seconds")}
+
+
+def _chunk_stats(conn: Connection, where: Any) -> dict[str, tuple[datetime, int, int]]:
+    """sha256 → (last chunk received, chunk count, bytes) for the chunks matching ``where``."""
+    rows = conn.execute(
+        select(
+            attachment_chunks.c.sha256,
+            func.max(attachment_chunks.c.received_at),
+            func.count(),
+            func.coalesce(func.sum(func.length(attachment_chunks.c.data)), 0),
+        )
+        .where(where)
+        .group_by(attachment_chunks.c.sha256)
+    ).all()
+    return {sha: (last, int(n), int(size)) for sha, last, n, size in rows}
+
+
+def prune_incomplete(
+    sdb: ServerDB, days: int = 7, *, now: datetime | None = None, dry_run: bool = False
+) -> PruneResult:
+    """Delete the attachments still incomplete whose last activity (creation or latest chunk) is older than
+    ``days`` days, with their chunks, and chunks older than that left without an attachment row.
+
+    Complete attachments are never touched (purged ones go with :mod:`server.purge`). A device whose upload is
+    removed finds the blob unknown at its next sync and sends it again from the first chunk. On PostgreSQL the
+    candidate rows are locked first, so a chunk arriving meanwhile is seen and keeps its upload.
+    """
+    if days < 1:
+        raise ValueError("days must be at least 1")
+    before = (now or utcnow()) - timedelta(days=days)
+    with sdb.write() as conn:
+        stmt = select(attachments.c.sha256).where(
+            attachments.c.complete.is_(False), attachments.c.created_at < before
+        )
+        if conn.dialect.name == "postgresql":
+            stmt = stmt.with_for_update()
+        candidates = list(conn.execute(stmt).scalars())
+        stale: list[str] = []
+        chunks = size = 0
+        for i in range(0, len(candidates), 500):
+            batch = candidates[i : i + 500]
+            stats = _chunk_stats(conn, attachment_chunks.c.sha256.in_(batch))
+            for sha in batch:
+                last, n, nbytes = stats.get(sha, (None, 0, 0))
+                if last is None or last < before:
+                    stale.append(sha)
+                    chunks += n
+                    size += nbytes
+        known = select(attachments.c.sha256)
+        loose = {
+            sha: st
+            for sha, st in _chunk_stats(conn, attachment_chunks.c.sha256.notin_(known)).items()
+            if st[0] < before
+        }
+        chunks += sum(n for _, n, _ in loose.values())
+        size += sum(b for _, _, b in loose.values())
+        if not dry_run:
+            doomed = stale + sorted(loose)
+            for i in range(0, len(doomed), 500):
+                conn.execute(
+                    delete(attachment_chunks).where(attachment_chunks.c.sha256.in_(doomed[i : i + 500]))
+                )
+            for i in range(0, len(stale), 500):
+                conn.execute(delete(attachments).where(attachments.c.sha256.in_(stale[i : i + 500])))
+    return PruneResult(
+        days=days, before=before, attachments=len(stale), chunks=chunks, bytes=size, dry_run=dry_run
+    )
