@@ -274,10 +274,7 @@ def bulk_insert(session: Session, cls: type[Synced], rows: list[dict[str, Any]])
     kind = str(OpKind.APPEND if cls.__append_only__ else OpKind.INSERT)
     first = recorder.reserve(len(full))
     payload_keys = [k for k in columns if k not in SYNC_COLUMNS or k == "created_at"]
-    payload_of = itemgetter(*payload_keys)
-    # Only columns of other types than text, numbers and booleans can hold values to_wire() converts.
-    wire_keys = [k for k in payload_keys if _python_type(table.c[k].type) not in _PLAIN]
-    wire = _WireCache()
+    payloads = _payloads(table, payload_keys, full)
     ops = [
         {
             "device_seq": first + i,
@@ -286,10 +283,10 @@ def bulk_insert(session: Session, cls: type[Synced], rows: list[dict[str, Any]])
             "row_id": v["id"],
             "base_revision": 0,
             "kind": kind,
-            "changed_fields": _payload(payload_keys, payload_of(v), wire_keys, wire),
+            "changed_fields": payload,
             "created_at": now,
         }
-        for i, (v, op_id) in enumerate(zip(full, new_ids(len(full)), strict=True))
+        for i, (v, op_id, payload) in enumerate(zip(full, new_ids(len(full)), payloads, strict=True))
     ]
     _insert_many(session, _OUTBOX, ops)
     return [v["id"] for v in full]
@@ -298,11 +295,33 @@ def bulk_insert(session: Session, cls: type[Synced], rows: list[dict[str, Any]])
 _PLAIN = frozenset({str, int, float, bool, type(None)})
 
 
-def _payload(keys: list[str], values: Any, wire_keys: list[str], wire: _WireCache) -> dict[str, Any]:
-    payload = dict(zip(keys, values, strict=True))
-    for k in wire_keys:
-        payload[k] = wire(payload[k])
-    return payload
+def _payloads(table: Table, keys: list[str], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The insert-op payload of each row (``keys`` of the row, through :func:`to_wire`), column by column:
+    only columns of other types than text, numbers and booleans can hold values to_wire() converts."""
+    columns: list[Any] | None = (
+        list(zip(*map(itemgetter(*keys), rows), strict=True)) if len(keys) > 1 else None
+    )
+    if columns is None:
+        return [{keys[0]: to_wire(row[keys[0]])} for row in rows]
+    for i, key in enumerate(keys):
+        if _python_type(table.c[key].type) not in _PLAIN:
+            columns[i] = _wire_column(columns[i])
+    return [dict(zip(keys, values, strict=True)) for values in zip(*columns, strict=True)]
+
+
+_TEMPORAL = frozenset({date, datetime, type(None)})
+
+
+def _wire_column(values: tuple[Any, ...]) -> list[Any]:
+    """:func:`to_wire` of one column; the text of a date or naive datetime is made once per distinct value."""
+    try:
+        distinct = set(values)
+    except TypeError:  # unhashable values (JSON columns)
+        return list(map(to_wire, values))
+    if all(type(v) in _TEMPORAL and getattr(v, "tzinfo", None) is None for v in distinct):
+        text_of = {v: to_wire(v) for v in distinct}
+        return list(map(text_of.__getitem__, values))
+    return list(map(to_wire, values))
 
 
 class _WireCache:

@@ -64,22 +64,30 @@ class PersonIndex:
         """The one person this row is about, ``None`` for a new person; ambiguity → :class:`ImportRowError`."""
         p = row.person
         nir = row.nir
-        steps: list[tuple[str, list[Candidate]]] = []
         if nir:
-            steps.append(("NIR", self.by_nir.get(nir, [])))
+            found = _compatible(self.by_nir.get(nir), nir, "NIR")
+            if found is not None:
+                return found
         caf = str(p.get("caf_number") or "")
         if caf:
             key = (caf, row.birth_date, fold(str(p["first_name"])))
-            steps.append(("n° allocataire, date de naissance et prénom", self.by_caf.get(key, [])))
+            found = _compatible(self.by_caf.get(key), nir, "n° allocataire, date de naissance et prénom")
+            if found is not None:
+                return found
         name_key = (fold(str(p["last_name"])), row.birth_date)
-        steps.append(("nom et date de naissance", self.by_name.get(name_key, [])))
-        for how, found in steps:
-            compatible = [c for c in found if not (nir and c.nir and c.nir != nir)]
-            if len(compatible) == 1:
-                return compatible[0]
-            if len(compatible) > 1:
-                raise ImportRowError(
-                    f"{len(compatible)} dossiers correspondent ({how}) : rapprochement impossible, "
-                    "vérifiez les doublons dans Fil rouge"
-                )
+        return _compatible(self.by_name.get(name_key), nir, "nom et date de naissance")
+
+
+def _compatible(bucket: list[Candidate] | None, nir: str | None, how: str) -> Candidate | None:
+    """The one candidate of a bucket whose NIR does not contradict the row's; several → ImportRowError."""
+    if not bucket:
         return None
+    compatible = [c for c in bucket if not (nir and c.nir and c.nir != nir)]
+    if len(compatible) == 1:
+        return compatible[0]
+    if len(compatible) > 1:
+        raise ImportRowError(
+            f"{len(compatible)} dossiers correspondent ({how}) : rapprochement impossible, "
+            "vérifiez les doublons dans Fil rouge"
+        )
+    return None

@@ -85,7 +85,7 @@ class Planner:
     # --- new person -------------------------------------------------------------------------------
 
     def _create(self, row: ParsedRow) -> RowPlan:
-        values: dict[str, Any] = {f: v for f, v in row.person.items()}
+        values: dict[str, Any] = dict(row.person)
         values.setdefault("civility", _CIVILITY_FROM_SEX.get(str(values.get("sex", "")), ""))
         values.update(regime=row.regime, status="active", nir=values.get("nir") or None)
         person_id = fast_id()

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
+from operator import gt, itemgetter
 
 from app.models.masking import mask_nir, nir_is_valid, normalise_nir
 from app.services.imports.columns import ColumnMap
@@ -48,6 +49,7 @@ _SEX = {
     "monsieur": "M",
     "mr": "M",
 }
+_SEX_OF_NIR = {"1": "M", "2": "F"}
 _CIVILITY = {"m": "M.", "mr": "M.", "monsieur": "M.", "mme": "Mme", "madame": "Mme", "mlle": "Mme"}
 
 
@@ -82,16 +84,30 @@ def parse_date(raw: str, label: str, *, required: bool = False) -> date | None:
         if required:
             raise ImportRowError(f"{label} manquante")
         return None
+    parsed = _date_of(value)
+    if type(parsed) is date:
+        return parsed
+    if parsed is _BAD_FORMAT:
+        raise ImportRowError(f"{label} « {value} » invalide (format attendu : JJ/MM/AAAA)")
+    raise ImportRowError(f"{label} « {value} » invalide")
+
+
+_BAD_FORMAT, _BAD_DATE = "format", "date"
+
+
+@lru_cache(maxsize=32768)
+def _date_of(value: str) -> date | str:
+    """The date written in a stripped cell, or why not (the same few thousand dates fill a whole list)."""
     m = _DATE_FR.match(value)
     parts = (m.group(3), m.group(2), m.group(1)) if m else None
     if parts is None and (iso := _DATE_ISO.match(value)):
         parts = (iso.group(1), iso.group(2), iso.group(3))
     if parts is None:
-        raise ImportRowError(f"{label} « {value} » invalide (format attendu : JJ/MM/AAAA)")
+        return _BAD_FORMAT
     try:
         return date(int(parts[0]), int(parts[1]), int(parts[2]))
     except ValueError:
-        raise ImportRowError(f"{label} « {value} » invalide") from None
+        return _BAD_DATE
 
 
 def _birth_date(raw: str) -> date:
@@ -171,14 +187,36 @@ _ALWAYS_PARSED = frozenset({"last_name", "first_name", "birth_date"})
 
 
 def _cells(fields: list[str], columns: tuple[str | None, ...], cmap: ColumnMap) -> dict[str, str]:
-    if len(fields) < len(columns) or any(f.strip() for f in fields[len(columns) :]):
+    count = len(columns)
+    if len(fields) != count and (len(fields) < count or any(f.strip() for f in fields[count:])):
         raise ImportRowError(
-            f"{len(fields)} champs au lieu de {len(columns)} (séparateur ou guillemets mal placés ?)"
+            f"{len(fields)} champs au lieu de {count} (séparateur ou guillemets mal placés ?)"
         )
-    cells: dict[str, str] = {}
-    for field, value in zip(columns, fields, strict=False):
-        if field is None:
-            continue
+    pick, names, limits = _cell_layout(columns)
+    values = pick(fields)
+    if any(map(gt, map(len, values), limits)):  # a long cell: the exact checks, in column order
+        _check_lengths(names, values, cmap)
+    return dict(zip(names, values, strict=True))
+
+
+@lru_cache(maxsize=64)
+def _cell_layout(
+    columns: tuple[str | None, ...],
+) -> tuple[Callable[[list[str]], tuple[str, ...]], tuple[str, ...], tuple[int, ...]]:
+    """For a file's columns: a getter of the mapped cells, their fields, and the length no cell may exceed
+    without a closer look (its column width, at most MAX_FIELD_CHARS)."""
+    mapped = [(i, f) for i, f in enumerate(columns) if f is not None]
+    indexes = [i for i, _ in mapped]
+    getter = itemgetter(*indexes)
+    pick: Callable[[list[str]], tuple[str, ...]] = (
+        getter if len(indexes) > 1 else (lambda fields: (getter(fields),))
+    )
+    names = tuple(f for _, f in mapped)
+    return pick, names, tuple(min(MAX_LEN.get(f, MAX_FIELD_CHARS), MAX_FIELD_CHARS) for f in names)
+
+
+def _check_lengths(names: tuple[str, ...], values: tuple[str, ...], cmap: ColumnMap) -> None:
+    for field, value in zip(names, values, strict=True):
         if len(value) > MAX_FIELD_CHARS:
             raise ImportRowError(
                 f"champ « {cmap.label(field)} » trop long (plus de {MAX_FIELD_CHARS} caractères)"
@@ -186,8 +224,6 @@ def _cells(fields: list[str], columns: tuple[str | None, ...], cmap: ColumnMap) 
         limit = MAX_LEN.get(field)
         if limit is not None and len(value) > limit and len(collapse(value)) > limit:
             raise ImportRowError(f"champ « {cmap.label(field)} » trop long ({limit} caractères au plus)")
-        cells[field] = value
-    return cells
 
 
 @lru_cache(maxsize=64)
@@ -210,7 +246,7 @@ def parse_row(line: int, fields: list[str], columns: tuple[str | None, ...], cma
         if always or raw.strip():
             person[field] = parser(raw)
     nir, sex = person.get("nir"), person.get("sex")
-    if isinstance(nir, str) and sex and nir[0] in "12" and {"1": "M", "2": "F"}[nir[0]] != sex:
+    if isinstance(nir, str) and sex and nir[0] in "12" and _SEX_OF_NIR[nir[0]] != sex:
         raise ImportRowError("le NIR ne correspond pas au sexe indiqué")
     track, decided, notified = _orientation(cells, cmap)
     return ParsedRow(

@@ -10,11 +10,25 @@ _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 _NUMBER_WORDS = re.compile(r"\b(n|no|num|nr)\b")
 
 
+class _CombiningMarks(dict[int, int | None]):
+    """``str.translate`` table deleting combining marks (accents once decomposed), filled as characters come."""
+
+    def __missing__(self, code: int) -> int | None:
+        kept = None if unicodedata.combining(chr(code)) else code
+        self[code] = kept
+        return kept
+
+
+_DROP_COMBINING = _CombiningMarks()
+
+
 @lru_cache(maxsize=65536)
 def fold(value: str) -> str:
     """Lower-case, accent-free, punctuation collapsed to single spaces: « Lefèvre-D'Arc » → ``lefevre d arc``."""
+    if value.isascii():  # nothing to decompose: the same result, without the Unicode work
+        return _NON_ALNUM.sub(" ", value.lower()).strip()
     decomposed = unicodedata.normalize("NFKD", value.replace("°", " "))
-    ascii_only = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    ascii_only = decomposed.translate(_DROP_COMBINING).casefold()
     ascii_only = ascii_only.replace("œ", "oe").replace("æ", "ae").replace("ß", "ss")
     return _NON_ALNUM.sub(" ", ascii_only).strip()
 
