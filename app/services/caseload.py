@@ -15,10 +15,12 @@ warning is logged. Nothing is invented.
 from __future__ import annotations
 
 import logging
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from itertools import accumulate
 from typing import Any
 
 from sqlalchemy import Select, func, select
@@ -141,6 +143,9 @@ _FOLD = str.maketrans(
         "’": "'",
     }
 )
+
+
+_FOLD_PAIRS = tuple((chr(k), str(v)) for k, v in _FOLD.items())
 
 
 def fold(text: str | None) -> str:
@@ -301,34 +306,97 @@ def fetch_rows(
 # --- the in-memory index --------------------------------------------------------------------------------
 
 _FAR = "9999-12-31"
+_SEP = (
+    "\x01"  # below every printable character: "dupont\x01…" sorts before "dupont-martin\x01…", as tuples do
+)
 #: Up to this many people, deadlines are computed with the index (sort by deadline and the late count are
 #: then instant); above it (stress sizes), only when the list is sorted by deadline.
 EAGER_DEADLINES_MAX = 2000
+#: A search term found on more than 1/16 of the rows is matched by a scan of the lines instead of ``find``.
+_FIND_SHARE = 16
+
+
+def _fold_column(values: Sequence[str | None]) -> list[str]:
+    """:func:`fold` of a whole column in three C calls (one join, one lower, one translate)."""
+    if not values:
+        return []
+    text = "\x00".join([v or "" for v in values]).lower()
+    if not text.isascii():  # str.translate with a dict is slow on megabytes; a replace per accent is not
+        for char, plain in _FOLD_PAIRS:
+            if char in text:
+                text = text.replace(char, plain)
+    return text.split("\x00")
+
+
+def _raw_rows(s: Session, q: Select) -> list[tuple[Any, ...]]:  # type: ignore[type-arg]
+    """Plain DB-API tuples for ``q`` (no SQLAlchemy row or type processing: dates stay ISO strings). The
+    statement only holds literals of this module (enum values), rendered inline."""
+    sql = str(q.compile(dialect=s.get_bind().dialect, compile_kwargs={"literal_binds": True}))
+    cursor = s.connection().connection.cursor()
+    try:
+        cursor.execute(sql)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
 
 
 @dataclass
-class _Entry:
-    id: str
-    haystack: str
-    keys: dict[str, Any] = field(default_factory=dict)
+class _Part:
+    """The index of one population (active caseload, or everyone including the people who left).
+
+    Columns are parallel lists (row ``i`` of each). Search runs on ``blob``, the folded searchable text of
+    every row joined by newlines (``starts[i]``: offset of row ``i``), so a rare term costs one C-level
+    ``str.find`` per hit. Sort orders are built on first use, as lists of row numbers."""
+
+    ids: list[str]
+    columns: dict[str, list[Any]]
+    lines: list[str]
+    blob: str
+    starts: list[int]
+    orders: dict[str, list[int]] = field(default_factory=dict)
+    ranks: dict[str, list[int]] = field(default_factory=dict)
+
+    def match(self, term: str) -> list[int]:
+        """Row numbers (ascending) whose searchable text contains ``term`` (already folded, no newline)."""
+        starts, find = self.starts, self.blob.find
+        limit = len(starts) // _FIND_SHARE + 8
+        hits: list[int] = []
+        pos = find(term)
+        while pos >= 0:
+            row = bisect_right(starts, pos) - 1
+            hits.append(row)
+            if len(hits) > limit:  # a common term: one pass over the lines is cheaper than many finds
+                return [i for i, line in enumerate(self.lines) if term in line]
+            nxt = row + 1
+            pos = find(term, starts[nxt]) if nxt < len(starts) else -1
+        return hits
 
 
-def _entry(row: CaseloadRow, birth_name: str) -> _Entry:
-    name = (fold(row.last_name), fold(row.first_name), row.id)
-    keys = {
-        "name": name,
-        "first_name": (fold(row.first_name), *name),
-        "caf_number": (row.caf_number or "~", *name),
-        "city": (fold(row.city) or "~", *name),
-        "track": (row.track_label or "~", *name),
-        "regime": (row.regime_label or "~", *name),
-        "referent": (fold(row.referent) or "~", *name),
-        "last_contact": (row.last_contact.isoformat() if row.last_contact else "", *name),
+def _build_part(db: Database, include_exited: bool) -> _Part:
+    with db.read() as s:
+        raw = _raw_rows(s, _base_rows(include_exited))
+        ordered = select(Orientation.person_id, Orientation.track).where(Orientation.deleted_at.is_(None))
+        ordered = ordered.order_by(Orientation.decision_date, Orientation.created_at)
+        tracks = dict(_raw_rows(s, ordered))  # later decisions overwrite earlier ones
+    cols = list(zip(*raw, strict=True)) if raw else [()] * 10
+    ids = list(cols[0])
+    last, first, birth, city = (_fold_column(cols[i]) for i in (1, 2, 9, 4))
+    caf = [c or "" for c in cols[3]]
+    names = [f"{a}{_SEP}{b}{_SEP}{c}" for a, b, c in zip(last, first, ids, strict=True)]
+    lines = [f"{a} {b} {c} {d} {e}" for a, b, c, d, e in zip(last, birth, first, caf, city, strict=True)]
+    starts = [0, *accumulate(len(line) + 1 for line in lines)][:-1] if lines else []
+    columns: dict[str, list[Any]] = {
+        "name": names,
+        "first": first,
+        "caf": caf,
+        "city": city,
+        "regime": list(cols[5]),
+        "ref_last": list(cols[6]),
+        "ref_first": list(cols[7]),
+        "last_contact": list(cols[8]),
+        "track": [tracks.get(i, "") for i in ids],
     }
-    hay = " ".join(
-        (fold(row.last_name), fold(birth_name), fold(row.first_name), row.caf_number, fold(row.city))
-    )
-    return _Entry(row.id, hay, keys)
+    return _Part(ids, columns, lines, "\n".join(lines), starts)
 
 
 class CaseloadIndex:
@@ -336,63 +404,104 @@ class CaseloadIndex:
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        self._entries: dict[bool, list[_Entry]] = {}
-        self._orders: dict[tuple[bool, str], list[_Entry]] = {}
+        self._parts: dict[bool, _Part] = {}
         self._dues: dict[str, Deadline] | None = None
 
     def invalidate(self) -> None:
-        self._entries.clear()
-        self._orders.clear()
+        self._parts.clear()
         self._dues = None
 
-    def _all(self, include_exited: bool) -> list[_Entry]:
-        if include_exited not in self._entries:
-            with self.db.read() as s:
-                q = select(Person.id, Person.birth_name).where(Person.deleted_at.is_(None))
-                births = dict(s.execute(q).all())
-            rows = _load_rows(self.db, None, include_exited, deadlines=False)
-            self._entries[include_exited] = [_entry(r, births.get(r.id, "")) for r in rows]
-            if len(rows) <= EAGER_DEADLINES_MAX:
+    def is_built(self, include_exited: bool = False) -> bool:
+        """Whether :meth:`ids` answers from memory right away (else its first call builds the index)."""
+        return include_exited in self._parts
+
+    def _part(self, include_exited: bool) -> _Part:
+        if include_exited not in self._parts:
+            part = self._parts[include_exited] = _build_part(self.db, include_exited)
+            if len(part.ids) <= EAGER_DEADLINES_MAX:
                 self._deadlines()
-        return self._entries[include_exited]
+        return self._parts[include_exited]
 
     def _deadlines(self) -> dict[str, Deadline]:
         if self._dues is None:
             self._dues = next_deadlines(self.db, None)
         return self._dues
 
-    def _sort_key(self, sort: str) -> Any:
-        if sort != "next_due":
-            return lambda e: e.keys[sort]
-        dues = self._deadlines()
+    def _keys(self, part: _Part, sort: str) -> list[str]:
+        c, names = part.columns, part.columns["name"]
+        if sort == "name":
+            return names
+        if sort == "first_name":
+            return [f"{a}{_SEP}{n}" for a, n in zip(c["first"], names, strict=True)]
+        if sort == "next_due":
+            dues = self._deadlines()
+            return [
+                f"{d.due.isoformat() if (d := dues.get(i)) else _FAR}{_SEP}{n}"
+                for i, n in zip(part.ids, names, strict=True)
+            ]
+        if sort == "last_contact":
+            return [f"{d or ''}{_SEP}{n}" for d, n in zip(c["last_contact"], names, strict=True)]
+        if sort == "referent":
+            refs = _fold_column(
+                [f"{f} {la}" if la else "" for f, la in zip(c["ref_first"], c["ref_last"], strict=True)]
+            )
+            return [f"{r or '~'}{_SEP}{n}" for r, n in zip(refs, names, strict=True)]
+        if sort == "track":
+            values = [label(TRACK_LABELS, t) for t in c["track"]]
+        elif sort == "regime":
+            values = [label(REGIME_SHORT, r) for r in c["regime"]]
+        else:  # caf_number, city
+            values = c["caf" if sort == "caf_number" else "city"]
+        return [f"{v or '~'}{_SEP}{n}" for v, n in zip(values, names, strict=True)]
 
-        def key(e: _Entry) -> tuple[Any, ...]:
-            due = dues.get(e.id)
-            return (due.due.isoformat() if due else _FAR, *e.keys["name"])
+    def _order(self, part: _Part, sort: str) -> list[int]:
+        if sort not in part.orders:
+            keys = self._keys(part, sort)
+            part.orders[sort] = sorted(range(len(keys)), key=keys.__getitem__)
+        return part.orders[sort]
 
-        return key
+    def _rank(self, part: _Part, sort: str) -> list[int]:
+        if sort not in part.ranks:
+            rank = [0] * len(part.ids)
+            for pos, row in enumerate(self._order(part, sort)):
+                rank[row] = pos
+            part.ranks[sort] = rank
+        return part.ranks[sort]
 
     def ids(self, query: CaseloadQuery) -> list[str]:
         sort = query.sort if query.sort in SORT_KEYS else "name"
-        key = (query.include_exited, sort)
-        if key not in self._orders:
-            self._orders[key] = sorted(self._all(query.include_exited), key=self._sort_key(sort))
-        ordered = self._orders[key]
+        part = self._part(query.include_exited)
+        rows: list[int] | None = None  # None: every row
+        for term in fold(query.search).split():
+            rows = part.match(term) if rows is None else [i for i in rows if term in part.lines[i]]
+            if not rows:
+                return []
+        order = self._order(part, sort)
+        if rows is None:
+            ordered = order
+        elif len(rows) * 8 < len(order):  # few hits: sort them by their rank
+            ordered = sorted(rows, key=self._rank(part, sort).__getitem__)
+        else:  # many hits: keep the full order, drop the others
+            mask = bytearray(len(order))
+            for i in rows:
+                mask[i] = 1
+            ordered = [i for i in order if mask[i]]
+        all_ids = part.ids
+        out = [all_ids[i] for i in ordered]
         if query.filters is not None and query.filters.active():
             from app.services.followup import filter_ids
 
             allowed = filter_ids(self.db, query.filters, self._deadlines)
-            ordered = [e for e in ordered if e.id in allowed]
-        terms = fold(query.search).split()
-        for term in terms:  # one pass per term: no per-row generator (100,000 rows)
-            ordered = [e for e in ordered if term in e.haystack]
-        out = [e.id for e in ordered]
+            out = [i for i in out if i in allowed]
         if query.descending:
             out.reverse()
         return out
 
     def count(self, include_exited: bool = False) -> int:
-        return len(self._all(include_exited))
+        """People in the list; from the database while the index is not built (no build for a count)."""
+        if include_exited in self._parts:
+            return len(self._parts[include_exited].ids)
+        return people_count(self.db, include_exited)
 
     def rows(self, ids: Sequence[str]) -> list[CaseloadRow]:
         """:func:`fetch_rows`, reusing the deadlines the index already computed."""
@@ -400,10 +509,37 @@ class CaseloadIndex:
 
     def late_count(self) -> int | None:
         """People of the active caseload whose next deadline is past (None: not computed at this size)."""
-        entries = self._all(False)
         if self._dues is None:
-            return None
-        return sum(1 for e in entries if (d := self._dues.get(e.id)) and d.state == DueState.LATE)
+            if False in self._parts or self.count() > EAGER_DEADLINES_MAX:
+                return None
+            self._part(False)
+        part = self._part(False)
+        dues = self._deadlines()
+        return sum(1 for i in part.ids if (d := dues.get(i)) and d.state == DueState.LATE)
+
+
+def people_count(db: Database, include_exited: bool = False) -> int:
+    """How many people the list holds (one SQL count)."""
+    q = select(func.count()).select_from(Person).where(Person.deleted_at.is_(None))
+    if not include_exited:
+        q = q.where(Person.status == PersonStatus.ACTIVE)
+    with db.read() as s:
+        return int(s.scalar(q) or 0)
+
+
+def first_rows(db: Database, limit: int = PAGE_SIZE) -> tuple[int, list[CaseloadRow]]:
+    """The total and the first ``limit`` rows of the active caseload by name, straight from SQL: what the
+    list shows while the index is built (SQL orders by the raw name, so an accented initial may sit a few
+    rows off until the index answers)."""
+    q = (
+        select(Person.id)
+        .where(Person.deleted_at.is_(None), Person.status == PersonStatus.ACTIVE)
+        .order_by(func.lower(Person.last_name), func.lower(Person.first_name), Person.id)
+        .limit(limit)
+    )
+    with db.read() as s:
+        ids = list(s.scalars(q))
+    return people_count(db), fetch_rows(db, ids)
 
 
 def list_ids(db: Database, query: CaseloadQuery) -> list[str]:

@@ -27,13 +27,18 @@ from app.ui.caseload_model import COLUMNS, ID_ROLE, CaseloadModel
 from app.ui.widgets import EmptyState
 from app.ui.worker import DbWorker
 
-SEARCH_DEBOUNCE_MS = 150
+SEARCH_DEBOUNCE_MS = 120
 WIDTHS = (112, 90, 116, 120, 82, 92, 120, 172, 105)
 NO_PEOPLE = (
     "Aucune personne dans votre file active",
     "Les personnes orientées vers vous arriveront ici par l'import des listes d'orientation (page Imports) "
     "ou par la synchronisation avec le département.",
 )
+
+
+def _thousands(n: int) -> str:
+    """French digit grouping: 100 000 (narrow no-break space)."""
+    return f"{n:,}".replace(",", "\u202f")
 
 
 class CaseloadPage(QWidget):
@@ -49,6 +54,7 @@ class CaseloadPage(QWidget):
         self._total: int | None = None
         self._build()
         self.model.loaded.connect(self._on_loaded)
+        self.model.progress.connect(self._on_progress)
 
     def _build(self) -> None:
         layout = QVBoxLayout(self)
@@ -193,6 +199,13 @@ class CaseloadPage(QWidget):
         index = self.view.currentIndex()
         if index.isValid():
             self._activated(index)
+
+    def _on_progress(self, shown: int, total: int) -> None:
+        """First page on screen while the full list is indexed on the worker (large caseloads)."""
+        self.count.setText(f"Chargement… {_thousands(shown)} / {_thousands(total)} personnes suivies")
+        self.stack.setCurrentWidget(self.view)
+        if not self.view.currentIndex().isValid():
+            self.view.setCurrentIndex(self.model.index(0, 0))
 
     def _on_loaded(self, n: int) -> None:
         f = self.model.query.filters

@@ -68,11 +68,45 @@ def test_next_due_comes_from_the_rule_engine_when_present(vault):
 def test_index_sees_new_people_after_invalidate(vault):
     add_people(vault, 3)
     index = CaseloadIndex(vault.db)
-    assert index.count() == 3
+    assert index.count() == 3 and not index.is_built()  # a count alone reads SQL, builds nothing
+    assert len(index.ids(CaseloadQuery())) == 3 and index.is_built()
     add_people(vault, 2)
-    assert index.count() == 3
+    assert len(index.ids(CaseloadQuery())) == 3 and index.count() == 3
     index.invalidate()
-    assert index.count() == 5
+    assert len(index.ids(CaseloadQuery())) == 5 and index.count() == 5
+
+
+def test_search_normalises_accents_case_and_matches_rare_and_common_terms(vault):
+    ids = add_people(vault, 40)
+    with vault.db.session() as s:
+        p = s.get(Person, ids[0])
+        p.first_name, p.last_name, p.birth_name = "Élodie", "Œuvrard-Lefèvre", "Ñúñez"
+        s.get(Person, ids[1]).first_name = "ÉLODIE"
+    index = CaseloadIndex(vault.db)
+    assert set(index.ids(CaseloadQuery(search="elodie"))) == {ids[0], ids[1]}
+    assert set(index.ids(CaseloadQuery(search="  ÉLoDiE  "))) == {ids[0], ids[1]}
+    assert index.ids(CaseloadQuery(search="oeuvrard lefevre elodie")) == [ids[0]]
+    assert index.ids(CaseloadQuery(search="nunez")) == [ids[0]]  # birth name
+    assert index.ids(CaseloadQuery(search="elodie zzz")) == []
+    # a term on most rows takes the line-scan path; the result keeps the list's order either way
+    every = index.ids(CaseloadQuery())
+    common = index.ids(CaseloadQuery(search="e"))
+    assert len(common) > len(every) // 16 and common == [i for i in every if i in set(common)]
+    down = index.ids(CaseloadQuery(search="e", sort="city", descending=True))
+    assert sorted(down) == sorted(common) and down == [i for i in index.ids(
+        CaseloadQuery(sort="city", descending=True)) if i in set(common)]  # fmt: skip
+
+
+def test_first_rows_for_the_first_paint(vault):
+    ref = add_referent(vault)
+    add_people(vault, 130, ref)
+    total, rows = caseload.first_rows(vault.db, 20)
+    assert total == 130 and len(rows) == 20
+    keys = [(r.last_name.lower(), r.first_name.lower(), r.id) for r in rows]
+    assert keys == sorted(keys)
+    full = caseload.fetch_rows(vault.db, caseload.list_ids(vault.db, CaseloadQuery()))
+    assert {r.id for r in rows} <= {r.id for r in full}
+    assert rows[0].referent == "Claire Marchand" and rows[0].track
 
 
 def test_exited_people_hidden_by_default(vault):

@@ -69,3 +69,57 @@ def test_first_run_creates_a_passphrase_profile(qtbot, worker, data_dir, no_keyr
     qtbot.waitUntil(lambda: dialog.info is not None, timeout=10_000)
     assert dialog.info.mode == vault_service.MODE_PASSPHRASE
     assert vault_service.read_profile(data_dir, "principal").name == "principal"
+
+
+def test_first_page_shows_while_the_index_is_built(qtbot, worker, data_dir):
+    """Large caseload: the first page by name comes from SQL and is on screen (« Chargement… n / total »)
+    before the full list replaces it; the page count and the search then work on the full index."""
+    from app.services.caseload import PAGE_SIZE
+    from app.ui.caseload_page import CaseloadPage
+    from tests.ui.conftest import make_profile
+
+    total = PAGE_SIZE + 150
+    make_profile(data_dir, total, mode=vault_service.MODE_PASSPHRASE)
+    worker.submit(
+        lambda ctx: ctx.set_vault(
+            vault_service.open_vault(data_dir, "essai", passphrase="phrase secrète de test")
+        )
+    )
+    page = CaseloadPage(worker)
+    qtbot.addWidget(page)
+    page.resize(1200, 700)
+    page.show()
+    seen: list[tuple[object, ...]] = []
+    page.model.progress.connect(
+        lambda shown, n: seen.append(
+            (shown, n, page.model.rowCount(), page.model.partial, page.model.loading, page.count.text())
+        )
+    )
+    page.refresh()
+    qtbot.waitUntil(lambda: not page.model.loading, timeout=20_000)
+    assert seen == [
+        (
+            PAGE_SIZE,
+            total,
+            PAGE_SIZE,
+            (PAGE_SIZE, total),
+            True,
+            f"Chargement… {PAGE_SIZE} / {total} personnes suivies",
+        )
+    ]
+    assert page.model.rowCount() == total and page.model.partial is None
+    assert page.count.text() == f"{total} personnes suivies"
+    qtbot.waitUntil(lambda: worker.pending == 0, timeout=10_000)
+    # once built, a reload answers from the index: no second partial state
+    page.model._ids = []
+    page.refresh()
+    qtbot.waitUntil(lambda: not page.model.loading and worker.pending == 0, timeout=10_000)
+    assert len(seen) == 1 and page.model.rowCount() == total
+    # search: accents and case folded (« Céline » found by « celine »), debounced keystrokes
+    page.search.setText("celine")
+    qtbot.waitUntil(lambda: page.model.query.search == "celine" and not page.model.loading, timeout=10_000)
+    n = page.model.rowCount()
+    assert 0 < n < total
+    qtbot.waitUntil(lambda: page.model.row_data(n - 1) is not None, timeout=10_000)
+    assert {page.model.row_data(r).first_name for r in range(n)} == {"Céline"}
+    page.grab().save("/tmp/shots-h11/caseload_search.png")
