@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -39,15 +38,10 @@ from app.services.person_page import current_actor
 from app.services.records import NoteView
 from app.ui import theme
 from app.ui.errors import show_error
+from app.ui.followup_dialogs_base import confirm_discard, error_label
 from app.ui.plugins import UiContext
 from app.ui.widgets import EmptyState
 from app.ui.worker import WorkerContext
-
-
-def error_label() -> QLabel:
-    label = QLabel(objectName="error", wordWrap=True)
-    label.hide()
-    return label
 
 
 def default_title(path: Path) -> str:
@@ -90,14 +84,9 @@ class _GuardedDialog(QDialog):
             show_error(self, exc)
 
     def reject(self) -> None:
-        if self.dirty() and not self.saving:
-            answer = QMessageBox.question(
-                self, "Abandonner la saisie ?", f"{self.what} n'est pas enregistrée : ce que vous avez saisi sera perdu.",
-                QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
-                QMessageBox.StandardButton.Cancel,
-            )  # fmt: skip
-            if answer != QMessageBox.StandardButton.Discard:
-                return
+        discard = f"{self.what} n'est pas enregistrée : ce que vous avez saisi sera perdu."
+        if self.dirty() and not self.saving and not confirm_discard(self, discard):
+            return
         super().reject()
 
     def _buttons(self, layout: QVBoxLayout, save_text: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import date
 
@@ -37,6 +38,14 @@ def pid(vault) -> str:
 
 def idle(qtbot, ctx) -> None:
     qtbot.waitUntil(lambda: ctx.worker.pending == 0, timeout=5000)
+
+
+def save_shot(widget, name: str) -> None:
+    """Screenshots for review when FILROUGE_SHOTS names a folder (CONTRIBUTING: screenshots from tests)."""
+    folder = os.environ.get("FILROUGE_SHOTS")
+    if folder:
+        os.makedirs(folder, exist_ok=True)
+        widget.grab().save(os.path.join(folder, f"{name}.png"))
 
 
 def test_diagnostic_tab_saves_versions_and_shows_diff(qtbot, ctx, vault, pid):
@@ -122,7 +131,7 @@ def test_carnet_model_passes_modeltester(qtbot, qtmodeltester, ctx, vault, pid):
 
 
 def test_carnet_empty_then_quick_entry_and_dialogs(qtbot, ctx, vault, pid):
-    from app.ui.carnet_dialogs import ActionDialog, ObjectiveDialog, PrescriptionDialog
+    from app.ui.carnet_dialogs import ActionDialog, ObjectiveDialog, OutcomeDialog, PrescriptionDialog
 
     tab = carnet_tab(qtbot, ctx, pid)
     assert tab.stack.currentWidget() is tab.empty
@@ -141,12 +150,12 @@ def test_carnet_empty_then_quick_entry_and_dialogs(qtbot, ctx, vault, pid):
     tab.add_objective()
     dialog = tab.dialog
     assert isinstance(dialog, ObjectiveDialog)
-    dialog.submit()  # empty title: error next to the field, dialog stays open
+    dialog.save()  # empty title: error next to the field, dialog stays open
     idle(qtbot, ctx)
     assert dialog.isVisible() and "obligatoire" in dialog.errors["title"].text()
     dialog.title.setText("Ouvrir les droits APL")
     dialog.consent.setChecked(True)
-    dialog.submit()
+    dialog.save()
     idle(qtbot, ctx)
     idle(qtbot, ctx)
     assert not dialog.isVisible()
@@ -159,7 +168,7 @@ def test_carnet_empty_then_quick_entry_and_dialogs(qtbot, ctx, vault, pid):
     assert isinstance(tab.dialog, ActionDialog)
     tab.dialog.label.setText("Dossier DALO")
     tab.dialog.partner.setText("ADIL")
-    tab.dialog.submit()
+    tab.dialog.save()
     idle(qtbot, ctx)
     idle(qtbot, ctx)
     action = carnet.load_carnet(vault.db, pid).objective(objective.id).actions[0]
@@ -167,7 +176,7 @@ def test_carnet_empty_then_quick_entry_and_dialogs(qtbot, ctx, vault, pid):
     tab.add_prescription()
     assert isinstance(tab.dialog, PrescriptionDialog)
     tab.dialog.kind.setCurrentIndex(tab.dialog.kind.findData("aci"))
-    tab.dialog.submit()
+    tab.dialog.save()
     idle(qtbot, ctx)
     idle(qtbot, ctx)
     [presc] = carnet.load_carnet(vault.db, pid).objective(objective.id).actions[0].prescriptions
@@ -175,12 +184,26 @@ def test_carnet_empty_then_quick_entry_and_dialogs(qtbot, ctx, vault, pid):
     # status change (what the context menu and Ctrl+E trigger)
     tab.select(action.id)
     tab.set_status("action", action.id, "en_cours")
+    idle(qtbot, ctx)
+    idle(qtbot, ctx)
+    assert tab.view.currentIndex().siblingAtColumn(1).data() == "En cours"
+    # a prescription's outcome opens the outcome dialog: its date, today by default, never in the future
     tab.set_status("prescription", presc.id, "accepte")
+    dialog = tab.dialog
+    assert isinstance(dialog, OutcomeDialog) and dialog.outcome.currentData() == "accepte"
+    assert dialog.day.value() == date.today() and dialog.day.maximumDate().toPython() == date.today()
+    assert dialog.day.displayFormat() == "dd/MM/yyyy"
+    dialog.outcome.setCurrentIndex(dialog.outcome.findData("en_attente"))
+    assert not dialog.day.isEnabled()
+    dialog.outcome.setCurrentIndex(dialog.outcome.findData("accepte"))
+    dialog.save()
     idle(qtbot, ctx)
     idle(qtbot, ctx)
     updated = carnet.load_carnet(vault.db, pid).objective(objective.id).actions[0]
     assert updated.status == "en_cours" and updated.prescriptions[0].outcome == "accepte"
-    assert tab.view.currentIndex().siblingAtColumn(1).data() == "En cours"
+    assert updated.prescriptions[0].outcome_date == date.today()
+    tab.select(presc.id)
+    assert tab.view.currentIndex().siblingAtColumn(1).data() == f"Accepté le {date.today():%d/%m/%Y}"
 
 
 def test_typing_in_the_tree_adds_an_objective(qtbot, ctx, vault, pid):
@@ -211,11 +234,12 @@ def test_shortcuts_and_status_menu(qtbot, ctx, vault, pid):
     qtbot.waitExposed(tab)
     tab.select(oid)
     shortcuts = {s.key().toString(): s for s in tab.findChildren(QShortcut)}
-    assert {"Ctrl+N", "Ctrl+Shift+N", "Ctrl+E"} <= set(shortcuts)
+    shortcuts |= {s.key().toString(): s for s in tab.view.findChildren(QShortcut)}
+    assert {"Ctrl+N", "Ctrl+Shift+N", "Ctrl+E", "F2", "Del", "Ctrl+Z"} <= set(shortcuts)
     shortcuts["Ctrl+E"].activated.emit()  # offscreen windows are never active: trigger the shortcut itself
     labels = [a.text() for a in tab.menu.actions()]
-    assert labels == ["En cours", "Atteint", "Abandonné"]
-    assert [a.isChecked() for a in tab.menu.actions()] == [True, False, False]
+    assert labels == ["En cours", "Atteint", "Abandonné", "", "Modifier…", "Supprimer…"]
+    assert [a.isChecked() for a in tab.menu.actions()][:3] == [True, False, False]
     tab.menu.actions()[1].trigger()
     idle(qtbot, ctx)
     idle(qtbot, ctx)
@@ -224,6 +248,131 @@ def test_shortcuts_and_status_menu(qtbot, ctx, vault, pid):
     shortcuts["Ctrl+N"].activated.emit()
     assert isinstance(tab.dialog, ObjectiveDialog)
     tab.dialog.close()
+
+
+def answer_with(monkeypatch, role, seen: list[str]) -> None:
+    """The user clicks the button of ``role`` in the next message boxes (their text is kept in ``seen``)."""
+    from PySide6.QtWidgets import QMessageBox
+
+    def answer(box: QMessageBox) -> int:
+        seen.append(f"{box.text()} | {box.informativeText()}")
+        next(b for b in box.buttons() if box.buttonRole(b) == role).click()
+        return 0
+
+    monkeypatch.setattr(QMessageBox, "exec", answer)
+
+
+def test_edit_an_objective_with_f2_and_an_action_by_double_click(qtbot, ctx, vault, pid):
+    from app.ui.carnet_dialogs import ActionDialog, ObjectiveDialog
+
+    oid = records.add_objective(vault.db, pid, theme="emploi", title="Retrouver un emploi")
+    aid = records.add_action(vault.db, oid, label="Atelier CV", start_date=date(2026, 10, 5))
+    tab = carnet_tab(qtbot, ctx, pid)
+    tab.show()
+    qtbot.waitExposed(tab)
+    tab.select(oid)
+    assert tab.edit_button.isEnabled() and tab.remove_button.isEnabled()
+    f2 = next(s for s in tab.view.findChildren(QShortcut) if s.key().toString() == "F2")
+    f2.activated.emit()
+    dialog = tab.dialog
+    assert isinstance(dialog, ObjectiveDialog) and dialog.windowTitle() == "Modifier l'objectif"
+    assert dialog.title.text() == "Retrouver un emploi" and dialog.theme.currentData() == "emploi"
+    dialog.title.setText("")
+    dialog.save()
+    idle(qtbot, ctx)
+    assert dialog.isVisible() and "obligatoire" in dialog.errors["title"].text()
+    assert dialog.title.text() == ""  # nothing typed is lost: the dialog stays as the user left it
+    dialog.title.setText("Retrouver un emploi dans la logistique")
+    dialog.theme.setCurrentIndex(dialog.theme.findData("formation"))
+    dialog.save()
+    idle(qtbot, ctx)
+    idle(qtbot, ctx)
+    assert not dialog.isVisible()
+    obj = carnet.load_carnet(vault.db, pid).objective(oid)
+    assert (obj.title, obj.theme) == ("Retrouver un emploi dans la logistique", "formation")
+    assert tab.selected() == ("objective", oid) and ctx.changes[-1] == pid
+    assert tab.model.index(0, 0).data() == "Formation (1 objectif)"
+    # double-click on the action opens its dialog, filled in
+    tab.select(aid)
+    tab.view.doubleClicked.emit(tab.view.currentIndex())
+    dialog = tab.dialog
+    assert isinstance(dialog, ActionDialog) and dialog.label.text() == "Atelier CV"
+    assert dialog.start.date().toPython() == date(2026, 10, 5)
+    dialog.partner.setText("Cap Emploi")
+    dialog.save()
+    idle(qtbot, ctx)
+    idle(qtbot, ctx)
+    action = carnet.load_carnet(vault.db, pid).objective(oid).actions[0]
+    assert (action.label, action.partner, action.start_date) == (
+        "Atelier CV",
+        "Cap Emploi",
+        date(2026, 10, 5),
+    )
+    save_shot(tab, "carnet_after_edit")
+
+
+def test_delete_an_action_then_undo(qtbot, ctx, vault, pid, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    oid = records.add_objective(vault.db, pid, theme="emploi", title="Retrouver un emploi")
+    aid = records.add_action(vault.db, oid, label="Atelier CV")
+    records.add_prescription(vault.db, pid, kind="pmsmp", prescribed_on=date(2026, 10, 6), action_id=aid)
+    tab = carnet_tab(qtbot, ctx, pid)
+    tab.show()
+    qtbot.waitExposed(tab)
+    seen: list[str] = []
+    answer_with(monkeypatch, QMessageBox.ButtonRole.RejectRole, seen)  # « Annuler » first: nothing happens
+    tab.select(aid)
+    delete = next(s for s in tab.view.findChildren(QShortcut) if s.key().toString() == "Del")
+    delete.activated.emit()
+    idle(qtbot, ctx)
+    assert seen[0].startswith("Supprimer l'action « Atelier CV » ? | Sa prescription est conservée")
+    assert carnet.load_carnet(vault.db, pid).objective(oid).actions
+    answer_with(monkeypatch, QMessageBox.ButtonRole.DestructiveRole, seen)
+    delete.activated.emit()
+    idle(qtbot, ctx)
+    idle(qtbot, ctx)
+    tree = carnet.load_carnet(vault.db, pid)
+    assert not tree.objective(oid).actions and tree.other_prescriptions  # the prescription stays
+    assert tab.undo_bar.isVisible() and tab.undo_label.text() == "Action supprimée — « Atelier CV »"
+    assert tab.undo_timer.isActive() and tab.undo_timer.interval() == 10_000
+    save_shot(tab, "carnet_undo_bar")
+    tab.undo_button.click()
+    idle(qtbot, ctx)
+    idle(qtbot, ctx)
+    assert not tab.undo_bar.isVisible()
+    assert [a.id for a in carnet.load_carnet(vault.db, pid).objective(oid).actions] == [aid]
+    assert tab.selected() == ("action", aid)
+
+
+def test_delete_an_objective_names_its_actions_and_the_undo_bar_goes_after_10_s(
+    qtbot, ctx, vault, pid, monkeypatch
+):
+    from PySide6.QtWidgets import QMessageBox
+
+    oid = records.add_objective(vault.db, pid, theme="emploi", title="Retrouver un emploi")
+    records.add_action(vault.db, oid, label="Atelier CV")
+    records.add_action(vault.db, oid, label="Job dating")
+    tab = carnet_tab(qtbot, ctx, pid)
+    tab.show()
+    qtbot.waitExposed(tab)
+    seen: list[str] = []
+    answer_with(monkeypatch, QMessageBox.ButtonRole.DestructiveRole, seen)
+    tab.select(oid)
+    tab.remove_button.click()
+    idle(qtbot, ctx)
+    idle(qtbot, ctx)
+    assert seen == [
+        "Supprimer l'objectif « Retrouver un emploi » et ses 2 actions ? | Les actions « Atelier CV », "
+        "« Job dating » sont supprimées avec lui. Vous pourrez annuler pendant 10 secondes."
+    ]
+    assert carnet.load_carnet(vault.db, pid).is_empty and tab.stack.currentWidget() is tab.empty
+    assert tab.undo_label.text() == "Objectif supprimé avec 2 actions — « Retrouver un emploi »"
+    tab.undo_timer.timeout.emit()  # the 10 seconds are over
+    assert not tab.undo_bar.isVisible()
+    tab.undo_removal()  # Ctrl+Z after the delay: nothing to undo any more
+    idle(qtbot, ctx)
+    assert carnet.load_carnet(vault.db, pid).is_empty
 
 
 def test_closing_a_file_with_an_unsaved_diagnostic_asks(qtbot, ctx, vault, pid, monkeypatch):

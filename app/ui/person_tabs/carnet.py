@@ -3,6 +3,9 @@
 « Nouvel objectif » (Ctrl+N), « Nouvelle action » (Ctrl+Shift+N) on the selected objective, « Nouvelle
 prescription » on the selected action, status change from the context menu or Ctrl+E; quick entry
 « thème : objectif » in a one-line field, or typing on the « Ajouter… » rows of the tree then Enter.
+« Modifier… » (F2 or double-click) opens the objective or action dialog, or the outcome dialog of a
+prescription; « Supprimer… » (Suppr) asks, naming what goes with it, then shows « … supprimé — Annuler »
+for 10 seconds (Ctrl+Z), like a mail client: the undo restores the tombstoned rows.
 """
 
 from __future__ import annotations
@@ -10,14 +13,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QEvent, QModelIndex, QPoint, Qt
+from PySide6.QtCore import QEvent, QModelIndex, QPoint, Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QKeyEvent, QKeySequence, QShortcut, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QMenu,
+    QMessageBox,
     QPushButton,
     QStackedWidget,
     QStyledItemDelegate,
@@ -30,8 +35,9 @@ from app.models.vocabularies import load_vocabularies
 from app.services import carnet, records_carnet
 from app.services.carnet import ActionItem, CarnetTree, ObjectiveItem, PrescriptionItem
 from app.services.errors import ValidationError
+from app.services.records_carnet import Removal
 from app.ui import theme
-from app.ui.carnet_dialogs import ActionDialog, ObjectiveDialog, PrescriptionDialog
+from app.ui.carnet_dialogs import ActionDialog, ObjectiveDialog, OutcomeDialog, PrescriptionDialog
 from app.ui.errors import show_error
 from app.ui.plugins import UiContext
 from app.ui.widgets import EmptyState
@@ -62,6 +68,7 @@ STATUS_KINDS = {
     "action": "action_statuses",
     "prescription": "prescription_outcomes",
 }
+UNDO_MS = 10_000
 
 
 def _dates(start: Any, end: Any) -> str:
@@ -70,6 +77,12 @@ def _dates(start: Any, end: Any) -> str:
     if start:
         return f"à partir du {theme.fmt_date(start)}"
     return f"jusqu'au {theme.fmt_date(end)}" if end else ""
+
+
+def _quoted(texts: list[str], limit: int = 3) -> str:
+    shown = ", ".join(f"« {t} »" for t in texts[:limit])
+    rest = len(texts) - limit
+    return shown + (f" et {rest} autre{'s' if rest > 1 else ''}" if rest > 0 else "")
 
 
 def _row(kind: str, item_id: str, cells: list[str], icon: str, status: str = "") -> list[QStandardItem]:
@@ -203,6 +216,7 @@ class CarnetTab(QWidget):
         self.quick_error = QLabel(objectName="error", wordWrap=True)
         self.quick_error.hide()
         layout.addWidget(self.quick_error)
+        layout.addWidget(self._undo_bar())
         self.stack = QStackedWidget()
         self.empty = EmptyState(
             "fa6s.book-open",
@@ -221,6 +235,7 @@ class CarnetTab(QWidget):
         self.view.setEditTriggers(triggers.DoubleClicked | triggers.EditKeyPressed | triggers.AnyKeyPressed)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._context_menu)
+        self.view.doubleClicked.connect(lambda _i: self.edit_selected())
         self.view.selectionModel().currentChanged.connect(lambda *_: self._update_buttons())
         self.stack.addWidget(self.empty)
         self.stack.addWidget(self.view)
@@ -250,15 +265,64 @@ class CarnetTab(QWidget):
         self.status_button.clicked.connect(
             lambda: self._context_menu(self.view.visualRect(self.view.currentIndex()).center())
         )
-        for b in (self.new_objective, self.new_action, self.new_prescription, self.status_button):
+        self.edit_button = QPushButton(theme.icon("fa6s.pen"), "")
+        self.edit_button.setAccessibleName("Modifier…")
+        self.edit_button.setToolTip("Modifier l'élément sélectionné (F2 ou double-clic)")
+        self.edit_button.clicked.connect(self.edit_selected)
+        self.remove_button = QPushButton(theme.icon("fa6s.trash-can"), "")
+        self.remove_button.setAccessibleName("Supprimer…")
+        self.remove_button.setToolTip("Supprimer l'objectif ou l'action sélectionné (Suppr)")
+        self.remove_button.clicked.connect(self.remove_selected)
+        for b in (
+            self.new_objective,
+            self.new_action,
+            self.new_prescription,
+            self.status_button,
+            self.edit_button,
+            self.remove_button,
+        ):
             bar.addWidget(b)
         return bar
+
+    def _undo_bar(self) -> QFrame:
+        self.undo_bar = QFrame(objectName="undo")
+        self.undo_bar.setStyleSheet(
+            f"QFrame#undo {{ background: {theme.ACCENT_SOFT}; border: 1px solid {theme.ACCENT};"
+            " border-radius: 6px; }"
+        )
+        self.undo_bar.setAccessibleName("Suppression annulable")
+        row = QHBoxLayout(self.undo_bar)
+        row.setContentsMargins(10, 4, 6, 4)
+        icon = QLabel()
+        icon.setPixmap(theme.icon("fa6s.trash-can").pixmap(16, 16))
+        row.addWidget(icon)
+        self.undo_label = QLabel()
+        row.addWidget(self.undo_label, 1)
+        self.undo_button = QPushButton(theme.icon("fa6s.rotate-left"), "Annuler")
+        self.undo_button.setToolTip("Rétablir ce qui vient d'être supprimé (Ctrl+Z)")
+        self.undo_button.clicked.connect(self.undo_removal)
+        row.addWidget(self.undo_button)
+        self.undo_timer = QTimer(self, singleShot=True, interval=UNDO_MS)
+        self.undo_timer.timeout.connect(self._hide_undo)
+        self.last_removal: Removal | None = None
+        self.undo_bar.hide()
+        return self.undo_bar
 
     def _shortcuts(self) -> None:
         scope = Qt.ShortcutContext.WidgetWithChildrenShortcut
         QShortcut(QKeySequence("Ctrl+N"), self, self.add_objective, context=scope)
         QShortcut(QKeySequence("Ctrl+Shift+N"), self, self.add_action, context=scope)
         QShortcut(QKeySequence("Ctrl+E"), self, self.status_button.click, context=scope)
+        QShortcut(
+            QKeySequence("F2"), self.view, self.edit_selected, context=Qt.ShortcutContext.WidgetShortcut
+        )
+        QShortcut(
+            QKeySequence(QKeySequence.StandardKey.Delete),
+            self.view,
+            self.remove_selected,
+            context=Qt.ShortcutContext.WidgetShortcut,
+        )
+        QShortcut(QKeySequence(QKeySequence.StandardKey.Undo), self, self.undo_removal, context=scope)
 
     # --- loading ------------------------------------------------------------------------------------------
 
@@ -318,6 +382,8 @@ class CarnetTab(QWidget):
         kind, _ = self.selected()
         self.new_action.setEnabled(self._selected_objective() is not None)
         self.status_button.setEnabled(kind in STATUS_KINDS)
+        self.edit_button.setEnabled(kind in STATUS_KINDS)
+        self.remove_button.setEnabled(kind in ("objective", "action"))
 
     # --- writes -------------------------------------------------------------------------------------------
 
@@ -339,36 +405,171 @@ class CarnetTab(QWidget):
             job, done, on_error or (lambda e: show_error(self, e)), writes=True, owner=self
         )
 
-    def _dialog_save(self, make_job: Callable[[dict[str, Any]], Callable[[WorkerContext], Any]]) -> Any:
-        return lambda values, on_done, on_error: self._write(make_job(values), on_done, on_error)
+    def _open(self, dialog: Any) -> None:
+        """Show a carnet dialog; once it saved, select what it created and reload the tree."""
+
+        def saved() -> None:
+            if isinstance(dialog.result_value, str):
+                self.pending_select = dialog.result_value
+            self.reload()
+
+        self.dialog = dialog
+        dialog.accepted.connect(saved)
+        dialog.open()
+
+    def _contracts(self) -> list[tuple[str, str]]:
+        return [(c.id, c.label) for c in self.tree_data.contracts] if self.tree_data else []
 
     def add_objective(self) -> None:
-        pid = self.person_id
         kind, item_id = self.selected()
         theme_code = item_id if kind == "theme" else None
-        contracts = [(c.id, c.label) for c in self.tree_data.contracts] if self.tree_data else []
-        save = self._dialog_save(lambda v: lambda c: records_carnet.add_objective(c.db, pid, **v))
-        self.dialog = ObjectiveDialog(save, contracts, theme_code, self)
-        self.dialog.open()
+        self._open(ObjectiveDialog(self.ctx, self.person_id, self._contracts(), theme_code, self))
 
     def add_action(self) -> None:
         objective = self._selected_objective()
         if objective is None:
             return
-        save = self._dialog_save(lambda v: lambda c: records_carnet.add_action(c.db, objective.id, **v))
-        self.dialog = ActionDialog(save, objective.title, self)
-        self.dialog.open()
+        self._open(ActionDialog(self.ctx, self.person_id, objective.id, objective.title, self))
 
     def add_prescription(self) -> None:
         kind, item_id = self.selected()
         action_id = item_id if kind == "action" else None
         label = self.view.currentIndex().siblingAtColumn(0).data() if action_id else None
-        pid = self.person_id
-        save = self._dialog_save(
-            lambda v: lambda c: records_carnet.add_prescription(c.db, pid, action_id=action_id, **v)
+        self._open(PrescriptionDialog(self.ctx, self.person_id, action_id, label, self))
+
+    def _find(self, kind: str, item_id: str) -> Any:
+        """The loaded item (objective, action or prescription) of that id, or None."""
+        if self.tree_data is None:
+            return None
+        prescriptions = list(self.tree_data.other_prescriptions)
+        for group in self.tree_data.themes:
+            for o in group.objectives:
+                if kind == "objective" and o.id == item_id:
+                    return o
+                for a in o.actions:
+                    if kind == "action" and a.id == item_id:
+                        return a
+                    prescriptions += a.prescriptions
+        return next((p for p in prescriptions if kind == "prescription" and p.id == item_id), None)
+
+    def edit_selected(self, outcome: str | None = None) -> None:
+        """« Modifier… » (F2, double-click): the dialog of the selected objective, action or prescription."""
+        kind, item_id = self.selected()
+        index = self.view.currentIndex().siblingAtColumn(0)
+        if kind in (NEW_OBJECTIVE, NEW_ACTION):
+            self.view.edit(index)
+            return
+        item = self._find(kind, item_id)
+        if item is None:
+            return
+        if kind == "objective":
+            self._open(
+                ObjectiveDialog(self.ctx, self.person_id, self._contracts(), parent=self, objective=item)
+            )
+        elif kind == "action":
+            objective = self.tree_data.objective(item.objective_id) if self.tree_data else None
+            title = objective.title if objective else ""
+            self._open(ActionDialog(self.ctx, self.person_id, item.objective_id, title, self, action=item))
+        elif kind == "prescription":
+            self._open(OutcomeDialog(self.ctx, self.person_id, item, outcome, self))
+
+    # --- removal and undo ---------------------------------------------------------------------------------
+
+    def removal_text(self, kind: str, item: Any) -> tuple[str, str]:
+        """The question and the details of the confirmation: what goes with ``item`` and what stays."""
+        where = "sous « Prescriptions hors plan d'action »"
+        undo = "Vous pourrez annuler pendant 10 secondes."
+        if kind == "action":
+            n = len(item.prescriptions)
+            kept = (
+                f"Sa prescription est conservée (rangée {where}). "
+                if n == 1
+                else f"Ses {n} prescriptions sont conservées (rangées {where}). "
+                if n
+                else ""
+            )
+            return f"Supprimer l'action « {item.label} » ?", kept + undo
+        actions = [a.label for a in item.actions]
+        question = f"Supprimer l'objectif « {item.title} »"
+        details = ""
+        if len(actions) == 1:
+            question += " et son action ?"
+            details = f"L'action {_quoted(actions)} est supprimée avec lui. "
+        elif actions:
+            question += f" et ses {len(actions)} actions ?"
+            details = f"Les actions {_quoted(actions)} sont supprimées avec lui. "
+        else:
+            question += " ?"
+        n = sum(len(a.prescriptions) for a in item.actions)
+        if n == 1:
+            details += f"La prescription liée est conservée (rangée {where}). "
+        elif n:
+            details += f"Les {n} prescriptions liées sont conservées (rangées {where}). "
+        if item.contract_label:
+            details += f"Le contrat {item.contract_label} garde son texte : l'objectif y reste lisible. "
+        return question, details + undo
+
+    def confirm_removal(self, title: str, question: str, details: str) -> bool:
+        box = QMessageBox(QMessageBox.Icon.Warning, title, question, parent=self)
+        box.setInformativeText(details)
+        remove = box.addButton("Supprimer", QMessageBox.ButtonRole.DestructiveRole)
+        remove.setIcon(theme.icon("fa6s.trash-can"))
+        cancel = box.addButton("Annuler", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(cancel)
+        box.exec()
+        return box.clickedButton() is remove
+
+    def remove_selected(self) -> None:
+        """« Supprimer… » (Suppr): confirm, naming the children, then tombstone and offer the undo."""
+        kind, item_id = self.selected()
+        if kind not in ("objective", "action"):
+            return
+        item = self._find(kind, item_id)
+        if item is None:
+            return
+        title = "Supprimer l'objectif ?" if kind == "objective" else "Supprimer l'action ?"
+        if not self.confirm_removal(title, *self.removal_text(kind, item)):
+            return
+        if kind == "objective":
+            count = len(item.actions)
+            job: Callable[[WorkerContext], Any] = lambda c: records_carnet.remove_objective(  # noqa: E731
+                c.db, item_id, with_actions=count
+            )
+        else:
+            job = lambda c: records_carnet.remove_action(c.db, item_id)  # noqa: E731
+        self._write(job, self._removed)
+
+    def _removed(self, removal: Removal) -> None:
+        self.last_removal = removal
+        self.undo_label.setText(f"{removal.message} — « {removal.label} »")
+        self.undo_button.setEnabled(True)
+        self.undo_bar.show()
+        self.undo_timer.start()
+
+    def _hide_undo(self) -> None:
+        self.undo_timer.stop()
+        self.undo_bar.hide()
+        self.last_removal = None
+
+    def undo_removal(self) -> None:
+        """« Annuler » on the undo bar (Ctrl+Z): restore what the last removal tombstoned."""
+        removal = self.last_removal
+        if removal is None or not self.undo_bar.isVisibleTo(self):
+            return
+        self.undo_button.setEnabled(False)
+        restore = (
+            records_carnet.restore_objective if removal.kind == "objective" else records_carnet.restore_action
         )
-        self.dialog = PrescriptionDialog(save, label, self)
-        self.dialog.open()
+
+        def failed(exc: BaseException) -> None:
+            self.undo_button.setEnabled(True)
+            show_error(self, exc)
+
+        def done(_r: Any) -> None:
+            self._hide_undo()
+            self.pending_select = removal.id
+
+        self._write(lambda c: restore(c.db, removal.id), done, failed)
 
     def quick_add(self) -> None:
         text, pid = self.quick.text(), self.person_id
@@ -393,12 +594,16 @@ class CarnetTab(QWidget):
             self._write(lambda c: records_carnet.add_action(c.db, parent_id, label=text))
 
     def set_status(self, kind: str, item_id: str, status: str) -> None:
-        setter = {
-            "objective": records_carnet.set_objective_status,
-            "action": records_carnet.set_action_status,
-            "prescription": records_carnet.set_prescription_outcome,
-        }[kind]
-        self._write(lambda c: setter(c.db, item_id, status))
+        """A new status; a prescription's outcome goes through the outcome dialog (its date)."""
+        if kind == "prescription":
+            if self.selected() != (kind, item_id):
+                self.select(item_id)
+            self.edit_selected(status)
+            return
+        if kind == "objective":
+            self._write(lambda c: records_carnet.set_objective_status(c.db, item_id, status))
+        else:
+            self._write(lambda c: records_carnet.set_action_status(c.db, item_id, status))
 
     def _context_menu(self, pos: QPoint) -> None:
         index = self.view.indexAt(pos) if pos is not None else QModelIndex()
@@ -414,6 +619,16 @@ class CarnetTab(QWidget):
             action.setCheckable(True)
             action.setChecked(current is not None and current.startswith(entry.label))
             action.triggered.connect(lambda _=False, code=entry.code: self.set_status(kind, item_id, code))
+        menu.addSeparator()
+        edit = menu.addAction(
+            theme.icon("fa6s.pen"), "Date du résultat…" if kind == "prescription" else "Modifier…"
+        )
+        edit.setShortcut(QKeySequence("F2"))
+        edit.triggered.connect(lambda _=False: self.edit_selected())
+        if kind in ("objective", "action"):
+            remove = menu.addAction(theme.icon("fa6s.trash-can"), "Supprimer…")
+            remove.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
+            remove.triggered.connect(lambda _=False: self.remove_selected())
         self.menu = menu
         menu.popup(self.view.viewport().mapToGlobal(pos))
 
