@@ -311,6 +311,35 @@ def test_edit_an_objective_with_f2_and_an_action_by_double_click(qtbot, ctx, vau
     save_shot(tab, "carnet_after_edit")
 
 
+def test_closing_an_edit_dialog_asks_only_when_something_changed(qtbot, ctx, vault, pid, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    oid = records.add_objective(vault.db, pid, theme="emploi", title="Retrouver un emploi")
+    tab = carnet_tab(qtbot, ctx, pid)
+    asked: list[str] = []
+
+    def question(_parent, title, text, *_a):
+        asked.append(text)
+        return QMessageBox.StandardButton.Cancel
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    tab.select(oid)
+    tab.edit_selected()
+    dialog = tab.dialog
+    dialog.reject()  # nothing changed: closes without asking
+    assert asked == [] and not dialog.isVisible()
+    tab.edit_selected()
+    dialog = tab.dialog
+    dialog.status.setCurrentIndex(dialog.status.findData("atteint"))
+    dialog.reject()
+    assert len(asked) == 1 and dialog.isVisible()  # « Annuler » in the question: the change is still there
+    assert dialog.status.currentData() == "atteint"
+    dialog.save()
+    idle(qtbot, ctx)
+    idle(qtbot, ctx)
+    assert not dialog.isVisible() and carnet.load_carnet(vault.db, pid).objective(oid).status == "atteint"
+
+
 def test_delete_an_action_then_undo(qtbot, ctx, vault, pid, monkeypatch):
     from PySide6.QtWidgets import QMessageBox
 

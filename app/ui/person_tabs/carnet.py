@@ -235,7 +235,7 @@ class CarnetTab(QWidget):
         self.view.setEditTriggers(triggers.DoubleClicked | triggers.EditKeyPressed | triggers.AnyKeyPressed)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._context_menu)
-        self.view.doubleClicked.connect(lambda _i: self.edit_selected())
+        self.view.doubleClicked.connect(self._double_clicked)
         self.view.selectionModel().currentChanged.connect(lambda *_: self._update_buttons())
         self.stack.addWidget(self.empty)
         self.stack.addWidget(self.view)
@@ -452,6 +452,10 @@ class CarnetTab(QWidget):
                     prescriptions += a.prescriptions
         return next((p for p in prescriptions if kind == "prescription" and p.id == item_id), None)
 
+    def _double_clicked(self, index: QModelIndex) -> None:
+        if index.siblingAtColumn(0).data(KIND_ROLE) in STATUS_KINDS:  # « Ajouter… » rows edit in place
+            self.edit_selected()
+
     def edit_selected(self, outcome: str | None = None) -> None:
         """« Modifier… » (F2, double-click): the dialog of the selected objective, action or prescription."""
         kind, item_id = self.selected()
@@ -537,7 +541,12 @@ class CarnetTab(QWidget):
             )
         else:
             job = lambda c: records_carnet.remove_action(c.db, item_id)  # noqa: E731
-        self._write(job, self._removed)
+
+        def failed(exc: BaseException) -> None:  # e.g. an action added meanwhile: show the tree as it is now
+            show_error(self, exc)
+            self.reload()
+
+        self._write(job, self._removed, failed)
 
     def _removed(self, removal: Removal) -> None:
         self.last_removal = removal
