@@ -241,3 +241,32 @@ def test_prescription_outcome_date(vault, pid):
     records_carnet.set_prescription_outcome(vault.db, presc, "en_attente", outcome_date=date(2026, 10, 21))
     [p] = carnet.load_carnet(vault.db, pid).other_prescriptions
     assert (p.outcome, p.outcome_date) == ("en_attente", None)
+
+
+@pytest.mark.parametrize("sync_between", [True, False], ids=["synced-then-undone", "undone-before-sync"])
+def test_removal_and_undo_reach_another_device(tmp_path, data_dir, memory_keyring, sync_between):
+    """The tombstones (delete ops) and the undo (update ops clearing deleted_at) go through the real server."""
+    from tests.sync.harness import make_device, make_server
+
+    server = make_server(f"sqlite:///{tmp_path / 'server.db'}")
+    server.add_user("alice")
+    try:
+        a = make_device(server, data_dir, "a", "alice")
+        b = make_device(server, data_dir, "b", "alice")
+        pid = a.add_person()
+        oid = records.add_objective(a.vault.db, pid, theme="emploi", title="Retrouver un emploi")
+        aid = records.add_action(a.vault.db, oid, label="Atelier CV")
+        assert a.sync().state == "ok" and b.sync().state == "ok"
+        assert [x.id for x in carnet.load_carnet(b.vault.db, pid).objective(oid).actions] == [aid]
+        records_carnet.remove_objective(a.vault.db, oid, with_actions=1)
+        if sync_between:
+            assert a.sync().state == "ok" and b.sync().state == "ok"
+            assert carnet.load_carnet(b.vault.db, pid).is_empty
+        records_carnet.restore_objective(a.vault.db, oid)
+        r = a.sync()
+        assert r.state == "ok" and r.pending == 0, r.message
+        assert b.sync().state == "ok"
+        restored = carnet.load_carnet(b.vault.db, pid).objective(oid)
+        assert restored is not None and [x.id for x in restored.actions] == [aid]
+    finally:
+        server.sdb.dispose()
