@@ -106,11 +106,12 @@ class Planner:
         current = self.snap.people[person_id]
         plan = RowPlan(row.line, Outcome.UNCHANGED, person_id)
         self._plan_orientation(row, plan)  # may reject: nothing in the snapshot changed yet
-        changes = {
-            f: v
-            for f, v in row.person.items()
-            if not (f == "nir" and not v) and not _same(f, current.get(f), v)
-        }
+        changes: dict[str, Any] = {}
+        for f, v in row.person.items():
+            old = current.get(f)
+            if old == v or (f == "nir" and not v) or _same(f, old, v):  # old == v: _same's fast answer
+                continue
+            changes[f] = v
         caf = str(row.person.get("caf_number") or current.get("caf_number") or "")
         if caf and self.snap.household_caf.get(current.get("household_id") or "") != caf:
             changes["household_id"] = self._household(caf)
