@@ -41,6 +41,11 @@ def _thousands(n: int) -> str:
     return f"{n:,}".replace(",", "\u202f")
 
 
+def _plural(n: int, one: str, many: str) -> str:
+    """:func:`theme.plural` with the digits grouped: « 100 000 personnes suivies »."""
+    return theme.plural(n, one, many).replace(str(n), _thousands(n), 1)
+
+
 class CaseloadPage(QWidget):
     """Emits :attr:`open_person` (id) on Enter or double-click."""
 
@@ -210,7 +215,7 @@ class CaseloadPage(QWidget):
     def _on_loaded(self, n: int) -> None:
         f = self.model.query.filters
         if f is not None and f.active() and not self.model.query.search:
-            shown = theme.plural(n, "personne", "personnes") if n else "Aucune personne"
+            shown = _plural(n, "personne", "personnes") if n else "Aucune personne"
             self.count.setText(f"{shown} · {filter_summary(f)}")
             self.stack.setCurrentWidget(self.view if n else self.empty)
             if not n:
@@ -223,12 +228,10 @@ class CaseloadPage(QWidget):
             self._total = n
         total = self._total
         if searching:
-            suffix = f" sur {total}" if total is not None else ""
-            self.count.setText(
-                f"{theme.plural(n, 'résultat', 'résultats')}{suffix}" if n else "Aucun résultat"
-            )
+            suffix = f" sur {_thousands(total)}" if total is not None else ""
+            self.count.setText(f"{_plural(n, 'résultat', 'résultats')}{suffix}" if n else "Aucun résultat")
         else:
-            self.count.setText(theme.plural(n, "personne suivie", "personnes suivies") if n else "")
+            self.count.setText(_plural(n, "personne suivie", "personnes suivies") if n else "")
         if n:
             self.stack.setCurrentWidget(self.view)
             if not self.view.currentIndex().isValid() or searching:

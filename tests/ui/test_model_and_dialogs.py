@@ -109,6 +109,9 @@ def test_first_page_shows_while_the_index_is_built(qtbot, worker, data_dir):
     ]
     assert page.model.rowCount() == total and page.model.partial is None
     assert page.count.text() == f"{total} personnes suivies"
+    from app.ui.caseload_page import _plural
+
+    assert _plural(100_000, "personne suivie", "personnes suivies") == "100\u202f000 personnes suivies"
     qtbot.waitUntil(lambda: worker.pending == 0, timeout=10_000)
     # once built, a reload answers from the index: no second partial state
     page.model._ids = []
