@@ -5,7 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import random
+import re
 import sys
+import unicodedata
 from datetime import date
 from pathlib import Path
 
@@ -189,6 +192,26 @@ def test_bad_rows_are_rejected_with_reasons_and_never_stop_the_others(vault: vau
     assert by_line[9].reason == "ligne 9 : date d'orientation manquante"
     assert (report.created, report.rejected, report.total) == (2, 7, 9)
     assert count(vault, Person) == 2
+
+
+def test_the_same_bad_date_is_rejected_on_every_row_that_has_it(vault: vault_service.Vault) -> None:
+    """Dates are parsed once per distinct text: a remembered bad date still rejects each of its rows."""
+    report = import_orientations(
+        vault.db,
+        csv_bytes(
+            ";;Durand;Léa;31/02/1990;F;;Sociale;01/09/2025;",
+            ";;Petit;Noé;31/02/1990;M;;Sociale;01/09/2025;",
+            ";;Roux;Inès;3O/01/1990;F;;Sociale;01/09/2025;",
+            ";;Roux;Inès;30/01/1990;F;;Sociale;01/09/2025;",
+        ),
+    )
+    assert [r.reason for r in report.results] == [
+        "ligne 2 : date de naissance « 31/02/1990 » invalide",
+        "ligne 3 : date de naissance « 31/02/1990 » invalide",
+        "ligne 4 : date de naissance « 3O/01/1990 » invalide (format attendu : JJ/MM/AAAA)",
+        "",
+    ]
+    assert count(vault, Person) == 1
 
 
 def test_unreadable_quoted_line_does_not_stop_the_import(vault: vault_service.Vault) -> None:
@@ -421,6 +444,34 @@ def test_department_column_map_adds_synonyms(vault: vault_service.Vault, tmp_pat
     assert cmap.track_for("SOCIO-PROFESSIONNELLE") == "socio_pro"
     assert header_key("N° allocataire") == header_key("numéro allocataire") == "numero allocataire"
     assert fold("Lefèvre-D'Arc") == "lefevre d arc"
+
+
+def test_fold_is_the_decomposition_without_marks_for_any_text() -> None:
+    """The ASCII shortcut and the accent table give what NFKD + dropping combining marks gives."""
+
+    def reference(value: str) -> str:
+        decomposed = unicodedata.normalize("NFKD", value.replace("°", " "))
+        kept = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+        kept = kept.replace("œ", "oe").replace("æ", "ae").replace("ß", "ss")
+        return re.sub(r"[^0-9a-z]+", " ", kept).strip()
+
+    samples = [
+        "Ça-Ira",
+        "ŒUVRE",
+        "Straße",
+        "Nguyễn Thị",
+        "ﬁne",
+        "AØB",
+        "İnci",
+        "N°12",
+        "  O'Brien  ",
+        "Σοφία",
+    ]
+    rnd = random.Random(8)
+    alphabet = [chr(c) for c in range(0x20, 0x2000)] + ["\u0301", "\u0345", "ǅ", "Ⅻ"]
+    samples += ["".join(rnd.choice(alphabet) for _ in range(rnd.randrange(12))) for _ in range(3000)]
+    assert [fold(v) for v in samples] == [reference(v) for v in samples]
+    assert fold("DURAND Jean-Pierre") == "durand jean pierre" and fold("Éloïse") == "eloise"
 
 
 # --- CLI -------------------------------------------------------------------------------------------------
