@@ -325,7 +325,8 @@ def _fold_column(values: Sequence[str | None]) -> list[str]:
         for char, plain in _FOLD_PAIRS:
             if char in text:
                 text = text.replace(char, plain)
-    return text.split("\x00")
+    out = text.split("\x00")
+    return out if len(out) == len(values) else [fold(v) for v in values]  # a stray NUL in the data
 
 
 def _raw_rows(s: Session, q: Select) -> list[tuple[Any, ...]]:  # type: ignore[type-arg]
@@ -503,9 +504,24 @@ class CaseloadIndex:
             return len(self._parts[include_exited].ids)
         return people_count(self.db, include_exited)
 
-    def rows(self, ids: Sequence[str]) -> list[CaseloadRow]:
-        """:func:`fetch_rows`, reusing the deadlines the index already computed."""
+    def rows(self, ids: Sequence[str], *, deadlines: bool = True) -> list[CaseloadRow]:
+        """:func:`fetch_rows`, reusing the deadlines the index already computed. ``deadlines=False``: when
+        they are not computed yet (large caseloads), rows come without them (``next_due`` None, see
+        :attr:`has_deadlines`) and :meth:`deadlines` gives them after (the rule engine is the slow part)."""
+        if not deadlines and self._dues is None:
+            return fetch_rows(self.db, ids, {})
         return fetch_rows(self.db, ids, self._dues)
+
+    @property
+    def has_deadlines(self) -> bool:
+        """Whether :meth:`rows` fills ``next_due`` from memory (the index computed every deadline)."""
+        return self._dues is not None
+
+    def deadlines(self, ids: Sequence[str]) -> dict[str, Deadline]:
+        """The next deadline of each of ``ids`` that has one."""
+        if self._dues is not None:
+            return {i: d for i in ids if (d := self._dues.get(i)) is not None}
+        return next_deadlines(self.db, list(ids))
 
     def late_count(self) -> int | None:
         """People of the active caseload whose next deadline is past (None: not computed at this size)."""
@@ -527,10 +543,12 @@ def people_count(db: Database, include_exited: bool = False) -> int:
         return int(s.scalar(q) or 0)
 
 
-def first_rows(db: Database, limit: int = PAGE_SIZE) -> tuple[int, list[CaseloadRow]]:
+def first_rows(
+    db: Database, limit: int = PAGE_SIZE, *, deadlines: bool = True
+) -> tuple[int, list[CaseloadRow]]:
     """The total and the first ``limit`` rows of the active caseload by name, straight from SQL: what the
     list shows while the index is built (SQL orders by the raw name, so an accented initial may sit a few
-    rows off until the index answers)."""
+    rows off until the index answers). ``deadlines=False``: rows without their next deadline (faster)."""
     q = (
         select(Person.id)
         .where(Person.deleted_at.is_(None), Person.status == PersonStatus.ACTIVE)
@@ -539,7 +557,7 @@ def first_rows(db: Database, limit: int = PAGE_SIZE) -> tuple[int, list[Caseload
     )
     with db.read() as s:
         ids = list(s.scalars(q))
-    return people_count(db), fetch_rows(db, ids)
+    return people_count(db), fetch_rows(db, ids, None if deadlines else {})
 
 
 def list_ids(db: Database, query: CaseloadQuery) -> list[str]:

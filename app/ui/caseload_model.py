@@ -7,8 +7,9 @@ dropped (generation counter), so fast typing never shows stale results.
 First paint at stress sizes: while the worker has not built the caseload index yet (about 1.5 s of CPU for
 100,000 people), the first page by name comes straight from SQL and is shown at once (:attr:`partial` set,
 :attr:`CaseloadModel.progress` emitted); the full list replaces it when the index answers. A sort, a search or
-a filter asked meanwhile waits for the index (jobs run in order on the worker); deadlines of rows come with
-their page.
+a filter asked meanwhile waits for the index (jobs run in order on the worker). Above
+``EAGER_DEADLINES_MAX`` people the rule engine has not computed every deadline: a page's rows come first,
+their « Prochaine échéance » (« … » meanwhile) in a second job, so names never wait for the rules.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
-from app.services.caseload import PAGE_SIZE, CaseloadQuery, CaseloadRow, first_rows
+from app.services.caseload import PAGE_SIZE, CaseloadQuery, CaseloadRow, Deadline, first_rows
 from app.ui import theme
 from app.ui.worker import DbWorker, WorkerContext
 
@@ -86,6 +87,7 @@ class CaseloadModel(QAbstractTableModel):
         self._generation = 0
         self.loading = False
         self.partial: tuple[int, int] | None = None  # (rows shown, total) while only the first page is there
+        self._dues_wanted: set[str] = set()  # rows shown whose next deadline is still being computed
 
     # --- Qt model API -----------------------------------------------------------------------------------
 
@@ -119,6 +121,8 @@ class CaseloadModel(QAbstractTableModel):
                 return LOADING
             return None
         col = index.column()
+        if col == DUE_COLUMN and row.id in self._dues_wanted:
+            return LOADING if role == Qt.ItemDataRole.DisplayRole else None
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             cells = self._cells.get(row.id)
             if cells is None:
@@ -163,15 +167,15 @@ class CaseloadModel(QAbstractTableModel):
         if query == CaseloadQuery() and not self._ids:
 
             def preview(ctx: WorkerContext) -> tuple[int, list[CaseloadRow]] | None:
-                return None if ctx.index.is_built() else first_rows(ctx.db)
+                return None if ctx.index.is_built() else first_rows(ctx.db, deadlines=False)
 
             self.worker.submit(
                 preview, lambda result: self._preview_loaded(generation, result), self._failed, owner=self
             )
 
-        def job(ctx: WorkerContext) -> tuple[list[str], list[CaseloadRow]]:
+        def job(ctx: WorkerContext) -> tuple[list[str], list[CaseloadRow], bool]:
             ids = ctx.index.ids(query)
-            return ids, ctx.index.rows(ids[:PAGE_SIZE])
+            return ids, ctx.index.rows(ids[:PAGE_SIZE], deadlines=False), ctx.index.has_deadlines
 
         self.worker.submit(job, lambda result: self._ids_loaded(generation, result), self._failed, owner=self)
 
@@ -186,27 +190,58 @@ class CaseloadModel(QAbstractTableModel):
         self._rows = {r.id: r for r in first}
         self._cells = {}
         self._pending = {0}
+        self._dues_wanted = set()
         self.endResetModel()
         self.partial = (len(first), total)
+        self._ask_deadlines(generation, first)
         self.progress.emit(len(first), total)
 
     def _failed(self, exc: BaseException) -> None:
         self.loading = False
         self.worker.error.emit(exc)
 
-    def _ids_loaded(self, generation: int, result: tuple[list[str], list[CaseloadRow]]) -> None:
+    def _ids_loaded(self, generation: int, result: tuple[list[str], list[CaseloadRow], bool]) -> None:
         if generation != self._generation:
             return
-        ids, first = result
+        ids, first, complete = result
         self.beginResetModel()
         self._ids = ids
         self._rows = {r.id: r for r in first}
         self._cells = {}
         self._pending = {0} if ids else set()
+        self._dues_wanted = set()
         self.endResetModel()
         self.loading = False
         self.partial = None
+        if not complete:
+            self._ask_deadlines(generation, first)
         self.loaded.emit(len(ids))
+
+    def _ask_deadlines(self, generation: int, rows: Sequence[CaseloadRow]) -> None:
+        """Rows came without their next deadline (large caseload): the column shows « … » until it comes."""
+        ids = [r.id for r in rows]
+        if not ids:
+            return
+        self._dues_wanted.update(ids)
+        self.worker.submit(
+            lambda ctx: ctx.index.deadlines(ids),
+            lambda dues: self._deadlines_loaded(generation, ids, dues),
+            self._failed,
+            owner=self,
+        )
+
+    def _deadlines_loaded(self, generation: int, ids: list[str], dues: dict[str, Deadline]) -> None:
+        if generation != self._generation:
+            return
+        for pid in ids:
+            self._dues_wanted.discard(pid)
+            row = self._rows.get(pid)
+            if row is not None:
+                self._rows[pid] = replace(row, next_due=dues.get(pid))
+                self._cells.pop(pid, None)
+        if self._ids:
+            last = len(self._ids) - 1  # the ids sit on one or two pages: a column-wide refresh is cheap
+            self.dataChanged.emit(self.index(0, DUE_COLUMN), self.index(last, DUE_COLUMN))
 
     def _request_page(self, page: int) -> None:
         if page in self._pending:
@@ -215,20 +250,23 @@ class CaseloadModel(QAbstractTableModel):
         generation = self._generation
         ids = self._ids[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
         self.worker.submit(
-            lambda ctx: ctx.index.rows(ids),
-            lambda rows: self._page_loaded(generation, page, rows),
+            lambda ctx: (ctx.index.rows(ids, deadlines=False), ctx.index.has_deadlines),
+            lambda result: self._page_loaded(generation, page, result),
             self._failed,
             owner=self,
         )
 
-    def _page_loaded(self, generation: int, page: int, rows: Sequence[CaseloadRow]) -> None:
+    def _page_loaded(self, generation: int, page: int, result: tuple[Sequence[CaseloadRow], bool]) -> None:
         if generation != self._generation:
             return
+        rows, complete = result
         self._rows.update((r.id, r) for r in rows)
         first = page * PAGE_SIZE
         last = min(len(self._ids), first + PAGE_SIZE) - 1
         if last >= first:
             self.dataChanged.emit(self.index(first, 0), self.index(last, len(COLUMNS) - 1))
+        if not complete:
+            self._ask_deadlines(generation, rows)
 
     # --- helpers ----------------------------------------------------------------------------------------
 

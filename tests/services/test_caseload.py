@@ -97,6 +97,12 @@ def test_search_normalises_accents_case_and_matches_rare_and_common_terms(vault)
         CaseloadQuery(sort="city", descending=True)) if i in set(common)]  # fmt: skip
 
 
+def test_bulk_fold_matches_fold():
+    values = ["Hélène", None, "ŒUVRARD", "Ñúñez-Çà", "a\x00b", "L’Isle-d’Abeau", "plain"]
+    assert caseload._fold_column(values) == [caseload.fold(v) for v in values]
+    assert caseload._fold_column(["Ève", "Zoé"]) == ["eve", "zoe"]
+
+
 def test_first_rows_for_the_first_paint(vault):
     ref = add_referent(vault)
     add_people(vault, 130, ref)

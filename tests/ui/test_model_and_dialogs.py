@@ -126,3 +126,35 @@ def test_first_page_shows_while_the_index_is_built(qtbot, worker, data_dir):
     qtbot.waitUntil(lambda: page.model.row_data(n - 1) is not None, timeout=10_000)
     assert {page.model.row_data(r).first_name for r in range(n)} == {"Céline"}
     page.grab().save("/tmp/shots-h11/caseload_search.png")
+
+
+def test_deadlines_arrive_after_the_names_on_large_caseloads(qtbot, worker, data_dir, monkeypatch):
+    """Above EAGER_DEADLINES_MAX, a page's rows come without their next deadline (« … » in the column), the
+    rule engine's answer fills it in a second job, with the same value the services give."""
+    from app.services import caseload
+    from app.ui.caseload_model import DUE_COLUMN, LOADING
+    from tests.ui.conftest import make_profile
+
+    monkeypatch.setattr(caseload, "EAGER_DEADLINES_MAX", 0)
+    make_profile(data_dir, 12, mode=vault_service.MODE_PASSPHRASE)
+    opened: list[vault_service.Vault] = []
+
+    def open_vault(ctx):
+        opened.append(vault_service.open_vault(data_dir, "essai", passphrase="phrase secrète de test"))
+        ctx.set_vault(opened[0])
+
+    worker.submit(open_vault)
+    model = CaseloadModel(worker)
+    states: list[list[str]] = []
+    model.loaded.connect(lambda n: states.append([model.index(r, DUE_COLUMN).data() for r in range(n)]))
+    model.reload()
+    qtbot.waitUntil(lambda: not model.loading and worker.pending == 0, timeout=20_000)
+    assert states == [[LOADING] * 12]  # names first
+    shown = [model.index(r, DUE_COLUMN).data() for r in range(12)]
+    assert LOADING not in shown
+    dues = caseload.next_deadlines(opened[0].db, [model.row_id(r) for r in range(12)])
+    for r in range(12):
+        due = dues.get(model.row_id(r))
+        assert model.row_data(r).next_due == due
+        assert shown[r] == (f"{due.state_label} · {due.due:%d/%m/%Y}" if due else "—")
+    assert any(dues.values())
