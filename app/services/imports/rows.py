@@ -262,7 +262,7 @@ def parse_row(line: int, fields: list[str], columns: tuple[str | None, ...], cma
     person: dict[str, object] = {}
     for field, parser, always in _parsers_for(columns):
         raw = cells.get(field, "")
-        if always or raw.strip():
+        if always or (raw and not raw.isspace()):  # a cell with something else than blanks
             person[field] = parser(raw)
     nir, sex = person.get("nir"), person.get("sex")
     if isinstance(nir, str) and sex and nir[0] in "12" and _SEX_OF_NIR[nir[0]] != sex:
