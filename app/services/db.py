@@ -347,9 +347,9 @@ class _WireCache:
 def _insert_many(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
     """``executemany`` of rows that all carry the same keys, the statement compiled once and each value run
     through its column type's own bind processor (SQLAlchemy's per-row parameter handling cost more than
-    SQLite itself on the bulk path). The text of date and time values is remembered within the call (the
-    same dates and the same « now » repeat on every row), column by column. Falls back to ``Connection.execute`` when a column
-    would need a default."""
+    SQLite itself on the bulk path), column by column: the text of a date or time is made once per distinct
+    value (the same dates and the same « now » repeat on every row), op payloads go straight through the JSON
+    encoder. Falls back to ``Connection.execute`` when a column would need a default."""
     conn = session.connection()
     dialect = conn.dialect
     compiled = table.insert().compile(dialect=dialect, column_keys=list(rows[0]))
