@@ -85,6 +85,7 @@ class CaseloadModel(QAbstractTableModel):
         self._cells: dict[str, tuple[str, ...]] = {}
         self._pending: set[int] = set()
         self._generation = 0
+        self._live = [0]  # the current generation, read by queued jobs on the worker to skip stale work
         self.loading = False
         self.partial: tuple[int, int] | None = None  # (rows shown, total) while only the first page is there
         self._dues_wanted: set[str] = set()  # rows shown whose next deadline is still being computed
@@ -162,18 +163,23 @@ class CaseloadModel(QAbstractTableModel):
     def reload(self) -> None:
         """Ask the worker for the ordered ids of the current query (and the first page of rows)."""
         self._generation += 1
-        generation, query = self._generation, self.query
+        generation, query, live = self._generation, self.query, self._live
+        live[0] = generation
         self.loading = True
         if query == CaseloadQuery() and not self._ids:
 
             def preview(ctx: WorkerContext) -> tuple[int, list[CaseloadRow]] | None:
-                return None if ctx.index.is_built() else first_rows(ctx.db, deadlines=False)
+                if live[0] != generation or ctx.index.is_built():
+                    return None
+                return first_rows(ctx.db, deadlines=False)
 
             self.worker.submit(
                 preview, lambda result: self._preview_loaded(generation, result), self._failed, owner=self
             )
 
-        def job(ctx: WorkerContext) -> tuple[list[str], list[CaseloadRow], bool]:
+        def job(ctx: WorkerContext) -> tuple[list[str], list[CaseloadRow], bool] | None:
+            if live[0] != generation:  # typed over: a newer query is queued behind this one
+                return None
             ids = ctx.index.ids(query)
             return ids, ctx.index.rows(ids[:PAGE_SIZE], deadlines=False), ctx.index.has_deadlines
 
@@ -200,8 +206,8 @@ class CaseloadModel(QAbstractTableModel):
         self.loading = False
         self.worker.error.emit(exc)
 
-    def _ids_loaded(self, generation: int, result: tuple[list[str], list[CaseloadRow], bool]) -> None:
-        if generation != self._generation:
+    def _ids_loaded(self, generation: int, result: tuple[list[str], list[CaseloadRow], bool] | None) -> None:
+        if generation != self._generation or result is None:
             return
         ids, first, complete = result
         self.beginResetModel()
@@ -223,15 +229,16 @@ class CaseloadModel(QAbstractTableModel):
         if not ids:
             return
         self._dues_wanted.update(ids)
+        live = self._live
         self.worker.submit(
-            lambda ctx: ctx.index.deadlines(ids),
+            lambda ctx: ctx.index.deadlines(ids) if live[0] == generation else None,
             lambda dues: self._deadlines_loaded(generation, ids, dues),
             self._failed,
             owner=self,
         )
 
-    def _deadlines_loaded(self, generation: int, ids: list[str], dues: dict[str, Deadline]) -> None:
-        if generation != self._generation:
+    def _deadlines_loaded(self, generation: int, ids: list[str], dues: dict[str, Deadline] | None) -> None:
+        if generation != self._generation or dues is None:
             return
         for pid in ids:
             self._dues_wanted.discard(pid)
@@ -247,17 +254,23 @@ class CaseloadModel(QAbstractTableModel):
         if page in self._pending:
             return
         self._pending.add(page)
-        generation = self._generation
+        generation, live = self._generation, self._live
         ids = self._ids[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
         self.worker.submit(
-            lambda ctx: (ctx.index.rows(ids, deadlines=False), ctx.index.has_deadlines),
+            lambda ctx: (
+                (ctx.index.rows(ids, deadlines=False), ctx.index.has_deadlines)
+                if live[0] == generation
+                else None
+            ),
             lambda result: self._page_loaded(generation, page, result),
             self._failed,
             owner=self,
         )
 
-    def _page_loaded(self, generation: int, page: int, result: tuple[Sequence[CaseloadRow], bool]) -> None:
-        if generation != self._generation:
+    def _page_loaded(
+        self, generation: int, page: int, result: tuple[Sequence[CaseloadRow], bool] | None
+    ) -> None:
+        if generation != self._generation or result is None:
             return
         rows, complete = result
         self._rows.update((r.id, r) for r in rows)

@@ -158,3 +158,28 @@ def test_deadlines_arrive_after_the_names_on_large_caseloads(qtbot, worker, data
         assert model.row_data(r).next_due == due
         assert shown[r] == (f"{due.state_label} · {due.due:%d/%m/%Y}" if due else "—")
     assert any(dues.values())
+
+
+def test_fast_typing_skips_the_stale_searches_on_the_worker(qtbot, worker, data_dir, monkeypatch):
+    from app.services.caseload import CaseloadIndex
+    from tests.ui.conftest import make_profile
+
+    make_profile(data_dir, 30, mode=vault_service.MODE_PASSPHRASE)
+    worker.submit(
+        lambda ctx: ctx.set_vault(
+            vault_service.open_vault(data_dir, "essai", passphrase="phrase secrète de test")
+        )
+    )
+    model = CaseloadModel(worker)
+    model.reload()
+    qtbot.waitUntil(lambda: not model.loading and worker.pending == 0, timeout=20_000)
+    searched: list[str] = []
+    real_ids = CaseloadIndex.ids
+    monkeypatch.setattr(CaseloadIndex, "ids", lambda self, q: searched.append(q.search) or real_ids(self, q))
+    for text in ("c", "ce", "cel", "celi", "celine"):
+        model.set_search(text)
+    qtbot.waitUntil(lambda: not model.loading and worker.pending == 0, timeout=20_000)
+    assert searched[-1] == "celine" and len(searched) < 5  # the older keystrokes were skipped
+    assert model.rowCount() > 0 and {model.row_data(r).first_name for r in range(model.rowCount())} == {
+        "Céline"
+    }
