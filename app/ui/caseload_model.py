@@ -123,6 +123,8 @@ class CaseloadModel(QAbstractTableModel):
             return None
         col = index.column()
         if col == DUE_COLUMN and row.id in self._dues_wanted:
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return "Calcul de la prochaine échéance en cours…"
             return LOADING if role == Qt.ItemDataRole.DisplayRole else None
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             cells = self._cells.get(row.id)

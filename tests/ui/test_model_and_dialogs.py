@@ -147,9 +147,14 @@ def test_deadlines_arrive_after_the_names_on_large_caseloads(qtbot, worker, data
     model = CaseloadModel(worker)
     states: list[list[str]] = []
     model.loaded.connect(lambda n: states.append([model.index(r, DUE_COLUMN).data() for r in range(n)]))
+    named = []
+    model.loaded.connect(
+        lambda n: named.extend((model.row_data(r).last_name, model.row_data(r).next_due) for r in range(n))
+    )
     model.reload()
     qtbot.waitUntil(lambda: not model.loading and worker.pending == 0, timeout=20_000)
     assert states == [[LOADING] * 12]  # names first
+    assert len(named) == 12 and all(name and due is None for name, due in named)
     shown = [model.index(r, DUE_COLUMN).data() for r in range(12)]
     assert LOADING not in shown
     dues = caseload.next_deadlines(opened[0].db, [model.row_id(r) for r in range(12)])
