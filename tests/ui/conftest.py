@@ -38,9 +38,23 @@ def make_profile(
 def _hide_leftover_windows() -> Iterator[None]:
     """Hide the top-level windows a test leaves open (non-modal dialogs, previews): shortcuts follow the active
     window, so a window left over by one test would keep the keyboard focus in the next one. ``hide()``, not
-    ``close()``: a close could ask « Abandonner la saisie ? » in a modal box nobody answers."""
+    ``close()``: a close could ask « Abandonner la saisie ? » in a modal box nobody answers.
+
+    Before the test, a modifier key left « pressed » by an earlier simulated shortcut (its release went to a
+    widget that had gone) is released, or the next Alt+→ would arrive as Shift+Alt+→."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication, QWidget
+
+    if QApplication.instance() is not None and QGuiApplication.keyboardModifiers():
+        sink = QWidget()
+        sink.show()  # a shown window: the release goes through the window system, which keeps the state
+        for key in (Qt.Key.Key_Shift, Qt.Key.Key_Control, Qt.Key.Key_Alt, Qt.Key.Key_Meta):
+            QTest.keyRelease(sink, key)
+        sink.close()
+        sink.deleteLater()
     yield
-    from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance()
     if app is None:
