@@ -48,6 +48,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
 from app.models.enums import AppointmentStatus, ContractStatus
+from app.models.french import MONTHS_FR
 from app.models.rules_core import PICK_FIRST, REGIME_BOTH, Duration, RuleSet
 from app.models.vocabularies import Vocabularies
 
@@ -56,20 +57,6 @@ Execute = Callable[[Any], Any]
 
 # --- periods --------------------------------------------------------------------------------------------
 
-MONTHS_FR = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
 PERIOD_KINDS = ("month", "quarter", "year")
 PERIOD_HINT = "attendu : 2026-10 (mois), 2026-T4 (trimestre) ou 2026 (année)"
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$")

@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from app.models.enums import AppointmentStatus, AuditAction
 from app.models.followup import Appointment
+from app.models.french import MONTHS_FR, WEEKDAYS_FR
 from app.models.people import Person, Referent
 from app.models.vocabularies import load_vocabularies
 from app.services import records
@@ -29,11 +30,7 @@ __all__ = [
     "holiday_name", "ics_bytes", "mark_conflicts", "person_appointments", "week_agenda", "week_start",
 ]  # fmt: skip
 
-WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-MONTHS = (
-    "janvier", "février", "mars", "avril", "mai", "juin",
-    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
-)  # fmt: skip
+WEEKDAYS, MONTHS = WEEKDAYS_FR, MONTHS_FR
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,8 @@ from reportlab.platypus import Paragraph as _RlParagraph
 from reportlab.platypus.flowables import CondPageBreak, Flowable, HRFlowable, KeepTogether
 from reportlab.platypus.tables import TableStyle
 
+from app.models.french import MONTHS_FR, WEEKDAYS_FR
+
 FONT = "DejaVuSans"
 FONT_BOLD = "DejaVuSans-Bold"
 FONT_ITALIC = "DejaVuSans-Oblique"
@@ -62,21 +64,7 @@ RULE = colors.HexColor("#8C8C8C")
 GRID = colors.HexColor("#A6A6A6")
 SHADE = colors.HexColor("#EDEFF2")
 
-_MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
-_WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+_MONTHS, _WEEKDAYS = MONTHS_FR, WEEKDAYS_FR
 
 
 class PdfResourceError(RuntimeError):
