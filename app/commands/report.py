@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 
 from app.commands._context import CommandContext, add_json_flag, print_json
 from app.services import indicators_export as export
-from app.services import settings
 from app.services.errors import ValidationError
 from app.services.person_page import current_actor
 
@@ -88,8 +87,7 @@ def cmd_report(args: argparse.Namespace, ctx: CommandContext) -> int:
     db = ctx.open_vault().db
     report = indicators.compute(db, period, referent_id=args.referent)
     if args.out is not None:
-        department = settings.get(db, settings.DEPARTMENT_NAME)
-        count = export.export_report(db, report, args.out, actor=current_actor(db), department=department)
+        count = export.export_report(db, report, args.out, actor=current_actor(db))
         unit = ("page", "pages") if args.out.suffix.lower() == ".pdf" else ("ligne", "lignes")
         print(f"Rapport écrit ({period.label}) : {args.out} ({count} {unit[0] if count <= 1 else unit[1]}).")
         return 0

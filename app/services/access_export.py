@@ -60,7 +60,7 @@ from app.models.people import (
     ReferentAssignment,
 )
 from app.models.vocabularies import load_vocabularies
-from app.services import diagnostic, records, settings
+from app.services import diagnostic, letterhead, records
 from app.services.db import Database
 from app.services.errors import FilRougeError, NotFoundError
 
@@ -127,8 +127,8 @@ def _diagnostic_answers(data: dict[str, Any]) -> dict[str, Any]:
 
 def collect(db: Database, person_id: str) -> dict[str, Any]:
     """Everything about ``person_id``, as the JSON document described in the module docstring."""
-    department = settings.get(db, settings.DEPARTMENT_NAME)
-    dpo = settings.get(db, settings.DPO_CONTACT)
+    department = letterhead.department_name(db)
+    dpo = letterhead.dpo_contact(db)
     with db.read() as s:
         p = s.get(Person, person_id)
         if p is None or p.deleted_at is not None:

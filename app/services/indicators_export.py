@@ -25,7 +25,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from app.models.enums import AuditAction
-from app.services import records
+from app.services import letterhead, records
 from app.services._support import DbOrSession, transaction
 from app.services.errors import FilRougeError, ValidationError
 
@@ -280,8 +280,28 @@ def _extension(path: Path, allowed: Sequence[str]) -> str:
     return ext
 
 
+def report_pdf(db: DbOrSession, report: Report, *, department: str | None = None) -> bytes:
+    """The monthly report as PDF, headed with the département's name from Paramètres unless given."""
+    from app.services.pdf.indicators import render_report
+
+    return render_report(
+        report, department=letterhead.department_name(db) if department is None else department
+    )
+
+
+def record_report_output(db: DbOrSession, report: Report, *, actor: str, action: str, fmt: str) -> None:
+    """Audit trail: the report of ``report`` was exported or printed (aggregates: no person named)."""
+    records.record_audit(
+        db,
+        actor=actor or "local",
+        action=action,
+        object_table="indicators",
+        detail=f"Indicateurs {report.period.label} ({report.scope}) — {fmt}",
+    )
+
+
 def export_report(
-    db: DbOrSession, report: Report, path: Path | str, *, actor: str, department: str = ""
+    db: DbOrSession, report: Report, path: Path | str, *, actor: str, department: str | None = None
 ) -> int:
     """Write the report to ``path`` by extension (.csv, .xlsx, .pdf) and audit it (no person: aggregates).
 
@@ -294,9 +314,7 @@ def export_report(
     elif ext == ".xlsx":
         count = report_to_xlsx(report, target)
     else:
-        from app.services.pdf.indicators import render_report
-
-        data = render_report(report, department=department)
+        data = report_pdf(db, report, department=department)
         try:
             target.write_bytes(data)
         except OSError as exc:
@@ -304,13 +322,7 @@ def export_report(
                 f"Le fichier {target.name} n'a pas pu être écrit : {exc.strerror or exc}."
             ) from exc
         count = len(re.findall(rb"/Type\s*/Page[^s]", data))
-    records.record_audit(
-        db,
-        actor=actor or "local",
-        action=AuditAction.EXPORT,
-        object_table="indicators",
-        detail=f"Indicateurs {report.period.label} ({report.scope}) — {ext.lstrip('.').upper()}",
-    )
+    record_report_output(db, report, actor=actor, action=AuditAction.EXPORT, fmt=ext.lstrip(".").upper())
     return count
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 
 from app.models.local import LocalSetting
+from app.services._support import DbOrSession, reading
 from app.services.db import Database
 from app.services.errors import ValidationError
 
@@ -106,9 +107,9 @@ def declared(key: str) -> Setting:
     return _BY_KEY[key]
 
 
-def get(db: Database, setting: Setting) -> Any:
-    """The stored value of ``setting``, or its default."""
-    with db.read() as s:
+def get(db: DbOrSession, setting: Setting) -> Any:
+    """The stored value of ``setting``, or its default (also inside a caller's open session)."""
+    with reading(db) as s:
         row = s.execute(select(LocalSetting.value).where(LocalSetting.key == setting.key)).first()
     return setting.default if row is None or row[0] is None else row[0]
 

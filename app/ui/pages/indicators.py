@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QKeySequence, QShortcut, QShowEvent
@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.services import indicators, records, settings
+from app.services import indicators
 from app.services import indicators_export as export
 from app.services.errors import VaultLockedError
 from app.services.person_page import current_actor
@@ -490,8 +490,7 @@ class IndicatorsPage(QWidget):
         self.status.setText(f"Export en cours : {path.name}…")
 
         def job(w: WorkerContext) -> int:
-            department = settings.get(w.db, settings.DEPARTMENT_NAME)
-            return export.export_report(w.db, report, path, actor=current_actor(w.db), department=department)
+            return export.export_report(w.db, report, path, actor=current_actor(w.db))
 
         def done(_count: int) -> None:
             self.status.setText(f"Exporté : {path}")
@@ -505,9 +504,7 @@ class IndicatorsPage(QWidget):
         self.status.setText("Préparation du rapport PDF…")
 
         def job(w: WorkerContext) -> bytes:
-            from app.services.pdf.indicators import render_report
-
-            return render_report(report, department=settings.get(w.db, settings.DEPARTMENT_NAME))
+            return export.report_pdf(w.db, report)
 
         self.ctx.worker.submit(job, self._show_pdf, lambda exc: show_error(self, exc), owner=self)
 
@@ -520,12 +517,10 @@ class IndicatorsPage(QWidget):
             return
         self.status.setText("")
         name = f"rapport-activite-{safe_file_name(report.period.label)}.pdf"
-        detail = f"Rapport d'activité {report.period.label} ({report.scope}) — PDF"
 
         def audit(action: str) -> None:
-            def job(w: WorkerContext) -> Any:
-                return records.record_audit(w.db, actor=current_actor(w.db), action=action,
-                                            object_table="indicators", detail=detail)  # fmt: skip
+            def job(w: WorkerContext) -> None:
+                export.record_report_output(w.db, report, actor=current_actor(w.db), action=action, fmt="PDF")
 
             self.ctx.worker.submit(job, None, lambda exc: show_error(self, exc), writes=True, owner=self)
 
