@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import mimetypes
-import shutil
-import subprocess
-import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -36,6 +33,7 @@ from app.services._support import (
     transaction,
 )
 from app.services.errors import FilRougeError
+from app.services.pdf.raster import RasterError, render_pages
 
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 DOCUMENT_KINDS = "document_kinds"
@@ -224,16 +222,8 @@ def export_document(db: DbOrSession, document_id: str, path: Path | str, *, acto
 
 def pdf_first_page_png(data: bytes, dpi: int = 70) -> bytes | None:
     """PNG of the first page through ``pdftoppm`` (poppler), or None when it is not installed or fails."""
-    tool = shutil.which("pdftoppm")
-    if tool is None:
+    try:
+        pages = render_pages(data, dpi, first=1, last=1)
+    except RasterError:
         return None
-    with tempfile.TemporaryDirectory(prefix="fil-rouge-") as tmp:
-        src = Path(tmp) / "page.pdf"
-        src.write_bytes(data)
-        try:
-            subprocess.run([tool, "-png", "-r", str(dpi), "-f", "1", "-l", "1", "-singlefile", str(src),
-                            str(Path(tmp) / "page")], check=True, capture_output=True, timeout=30)  # fmt: skip
-        except (OSError, subprocess.SubprocessError):
-            return None
-        out = Path(tmp) / "page.png"
-        return out.read_bytes() if out.exists() else None
+    return pages[0] if pages else None

@@ -3,9 +3,6 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -24,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.services.errors import FilRougeError
+from app.services.pdf.raster import RasterError, render_pages
 from app.ui import theme
 from app.ui.errors import show_error
 from app.ui.worker import DbWorker, WorkerContext
@@ -31,32 +29,11 @@ from app.ui.worker import DbWorker, WorkerContext
 RESOLUTION = 90  # dpi of the preview images (printing re-renders at 150)
 
 
-class PreviewError(FilRougeError):
-    default_message = "L'aperçu n'a pas pu être affiché (outil « pdftoppm » absent ou PDF illisible)."
-
-
-def render_pages(pdf: bytes, dpi: int = RESOLUTION, *, png: bool = True) -> list[bytes]:
-    """The PDF's pages as PNG bytes (``png=False``: uncompressed PPM, ten times faster to produce), by
-    pdftoppm in a temporary directory removed afterwards."""
-    tool = shutil.which("pdftoppm")
-    if tool is None:
-        raise PreviewError()
-    with tempfile.TemporaryDirectory(prefix="filrouge-apercu-") as tmp:
-        source = Path(tmp) / "document.pdf"
-        source.write_bytes(pdf)
-        args = [tool, *(["-png"] if png else []), "-r", str(dpi), str(source), str(Path(tmp) / "page")]
-        done = subprocess.run(args, capture_output=True, timeout=120, check=False)
-        if done.returncode != 0:
-            raise PreviewError()
-        pattern = "page*.png" if png else "page*.ppm"
-        return [p.read_bytes() for p in sorted(Path(tmp).glob(pattern))]
-
-
 def render_images(pdf: bytes, dpi: int = RESOLUTION) -> list[QImage]:
     """The PDF's pages as images (works on the worker thread: QImage, not QPixmap)."""
     images = [QImage.fromData(data, "PPM") for data in render_pages(pdf, dpi, png=False)]
     if any(image.isNull() for image in images):
-        raise PreviewError()
+        raise RasterError()
     return images
 
 
