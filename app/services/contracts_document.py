@@ -20,7 +20,6 @@ from app.services._support import DbOrSession, get_row, reading
 from app.services.contracts import ContractView, SignatureView, get_contract
 from app.services.db import Database
 from app.services.pdf import (
-    ActionLine,
     AppointmentLine,
     ContractDocument,
     OrientationBlock,
@@ -105,7 +104,7 @@ def _build(s: Session, contract_id: str, department: str | None, issued_on: date
     orientation = _orientation_block(s, person_id)
     summary = diagnostic.situation_summary(s, person_id)
     start = view.start_date or date.today()
-    actions = tuple(ActionLine(a.label, a.partner, a.start, a.end, a.hours_per_week) for a in draft.actions)
+    actions = draft.actions
     return ContractDocument(
         department=department or letterhead.department_name(s),
         dpo_contact=letterhead.dpo_contact(s),

@@ -19,8 +19,8 @@ from app.services.imports.text import fold, header_key
 
 DEFAULT_MAP_PATH = Path(__file__).resolve().parents[3] / "resources" / "imports" / "column_map.yaml"
 
-#: Every field the importer knows. The column map may not invent others.
-FIELDS = (
+#: The person's own columns an import reads (also what it compares and writes, see ``snapshot.PERSON_FIELDS``).
+IDENTITY_FIELDS = (
     "nir",
     "caf_number",
     "civility",
@@ -36,12 +36,9 @@ FIELDS = (
     "phone",
     "email",
     "rsa_entry_date",
-    "decision_date",
-    "notification_date",
-    "track",
-    "organisme",
-    "referent",
 )
+#: Every field the importer knows. The column map may not invent others.
+FIELDS = (*IDENTITY_FIELDS, "decision_date", "notification_date", "track", "organisme", "referent")
 #: Fields without which no row can be matched or oriented; always required whatever the map says.
 ALWAYS_REQUIRED = frozenset({"last_name", "first_name", "birth_date", "decision_date", "track"})
 

@@ -12,30 +12,12 @@ from sqlalchemy.orm import Session
 
 from app.models.base import Base
 from app.models.local import LocalSetting
+from app.services.imports.columns import IDENTITY_FIELDS
 from app.services.imports.matching import Candidate, PersonIndex
 from app.services.imports.text import fold
 
 #: Person columns an import may compare and write.
-PERSON_FIELDS = (
-    "nir",
-    "caf_number",
-    "civility",
-    "last_name",
-    "birth_name",
-    "first_name",
-    "birth_date",
-    "sex",
-    "address_line",
-    "address_extra",
-    "postal_code",
-    "city",
-    "phone",
-    "email",
-    "rsa_entry_date",
-    "household_id",
-    "referent_id",
-    "regime",
-)
+PERSON_FIELDS = (*IDENTITY_FIELDS, "household_id", "referent_id", "regime")
 CURRENT_REFERENT_KEY = "current_referent_id"
 
 

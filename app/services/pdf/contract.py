@@ -19,6 +19,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, KeepTogether, Spacer, Table
 
+from app.services.contracts_draft import ActionDraft as ActionLine  # the editor's action line, printed as is
 from app.services.pdf import base
 from app.services.pdf.base import AppointmentLine, Paragraph, esc, fr_date, fr_hours, markup, para
 from app.services.pdf.signature import InvalidSignatureError, clean_strokes, signature_drawing
@@ -56,15 +57,6 @@ class OrientationBlock:
     track_label: str  # « Socio-professionnelle »
     decided_on: date | None
     organisme: str
-
-
-@dataclass(frozen=True)
-class ActionLine:
-    label: str
-    partner: str = ""
-    start: date | None = None
-    end: date | None = None
-    hours_per_week: float | None = None
 
 
 @dataclass(frozen=True)
