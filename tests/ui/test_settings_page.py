@@ -8,7 +8,8 @@ import pytest
 from PySide6.QtWidgets import QComboBox, QLineEdit, QSpinBox
 
 from app.services import lock, settings
-from app.ui.pages.settings import SAVED_TEXT, SecretDialog, SettingsPage
+from app.ui.pages.settings import SettingsPage
+from app.ui.settings_widgets import SAVED_TEXT, SecretDialog
 from tests.ui.conftest import LOCK_CODE, unlock
 
 
@@ -180,7 +181,7 @@ def test_passphrase_change_from_the_page_then_lock_and_unlock_with_it(qtbot, wor
 def test_seal_certificate_configured_shown_and_removed(qtbot, window, page, tmp_path, monkeypatch):
     from PySide6.QtWidgets import QMessageBox
 
-    from app.ui.pages.settings import SealDialog
+    from app.ui.settings_widgets import SealDialog
     from tests.services.certificates import make_p12
 
     p12 = make_p12(tmp_path, "mot de passe du cachet", days=400)
