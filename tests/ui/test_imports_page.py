@@ -17,12 +17,12 @@ from sqlalchemy import func, select
 from app.models import Orientation, Person
 from app.services import vault as vault_service
 from app.services.imports import Outcome
+from app.ui.imports_report import changed_text
 from app.ui.pages.imports import (
     STAGE_HOME,
     STAGE_PREVIEW,
     STAGE_REPORT,
     ImportsPage,
-    changed_text,
 )
 from app.ui.plugins import UiContext
 from app.ui.worker import DbWorker
