@@ -27,9 +27,9 @@ from app.services.imports.planner import Plan, Planner
 from app.services.imports.report import ImportReport, Outcome
 from app.services.imports.service import plan_rows, read_file
 from app.services.imports.snapshot import SNAPSHOT_TABLES, load_snapshot_from
-from server.db import ServerDB, lock_counter, store_counter, utcnow
+from server.db import ServerDB, lock_counter, store_counter
 from server.tables import BUSINESS, users
-from server.upload import SOURCE, DeviceCtx, _apply_op, _Batch, _convert, _Seq
+from server.upload import DeviceCtx, _apply_op, _Batch, _Seq
 
 log = logging.getLogger(__name__)
 SERVER_DEVICE = "server"
@@ -150,11 +150,9 @@ def _apply(conn: Connection, plan: Plan, actor: str, user_id: str) -> None:
     device = DeviceCtx(
         id=SERVER_DEVICE, user_id=user_id, role="admin", referent_id=None, team_id=None, status="active"
     )
-    batch = _Batch(conn, device, ops)
+    # The plan has matched every row against the whole base: no per-person duplicate search on creation.
+    batch = _Batch(conn, device, ops, find_duplicates=False)
     for op in ops:
-        if op["t"] == "person" and op["k"] == "insert":
-            _insert_person(batch, op, counter)
-            continue
         result = _apply_op(batch, op, counter)
         if result["st"] != "applied":
             raise ServerImportError(
@@ -164,28 +162,3 @@ def _apply(conn: Connection, plan: Plan, actor: str, user_id: str) -> None:
     batch.flush()
     if counter.value != start:
         store_counter(conn, counter.value)
-
-
-def _insert_person(b: _Batch, op: dict[str, Any], seq: _Seq) -> None:
-    """The insert branch of :func:`server.upload._apply_op` for a person the import creates, without its
-    duplicate search (one query per person: the import has already matched every row against the whole
-    base, and the search made a 100,000-row import take hours). Same row, feed entry and scope event."""
-    if b.row("person", op["r"]) is not None:
-        raise ServerImportError("Le serveur a refusé une écriture de l'import (personne déjà présente).")
-    s = seq.next()
-    row = {c.name: None for c in BUSINESS["person"].columns}
-    row.update(_convert("person", op["f"]))
-    now = utcnow()
-    row.update(
-        id=op["r"], revision=s, origin_device=b.dev.id, deleted_at=None, created_at=now, updated_at=now
-    )
-    for c in SOURCE["person"].columns:
-        if row.get(c.name) is None and not c.nullable:
-            if c.default is None or not c.default.is_scalar:
-                raise ServerImportError(f"Champ obligatoire manquant pour une personne : {c.name}.")
-            row[c.name] = c.default.arg  # type: ignore[attr-defined]
-    b.put("person", row, {"*": [s, b.dev.id]}, s, new=True)
-    if row.get("referent_id"):
-        b.scope_events.append(
-            {"seq": s, "person_id": row["id"], "old_referent": None, "new_referent": row["referent_id"]}
-        )

@@ -37,9 +37,14 @@ from server.tables import BUSINESS, applied_ops, devices, row_feed, scope_event
 class _Batch:
     """In-memory state of one upload batch: rows and feed entries loaded once, written once at the end."""
 
-    def __init__(self, conn: Connection, dev: DeviceCtx, ops: list[dict[str, Any]]) -> None:
+    def __init__(
+        self, conn: Connection, dev: DeviceCtx, ops: list[dict[str, Any]], *, find_duplicates: bool = True
+    ) -> None:
+        """``find_duplicates=False`` skips the per-person duplicate search on creation (one query each): for a
+        writer that has already matched every row against the whole base, the server's orientation import."""
         self.conn = conn
         self.dev = dev
+        self.find_duplicates = find_duplicates
         self.rows: dict[tuple[str, str], dict[str, Any] | None] = {}
         self.feed: dict[tuple[str, str], dict[str, Any] | None] = {}
         self.new_rows: set[tuple[str, str]] = set()
@@ -265,7 +270,7 @@ def _create(
     b.put(t, row, {"*": [s, dev]}, s, new=True)
     out = {**res, "st": "applied", "rev": s}
     if t == "person":
-        dups = _find_duplicates(b, row)
+        dups = _find_duplicates(b, row) if b.find_duplicates else []
         if dups:
             out["dup"] = dups
         if row.get("referent_id"):
