@@ -7,6 +7,7 @@ import getpass
 import json
 import sys
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -57,3 +58,11 @@ def print_json(data: Any) -> None:
 
 def add_json_flag(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="sortie JSON (pour les scripts)")
+
+
+def iso_date(text: str) -> date:
+    """``type=`` for a date option: AAAA-MM-JJ, or argparse's French error."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"date « {text} » invalide (attendu : AAAA-MM-JJ)") from None

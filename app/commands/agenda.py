@@ -6,23 +6,16 @@ import argparse
 from datetime import date
 from pathlib import Path
 
-from app.commands._context import CommandContext, add_json_flag, print_json
+from app.commands._context import CommandContext, add_json_flag, iso_date, print_json
 from app.services import agenda as agenda_service
 from app.services.agenda import AgendaDay, AgendaItem
-
-
-def _iso_date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"date « {text} » invalide (attendu : AAAA-MM-JJ)") from None
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("agenda", help="rendez-vous du jour ou de la semaine (texte, JSON, .ics, PDF)")
     add_json_flag(p)
     p.add_argument(
-        "--on", type=_iso_date, default=None, metavar="AAAA-MM-JJ", help="jour (défaut : aujourd'hui)"
+        "--on", type=iso_date, default=None, metavar="AAAA-MM-JJ", help="jour (défaut : aujourd'hui)"
     )
     p.add_argument("--week", action="store_true", help="toute la semaine (lundi → dimanche) du jour")
     p.add_argument("--ics", type=Path, default=None, metavar="FICHIER", help="écrire aussi un fichier .ics")

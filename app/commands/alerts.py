@@ -6,16 +6,9 @@ import argparse
 from datetime import date
 from pathlib import Path
 
-from app.commands._context import CommandContext, add_json_flag, print_json
+from app.commands._context import CommandContext, add_json_flag, iso_date, print_json
 from app.models.rules import Deadline
 from app.services import alerts as alerts_service
-
-
-def _iso_date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"date « {text} » invalide (attendu : AAAA-MM-JJ)") from None
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -23,7 +16,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_json_flag(p)
     p.add_argument(
         "--on",
-        type=_iso_date,
+        type=iso_date,
         default=None,
         metavar="AAAA-MM-JJ",
         help="date de calcul (défaut : aujourd'hui)",

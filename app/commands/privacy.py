@@ -6,7 +6,7 @@ import argparse
 from datetime import date
 from pathlib import Path
 
-from app.commands._context import CommandContext, add_json_flag, print_json
+from app.commands._context import CommandContext, add_json_flag, iso_date, print_json
 from app.services import access_export, retention, settings
 from app.services import audit as audit_service
 from app.services.errors import FilRougeError
@@ -19,13 +19,6 @@ class PurgeNotConfirmed(FilRougeError):
     )
 
 
-def _iso_date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"date « {text} » invalide (attendu : AAAA-MM-JJ)") from None
-
-
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("purge", help="purger les personnes dont la durée de conservation est dépassée")
     p.add_argument("--dry-run", action="store_true", help="lister seulement, sans rien effacer")
@@ -34,7 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--on",
-        type=_iso_date,
+        type=iso_date,
         default=None,
         metavar="AAAA-MM-JJ",
         help="date de calcul (défaut : aujourd'hui)",
@@ -58,7 +51,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     a.add_argument("--person", default=None, metavar="ID", help="seulement le dossier de cette personne")
     a.add_argument("--action", choices=audit_service.ACTIONS, default=None, help="seulement cette action")
     a.add_argument(
-        "--since", type=_iso_date, default=None, metavar="AAAA-MM-JJ", help="à partir de cette date"
+        "--since", type=iso_date, default=None, metavar="AAAA-MM-JJ", help="à partir de cette date"
     )
     a.add_argument("--limit", type=int, default=200, help="nombre maximal de lignes (défaut : 200)")
     add_json_flag(a)
