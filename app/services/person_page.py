@@ -12,7 +12,6 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.models.base import new_id, utcnow
 from app.models.carnet import Action, DiagnosticVersion, Document, Objective
 from app.models.contracts import Contract
 from app.models.enums import AppointmentStatus, AuditAction
@@ -20,7 +19,7 @@ from app.models.followup import Appointment, Note
 from app.models.local import AuditEvent
 from app.models.masking import mask_nir
 from app.models.people import Orientation, Person, Referent, ReferentAssignment
-from app.services import settings
+from app.services import records, settings
 from app.services.caseload import (
     CONTRACT_STATUS_LABELS,
     LIVE_CONTRACT,
@@ -258,16 +257,13 @@ def record_view(db: Database, person_id: str) -> None:
     actor = current_actor(db)
     with db.session() as s:
         _get_person(s, person_id)
-        s.add(
-            AuditEvent(
-                id=new_id(),
-                at=utcnow(),
-                actor=actor,
-                action=AuditAction.VIEW,
-                person_id=person_id,
-                object_table="person",
-                object_id=person_id,
-            )
+        records.record_audit(
+            s,
+            actor=actor,
+            action=AuditAction.VIEW,
+            person_id=person_id,
+            object_table="person",
+            object_id=person_id,
         )
 
 
@@ -280,17 +276,14 @@ def reveal_nir(db: Database, person_id: str) -> str:
     with db.session() as s:
         nir = _get_person(s, person_id).nir or ""
         if nir:
-            s.add(
-                AuditEvent(
-                    id=new_id(),
-                    at=utcnow(),
-                    actor=actor,
-                    action=AuditAction.REVEAL_NIR,
-                    person_id=person_id,
-                    object_table="person",
-                    object_id=person_id,
-                    detail="NIR affiché en clair à l'écran",
-                )
+            records.record_audit(
+                s,
+                actor=actor,
+                action=AuditAction.REVEAL_NIR,
+                person_id=person_id,
+                object_table="person",
+                object_id=person_id,
+                detail="NIR affiché en clair à l'écran",
             )
     return nir
 

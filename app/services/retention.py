@@ -35,7 +35,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.models.base import Base, new_id, utcnow
+from app.models.base import Base, utcnow
 from app.models.carnet import Attachment, Document
 from app.models.contracts import Contract, Signature
 from app.models.enums import AppointmentStatus, AuditAction, PersonStatus
@@ -49,7 +49,7 @@ from app.models.personal_data import (
     PERSONAL_FIELDS,
     scrubbed_values,
 )
-from app.services import settings
+from app.services import records, settings
 from app.services.db import Database
 from app.services.errors import FilRougeError, NotFoundError
 
@@ -356,17 +356,15 @@ def _purge_one(db: Database, person_id: str, actor: str) -> PurgedPerson:
             person.deleted_at = now  # flushed last: the hook records it as the one « purge » op
             counts["person"] = 1
         s.flush()
-        s.add(
-            AuditEvent(
-                id=new_id(),
-                at=now,
-                actor=actor,
-                action=AuditAction.PURGE,
-                person_id=person_id,
-                object_table="person",
-                object_id=person_id,
-                detail=json.dumps({"lignes": dict(sorted(counts.items())), "fichiers": files}),
-            )
+        records.record_audit(
+            s,
+            actor=actor,
+            action=AuditAction.PURGE,
+            person_id=person_id,
+            object_table="person",
+            object_id=person_id,
+            detail=json.dumps({"lignes": dict(sorted(counts.items())), "fichiers": files}),
+            at=now,
         )
     return PurgedPerson(person_id, dict(sorted(counts.items())), files)
 
