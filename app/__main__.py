@@ -14,8 +14,8 @@ from pathlib import Path
 from app import APP_ID, __version__
 from app.commands import command_modules
 from app.commands._context import DEFAULT_PROFILE, CommandContext
-from app.services.errors import FilRougeError
-from app.services.logs import setup_logging
+from app.models.errors import FilRougeError
+from app.services.storage.logs import setup_logging
 
 
 def default_data_dir() -> Path:
@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     data_dir = args.data_dir or default_data_dir()
     setup_logging(data_dir)
     if args.command is None:
-        from app.ui.application import run_gui
+        from app.ui.shell.application import run_gui
 
         return run_gui(data_dir=data_dir, profile=args.profile)
     ctx = CommandContext(

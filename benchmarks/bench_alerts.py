@@ -17,9 +17,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.models.rules import compute_deadlines
-from app.services import alerts
-from app.services import vault as vault_service
+from app.models.rules.engine import compute_deadlines
+from app.services.people import alerts
+from app.services.storage import vault as vault_service
 from benchmarks.bench_caseload import populate
 
 FIRST_PAGE = 100

@@ -26,10 +26,12 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.models import Orientation, Person, Referent
-from app.models.base import utcnow
-from app.services import caseload, demo_data, lock
-from app.services import vault as vault_service
+from app.models.tables.base import utcnow
+from app.models.tables.people import Orientation, Person, Referent
+from app.services.demo import data as demo_data
+from app.services.people import caseload
+from app.services.storage import lock
+from app.services.storage import vault as vault_service
 
 # The demo profile's fictitious names and communes (one list for the demo, the benchmarks and the stress data).
 LAST = list(demo_data.LAST_NAMES)
@@ -213,9 +215,9 @@ def ui_figures(data_dir: Path, n: int) -> None:
     from PySide6.QtCore import QElapsedTimer
     from PySide6.QtWidgets import QApplication
 
-    from app.ui.application import make_application
-    from app.ui.main_window import MainWindow
-    from app.ui.worker import DbWorker
+    from app.ui.kit.worker import DbWorker
+    from app.ui.shell.application import make_application
+    from app.ui.shell.main_window import MainWindow
 
     app = make_application()
     worker = DbWorker()

@@ -20,9 +20,9 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from app.models.local import OutboxOp
-from app.services import vault as vault_service
-from app.services.imports import import_orientations
+from app.models.tables.local import OutboxOp
+from app.services.imports.service import import_orientations
+from app.services.storage import vault as vault_service
 
 TARGET_S = 30.0
 REFERENCE_CALIBRATION = 0.06
@@ -138,8 +138,8 @@ def timed_import(v: vault_service.Vault, path: Path, rows: int) -> tuple[Timing,
 
 
 def _bench_server(work: Path, csv_path: Path, rows: int) -> None:
-    from server.db import ServerDB
-    from server.imports import import_orientations_server
+    from server.engine.imports import import_orientations_server
+    from server.store.db import ServerDB
 
     sdb = ServerDB(f"sqlite:///{work / 'server.db'}")
     sdb.migrate()

@@ -29,10 +29,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import keyring
 import sqlalchemy as sa
 
-import app.models  # noqa: F401 - registers every table
-from app.models.base import Base
-from app.models.indicators import Period
-from app.services import demo_data
+import app.models.tables  # noqa: F401 - registers every table
+from app.models.indicators.figures import Period
+from app.models.tables.base import Base
+from app.services.demo import data as demo_data
 from tests.conftest import MemoryKeyring
 
 PERIOD = Period.month(2026, 10)
@@ -259,9 +259,9 @@ def _pg() -> Iterator[str]:
 
 
 def bench_server(n: int) -> None:
-    from server.db import ServerDB
-    from server.indicators import Filters, department_report, grouped_reports, load_context
-    from server.tables import BUSINESS, teams, users
+    from server.engine.indicators import Filters, department_report, grouped_reports, load_context
+    from server.store.db import ServerDB
+    from server.store.tables import BUSINESS, teams, users
 
     gen = _pg()
     try:
@@ -338,10 +338,10 @@ def bench_server(n: int) -> None:
 
 
 def bench_client(caseload: int) -> None:
-    from app.services import indicators
-    from app.services import vault as vault_service
-    from app.services.demo import populate_demo
-    from app.services.people import set_current_referent, upsert_referent
+    from app.services.demo.build import populate_demo
+    from app.services.people.identity import set_current_referent, upsert_referent
+    from app.services.reporting import indicators
+    from app.services.storage import vault as vault_service
 
     keyring.set_keyring(MemoryKeyring())
     with tempfile.TemporaryDirectory() as tmp:

@@ -23,7 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from reportlab.lib import rl_accel
 
-from app.services.pdf import render_contract, render_roadmap
+from app.services.casefile.roadmap_layout import render_roadmap
+from app.services.contracts.layout import render_contract
 from tests.services.test_pdf_contract import sample_contract
 from tests.services.test_pdf_roadmap import sample_roadmap
 
@@ -55,10 +56,13 @@ def _make_vault(root: Path, n: int) -> tuple[object, list[str], list[str]]:
     """A passphrase vault with ``n`` people, each oriented, with a diagnostic and a CE contract."""
     from datetime import date
 
-    from app.services import contracts, diagnostic, parcours, people
-    from app.services import vault as vault_service
-    from app.services.contracts import ActionDraft, ContractDraft
-    from app.services.people import PersonInput
+    from app.services.casefile import diagnostic
+    from app.services.contracts import editor as contracts
+    from app.services.contracts.draft import ActionDraft, ContractDraft
+    from app.services.people import identity as people
+    from app.services.people import parcours
+    from app.services.people.identity import PersonInput
+    from app.services.storage import vault as vault_service
 
     v = vault_service.create_vault(
         root, "bench", mode=vault_service.MODE_PASSPHRASE, passphrase="phrase de banc"
@@ -84,8 +88,8 @@ def _make_vault(root: Path, n: int) -> tuple[object, list[str], list[str]]:
 
 
 def database_part(n: int) -> None:
-    from app.services.contracts_batch import concatenate, plan_batch, render_batch
-    from app.services.contracts_document import build_document, render_pdf
+    from app.services.contracts.batch import concatenate, plan_batch, render_batch
+    from app.services.contracts.document import build_document, render_pdf
 
     with tempfile.TemporaryDirectory(prefix="bench-pdf-") as tmp:
         start = time.perf_counter()
@@ -149,7 +153,7 @@ def main() -> None:
         "feuille de route, median of 20", _median_ms(lambda: render_roadmap(roadmap)), SINGLE_TARGET_S * 1000
     )
     with tempfile.TemporaryDirectory(prefix="bench-seal-") as tmp:
-        from app.services.pdf.seal import load_sealer, seal_with
+        from app.services.printing.seal import load_sealer, seal_with
         from tests.services.certificates import make_p12
 
         signer = load_sealer(make_p12(Path(tmp), "banc"), "banc")

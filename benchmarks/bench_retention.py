@@ -1,6 +1,6 @@
 """Retention at stress size: the purge preview over 100,000 people, and the purge of 50 full files.
 
-Compares the preview (one grouped query per source of « last contact », see app.services.retention) with a plain
+Compares the preview (one grouped query per source of « last contact », see app.services.privacy.retention) with a plain
 scan of the same ``person`` rows in the same run, then times the purge per person (scrub + tombstone of every
 row of the file, blobs, outbox, audit event, one transaction each).
 
@@ -22,10 +22,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import select, update
 
-from app.models import Note, Person
-from app.models.base import new_id, utcnow
-from app.services import retention
-from app.services import vault as vault_service
+from app.models.tables.base import new_id, utcnow
+from app.models.tables.followup import Note
+from app.models.tables.people import Person
+from app.services.privacy import retention
+from app.services.storage import vault as vault_service
 from benchmarks.bench_caseload import populate
 
 

@@ -25,10 +25,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import keyring
 import sqlalchemy as sa
 
-from app.models import Note, Person
-from app.models import wire as codec
-from app.services import vault as vault_service
-from app.services.sync import SyncClient
+from app.models.sync import wire as codec
+from app.models.tables.followup import Note
+from app.models.tables.people import Person
+from app.services.storage import vault as vault_service
+from app.services.sync.client import SyncClient
 from tests.conftest import MemoryKeyring
 
 
@@ -83,7 +84,7 @@ def bench_download_apply(n: int) -> None:
         v = vault_service.create_vault(Path(tmp), "bench", mode="keyring")
         ref = str(uuid.uuid4())
         with v.db.engine.begin() as c:
-            from app.models import Referent
+            from app.models.tables.people import Referent
 
             c.execute(
                 sa.insert(Referent.__table__).values(
@@ -123,10 +124,10 @@ def bench_server_apply(ops: int) -> None:
         print(f"server apply on PostgreSQL : skipped ({exc})")
         return
     try:
-        from server.admin import add_user
-        from server.app import create_app
-        from server.sync import apply_batch
-        from server.tables import devices
+        from server.admin.accounts import add_user
+        from server.api.app import create_app
+        from server.engine.upload import apply_batch
+        from server.store.tables import devices
 
         app = create_app(url)
         sdb = app.state.sdb
@@ -218,8 +219,8 @@ def bench_server_apply(ops: int) -> None:
 def bench_first_sync(persons: int) -> None:
     import httpx
 
-    from server.admin import add_user, new_enrolment_code
-    from server.app import create_app
+    from server.admin.accounts import add_user, new_enrolment_code
+    from server.api.app import create_app
     from tests.sync.harness import ThreadedServer
 
     keyring.set_keyring(MemoryKeyring())
@@ -278,9 +279,9 @@ def bench_first_sync(persons: int) -> None:
 def bench_attachments(mib: int) -> None:
     import os
 
-    from app.services import documents
-    from server.admin import add_user, new_enrolment_code
-    from server.app import create_app
+    from app.services.casefile import documents
+    from server.admin.accounts import add_user, new_enrolment_code
+    from server.api.app import create_app
     from tests.sync.harness import ThreadedServer
 
     keyring.set_keyring(MemoryKeyring())

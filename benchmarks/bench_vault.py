@@ -32,10 +32,10 @@ import keyring.backend  # noqa: E402
 import keyring.errors  # noqa: E402
 from sqlalchemy import Engine, create_engine, event, func, insert, select  # noqa: E402
 
-from app.models.base import new_id, utcnow  # noqa: E402
-from app.models.people import Person  # noqa: E402
-from app.services import migrate  # noqa: E402
-from app.services import vault as vault_service  # noqa: E402
+from app.models.tables.base import new_id, utcnow  # noqa: E402
+from app.models.tables.people import Person  # noqa: E402
+from app.services.storage import migrate  # noqa: E402
+from app.services.storage import vault as vault_service  # noqa: E402
 
 PASSPHRASE = "banc d'essai du coffre"
 LAST = ["Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy", "Moreau"]

@@ -26,9 +26,9 @@ from alembic.autogenerate import compare_metadata  # noqa: E402
 from alembic.runtime.migration import MigrationContext  # noqa: E402
 from sqlalchemy import create_engine  # noqa: E402
 
-import app.models  # noqa: E402,F401 - registers every table
-from app.models.base import Base  # noqa: E402
-from app.services.migrate import MIGRATIONS_DIR, alembic_config  # noqa: E402
+import app.models.tables  # noqa: E402,F401 - registers every table
+from app.models.tables.base import Base  # noqa: E402
+from app.services.storage.migrate import MIGRATIONS_DIR, alembic_config  # noqa: E402
 
 
 def next_rev_id() -> str:

@@ -16,7 +16,7 @@ import os
 import sys
 from typing import Any
 
-from server.db import DEFAULT_DATABASE, ServerDB
+from server.store.db import DEFAULT_DATABASE, ServerDB
 
 
 def _db(args: argparse.Namespace) -> ServerDB:
@@ -28,7 +28,7 @@ def _db(args: argparse.Namespace) -> ServerDB:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from server.app import create_app
+    from server.api.app import create_app
 
     app = create_app(args.database)
     print(
@@ -40,7 +40,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_user_add(args: argparse.Namespace) -> int:
-    from server.admin import add_user
+    from server.admin.accounts import add_user
 
     user = add_user(_db(args), args.login, args.name or args.login, args.role, args.team)
     print(f"Utilisateur « {user['login']} » créé (rôle {user['role']}).")
@@ -48,14 +48,14 @@ def cmd_user_add(args: argparse.Namespace) -> int:
 
 
 def cmd_device_code(args: argparse.Namespace) -> int:
-    from server.admin import new_enrolment_code
+    from server.admin.accounts import new_enrolment_code
 
     print(new_enrolment_code(_db(args), args.user, days=args.days))
     return 0
 
 
 def cmd_device_status(args: argparse.Namespace) -> int:
-    from server.admin import set_device_status
+    from server.admin.accounts import set_device_status
 
     set_device_status(_db(args), args.id, args.new_status)
     label = {
@@ -68,7 +68,7 @@ def cmd_device_status(args: argparse.Namespace) -> int:
 
 
 def cmd_device_list(args: argparse.Namespace) -> int:
-    from server.admin import list_devices
+    from server.admin.accounts import list_devices
 
     for d in list_devices(_db(args)):
         print(
@@ -78,7 +78,7 @@ def cmd_device_list(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from server.sync import global_status
+    from server.engine.check import global_status
 
     st = global_status(_db(args))
     if args.json:
@@ -95,7 +95,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_restored(args: argparse.Namespace) -> int:
-    from server.sync import mark_restored
+    from server.engine.check import mark_restored
 
     sdb = _db(args)
     with sdb.write() as conn:
@@ -157,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command is None:
         args = parser.parse_args([*(argv if argv is not None else sys.argv[1:]), "serve"])
-    from server.admin import AdminError
+    from server.admin.accounts import AdminError
 
     try:
         result: Any = args.func(args)

@@ -18,7 +18,7 @@ import keyring.backend
 import keyring.errors
 import pytest
 
-from app.services import vault as vault_service
+from app.services.storage import vault as vault_service
 
 pytest_plugins = ["tests.postgres"]
 

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from app.__main__ import main
-from app.services import people, records
-from app.services.people import PersonInput
+from app.services.casefile import records
+from app.services.people import identity as people
+from app.services.people.identity import PersonInput
 from tests.conftest import TEST_PASSPHRASE
 
 

@@ -6,7 +6,7 @@ import json
 
 from sqlalchemy import select
 
-from app.models.people import Person
+from app.models.tables.people import Person
 from tests.services.privacy_factory import TODAY, build
 from tests.test_cli_person import run_cli
 

@@ -11,9 +11,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from app.services import vault as vault_service
 from app.services.errors import PassphraseRequiredError
-from app.services.vault import Vault
+from app.services.storage import vault as vault_service
+from app.services.storage.vault import Vault
 
 DEFAULT_PROFILE = "principal"
 

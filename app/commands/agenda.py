@@ -7,8 +7,8 @@ from datetime import date
 from pathlib import Path
 
 from app.commands._context import CommandContext, add_json_flag, iso_date, print_json
-from app.services import agenda as agenda_service
-from app.services.agenda import AgendaDay, AgendaItem
+from app.services.agenda import views as agenda_service
+from app.services.agenda.views import AgendaDay, AgendaItem
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -7,8 +7,8 @@ from datetime import date
 from pathlib import Path
 
 from app.commands._context import CommandContext, add_json_flag, iso_date, print_json
-from app.models.rules import Deadline
-from app.services import alerts as alerts_service
+from app.models.rules.engine import Deadline
+from app.services.people import alerts as alerts_service
 
 
 def register(sub: argparse._SubParsersAction) -> None:

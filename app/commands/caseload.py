@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from app.commands._context import CommandContext, add_json_flag, print_json
-from app.services import caseload
+from app.services.people import caseload
 
 
 def register(sub: argparse._SubParsersAction) -> None:

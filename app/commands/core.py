@@ -11,9 +11,10 @@ from pathlib import Path
 from sqlalchemy import select
 
 from app.commands._context import CommandContext
-from app.models.people import Person
-from app.services import vault as vault_service
-from app.services.errors import FilRougeError, PassphraseRequiredError
+from app.models.errors import FilRougeError
+from app.models.tables.people import Person
+from app.services.errors import PassphraseRequiredError
+from app.services.storage import vault as vault_service
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -46,7 +47,7 @@ def cmd_init(args: argparse.Namespace, ctx: CommandContext) -> int:
     )
     ctx._vault = vault
     if args.demo:
-        from app.services.demo import populate_demo
+        from app.services.demo.build import populate_demo
 
         try:
             summary = populate_demo(vault, seed=args.seed)

@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 
 from app.commands._context import CommandContext, add_json_flag, print_json
-from app.services.imports import ImportReport, import_orientations
+from app.models.orientation_list.report import ImportReport
+from app.services.imports.service import import_orientations
 
 
 def register(sub: argparse._SubParsersAction) -> None:

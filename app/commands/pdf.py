@@ -10,8 +10,8 @@ import argparse
 from pathlib import Path
 
 from app.commands._context import CommandContext
-from app.services import roadmap
-from app.services.person_page import current_actor
+from app.services.casefile import roadmap
+from app.services.casefile.overview import current_actor
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -44,7 +44,7 @@ def register_contract(kinds: argparse._SubParsersAction) -> None:
 
 
 def cmd_contract(args: argparse.Namespace, ctx: CommandContext) -> int:
-    from app.services.contracts_document import render_pdf
+    from app.services.contracts.document import render_pdf
 
     db = ctx.open_vault().db
     data = render_pdf(db, args.contract_id, actor=current_actor(db), out=args.out)
@@ -67,7 +67,7 @@ def register_contracts(kinds: argparse._SubParsersAction) -> None:
 def cmd_contracts(args: argparse.Namespace, ctx: CommandContext) -> int:
     import sys
 
-    from app.services.contracts_batch import plan_batch, render_batch
+    from app.services.contracts.batch import plan_batch, render_batch
 
     db = ctx.open_vault().db
     plan = plan_batch(db, args.person)

@@ -6,9 +6,10 @@ import argparse
 from typing import Any
 
 from app.commands._context import CommandContext, add_json_flag, print_json
-from app.services import people, timeline
-from app.services.people import PersonView
-from app.services.person_page import record_view
+from app.services.casefile import timeline
+from app.services.casefile.overview import record_view
+from app.services.people import identity as people
+from app.services.people.identity import PersonView
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -7,10 +7,12 @@ from datetime import date
 from pathlib import Path
 
 from app.commands._context import CommandContext, add_json_flag, iso_date, print_json
-from app.services import access_export, retention, settings
-from app.services import audit as audit_service
-from app.services.errors import FilRougeError
-from app.services.person_page import current_actor
+from app.models.errors import FilRougeError
+from app.services.casefile.overview import current_actor
+from app.services.privacy import access as access_export
+from app.services.privacy import journal as audit_service
+from app.services.privacy import retention
+from app.services.settings import store as settings
 
 
 class PurgeNotConfirmed(FilRougeError):

@@ -13,12 +13,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.commands._context import CommandContext, add_json_flag, print_json
-from app.services import indicators_export as export
+from app.services.casefile.overview import current_actor
 from app.services.errors import ValidationError
-from app.services.person_page import current_actor
+from app.services.reporting import export
 
 if TYPE_CHECKING:
-    from app.services.indicators import Report
+    from app.models.indicators.figures import Report
 
 _LABEL_WIDTH = 58
 
@@ -56,7 +56,7 @@ def _dots(label: str, value: str, width: int = _LABEL_WIDTH) -> str:
 
 
 def print_table(report: Report) -> None:
-    from app.services.pdf.indicators import report_title
+    from app.services.reporting.layout import report_title
 
     print(report_title(report))
     print(f"Périmètre : {report.scope} — calculé le {report.generated_at:%d/%m/%Y à %H:%M}")
@@ -76,7 +76,7 @@ def print_table(report: Report) -> None:
 
 
 def cmd_report(args: argparse.Namespace, ctx: CommandContext) -> int:
-    from app.services import indicators
+    from app.services.reporting import indicators
 
     period = indicators.parse_period(args.period or previous_month())
     if args.out is not None and args.out.suffix.lower() not in export.REPORT_FORMATS:

@@ -11,9 +11,12 @@ from typing import Any
 from sqlalchemy import select
 
 from app.commands._context import CommandContext, add_json_flag, print_json
-from app.models import Appointment, AppointmentEvent, Note, Objective, Person
-from app.models.base import utcnow
-from app.services.sync import SyncClient, SyncReport
+from app.models.tables.base import utcnow
+from app.models.tables.carnet import Objective
+from app.models.tables.followup import Appointment, AppointmentEvent, Note
+from app.models.tables.people import Person
+from app.services.sync.base import SyncReport
+from app.services.sync.client import SyncClient
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -126,7 +129,7 @@ def churn(vault: Any, ops: int, seed: int) -> dict[str, int]:
     counts: dict[str, int] = {}
     referent_id = None
     with vault.db.read() as s:
-        from app.models import Referent
+        from app.models.tables.people import Referent
 
         person_ids = list(s.scalars(select(Person.id).where(Person.deleted_at.is_(None))))
         appt_ids = list(s.scalars(select(Appointment.id)))

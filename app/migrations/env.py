@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from alembic import context
 
-import app.models  # noqa: F401 - registers every table on the metadata
-from app.models.base import Base
+import app.models.tables  # noqa: F401 - registers every table on the metadata
+from app.models.tables.base import Base
 
 config = context.config
 connection = config.attributes.get("connection")
-if connection is None:  # pragma: no cover - guarded by app.services.migrate
+if connection is None:  # pragma: no cover - guarded by app.services.storage.migrate
     raise RuntimeError("Les migrations s'exécutent uniquement à l'ouverture du dossier par l'application.")
 
 context.configure(

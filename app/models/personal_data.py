@@ -1,6 +1,6 @@
 """Which columns hold personal data, and how the rows of one person's file are found (retention purge).
 
-Shared by the device (:mod:`app.services.retention`) and the server (:mod:`server.purge`) so that both scrub
+Shared by the device (:mod:`app.services.privacy.retention`) and the server (:mod:`server.engine.purge`) so that both scrub
 exactly the same fields (ADR 0005). A purged row keeps its id, its codes, its dates of record and its links
 (what the statistics and the sync need) and loses every name, identifier, address, free text, diagnostic
 answer and signature stroke. :func:`blank` gives the value a scrubbed column takes.
@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import JSON, Column
 
-from app.models.base import Base
+from app.models.tables.base import Base
 
 #: table → columns scrubbed by a purge (names, identifiers, contact details, free texts, answers, strokes).
 PERSONAL_FIELDS: dict[str, tuple[str, ...]] = {

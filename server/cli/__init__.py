@@ -1,8 +1,8 @@
 """Extra ``python -m server`` sub-commands, one module each, discovered at start-up.
 
 A module here defines ``register(sub, open_db)``: ``sub`` is the sub-parser collection of ``python -m server``,
-``open_db(args)`` returns the migrated :class:`server.db.ServerDB` for ``--database``. Handlers are set with
-``set_defaults(func=...)`` and return an exit code; they raise :class:`server.admin.AdminError` for a French error
+``open_db(args)`` returns the migrated :class:`server.store.db.ServerDB` for ``--database``. Handlers are set with
+``set_defaults(func=...)`` and return an exit code; they raise :class:`server.admin.accounts.AdminError` for a French error
 message on stderr (exit 2).
 """
 
@@ -14,7 +14,7 @@ import pkgutil
 from collections.abc import Callable
 from typing import Any
 
-from server.db import ServerDB
+from server.store.db import ServerDB
 
 
 def register_all(sub: Any, open_db: Callable[[argparse.Namespace], ServerDB]) -> None:

@@ -15,8 +15,8 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from server.admin import AdminError
-from server.db import ServerDB
+from server.admin.accounts import AdminError
+from server.store.db import ServerDB
 
 
 def _size(n: int) -> str:
@@ -29,7 +29,7 @@ def _size(n: int) -> str:
 
 
 def cmd_prune(open_db: Callable[[argparse.Namespace], ServerDB], args: argparse.Namespace) -> int:
-    from server.attachments import prune_incomplete
+    from server.engine.attachments import prune_incomplete
 
     if args.days < 1:
         raise AdminError("--days doit valoir au moins 1 (un envoi en cours ne doit pas être supprimé).")

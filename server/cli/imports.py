@@ -13,9 +13,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from app.services.errors import FilRougeError
-from server.admin import AdminError
-from server.db import ServerDB
+from app.models.errors import FilRougeError
+from server.admin.accounts import AdminError
+from server.store.db import ServerDB
 
 
 def register(sub: Any, open_db: Callable[[argparse.Namespace], ServerDB]) -> None:
@@ -47,7 +47,7 @@ def register(sub: Any, open_db: Callable[[argparse.Namespace], ServerDB]) -> Non
     o.add_argument("--dry-run", action="store_true", help="simuler : tout vérifier sans rien enregistrer")
 
     def run(args: argparse.Namespace) -> int:
-        from server.imports import import_orientations_server
+        from server.engine.imports import import_orientations_server
 
         try:
             report = import_orientations_server(

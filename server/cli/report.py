@@ -15,10 +15,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-from app.models.indicators import Figure, Period, Report, fmt_number, parse_period_text
-from server.admin import AdminError
-from server.db import ServerDB
-from server.indicators import GROUP_BY, Filters, department_report, grouped_reports, load_context
+from app.models.indicators.figures import Figure, Period, Report, fmt_number, parse_period_text
+from server.admin.accounts import AdminError
+from server.engine.indicators import GROUP_BY, Filters, department_report, grouped_reports, load_context
+from server.store.db import ServerDB
 
 WIDTH = 64
 

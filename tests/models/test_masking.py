@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.models.masking import mask_nir, nir_is_valid, normalise_nir
+from app.models.identity.nir import mask_nir, nir_is_valid, normalise_nir
 
 
 def _with_key(body: str) -> str:

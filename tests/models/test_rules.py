@@ -13,23 +13,25 @@ from pathlib import Path
 
 import pytest
 
-from app.models.rules import (
-    STATE_LATE,
-    STATE_SOON,
-    STATE_TODO,
-    CaseFacts,
+from app.models.rules.engine import (
     Deadline,
-    Duration,
-    EventRef,
-    RuleFileError,
-    RuleSet,
     compute_deadlines,
     deadline_state,
     default_rules_path,
     load_default_rules,
-    load_rules,
     next_due,
     rules_dir,
+)
+from app.models.rules.loader import load_rules
+from app.models.rules.types import (
+    STATE_LATE,
+    STATE_SOON,
+    STATE_TODO,
+    CaseFacts,
+    Duration,
+    EventRef,
+    RuleFileError,
+    RuleSet,
 )
 
 PE = "plein_emploi"
@@ -101,7 +103,7 @@ def test_rules_dir_honours_the_pyinstaller_bundle(tmp_path: Path, monkeypatch: p
 
 
 def test_engine_never_imports_qt() -> None:
-    code = "import sys, app.models.rules; assert not any(m.startswith('PySide6') for m in sys.modules)"
+    code = "import sys, app.models.rules.engine; assert not any(m.startswith('PySide6') for m in sys.modules)"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[2])
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from app.models import enums
-from app.models.vocabularies import (
+from app.models.vocabularies.loader import (
     CLOSED_KINDS,
     VocabularyError,
     default_base_dir,
@@ -335,11 +335,9 @@ def test_duplicate_code_message(base):
 
 
 def test_shipped_file_path_is_displayed_relative():
-    from app.models.vocabularies import bundle_root
+    from app.models.resources import resource_path
 
-    err = VocabularyError(
-        bundle_root() / "resources" / "vocabularies" / "x.yaml", 12, "code « abc » en double"
-    )
+    err = VocabularyError(resource_path("vocabularies", "x.yaml"), 12, "code « abc » en double")
     assert err.message == "Vocabulaire resources/vocabularies/x.yaml, ligne 12 : code « abc » en double"
 
 

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from server import sync as server_sync
-from server.admin import AdminError, add_user, new_enrolment_code, set_device_status
-from server.app import create_app
+from server.admin.accounts import AdminError, add_user, new_enrolment_code, set_device_status
+from server.api.app import create_app
+from server.engine import check
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -101,7 +101,7 @@ def test_enrolment_code_is_one_time_and_token_is_hashed(env: tuple[TestClient, A
     assert again.status_code == 400 and "déjà utilisé" in again.json()["message"]
     from sqlalchemy import select
 
-    from server.tables import devices
+    from server.store.tables import devices
 
     with sdb.read() as c:
         stored = c.execute(select(devices.c.token_hash)).scalars().all()
@@ -122,7 +122,7 @@ def test_replay_same_payload_and_different_payload(env: tuple[TestClient, Any]) 
     tampered = {**op, "f": {**op["f"], "city": "Douai"}}
     bad = a.upload(tampered)
     assert bad[0]["st"] == "error" and "contenu différent" in bad[0]["msg"]
-    status = server_sync.global_status(sdb)
+    status = check.global_status(sdb)
     assert status["tables"]["person"]["count"] == 1 and status["applied_ops"] == 1
 
 
@@ -222,7 +222,7 @@ def test_schema_mismatch_and_revocation(env: tuple[TestClient, Any]) -> None:
 def test_openapi_and_status(env: tuple[TestClient, Any]) -> None:
     api, sdb = env
     assert "/api/v1/upload" in api.get("/api/v1/openapi.json").json()["paths"]
-    st = server_sync.global_status(sdb)
+    st = check.global_status(sdb)
     assert st["tables"]["referent"]["count"] == 2 + 1 and st["last_seq"] == 3
 
 

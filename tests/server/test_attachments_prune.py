@@ -11,11 +11,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from server import attachments as blobs
 from server.__main__ import main
-from server.db import ServerDB, utcnow
-from server.scope import DeviceCtx
-from server.tables import attachment_chunks, attachments
+from server.engine import attachments as blobs
+from server.engine.scope import DeviceCtx
+from server.store.db import ServerDB, utcnow
+from server.store.tables import attachment_chunks, attachments
 
 CS = blobs.CHUNK_SIZE
 DEV = DeviceCtx(id="poste-1", user_id="u1", role="referent", referent_id=None, team_id=None, status="active")

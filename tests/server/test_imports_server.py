@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from app.models import AuditEvent, Household, Orientation, Person
+from app.models.tables.local import AuditEvent
+from app.models.tables.people import Household, Orientation, Person
 from server.__main__ import main as server_main
-from server.imports import ServerImportError, import_orientations_server
-from server.sync import global_status
-from server.tables import BUSINESS, row_feed, scope_event
+from server.engine.check import global_status
+from server.engine.imports import ServerImportError, import_orientations_server
+from server.store.tables import BUSINESS, row_feed, scope_event
 from tests.sync.harness import Server, make_device, make_server
 
 DATA = Path(__file__).parents[1] / "services" / "data" / "imports"
@@ -84,7 +85,7 @@ def test_couple_stays_two_people_in_one_household_and_reimport_changes_nothing(s
 
 
 def _referent(srv: Server, login: str) -> str:
-    from server.tables import users
+    from server.store.tables import users
 
     with srv.sdb.read() as c:
         return str(c.execute(select(users.c.referent_id).where(users.c.login == login)).scalar_one())
@@ -155,7 +156,7 @@ def test_refusals_and_dry_run(srv: Server) -> None:
 
 
 def test_cli_json_is_shaped_like_the_client(srv: Server, tmp_path: Path, capsys, vault) -> None:
-    from app.services.imports import import_orientations
+    from app.services.imports.service import import_orientations
 
     path = tmp_path / "liste.csv"
     path.write_bytes(COUPLE)

@@ -10,12 +10,12 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import select
 
-from app.models.base import Base, synced_tables
-from app.services import indicators as client_indicators
+from app.models.tables.base import Base, synced_tables
+from app.services.reporting import indicators as client_indicators
 from server.__main__ import main
-from server.db import ServerDB
-from server.indicators import Filters, department_report, grouped_reports
-from server.tables import BUSINESS, teams, users
+from server.engine.indicators import Filters, department_report, grouped_reports
+from server.store.db import ServerDB
+from server.store.tables import BUSINESS, teams, users
 from tests.services.test_indicators import (
     EXPECTED_R,
     EXPECTED_R_BREAKDOWNS,
@@ -198,8 +198,8 @@ def test_cli_report_errors(server, capsys):
 
 
 def test_api_rules_by_role(server):
-    from server.api_indicators import indicators_for
-    from server.scope import DeviceCtx, ProtocolError
+    from server.api.indicators import indicators_for
+    from server.engine.scope import DeviceCtx, ProtocolError
 
     sdb, ids, _url, _vault = server
     with sdb.read() as conn:

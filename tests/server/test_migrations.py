@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import inspect
 
-from server.db import ServerDB
+from server.store.db import ServerDB
 
 
 def _indexes(sdb: ServerDB) -> set[str]:

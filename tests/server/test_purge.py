@@ -1,4 +1,4 @@
-"""server.purge on SQLite and PostgreSQL: a device's file uploaded op by op, then its « purge » op: every
+"""server.engine.purge on SQLite and PostgreSQL: a device's file uploaded op by op, then its « purge » op: every
 personal string of that person leaves the server database, the bytes of its documents too, and the feed
 hands the scrubbed rows to the other devices."""
 
@@ -13,13 +13,15 @@ from typing import Any
 import pytest
 from sqlalchemy import LargeBinary, func, select
 
-from app.models.local import OutboxOp
-from app.services import retention
-from server import sync as server_sync
-from server.admin import add_user, enroll, new_enrolment_code
-from server.db import ServerDB, lock_counter
-from server.purge import apply_purge_op
-from server.tables import BUSINESS, attachment_chunks, attachments, feed_counter, metadata, row_feed
+from app.models.tables.local import OutboxOp
+from app.services.privacy import retention
+from server.admin.accounts import add_user, enroll, new_enrolment_code
+from server.engine import download, scope
+from server.engine import upload as upload_mod
+from server.engine.purge import apply_purge_op
+from server.store import db as db_mod
+from server.store.db import ServerDB, lock_counter
+from server.store.tables import BUSINESS, attachment_chunks, attachments, feed_counter, metadata, row_feed
 from tests.services.privacy_factory import DOC_A_BYTES, SECRETS_A, SHARED_BYTES, build
 
 
@@ -37,7 +39,7 @@ def wire_ops(db, after: int = 0) -> list[dict[str, Any]]:
 
 def upload(sdb: ServerDB, device_id: str, ops: list[dict[str, Any]]) -> list[dict]:
     """What the upload endpoint does: one batch, purge ops dispatched by the server's op handlers."""
-    return server_sync.apply_batch(sdb, device_id, ops)["results"]
+    return upload_mod.apply_batch(sdb, device_id, ops)["results"]
 
 
 def server_text(sdb: ServerDB) -> str:
@@ -71,7 +73,7 @@ def server(database_url: str):
 def _store_blob(sdb: ServerDB, data: bytes) -> str:
     """A complete one-chunk attachment, whatever the exact shape of the attachment tables."""
     digest = hashlib.sha256(data).hexdigest()
-    now = server_sync.utcnow()
+    now = db_mod.utcnow()
     head = {"sha256": digest, "size": len(data), "chunks": 1, "received": 1, "complete": True,
             "created_by": "", "created_at": now, "completed_at": now}  # fmt: skip
     binary = isinstance(attachment_chunks.c.data.type, LargeBinary)
@@ -140,10 +142,10 @@ def test_purge_op_scrubs_the_person_everywhere_on_the_server(vault, server):
         seqs = conn.execute(select(row_feed.c.seq)).scalars().all()
         last = int(conn.execute(select(feed_counter.c.last_seq)).scalar_one())
         assert len(seqs) == len(set(seqs)) and max(seqs) == last
-    admin = server_sync.DeviceCtx(
+    admin = scope.DeviceCtx(
         id=device, user_id="", role="admin", referent_id=None, team_id=None, status="active"
     )
-    feed = server_sync.download(sdb, admin, cursor)
+    feed = download.download(sdb, admin, cursor)
     person_rows = feed["rows"]["person"]
     cols = person_rows["c"]
     sent = [dict(zip(cols, r, strict=True)) for r in person_rows["r"]]
@@ -161,7 +163,7 @@ def test_purge_outside_the_device_scope_is_refused_and_changes_nothing(vault, se
     before = server_text(sdb)
     op = {"i": str(uuid.uuid4()), "s": 10_000, "t": "person", "r": case.full, "b": 0, "k": "purge", "f": {}}
     with sdb.write() as conn:
-        counter = server_sync._Seq(lock_counter(conn))
+        counter = upload_mod._Seq(lock_counter(conn))
         res = apply_purge_op(conn, device, op, counter.next, ["another-referent"])
     assert res["st"] == "error" and "purge refusée" in res["msg"]
     assert server_text(sdb) == before
@@ -179,7 +181,7 @@ def test_purge_of_a_person_the_server_never_received_is_a_no_op(server):
         "f": {},
     }
     with sdb.write() as conn:
-        counter = server_sync._Seq(lock_counter(conn))
+        counter = upload_mod._Seq(lock_counter(conn))
         start = counter.value
         res = apply_purge_op(conn, device, op, counter.next, None)
     assert res["st"] == "applied" and res["purged"] == {} and counter.value == start

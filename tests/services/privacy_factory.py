@@ -7,12 +7,12 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from app.models.base import new_id
-from app.models.carnet import Action, Attachment, DiagnosticVersion, Document, Objective, Prescription
-from app.models.contracts import Contract, ContractEvent, ContractVersion, Signature
-from app.models.followup import Appointment, AppointmentEvent, Note, SanctionStep
-from app.models.local import AuditEvent
-from app.models.people import (
+from app.models.tables.base import new_id
+from app.models.tables.carnet import Action, Attachment, DiagnosticVersion, Document, Objective, Prescription
+from app.models.tables.contracts import Contract, ContractEvent, ContractVersion, Signature
+from app.models.tables.followup import Appointment, AppointmentEvent, Note, SanctionStep
+from app.models.tables.local import AuditEvent
+from app.models.tables.people import (
     ExitRecord,
     Household,
     Orientation,
@@ -21,7 +21,7 @@ from app.models.people import (
     Referent,
     ReferentAssignment,
 )
-from app.services import settings
+from app.services.settings import store as settings
 
 TODAY = date(2026, 11, 23)
 OLD = TODAY - timedelta(days=3 * 365)  # three years ago

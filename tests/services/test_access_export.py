@@ -10,9 +10,11 @@ import subprocess
 import pytest
 from sqlalchemy import select
 
-from app.models.local import AuditEvent
-from app.services import access_export, retention, settings
+from app.models.tables.local import AuditEvent
 from app.services.errors import NotFoundError
+from app.services.privacy import access as access_export
+from app.services.privacy import retention
+from app.services.settings import store as settings
 from tests.services.privacy_factory import DOC_A_BYTES, NIR_A, build
 
 needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils absent")

@@ -10,10 +10,12 @@ import icalendar
 import pytest
 from sqlalchemy import select
 
-from app.models.local import AuditEvent
-from app.services import agenda, people, records
+from app.models.tables.local import AuditEvent
+from app.services.agenda import views as agenda
+from app.services.casefile import records
 from app.services.errors import ValidationError
-from app.services.people import PersonInput
+from app.services.people import identity as people
+from app.services.people.identity import PersonInput
 from tests.ui.factories import add_referent
 
 MONDAY = date(2026, 11, 9)  # week holding the 11 November (Armistice)

@@ -12,13 +12,14 @@ import pytest
 from sqlalchemy import event
 
 from app.__main__ import main
-from app.models.carnet import DiagnosticVersion, Prescription
-from app.models.contracts import Contract
-from app.models.followup import Appointment
-from app.models.people import ExitRecord, Orientation, Parcours, Person, Referent, ReferentAssignment
-from app.models.rules import CaseFacts, load_default_rules
-from app.services import alerts as svc
-from app.services.vault import Vault
+from app.models.rules.engine import load_default_rules
+from app.models.rules.types import CaseFacts
+from app.models.tables.carnet import DiagnosticVersion, Prescription
+from app.models.tables.contracts import Contract
+from app.models.tables.followup import Appointment
+from app.models.tables.people import ExitRecord, Orientation, Parcours, Person, Referent, ReferentAssignment
+from app.services.people import alerts as svc
+from app.services.storage.vault import Vault
 from tests.conftest import TEST_PASSPHRASE
 
 ON = date(2026, 11, 23)

@@ -10,10 +10,13 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.dialects import sqlite
 
-from app.models import AuditEvent, Note, OutboxOp, Person
-from app.services import vault as vault_service
-from app.services.db import _json_column, _process_column, bulk_insert, bulk_update, fast_id, new_ids
+from app.models.tables.base import fast_id, new_ids
+from app.models.tables.followup import Note
+from app.models.tables.local import AuditEvent, OutboxOp
+from app.models.tables.people import Person
 from app.services.errors import AppendOnlyViolation
+from app.services.storage import vault as vault_service
+from app.services.storage.db import _json_column, _process_column, bulk_insert, bulk_update
 
 
 def _ops(v: vault_service.Vault) -> list[OutboxOp]:

@@ -6,9 +6,12 @@ from datetime import date
 
 import pytest
 
-from app.services import carnet, people, records, records_carnet
+from app.services.casefile import carnet
+from app.services.casefile import carnet_edits as records_carnet
+from app.services.contracts import lifecycle
 from app.services.errors import NotFoundError, ValidationError
-from app.services.people import PersonInput
+from app.services.people import identity as people
+from app.services.people.identity import PersonInput
 
 
 @pytest.fixture
@@ -20,16 +23,18 @@ def pid(vault) -> str:
 
 def test_tree_groups_by_theme_in_vocabulary_order(vault, pid):
     assert carnet.load_carnet(vault.db, pid).is_empty
-    emploi = records.add_objective(
+    emploi = records_carnet.add_objective(
         vault.db, pid, theme="emploi", title="Retrouver un emploi", consent=True, consent_date="01/10/2026"
     )
-    logement = records.add_objective(vault.db, pid, theme="logement", title="Trouver un T2")
-    action = records.add_action(
+    logement = records_carnet.add_objective(vault.db, pid, theme="logement", title="Trouver un T2")
+    action = records_carnet.add_action(
         vault.db, emploi, label="Atelier CV", partner="Cap Emploi", start_date=date(2026, 10, 5)
     )
-    records.add_prescription(vault.db, pid, kind="pmsmp", prescribed_on=date(2026, 10, 6), action_id=action)
-    loose = records.add_prescription(vault.db, pid, kind="siae", prescribed_on=date(2026, 10, 7))
-    records.set_prescription_outcome(vault.db, loose, "accepte", outcome_date=date(2026, 10, 20))
+    records_carnet.add_prescription(
+        vault.db, pid, kind="pmsmp", prescribed_on=date(2026, 10, 6), action_id=action
+    )
+    loose = records_carnet.add_prescription(vault.db, pid, kind="siae", prescribed_on=date(2026, 10, 7))
+    records_carnet.set_prescription_outcome(vault.db, loose, "accepte", outcome_date=date(2026, 10, 20))
     tree = carnet.load_carnet(vault.db, pid)
     assert [t.code for t in tree.themes] == ["logement", "emploi"]
     assert tree.themes[0].objectives[0].id == logement
@@ -73,7 +78,7 @@ def test_quick_add(vault, pid):
 def ops_of(vault, *row_ids: str) -> list[tuple[str, str, dict]]:
     from sqlalchemy import select
 
-    from app.models.local import OutboxOp
+    from app.models.tables.local import OutboxOp
 
     with vault.db.session() as s:
         rows = s.scalars(
@@ -84,9 +89,9 @@ def ops_of(vault, *row_ids: str) -> list[tuple[str, str, dict]]:
 
 @pytest.fixture
 def plan(vault, pid) -> tuple[str, str, str]:
-    oid = records.add_objective(vault.db, pid, theme="emploi", title="Retrouver un emploi")
-    a1 = records.add_action(vault.db, oid, label="Atelier CV", start_date=date(2026, 10, 5))
-    a2 = records.add_action(vault.db, oid, label="Job dating", start_date=date(2026, 10, 12))
+    oid = records_carnet.add_objective(vault.db, pid, theme="emploi", title="Retrouver un emploi")
+    a1 = records_carnet.add_action(vault.db, oid, label="Atelier CV", start_date=date(2026, 10, 5))
+    a2 = records_carnet.add_action(vault.db, oid, label="Job dating", start_date=date(2026, 10, 12))
     return oid, a1, a2
 
 
@@ -135,7 +140,7 @@ def test_update_validation_errors_are_french_and_change_nothing(vault, pid, plan
     other = people.create_person(
         vault.db, PersonInput(last_name="Autre", first_name="Personne", regime="legacy")
     )
-    cid = records.create_contract(vault.db, other, kind="cer", start_date=date(2026, 10, 1))
+    cid = lifecycle.create_contract(vault.db, other, kind="cer", start_date=date(2026, 10, 1))
     with pytest.raises(ValidationError) as err:
         records_carnet.update_objective(vault.db, oid, {"contract_id": cid})
     assert "contract_id" in err.value.fields
@@ -169,7 +174,7 @@ def test_update_action(vault, pid, plan):
 
 def test_remove_objective_needs_the_action_count_then_tombstones_and_restores(vault, pid, plan):
     oid, a1, a2 = plan
-    presc = records.add_prescription(
+    presc = records_carnet.add_prescription(
         vault.db, pid, kind="pmsmp", prescribed_on=date(2026, 10, 6), action_id=a1
     )
     records_carnet.remove_action(vault.db, a2)  # removed before: stays removed after the undo below
@@ -209,7 +214,7 @@ def test_restore_action_refused_while_its_objective_is_removed(vault, pid, plan)
 
 
 def test_signed_contract_keeps_the_removed_objective_and_action(vault, pid, plan):
-    from app.services import contracts
+    from app.services.contracts import editor as contracts
 
     oid, _a1, _a2 = plan
     content = {
@@ -219,7 +224,7 @@ def test_signed_contract_keeps_the_removed_objective_and_action(vault, pid, plan
             {"label": "Atelier CV", "partner": "", "start": "2026-10-05", "end": None, "hours_per_week": 3}
         ],
     }
-    cid = records.create_contract(vault.db, pid, kind="cer", start_date=date(2026, 10, 1), content=content)
+    cid = lifecycle.create_contract(vault.db, pid, kind="cer", start_date=date(2026, 10, 1), content=content)
     records_carnet.update_objective(vault.db, oid, {"contract_id": cid})
     assert carnet.load_carnet(vault.db, pid).objective(oid).contract_label.startswith("CER n°")
     records_carnet.remove_objective(vault.db, oid, with_actions=2)
@@ -228,7 +233,7 @@ def test_signed_contract_keeps_the_removed_objective_and_action(vault, pid, plan
 
 
 def test_prescription_outcome_date(vault, pid):
-    presc = records.add_prescription(vault.db, pid, kind="siae", prescribed_on=date(2026, 10, 7))
+    presc = records_carnet.add_prescription(vault.db, pid, kind="siae", prescribed_on=date(2026, 10, 7))
     records_carnet.set_prescription_outcome(vault.db, presc, "accepte", outcome_date=date(2026, 10, 20))
     [p] = carnet.load_carnet(vault.db, pid).other_prescriptions
     assert (p.outcome, p.outcome_date) == ("accepte", date(2026, 10, 20))
@@ -254,8 +259,8 @@ def test_removal_and_undo_reach_another_device(tmp_path, data_dir, memory_keyrin
         a = make_device(server, data_dir, "a", "alice")
         b = make_device(server, data_dir, "b", "alice")
         pid = a.add_person()
-        oid = records.add_objective(a.vault.db, pid, theme="emploi", title="Retrouver un emploi")
-        aid = records.add_action(a.vault.db, oid, label="Atelier CV")
+        oid = records_carnet.add_objective(a.vault.db, pid, theme="emploi", title="Retrouver un emploi")
+        aid = records_carnet.add_action(a.vault.db, oid, label="Atelier CV")
         assert a.sync().state == "ok" and b.sync().state == "ok"
         assert [x.id for x in carnet.load_carnet(b.vault.db, pid).objective(oid).actions] == [aid]
         records_carnet.remove_objective(a.vault.db, oid, with_actions=1)

@@ -6,9 +6,11 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
-from app.models import AuditEvent, OutboxOp, Person, SyncState
-from app.services import caseload, person_page
-from app.services.caseload import CaseloadIndex, CaseloadQuery, DueState
+from app.models.tables.local import AuditEvent, OutboxOp, SyncState
+from app.models.tables.people import Person
+from app.services.casefile import overview as person_page
+from app.services.people import caseload
+from app.services.people.caseload import CaseloadIndex, CaseloadQuery, DueState
 from tests.ui.factories import add_people, add_referent
 
 
@@ -58,7 +60,7 @@ def test_next_due_comes_from_the_rule_engine_when_present(vault):
     add_people(vault, 5)
     rows = caseload.list_rows(vault.db)
     try:
-        import app.models.rules  # noqa: F401
+        import app.models.rules.engine  # noqa: F401
     except ImportError:
         assert all(r.next_due is None or r.next_due.rule_id == "" for r in rows)
     else:

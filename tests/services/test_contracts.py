@@ -9,13 +9,18 @@ from datetime import date, datetime
 import pytest
 
 from app.models.enums import AuditAction, ContractStatus, Signer
-from app.models.local import AuditEvent
-from app.models.rules import load_default_rules
-from app.services import contracts, diagnostic, parcours, people, records
-from app.services.contracts import ActionDraft, ContractDraft, ContractLockedError
-from app.services.contracts_document import build_document, render_pdf
+from app.models.rules.engine import load_default_rules
+from app.models.tables.local import AuditEvent
+from app.services.casefile import carnet_edits, diagnostic
+from app.services.contracts import draft
+from app.services.contracts import editor as contracts
+from app.services.contracts.document import build_document, render_pdf
+from app.services.contracts.draft import ActionDraft, ContractDraft
+from app.services.contracts.lifecycle import ContractLockedError
 from app.services.errors import ValidationError
-from app.services.people import PersonInput
+from app.services.people import identity as people
+from app.services.people import parcours
+from app.services.people.identity import PersonInput
 from tests.services.test_pdf_contract import SECTION_TITLES
 
 STROKES = [[[0.1, 0.5], [0.3, 0.2], [0.5, 0.7], [0.9, 0.4]], [[0.2, 0.8], [0.8, 0.8]]]
@@ -73,15 +78,15 @@ def sign_both(db, cid: str) -> bool:
 
 
 def test_end_date_is_start_plus_months_minus_one_day():
-    assert contracts.end_date(date(2027, 1, 1), 6) == date(2027, 6, 30)
-    assert contracts.end_date(date(2026, 11, 30), 3) == date(2027, 2, 27)
-    assert contracts.end_date(date(2027, 1, 31), 1) == date(2027, 2, 27)
+    assert draft.end_date(date(2027, 1, 1), 6) == date(2027, 6, 30)
+    assert draft.end_date(date(2026, 11, 30), 3) == date(2027, 2, 27)
+    assert draft.end_date(date(2027, 1, 31), 1) == date(2027, 2, 27)
     assert ce_draft().end_date == date(2027, 6, 30)
 
 
 def test_create_stores_rules_version_and_content(vault, person):
     pid, _ = person
-    oid = records.add_objective(vault.db, pid, theme="emploi", title="Retrouver un emploi de cariste")
+    oid = carnet_edits.add_objective(vault.db, pid, theme="emploi", title="Retrouver un emploi de cariste")
     cid = contracts.create(vault.db, pid, ce_draft(objective_ids=(oid,), objectives=("Retrouver un emploi",)))
     (view,) = contracts.list_contracts(vault.db, pid)
     assert view.id == cid and view.rules_version == load_default_rules().version != ""

@@ -12,17 +12,19 @@ from pathlib import Path
 import pytest
 
 from app.models.enums import AuditAction, ContractStatus
-from app.models.local import AuditEvent
-from app.services import contracts, people, seal_config
-from app.services.contracts_batch import (
+from app.models.tables.local import AuditEvent
+from app.services.contracts import editor as contracts
+from app.services.contracts.batch import (
     BatchOutputError,
     BatchPlan,
     concatenate,
     plan_batch,
     render_batch,
 )
-from app.services.people import PersonInput
-from app.services.vault import Vault
+from app.services.people import identity as people
+from app.services.people.identity import PersonInput
+from app.services.settings import seal as seal_config
+from app.services.storage.vault import Vault
 from tests.conftest import MemoryKeyring
 from tests.services.certificates import make_p12
 from tests.services.test_contracts import ce_draft, sign_both
@@ -178,7 +180,7 @@ def test_saved_files_are_sealed_printed_ones_not(
 
 
 def test_concatenate_keeps_pages_and_fonts(tmp_path: Path) -> None:
-    from app.services.pdf import render_contract
+    from app.services.contracts.layout import render_contract
     from tests.services.test_pdf_contract import sample_contract
 
     a, b = render_contract(sample_contract("ce")), render_contract(sample_contract("cer"))

@@ -10,12 +10,13 @@ from pathlib import Path
 import pytest
 
 from app.models.enums import ContractStatus, Signer
-from app.services import contracts, documents
-from app.services.contracts import ContractLockedError
-from app.services.contracts_document import build_document, render_pdf
-from app.services.documents import DocumentReadError
+from app.services.casefile import documents
+from app.services.casefile.documents import DocumentReadError
+from app.services.contracts import editor as contracts
+from app.services.contracts.document import build_document, render_pdf
+from app.services.contracts.lifecycle import ContractLockedError
 from app.services.errors import ValidationError
-from app.services.vault import Vault
+from app.services.storage.vault import Vault
 from tests.services.test_contracts import ce_draft, person  # noqa: F401 - the person fixture
 
 PNG_1PX = bytes.fromhex(

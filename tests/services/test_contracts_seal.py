@@ -9,11 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from app.services import contracts, seal_config, settings
-from app.services.contracts_document import render_pdf
+from app.services.contracts import editor as contracts
+from app.services.contracts.document import render_pdf
 from app.services.errors import KeyringUnavailableError
-from app.services.pdf.seal import SealError
-from app.services.vault import Vault
+from app.services.printing.seal import SealError
+from app.services.settings import seal as seal_config
+from app.services.settings import store as settings
+from app.services.storage.vault import Vault
 from tests.conftest import MemoryKeyring
 from tests.services.certificates import make_p12
 from tests.services.test_contracts import ce_draft, person  # noqa: F401 - the person fixture
@@ -131,7 +133,7 @@ def test_department_and_dpo_from_settings(
     person: tuple[str, str],  # noqa: F811
     tmp_path: Path,
 ) -> None:
-    from app.services.contracts_document import build_document
+    from app.services.contracts.document import build_document
 
     cid = contracts.create(vault.db, person[0], ce_draft())
     assert build_document(vault.db, cid).department == settings.DEPARTMENT_NAME.default
@@ -156,7 +158,8 @@ def test_roadmap_and_agenda_use_the_department_setting(
 ) -> None:
     from datetime import date
 
-    from app.services import agenda, roadmap
+    from app.services.agenda import views as agenda
+    from app.services.casefile import roadmap
 
     settings.set_value(vault.db, settings.DEPARTMENT_NAME, "Département du Nord")
     assert roadmap.build_roadmap(vault.db, person[0]).department == "Département du Nord"

@@ -12,15 +12,15 @@ import pytest
 from sqlalchemy import distinct, func, select, text
 
 from app.__main__ import main
-from app.models import synced_tables
-from app.models.contracts import Contract, Signature
 from app.models.enums import ContractStatus, ExitCategory, Regime, Track
-from app.models.followup import Appointment
-from app.models.local import OutboxOp
-from app.models.masking import nir_is_valid
-from app.models.people import ExitRecord, Orientation, Person
-from app.services import vault as vault_service
-from app.services.demo import populate_demo
+from app.models.identity.nir import nir_is_valid
+from app.models.tables.base import synced_tables
+from app.models.tables.contracts import Contract, Signature
+from app.models.tables.followup import Appointment
+from app.models.tables.local import OutboxOp
+from app.models.tables.people import ExitRecord, Orientation, Person
+from app.services.demo.build import populate_demo
+from app.services.storage import vault as vault_service
 
 DEMO_SECRET = "demo-fil-rouge"
 
@@ -139,5 +139,5 @@ def test_every_row_of_every_synced_table_has_its_op(demo_run):
 
 
 def test_demo_lock_code(demo_run):
-    lock = pytest.importorskip("app.services.lock")
+    lock = pytest.importorskip("app.services.storage.lock")
     assert lock.verify_lock_code(demo_run[0].db, DEMO_SECRET)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from app.services import diagnostic, people, records
+from app.services.casefile import diagnostic, records
 from app.services.errors import ValidationError
-from app.services.people import PersonInput
+from app.services.people import identity as people
+from app.services.people.identity import PersonInput
 
 
 @pytest.fixture

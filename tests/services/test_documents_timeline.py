@@ -9,12 +9,15 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from app.models.carnet import Attachment
-from app.models.local import AuditEvent
-from app.services import documents, parcours, people, records, roadmap, timeline
-from app.services.documents import DocumentReadError, DocumentTooLargeError
+from app.models.tables.carnet import Attachment
+from app.models.tables.local import AuditEvent
+from app.services.casefile import carnet_edits, documents, records, roadmap, timeline
+from app.services.casefile.documents import DocumentReadError, DocumentTooLargeError
+from app.services.contracts import lifecycle
 from app.services.errors import ValidationError
-from app.services.people import PersonInput
+from app.services.people import identity as people
+from app.services.people import parcours
+from app.services.people.identity import PersonInput
 
 MARKER = b"ZQXJ-MARQUEUR-DISTINCTIF-7731"
 STROKES = [[[0.1, 0.5], [0.2, 0.4], [0.3, 0.6]]]
@@ -99,17 +102,19 @@ def _one_of_each(db, pid: str) -> None:
                                   nature="physique", recorded_at=datetime(2026, 1, 7))  # fmt: skip
     records.set_appointment_status(db, rdv, "honore", at=datetime(2026, 1, 12, 10))
     records.save_diagnostic(db, pid, data={}, health_constraint=False, recorded_at=datetime(2026, 1, 13))
-    obj = records.add_objective(db, pid, theme="logement", title="Trouver un logement stable")
-    records.add_action(db, obj, label="Dossier DALO", start_date="20/01/2026", partner="ADIL")
-    records.add_prescription(db, pid, kind="pmsmp", prescribed_on="21/01/2026", partner="Mairie")
+    obj = carnet_edits.add_objective(db, pid, theme="logement", title="Trouver un logement stable")
+    carnet_edits.add_action(db, obj, label="Dossier DALO", start_date="20/01/2026", partner="ADIL")
+    carnet_edits.add_prescription(db, pid, kind="pmsmp", prescribed_on="21/01/2026", partner="Mairie")
     records.add_note(
         db, pid, kind="appel", body="Appel au bailleur social.", written_at=datetime(2026, 1, 22)
     )
     documents.add_document(db, pid, kind="cv", title="CV 2026", data=b"cv", document_date="23/01/2026")
-    cid = records.create_contract(db, pid, kind="ce", start_date="01/02/2026", saved_at=datetime(2026, 1, 24))
-    records.add_signature(db, cid, signer="personne", signer_name="Hélène", strokes=STROKES)
-    records.add_signature(db, cid, signer="referent", signer_name="Claire", strokes=STROKES)
-    records.transition_contract(db, cid, "signe", at=datetime(2026, 1, 25, 11))
+    cid = lifecycle.create_contract(
+        db, pid, kind="ce", start_date="01/02/2026", saved_at=datetime(2026, 1, 24)
+    )
+    lifecycle.add_signature(db, cid, signer="personne", signer_name="Hélène", strokes=STROKES)
+    lifecycle.add_signature(db, cid, signer="referent", signer_name="Claire", strokes=STROKES)
+    lifecycle.transition_contract(db, cid, "signe", at=datetime(2026, 1, 25, 11))
     records.add_sanction_step(db, pid, kind="manquement", step_date="02/02/2026", detail="Absences répétées")
     parcours.open_parcours(db, pid, start_date="05/01/2026", track="social")
     parcours.record_exit(db, pid, exit_date="01/03/2026", category="autres", reason="demenagement")
@@ -142,10 +147,10 @@ def test_roadmap_pdf_from_database(vault, pid, tmp_path):
     ref = people.upsert_referent(vault.db, login="cmarchand", first_name="Claire", last_name="Marchand",
                                  structure="MDS de Saint-Denis", phone="01 23 45 67 89")  # fmt: skip
     people.assign_referent(vault.db, pid, ref, start_date=date.today())
-    obj = records.add_objective(vault.db, pid, theme="mobilite", title="Passer le permis de conduire")
-    records.add_action(vault.db, obj, label="Inscription à l'auto-école solidaire", partner="Auto-école Élan",
+    obj = carnet_edits.add_objective(vault.db, pid, theme="mobilite", title="Passer le permis de conduire")
+    carnet_edits.add_action(vault.db, obj, label="Inscription à l'auto-école solidaire", partner="Auto-école Élan",
                        end_date=date.today() + timedelta(days=30))  # fmt: skip
-    records.add_action(vault.db, obj, label="Action annulée", status="annulee")
+    carnet_edits.add_action(vault.db, obj, label="Action annulée", status="annulee")
     records.add_appointment(vault.db, pid, starts_at=datetime.combine(date.today() + timedelta(days=3),
                             datetime.min.time()).replace(hour=14), purpose="suivi", nature="physique",
                             place="MDS Saint-Denis")  # fmt: skip

@@ -6,10 +6,12 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from app.services import caseload, followup, people, records
-from app.services.caseload import CaseloadQuery
-from app.services.followup import CaseloadFilters
-from app.services.people import PersonInput
+from app.services.casefile import records
+from app.services.people import caseload, followup, parcours
+from app.services.people import identity as people
+from app.services.people.caseload import CaseloadQuery
+from app.services.people.followup import CaseloadFilters
+from app.services.people.identity import PersonInput
 
 TODAY = date.today()
 
@@ -27,9 +29,9 @@ def case(vault):
                 last_name=last, first_name="Test", regime=regime, rsa_entry_date=TODAY - timedelta(400)
             ),
         )
-        people.open_parcours(db, pid, start_date=TODAY - timedelta(days=oriented_days_ago), track=track)
+        parcours.open_parcours(db, pid, start_date=TODAY - timedelta(days=oriented_days_ago), track=track)
         day = TODAY - timedelta(days=oriented_days_ago)
-        people.record_orientation(db, pid, track=track, decision_date=day, notification_date=day)
+        parcours.record_orientation(db, pid, track=track, decision_date=day, notification_date=day)
         people.assign_referent(db, pid, ref, start_date=day)
         return pid
 
@@ -83,7 +85,7 @@ def test_filters(case):
     late = _ids(db, late=True)
     assert a in late and late <= {a, b, c}
     assert _ids(db, exited=True) == set()
-    people.record_exit(db, a, exit_date=TODAY, category="autres", reason="demenagement")
+    parcours.record_exit(db, a, exit_date=TODAY, category="autres", reason="demenagement")
     assert _ids(db, exited=True) == {a}
     assert a not in _ids(db, track="social") | set(caseload.list_ids(db, CaseloadQuery()))
     assert followup.filter_summary(CaseloadFilters(track="social", late=True)) == "Social · en retard"

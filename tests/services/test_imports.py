@@ -16,18 +16,14 @@ import pytest
 from sqlalchemy import func, select
 
 from app.__main__ import main
-from app.models import AuditEvent, Household, Orientation, OutboxOp, Person, Referent, ReferentAssignment
-from app.services import vault as vault_service
-from app.services.imports import (
-    ImportCancelled,
-    ImportFileError,
-    Outcome,
-    describe_file,
-    import_history,
-    import_orientations,
-    load_column_map,
-)
-from app.services.imports.text import fold, header_key
+from app.models.orientation_list.columns import load_column_map
+from app.models.orientation_list.errors import ImportCancelled, ImportFileError
+from app.models.orientation_list.report import Outcome
+from app.models.tables.local import AuditEvent, OutboxOp
+from app.models.tables.people import Household, Orientation, Person, Referent, ReferentAssignment
+from app.models.text import fold, header_key
+from app.services.imports.service import describe_file, import_history, import_orientations
+from app.services.storage import vault as vault_service
 from tests.conftest import TEST_PASSPHRASE
 
 DATA = Path(__file__).parent / "data" / "imports"

@@ -12,11 +12,15 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from sqlalchemy import select
 
-from app.models.indicators import Period, latest_start_reaching, within
-from app.models.rules_core import Duration
-from app.services import indicators, people, records
+from app.models.indicators.figures import Period, latest_start_reaching, within
+from app.models.rules.types import Duration
+from app.services.casefile import carnet_edits, records
+from app.services.contracts import lifecycle
 from app.services.errors import NotFoundError, ValidationError
-from app.services.people import PersonInput
+from app.services.people import identity as people
+from app.services.people import parcours
+from app.services.people.identity import PersonInput
+from app.services.reporting import indicators
 
 STROKES = [[[0.1, 0.5], [0.2, 0.4]]]
 OCTOBER = Period.month(2026, 10)
@@ -61,25 +65,25 @@ def build_dataset(db) -> dict[str, str]:
         )
 
     def contract(pid, kind, signed, start, months, statuses=()):
-        cid = records.create_contract(
+        cid = lifecycle.create_contract(
             db, pid, kind=kind, start_date=start, duration_months=months, saved_at=_at(signed, 9)
         )
-        records.add_signature(db, cid, signer="personne", signer_name="P", strokes=STROKES)
-        records.add_signature(db, cid, signer="referent", signer_name="R", strokes=STROKES)
-        records.transition_contract(db, cid, "signe", at=_at(signed))
+        lifecycle.add_signature(db, cid, signer="personne", signer_name="P", strokes=STROKES)
+        lifecycle.add_signature(db, cid, signer="referent", signer_name="R", strokes=STROKES)
+        lifecycle.transition_contract(db, cid, "signe", at=_at(signed))
         for status, day in statuses:
-            records.transition_contract(db, cid, status, at=_at(day))
+            lifecycle.transition_contract(db, cid, status, at=_at(day))
         return cid
 
     def prescription(pid, kind, day, outcome=None):
-        prid = records.add_prescription(db, pid, kind=kind, prescribed_on=day)
+        prid = carnet_edits.add_prescription(db, pid, kind=kind, prescribed_on=day)
         if outcome:
-            records.set_prescription_outcome(db, prid, outcome, outcome_date=day)
+            carnet_edits.set_prescription_outcome(db, prid, outcome, outcome_date=day)
 
     # Ada: present since May, CER in force, one prescription in June; honoured RDV 05/10, missed 20/10.
     a = person("Ada", "Arnaud", "legacy")
-    people.open_parcours(db, a, start_date=date(2026, 5, 10), track="emploi")
-    people.record_orientation(db, a, track="emploi", decision_date=date(2026, 5, 5))
+    parcours.open_parcours(db, a, start_date=date(2026, 5, 10), track="emploi")
+    parcours.record_orientation(db, a, track="emploi", decision_date=date(2026, 5, 5))
     contract(
         a,
         "cer",
@@ -94,24 +98,24 @@ def build_dataset(db) -> dict[str, str]:
 
     # Bruno: oriented 01/10 (notified 06/10), enters 02/10, 1st RDV 19/10, CE signed 30/10 starting 01/11.
     b = person("Bruno", "Bernard", "plein_emploi")
-    people.record_orientation(
+    parcours.record_orientation(
         db, b, track="emploi", decision_date=date(2026, 10, 1), notification_date=date(2026, 10, 6)
     )
-    people.open_parcours(db, b, start_date=date(2026, 10, 2), track="emploi")
+    parcours.open_parcours(db, b, start_date=date(2026, 10, 2), track="emploi")
     rdv(b, date(2026, 10, 19), "honore", "premier_rdv", "physique", "MDS Nord")
     contract(b, "ce", date(2026, 10, 30), date(2026, 11, 1), 6)
     prescription(b, "pmsmp", date(2026, 10, 25), "accepte")
 
     # Chloé: legacy social, oriented 08/10 (no notification), enters 10/10, 1st RDV 29/10 by phone, no contract.
     c = person("Chloé", "Colin", "legacy")
-    people.record_orientation(db, c, track="social", decision_date=date(2026, 10, 8))
-    people.open_parcours(db, c, start_date=date(2026, 10, 10), track="social")
+    parcours.record_orientation(db, c, track="social", decision_date=date(2026, 10, 8))
+    parcours.open_parcours(db, c, start_date=date(2026, 10, 10), track="social")
     rdv(c, date(2026, 10, 29), "honore", "diagnostic", "telephone", "")
 
     # Denis: legacy emploi, oriented and enters 15/10, 1st RDV 20/10 in visio, excused 27/10, CER signed 20/11.
     d = person("Denis", "Dumas", "legacy")
-    people.record_orientation(db, d, track="emploi", decision_date=date(2026, 10, 15))
-    people.open_parcours(db, d, start_date=date(2026, 10, 15), track="emploi")
+    parcours.record_orientation(db, d, track="emploi", decision_date=date(2026, 10, 15))
+    parcours.open_parcours(db, d, start_date=date(2026, 10, 15), track="emploi")
     rdv(d, date(2026, 10, 20), "honore", "premier_rdv", "visio", "Visio")
     rdv(d, date(2026, 10, 27), "excuse", "suivi", "telephone")
     contract(d, "cer", date(2026, 11, 20), date(2026, 11, 20), 6)
@@ -120,8 +124,8 @@ def build_dataset(db) -> dict[str, str]:
     # Elsa: in parcours since 01/12/2025, CE ended 10/07, reoriented to social 12/10, missed RDV 03/10,
     # never any prescription.
     e = person("Elsa", "Étienne", "plein_emploi", postal="38400", city="Saint-Martin-d'Hères")
-    people.record_orientation(db, e, track="socio_pro", decision_date=date(2025, 11, 20))
-    people.open_parcours(db, e, start_date=date(2025, 12, 1), track="socio_pro")
+    parcours.record_orientation(db, e, track="socio_pro", decision_date=date(2025, 11, 20))
+    parcours.open_parcours(db, e, start_date=date(2025, 12, 1), track="socio_pro")
     contract(
         e,
         "ce",
@@ -131,12 +135,12 @@ def build_dataset(db) -> dict[str, str]:
         [("valide", date(2026, 1, 11)), ("en_cours", date(2026, 1, 12)), ("termine", date(2026, 7, 10))],
     )
     rdv(e, date(2026, 10, 3), "non_honore")
-    people.record_orientation(db, e, track="social", decision_date=date(2026, 10, 12))
+    parcours.record_orientation(db, e, track="social", decision_date=date(2026, 10, 12))
 
     # Farid: parcours 01/06/2025 → sortie 14/10/2026 (CDI), CER in force, prescription 02/10, bilan 07/10.
     f = person("Farid", "Fabre", "legacy")
-    people.record_orientation(db, f, track="socio_pro", decision_date=date(2025, 5, 20))
-    people.open_parcours(db, f, start_date=date(2025, 6, 1), track="socio_pro")
+    parcours.record_orientation(db, f, track="socio_pro", decision_date=date(2025, 5, 20))
+    parcours.open_parcours(db, f, start_date=date(2025, 6, 1), track="socio_pro")
     contract(
         f,
         "cer",
@@ -147,48 +151,48 @@ def build_dataset(db) -> dict[str, str]:
     )
     prescription(f, "formation", date(2026, 10, 2), "entre")
     rdv(f, date(2026, 10, 7), "honore", "bilan", "physique", "MDS Nord")
-    people.record_exit(db, f, exit_date=date(2026, 10, 14), category="emploi_durable", reason="cdi")
+    parcours.record_exit(db, f, exit_date=date(2026, 10, 14), category="emploi_durable", reason="cdi")
 
     # Gaëlle: parcours 05/01 → sortie 31/10 (déménagement), home visit 31/10, prescription refused in September.
     g = person("Gaëlle", "Girard", "legacy")
-    people.record_orientation(db, g, track="social", decision_date=date(2026, 1, 3))
-    people.open_parcours(db, g, start_date=date(2026, 1, 5), track="social")
+    parcours.record_orientation(db, g, track="social", decision_date=date(2026, 1, 3))
+    parcours.open_parcours(db, g, start_date=date(2026, 1, 5), track="social")
     prescription(g, "atelier_collectif", date(2026, 9, 1), "refuse")
     rdv(g, date(2026, 10, 31), "honore", "suivi", "visite_domicile", "Domicile")
-    people.record_exit(db, g, exit_date=date(2026, 10, 31), category="autres", reason="demenagement")
+    parcours.record_exit(db, g, exit_date=date(2026, 10, 31), category="autres", reason="demenagement")
 
     # Hugo: parcours from 31/07 (exactly 3 months before 31/10), no prescription; RDVs just outside October.
     h = person("Hugo", "Henry", "plein_emploi")
-    people.record_orientation(db, h, track="emploi", decision_date=date(2026, 7, 30))
-    people.open_parcours(db, h, start_date=date(2026, 7, 31), track="emploi")
+    parcours.record_orientation(db, h, track="emploi", decision_date=date(2026, 7, 30))
+    parcours.open_parcours(db, h, start_date=date(2026, 7, 31), track="emploi")
     rdv(h, date(2026, 9, 30), "honore", hour=23, minute=30)
     rdv(h, date(2026, 11, 2), "honore")
 
     # Iris: parcours from 01/08 (under 3 months on 31/10), CER validated 20/08 for 3 months, cancelled
     # and planned RDVs in October.
     i = person("Iris", "Izard", "legacy")
-    people.record_orientation(db, i, track="emploi", decision_date=date(2026, 7, 25))
-    people.open_parcours(db, i, start_date=date(2026, 8, 1), track="emploi")
+    parcours.record_orientation(db, i, track="emploi", decision_date=date(2026, 7, 25))
+    parcours.open_parcours(db, i, start_date=date(2026, 8, 1), track="emploi")
     contract(i, "cer", date(2026, 8, 20), date(2026, 8, 20), 3, [("valide", date(2026, 8, 21))])
     rdv(i, date(2026, 10, 10), "annule")
     rdv(i, date(2026, 10, 30), "prevu")
 
     # Léa: first parcours 01/02 → 15/09 (contrat aidé), re-enters 20/10; an old prescription in March.
     lea = person("Léa", "Lambert", "legacy")
-    people.record_orientation(db, lea, track="socio_pro", decision_date=date(2026, 1, 25))
-    people.open_parcours(db, lea, start_date=date(2026, 2, 1), track="socio_pro")
+    parcours.record_orientation(db, lea, track="socio_pro", decision_date=date(2026, 1, 25))
+    parcours.open_parcours(db, lea, start_date=date(2026, 2, 1), track="socio_pro")
     prescription(lea, "aci", date(2026, 3, 1), "termine")
-    people.record_exit(
+    parcours.record_exit(
         db, lea, exit_date=date(2026, 9, 15), category="emploi_transition", reason="contrat_aide"
     )
-    people.open_parcours(db, lea, start_date=date(2026, 10, 20), track="socio_pro")
+    parcours.open_parcours(db, lea, start_date=date(2026, 10, 20), track="socio_pro")
 
     # Jules (followed by O, not R): oriented and enters 05/10, 1st RDV 06/10, prescription 06/10.
     j = person("Jules", "Joly", "legacy", referent=o, postal="38000", city="Grenoble")
-    people.record_orientation(
+    parcours.record_orientation(
         db, j, track="emploi", decision_date=date(2026, 10, 5), organisme="france_travail"
     )
-    people.open_parcours(db, j, start_date=date(2026, 10, 5), track="emploi")
+    parcours.open_parcours(db, j, start_date=date(2026, 10, 5), track="emploi")
     rdv(j, date(2026, 10, 6), "honore", "premier_rdv", "physique", "CCAS")
     prescription(j, "siae", date(2026, 10, 6))
     return ids

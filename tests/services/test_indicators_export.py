@@ -19,13 +19,13 @@ from sqlalchemy import select
 
 from app.__main__ import main
 from app.commands.report import previous_month
-from app.models.local import AuditEvent
-from app.services import indicators
-from app.services import indicators_export as export
-from app.services import vault as vault_service
-from app.services.demo import populate_demo
+from app.models.indicators import figures
+from app.models.tables.local import AuditEvent
+from app.services.demo.build import populate_demo
 from app.services.errors import ValidationError
-from app.services.pdf.indicators import render_report, report_title
+from app.services.reporting import export, indicators
+from app.services.reporting.layout import render_report, report_title
+from app.services.storage import vault as vault_service
 
 SECRET = "phrase secrète des indicateurs"
 TODAY = date(2026, 11, 23)
@@ -50,7 +50,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, vault
 
 
 @pytest.fixture(scope="module")
-def report(demo) -> indicators.Report:
+def report(demo) -> figures.Report:
     return indicators.compute(demo[1].db, indicators.parse_period("2026-10"))
 
 

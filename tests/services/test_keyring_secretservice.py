@@ -18,10 +18,10 @@ import keyring
 import pytest
 from sqlalchemy import select
 
-from app.models.people import Person
-from app.services import keystore
-from app.services import vault as vault_service
+from app.models.tables.people import Person
 from app.services.errors import KeyMissingError
+from app.services.storage import keystore
+from app.services.storage import vault as vault_service
 
 pytestmark = pytest.mark.secretservice
 
@@ -78,7 +78,7 @@ def test_app_detects_the_secret_service_by_itself(secret_service: keyring.backen
     """A fresh process (no ``set_keyring``) picks the Secret Service as the app does at start-up."""
     code = (
         "import keyring, sys\n"
-        "from app.services.keystore import secure_backend_available\n"
+        "from app.services.storage.keystore import secure_backend_available\n"
         "print(type(keyring.get_keyring()).__module__)\n"
         "sys.exit(0 if secure_backend_available() else 3)\n"
     )

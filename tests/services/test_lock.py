@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from app.models import LocalSetting
-from app.services import lock, settings
+from app.models.tables.local import LocalSetting
 from app.services.errors import UnlockError, ValidationError
+from app.services.settings import store as settings
+from app.services.storage import lock
 
 
 def test_lock_code_is_stored_hashed_and_verified(vault):

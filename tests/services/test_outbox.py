@@ -8,13 +8,14 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from app.models.followup import Note
-from app.models.local import OutboxOp
-from app.models.people import Person, ReferentAssignment
-from app.services import people, records
-from app.services.db import DEVICE_SEQ_KEY
+from app.models.tables.followup import Note
+from app.models.tables.local import OutboxOp
+from app.models.tables.people import Person, ReferentAssignment
+from app.services.casefile import records
 from app.services.errors import AppendOnlyViolation, NotFoundError
-from app.services.people import PersonInput
+from app.services.people import identity as people
+from app.services.people.identity import PersonInput
+from app.services.storage.db import DEVICE_SEQ_KEY
 
 
 def counts(db) -> tuple[int, int, int, str]:

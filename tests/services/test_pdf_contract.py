@@ -14,20 +14,24 @@ from typing import Any
 
 import pytest
 
-from app.services.pdf import (
-    ActionLine,
-    AppointmentLine,
+from app.services.contracts.draft import ActionDraft as ActionLine
+from app.services.contracts.layout import (
     ContractDocument,
     ContractDocumentError,
     OrientationBlock,
     PersonBlock,
     ReferentBlock,
     SignatureBlock,
+    load_texts,
     render_contract,
 )
-from app.services.pdf.base import fr_date, redact_identifiers
-from app.services.pdf.contract import load_texts
-from app.services.pdf.signature import InvalidSignatureError, clean_strokes, has_signature, signature_drawing
+from app.services.printing.base import AppointmentLine, fr_date, redact_identifiers
+from app.services.printing.signature import (
+    InvalidSignatureError,
+    clean_strokes,
+    has_signature,
+    signature_drawing,
+)
 from tests.services.certificates import make_p12
 
 PERSON_NAME = "Éloïse Lefèvre-Nguyễn"
@@ -369,7 +373,7 @@ def _pdfsig(path: Path) -> str:
 
 @pytest.fixture(scope="module")
 def sealed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, bytes]:
-    from app.services.pdf.seal import seal_pdf
+    from app.services.printing.seal import seal_pdf
 
     tmp = tmp_path_factory.mktemp("seal")
     p12 = make_p12(tmp, "mot de passe")
@@ -434,7 +438,7 @@ def test_seal_detects_appended_update(sealed: tuple[Path, bytes]) -> None:
 
 
 def test_seal_wrong_password(tmp_path: Path) -> None:
-    from app.services.pdf.seal import SealError, seal_pdf
+    from app.services.printing.seal import SealError, seal_pdf
 
     p12 = make_p12(tmp_path, "bon")
     with pytest.raises(SealError):

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from app.services.pdf import (
-    AppointmentLine,
+from app.services.casefile.roadmap_layout import (
     RoadmapAction,
     RoadmapDocument,
     RoadmapObjective,
     render_roadmap,
 )
+from app.services.printing.base import AppointmentLine
 
 pytestmark = pytest.mark.skipif(
     any(shutil.which(t) is None for t in ("pdftotext", "pdfinfo", "pdffonts", "qpdf")),

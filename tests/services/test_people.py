@@ -7,10 +7,11 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from app.models.local import OutboxOp
-from app.services import people
+from app.models.tables.local import OutboxOp
 from app.services.errors import NotFoundError, ValidationError
-from app.services.people import BIRTH_DATE_MSG, PersonInput
+from app.services.people import identity as people
+from app.services.people import parcours
+from app.services.people.identity import BIRTH_DATE_MSG, PersonInput
 
 
 def valid_nir() -> str:
@@ -101,11 +102,11 @@ def test_update_person_writes_only_changed_fields(vault):
 
 def test_reorientation_closes_the_previous_orientation(vault):
     pid = make_person(vault.db)
-    people.open_parcours(vault.db, pid, start_date=date(2025, 3, 1), track="social")
-    people.record_orientation(
+    parcours.open_parcours(vault.db, pid, start_date=date(2025, 3, 1), track="social")
+    parcours.record_orientation(
         vault.db, pid, track="social", decision_date=date(2025, 3, 1), notification_date="05/03/2025"
     )
-    people.record_orientation(
+    parcours.record_orientation(
         vault.db,
         pid,
         track="emploi",
@@ -113,16 +114,16 @@ def test_reorientation_closes_the_previous_orientation(vault):
         ep_opinion="Avis favorable",
         reason="Projet consolidé",
     )
-    first, second = people.orientation_history(vault.db, pid)
+    first, second = parcours.orientation_history(vault.db, pid)
     assert first.ended_on == date(2025, 9, 1) and not first.is_reorientation
     assert second.ended_on is None and second.is_reorientation and second.track == "emploi"
     assert second.regime == "plein_emploi"  # from the person
-    assert people.parcours_history(vault.db, pid)[0].track == "emploi"
+    assert parcours.parcours_history(vault.db, pid)[0].track == "emploi"
     with pytest.raises(ValidationError) as err:
-        people.record_orientation(vault.db, pid, track="social", decision_date=date(2025, 1, 1))
+        parcours.record_orientation(vault.db, pid, track="social", decision_date=date(2025, 1, 1))
     assert "précéder l'orientation en cours (01/09/2025)" in err.value.fields["decision_date"]
     with pytest.raises(ValidationError) as err:
-        people.record_orientation(
+        parcours.record_orientation(
             vault.db,
             pid,
             track="social",
@@ -162,18 +163,18 @@ def test_assignment_history_and_team_reassignment(vault):
 
 def test_exit_then_reentry_keeps_the_history(vault):
     pid = make_person(vault.db)
-    people.open_parcours(vault.db, pid, start_date=date(2024, 1, 10), track="socio_pro")
-    people.record_orientation(vault.db, pid, track="socio_pro", decision_date=date(2024, 1, 10))
+    parcours.open_parcours(vault.db, pid, start_date=date(2024, 1, 10), track="socio_pro")
+    parcours.record_orientation(vault.db, pid, track="socio_pro", decision_date=date(2024, 1, 10))
     with pytest.raises(ValidationError) as err:
-        people.open_parcours(vault.db, pid, start_date=date(2024, 2, 1))
+        parcours.open_parcours(vault.db, pid, start_date=date(2024, 2, 1))
     assert "déjà en cours" in err.value.fields["start_date"]
     with pytest.raises(ValidationError) as err:
-        people.record_exit(
+        parcours.record_exit(
             vault.db, pid, exit_date=date(2025, 1, 1), category="emploi_durable", reason="refus"
         )
     assert err.value.fields == {"reason": "Motif de sortie incompatible avec la catégorie."}
     with pytest.raises(ValidationError) as err:
-        people.record_exit(
+        parcours.record_exit(
             vault.db,
             pid,
             exit_date=date(2025, 1, 1),
@@ -183,7 +184,7 @@ def test_exit_then_reentry_keeps_the_history(vault):
         )
     assert "6 mois" in err.value.fields["in_job_followup_until"]
     with pytest.raises(ValidationError):
-        people.record_exit(
+        parcours.record_exit(
             vault.db,
             pid,
             exit_date=date(2025, 1, 1),
@@ -191,7 +192,7 @@ def test_exit_then_reentry_keeps_the_history(vault):
             reason="refus",
             in_job_followup_until=date(2025, 3, 1),
         )
-    people.record_exit(
+    parcours.record_exit(
         vault.db,
         pid,
         exit_date="01/01/2025",
@@ -201,14 +202,14 @@ def test_exit_then_reentry_keeps_the_history(vault):
         in_job_followup_until=date(2025, 7, 1),
     )
     assert people.get_person(vault.db, pid).status == "exited"
-    assert people.orientation_history(vault.db, pid)[0].ended_on == date(2025, 1, 1)
+    assert parcours.orientation_history(vault.db, pid)[0].ended_on == date(2025, 1, 1)
     with pytest.raises(ValidationError):
-        people.record_exit(vault.db, pid, exit_date=date(2025, 2, 1), category="autres", reason="refus")
+        parcours.record_exit(vault.db, pid, exit_date=date(2025, 2, 1), category="autres", reason="refus")
     with pytest.raises(ValidationError):
-        people.open_parcours(vault.db, pid, start_date=date(2024, 12, 1))  # before the exit
-    people.open_parcours(vault.db, pid, start_date=date(2025, 9, 1), track="emploi")
+        parcours.open_parcours(vault.db, pid, start_date=date(2024, 12, 1))  # before the exit
+    parcours.open_parcours(vault.db, pid, start_date=date(2025, 9, 1), track="emploi")
     assert people.get_person(vault.db, pid).status == "active"
-    first, second = people.parcours_history(vault.db, pid)
+    first, second = parcours.parcours_history(vault.db, pid)
     assert first.end_date == date(2025, 1, 1) and first.exit is not None
     assert (first.exit.category, first.exit.reason, first.exit.in_job_followup_until) == (
         "emploi_durable",

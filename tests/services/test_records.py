@@ -6,11 +6,13 @@ from datetime import date, datetime
 
 import pytest
 
-from app.models.followup import Note
-from app.services import people, records
+from app.models.tables.followup import Note
+from app.services.casefile import carnet_edits, records
+from app.services.contracts import lifecycle
+from app.services.contracts.lifecycle import ContractLockedError, ContractTransitionError
 from app.services.errors import AppendOnlyViolation, NotFoundError, ValidationError
-from app.services.people import PersonInput
-from app.services.records import ContractLockedError, ContractTransitionError
+from app.services.people import identity as people
+from app.services.people.identity import PersonInput
 
 STROKES = [[[0.1, 0.5], [0.2, 0.4], [0.3, 0.6]], [[0.5, 0.5], [0.6, 0.5]]]
 
@@ -55,8 +57,8 @@ def test_appointment_history_keeps_every_status(vault, pid):
 
 
 def test_update_appointment_validates_and_keeps_the_change_in_history(vault, pid):
-    from app.models.followup import Appointment
-    from app.models.local import OutboxOp
+    from app.models.tables.followup import Appointment
+    from app.models.tables.local import OutboxOp
 
     rdv = records.add_appointment(
         vault.db, pid, starts_at=datetime(2026, 3, 2, 9, 30), purpose="suivi", nature="physique"
@@ -151,7 +153,7 @@ def test_diagnostic_versions_and_health_only_yes_no(vault, pid):
 
 
 def _signed_contract(db, pid) -> str:
-    cid = records.create_contract(
+    cid = lifecycle.create_contract(
         db,
         pid,
         kind="ce",
@@ -161,74 +163,76 @@ def _signed_contract(db, pid) -> str:
         saved_at=datetime(2026, 1, 2, 9),
     )
     assert (
-        records.save_contract_version(db, cid, {"objectives": ["Emploi", "Mobilité"], "weekly_hours": 16})
+        lifecycle.save_contract_version(db, cid, {"objectives": ["Emploi", "Mobilité"], "weekly_hours": 16})
         == 2
     )
     with pytest.raises(ContractTransitionError):
-        records.transition_contract(db, cid, "signe")  # nobody signed yet
-    records.add_signature(db, cid, signer="personne", signer_name="Linh Nguyen", strokes=STROKES)
-    records.add_signature(db, cid, signer="referent", signer_name="Camille Rousseau", strokes=STROKES)
-    records.transition_contract(db, cid, "signe", at=datetime(2026, 1, 5, 10), place="Échirolles")
+        lifecycle.transition_contract(db, cid, "signe")  # nobody signed yet
+    lifecycle.add_signature(db, cid, signer="personne", signer_name="Linh Nguyen", strokes=STROKES)
+    lifecycle.add_signature(db, cid, signer="referent", signer_name="Camille Rousseau", strokes=STROKES)
+    lifecycle.transition_contract(db, cid, "signe", at=datetime(2026, 1, 5, 10), place="Échirolles")
     return cid
 
 
 def test_contract_is_locked_after_signature_at_service_level(vault, pid):
     cid = _signed_contract(vault.db, pid)
     with pytest.raises(ContractLockedError) as err:
-        records.save_contract_version(vault.db, cid, {"objectives": []})
+        lifecycle.save_contract_version(vault.db, cid, {"objectives": []})
     assert "avenant" in err.value.message
     with pytest.raises(ContractLockedError):
-        records.add_signature(vault.db, cid, signer="personne", signer_name="X", strokes=STROKES)
+        lifecycle.add_signature(vault.db, cid, signer="personne", signer_name="X", strokes=STROKES)
     with pytest.raises(ContractTransitionError):
-        records.transition_contract(vault.db, cid, "en_cours")  # must be validated first
+        lifecycle.transition_contract(vault.db, cid, "en_cours")  # must be validated first
     for status in ("valide", "en_cours", "termine"):
-        records.transition_contract(vault.db, cid, status)
-    assert [e.to_status for e in records.contract_events(vault.db, cid)] == [
+        lifecycle.transition_contract(vault.db, cid, status)
+    assert [e.to_status for e in lifecycle.contract_events(vault.db, cid)] == [
         "brouillon",
         "signe",
         "valide",
         "en_cours",
         "termine",
     ]
-    versions = records.contract_versions(vault.db, cid)
+    versions = lifecycle.contract_versions(vault.db, cid)
     assert [v.version_no for v in versions] == [1, 2] and versions[1].content["weekly_hours"] == 16
-    renewal = records.create_contract(
+    renewal = lifecycle.create_contract(
         vault.db, pid, kind="ce", previous_contract_id=cid, start_date="05/07/2026"
     )
-    assert records.contract_versions(vault.db, renewal)[0].content == versions[1].content
+    assert lifecycle.contract_versions(vault.db, renewal)[0].content == versions[1].content
 
 
 def test_signature_needs_strokes_or_a_scan(vault, pid):
-    cid = records.create_contract(vault.db, pid, kind="cer", duration_months=3)
+    cid = lifecycle.create_contract(vault.db, pid, kind="cer", duration_months=3)
     with pytest.raises(ValidationError) as err:
-        records.add_signature(
+        lifecycle.add_signature(
             vault.db, cid, signer="personne", signer_name="L", strokes=[[[2.0, 0.1], [0.1, 0.1]]]
         )
     assert err.value.fields == {"strokes": "La signature tracée est vide ou illisible."}
     with pytest.raises(ValidationError) as err:
-        records.add_signature(vault.db, cid, signer="personne", signer_name="L", method="papier")
+        lifecycle.add_signature(vault.db, cid, signer="personne", signer_name="L", method="papier")
     assert "numérisée" in err.value.fields["document_id"]
     with pytest.raises(ValidationError):
-        records.create_contract(vault.db, pid, kind="cer", duration_months=5)
+        lifecycle.create_contract(vault.db, pid, kind="cer", duration_months=5)
 
 
 def test_carnet_prescriptions_sanctions_and_audit(vault, pid):
-    oid = records.add_objective(
+    oid = carnet_edits.add_objective(
         vault.db, pid, theme="mobilite", title="Obtenir le permis B", consent=True, consent_date="02/02/2026"
     )
-    aid = records.add_action(
+    aid = carnet_edits.add_action(
         vault.db, oid, label="Auto-école sociale", hours_per_week=4, start_date=date(2026, 2, 2)
     )
-    records.set_action_status(vault.db, aid, "en_cours")
-    records.set_objective_status(vault.db, oid, "atteint")
+    carnet_edits.set_action_status(vault.db, aid, "en_cours")
+    carnet_edits.set_objective_status(vault.db, oid, "atteint")
     with pytest.raises(ValidationError):
-        records.add_action(vault.db, oid, label="X", start_date=date(2026, 3, 1), end_date=date(2026, 2, 1))
-    presc = records.add_prescription(
+        carnet_edits.add_action(
+            vault.db, oid, label="X", start_date=date(2026, 3, 1), end_date=date(2026, 2, 1)
+        )
+    presc = carnet_edits.add_prescription(
         vault.db, pid, kind="pmsmp", prescribed_on=date(2026, 2, 10), action_id=aid
     )
-    records.set_prescription_outcome(vault.db, presc, "entre", outcome_date=date(2026, 2, 20))
+    carnet_edits.set_prescription_outcome(vault.db, presc, "entre", outcome_date=date(2026, 2, 20))
     with pytest.raises(ValidationError):
-        records.set_prescription_outcome(vault.db, presc, "termine", outcome_date=date(2026, 1, 1))
+        carnet_edits.set_prescription_outcome(vault.db, presc, "termine", outcome_date=date(2026, 1, 1))
     with pytest.raises(ValidationError) as err:
         records.add_sanction_step(vault.db, pid, kind="courrier", step_date=date(2026, 3, 1))
     assert "manquement" in err.value.fields["kind"]

@@ -9,13 +9,13 @@ import json
 import pytest
 from sqlalchemy import LargeBinary, func, select, text
 
-from app.models.base import Base
-from app.models.carnet import Attachment
 from app.models.enums import AuditAction, OpKind
-from app.models.local import AuditEvent, OutboxOp
-from app.models.people import Household, Person
-from app.services import retention
+from app.models.tables.base import Base
+from app.models.tables.carnet import Attachment
+from app.models.tables.local import AuditEvent, OutboxOp
+from app.models.tables.people import Household, Person
 from app.services.errors import NotFoundError
+from app.services.privacy import retention
 from tests.services.privacy_factory import DOC_A_BYTES, SECRETS_A, SHARED_BYTES, TODAY, build
 
 
@@ -71,7 +71,7 @@ def test_preview_lists_exactly_the_people_due_and_changes_nothing(vault, caseloa
 
 
 def test_retention_setting_moves_the_limit(vault, caseload):
-    from app.services import settings
+    from app.services.settings import store as settings
 
     settings.set_value(vault.db, settings.RETENTION_MONTHS, 30)
     assert [c.person_id for c in retention.preview(vault.db, today=TODAY)] == [caseload.full]

@@ -6,9 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from app.services import lock, people, settings, settings_view
-from app.services import vault as vault_service
 from app.services.errors import ValidationError, WrongKeyError
+from app.services.people import identity as people
+from app.services.settings import store as settings
+from app.services.settings import view as settings_view
+from app.services.storage import lock
+from app.services.storage import vault as vault_service
 from tests.conftest import TEST_PASSPHRASE
 
 
@@ -28,7 +31,7 @@ def test_save_is_all_or_nothing_with_a_message_per_field(vault: vault_service.Va
     assert settings.get(vault.db, settings.DEPARTMENT_NAME) == "Isère"
     settings_view.save(vault.db, {"deadline_soon_days": 14})  # the default: the stored row is forgotten
     with vault.db.read() as s:
-        from app.models.local import LocalSetting
+        from app.models.tables.local import LocalSetting
 
         assert s.get(LocalSetting, "deadline_soon_days") is None
 

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 
-from app.models import Note, OutboxOp, Person
-from app.models.base import utcnow
-from app.services import migrate
-from app.services import vault as vault_service
+from app.models.tables.base import utcnow
+from app.models.tables.followup import Note
+from app.models.tables.local import OutboxOp
+from app.models.tables.people import Person
 from app.services.errors import (
     KeyMissingError,
     MigrationError,
@@ -25,6 +25,8 @@ from app.services.errors import (
     WeakSecretError,
     WrongKeyError,
 )
+from app.services.storage import migrate
+from app.services.storage import vault as vault_service
 from tests.conftest import TEST_PASSPHRASE
 
 NAME = "Zéphyrine Quincampoix"
@@ -239,7 +241,7 @@ def test_failed_demo_creation_leaves_no_profile(data_dir: Path, monkeypatch: pyt
     import io
 
     from app.__main__ import main
-    from app.services import demo
+    from app.services.demo import build as demo
 
     def boom(*_a: object, **_k: object) -> str:
         raise RuntimeError("panne pendant la génération")

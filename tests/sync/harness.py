@@ -15,12 +15,13 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
-from app.models import Note, Person
-from app.services import vault as vault_service
-from app.services.sync import SyncClient
-from server.admin import add_user, new_enrolment_code
-from server.app import create_app
-from server.db import ServerDB
+from app.models.tables.followup import Note
+from app.models.tables.people import Person
+from app.services.storage import vault as vault_service
+from app.services.sync.client import SyncClient
+from server.admin.accounts import add_user, new_enrolment_code
+from server.api.app import create_app
+from server.store.db import ServerDB
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -142,7 +143,7 @@ class Device:
                 setattr(p, k, v)
 
     def add_note(self, pid: str, body: str = "Entretien") -> str:
-        from app.models.base import utcnow
+        from app.models.tables.base import utcnow
 
         with self.vault.db.session() as s:
             n = Note(person_id=pid, kind="entretien", body=body, written_at=utcnow())

@@ -12,11 +12,11 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, func, select, text
 
-from app.models.carnet import Attachment, Document
-from app.models.local import SyncState
-from app.services import documents
-from server.sync import global_status
-from server.tables import attachment_chunks, attachments
+from app.models.tables.carnet import Attachment, Document
+from app.models.tables.local import SyncState
+from app.services.casefile import documents
+from server.engine.check import global_status
+from server.store.tables import attachment_chunks, attachments
 from tests.sync.harness import CountingTransport, Device, Server, make_device, make_server
 
 SIZE = 2 * 1024 * 1024 + 512 * 1024  # 2.5 MiB: three chunks, the last one half full
@@ -139,7 +139,7 @@ def test_corrupted_chunk_is_refused_then_sent_again(srv: Server, data_dir: Path)
 
 def test_server_holds_an_op_whose_blob_is_incomplete(srv: Server, data_dir: Path) -> None:
     """A client that skipped the upload gets ``wait_attachment``: nothing applied, nothing consumed."""
-    from server.sync import apply_batch
+    from server.engine.upload import apply_batch
 
     a = make_device(srv, data_dir, "a", "alice")
     data = os.urandom(SIZE)
@@ -237,7 +237,7 @@ HEAD = "s0003"  # the server schema's latest revision
 def test_migration_replaces_the_old_unused_attachment_tables(tmp_path: Path) -> None:
     from sqlalchemy import inspect
 
-    from server.db import ServerDB
+    from server.store.db import ServerDB
 
     url = f"sqlite:///{tmp_path / 'old.db'}"
     sdb = ServerDB(url)
@@ -272,7 +272,7 @@ def blobs_and_partials(device: Device) -> tuple[int, int]:
 
 
 def test_bytes_leave_with_the_person_and_with_a_wipe(server: Server, data_dir: Path) -> None:
-    from server.admin import set_device_status
+    from server.admin.accounts import set_device_status
 
     a = make_device(server, data_dir, "a", "alice")
     b = make_device(server, data_dir, "b", "alice")
@@ -302,8 +302,8 @@ def test_bytes_leave_with_the_person_and_with_a_wipe(server: Server, data_dir: P
 def test_two_devices_uploading_the_same_bytes_at_once(srv: Server, data_dir: Path) -> None:
     import threading
 
-    from server import attachments as blobs
-    from server.sync import load_device
+    from server.engine import attachments as blobs
+    from server.engine.scope import load_device
 
     a = make_device(srv, data_dir, "a", "alice")
     b = make_device(srv, data_dir, "b", "bob")

@@ -6,8 +6,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from app.models import Note, OutboxOp
-from server.sync import global_status
+from app.models.tables.followup import Note
+from app.models.tables.local import OutboxOp
+from server.engine.check import global_status
 from tests.sync.harness import Server, make_device
 
 

@@ -104,7 +104,7 @@ def test_cli_enroll_churn_sync_status(tmp_path: Path) -> None:
 def test_plain_http_only_for_localhost() -> None:
     import pytest
 
-    from app.services.sync.client import check_url
+    from app.services.sync.base import check_url
     from app.services.sync.errors import InsecureServerError
 
     assert check_url("https://fil-rouge.departement.fr/") == "https://fil-rouge.departement.fr"
@@ -114,8 +114,8 @@ def test_plain_http_only_for_localhost() -> None:
 
 
 def test_codecs_agree() -> None:
-    from app.models import wire as client_codec
-    from app.models import wire as server_codec
+    from app.models.sync import wire as client_codec
+    from app.models.sync import wire as server_codec
 
     pairs = [("b", 3), ("a", 12)]
     assert client_codec.table_hash(pairs) == server_codec.table_hash(pairs)

@@ -15,9 +15,9 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select
 
-from app.models import Note
-from server.db import ServerDB
-from server.tables import row_feed
+from app.models.tables.followup import Note
+from server.store.db import ServerDB
+from server.store.tables import row_feed
 from tests.sync.harness import free_port, make_device, make_server
 from tests.sync.test_cli import PASS, PY, run, start_server
 
@@ -56,7 +56,7 @@ def test_client_killed_mid_apply_loses_and_doubles_nothing(
         a.transport.inner = httpx.HTTPTransport()
         a.client.base_url = url
         with a.vault.db.session() as s:
-            from app.models.base import utcnow
+            from app.models.tables.base import utcnow
 
             s.add_all(
                 Note(person_id=pid, kind="entretien", body=f"note {i}", written_at=utcnow())

@@ -13,12 +13,14 @@ from typing import Any
 import pytest
 from sqlalchemy import event, func, select
 
-from app.models import Note, OutboxOp, Person
-from app.models.base import utcnow
-from app.services.sync import list_conflicts, list_duplicates, resolve_conflict
-from server.admin import set_device_status
-from server.sync import global_status
-from server.tables import applied_ops
+from app.models.tables.base import utcnow
+from app.models.tables.followup import Note
+from app.models.tables.local import OutboxOp
+from app.models.tables.people import Person
+from app.services.sync.conflicts import list_conflicts, list_duplicates, resolve_conflict
+from server.admin.accounts import set_device_status
+from server.engine.check import global_status
+from server.store.tables import applied_ops
 from tests.sync.harness import Device, Server, ThreadedServer, make_device, make_server
 
 
@@ -91,7 +93,7 @@ def test_clock_skew_does_not_reorder(
     b = make_device(server, data_dir, "b", "alice")
     pid = a.add_person(city="Lille")
     a.sync(), b.sync()
-    import app.services.db as dbmod
+    import app.services.storage.db as dbmod
 
     monkeypatch.setattr(dbmod, "utcnow", lambda: utcnow() + skew)  # a's clock is wrong from here
     a.edit_person(pid, city="Roubaix")

@@ -8,9 +8,10 @@ from pathlib import Path
 
 from sqlalchemy import delete, func, select, update
 
-from app.models.carnet import Attachment, Document
-from app.models.local import OutboxOp, SyncState
-from app.services import documents, retention
+from app.models.tables.carnet import Attachment, Document
+from app.models.tables.local import OutboxOp, SyncState
+from app.services.casefile import documents
+from app.services.privacy import retention
 from app.services.sync.attachments import drop_orphans
 from tests.sync.harness import Device, Server, make_device
 
@@ -76,7 +77,7 @@ def test_purge_elsewhere_removes_the_bytes_here(server: Server, data_dir: Path) 
 
 def test_a_pending_op_keeps_its_bytes(vault: object) -> None:
     """A tombstoned document whose op still waits in the outbox keeps its blob: the upload needs it."""
-    from app.services.people import PersonInput, create_person
+    from app.services.people.identity import PersonInput, create_person
 
     db = vault.db  # type: ignore[attr-defined]
     pid = create_person(db, PersonInput(last_name="Nguyen", first_name="Linh", regime="legacy"))
@@ -101,7 +102,7 @@ def test_a_pending_op_keeps_its_bytes(vault: object) -> None:
 
 def test_bytes_the_server_does_not_have_are_never_dropped(vault: object) -> None:
     """A blob not yet on the server stays, even when nothing references it any more."""
-    from app.services.people import PersonInput, create_person
+    from app.services.people.identity import PersonInput, create_person
 
     db = vault.db  # type: ignore[attr-defined]
     pid = create_person(db, PersonInput(last_name="Roux", first_name="Inès", regime="legacy"))

@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 from sqlalchemy import func, select
 
-from app.models import Note
-from server.sync import global_status
-from server.tables import applied_ops
+from app.models.tables.followup import Note
+from server.engine.check import global_status
+from server.store.tables import applied_ops
 from tests.conftest import MemoryKeyring
 from tests.sync.harness import Device, Server, make_device, make_server
 

@@ -8,10 +8,11 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from app.models import Note, Person
-from app.services import retention
-from server.sync import global_status
-from server.tables import BUSINESS
+from app.models.tables.followup import Note
+from app.models.tables.people import Person
+from app.services.privacy import retention
+from server.engine.check import global_status
+from server.store.tables import BUSINESS
 from tests.sync.harness import Server, make_device
 
 

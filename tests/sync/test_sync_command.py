@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from app.commands.sync import summary_text
-from app.services import documents
-from app.services.sync import SyncReport
+from app.services.casefile import documents
+from app.services.sync.base import SyncReport
 from tests.conftest import TEST_PASSPHRASE
 from tests.sync.harness import Server, ThreadedServer, make_device
 

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit, QMainWindow, QStackedWidget
 
-from app.ui.sync_controller import STAGES
+from app.ui.pages.sync.controller import STAGES
 from tests.ui.conftest import profile, profile_template, window, worker  # noqa: F401 - fixtures
 from tests.ui.test_sync_page import (  # noqa: F401 - fixtures
     WAIT,
@@ -71,8 +71,8 @@ def test_shortcut_syncs_from_another_page_and_not_while_locked(qtbot, ctx, vault
 
 
 def test_report_text_mentions_documents() -> None:
-    from app.services.sync import SyncReport
-    from app.ui.pages.sync import report_text
+    from app.services.sync.base import SyncReport
+    from app.ui.pages.sync.page import report_text
 
     assert "document" not in report_text(SyncReport(uploaded=2))
     text = report_text(SyncReport(uploaded=2, documents_sent=1, documents_received=3, documents_missing=2))
@@ -82,7 +82,7 @@ def test_report_text_mentions_documents() -> None:
 
 
 def test_shortcut_reaches_the_sync_page_from_the_real_main_window(qtbot, window) -> None:  # noqa: F811
-    from app.ui.pages.sync import SyncPage
+    from app.ui.pages.sync.page import SyncPage
     from tests.ui.conftest import unlock
 
     unlock(qtbot, window)

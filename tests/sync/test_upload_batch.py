@@ -1,4 +1,4 @@
-"""The upload batch of the server (server.upload): what op handlers can rely on."""
+"""The upload batch of the server (server.engine.upload): what op handlers can rely on."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from tests.sync.harness import Server, make_device
 
 def test_batch_flush_is_idempotent_and_reload_reads_the_database(server: Server, data_dir: Path) -> None:
     """What a future op kind working in SQL (purge) relies on: flush, change rows directly, reload."""
-    from server.sync import BUSINESS, _apply_op, _Batch, _Seq, load_device
+    from server.engine.scope import load_device
+    from server.engine.upload import _apply_op, _Batch, _Seq
+    from server.store.tables import BUSINESS
 
     a = make_device(server, data_dir, "a", "alice")
     person = BUSINESS["person"]

@@ -9,9 +9,9 @@ from pathlib import Path
 import keyring
 import pytest
 
-from app.services import lock
-from app.services import vault as vault_service
-from app.ui.worker import DbWorker
+from app.services.storage import lock
+from app.services.storage import vault as vault_service
+from app.ui.kit.worker import DbWorker
 from tests.conftest import MemoryKeyring
 from tests.ui.factories import add_people, add_referent
 
@@ -95,7 +95,7 @@ def profile(data_dir: Path, memory_keyring, profile_template) -> vault_service.P
 
 @pytest.fixture
 def window(qtbot, worker, data_dir, profile):
-    from app.ui.main_window import MainWindow
+    from app.ui.shell.main_window import MainWindow
 
     win = MainWindow(worker, data_dir, profile)
     qtbot.addWidget(win)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from app.models import Appointment, Contract, Orientation, Person, Referent, ReferentAssignment
-from app.models.base import new_id
-from app.services import demo_data, settings
-from app.services.vault import Vault
+from app.models.tables.base import new_id
+from app.models.tables.contracts import Contract
+from app.models.tables.followup import Appointment
+from app.models.tables.people import Orientation, Person, Referent, ReferentAssignment
+from app.services.demo import data as demo_data
+from app.services.settings import store as settings
+from app.services.storage.vault import Vault
 
 #: Names and communes come from the demo word lists (one copy in the project): 20 names, 10 first names,
 #: 6 communes (Isère), enough for the search, sort and paging tests.

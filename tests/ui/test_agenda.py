@@ -9,11 +9,13 @@ from datetime import date, datetime, timedelta
 import pytest
 from PySide6.QtCore import QDate, Qt, QTime
 
-from app.models.followup import Note, SanctionStep
-from app.services import agenda, people, records
-from app.services.people import PersonInput
-from app.ui.plugins import UiContext
-from app.ui.worker import DbWorker
+from app.models.tables.followup import Note, SanctionStep
+from app.services.agenda import views as agenda
+from app.services.casefile import records
+from app.services.people import identity as people
+from app.services.people.identity import PersonInput
+from app.ui.kit.worker import DbWorker
+from app.ui.shell.plugins import UiContext
 from tests.ui.factories import add_referent
 
 MONDAY = date(2026, 11, 9)
@@ -71,7 +73,7 @@ def qtbot_wait() -> None:
 
 def shot(widget, name: str) -> None:
     if SHOTS:
-        from app.ui import theme
+        from app.ui.kit import theme
 
         widget.setStyleSheet(theme.STYLESHEET)
         widget.resize(widget.width() + 1, widget.height())
@@ -82,7 +84,7 @@ def shot(widget, name: str) -> None:
 
 
 def test_agenda_week_from_services_and_navigation(qtbot, qtmodeltester, ctx, data, tmp_path):
-    from app.ui.pages.agenda import AgendaPage, Header
+    from app.ui.pages.agenda.page import AgendaPage, Header
 
     _rid, pid, _other, ids = data
     page = AgendaPage(ctx)
@@ -140,7 +142,7 @@ def test_agenda_week_from_services_and_navigation(qtbot, qtmodeltester, ctx, dat
 
 
 def test_new_rdv_dialog_warns_on_conflict_and_saves_through_worker(qtbot, ctx, vault, data):
-    from app.ui.person_tabs.rdv import RdvTab
+    from app.ui.person.rdv.tab import RdvTab
 
     _rid, pid, _other, ids = data
     tab = RdvTab(ctx, pid)
@@ -178,7 +180,7 @@ def test_new_rdv_dialog_warns_on_conflict_and_saves_through_worker(qtbot, ctx, v
 
 
 def test_new_rdv_dialog_shows_validation_next_to_field(qtbot, ctx, data):
-    from app.ui.rdv_dialogs import AppointmentDialog
+    from app.ui.person.rdv.dialogs import AppointmentDialog
 
     dialog = AppointmentDialog(ctx, None)  # individual RDV without a person: refused by the service
     qtbot.addWidget(dialog)
@@ -190,8 +192,8 @@ def test_new_rdv_dialog_shows_validation_next_to_field(qtbot, ctx, data):
 
 
 def test_missed_rdv_proposes_follow_up(qtbot, qtmodeltester, ctx, vault, data):
-    from app.ui.person_tabs.rdv import RdvTab
-    from app.ui.rdv_dialogs import FollowUpDialog, StatusDialog
+    from app.ui.person.rdv.dialogs import FollowUpDialog, StatusDialog
+    from app.ui.person.rdv.tab import RdvTab
 
     _rid, pid, _other, ids = data
     records.set_appointment_status(vault.db, ids["a"], "honore")
@@ -242,8 +244,8 @@ def test_missed_rdv_proposes_follow_up(qtbot, qtmodeltester, ctx, vault, data):
 
 
 def test_edit_rdv_from_the_person_tab_with_f2(qtbot, ctx, vault, data):
-    from app.ui.person_tabs.rdv import RdvTab
-    from app.ui.rdv_dialogs import AppointmentDialog
+    from app.ui.person.rdv.dialogs import AppointmentDialog
+    from app.ui.person.rdv.tab import RdvTab
 
     _rid, pid, _other, ids = data
     tab = RdvTab(ctx, pid)
@@ -284,8 +286,8 @@ def test_edit_rdv_from_the_person_tab_with_f2(qtbot, ctx, vault, data):
 
 
 def test_edit_rdv_from_the_agenda_warns_on_overlap_but_not_with_itself(qtbot, ctx, vault, data):
-    from app.ui.pages.agenda import AgendaPage
-    from app.ui.rdv_dialogs import AppointmentDialog
+    from app.ui.pages.agenda.page import AgendaPage
+    from app.ui.person.rdv.dialogs import AppointmentDialog
 
     _rid, _pid, _other, ids = data
     page = AgendaPage(ctx)

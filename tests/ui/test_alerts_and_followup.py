@@ -10,16 +10,19 @@ from datetime import date, datetime, timedelta
 import pytest
 from PySide6.QtWidgets import QApplication, QDoubleSpinBox, QLabel, QSpinBox
 
-from app.services import caseload, demo, followup, people, records
-from app.services import vault as vault_service
-from app.services.caseload import CaseloadQuery
-from app.services.people import PersonInput
-from app.ui.caseload_page import CaseloadPage
-from app.ui.followup_dialogs import OrientationDialog, ReferentDialog
-from app.ui.followup_dialogs_exit import EXIT_CONSEQUENCE, ExitDialog, ReentryDialog, SanctionDialog
-from app.ui.pages.alerts import PID_ROLE, AlertsPage
-from app.ui.plugins import UiContext
-from app.ui.worker import DbWorker
+from app.services.casefile import records
+from app.services.demo import build as demo
+from app.services.people import caseload, followup, parcours
+from app.services.people import identity as people
+from app.services.people.caseload import CaseloadQuery
+from app.services.people.identity import PersonInput
+from app.services.storage import vault as vault_service
+from app.ui.caseload.page import CaseloadPage
+from app.ui.kit.worker import DbWorker
+from app.ui.pages.alerts.page import PID_ROLE, AlertsPage
+from app.ui.person.exit_dialogs import EXIT_CONSEQUENCE, ExitDialog, ReentryDialog, SanctionDialog
+from app.ui.person.parcours_dialogs import OrientationDialog, ReferentDialog
+from app.ui.shell.plugins import UiContext
 from tests.conftest import TEST_PASSPHRASE
 
 TODAY = date.today()
@@ -60,8 +63,8 @@ def case(vault):
             ),
         )
         day = TODAY - timedelta(days=days_ago)
-        people.open_parcours(db, pid, start_date=day, track=track)
-        people.record_orientation(
+        parcours.open_parcours(db, pid, start_date=day, track=track)
+        parcours.record_orientation(
             db, pid, track=track, decision_date=day, notification_date=day, organisme="MDS"
         )
         people.assign_referent(db, pid, ref, start_date=day)
@@ -83,7 +86,7 @@ def idle(qtbot, ctx) -> None:
 
 def shot(widget, name: str) -> None:
     if SHOTS:
-        from app.ui import theme
+        from app.ui.kit import theme
 
         widget.setStyleSheet(theme.STYLESHEET)
         for _ in range(3):
@@ -186,7 +189,7 @@ def test_reorientation_closes_the_previous_one(qtbot, ctx, case):
     dialog.ep_opinion.setText("Avis favorable")
     dialog.save()
     idle(qtbot, ctx)
-    history = people.orientation_history(db, a)
+    history = parcours.orientation_history(db, a)
     assert [o.track for o in history] == ["social", "socio_pro"]
     assert history[0].ended_on == TODAY and history[1].is_reorientation and history[1].ep_opinion
     assert ctx.changes == [a]
@@ -202,7 +205,7 @@ def test_first_orientation_dialog(qtbot, ctx, case):
     dialog.organisme.setCurrentText("France Travail")
     dialog.save()
     idle(qtbot, ctx)
-    assert [(o.track, o.organisme) for o in people.orientation_history(db, pid)] == [
+    assert [(o.track, o.organisme) for o in parcours.orientation_history(db, pid)] == [
         ("emploi", "France Travail")
     ]
 
@@ -223,17 +226,17 @@ def test_exit_dialog_confirms_then_person_leaves_and_can_reenter(qtbot, ctx, cas
     dialog.reason.setCurrentIndex(dialog.reason.findData("demenagement"))
     dialog.save()  # first click: confirmation spelling out the consequence
     assert dialog.confirming and EXIT_CONSEQUENCE in dialog.confirm.text()
-    assert not people.parcours_history(db, a)[-1].exit
+    assert not parcours.parcours_history(db, a)[-1].exit
     dialog.save()
     idle(qtbot, ctx)
-    assert people.parcours_history(db, a)[-1].exit.reason == "demenagement"
+    assert parcours.parcours_history(db, a)[-1].exit.reason == "demenagement"
     assert a not in caseload.list_ids(db, CaseloadQuery())
     reentry = ReentryDialog(ctx, followup.followup_context(db, a))
     qtbot.addWidget(reentry)
     assert "nouveau parcours" in reentry.intro.text()
     reentry.save()
     idle(qtbot, ctx)
-    assert a in caseload.list_ids(db, CaseloadQuery()) and len(people.parcours_history(db, a)) == 2
+    assert a in caseload.list_ids(db, CaseloadQuery()) and len(parcours.parcours_history(db, a)) == 2
 
 
 def test_exit_dialog_needs_a_reason(qtbot, ctx, case):
@@ -347,7 +350,7 @@ def test_demo_shows_alerts_of_several_kinds(qtbot, demo_vault):
         sanction.show()
         shot(sanction, "sanction_dialog")
         dialog.dirty = sanction.dirty = False
-        from app.ui.person_page import PersonPage
+        from app.ui.person.page import PersonPage
 
         person = PersonPage(context.worker, pid, ctx=context)
         qtbot.addWidget(person)

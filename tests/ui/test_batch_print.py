@@ -13,12 +13,13 @@ from pathlib import Path
 import pytest
 from PySide6.QtPrintSupport import QPrinter
 
-from app.services import contracts, people
-from app.services.contracts import ActionDraft, ContractDraft
-from app.services.people import PersonInput
-from app.ui.batch_print import BatchPrintDialog
-from app.ui.plugins import UiContext
-from app.ui.worker import DbWorker
+from app.services.contracts import editor as contracts
+from app.services.contracts.draft import ActionDraft, ContractDraft
+from app.services.people import identity as people
+from app.services.people.identity import PersonInput
+from app.ui.caseload.batch_print import BatchPrintDialog
+from app.ui.kit.worker import DbWorker
+from app.ui.shell.plugins import UiContext
 from tests.ui.factories import add_referent
 
 SHOTS = os.environ.get("FILROUGE_SHOTS")
@@ -123,7 +124,7 @@ def test_print_every_contract_to_the_chosen_printer(qtbot, ctx, ids, tmp_path):
     assert "1 / 4 — BERNARD Amine" in labels
     saved = tmp_path / "ref"
     saved.mkdir()
-    from app.services.contracts_batch import render_batch
+    from app.services.contracts.batch import render_batch
 
     reference = render_batch(ctx.worker.ctx.vault.db, dialog.plan, saved, actor="t")
     assert pages(out) == sum(pages(p) for p in reference.paths)

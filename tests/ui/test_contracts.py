@@ -11,15 +11,17 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QWidget
 
-from app.services import contracts, people, records
-from app.services.contracts import ActionDraft, ContractDraft
-from app.services.people import PersonInput
-from app.ui.contract_editor import ContractEditor
-from app.ui.pdf_preview import PdfPreviewDialog
-from app.ui.person_tabs.contracts import ContractsTab
-from app.ui.plugins import UiContext
-from app.ui.signature_pad import SignatureDialog, SignaturePad
-from app.ui.worker import DbWorker
+from app.services.casefile import carnet_edits
+from app.services.contracts import editor as contracts
+from app.services.contracts.draft import ActionDraft, ContractDraft
+from app.services.people import identity as people
+from app.services.people.identity import PersonInput
+from app.ui.kit.preview import PdfPreviewDialog
+from app.ui.kit.worker import DbWorker
+from app.ui.person.contracts.editor import ContractEditor
+from app.ui.person.contracts.signature_pad import SignatureDialog, SignaturePad
+from app.ui.person.contracts.tab import ContractsTab
+from app.ui.shell.plugins import UiContext
 from tests.ui.factories import add_referent
 
 SHOTS = os.environ.get("FILROUGE_SHOTS")
@@ -41,7 +43,7 @@ def pid(vault) -> str:
     person = people.create_person(
         vault.db, PersonInput(last_name="Lefèvre", first_name="Éloïse", regime="plein_emploi")
     )
-    records.add_objective(vault.db, person, theme="emploi", title="Retrouver un emploi de cariste")
+    carnet_edits.add_objective(vault.db, person, theme="emploi", title="Retrouver un emploi de cariste")
     return person
 
 
@@ -158,7 +160,7 @@ def test_signing_both_parties_locks_the_contract(qtbot, ctx, vault, pid, tmp_pat
 
 
 def test_preview_renders_pages_and_saves(qtbot, ctx, vault, pid, tmp_path):
-    from app.services.contracts_document import render_pdf
+    from app.services.contracts.document import render_pdf
 
     cid = contracts.create(vault.db, pid, ContractDraft("cer", 3, date(2027, 1, 1)))
     pdf = render_pdf(vault.db, cid, actor="test")
@@ -188,7 +190,7 @@ def test_editor_hides_behind_the_lock_and_keeps_its_text(qtbot, ctx, vault, pid)
 
 
 def test_tab_preview_is_audited_only_when_saved(qtbot, ctx, vault, pid, tmp_path):
-    from app.models.local import AuditEvent
+    from app.models.tables.local import AuditEvent
 
     contracts.create(vault.db, pid, ContractDraft("cer", 6, date(2027, 1, 1)))
     tab = ContractsTab(ctx, pid)
@@ -211,7 +213,7 @@ def test_tab_preview_is_audited_only_when_saved(qtbot, ctx, vault, pid, tmp_path
 
 def _scan_pdf(tmp_path) -> str:
     """Any one-page PDF stands for the scanned signed page."""
-    from app.services.pdf.roadmap import RoadmapDocument, render_roadmap
+    from app.services.casefile.roadmap_layout import RoadmapDocument, render_roadmap
 
     path = tmp_path / "page_signee.pdf"
     path.write_bytes(
@@ -224,7 +226,7 @@ def test_paper_signature_flow(qtbot, ctx, vault, pid, tmp_path):
     from PySide6.QtCore import QMimeData, QPointF, QUrl
     from PySide6.QtGui import QDropEvent
 
-    from app.ui.paper_signature import PaperSignatureDialog
+    from app.ui.person.contracts.paper_signature import PaperSignatureDialog
 
     draft = ContractDraft(
         "ce", 6, date(2027, 1, 1), actions=(ActionDraft("Atelier CV", "Mission locale", None, None, 16),)
@@ -277,14 +279,14 @@ def test_paper_signature_flow(qtbot, ctx, vault, pid, tmp_path):
 
 def test_paper_signature_refused_keeps_the_dialog(qtbot, ctx, vault, pid, tmp_path):
     """The service refuses (CE below 15 h without a reason): the message shows, the dialog keeps its input."""
-    from app.ui import errors as ui_errors
-    from app.ui.paper_signature import PaperSignatureDialog
+    from app.ui.kit import errors as ui_errors
+    from app.ui.person.contracts.paper_signature import PaperSignatureDialog
 
     draft = ContractDraft("ce", 6, date(2027, 1, 1), actions=(ActionDraft("Atelier CV", "", None, None, 4),))
     contracts.create(vault.db, pid, draft)
     shown: list[str] = []
     original = ui_errors.show_error
-    import app.ui.person_tabs.contracts as tab_module
+    import app.ui.person.contracts.tab as tab_module
 
     tab_module.show_error = lambda _w, e: shown.append(str(e))  # type: ignore[assignment]
     try:
@@ -309,8 +311,8 @@ def test_paper_signature_refused_keeps_the_dialog(qtbot, ctx, vault, pid, tmp_pa
 def test_preview_with_a_broken_seal_still_shows_the_contract(
     qtbot, ctx, vault, pid, tmp_path, memory_keyring
 ):
-    import app.ui.person_tabs.contracts as tab_module
-    from app.services import seal_config
+    import app.ui.person.contracts.tab as tab_module
+    from app.services.settings import seal as seal_config
     from tests.services.certificates import make_p12
 
     contracts.create(vault.db, pid, ContractDraft("cer", 6, date(2027, 1, 1)))

@@ -11,10 +11,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QShortcut
 from PySide6.QtWidgets import QComboBox, QRadioButton
 
-from app.services import carnet, diagnostic, people, records
-from app.services.people import PersonInput
-from app.ui.plugins import UiContext
-from app.ui.worker import DbWorker
+from app.services.casefile import carnet, carnet_edits, diagnostic, records
+from app.services.people import identity as people
+from app.services.people.identity import PersonInput
+from app.ui.kit.worker import DbWorker
+from app.ui.shell.plugins import UiContext
 
 
 @pytest.fixture
@@ -49,7 +50,7 @@ def save_shot(widget, name: str) -> None:
 
 
 def test_diagnostic_tab_saves_versions_and_shows_diff(qtbot, ctx, vault, pid):
-    from app.ui.person_tabs.diagnostic import DiagnosticTab
+    from app.ui.person.diagnostic.tab import DiagnosticTab
 
     diagnostic.save(vault.db, pid, {"logement": {"logement_stabilite": "precaire"}}, author="mdupont")
     tab = DiagnosticTab(ctx, pid)
@@ -86,7 +87,7 @@ def test_diagnostic_tab_saves_versions_and_shows_diff(qtbot, ctx, vault, pid):
 
 
 def test_sensitive_warning_is_shown_but_does_not_block(qtbot, ctx, vault, pid):
-    from app.ui.person_tabs.diagnostic import DiagnosticTab
+    from app.ui.person.diagnostic.tab import DiagnosticTab
 
     tab = DiagnosticTab(ctx, pid)
     qtbot.addWidget(tab)
@@ -106,7 +107,7 @@ def test_sensitive_warning_is_shown_but_does_not_block(qtbot, ctx, vault, pid):
 
 
 def carnet_tab(qtbot, ctx, pid):
-    from app.ui.person_tabs.carnet import CarnetTab
+    from app.ui.person.carnet.tab import CarnetTab
 
     tab = CarnetTab(ctx, pid)
     qtbot.addWidget(tab)
@@ -116,12 +117,12 @@ def carnet_tab(qtbot, ctx, pid):
 
 
 def test_carnet_model_passes_modeltester(qtbot, qtmodeltester, ctx, vault, pid):
-    oid = records.add_objective(vault.db, pid, theme="emploi", title="Retrouver un emploi", consent=True)
-    aid = records.add_action(
+    oid = carnet_edits.add_objective(vault.db, pid, theme="emploi", title="Retrouver un emploi", consent=True)
+    aid = carnet_edits.add_action(
         vault.db, oid, label="Atelier CV", partner="Cap Emploi", start_date=date(2026, 10, 5)
     )
-    records.add_prescription(vault.db, pid, kind="pmsmp", prescribed_on=date(2026, 10, 6), action_id=aid)
-    records.add_prescription(vault.db, pid, kind="siae", prescribed_on=date(2026, 10, 7))
+    carnet_edits.add_prescription(vault.db, pid, kind="pmsmp", prescribed_on=date(2026, 10, 6), action_id=aid)
+    carnet_edits.add_prescription(vault.db, pid, kind="siae", prescribed_on=date(2026, 10, 7))
     tab = carnet_tab(qtbot, ctx, pid)
     qtmodeltester.check(tab.model)
     assert tab.stack.currentWidget() is tab.view
@@ -131,7 +132,7 @@ def test_carnet_model_passes_modeltester(qtbot, qtmodeltester, ctx, vault, pid):
 
 
 def test_carnet_empty_then_quick_entry_and_dialogs(qtbot, ctx, vault, pid):
-    from app.ui.carnet_dialogs import ActionDialog, ObjectiveDialog, OutcomeDialog, PrescriptionDialog
+    from app.ui.person.carnet.dialogs import ActionDialog, ObjectiveDialog, OutcomeDialog, PrescriptionDialog
 
     tab = carnet_tab(qtbot, ctx, pid)
     assert tab.stack.currentWidget() is tab.empty
@@ -207,9 +208,9 @@ def test_carnet_empty_then_quick_entry_and_dialogs(qtbot, ctx, vault, pid):
 
 
 def test_typing_in_the_tree_adds_an_objective(qtbot, ctx, vault, pid):
-    from app.ui.person_tabs.carnet import KIND_ROLE, NEW_OBJECTIVE
+    from app.ui.person.carnet.model import KIND_ROLE, NEW_OBJECTIVE
 
-    records.add_objective(vault.db, pid, theme="mobilite", title="Passer le permis B")
+    carnet_edits.add_objective(vault.db, pid, theme="mobilite", title="Passer le permis B")
     tab = carnet_tab(qtbot, ctx, pid)
     hits = tab.model.match(
         tab.model.index(0, 0),
@@ -226,9 +227,9 @@ def test_typing_in_the_tree_adds_an_objective(qtbot, ctx, vault, pid):
 
 
 def test_shortcuts_and_status_menu(qtbot, ctx, vault, pid):
-    from app.ui.carnet_dialogs import ObjectiveDialog
+    from app.ui.person.carnet.dialogs import ObjectiveDialog
 
-    oid = records.add_objective(vault.db, pid, theme="emploi", title="Retrouver un emploi")
+    oid = carnet_edits.add_objective(vault.db, pid, theme="emploi", title="Retrouver un emploi")
     tab = carnet_tab(qtbot, ctx, pid)
     tab.show()
     qtbot.waitExposed(tab)
@@ -263,10 +264,10 @@ def answer_with(monkeypatch, role, seen: list[str]) -> None:
 
 
 def test_edit_an_objective_with_f2_and_an_action_by_double_click(qtbot, ctx, vault, pid):
-    from app.ui.carnet_dialogs import ActionDialog, ObjectiveDialog
+    from app.ui.person.carnet.dialogs import ActionDialog, ObjectiveDialog
 
-    oid = records.add_objective(vault.db, pid, theme="emploi", title="Retrouver un emploi")
-    aid = records.add_action(vault.db, oid, label="Atelier CV", start_date=date(2026, 10, 5))
+    oid = carnet_edits.add_objective(vault.db, pid, theme="emploi", title="Retrouver un emploi")
+    aid = carnet_edits.add_action(vault.db, oid, label="Atelier CV", start_date=date(2026, 10, 5))
     tab = carnet_tab(qtbot, ctx, pid)
     tab.show()
     qtbot.waitExposed(tab)
@@ -314,7 +315,7 @@ def test_edit_an_objective_with_f2_and_an_action_by_double_click(qtbot, ctx, vau
 def test_closing_an_edit_dialog_asks_only_when_something_changed(qtbot, ctx, vault, pid, monkeypatch):
     from PySide6.QtWidgets import QMessageBox
 
-    oid = records.add_objective(vault.db, pid, theme="emploi", title="Retrouver un emploi")
+    oid = carnet_edits.add_objective(vault.db, pid, theme="emploi", title="Retrouver un emploi")
     tab = carnet_tab(qtbot, ctx, pid)
     asked: list[str] = []
 
@@ -343,9 +344,9 @@ def test_closing_an_edit_dialog_asks_only_when_something_changed(qtbot, ctx, vau
 def test_delete_an_action_then_undo(qtbot, ctx, vault, pid, monkeypatch):
     from PySide6.QtWidgets import QMessageBox
 
-    oid = records.add_objective(vault.db, pid, theme="emploi", title="Retrouver un emploi")
-    aid = records.add_action(vault.db, oid, label="Atelier CV")
-    records.add_prescription(vault.db, pid, kind="pmsmp", prescribed_on=date(2026, 10, 6), action_id=aid)
+    oid = carnet_edits.add_objective(vault.db, pid, theme="emploi", title="Retrouver un emploi")
+    aid = carnet_edits.add_action(vault.db, oid, label="Atelier CV")
+    carnet_edits.add_prescription(vault.db, pid, kind="pmsmp", prescribed_on=date(2026, 10, 6), action_id=aid)
     tab = carnet_tab(qtbot, ctx, pid)
     tab.show()
     qtbot.waitExposed(tab)
@@ -379,9 +380,9 @@ def test_delete_an_objective_names_its_actions_and_the_undo_bar_goes_after_10_s(
 ):
     from PySide6.QtWidgets import QMessageBox
 
-    oid = records.add_objective(vault.db, pid, theme="emploi", title="Retrouver un emploi")
-    records.add_action(vault.db, oid, label="Atelier CV")
-    records.add_action(vault.db, oid, label="Job dating")
+    oid = carnet_edits.add_objective(vault.db, pid, theme="emploi", title="Retrouver un emploi")
+    carnet_edits.add_action(vault.db, oid, label="Atelier CV")
+    carnet_edits.add_action(vault.db, oid, label="Job dating")
     tab = carnet_tab(qtbot, ctx, pid)
     tab.show()
     qtbot.waitExposed(tab)
@@ -407,7 +408,7 @@ def test_delete_an_objective_names_its_actions_and_the_undo_bar_goes_after_10_s(
 def test_closing_a_file_with_an_unsaved_diagnostic_asks(qtbot, ctx, vault, pid, monkeypatch):
     from PySide6.QtWidgets import QMessageBox
 
-    from app.ui.file_tabs import FileTabs
+    from app.ui.shell.file_tabs import FileTabs
 
     files = FileTabs(ctx.worker, ctx=ctx)
     qtbot.addWidget(files)

@@ -8,10 +8,11 @@ from datetime import datetime
 import pytest
 from PySide6.QtGui import QColor, QImage
 
-from app.services import documents, people, records
-from app.services.people import PersonInput
-from app.ui.plugins import UiContext
-from app.ui.worker import DbWorker
+from app.services.casefile import documents, records
+from app.services.people import identity as people
+from app.services.people.identity import PersonInput
+from app.ui.kit.worker import DbWorker
+from app.ui.shell.plugins import UiContext
 
 
 @pytest.fixture
@@ -48,7 +49,7 @@ def make_tab(qtbot, ctx, cls, pid):
 
 
 def test_notes_new_with_warning_and_correction(qtbot, ctx, vault, pid):
-    from app.ui.person_tabs.documents import DocumentsTab
+    from app.ui.person.documents.tab import DocumentsTab
 
     tab = make_tab(qtbot, ctx, DocumentsTab, pid)
     assert tab.note_tree.topLevelItemCount() == 1 and tab.docs_empty.isVisibleTo(tab)
@@ -86,7 +87,7 @@ def test_notes_new_with_warning_and_correction(qtbot, ctx, vault, pid):
 
 
 def test_documents_add_preview_export_and_roadmap(qtbot, ctx, vault, pid, tmp_path):
-    from app.ui.person_tabs.documents import DocumentsTab
+    from app.ui.person.documents.tab import DocumentsTab
 
     image = QImage(120, 80, QImage.Format.Format_RGB32)
     image.fill(QColor("#336699"))
@@ -119,7 +120,7 @@ def test_documents_add_preview_export_and_roadmap(qtbot, ctx, vault, pid, tmp_pa
 
 
 def test_too_big_document_says_so_in_the_dialog(qtbot, ctx, pid, tmp_path):
-    from app.ui.person_tabs.documents import DocumentsTab
+    from app.ui.person.documents.tab import DocumentsTab
 
     big = tmp_path / "scan.pdf"
     with big.open("wb") as f:
@@ -136,7 +137,7 @@ def test_too_big_document_says_so_in_the_dialog(qtbot, ctx, pid, tmp_path):
 
 
 def test_history_filters_searches_and_opens_the_tab(qtbot, ctx, vault, pid):
-    from app.ui.person_tabs.history import HistoryTab
+    from app.ui.person.history.tab import HistoryTab
 
     records.add_appointment(
         vault.db, pid, starts_at=datetime(2026, 3, 5, 10), purpose="suivi", nature="physique"
@@ -160,7 +161,7 @@ def test_dropping_a_file_opens_the_document_dialog(qtbot, ctx, pid, tmp_path):
     from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
     from PySide6.QtGui import QDropEvent
 
-    from app.ui.person_tabs.documents import DocumentsTab
+    from app.ui.person.documents.tab import DocumentsTab
 
     src = tmp_path / "courrier_caf.pdf"
     src.write_bytes(b"%PDF-1.4 essai")

@@ -14,18 +14,18 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from sqlalchemy import func, select
 
-from app.models import Orientation, Person
-from app.services import vault as vault_service
-from app.services.imports import Outcome
-from app.ui.imports_report import changed_text
-from app.ui.pages.imports import (
+from app.models.orientation_list.report import Outcome
+from app.models.tables.people import Orientation, Person
+from app.services.storage import vault as vault_service
+from app.ui.kit.worker import DbWorker
+from app.ui.pages.imports.page import (
     STAGE_HOME,
     STAGE_PREVIEW,
     STAGE_REPORT,
     ImportsPage,
 )
-from app.ui.plugins import UiContext
-from app.ui.worker import DbWorker
+from app.ui.pages.imports.report import changed_text
+from app.ui.shell.plugins import UiContext
 
 DATA = Path(__file__).parents[1] / "services" / "data" / "imports"
 SHOTS = os.environ.get("FILROUGE_SHOTS")
@@ -51,7 +51,7 @@ def make_page(qtbot, ctx: UiContext) -> ImportsPage:
     if SHOTS:
         from PySide6.QtWidgets import QApplication
 
-        from app.ui import theme
+        from app.ui.kit import theme
 
         if not QApplication.instance().styleSheet():
             theme.apply_theme(QApplication.instance())
@@ -227,8 +227,8 @@ def test_changed_fields_are_named_in_french() -> None:
 
 
 def test_in_the_main_window_ctrl_i_page_and_caseload_refresh(qtbot, window, monkeypatch) -> None:
-    from app.ui.other_pages import PAGES
-    from app.ui.widgets import BADGE_ROLE
+    from app.ui.kit.widgets import BADGE_ROLE
+    from app.ui.shell.other_pages import PAGES
     from tests.ui.conftest import unlock
 
     unlock(qtbot, window)
@@ -244,7 +244,7 @@ def test_in_the_main_window_ctrl_i_page_and_caseload_refresh(qtbot, window, monk
         asked.append(title)
         return str(DATA / "orientations_utf8.csv"), filters
 
-    monkeypatch.setattr("app.ui.pages.imports.QFileDialog.getOpenFileName", fake_dialog)
+    monkeypatch.setattr("app.ui.pages.imports.page.QFileDialog.getOpenFileName", fake_dialog)
     page.setFocus()
     qtbot.keyClick(page, Qt.Key.Key_I, Qt.KeyboardModifier.ControlModifier)
     assert asked == ["Importer la liste d'orientation"]

@@ -16,14 +16,14 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QFileDialog, QTreeWidgetItem
 from sqlalchemy import select
 
-from app.models.local import AuditEvent
-from app.services import indicators, people
-from app.services import indicators_export as export
-from app.services.demo import populate_demo
-from app.services.people import PersonInput
-from app.ui.pages.indicators import NO_ACTIVITY
-from app.ui.plugins import UiContext
-from app.ui.worker import DbWorker
+from app.models.tables.local import AuditEvent
+from app.services.demo.build import populate_demo
+from app.services.people import identity as people
+from app.services.people.identity import PersonInput
+from app.services.reporting import export, indicators
+from app.ui.kit.worker import DbWorker
+from app.ui.pages.indicators.page import NO_ACTIVITY
+from app.ui.shell.plugins import UiContext
 
 TODAY = date(2026, 11, 23)
 SHOTS = os.environ.get("FILROUGE_SHOTS")  # e.g. /tmp/shots-h2: save screenshots
@@ -57,7 +57,7 @@ def shot(widget, name: str) -> None:
     if SHOTS:
         from PySide6.QtWidgets import QApplication
 
-        from app.ui import theme
+        from app.ui.kit import theme
 
         widget.setStyleSheet(theme.STYLESHEET)
         for _ in range(3):
@@ -71,7 +71,7 @@ def leaves(page) -> list[QTreeWidgetItem]:
 
 
 def make_page(qtbot, ctx, period: str = "2026-10"):
-    from app.ui.pages.indicators import IndicatorsPage
+    from app.ui.pages.indicators.page import IndicatorsPage
 
     page = IndicatorsPage(ctx)
     qtbot.addWidget(page)
@@ -211,7 +211,7 @@ def test_period_navigation(qtbot, ctx, demo):
 
 
 def test_charts_select_and_open_like_the_table(qtbot, ctx, demo):
-    from app.ui.bar_chart import ROW_HEIGHT
+    from app.ui.kit.charts import ROW_HEIGHT
 
     page = make_page(qtbot, ctx)
     chart, targets = next((c, t) for c, t in page.chart_widgets if c.title == "Entretiens par objet")
@@ -245,7 +245,7 @@ def test_empty_caseload_shows_what_to_do(qtbot, ctx, vault):
 
 
 def test_page_in_the_main_window_follows_data_changes(qtbot, window):
-    from app.ui.pages.indicators import IndicatorsPage
+    from app.ui.pages.indicators.page import IndicatorsPage
     from tests.ui.conftest import unlock
 
     unlock(qtbot, window)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from sqlalchemy import select
 
-from app.models import AuditEvent
-from app.services import lock
-from app.services import vault as vault_service
-from app.ui.caseload_model import COLUMNS, LOADING
-from app.ui.person_page import PersonPage
+from app.models.tables.local import AuditEvent
+from app.services.storage import lock
+from app.services.storage import vault as vault_service
+from app.ui.caseload.model import COLUMNS, LOADING
+from app.ui.person.page import PersonPage
 from tests.ui.conftest import LOCK_CODE, make_profile, unlock
 
 
@@ -139,7 +139,7 @@ def test_auto_lock_hides_data_and_keeps_typing(qtbot, window):
 
 
 def test_empty_caseload_explains(qtbot, worker, data_dir, memory_keyring):
-    from app.ui.main_window import MainWindow
+    from app.ui.shell.main_window import MainWindow
 
     info = make_profile(data_dir, 0)
     win = MainWindow(worker, data_dir, info)
@@ -153,7 +153,7 @@ def test_empty_caseload_explains(qtbot, worker, data_dir, memory_keyring):
 
 
 def test_passphrase_profile_wrong_then_right(qtbot, worker, data_dir):
-    from app.ui.main_window import MainWindow
+    from app.ui.shell.main_window import MainWindow
 
     info = make_profile(data_dir, 3, mode=vault_service.MODE_PASSPHRASE)
     win = MainWindow(worker, data_dir, info)
@@ -171,7 +171,7 @@ def test_passphrase_profile_wrong_then_right(qtbot, worker, data_dir):
 
 
 def test_demo_profile_shows_code_hint(qtbot, worker, data_dir, memory_keyring):
-    from app.ui.main_window import MainWindow
+    from app.ui.shell.main_window import MainWindow
 
     v = vault_service.create_vault(data_dir, "demo", mode=vault_service.MODE_KEYRING, demo=True)
     v.close()
@@ -194,7 +194,7 @@ def _visible_windows(win) -> list:
 def test_lock_hides_open_dialogs_and_brings_them_back_with_what_was_typed(qtbot, window):
     from PySide6.QtWidgets import QMessageBox
 
-    from app.ui.rdv_dialogs import AppointmentDialog
+    from app.ui.person.rdv.dialogs import AppointmentDialog
 
     unlock(qtbot, window)
     events: list[bool] = []

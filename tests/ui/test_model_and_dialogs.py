@@ -6,11 +6,12 @@ import logging
 
 from PySide6.QtWidgets import QMessageBox
 
-from app.services import vault as vault_service
-from app.services.errors import FilRougeError, WrongKeyError
-from app.ui import errors
-from app.ui.caseload_model import CaseloadModel
-from app.ui.first_run import FirstRunDialog, strength_hint
+from app.models.errors import FilRougeError
+from app.services.errors import WrongKeyError
+from app.services.storage import vault as vault_service
+from app.ui.caseload.model import CaseloadModel
+from app.ui.kit import errors
+from app.ui.shell.first_run import FirstRunDialog, strength_hint
 from tests.ui.conftest import unlock
 
 
@@ -74,8 +75,8 @@ def test_first_run_creates_a_passphrase_profile(qtbot, worker, data_dir, no_keyr
 def test_first_page_shows_while_the_index_is_built(qtbot, worker, data_dir):
     """Large caseload: the first page by name comes from SQL and is on screen (« Chargement… n / total »)
     before the full list replaces it; the page count and the search then work on the full index."""
-    from app.services.caseload import PAGE_SIZE
-    from app.ui.caseload_page import CaseloadPage
+    from app.services.people.caseload import PAGE_SIZE
+    from app.ui.caseload.page import CaseloadPage
     from tests.ui.conftest import make_profile
 
     total = PAGE_SIZE + 150
@@ -109,7 +110,7 @@ def test_first_page_shows_while_the_index_is_built(qtbot, worker, data_dir):
     ]
     assert page.model.rowCount() == total and page.model.partial is None
     assert page.count.text() == f"{total} personnes suivies"
-    from app.ui.caseload_page import _plural
+    from app.ui.caseload.page import _plural
 
     assert _plural(100_000, "personne suivie", "personnes suivies") == "100\u202f000 personnes suivies"
     qtbot.waitUntil(lambda: worker.pending == 0, timeout=10_000)
@@ -131,8 +132,8 @@ def test_first_page_shows_while_the_index_is_built(qtbot, worker, data_dir):
 def test_deadlines_arrive_after_the_names_on_large_caseloads(qtbot, worker, data_dir, monkeypatch):
     """Above EAGER_DEADLINES_MAX, a page's rows come without their next deadline (« … » in the column), the
     rule engine's answer fills it in a second job, with the same value the services give."""
-    from app.services import caseload
-    from app.ui.caseload_model import DUE_COLUMN, LOADING
+    from app.services.people import caseload
+    from app.ui.caseload.model import DUE_COLUMN, LOADING
     from tests.ui.conftest import make_profile
 
     monkeypatch.setattr(caseload, "EAGER_DEADLINES_MAX", 0)
@@ -166,7 +167,7 @@ def test_deadlines_arrive_after_the_names_on_large_caseloads(qtbot, worker, data
 
 
 def test_fast_typing_skips_the_stale_searches_on_the_worker(qtbot, worker, data_dir, monkeypatch):
-    from app.services.caseload import CaseloadIndex
+    from app.services.people.caseload import CaseloadIndex
     from tests.ui.conftest import make_profile
 
     make_profile(data_dir, 30, mode=vault_service.MODE_PASSPHRASE)

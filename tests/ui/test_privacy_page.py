@@ -11,12 +11,12 @@ from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QMessageBox
 from sqlalchemy import select
 
-from app.models.local import AuditEvent
-from app.models.people import Person
-from app.services import settings
-from app.ui.pages.privacy import PID_ROLE, PrivacyPage
-from app.ui.person_page import PersonPage
-from app.ui.plugins import UiContext
+from app.models.tables.local import AuditEvent
+from app.models.tables.people import Person
+from app.services.settings import store as settings
+from app.ui.pages.privacy.page import PID_ROLE, PrivacyPage
+from app.ui.person.page import PersonPage
+from app.ui.shell.plugins import UiContext
 from tests.services.privacy_factory import build
 from tests.ui.test_alerts_and_followup import idle, make_ctx, shot
 

@@ -7,9 +7,10 @@ from typing import Any
 import pytest
 from PySide6.QtWidgets import QComboBox, QLineEdit, QSpinBox
 
-from app.services import lock, settings
-from app.ui.pages.settings import SettingsPage
-from app.ui.settings_widgets import SAVED_TEXT, SecretDialog
+from app.services.settings import store as settings
+from app.services.storage import lock
+from app.ui.pages.settings.page import SettingsPage
+from app.ui.pages.settings.widgets import SAVED_TEXT, SecretDialog
 from tests.ui.conftest import LOCK_CODE, unlock
 
 
@@ -141,8 +142,8 @@ def test_change_lock_code_checks_the_current_code(qtbot, window, page):
 
 
 def test_passphrase_change_from_the_page_then_lock_and_unlock_with_it(qtbot, worker, data_dir):
-    from app.services import vault as vault_service
-    from app.ui.main_window import MainWindow
+    from app.services.storage import vault as vault_service
+    from app.ui.shell.main_window import MainWindow
     from tests.ui.conftest import make_profile
 
     info = make_profile(data_dir, 2, mode=vault_service.MODE_PASSPHRASE)
@@ -181,7 +182,7 @@ def test_passphrase_change_from_the_page_then_lock_and_unlock_with_it(qtbot, wor
 def test_seal_certificate_configured_shown_and_removed(qtbot, window, page, tmp_path, monkeypatch):
     from PySide6.QtWidgets import QMessageBox
 
-    from app.ui.settings_widgets import SealDialog
+    from app.ui.pages.settings.widgets import SealDialog
     from tests.services.certificates import make_p12
 
     p12 = make_p12(tmp_path, "mot de passe du cachet", days=400)

@@ -12,16 +12,17 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QLabel
 
-from app.models import Person
-from app.services import people, sync_view
-from app.services import vault as vault_service
-from app.services.people import PersonInput
-from app.services.sync import SyncClient
-from app.ui.conflicts import EditValueDialog
-from app.ui.pages.sync import SyncPage, ago_text
-from app.ui.plugins import UiContext
-from app.ui.worker import DbWorker
-from server.admin import set_device_status
+from app.models.tables.people import Person
+from app.services.people import identity as people
+from app.services.people.identity import PersonInput
+from app.services.storage import vault as vault_service
+from app.services.sync import view as sync_view
+from app.services.sync.client import SyncClient
+from app.ui.kit.worker import DbWorker
+from app.ui.pages.sync.conflicts import EditValueDialog
+from app.ui.pages.sync.page import SyncPage, ago_text
+from app.ui.shell.plugins import UiContext
+from server.admin.accounts import set_device_status
 from tests.sync.harness import Server, ThreadedServer, free_port, make_server
 
 SHOTS = os.environ.get("FILROUGE_SHOTS")  # e.g. /tmp/shots2: save screenshots
@@ -60,7 +61,7 @@ def make_page(qtbot, ctx) -> SyncPage:
     if SHOTS:
         from PySide6.QtWidgets import QApplication
 
-        from app.ui import theme
+        from app.ui.kit import theme
 
         if not QApplication.instance().styleSheet():
             theme.apply_theme(QApplication.instance())
@@ -360,7 +361,7 @@ def test_duplicate_person_and_status_hook(qtbot, ctx, vault, server, login, data
 
 def test_settings_page_switch_reaches_the_sync_timer(qtbot, ctx, vault, server, login) -> None:
     """« Paramètres » saves sync_auto through the service; the page's hook stops or starts the timer at once."""
-    from app.services import settings
+    from app.services.settings import store as settings
 
     page = make_page(qtbot, ctx)
     enrol(qtbot, page, server, login)

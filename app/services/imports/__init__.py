@@ -1,37 +1,6 @@
 """Import of the département's monthly orientation lists (CSV) into the vault.
 
-Pipeline: :mod:`reader` (refuse non-CSV, detect encoding and separator, map headers with :mod:`columns`) →
-:mod:`rows` (validate each record) → :mod:`planner` (match people with :mod:`matching` against a
-:mod:`snapshot` of the vault, decide créé / mis à jour / inchangé / rejeté) → :mod:`apply` (one transaction,
-batched flushes) → :mod:`report`.
+The reading, the matching and the plan are pure and shared with the server (:mod:`app.models.orientation_list`:
+reader → rows → planner against a snapshot → report); this package applies the plan to the vault in one
+transaction (:mod:`.apply`) and runs the whole flow for the UI and the ``import`` command (:mod:`.service`).
 """
-
-from app.services.imports.columns import ColumnMap, load_column_map
-from app.services.imports.errors import ImportCancelled, ImportFileError, ImportRowError
-from app.services.imports.report import ImportReport, Outcome, RowResult, encoding_label
-from app.services.imports.service import (
-    FileInfo,
-    HistoryEntry,
-    describe_file,
-    import_history,
-    import_orientations,
-    person_names,
-)
-
-__all__ = [
-    "ColumnMap",
-    "FileInfo",
-    "HistoryEntry",
-    "ImportCancelled",
-    "ImportFileError",
-    "ImportReport",
-    "ImportRowError",
-    "Outcome",
-    "RowResult",
-    "describe_file",
-    "encoding_label",
-    "import_history",
-    "import_orientations",
-    "load_column_map",
-    "person_names",
-]

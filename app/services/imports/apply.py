@@ -1,4 +1,4 @@
-"""Writing a plan in **one** transaction, in batches, through the bulk write path of app.services.db.
+"""Writing a plan in **one** transaction, in batches, through the bulk write path of app.services.storage.db.
 
 ``bulk_insert`` / ``bulk_update`` write each row's outbox op in the same transaction, exactly as the session
 hook does for single writes (docs/decisions/0004), but with one ``executemany`` per batch instead of one ORM
@@ -14,18 +14,15 @@ from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
-from app.models.base import Synced, utcnow
-from app.models.enums import AuditAction
-from app.models.local import AuditEvent
-from app.models.people import Household, Orientation, Parcours, Person, ReferentAssignment
-from app.services.db import bulk_insert, bulk_update, fast_id
-from app.services.imports.errors import ImportCancelled
-from app.services.imports.planner import Plan, RowPlan
-from app.services.imports.report import Outcome
+from app.models.orientation_list.errors import ImportCancelled
+from app.models.orientation_list.planner import Plan, RowPlan, assignment_row, audit_row
+from app.models.orientation_list.report import Outcome
+from app.models.tables.base import Synced
+from app.models.tables.local import AuditEvent
+from app.models.tables.people import Household, Orientation, Parcours, Person, ReferentAssignment
+from app.services.storage.db import bulk_insert, bulk_update
 
 BATCH = 2000
-AUDIT_PREFIX = "Import de la liste d'orientation ; champs modifiés : "
-ASSIGNMENT_REASON = "Désignation reçue avec la liste d'orientation du département"
 T = TypeVar("T", bound=Synced)
 
 
@@ -94,28 +91,3 @@ class Applier:
             ReferentAssignment,
             [assignment_row(r, self.actor, self.today) for r in rows if r.referent_id is not None],
         )
-
-
-def audit_row(r: RowPlan, actor: str) -> dict[str, Any]:
-    """The audit event of an updated person: the names of the changed fields, never their values."""
-    return {
-        "id": fast_id(),
-        "at": utcnow(),
-        "actor": actor,
-        "action": str(AuditAction.CHANGE),
-        "person_id": r.person_id,
-        "object_table": "person",
-        "object_id": r.person_id,
-        "detail": AUDIT_PREFIX + ", ".join(r.changed),
-    }
-
-
-def assignment_row(r: RowPlan, actor: str, today: date) -> dict[str, Any]:
-    return {
-        "id": fast_id(),
-        "person_id": r.person_id,
-        "referent_id": r.referent_id,
-        "start_date": today,
-        "reason": ASSIGNMENT_REASON,
-        "assigned_by": actor,
-    }

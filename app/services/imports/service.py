@@ -15,23 +15,21 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from app.models.base import utcnow
-from app.models.local import LocalSetting
-from app.models.people import Person
-from app.services.db import Database
+from app.models.orientation_list.columns import FIELDS, ColumnMap
+from app.models.orientation_list.errors import ImportCancelled
+from app.models.orientation_list.planner import Planner, plan_rows
+from app.models.orientation_list.reader import read_file
+from app.models.orientation_list.report import ImportReport, Outcome, RowResult
+from app.models.orientation_list.snapshot import load_snapshot
+from app.models.tables.base import utcnow
+from app.models.tables.local import LocalSetting
+from app.models.tables.people import Person
 from app.services.imports.apply import Applier
-from app.services.imports.columns import FIELDS, ColumnMap, load_column_map
-from app.services.imports.errors import ImportCancelled, ImportFileError, ImportRowError
-from app.services.imports.planner import Planner
-from app.services.imports.reader import CsvTable, open_table
-from app.services.imports.report import ImportReport, Outcome, RowResult
-from app.services.imports.rows import parse_row
-from app.services.imports.snapshot import load_snapshot
+from app.services.storage.db import Database
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
-CHECK_EVERY = 1000
 LARGE_IMPORT_ROWS = 5000
 LARGE_IMPORT_CACHE_KIB = 256 * 1024  # at most 256 MB, only for the import's transaction
 HISTORY_KEY = "import_history"
@@ -62,20 +60,6 @@ class HistoryEntry:
     updated: int
     unchanged: int
     rejected: int
-
-
-def read_file(
-    source: str | Path | bytes, column_map: ColumnMap | Path | str | Mapping[str, Any] | None = None
-) -> tuple[ColumnMap, CsvTable, str, list[tuple[int, list[str] | None]]]:
-    """Decode, check the header and split the records; refuses a file without any data row."""
-    cmap = load_column_map(column_map)
-    table, name = open_table(source, cmap)
-    records = list(table.records())
-    if not records:
-        raise ImportFileError(
-            "Le fichier ne contient aucune ligne de données (seulement la ligne d'en-têtes)."
-        )
-    return cmap, table, name, records
 
 
 def describe_file(
@@ -249,29 +233,3 @@ def _history_counts(name: str, results: list[RowResult]) -> dict[str, Any]:
         "unchanged": counts[Outcome.UNCHANGED],
         "rejected": counts[Outcome.REJECTED],
     }
-
-
-def plan_rows(
-    planner: Planner,
-    table: CsvTable,
-    records: list[tuple[int, list[str] | None]],
-    cmap: ColumnMap,
-    notify: Callable[[int], None],
-    cancelled: Callable[[], bool],
-) -> list[RowResult]:
-    results: list[RowResult] = []
-    for done, (line, fields) in enumerate(records, start=1):
-        try:
-            if fields is None:
-                raise ImportRowError("ligne illisible (guillemets mal fermés ou caractère invalide)")
-            plan = planner.add(parse_row(line, fields, table.columns, cmap))
-        except ImportRowError as exc:
-            results.append(RowResult(line, Outcome.REJECTED, f"ligne {line} : {exc.message}"))
-        else:
-            results.append(RowResult(line, plan.outcome, "", plan.person_id, plan.changed, plan.warning))
-        if done % CHECK_EVERY == 0:
-            notify(done)
-            if cancelled():
-                raise ImportCancelled()
-    notify(len(records))
-    return results

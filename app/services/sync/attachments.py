@@ -1,4 +1,4 @@
-"""Document bytes over the sync: content-addressed, resumable chunks (server side: :mod:`server.attachments`).
+"""Document bytes over the sync: content-addressed, resumable chunks (server side: :mod:`server.engine.attachments`).
 
 Upload: before a batch is sent, every attachment its ops reference (a document's ``sha256``) and that is not
 known complete on the server is uploaded; the server's list of received chunks says where to resume. An op is
@@ -7,7 +7,7 @@ never sent before its attachment is complete (the server refuses it anyway: ``wa
 Download: after the feed, the bytes of every live document without a local blob are fetched chunk by chunk.
 Each chunk is committed to the vault as soon as it arrives (``sync_state``, key ``dl:<sha>:<index>``, base64
 — encrypted like everything else, never beside the vault), so an interrupted download resumes where it
-stopped; the blob becomes an :class:`~app.models.carnet.Attachment` only once its whole SHA-256 is checked.
+stopped; the blob becomes an :class:`~app.models.tables.carnet.Attachment` only once its whole SHA-256 is checked.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, delete, select, update
 
-from app.models.base import utcnow
-from app.models.carnet import Attachment, Document
-from app.models.local import OutboxOp, SyncState
+from app.models.tables.base import utcnow
+from app.models.tables.carnet import Attachment, Document
+from app.models.tables.local import OutboxOp, SyncState
 from app.services.sync.errors import AttachmentTransferError
 
 if TYPE_CHECKING:

@@ -22,11 +22,12 @@ import httpx
 from sqlalchemy import Connection, Table, func, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from app.models import wire as codec
-from app.models.base import SYNC_COLUMNS, synced_tables, utcnow
-from app.models.local import Conflict, OutboxOp, SyncState
-from app.services import keystore, migrate
-from app.services.db import DEVICE_SEQ_KEY
+from app.models.sync import wire as codec
+from app.models.tables.base import SYNC_COLUMNS, synced_tables, utcnow
+from app.models.tables.local import Conflict, OutboxOp, SyncState
+from app.services.storage import keystore, migrate
+from app.services.storage.db import DEVICE_SEQ_KEY
+from app.services.storage.vault import Vault
 from app.services.sync.attachments import AttachmentSync
 from app.services.sync.errors import (
     ATTACHMENT_ERRORS,
@@ -40,7 +41,6 @@ from app.services.sync.errors import (
     ServerError,
     UnauthorizedError,
 )
-from app.services.vault import Vault
 
 log = logging.getLogger("app.services.sync.client")
 OUTBOX = cast(Table, OutboxOp.__table__)

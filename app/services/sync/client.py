@@ -16,10 +16,11 @@ from typing import Any
 from sqlalchemy import delete, func, select, text
 
 from app import __version__
-from app.models.base import utcnow
-from app.models.local import Conflict, SyncState
-from app.services import keystore
-from app.services.errors import FilRougeError, KeyringUnavailableError
+from app.models.errors import FilRougeError
+from app.models.tables.base import utcnow
+from app.models.tables.local import Conflict, SyncState
+from app.services.errors import KeyringUnavailableError
+from app.services.storage import keystore
 from app.services.sync.attachments import AttachmentSync, wipe_partials
 from app.services.sync.base import (
     K_ACKED,

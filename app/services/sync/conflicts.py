@@ -12,11 +12,11 @@ from typing import Any
 
 from sqlalchemy import select
 
-from app.models import wire as codec
-from app.models.base import synced_tables, utcnow
-from app.models.local import Conflict
+from app.models.sync import wire as codec
+from app.models.tables.base import synced_tables, utcnow
+from app.models.tables.local import Conflict
 from app.services.errors import NotFoundError, ValidationError
-from app.services.vault import Vault
+from app.services.storage.vault import Vault
 
 CHOICES = ("keep_mine", "keep_theirs", "edit")
 SPECIAL = {"__doublon__": "doublon possible", "__rejet__": "modification refusée", "__deleted__": "supprimé"}

@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import Connection, delete, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from app.models import wire as codec
-from app.models.local import SyncState
+from app.models.sync import wire as codec
+from app.models.tables.local import SyncState
 from app.services.sync.attachments import drop_orphans
 from app.services.sync.base import (
     K_CURSOR,

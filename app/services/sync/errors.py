@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.services.errors import FilRougeError
+from app.models.errors import FilRougeError
 
 KEPT = "rien n'a été perdu, les modifications restent en attente."
 

@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy import delete, select, update
 
-from app.models import wire as codec
-from app.models.base import SYNC_COLUMNS
+from app.models.sync import wire as codec
+from app.models.tables.base import SYNC_COLUMNS
 from app.services.sync.attachments import drop_orphans
 from app.services.sync.base import SyncReport
 from app.services.sync.download import DownloadMixin

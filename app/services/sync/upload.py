@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, select, update
 
-from app.models import wire as codec
-from app.models.local import OutboxOp, SyncState
+from app.models.sync import wire as codec
+from app.models.tables.local import OutboxOp, SyncState
 from app.services.sync.attachments import referenced
 from app.services.sync.base import (
     K_ACKED,

@@ -1,1 +1,1 @@
-"""Navigation pages, discovered by app.ui.plugins (one module per page)."""
+"""Navigation pages, discovered by app.ui.shell.plugins (one module per page)."""

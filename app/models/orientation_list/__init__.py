@@ -1,0 +1,1 @@
+"""The département's monthly orientation list: reading, columns, rows and the import plan (pure)."""

@@ -1,0 +1,1 @@
+"""Deadlines as data: the rule table's types, its loader and the pure engine."""

@@ -1,0 +1,1 @@
+"""What client and server share of the sync protocol: the wire codec."""

@@ -1,0 +1,76 @@
+"""Device-local tables (never replicated) and the audit trail (replicated, append-only)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.models.tables.base import AppendOnly, Base
+
+
+class OutboxOp(Base):
+    """An operation waiting to be uploaded. Written in the same transaction as the business change."""
+
+    __tablename__ = "outbox"
+
+    device_seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    op_id: Mapped[str] = mapped_column(String(36), unique=True)
+    table_name: Mapped[str] = mapped_column(String(60))
+    row_id: Mapped[str] = mapped_column(String(36), index=True)
+    base_revision: Mapped[int] = mapped_column(Integer, default=0)
+    kind: Mapped[str] = mapped_column(String(10))  # enums.OpKind
+    changed_fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class SyncState(Base):
+    """Key/value state of the sync machinery (device id, next device_seq, feed cursor, last sync)."""
+
+    __tablename__ = "sync_state"
+
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[str] = mapped_column(Text, default="")
+
+
+class Conflict(Base):
+    """The same field changed on both sides: the server value stayed, ours waits here for the référent."""
+
+    __tablename__ = "conflict"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    table_name: Mapped[str] = mapped_column(String(60))
+    row_id: Mapped[str] = mapped_column(String(36), index=True)
+    person_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    field: Mapped[str] = mapped_column(String(60))
+    local_value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    server_value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    op_id: Mapped[str] = mapped_column(String(36), default="")
+    detected_at: Mapped[datetime] = mapped_column(DateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    resolution: Mapped[str] = mapped_column(String(20), default="")
+
+
+class LocalSetting(Base):
+    """Settings of this profile (lock delay, lock PIN hash, current référent...). JSON values."""
+
+    __tablename__ = "local_setting"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON, nullable=True)
+
+
+class AuditEvent(AppendOnly, Base):
+    """Who viewed, changed, printed or exported which file, when. Replicated to the département."""
+
+    __tablename__ = "audit_event"
+
+    at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    actor: Mapped[str] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(30))  # enums.AuditAction
+    person_id: Mapped[str | None] = mapped_column(ForeignKey("person.id"), nullable=True, index=True)
+    object_table: Mapped[str] = mapped_column(String(60), default="")
+    object_id: Mapped[str] = mapped_column(String(36), default="")
+    detail: Mapped[str] = mapped_column(Text, default="")

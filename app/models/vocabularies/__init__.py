@@ -1,0 +1,1 @@
+"""Vocabularies as data: codes and French labels read from ``resources/vocabularies``."""

@@ -1,0 +1,219 @@
+"""Carnet de bord, read side: themes → objectives → actions, with their prescriptions; quick entry.
+
+Writes go through :mod:`app.services.casefile.carnet_edits` (validation, outbox); this module adds the tree the
+screen shows and the « thème : objectif » quick-entry parser.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from app.models.tables.carnet import Action, Objective, Prescription
+from app.models.tables.contracts import Contract
+from app.models.tables.people import Person
+from app.models.vocabularies.loader import Vocabularies, fold, load_vocabularies
+from app.services.casefile import carnet_edits as records_carnet
+from app.services.errors import ValidationError
+from app.services.storage.uow import DbOrSession, get_row, reading
+
+THEMES = "carnet_themes"
+
+
+@dataclass(frozen=True)
+class PrescriptionItem:
+    id: str
+    action_id: str | None
+    kind: str
+    kind_label: str
+    partner: str
+    prescribed_on: date
+    outcome: str
+    outcome_label: str
+    outcome_date: date | None
+    comment: str
+
+
+@dataclass(frozen=True)
+class ActionItem:
+    id: str
+    objective_id: str
+    label: str
+    status: str
+    status_label: str
+    partner: str
+    start_date: date | None
+    end_date: date | None
+    hours_per_week: float
+    comment: str
+    prescriptions: tuple[PrescriptionItem, ...]
+
+
+@dataclass(frozen=True)
+class ObjectiveItem:
+    id: str
+    theme: str
+    title: str
+    status: str
+    status_label: str
+    consent: bool
+    consent_date: date | None
+    contract_id: str | None
+    contract_label: str
+    actions: tuple[ActionItem, ...]
+
+
+@dataclass(frozen=True)
+class ThemeGroup:
+    code: str
+    label: str
+    objectives: tuple[ObjectiveItem, ...]
+
+
+@dataclass(frozen=True)
+class ContractChoice:
+    id: str
+    label: str
+
+
+@dataclass(frozen=True)
+class CarnetTree:
+    """Only themes holding objectives; prescriptions not tied to an action are in ``other_prescriptions``."""
+
+    person_id: str
+    themes: tuple[ThemeGroup, ...]
+    other_prescriptions: tuple[PrescriptionItem, ...]
+    contracts: tuple[ContractChoice, ...]
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.themes and not self.other_prescriptions
+
+    def objective(self, objective_id: str) -> ObjectiveItem | None:
+        for group in self.themes:
+            for objective in group.objectives:
+                if objective.id == objective_id:
+                    return objective
+        return None
+
+
+def _live(s: Any, model: Any, person_id: str) -> list[Any]:
+    return list(
+        s.scalars(select(model).where(model.person_id == person_id, model.deleted_at.is_(None))).all()
+    )
+
+
+def contract_label(c: Contract, vocab: Vocabularies) -> str:
+    entry = vocab.entry("contract_kinds", c.kind)
+    kind = entry.get("short_label", entry.label) if entry else c.kind
+    return f"{kind} n° {c.number} ({vocab.label('contract_statuses', c.status).lower()})"
+
+
+def _prescription(p: Prescription, vocab: Vocabularies) -> PrescriptionItem:
+    kind = vocab.entry("prescription_kinds", p.kind)
+    return PrescriptionItem(
+        p.id,
+        p.action_id,
+        p.kind,
+        kind.get("short_label", kind.label) if kind else p.kind,
+        p.partner,
+        p.prescribed_on,
+        p.outcome,
+        vocab.label("prescription_outcomes", p.outcome),
+        p.outcome_date,
+        p.comment,
+    )
+
+
+def _action(a: Action, prescriptions: list[PrescriptionItem], vocab: Vocabularies) -> ActionItem:
+    mine = tuple(p for p in prescriptions if p.action_id == a.id)
+    return ActionItem(
+        a.id,
+        a.objective_id,
+        a.label,
+        a.status,
+        vocab.label("action_statuses", a.status),
+        a.partner,
+        a.start_date,
+        a.end_date,
+        a.hours_per_week,
+        a.comment,
+        mine,
+    )
+
+
+def load_carnet(db: DbOrSession, person_id: str, vocab: Vocabularies | None = None) -> CarnetTree:
+    """The person's carnet de bord as a tree, themes in vocabulary order, objectives by position then date."""
+    vocab = vocab or load_vocabularies()
+    with reading(db) as s:
+        get_row(s, Person, person_id, "Personne")
+        contracts = {c.id: c for c in _live(s, Contract, person_id)}
+        prescriptions = sorted(
+            (_prescription(p, vocab) for p in _live(s, Prescription, person_id)),
+            key=lambda p: p.prescribed_on,
+        )
+        actions = sorted(_live(s, Action, person_id), key=lambda a: (a.start_date or date.max, a.created_at))
+        objectives = sorted(_live(s, Objective, person_id), key=lambda o: (o.position, o.created_at))
+        by_theme: dict[str, list[ObjectiveItem]] = {}
+        for o in objectives:
+            contract = contracts.get(o.contract_id or "")
+            item = ObjectiveItem(
+                o.id,
+                o.theme,
+                o.title,
+                o.status,
+                vocab.label("objective_statuses", o.status),
+                o.consent,
+                o.consent_date,
+                o.contract_id,
+                contract_label(contract, vocab) if contract else "",
+                tuple(_action(a, prescriptions, vocab) for a in actions if a.objective_id == o.id),
+            )
+            by_theme.setdefault(o.theme, []).append(item)
+        order = [e.code for e in vocab.entries(THEMES)]
+        themes = tuple(
+            ThemeGroup(code, vocab.label(THEMES, code), tuple(by_theme[code]))
+            for code in sorted(by_theme, key=lambda c: order.index(c) if c in order else len(order))
+        )
+        action_ids = {a.id for a in actions}
+        others = tuple(p for p in prescriptions if p.action_id not in action_ids)
+        choices = tuple(
+            ContractChoice(c.id, contract_label(c, vocab))
+            for c in sorted(contracts.values(), key=lambda c: c.created_at, reverse=True)
+        )
+        return CarnetTree(person_id, themes, others, choices)
+
+
+def parse_quick_entry(text: str, vocab: Vocabularies | None = None) -> tuple[str, str]:
+    """« logement: trouver un T2 » → (theme code, title). The theme may be its label, code or a prefix of it."""
+    vocab = vocab or load_vocabularies()
+    head, sep, title = text.partition(":")
+    if not sep or not head.strip():
+        raise ValidationError(
+            fields={"quick": "Écrivez « thème : objectif » (par exemple « Logement : trouver un T2 »)."}
+        )
+    if not title.strip():
+        raise ValidationError(fields={"quick": "Écrivez l'objectif après les deux-points."})
+    wanted = fold(head.strip())
+    themes = vocab.choices(THEMES)
+    exact = [e for e in themes if wanted in (fold(e.label), e.code, fold(e.code.replace("_", " ")))]
+    found = exact or [e for e in themes if fold(e.label).startswith(wanted) or e.code.startswith(wanted)]
+    if len(found) != 1:
+        names = ", ".join(e.label for e in (found or themes))
+        what = "ambigu" if found else "inconnu"
+        raise ValidationError(fields={"quick": f"Thème « {head.strip()} » {what}. Thèmes : {names}."})
+    return found[0].code, title.strip()
+
+
+def quick_add_objective(db: DbOrSession, person_id: str, text: str) -> str:
+    """Add an objective from a « thème : objectif » line. Returns its id."""
+    theme, title = parse_quick_entry(text)
+    return records_carnet.add_objective(db, person_id, theme=theme, title=title)
+
+
+def next_position(db: DbOrSession, person_id: str) -> int:
+    with reading(db) as s:
+        return max((o.position for o in _live(s, Objective, person_id)), default=-1) + 1

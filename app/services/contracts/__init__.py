@@ -1,0 +1,1 @@
+"""Contracts (CER, contrat d'engagement): lifecycle, editor, document, batch printing."""

@@ -1,0 +1,193 @@
+"""The contract PDF from the database: :class:`app.services.contracts.layout.ContractDocument` built from the person,
+the référent, the orientation, the latest diagnostic (no health detail), the contract's latest version and its
+signatures; rendering is audited (« impression »). Split from :mod:`app.services.contracts.editor` for size.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Literal
+
+from sqlalchemy.orm import Session
+
+from app.models.enums import AppointmentStatus, AuditAction, Signer
+from app.models.tables.contracts import Contract
+from app.models.tables.people import Person, Referent
+from app.models.vocabularies.loader import load_vocabularies
+from app.services.agenda import views as agenda
+from app.services.casefile import diagnostic, records
+from app.services.contracts.editor import ContractView, SignatureView, get_contract
+from app.services.contracts.layout import (
+    ContractDocument,
+    OrientationBlock,
+    PersonBlock,
+    ReferentBlock,
+    SignatureBlock,
+    render_contract,
+)
+from app.services.people import parcours
+from app.services.people.identity import current_referent_id
+from app.services.printing.base import AppointmentLine
+from app.services.settings import letterhead
+from app.services.storage.db import Database
+from app.services.storage.uow import DbOrSession, get_row, reading
+
+SIGNER_LABELS: dict[str, str] = {Signer.PERSON: "La personne accompagnée", Signer.REFERENT: "Le référent"}
+
+
+def _person_block(p: Person) -> PersonBlock:
+    town = f"{p.postal_code} {p.city}".strip()
+    lines = tuple(x for x in (p.address_line, p.address_extra, town) if x.strip())
+    return PersonBlock(f"{p.first_name} {p.last_name}", p.birth_date, lines, p.caf_number)
+
+
+def _referent_block(s: Session, p: Person) -> ReferentBlock:
+    ref_id = p.referent_id or current_referent_id(s)
+    ref = s.get(Referent, ref_id) if ref_id else None
+    if ref is None:
+        return ReferentBlock("—", "—")
+    return ReferentBlock(f"{ref.first_name} {ref.last_name}", ref.structure or "—", ref.phone, ref.email)
+
+
+def _orientation_block(db: DbOrSession, person_id: str) -> OrientationBlock:
+    history = parcours.orientation_history(db, person_id)
+    current = next((o for o in reversed(history) if o.ended_on is None), history[-1] if history else None)
+    if current is None:
+        return OrientationBlock("Non renseignée", None, "—")
+    label = load_vocabularies().label("tracks", current.track)
+    return OrientationBlock(label, current.decision_date, current.organisme or "—")
+
+
+def _signature(sig: SignatureView | None) -> SignatureBlock | None:
+    if sig is None:
+        return None
+    method: Literal["pad", "papier"] = "papier" if sig.method == "papier" else "pad"
+    return SignatureBlock(
+        SIGNER_LABELS.get(sig.signer, ""),
+        method,
+        sig.strokes if method == "pad" else (),
+        sig.signed_at,
+        sig.place,
+    )
+
+
+def _next_rdv(db: DbOrSession, person_id: str, chosen: datetime | None) -> AppointmentLine | None:
+    if chosen is not None:
+        return AppointmentLine(chosen)
+    now = datetime.now()
+    coming = [
+        a
+        for a in agenda.person_appointments(db, person_id)
+        if a.starts_at >= now and a.status == AppointmentStatus.PLANNED
+    ]
+    if not coming:
+        return None
+    a = min(coming, key=lambda a: a.starts_at)
+    return AppointmentLine(a.starts_at, a.place, a.nature_label, a.purpose_label)
+
+
+def build_document(
+    db: DbOrSession, contract_id: str, *, department: str | None = None, issued_on: date | None = None
+) -> ContractDocument:
+    """Everything printed on the contract, read from the database (one read transaction). Never the NIR.
+
+    ``department`` and the DPO contact come from Paramètres unless ``department`` is given.
+    """
+    with reading(db) as s:
+        return _build(s, contract_id, department, issued_on)
+
+
+def _build(s: Session, contract_id: str, department: str | None, issued_on: date | None) -> ContractDocument:
+    view: ContractView = get_contract(s, contract_id)
+    draft = view.draft
+    person = get_row(s, Person, get_row(s, Contract, contract_id, "Contrat").person_id, "Personne")
+    person_block, person_id = _person_block(person), person.id
+    referent = _referent_block(s, person)
+    orientation = _orientation_block(s, person_id)
+    summary = diagnostic.situation_summary(s, person_id)
+    start = view.start_date or date.today()
+    actions = draft.actions
+    return ContractDocument(
+        department=department or letterhead.department_name(s),
+        dpo_contact=letterhead.dpo_contact(s),
+        organisme=referent.structure if referent.structure != "—" else orientation.organisme,
+        kind="ce" if view.kind == "ce" else "cer",
+        regime=view.regime,
+        number=view.number,
+        is_renewal=view.is_renewal,
+        start_date=start,
+        # a contract broken off (résilié) before it started keeps an end before its start: it never ran
+        end_date=max(view.end_date or start, start),
+        duration_months=view.duration_months,
+        person=person_block,
+        referent=referent,
+        orientation=orientation,
+        situation=summary.lines,
+        health_constraint=summary.health_constraint,
+        objectives=draft.objectives,
+        actions=actions,
+        hours_exemption_reason=draft.exemption_reason,
+        commitments_text=draft.commitments,
+        next_rdv=_next_rdv(s, person_id, draft.next_rdv),
+        bilan_date=draft.bilan_date,
+        person_observations=draft.observations,
+        rules_version=view.rules_version,
+        person_signature=_signature(view.signature_of(Signer.PERSON)),
+        referent_signature=_signature(view.signature_of(Signer.REFERENT)),
+        issued_on=issued_on,
+    )
+
+
+def render_pdf(
+    db: DbOrSession,
+    contract_id: str,
+    *,
+    actor: str,
+    department: str | None = None,
+    out: Path | None = None,
+    audit: str | None = AuditAction.PRINT,
+    seal: bool = True,
+) -> bytes:
+    """The contract as PDF bytes (written to ``out`` when given). The audit trail records ``audit``
+    (« impression » by default; None for an on-screen preview, audited when printed or saved).
+
+    When the département's seal is configured (Paramètres), the PDF is sealed (PAdES certification);
+    a configured seal that cannot be used raises :class:`~app.services.printing.seal.SealError`.
+    """
+    data = render_contract(build_document(db, contract_id, department=department))
+    if seal:
+        data = seal_document(db, data)
+    if out is not None:
+        Path(out).write_bytes(data)
+    if audit is not None:
+        record_output(db, contract_id, actor=actor, action=audit)
+    return data
+
+
+def seal_document(db: DbOrSession, data: bytes) -> bytes:
+    """``data`` sealed with the département's certificate when one is configured, else unchanged."""
+    from app.services.printing.seal import seal_with
+    from app.services.settings import seal as seal_config
+
+    database = db if isinstance(db, Database) else None
+    signer = seal_config.sealer_for(database) if database is not None else None
+    if signer is None:
+        return data
+    return seal_with(data, signer, location=letterhead.department_name(db))
+
+
+def record_output(db: DbOrSession, contract_id: str, *, actor: str, action: str = AuditAction.PRINT) -> str:
+    """Audit trail: the contract was printed (« impression ») or saved as a file (« export »)."""
+    with reading(db) as s:
+        row = get_row(s, Contract, contract_id, "Contrat")
+        person_id, number = row.person_id, row.number
+    return records.record_audit(
+        db,
+        actor=actor or "local",
+        action=action,
+        person_id=person_id,
+        object_table="contract",
+        object_id=contract_id,
+        detail=f"Contrat n° {number}",
+    )

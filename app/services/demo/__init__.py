@@ -1,0 +1,1 @@
+"""The demo profile: a generated, fictitious caseload built through the services."""

@@ -1,0 +1,229 @@
+"""The demo profile (``python -m app --profile demo init --demo``): a caseload of about 95 people.
+
+**Every person, address, phone number, CAF number and NIR here is fictitious**, drawn from word lists with a
+fixed seed (``random.Random(seed)``): the same seed and the same ``today`` give the same caseload. Dates are
+relative to ``today``. Everything is written through the services (one transaction per person), so the outbox
+fills exactly as in real use. The variety is planned (:mod:`app.services.demo.people`): both regimes, the three
+tracks, réorientations, RDVs of every objet, nature and status, notes of every kind, diagnostic versions, carnet
+objectives and actions, prescriptions, contracts in every state with versions, events and pad signatures, exits of
+every category (one with an in-job follow-up, one re-entry), two sanction procedures, and overdue situations on
+purpose (no RDV for months, no contract past the deadline, contract ending soon, no référent).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.models.enums import AppointmentNature, AppointmentStatus, AuditAction, ContractStatus, Track
+from app.models.tables.contracts import Contract
+from app.models.tables.followup import Appointment
+from app.models.tables.people import Person, Referent
+from app.services.casefile import records
+from app.services.demo import casefile as df
+from app.services.demo import contracts as dc
+from app.services.demo import data
+from app.services.demo.people import Demo, Plan, create_identity, create_referents, make_plans, regime_at
+from app.services.people import identity as people
+from app.services.people import parcours
+from app.services.storage.db import Database
+from app.services.storage.vault import Vault
+
+Handler = Callable[[Session, Demo, df.FileState, date], None]
+
+
+def _first_rdv(demo: Demo, notified: date) -> date:
+    return notified + timedelta(days=demo.rng.randint(5, 14))
+
+
+def _contract_start(demo: Demo, st: df.FileState, fallback: date) -> date:
+    base = st.honoured[0] if st.honoured else fallback
+    return min(base + timedelta(days=demo.rng.randint(10, 30)), demo.today - timedelta(days=1))
+
+
+def _signature_rdv(s: Session, demo: Demo, st: df.FileState, day: date) -> None:
+    if day < demo.today:
+        df.add_rdv(s, demo, st, day, "signature_contrat", AppointmentStatus.HONOURED)
+
+
+def _regular(s: Session, demo: Demo, st: df.FileState, notified: date) -> None:
+    scenario = st.plan.scenario
+    last = demo.days_ago(75, 240) if scenario == "no_contact" else demo.today
+    df.follow_up(
+        s,
+        demo,
+        st,
+        _first_rdv(demo, notified),
+        last,
+        0 if scenario == "no_contact" else demo.rng.randint(1, 2),
+    )
+    start = _contract_start(demo, st, notified)
+    if scenario == "reorientation":
+        span = (demo.today - st.plan.entry).days
+        df.reorient(s, demo, st, st.plan.entry + timedelta(days=demo.rng.randint(60, max(61, span - 60))))
+    if scenario.startswith("sanction"):
+        complete = scenario == "sanction_full"
+        dc.sanction(s, demo, st, demo.days_ago(150, 250) if complete else demo.days_ago(40, 60), complete)
+    _signature_rdv(s, demo, st, start)
+    cid = dc.chain(s, demo, st, start, None, ending_soon=scenario == "ending_soon")
+    dc.carnet(s, demo, st, cid, start, closed=False)
+
+
+def _no_contract(s: Session, demo: Demo, st: df.FileState, notified: date) -> None:
+    """Newcomers (within the deadline) and people past the contract deadline: RDVs, no contract yet."""
+    df.follow_up(s, demo, st, _first_rdv(demo, notified), demo.today, 1)
+    if st.plan.scenario == "no_contract_late":
+        dc.carnet(s, demo, st, None, notified, closed=False)
+
+
+def _special(s: Session, demo: Demo, st: df.FileState, notified: date) -> None:
+    df.follow_up(s, demo, st, _first_rdv(demo, notified), demo.today, 1)
+    state = {
+        "draft": ContractStatus.DRAFT,
+        "signed": ContractStatus.SIGNED,
+        "validated": ContractStatus.VALIDATED,
+        "rejected": ContractStatus.REJECTED,
+    }[st.plan.scenario]
+    cid = dc.special(s, demo, st, state)
+    dc.carnet(s, demo, st, cid, demo.today - timedelta(days=10), closed=False)
+
+
+def _exit(s: Session, demo: Demo, st: df.FileState, notified: date) -> None:
+    when = demo.days_ago(30, 90) if st.plan.scenario == "exit_followup" else demo.days_ago(15, 160)
+    df.follow_up(s, demo, st, _first_rdv(demo, notified), when, 0)
+    start = _contract_start(demo, st, notified)
+    cid = dc.chain(s, demo, st, start, when) if start < when else None
+    dc.carnet(s, demo, st, cid, start, closed=True)
+    df.leave(s, demo, st, when, st.plan.scenario)
+
+
+def _reentry(s: Session, demo: Demo, st: df.FileState, notified: date) -> None:
+    """A sortie « sans nouvelles » a year ago, then a re-entry: a new parcours, the history kept."""
+    left = demo.days_ago(380, 500)
+    df.follow_up(s, demo, st, _first_rdv(demo, notified), left, 0)
+    dc.chain(s, demo, st, _contract_start(demo, st, notified), left)
+    df.leave(s, demo, st, left, "reentry")
+    back = demo.days_ago(90, 200)
+    parcours.open_parcours(s, st.ident.person_id, start_date=back, track=st.track)
+    notified = df.orient(s, demo, st, back)
+    st.honoured = []
+    df.follow_up(s, demo, st, _first_rdv(demo, notified), demo.today, 1)
+    start = _contract_start(demo, st, notified)
+    dc.carnet(s, demo, st, dc.chain(s, demo, st, start, None), start, closed=False)
+
+
+def _nothing(s: Session, demo: Demo, st: df.FileState, notified: date) -> None:
+    """Oriented, no référent yet (overdue after 7 days): nothing else happened."""
+
+
+_HANDLERS: dict[str, Handler] = {
+    "newcomer": _no_contract,
+    "no_contract_late": _no_contract,
+    "draft": _special,
+    "signed": _special,
+    "validated": _special,
+    "rejected": _special,
+    "reentry": _reentry,
+    "no_referent": _nothing,
+}
+
+
+def _build_person(s: Session, demo: Demo, plan: Plan) -> df.FileState:
+    ident = create_identity(s, demo, plan)
+    track = demo.rng.choices(list(Track), weights=[35, 35, 30])[0]
+    st = df.FileState(plan, ident, track, regime=regime_at(plan.entry))
+    notified = df.start_file(s, demo, st)
+    handler = _exit if plan.scenario.startswith("exit") else _HANDLERS.get(plan.scenario, _regular)
+    handler(s, demo, st, notified)
+    return st
+
+
+def _team_move(db: Database, demo: Demo, followed: list[df.FileState]) -> None:
+    """The team leader hands over part of a colleague's caseload to the current user, in one go."""
+    day = demo.today - timedelta(days=30)
+    moving = [
+        st.ident.person_id
+        for st in followed
+        if st.ref and st.ref.login == "slefevre" and st.assigned_on and st.assigned_on <= day
+    ][:6]
+    if moving:
+        people.assign_referent(
+            db,
+            moving,
+            demo.me.id,
+            start_date=day,
+            reason="Réorganisation de l'équipe : reprise de suivi",
+            assigned_by="jmoreau",
+        )
+
+
+def _collective_and_audit(db: Database, demo: Demo, followed: list[df.FileState]) -> None:
+    with db.session() as s:
+        for days in (-20, 9, 23):
+            records.add_appointment(
+                s,
+                None,
+                starts_at=datetime.combine(demo.today + timedelta(days=days), time(9, 30)),
+                purpose="information_collective",
+                nature=AppointmentNature.PHYSICAL,
+                collective=True,
+                place=data.PLACES[1],
+                duration_min=120,
+                referent_id=demo.me.id,
+                author=demo.me.login,
+                comment="Information collective : le contrat d'engagement et les 15 heures d'activité.",
+            )
+        for st in demo.rng.sample(followed, min(12, len(followed))):
+            pid = st.ident.person_id
+            action = demo.rng.choice(
+                (AuditAction.VIEW, AuditAction.VIEW, AuditAction.PRINT, AuditAction.EXPORT)
+            )
+            records.record_audit(
+                s,
+                actor=demo.me.login,
+                action=action,
+                person_id=pid,
+                object_table="person",
+                object_id=pid,
+                at=datetime.combine(demo.today, time(8, 30)),
+            )
+
+
+def _set_demo_lock_code(db: Database) -> None:
+    try:
+        from app.services.storage import lock
+    except ImportError:  # the lock service is not there yet
+        return
+    lock.set_lock_code(db, lock.DEMO_CODE)
+
+
+def _summary(db: Database) -> str:
+    with db.read() as s:
+
+        def count(model: type[Person] | type[Referent] | type[Appointment] | type[Contract]) -> int:
+            return s.scalar(select(func.count()).select_from(model).where(model.deleted_at.is_(None))) or 0
+
+        return (
+            f"{count(Person)} personnes, {count(Referent)} référents, {count(Appointment)} rendez-vous, "
+            f"{count(Contract)} contrats"
+        )
+
+
+def populate_demo(vault: Vault, seed: int = 2026, size: int = 95, today: date | None = None) -> str:
+    """Fill a new vault with the fictitious demo caseload; returns a French summary of what was made."""
+    db = vault.db
+    rng = random.Random(seed)
+    with db.session() as s:
+        demo = Demo(rng, today or date.today(), create_referents(s))
+    followed = []
+    for plan in make_plans(rng, demo.today, size):
+        with db.session() as s:
+            followed.append(_build_person(s, demo, plan))
+    _team_move(db, demo, followed)
+    _collective_and_audit(db, demo, followed)
+    _set_demo_lock_code(db)
+    return _summary(db)

@@ -1,0 +1,1 @@
+"""People and their parcours: identity, orientation, exits, the caseload, follow-up and alerts."""

@@ -1,0 +1,598 @@
+"""Read side of the caseload ("Ma file active") and of the person page. Returns frozen dataclasses only.
+
+List flow (a lazy table model, like Anki's browser): :class:`CaseloadIndex` answers "which ids, in which
+order, for this search and sort" from a compact in-memory index (built once per data version, so searching
+100,000 people stays under a frame or two); :func:`fetch_rows` then loads only the rows on screen, by pages.
+Whoever writes must call :meth:`CaseloadIndex.invalidate` (the UI's database worker does it after any write
+job). The person page reads live in :mod:`app.services.casefile.overview`.
+
+Deadlines come from the rule engine (``app.models.rules.engine`` through :mod:`app.services.people.alerts`): the next due
+item of each person and its state. Should the engine be missing or its rule file unusable, the column falls
+back to the earliest *known* dated item (next planned appointment, end of the current contract), and a
+warning is logged. Nothing is invented.
+"""
+
+from __future__ import annotations
+
+import logging
+from bisect import bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from itertools import accumulate
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from app.models.enums import AppointmentStatus, ContractStatus, PersonStatus, Regime, Track
+from app.models.errors import FilRougeError
+from app.models.tables.contracts import Contract
+from app.models.tables.followup import Appointment
+from app.models.tables.local import Conflict, OutboxOp, SyncState
+from app.models.tables.people import Orientation, Person, Referent
+from app.services.settings import store as settings
+from app.services.storage.db import Database
+
+log = logging.getLogger(__name__)
+
+TRACK_LABELS = {Track.EMPLOI: "Emploi", Track.SOCIO_PRO: "Socio-professionnel", Track.SOCIAL: "Social"}
+TRACK_SHORT = {Track.EMPLOI: "Emploi", Track.SOCIO_PRO: "Socio-pro", Track.SOCIAL: "Social"}
+REGIME_LABELS = {Regime.LEGACY: "Ancien régime (CER)", Regime.PLEIN_EMPLOI: "Plein emploi (CE)"}
+REGIME_SHORT = {Regime.LEGACY: "CER", Regime.PLEIN_EMPLOI: "Plein emploi"}
+CONTRACT_STATUS_LABELS = {
+    ContractStatus.DRAFT: "Brouillon",
+    ContractStatus.SIGNED: "Signé",
+    ContractStatus.VALIDATED: "Validé",
+    ContractStatus.REJECTED: "Rejeté",
+    ContractStatus.ACTIVE: "En cours",
+    ContractStatus.ENDED: "Terminé",
+    ContractStatus.TERMINATED: "Résilié",
+}
+LIVE_CONTRACT = (ContractStatus.SIGNED, ContractStatus.VALIDATED, ContractStatus.ACTIVE)
+SORT_KEYS = (
+    "name",
+    "first_name",
+    "caf_number",
+    "city",
+    "track",
+    "regime",
+    "referent",
+    "next_due",
+    "last_contact",
+)
+PAGE_SIZE = 100
+
+
+class DueState(StrEnum):
+    LATE = "en_retard"
+    SOON = "bientot"
+    TODO = "a_faire"
+
+
+DUE_STATE_LABELS = {DueState.LATE: "En retard", DueState.SOON: "Bientôt", DueState.TODO: "À faire"}
+
+
+@dataclass(frozen=True)
+class Deadline:
+    label: str
+    due: date
+    state: DueState
+    rule_id: str = ""
+    legal_basis: str = ""
+
+    @property
+    def state_label(self) -> str:
+        return DUE_STATE_LABELS[self.state]
+
+
+@dataclass(frozen=True)
+class CaseloadRow:
+    id: str
+    last_name: str
+    first_name: str
+    caf_number: str
+    city: str
+    track: str
+    regime: str
+    referent: str
+    next_due: Deadline | None
+    last_contact: date | None
+
+    @property
+    def track_label(self) -> str:
+        return label(TRACK_LABELS, self.track)
+
+    @property
+    def track_short(self) -> str:
+        return label(TRACK_SHORT, self.track)
+
+    @property
+    def regime_label(self) -> str:
+        return label(REGIME_SHORT, self.regime)
+
+
+@dataclass(frozen=True)
+class CaseloadQuery:
+    search: str = ""
+    sort: str = "name"
+    descending: bool = False
+    include_exited: bool = False
+    filters: Any = None  # app.services.people.followup.CaseloadFilters (filter panel), None: no filter
+
+
+def label(table: dict[Any, str], code: str | None) -> str:
+    return table.get(code, code or "") if code else ""
+
+
+# --- text folding for search and French ordering ------------------------------------------------------
+
+_FOLD = str.maketrans(
+    {
+        **dict.fromkeys("àâäáãå", "a"),
+        "ç": "c",
+        **dict.fromkeys("éèêë", "e"),
+        **dict.fromkeys("îïíì", "i"),
+        **dict.fromkeys("ôöóòõ", "o"),
+        **dict.fromkeys("ùûüú", "u"),
+        "ÿ": "y",
+        "ñ": "n",
+        "œ": "oe",
+        "æ": "ae",
+        "’": "'",
+    }
+)
+
+
+_FOLD_PAIRS = tuple((chr(k), str(v)) for k, v in _FOLD.items())
+
+
+def fold(text: str | None) -> str:
+    """Lower case without accents: « Hélène Lefèvre » → « helene lefevre » (search and sort key)."""
+    return (text or "").lower().translate(_FOLD)
+
+
+# --- deadlines ----------------------------------------------------------------------------------------
+
+
+def _state(due: date, today: date, soon_days: int) -> DueState:
+    if due < today:
+        return DueState.LATE
+    return DueState.SOON if due <= today + timedelta(days=soon_days) else DueState.TODO
+
+
+def known_deadlines(
+    s: Session, person_ids: Sequence[str] | None, today: date, soon_days: int
+) -> dict[str, Deadline]:
+    """Earliest known dated item per person: planned appointment or end of the live contract."""
+    rdv = select(Appointment.person_id, func.min(Appointment.starts_at)).where(
+        Appointment.status == AppointmentStatus.PLANNED,
+        Appointment.deleted_at.is_(None),
+        Appointment.person_id.is_not(None),
+    )
+    ends = select(Contract.person_id, func.min(Contract.end_date)).where(
+        Contract.status.in_(LIVE_CONTRACT), Contract.deleted_at.is_(None), Contract.end_date.is_not(None)
+    )
+    if person_ids is not None:
+        rdv = rdv.where(Appointment.person_id.in_(person_ids))
+        ends = ends.where(Contract.person_id.in_(person_ids))
+    out: dict[str, Deadline] = {}
+    for pid, starts in s.execute(rdv.group_by(Appointment.person_id)):
+        if pid is None or starts is None:
+            continue
+        when = starts.date() if isinstance(starts, datetime) else starts
+        text = "Rendez-vous à clôturer" if when < today else "Rendez-vous prévu"
+        out[pid] = Deadline(text, when, _state(when, today, soon_days))
+    for pid, end in s.execute(ends.group_by(Contract.person_id)):
+        if end is None:
+            continue
+        if pid not in out or end < out[pid].due:
+            out[pid] = Deadline("Fin de contrat", end, _state(end, today, soon_days))
+    return out
+
+
+_RULES: dict[str, Any] = {}
+
+
+def person_deadlines(db: Database, person_ids: Sequence[str] | None) -> dict[str, list[Deadline]] | None:
+    """Every open deadline per person from the rule engine, earliest first; None when it is unavailable."""
+    try:
+        from app.services.people import alerts
+    except ImportError:
+        return None
+    try:
+        if "rules" not in _RULES:
+            _RULES["rules"] = alerts.load_rules_or_fail()
+        result = alerts.caseload_deadlines(db, date.today(), _RULES["rules"], person_ids)
+    except FilRougeError as exc:
+        log.warning("rule engine unavailable (%s): known dates used instead", type(exc).__name__)
+        return None
+    out: dict[str, list[Deadline]] = {}
+    for d in result.deadlines:  # ordered by due date
+        out.setdefault(d.person_id, []).append(
+            Deadline(d.label, d.due_date, DueState(d.state), d.rule_id, d.legal_basis)
+        )
+    return out
+
+
+def next_deadlines(db: Database, person_ids: Sequence[str] | None) -> dict[str, Deadline]:
+    """The next due item per person: from the rule engine, else from known dates (see module doc)."""
+    by_rule = person_deadlines(db, person_ids)
+    if by_rule is not None:
+        return {pid: items[0] for pid, items in by_rule.items() if items}
+    soon = int(settings.get(db, settings.SOON_DAYS))
+    with db.read() as s:
+        return known_deadlines(s, person_ids, date.today(), soon)
+
+
+# --- list rows ------------------------------------------------------------------------------------------
+
+
+def current_tracks(s: Session, person_ids: Sequence[str] | None) -> dict[str, str]:
+    q = select(Orientation.person_id, Orientation.track).where(Orientation.deleted_at.is_(None))
+    if person_ids is not None:
+        q = q.where(Orientation.person_id.in_(person_ids))
+    q = q.order_by(Orientation.decision_date, Orientation.created_at)
+    return dict(s.execute(q).all())  # later decisions overwrite earlier ones
+
+
+def _base_rows(include_exited: bool) -> Select:  # type: ignore[type-arg]
+    q = (
+        select(
+            Person.id,
+            Person.last_name,
+            Person.first_name,
+            Person.caf_number,
+            Person.city,
+            Person.regime,
+            Referent.last_name,
+            Referent.first_name,
+            Person.last_contact_date,
+            Person.birth_name,
+        )
+        .outerjoin(Referent, Referent.id == Person.referent_id)
+        .where(Person.deleted_at.is_(None))
+    )
+    if not include_exited:
+        q = q.where(Person.status == PersonStatus.ACTIVE)
+    return q
+
+
+def _load_rows(
+    db: Database,
+    person_ids: Sequence[str] | None,
+    include_exited: bool,
+    *,
+    deadlines: bool = True,
+    known: dict[str, Deadline] | None = None,
+) -> list[CaseloadRow]:
+    with db.read() as s:
+        q = _base_rows(include_exited)
+        if person_ids is not None:
+            q = q.where(Person.id.in_(person_ids))
+        raw = s.execute(q).all()
+        tracks = current_tracks(s, person_ids)
+    dues = known if known is not None else (next_deadlines(db, person_ids) if deadlines else {})
+    return [
+        CaseloadRow(
+            id=r[0],
+            last_name=r[1],
+            first_name=r[2],
+            caf_number=r[3] or "",
+            city=r[4] or "",
+            track=tracks.get(r[0], ""),
+            regime=r[5] or "",
+            referent=f"{r[7]} {r[6]}" if r[6] else "",
+            next_due=dues.get(r[0]),
+            last_contact=r[8],
+        )
+        for r in raw
+    ]
+
+
+def fetch_rows(
+    db: Database, ids: Sequence[str], dues: dict[str, Deadline] | None = None
+) -> list[CaseloadRow]:
+    """The rows for ``ids``, in the same order (ids no longer present are skipped). ``dues``: next
+    deadlines already computed (by the index), else they are computed for these ids."""
+    found: dict[str, CaseloadRow] = {}
+    for start in range(0, len(ids), 500):
+        chunk = list(ids[start : start + 500])
+        found.update((r.id, r) for r in _load_rows(db, chunk, include_exited=True, known=dues))
+    return [found[i] for i in ids if i in found]
+
+
+# --- the in-memory index --------------------------------------------------------------------------------
+
+_FAR = "9999-12-31"
+_SEP = (
+    "\x01"  # below every printable character: "dupont\x01…" sorts before "dupont-martin\x01…", as tuples do
+)
+#: Up to this many people, deadlines are computed with the index (sort by deadline and the late count are
+#: then instant); above it (stress sizes), only when the list is sorted by deadline.
+EAGER_DEADLINES_MAX = 2000
+#: A search term found on more than 1/16 of the rows is matched by a scan of the lines instead of ``find``.
+_FIND_SHARE = 16
+
+
+def _fold_column(values: Sequence[str | None]) -> list[str]:
+    """:func:`fold` of a whole column in three C calls (one join, one lower, one translate)."""
+    if not values:
+        return []
+    text = "\x00".join([v or "" for v in values]).lower()
+    if not text.isascii():  # str.translate with a dict is slow on megabytes; a replace per accent is not
+        for char, plain in _FOLD_PAIRS:
+            if char in text:
+                text = text.replace(char, plain)
+    out = text.split("\x00")
+    return out if len(out) == len(values) else [fold(v) for v in values]  # a stray NUL in the data
+
+
+def _raw_rows(s: Session, q: Select) -> list[tuple[Any, ...]]:  # type: ignore[type-arg]
+    """Plain DB-API tuples for ``q`` (no SQLAlchemy row or type processing: dates stay ISO strings). The
+    statement only holds literals of this module (enum values), rendered inline."""
+    sql = str(q.compile(dialect=s.get_bind().dialect, compile_kwargs={"literal_binds": True}))
+    cursor = s.connection().connection.cursor()
+    try:
+        cursor.execute(sql)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
+@dataclass
+class _Part:
+    """The index of one population (active caseload, or everyone including the people who left).
+
+    Columns are parallel lists (row ``i`` of each). Search runs on ``blob``, the folded searchable text of
+    every row joined by newlines (``starts[i]``: offset of row ``i``), so a rare term costs one C-level
+    ``str.find`` per hit. Sort orders are built on first use, as lists of row numbers."""
+
+    ids: list[str]
+    columns: dict[str, list[Any]]
+    lines: list[str]
+    blob: str
+    starts: list[int]
+    orders: dict[str, list[int]] = field(default_factory=dict)
+    ranks: dict[str, list[int]] = field(default_factory=dict)
+
+    def match(self, term: str) -> list[int]:
+        """Row numbers (ascending) whose searchable text contains ``term`` (already folded, no newline)."""
+        starts, find = self.starts, self.blob.find
+        limit = len(starts) // _FIND_SHARE + 8
+        hits: list[int] = []
+        pos = find(term)
+        while pos >= 0:
+            row = bisect_right(starts, pos) - 1
+            hits.append(row)
+            if len(hits) > limit:  # a common term: one pass over the lines is cheaper than many finds
+                return [i for i, line in enumerate(self.lines) if term in line]
+            nxt = row + 1
+            pos = find(term, starts[nxt]) if nxt < len(starts) else -1
+        return hits
+
+
+def _build_part(db: Database, include_exited: bool) -> _Part:
+    with db.read() as s:
+        raw = _raw_rows(s, _base_rows(include_exited))
+        ordered = select(Orientation.person_id, Orientation.track).where(Orientation.deleted_at.is_(None))
+        ordered = ordered.order_by(Orientation.decision_date, Orientation.created_at)
+        tracks = dict(_raw_rows(s, ordered))  # later decisions overwrite earlier ones
+    cols = list(zip(*raw, strict=True)) if raw else [()] * 10
+    ids = list(cols[0])
+    last, first, birth, city = (_fold_column(cols[i]) for i in (1, 2, 9, 4))
+    caf = [c or "" for c in cols[3]]
+    names = [f"{a}{_SEP}{b}{_SEP}{c}" for a, b, c in zip(last, first, ids, strict=True)]
+    lines = [f"{a} {b} {c} {d} {e}" for a, b, c, d, e in zip(last, birth, first, caf, city, strict=True)]
+    starts = [0, *accumulate(len(line) + 1 for line in lines)][:-1] if lines else []
+    columns: dict[str, list[Any]] = {
+        "name": names,
+        "first": first,
+        "caf": caf,
+        "city": city,
+        "regime": list(cols[5]),
+        "ref_last": list(cols[6]),
+        "ref_first": list(cols[7]),
+        "last_contact": list(cols[8]),
+        "track": [tracks.get(i, "") for i in ids],
+    }
+    return _Part(ids, columns, lines, "\n".join(lines), starts)
+
+
+class CaseloadIndex:
+    """Ordered ids for a search and a sort, answered from memory; rebuilt lazily after :meth:`invalidate`."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._parts: dict[bool, _Part] = {}
+        self._dues: dict[str, Deadline] | None = None
+
+    def invalidate(self) -> None:
+        self._parts.clear()
+        self._dues = None
+
+    def is_built(self, include_exited: bool = False) -> bool:
+        """Whether :meth:`ids` answers from memory right away (else its first call builds the index)."""
+        return include_exited in self._parts
+
+    def _part(self, include_exited: bool) -> _Part:
+        if include_exited not in self._parts:
+            part = self._parts[include_exited] = _build_part(self.db, include_exited)
+            if len(part.ids) <= EAGER_DEADLINES_MAX:
+                self._deadlines()
+        return self._parts[include_exited]
+
+    def _deadlines(self) -> dict[str, Deadline]:
+        if self._dues is None:
+            self._dues = next_deadlines(self.db, None)
+        return self._dues
+
+    def _keys(self, part: _Part, sort: str) -> list[str]:
+        c, names = part.columns, part.columns["name"]
+        if sort == "name":
+            return names
+        if sort == "first_name":
+            return [f"{a}{_SEP}{n}" for a, n in zip(c["first"], names, strict=True)]
+        if sort == "next_due":
+            dues = self._deadlines()
+            return [
+                f"{d.due.isoformat() if (d := dues.get(i)) else _FAR}{_SEP}{n}"
+                for i, n in zip(part.ids, names, strict=True)
+            ]
+        if sort == "last_contact":
+            return [f"{d or ''}{_SEP}{n}" for d, n in zip(c["last_contact"], names, strict=True)]
+        if sort == "referent":
+            refs = _fold_column(
+                [f"{f} {la}" if la else "" for f, la in zip(c["ref_first"], c["ref_last"], strict=True)]
+            )
+            return [f"{r or '~'}{_SEP}{n}" for r, n in zip(refs, names, strict=True)]
+        if sort == "track":
+            values = [label(TRACK_LABELS, t) for t in c["track"]]
+        elif sort == "regime":
+            values = [label(REGIME_SHORT, r) for r in c["regime"]]
+        else:  # caf_number, city
+            values = c["caf" if sort == "caf_number" else "city"]
+        return [f"{v or '~'}{_SEP}{n}" for v, n in zip(values, names, strict=True)]
+
+    def _order(self, part: _Part, sort: str) -> list[int]:
+        if sort not in part.orders:
+            keys = self._keys(part, sort)
+            part.orders[sort] = sorted(range(len(keys)), key=keys.__getitem__)
+        return part.orders[sort]
+
+    def _rank(self, part: _Part, sort: str) -> list[int]:
+        if sort not in part.ranks:
+            rank = [0] * len(part.ids)
+            for pos, row in enumerate(self._order(part, sort)):
+                rank[row] = pos
+            part.ranks[sort] = rank
+        return part.ranks[sort]
+
+    def ids(self, query: CaseloadQuery) -> list[str]:
+        sort = query.sort if query.sort in SORT_KEYS else "name"
+        part = self._part(query.include_exited)
+        rows: list[int] | None = None  # None: every row
+        for term in fold(query.search).split():
+            rows = part.match(term) if rows is None else [i for i in rows if term in part.lines[i]]
+            if not rows:
+                return []
+        order = self._order(part, sort)
+        if rows is None:
+            ordered = order
+        elif len(rows) * 8 < len(order):  # few hits: sort them by their rank
+            ordered = sorted(rows, key=self._rank(part, sort).__getitem__)
+        else:  # many hits: keep the full order, drop the others
+            mask = bytearray(len(order))
+            for i in rows:
+                mask[i] = 1
+            ordered = [i for i in order if mask[i]]
+        all_ids = part.ids
+        out = [all_ids[i] for i in ordered]
+        if query.filters is not None and query.filters.active():
+            from app.services.people.followup import filter_ids
+
+            allowed = filter_ids(self.db, query.filters, self._deadlines)
+            out = [i for i in out if i in allowed]
+        if query.descending:
+            out.reverse()
+        return out
+
+    def count(self, include_exited: bool = False) -> int:
+        """People in the list; from the database while the index is not built (no build for a count)."""
+        if include_exited in self._parts:
+            return len(self._parts[include_exited].ids)
+        return people_count(self.db, include_exited)
+
+    def rows(self, ids: Sequence[str], *, deadlines: bool = True) -> list[CaseloadRow]:
+        """:func:`fetch_rows`, reusing the deadlines the index already computed. ``deadlines=False``: when
+        they are not computed yet (large caseloads), rows come without them (``next_due`` None, see
+        :attr:`has_deadlines`) and :meth:`deadlines` gives them after (the rule engine is the slow part)."""
+        if not deadlines and self._dues is None:
+            return fetch_rows(self.db, ids, {})
+        return fetch_rows(self.db, ids, self._dues)
+
+    @property
+    def has_deadlines(self) -> bool:
+        """Whether :meth:`rows` fills ``next_due`` from memory (the index computed every deadline)."""
+        return self._dues is not None
+
+    def deadlines(self, ids: Sequence[str]) -> dict[str, Deadline]:
+        """The next deadline of each of ``ids`` that has one."""
+        if self._dues is not None:
+            return {i: d for i in ids if (d := self._dues.get(i)) is not None}
+        return next_deadlines(self.db, list(ids))
+
+    def late_count(self) -> int | None:
+        """People of the active caseload whose next deadline is past (None: not computed at this size)."""
+        if self._dues is None:
+            if False in self._parts or self.count() > EAGER_DEADLINES_MAX:
+                return None
+            self._part(False)
+        part = self._part(False)
+        dues = self._deadlines()
+        return sum(1 for i in part.ids if (d := dues.get(i)) and d.state == DueState.LATE)
+
+
+def people_count(db: Database, include_exited: bool = False) -> int:
+    """How many people the list holds (one SQL count)."""
+    q = select(func.count()).select_from(Person).where(Person.deleted_at.is_(None))
+    if not include_exited:
+        q = q.where(Person.status == PersonStatus.ACTIVE)
+    with db.read() as s:
+        return int(s.scalar(q) or 0)
+
+
+def first_rows(
+    db: Database, limit: int = PAGE_SIZE, *, deadlines: bool = True
+) -> tuple[int, list[CaseloadRow]]:
+    """The total and the first ``limit`` rows of the active caseload by name, straight from SQL: what the
+    list shows while the index is built (SQL orders by the raw name, so an accented initial may sit a few
+    rows off until the index answers). ``deadlines=False``: rows without their next deadline (faster)."""
+    q = (
+        select(Person.id)
+        .where(Person.deleted_at.is_(None), Person.status == PersonStatus.ACTIVE)
+        .order_by(func.lower(Person.last_name), func.lower(Person.first_name), Person.id)
+        .limit(limit)
+    )
+    with db.read() as s:
+        ids = list(s.scalars(q))
+    return people_count(db), fetch_rows(db, ids, None if deadlines else {})
+
+
+def list_ids(db: Database, query: CaseloadQuery) -> list[str]:
+    """One-shot ordered ids (no cache kept): for commands and tests."""
+    return CaseloadIndex(db).ids(query)
+
+
+def list_rows(db: Database, query: CaseloadQuery | None = None) -> list[CaseloadRow]:
+    """Every row of the caseload, ordered (for the ``caseload`` command and exports)."""
+    return fetch_rows(db, list_ids(db, query or CaseloadQuery()))
+
+
+# --- status bar and navigation badges -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StatusInfo:
+    last_sync_at: str
+    pending_changes: int
+    open_conflicts: int
+    referent: str
+    people: int
+    late: int | None
+
+
+def status_info(db: Database, index: CaseloadIndex | None = None) -> StatusInfo:
+    """What the status bar and the navigation badges show."""
+    ref_id = settings.get(db, settings.CURRENT_REFERENT_ID)
+    with db.read() as s:
+        last = s.scalar(select(SyncState.value).where(SyncState.key == "last_sync")) or ""
+        pending = int(s.scalar(select(func.count()).select_from(OutboxOp)) or 0)
+        conflicts = int(
+            s.scalar(select(func.count()).select_from(Conflict).where(Conflict.resolved_at.is_(None))) or 0
+        )
+        ref = s.get(Referent, ref_id) if ref_id else None
+    index = index or CaseloadIndex(db)
+    name = f"{ref.first_name} {ref.last_name}" if ref else ""
+    return StatusInfo(last, pending, conflicts, name, index.count(), index.late_count())

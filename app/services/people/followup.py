@@ -1,0 +1,302 @@
+"""Read helpers of the follow-up screens: the alerts panel (deadlines grouped by rule), the caseload filters,
+the context of the orientation / exit / sanction / référent dialogs. Writes stay in :mod:`app.services.people.identity`
+(orientation, parcours, référent) and :mod:`app.services.casefile.records` (sanction steps).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from dateutil.relativedelta import relativedelta
+from sqlalchemy import select
+
+from app.models.enums import AppointmentStatus, ContractStatus, PersonStatus
+from app.models.rules import engine
+from app.models.rules.types import STATE_LATE
+from app.models.tables.contracts import Contract
+from app.models.tables.followup import Appointment, SanctionStep
+from app.models.tables.people import Orientation, Parcours, Person, Referent
+from app.services.people import alerts
+from app.services.people.caseload import REGIME_SHORT, TRACK_LABELS, Deadline, DueState, current_tracks, label
+from app.services.storage.db import Database
+from app.services.storage.uow import DbOrSession, get_row, reading
+
+#: Rule id → person tab to open from an alert (others open the Synthèse).
+RULE_TABS: dict[str, str] = {
+    "first_rdv": "rdv",
+    "no_contact": "rdv",
+    "bilan": "rdv",
+    "social_review": "rdv",
+    "contract_pro": "contrats",
+    "contract_social": "contrats",
+    "contract_ce": "contrats",
+    "ce_replaces_cer": "contrats",
+    "cer_after_first_rdv": "contrats",
+    "contract_end_warning": "contrats",
+}
+LIVE_CONTRACT = (ContractStatus.SIGNED, ContractStatus.VALIDATED, ContractStatus.ACTIVE)
+NO_CONTACT_MONTHS = 2
+
+
+def tab_for_rule(rule_id: str) -> str | None:
+    """The person tab where an alert of ``rule_id`` is dealt with (None: the Synthèse)."""
+    return RULE_TABS.get(rule_id)
+
+
+# --- alerts panel ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AlertLine:
+    person_id: str
+    person: str
+    due_date: date
+    state: DueState
+    state_label: str
+    days_left: int
+
+
+@dataclass(frozen=True)
+class AlertGroup:
+    rule_id: str
+    label: str
+    legal_basis: str
+    source: str
+    lines: tuple[AlertLine, ...]
+
+    @property
+    def late(self) -> int:
+        return sum(1 for line in self.lines if line.state == DueState.LATE)
+
+    @property
+    def tab(self) -> str | None:
+        return tab_for_rule(self.rule_id)
+
+
+def _names(db: Database, ids: Sequence[str]) -> dict[str, str]:
+    with db.read() as s:
+        rows = s.execute(
+            select(Person.id, Person.last_name, Person.first_name).where(Person.id.in_(ids))
+        ).all()
+    return {r[0]: f"{r[1].upper()} {r[2]}" for r in rows}
+
+
+def alert_groups(db: Database, on: date | None = None, *, late_only: bool = False) -> list[AlertGroup]:
+    """Every « bientôt » or « en retard » deadline of the caseload, grouped by rule (most late first)."""
+    result = alerts.caseload_deadlines(db, on or date.today(), alerts.load_rules_or_fail())
+    items = [d for d in result.alerts() if not late_only or d.state == STATE_LATE]
+    names = _names(db, sorted({d.person_id for d in items}))
+    by_rule: dict[str, list[engine.Deadline]] = {}
+    for d in items:
+        by_rule.setdefault(d.rule_id, []).append(d)
+    groups = []
+    for rule_id, rows in by_rule.items():
+        lines = tuple(
+            AlertLine(
+                d.person_id,
+                names.get(d.person_id, "?"),
+                d.due_date,
+                DueState(d.state),
+                d.state_label,
+                d.days_left,
+            )
+            for d in sorted(rows, key=lambda d: (d.due_date, names.get(d.person_id, "")))
+        )
+        first = rows[0]
+        groups.append(AlertGroup(rule_id, first.label, first.legal_basis, first.source, lines))
+    groups.sort(key=lambda g: (-g.late, -len(g.lines), g.label))
+    return groups
+
+
+# --- caseload filters --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseloadFilters:
+    """Filters of « Ma file active »; empty values do not filter. ``exited`` lists only people who left."""
+
+    track: str = ""
+    regime: str = ""
+    late: bool = False
+    without_contract: bool = False
+    no_rdv_2_months: bool = False
+    exited: bool = False
+
+    def active(self) -> bool:
+        return any(
+            (self.track, self.regime, self.late, self.without_contract, self.no_rdv_2_months, self.exited)
+        )
+
+
+def _contract_holders(db: Database) -> set[str]:
+    with db.read() as s:
+        q = select(Contract.person_id).where(
+            Contract.deleted_at.is_(None), Contract.status.in_(LIVE_CONTRACT)
+        )
+        return set(s.scalars(q).all())
+
+
+def _recently_seen(db: Database, today: date) -> set[str]:
+    since = today - relativedelta(months=NO_CONTACT_MONTHS)
+    with db.read() as s:
+        honoured = s.scalars(
+            select(Appointment.person_id).where(
+                Appointment.deleted_at.is_(None),
+                Appointment.status == AppointmentStatus.HONOURED,
+                Appointment.starts_at >= datetime.combine(since, datetime.min.time()),
+            )
+        ).all()
+        contacted = s.scalars(select(Person.id).where(Person.last_contact_date >= since)).all()
+    return {p for p in honoured if p} | set(contacted)
+
+
+def filter_ids(
+    db: Database, f: CaseloadFilters, deadlines: Callable[[], dict[str, Deadline]], today: date | None = None
+) -> set[str]:
+    """Ids of the people matching every active filter (``deadlines``: next due item per person, lazily)."""
+    today = today or date.today()
+    with db.read() as s:
+        q = select(Person.id, Person.regime, Person.status).where(Person.deleted_at.is_(None))
+        people = s.execute(q).all()
+        tracks = current_tracks(s, None) if f.track else {}
+    wanted = PersonStatus.EXITED if f.exited else PersonStatus.ACTIVE
+    ids = {p[0] for p in people if p[2] == wanted and (not f.regime or p[1] == f.regime)}
+    if f.track:
+        ids = {i for i in ids if tracks.get(i) == f.track}
+    if f.late:
+        dues = deadlines()
+        ids = {i for i in ids if (d := dues.get(i)) is not None and d.state == DueState.LATE}
+    if f.without_contract:
+        ids -= _contract_holders(db)
+    if f.no_rdv_2_months:
+        ids -= _recently_seen(db, today)
+    return ids
+
+
+def filter_summary(f: CaseloadFilters) -> str:
+    """« Parcours social · En retard » — what the caseload count line says about the active filters."""
+    bits = [label(TRACK_LABELS, f.track), label(REGIME_SHORT, f.regime)]
+    bits += [text for on, text in (
+        (f.late, "en retard"), (f.without_contract, "sans contrat"),
+        (f.no_rdv_2_months, "sans RDV depuis 2 mois"), (f.exited, "sortis"),
+    ) if on]  # fmt: skip
+    return " · ".join(b for b in bits if b)
+
+
+# --- dialogs' context --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SanctionStepItem:
+    id: str
+    kind: str
+    step_date: date
+    detail: str
+    author: str
+
+
+@dataclass(frozen=True)
+class SanctionProcedure:
+    id: str
+    steps: tuple[SanctionStepItem, ...]
+
+    @property
+    def started(self) -> date:
+        return self.steps[0].step_date
+
+    @property
+    def closed(self) -> bool:
+        return any(st.kind == "remobilisation" for st in self.steps)
+
+
+def sanction_procedures(db: DbOrSession, person_id: str) -> list[SanctionProcedure]:
+    """The person's suspension-remobilisation procedures, oldest first, each with its steps in order."""
+    with reading(db) as s:
+        rows = s.scalars(
+            select(SanctionStep)
+            .where(SanctionStep.person_id == person_id, SanctionStep.deleted_at.is_(None))
+            .order_by(SanctionStep.step_date, SanctionStep.created_at)
+        ).all()
+        grouped: dict[str, list[SanctionStepItem]] = {}
+        for r in rows:
+            grouped.setdefault(r.procedure_id, []).append(
+                SanctionStepItem(r.id, r.kind, r.step_date, r.detail, r.author)
+            )
+    return [SanctionProcedure(pid, tuple(steps)) for pid, steps in grouped.items()]
+
+
+@dataclass(frozen=True)
+class FollowupContext:
+    """What the follow-up dialogs of one person need to know."""
+
+    person_id: str
+    name: str
+    status: str
+    regime: str
+    referent_id: str | None
+    track: str
+    organisme: str
+    decision_date: date | None
+    parcours_start: date | None
+    last_exit: date | None
+
+    @property
+    def exited(self) -> bool:
+        return self.status == PersonStatus.EXITED
+
+
+def followup_context(db: DbOrSession, person_id: str) -> FollowupContext:
+    with reading(db) as s:
+        p = get_row(s, Person, person_id, "Personne")
+        orient = s.scalars(
+            select(Orientation)
+            .where(
+                Orientation.person_id == person_id,
+                Orientation.deleted_at.is_(None),
+                Orientation.ended_on.is_(None),
+            )
+            .order_by(Orientation.decision_date.desc(), Orientation.created_at.desc())
+        ).first()
+        parcours = s.scalars(
+            select(Parcours)
+            .where(Parcours.person_id == person_id, Parcours.deleted_at.is_(None))
+            .order_by(Parcours.start_date.desc())
+        ).all()
+        current = next((x for x in parcours if x.end_date is None), None)
+        ended = [x.end_date for x in parcours if x.end_date is not None]
+        return FollowupContext(
+            person_id,
+            f"{p.first_name} {p.last_name.upper()}",
+            p.status,
+            p.regime,
+            p.referent_id,
+            orient.track if orient else "",
+            orient.organisme if orient else "",
+            orient.decision_date if orient else None,
+            current.start_date if current else None,
+            max(ended) if ended else None,
+        )
+
+
+@dataclass(frozen=True)
+class ReferentChoice:
+    id: str
+    name: str
+    structure: str
+
+
+def referent_choices(db: DbOrSession) -> list[ReferentChoice]:
+    with reading(db) as s:
+        rows = s.scalars(
+            select(Referent)
+            .where(Referent.deleted_at.is_(None))
+            .order_by(Referent.last_name, Referent.first_name)
+        ).all()
+        return [ReferentChoice(r.id, f"{r.first_name} {r.last_name}", r.structure or "") for r in rows]
+
+
+def default_exit_followup(exit_day: date) -> date:
+    """The longest in-job follow-up allowed after an exit to employment (6 months)."""
+    return exit_day + relativedelta(months=6)

@@ -1,0 +1,1 @@
+"""What every printed document shares: fonts and styles, signatures, seal, page rasteriser."""

@@ -1,0 +1,1 @@
+"""Personal data: retention and purge, right of access, the audit journal."""

@@ -1,0 +1,1 @@
+"""Indicators of the référent's caseload and their exports (CSV, XLSX, PDF)."""

@@ -1,0 +1,1 @@
+"""Profile settings, what the Paramètres page shows, the letterhead and the seal."""

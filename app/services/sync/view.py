@@ -1,0 +1,160 @@
+"""Read helpers for the « Synchronisation » page (no Qt): a cheap overview, the conflict queue with French labels,
+the automatic-sync preference and the parsing of a value typed to resolve a conflict by « Modifier… »."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+from app.models.identity.nir import mask_nir
+from app.models.tables.base import synced_tables
+from app.models.tables.local import Conflict, OutboxOp
+from app.models.tables.people import Person
+from app.services.errors import ValidationError
+from app.services.settings import store as settings
+from app.services.storage.vault import Vault
+from app.services.sync import base
+from app.services.sync.conflicts import list_conflicts
+
+#: Device-local preference (to be declared in app.services.settings.store.ALL_SETTINGS).
+AUTO_SYNC = settings.SYNC_AUTO
+
+TABLE_LABELS = {
+    "person": "Identité", "appointment": "Rendez-vous", "note": "Note", "objective": "Objectif",
+    "action": "Action", "prescription": "Prescription", "contract": "Contrat", "contract_version": "Contrat",
+    "diagnostic_version": "Diagnostic", "sanction_step": "Sanction", "referent": "Référent",
+}  # fmt: skip
+FIELD_LABELS = {
+    "last_name": "Nom", "first_name": "Prénom", "birth_name": "Nom de naissance", "birth_date": "Date de naissance",
+    "phone": "Téléphone", "email": "Courriel", "city": "Commune", "postal_code": "Code postal",
+    "address_line": "Adresse", "last_contact_date": "Dernier contact", "referent_id": "Référent",
+    "nir": "NIR", "regime": "Régime", "track": "Parcours", "status": "Statut", "starts_at": "Début",
+    "place": "Lieu", "purpose": "Objet", "nature": "Nature", "title": "Intitulé", "theme": "Thème",
+    "due_date": "Échéance", "body": "Texte", "__doublon__": "Doublon possible",
+    "__deleted__": "Supprimé sur le serveur", "__rejet__": "Modification refusée",
+}  # fmt: skip
+#: Fields never shown in clear in the conflict queue (and not editable there: the value is masked).
+MASKED_FIELDS = frozenset({"nir"})
+
+
+@dataclass(frozen=True)
+class SyncOverview:
+    enrolled: bool
+    server: str
+    user: str
+    last_sync: datetime | None
+    pending: int
+    open_conflicts: int
+    wiped: str
+    auto_sync: bool
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    """One open conflict, ready to show: who, what (French labels), my value and the server's (as text)."""
+
+    id: str
+    person_id: str | None
+    person: str
+    table: str
+    field: str
+    field_name: str
+    kind: str
+    mine: str
+    theirs: str
+    editable: bool
+
+
+def overview(vault: Vault) -> SyncOverview:
+    """What the page shows, without the per-table hashes of ``SyncClient.status`` (cheap)."""
+    db = vault.db
+    with db.read() as s:
+        pending = int(s.scalar(select(func.count()).select_from(OutboxOp)) or 0)
+        conflicts = int(
+            s.scalar(select(func.count()).select_from(Conflict).where(Conflict.resolved_at.is_(None))) or 0
+        )
+    user = json.loads(db.get_state(base.K_USER) or "{}") or {}
+    last = db.get_state(base.K_LAST)
+    return SyncOverview(
+        enrolled=bool(db.get_state(base.K_URL)) and not db.get_state(base.K_WIPED),
+        server=db.get_state(base.K_URL),
+        user=str(user.get("name") or user.get("login") or ""),
+        last_sync=datetime.fromisoformat(last) if last else None,
+        pending=pending,
+        open_conflicts=conflicts,
+        wiped=db.get_state(base.K_WIPED),
+        auto_sync=bool(settings.get(db, AUTO_SYNC)),
+    )
+
+
+def set_auto_sync(vault: Vault, on: bool) -> None:
+    settings.set_value(vault.db, AUTO_SYNC, bool(on))
+
+
+def show_value(value: Any, field: str = "") -> str:
+    """A stored/wire value as the référent reads it (dates dd/mm/yyyy, « (vide) »).
+
+    A NIR (``field`` « nir », or a « nir » key of a dict of values) is never shown in clear: only its last
+    three characters (:func:`~app.models.identity.nir.mask_nir`).
+    """
+    if value is None or value == "":
+        return "(vide)"
+    if field in MASKED_FIELDS:
+        return mask_nir(str(value))
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if isinstance(value, str) and len(value) >= 10 and value[4] == "-" and value[7] == "-":
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        return parsed.strftime("%d/%m/%Y à %H:%M" if len(value) > 10 else "%d/%m/%Y")
+    if isinstance(value, dict):
+        return ", ".join(f"{FIELD_LABELS.get(k, k)} : {show_value(v, k)}" for k, v in value.items())
+    return str(value)
+
+
+def conflict_queue(vault: Vault) -> list[QueueItem]:
+    """Open conflicts and possible duplicates, oldest first, with the person's name."""
+    items = list_conflicts(vault)
+    ids = {c.person_id for c in items if c.person_id} | {c.row_id for c in items if c.table_name == "person"}
+    with vault.db.read() as s:
+        names = {
+            p.id: f"{p.last_name.upper()} {p.first_name}"
+            for p in s.scalars(select(Person).where(Person.id.in_(ids)))
+        }
+    out = []
+    for c in items:
+        pid = c.person_id or (c.row_id if c.table_name == "person" else None)
+        out.append(
+            QueueItem(
+                id=c.id, person_id=pid, person=names.get(pid or "", "(personne inconnue sur ce poste)"),
+                table=TABLE_LABELS.get(c.table_name, c.table_name), field=c.field,
+                field_name=FIELD_LABELS.get(c.field, c.field.replace("_", " ")), kind=c.kind,
+                mine=show_value(c.local_value, c.field), theirs=show_value(c.server_value, c.field),
+                editable=c.kind == "champ" and c.field not in MASKED_FIELDS,
+            )
+        )  # fmt: skip
+    return out
+
+
+def parse_edit(vault: Vault, conflict_id: str, text: str) -> Any:
+    """The value typed by the référent for « Modifier… », converted for the field's column."""
+    with vault.db.read() as s:
+        c = s.get(Conflict, conflict_id)
+        table = synced_tables().get(c.table_name) if c is not None else None
+        column = table.__table__.columns.get(c.field) if table is not None and c is not None else None  # type: ignore[attr-defined]
+    text = text.strip()
+    if not text:
+        return None
+    if column is not None and column.type.python_type in (date, datetime):
+        try:
+            day = datetime.strptime(text[:10], "%d/%m/%Y")
+        except ValueError as exc:
+            raise ValidationError(fields={"value": "Date attendue au format jj/mm/aaaa."}) from exc
+        return day.date().isoformat() if column.type.python_type is date else day.isoformat()
+    return text

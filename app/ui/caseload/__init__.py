@@ -1,0 +1,1 @@
+"""« Ma file active »: the caseload list, its model, filters and batch printing."""

@@ -1,0 +1,194 @@
+"""Shared frame of the follow-up dialogs: a form with an error line under each field, a primary button, the
+write run on the database worker, ``ctx.changed`` after it, and a question before dropping what was typed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.services.errors import ValidationError
+from app.ui.kit import theme
+from app.ui.kit.errors import show_error
+from app.ui.kit.worker import WorkerContext
+from app.ui.shell.plugins import UiContext
+
+Job = Callable[[WorkerContext], Any]
+
+
+def error_label() -> QLabel:
+    label = QLabel(objectName="error", wordWrap=True)
+    label.hide()
+    return label
+
+
+def confirm_discard(parent: QWidget, text: str) -> bool:
+    """« Abandonner la saisie ? » with ``text`` (what is lost); True when the user chose to drop it."""
+    answer = QMessageBox.question(
+        parent, "Abandonner la saisie ?", text,
+        QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+        QMessageBox.StandardButton.Cancel,
+    )  # fmt: skip
+    return answer == QMessageBox.StandardButton.Discard
+
+
+def qdate(day: date) -> QDate:
+    return QDate(day.year, day.month, day.day)
+
+
+def pydate(value: QDate) -> date:
+    return date(value.year(), value.month(), value.day())
+
+
+class DateField(QDateEdit):
+    """A French date field (dd/MM/yyyy, calendar popup) reading back a :class:`date`."""
+
+    def __init__(self, day: date | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(qdate(day or date.today()), parent, calendarPopup=True, displayFormat="dd/MM/yyyy")
+
+    def value(self) -> date:
+        return pydate(self.date())
+
+    def set_value(self, day: date) -> None:
+        self.setDate(qdate(day))
+
+
+class OptionalDate(QWidget):
+    """A check box « text » and a date field, enabled when checked; :meth:`value` is None when unchecked."""
+
+    def __init__(self, text: str, day: date | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.check = QCheckBox(text)
+        self.field = DateField(day)
+        self.field.setEnabled(False)
+        self.check.toggled.connect(self.field.setEnabled)
+        row.addWidget(self.check)
+        row.addWidget(self.field)
+        row.addStretch(1)
+
+    def value(self) -> date | None:
+        return self.field.value() if self.check.isChecked() else None
+
+
+class FollowupDialog(QDialog):
+    """Subclasses fill :attr:`form` with :meth:`add_row` and implement :meth:`write_job`."""
+
+    save_text = "Enregistrer"
+    discard_text = "Ce que vous avez saisi n'est pas enregistré et sera perdu."
+
+    def __init__(self, ctx: UiContext, title: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setWindowTitle(title)
+        self.setMinimumWidth(560)
+        self.dirty = False
+        self.result_value: Any = None
+        self.errors: dict[str, QLabel] = {}
+        self.layout_ = QVBoxLayout(self)
+        self.intro = QLabel(wordWrap=True)
+        self.intro.setTextFormat(Qt.TextFormat.RichText)
+        self.intro.hide()
+        self.layout_.addWidget(self.intro)
+        self.form = QFormLayout()
+        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        self.layout_.addLayout(self.form)
+        self.general_error = error_label()
+        self.buttons = QDialogButtonBox()
+        self.save_button = QPushButton(theme.icon("fa6s.floppy-disk", "#ffffff"), self.save_text)
+        self.save_button.setProperty("primary", True)
+        self.save_button.setDefault(True)
+        self.buttons.addButton(self.save_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        self.buttons.addButton("Annuler", QDialogButtonBox.ButtonRole.RejectRole)
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+
+    def finish_layout(self) -> None:
+        self.layout_.addWidget(self.general_error)
+        self.layout_.addWidget(self.buttons)
+
+    def set_intro(self, html: str) -> None:
+        self.intro.setText(html)
+        self.intro.setVisible(bool(html))
+
+    def add_row(self, label: str, widget: QWidget, key: str | Sequence[str] = "") -> None:
+        self.form.addRow(label, widget)
+        for k in [key] if isinstance(key, str) else key:
+            if k and k not in self.errors:
+                self.errors[k] = error_label()
+                self.form.addRow("", self.errors[k])
+
+    def touched(self, *_: object) -> None:
+        self.dirty = True
+
+    def show_errors(self, fields: dict[str, str]) -> None:
+        for key, label in self.errors.items():
+            label.setText(fields.get(key, ""))
+            label.setVisible(key in fields)
+        other = [v for k, v in fields.items() if k not in self.errors]
+        self.general_error.setText(" ".join(other))
+        self.general_error.setVisible(bool(other))
+        self.fit_height()
+
+    def fit_height(self) -> None:
+        """Grow the dialog when messages appear (wrapped labels do not enlarge a shown window by themselves)."""
+        self.layout_.activate()
+        layout = self.layout_
+        need = (
+            layout.totalHeightForWidth(self.width())
+            if layout.hasHeightForWidth()
+            else layout.totalSizeHint().height()
+        )
+        if need > self.height():
+            self.resize(self.width(), need)
+
+    # --- saving -------------------------------------------------------------------------------------------
+
+    def write_job(self) -> Job | None:
+        """The write to run on the worker (None: nothing to save, the dialog says why)."""
+        raise NotImplementedError
+
+    def changed_ids(self) -> list[str | None]:
+        return [None]
+
+    def save(self) -> None:
+        job = self.write_job()
+        if job is None:
+            return
+        self.save_button.setEnabled(False)
+        self.ctx.worker.submit(job, self._saved, self._failed, writes=True, owner=self)
+
+    def _saved(self, value: Any) -> None:
+        self.result_value = value
+        self.dirty = False
+        for pid in self.changed_ids():
+            self.ctx.changed(pid)
+        self.accept()
+
+    def _failed(self, exc: BaseException) -> None:
+        self.save_button.setEnabled(True)
+        if isinstance(exc, ValidationError) and exc.fields:
+            self.show_errors(dict(exc.fields))
+        else:
+            show_error(self, exc)
+
+    def reject(self) -> None:
+        if self.dirty and not confirm_discard(self, self.discard_text):
+            return
+        super().reject()

@@ -1,0 +1,152 @@
+"""PDF preview: pages rendered with ``pdftoppm`` on the worker (temp dir), shown in a scroll area;
+« Imprimer… » paints those page images through QPrintDialog/QPrinter; « Enregistrer sous… » writes the PDF."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QRect, Qt, QTimer
+from PySide6.QtGui import QImage, QKeySequence, QPainter, QPixmap, QShortcut
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+from PySide6.QtWidgets import (
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.models.errors import FilRougeError
+from app.services.printing.raster import RasterError, render_pages
+from app.ui.kit import theme
+from app.ui.kit.errors import show_error
+from app.ui.kit.worker import DbWorker, WorkerContext
+
+RESOLUTION = 90  # dpi of the preview images (printing re-renders at 150)
+
+
+def render_images(pdf: bytes, dpi: int = RESOLUTION) -> list[QImage]:
+    """The PDF's pages as images (works on the worker thread: QImage, not QPixmap)."""
+    images = [QImage.fromData(data, "PPM") for data in render_pages(pdf, dpi, png=False)]
+    if any(image.isNull() for image in images):
+        raise RasterError()
+    return images
+
+
+def paint_images(painter: QPainter, printer: QPrinter, images: list[QImage], *, first: bool) -> None:
+    """Paint page images, one per printer page, scaled into the page (``first``: no page break before).
+
+    Works on the worker thread too (QPainter on a QPrinter is allowed outside the GUI thread)."""
+    for n, image in enumerate(images):
+        if n or not first:
+            printer.newPage()
+        area = painter.viewport()
+        size = image.size().scaled(area.size(), Qt.AspectRatioMode.KeepAspectRatio)
+        painter.drawImage(QRect(area.x(), area.y(), size.width(), size.height()), image)
+
+
+class PdfPreviewDialog(QDialog):
+    """« Aperçu » of a PDF held in memory. ``on_print`` is called after a print or save (audit)."""
+
+    def __init__(self, worker: DbWorker, pdf: bytes, title: str, file_name: str,
+                 parent: QWidget | None = None, on_output: Callable[[str], None] | None = None) -> None:  # fmt: skip
+        super().__init__(parent)
+        self.worker, self.pdf, self.file_name, self.on_output = worker, pdf, file_name, on_output
+        self.pages: list[QImage] = []
+        self.setWindowTitle(f"Aperçu — {title}")
+        layout = QVBoxLayout(self)
+        bar = QHBoxLayout()
+        self.info = QLabel("Préparation de l'aperçu…", objectName="muted")
+        self.print_button = QPushButton(theme.icon("fa6s.print", "#ffffff"), "Imprimer…")
+        self.print_button.setProperty("primary", True)
+        self.print_button.setToolTip("Imprimer le document (Ctrl+P)")
+        self.save_button = QPushButton(theme.icon("fa6s.floppy-disk"), "Enregistrer sous…")
+        self.close_button = QPushButton("Fermer")
+        for button, slot in ((self.print_button, self.print_document), (self.save_button, self.save_as),
+                             (self.close_button, self.accept)):  # fmt: skip
+            button.clicked.connect(slot)
+            button.setAutoDefault(False)
+        self.print_button.setEnabled(False)
+        QShortcut(QKeySequence.StandardKey.Print, self, self.print_document)
+        bar.addWidget(self.info, 1)
+        bar.addWidget(self.save_button)
+        bar.addWidget(self.print_button)
+        bar.addWidget(self.close_button)
+        layout.addLayout(bar)
+        self.scroller = QScrollArea()
+        self.scroller.setWidgetResizable(True)
+        self.scroller.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        self.scroller.setStyleSheet("QScrollArea { background: #8a939c; }")
+        self.body = QWidget()
+        self.body.setStyleSheet("background: #8a939c;")
+        self.page_layout = QVBoxLayout(self.body)
+        self.page_layout.setSpacing(14)
+        self.page_layout.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        self.scroller.setWidget(self.body)
+        layout.addWidget(self.scroller, 1)
+        self.resize(900, 860)
+        QTimer.singleShot(0, self._load)
+
+    def _load(self) -> None:
+        data = self.pdf
+
+        def job(_w: WorkerContext) -> list[QImage]:
+            return render_images(data)
+
+        self.worker.submit(job, self._show, self._failed, owner=self)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.info.setText("Aperçu indisponible : vous pouvez tout de même enregistrer le PDF.")
+        show_error(self, exc)
+
+    def _show(self, images: list[QImage]) -> None:
+        self.pages = images
+        for n, image in enumerate(self.pages, 1):
+            label = QLabel()
+            label.setPixmap(QPixmap.fromImage(image))
+            label.setAccessibleName(f"Page {n}")
+            label.setStyleSheet("background: white; border: 1px solid #5f6b76;")
+            self.page_layout.addWidget(label, 0, Qt.AlignmentFlag.AlignHCenter)
+        self.info.setText(theme.plural(len(self.pages), "page", "pages") + " — A4")
+        self.print_button.setEnabled(bool(self.pages))
+
+    def paint_pages(self, printer: QPrinter) -> None:
+        """Paint each page image scaled into the printer's page rectangle."""
+        painter = QPainter(printer)
+        try:
+            paint_images(painter, printer, self.pages, first=True)
+        finally:
+            painter.end()
+
+    def print_document(self) -> None:
+        if not self.pages:
+            return
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        printer.setDocName(self.file_name)
+        dialog = QPrintDialog(printer, self)
+        dialog.setWindowTitle("Imprimer")
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.paint_pages(printer)
+            if self.on_output:
+                self.on_output("impression")
+
+    def save_as(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Enregistrer le PDF sous", self.file_name, "Documents PDF (*.pdf)"
+        )
+        if path:
+            self.write_to(path)
+
+    def write_to(self, path: str) -> None:
+        try:
+            Path(path if path.lower().endswith(".pdf") else f"{path}.pdf").write_bytes(self.pdf)
+        except OSError as exc:
+            show_error(self, FilRougeError(f"Le fichier n'a pas pu être enregistré : {exc.strerror or exc}."))
+            return
+        self.info.setText(f"Enregistré : {Path(path).name}")
+        if self.on_output:
+            self.on_output("export")

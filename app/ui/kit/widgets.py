@@ -1,0 +1,143 @@
+"""Small shared widgets: empty states, cards, labelled values, the navigation with count badges."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QPainter
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.ui.kit import theme
+
+BADGE_ROLE = Qt.ItemDataRole.UserRole + 1
+BADGE_ALERT_ROLE = Qt.ItemDataRole.UserRole + 2
+
+
+class EmptyState(QWidget):
+    """A calm, centred explanation of what will be here and what to do."""
+
+    def __init__(self, icon_name: str, title: str, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.addStretch(2)
+        self.icon = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
+        self.icon.setPixmap(theme.icon(icon_name, "#9aa5b1").pixmap(QSize(48, 48)))
+        self.title = QLabel(title, objectName="h2", alignment=Qt.AlignmentFlag.AlignCenter)
+        self.text = QLabel(text, alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True)
+        self.text.setProperty("muted", True)
+        self.text.setFixedWidth(560)
+        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        for w in (self.icon, self.title):
+            layout.addWidget(w)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.text)
+        row.addStretch(1)
+        layout.addLayout(row)
+        layout.addStretch(3)
+
+    def set_text(self, title: str, text: str) -> None:
+        self.title.setText(title)
+        self.text.setText(text)
+
+
+class Card(QFrame):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent, objectName="card")
+
+
+class FieldGrid(QWidget):
+    """Label / value pairs in columns, values selectable; empty values shown as « — »."""
+
+    def __init__(self, columns: int = 2, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.columns = columns
+        self.grid = QGridLayout(self)
+        self.grid.setContentsMargins(0, 0, 0, 0)
+        self.grid.setHorizontalSpacing(14)
+        self.grid.setVerticalSpacing(6)
+        self.values: dict[str, QLabel] = {}
+
+    def set_fields(self, pairs: list[tuple[str, str]]) -> None:
+        while self.grid.count():
+            item = self.grid.takeAt(0)
+            if item.widget():
+                item.widget().deleteLater()
+        self.values.clear()
+        for i, (name, value) in enumerate(pairs):
+            row, col = divmod(i, self.columns)
+            key = QLabel(name)
+            key.setProperty("muted", True)
+            val = QLabel(value or "—", wordWrap=True)
+            val.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            key.setBuddy(val)
+            self.grid.addWidget(key, row, col * 2, Qt.AlignmentFlag.AlignTop)
+            self.grid.addWidget(val, row, col * 2 + 1, Qt.AlignmentFlag.AlignTop)
+            self.values[name] = val
+        for c in range(self.columns):
+            self.grid.setColumnStretch(c * 2 + 1, 1)
+
+
+class _BadgeDelegate(QStyledItemDelegate):
+    """Draws the item, then a count badge on its right (the count is also in the accessible text)."""
+
+    def paint(
+        self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
+        super().paint(painter, option, index)
+        count = index.data(BADGE_ROLE)
+        if not count:
+            return
+        alert = bool(index.data(BADGE_ALERT_ROLE))
+        text = str(count) if count < 10_000 else "9999+"
+        painter.save()
+        font = QFont(option.font)
+        font.setPointSizeF(font.pointSizeF() * 0.85)
+        font.setBold(True)
+        painter.setFont(font)
+        width = painter.fontMetrics().horizontalAdvance(text) + 14
+        rect = QRect(option.rect.right() - width - 14, option.rect.center().y() - 10, width, 20)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(theme.LATE if alert else "#c9d2dc"))
+        painter.drawRoundedRect(rect, 10, 10)
+        painter.setPen(QColor("#ffffff" if alert else theme.INK))
+        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+        painter.restore()
+
+
+class NavList(QListWidget):
+    """The left navigation: icon + label per page, with optional count badges."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent, objectName="nav")
+        self.setItemDelegate(_BadgeDelegate(self))
+        self.setIconSize(QSize(18, 18))
+        self.setFixedWidth(212)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setAccessibleName("Navigation")
+
+    def add_page(self, icon_name: str, label: str) -> QListWidgetItem:
+        item = QListWidgetItem(theme.icon(icon_name), label)
+        item.setData(Qt.ItemDataRole.UserRole, label)
+        item.setSizeHint(QSize(160, 40))
+        self.addItem(item)
+        return item
+
+    def set_badge(self, row: int, count: int, tip: str = "", alert: bool = False) -> None:
+        item = self.item(row)
+        item.setData(BADGE_ROLE, count)
+        item.setData(BADGE_ALERT_ROLE, alert)
+        base = item.data(Qt.ItemDataRole.UserRole)
+        item.setToolTip(tip if count else "")
+        item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{base}, {tip}" if count and tip else base)

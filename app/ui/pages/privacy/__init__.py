@@ -1,0 +1,1 @@
+"""Données personnelles page."""

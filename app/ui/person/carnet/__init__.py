@@ -1,0 +1,1 @@
+"""Carnet de bord tab."""

@@ -1,0 +1,1 @@
+"""Contrats tab: the list, the editor, the signature pad and paper signature."""

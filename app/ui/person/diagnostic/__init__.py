@@ -1,0 +1,1 @@
+"""Diagnostic tab and its generated form."""

@@ -1,0 +1,1 @@
+"""Documents tab: notes and documents."""

@@ -1,0 +1,1 @@
+"""Historique tab."""

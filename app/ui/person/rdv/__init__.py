@@ -1,0 +1,1 @@
+"""Rendez-vous tab and the RDV dialogs."""

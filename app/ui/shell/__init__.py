@@ -1,0 +1,1 @@
+"""The application shell: start-up, main window, navigation, lock screen, status bar."""

@@ -1,0 +1,95 @@
+"""Entry point of the desktop client: ``run_gui(data_dir, profile)``."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QLibraryInfo, QLocale, QSettings, QTranslator
+from PySide6.QtWidgets import QApplication
+
+from app import APP_ID, APP_NAME
+from app.services import errors
+from app.services.storage import vault as vault_service
+from app.ui.kit.errors import install_excepthook, show_error
+from app.ui.kit.theme import apply_theme
+from app.ui.kit.worker import DbWorker
+
+log = logging.getLogger(__name__)
+DEFAULT_PROFILE = "principal"
+
+
+def setup_locale(app: QApplication) -> None:
+    """French everywhere: default locale, and Qt's own dialogs translated when the catalogue exists."""
+    QLocale.setDefault(QLocale(QLocale.Language.French, QLocale.Country.France))
+    path = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    for catalogue in ("qtbase_fr", "qt_fr"):
+        translator = QTranslator(app)
+        if translator.load(catalogue, path):
+            app.installTranslator(translator)
+
+
+def make_application() -> QApplication:
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        app = QApplication(sys.argv)
+    # The database worker runs Python code too: hand the GIL back to the UI thread quickly (default 5 ms).
+    sys.setswitchinterval(0.001)
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName(APP_ID)
+    app.setApplicationDisplayName(APP_NAME)
+    setup_locale(app)
+    apply_theme(app)
+    install_excepthook()
+    return app
+
+
+def choose_profile(data_dir: Path, requested: str | None) -> tuple[str, vault_service.ProfileInfo | None]:
+    """The profile to open: the one asked, else the last used, else the only/first existing one."""
+    if requested:
+        try:
+            return requested, vault_service.read_profile(data_dir, requested)
+        except errors.VaultNotFoundError:
+            return requested, None
+    profiles = vault_service.list_profiles(data_dir)
+    last = QSettings().value("last_profile", "")
+    for info in profiles:
+        if info.name == last:
+            return info.name, info
+    if profiles:
+        preferred = [p for p in profiles if p.name == DEFAULT_PROFILE] or profiles
+        return preferred[0].name, preferred[0]
+    return DEFAULT_PROFILE, None
+
+
+def run_gui(data_dir: Path, profile: str | None = None) -> int:
+    """Open the main window on an existing profile (or create one on first run). Returns the exit code."""
+    from app.ui.shell.first_run import FirstRunDialog
+    from app.ui.shell.main_window import MainWindow
+
+    app = make_application()
+    worker = DbWorker()
+    try:
+        try:
+            name, info = choose_profile(Path(data_dir), profile)
+        except Exception as exc:
+            show_error(None, exc)
+            return 1
+        vault_open = False
+        if info is None:
+            dialog = FirstRunDialog(worker, Path(data_dir), name)
+            if dialog.exec() != FirstRunDialog.DialogCode.Accepted or dialog.info is None:
+                return 0
+            info, vault_open = dialog.info, True
+        QSettings().setValue("last_profile", info.name)
+        window = MainWindow(worker, Path(data_dir), info, vault_open=vault_open)
+        geometry = QSettings().value("main_window/geometry")
+        if geometry is not None:
+            window.restoreGeometry(geometry)
+        window.show()
+        code = app.exec()
+        QSettings().setValue("main_window/geometry", window.saveGeometry())
+        return int(code)
+    finally:
+        worker.stop()

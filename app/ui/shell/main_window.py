@@ -1,0 +1,301 @@
+"""The main window: assembles the lock screen, the navigation, the pages and the status bar. No logic of its own
+beyond locking: everything is hidden behind the lock screen (the workspace, and every open dialog or other
+window of the application), but stays alive so nothing typed is lost; the dialogs come back after unlocking."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import shiboken6
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QApplication, QHBoxLayout, QMainWindow, QStackedWidget, QToolTip, QWidget
+
+from app.services.people import caseload
+from app.services.storage import lock
+from app.services.storage.vault import ProfileInfo
+from app.ui.kit.errors import show_error
+from app.ui.kit.widgets import NavList
+from app.ui.kit.worker import DbWorker, WorkerContext
+from app.ui.shell.file_tabs import FileTabs
+from app.ui.shell.idle import IdleWatcher
+from app.ui.shell.lock_screen import LockScreen
+from app.ui.shell.other_pages import PAGES, PlaceholderPage
+from app.ui.shell.plugins import UiContext, page_factories
+from app.ui.shell.status_bar import StatusBar
+
+NAV = (("Ma file active", "fa6s.users"), *((v[0], v[1]) for v in PAGES.values()))
+NAV_FILE, NAV_ALERTS, NAV_SYNC = 0, 2, 5
+STATUS_REFRESH_MS = 60_000
+
+
+def _depth(widget: QWidget) -> int:
+    n, parent = 0, widget.parentWidget()
+    while parent is not None:
+        n, parent = n + 1, parent.parentWidget()
+    return n
+
+
+class _ShowGuard(QObject):
+    """While locked: a window that appears (a dialog opened by a late result) is hidden at once."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if (
+            event.type() == QEvent.Type.Show
+            and isinstance(obj, QWidget)
+            and obj.isWindow()
+            and obj is not self.window
+            and self.window.locked
+        ):
+            QTimer.singleShot(0, lambda w=obj: self.window.hide_window(w))
+        return False
+
+
+class MainWindow(QMainWindow):
+    #: True when the window locks itself (data hidden), False once unlocked.
+    lock_changed = Signal(bool)
+
+    def __init__(
+        self,
+        worker: DbWorker,
+        data_dir: Path,
+        info: ProfileInfo,
+        *,
+        vault_open: bool = False,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.worker, self.info = worker, info
+        self.setWindowTitle("Fil rouge")
+        self.resize(1280, 800)
+        self.locked = True
+        self._ready = False
+        self._saved_focus: QWidget | None = None
+        self._hidden_windows: list[QWidget] = []
+        self._active_window: QWidget | None = None
+        self._show_guard = _ShowGuard(self)
+        self.lock_minutes = 10
+
+        self.root = QStackedWidget()
+        self.setCentralWidget(self.root)
+        self.lock_screen = LockScreen(worker, data_dir, info, vault_open=vault_open)
+        self.root.addWidget(self.lock_screen)
+        self.workspace = self._build_workspace()
+        self.root.addWidget(self.workspace)
+        self.status = StatusBar(info.mode_label)
+        self.setStatusBar(self.status)
+        self.status.hide()
+
+        self.idle = IdleWatcher(self.lock_minutes * 60_000, self)
+        self.idle.idle.connect(self.lock)
+        self._status_timer = QTimer(self, interval=STATUS_REFRESH_MS)
+        self._status_timer.timeout.connect(self.refresh_status)
+        self._shortcuts()
+        self.lock_screen.unlocked.connect(self._on_unlocked)
+        worker.error.connect(lambda exc: show_error(self, exc))
+        self.root.setCurrentWidget(self.lock_screen)
+        self.lock_screen.prepare()
+
+    def _build_workspace(self) -> QWidget:
+        box = QWidget()
+        layout = QHBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        self.nav = NavList()
+        for label, icon_name in NAV:
+            self.nav.add_page(icon_name, label)
+        self.pages = QStackedWidget()
+        self.ctx = UiContext(
+            worker=self.worker,
+            open_person=self.open_person,
+            refresh_status=self.refresh_status,
+            changed=self.data_changed,
+            settings_changed=self.settings_changed,
+        )
+        self.files = FileTabs(self.worker, ctx=self.ctx)
+        self.pages.addWidget(self.files)
+        factories = page_factories()
+        self.placeholders: list[QWidget] = [
+            factories[key](self.ctx) if key in factories else PlaceholderPage(key) for key in PAGES
+        ]
+        for page in self.placeholders:
+            self.pages.addWidget(page)
+        self.nav.currentRowChanged.connect(self.pages.setCurrentIndex)
+        self.nav.setCurrentRow(NAV_FILE)
+        self.files.person_loaded.connect(lambda _pid: self.refresh_status())
+        layout.addWidget(self.nav)
+        layout.addWidget(self.pages, 1)
+        return box
+
+    def _shortcuts(self) -> None:
+        def add(keys: str | QKeySequence.StandardKey, slot: Any) -> None:
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.activated.connect(lambda: None if self.locked else slot())
+
+        add("Ctrl+F", self.focus_search)
+        add("Ctrl+W", self.files.close_current)
+        add("Ctrl+Tab", lambda: self.files.cycle(1))
+        add("Ctrl+Shift+Tab", lambda: self.files.cycle(-1))
+        add("Ctrl+L", self.lock)
+        for i in range(len(NAV)):
+            add(f"Ctrl+{i + 1}", lambda i=i: self.nav.setCurrentRow(i))
+
+    # --- lock -------------------------------------------------------------------------------------------------
+
+    def lock(self) -> None:
+        """Hide every piece of data behind the lock screen; keep the workspace (and what was typed) alive.
+
+        Open dialogs and other windows of the application are hidden too (not closed: their content stays) and
+        shown again after unlocking; menus and pop-ups are closed.
+        """
+        if self.locked:
+            return
+        focus = QApplication.focusWidget()
+        self._saved_focus = focus if focus is not None and self.workspace.isAncestorOf(focus) else None
+        active = QApplication.activeWindow()
+        self._active_window = active if active is not None and active is not self else None
+        self.locked = True
+        self.idle.disarm()
+        self._status_timer.stop()
+        self.status.hide()
+        self.root.setCurrentWidget(self.lock_screen)
+        self._hide_other_windows()
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self._show_guard)
+        self.lock_changed.emit(True)
+        self.lock_screen.prepare()
+
+    def _hide_other_windows(self) -> None:
+        QToolTip.hideText()
+        popup = QApplication.activePopupWidget()
+        while popup is not None:  # menus, combo lists, calendar pop-ups
+            popup.close()
+            next_popup = QApplication.activePopupWidget()
+            popup = None if next_popup is popup else next_popup
+        windows = [w for w in QApplication.topLevelWidgets() if w is not self and w.isVisible()]
+        for window in sorted(windows, key=_depth, reverse=True):  # a question over a dialog first
+            self.hide_window(window)
+
+    def hide_window(self, window: QWidget) -> None:
+        """Hide ``window`` while locked and remember to show it again (a dialog keeps what was typed)."""
+        if not self.locked or window is self or not window.isVisible():
+            return
+        if window.windowType() in (Qt.WindowType.Popup, Qt.WindowType.ToolTip):
+            window.close()
+            return
+        window.hide()
+        if window not in self._hidden_windows:
+            self._hidden_windows.append(window)
+
+    @property
+    def hidden_windows(self) -> list[QWidget]:
+        return list(self._hidden_windows)
+
+    def _show_hidden_windows(self) -> None:
+        windows = [w for w in self._hidden_windows if shiboken6.isValid(w)]  # some may be deleted meanwhile
+        self._hidden_windows = []
+        for window in sorted(windows, key=_depth):  # a dialog before the question asked over it
+            window.show()
+        active = self._active_window
+        self._active_window = None
+        if active is not None and active in windows:
+            active.raise_()
+            active.activateWindow()
+
+    def _on_unlocked(self) -> None:
+        self.locked = False
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self._show_guard)
+        self.root.setCurrentWidget(self.workspace)
+        self.status.show()
+        if not self._ready:
+            self._ready = True
+            self.files.caseload.refresh()
+            self.files.caseload.view.setFocus()
+        elif self._saved_focus is not None:
+            self._saved_focus.setFocus()
+        self._show_hidden_windows()
+        self.lock_changed.emit(False)
+        self.refresh_status()
+        self.idle.arm()
+        self._status_timer.start()
+
+    def set_lock_minutes(self, minutes: int) -> None:
+        self.lock_minutes = minutes
+        self.idle.set_timeout_ms(minutes * 60_000)
+
+    # --- status ------------------------------------------------------------------------------------------
+
+    def refresh_status(self) -> None:
+        if self.locked:
+            return
+
+        def job(ctx: WorkerContext) -> tuple[caseload.StatusInfo, int]:
+            return caseload.status_info(ctx.db, ctx.index), lock.lock_delay_seconds(ctx.db) // 60
+
+        self.worker.submit(job, self._show_status, lambda exc: None, owner=self)
+
+    def _show_status(self, result: tuple[caseload.StatusInfo, int]) -> None:
+        info, minutes = result
+        if minutes != self.lock_minutes:
+            self.set_lock_minutes(minutes)
+        self.status.update_status(info)
+        self.nav.set_badge(NAV_FILE, info.people, f"{info.people} personnes suivies")
+        late = info.late or 0
+        self.nav.set_badge(NAV_ALERTS, late, f"{late} personnes avec une échéance dépassée", alert=True)
+        waiting = info.pending_changes + info.open_conflicts
+        self.nav.set_badge(
+            NAV_SYNC,
+            waiting,
+            f"{info.pending_changes} modifications en attente, {info.open_conflicts} conflits",
+        )
+        for page in self.placeholders:
+            hook = getattr(page, "update_status", None)
+            if hook is not None:
+                hook(info, self.lock_minutes)
+
+    def open_person(self, person_id: str, tab: str | None = None) -> None:
+        """Show the person's file (opening it if needed), at ``tab`` when given (a key of person_tabs)."""
+        self.nav.setCurrentRow(NAV_FILE)
+        page = self.files.open_person(person_id)
+        if tab:
+            page.select_tab(tab)
+
+    def data_changed(self, person_id: str | None = None) -> None:
+        """A write happened: refresh the list, the open file of that person, the badges."""
+        self.files.caseload.refresh()
+        for page in self.files.person_pages():
+            if person_id is None or page.person_id == person_id:
+                page.reload()
+        self.refresh_status()
+
+    def settings_changed(self, values: dict[str, Any]) -> None:
+        """« Paramètres » saved: the lock delay applies now; pages with a ``settings_changed`` hook follow."""
+        minutes = values.get("lock_delay_minutes")
+        if isinstance(minutes, int) and minutes != self.lock_minutes:
+            self.set_lock_minutes(minutes)
+        for page in self.placeholders:
+            hook = getattr(page, "settings_changed", None)
+            if hook is not None:
+                hook(values)
+
+    def focus_search(self) -> None:
+        self.nav.setCurrentRow(NAV_FILE)
+        self.files.setCurrentIndex(0)
+        self.files.caseload.focus_search()
+
+    def closeEvent(self, event: Any) -> None:
+        if not self.locked and not self.files.confirm_close_all():
+            event.ignore()
+            return
+        self.idle.disarm()
+        self.idle.detach()
+        self._status_timer.stop()
+        super().closeEvent(event)

@@ -1,0 +1,1 @@
+"""The HTTP API (FastAPI) of the department server."""

@@ -1,0 +1,1 @@
+"""The server's sync engine: upload, download, check, scope, purge, attachments, imports, indicators."""

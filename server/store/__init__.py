@@ -1,0 +1,1 @@
+"""The server database: engine, tables and migrations."""
