@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from app.__main__ import main
-from app.services.casefile import records
+from app.services.casefile import notes, rdv
 from app.services.people import identity as people
 from app.services.people.identity import PersonInput
 from tests.conftest import TEST_PASSPHRASE
@@ -27,9 +27,9 @@ def pid(vault) -> str:
         vault.db,
         PersonInput(last_name="Diallo", first_name="Aïcha", regime="legacy", nir="285037512345688"),
     )
-    records.add_note(vault.db, pid, kind="entretien", body="Premier entretien à la MDS.",
+    notes.add_note(vault.db, pid, kind="entretien", body="Premier entretien à la MDS.",
                      written_at=datetime(2026, 2, 3, 10))  # fmt: skip
-    records.add_appointment(vault.db, pid, starts_at=datetime(2026, 2, 10, 14), purpose="suivi",
+    rdv.add_appointment(vault.db, pid, starts_at=datetime(2026, 2, 10, 14), purpose="suivi",
                             nature="telephone")  # fmt: skip
     return pid
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from app.models.tables.local import AuditEvent
 from app.services.agenda import views as agenda
-from app.services.casefile import records
+from app.services.casefile import rdv as rdv_mod
 from app.services.errors import ValidationError
 from app.services.people import identity as people
 from app.services.people.identity import PersonInput
@@ -34,7 +34,7 @@ def setup(vault):
     def rdv(who, at, minutes=45, **kw):
         kw.setdefault("purpose", "suivi")
         kw.setdefault("nature", "physique")
-        return records.add_appointment(
+        return rdv_mod.add_appointment(
             vault.db, who, starts_at=at, duration_min=minutes, referent_id=rid, **kw
         )
 
@@ -144,7 +144,7 @@ def _audits(db, action: str) -> list[AuditEvent]:
 def test_day_pdf_audits_each_person_listed_once(setup, tmp_path):
     vault, _rid, pid, _ids = setup
     other = next(i.person_id for i in agenda.day_agenda(vault.db, MONDAY).items if i.person_id != pid)
-    records.add_appointment(
+    rdv_mod.add_appointment(
         vault.db,
         pid,
         starts_at=datetime(2026, 11, 9, 16, 0),

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from app.services.casefile import carnet
-from app.services.casefile import carnet_edits as records_carnet
+from app.services.casefile.carnet import edits as records_carnet
+from app.services.casefile.carnet import tree as carnet
 from app.services.contracts import lifecycle
 from app.services.errors import NotFoundError, ValidationError
 from app.services.people import identity as people

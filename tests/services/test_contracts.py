@@ -11,7 +11,8 @@ import pytest
 from app.models.enums import AuditAction, ContractStatus, Signer
 from app.models.rules.engine import load_default_rules
 from app.models.tables.local import AuditEvent
-from app.services.casefile import carnet_edits, diagnostic
+from app.services.casefile import diagnostic
+from app.services.casefile.carnet import edits as carnet_edits
 from app.services.contracts import draft
 from app.services.contracts import editor as contracts
 from app.services.contracts.document import build_document, render_pdf

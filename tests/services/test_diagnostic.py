@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.services.casefile import diagnostic, records
+from app.services.casefile import diagnostic
 from app.services.errors import ValidationError
 from app.services.people import identity as people
 from app.services.people.identity import PersonInput
@@ -34,7 +34,7 @@ def test_versions_increment_and_health_is_mapped(vault, pid):
     assert [v.number for v in state.versions] == [1, 2] and state.current_number == 2
     assert state.versions[0].author == "mdupont"
     assert state.values["sante"] == {"contrainte_sante": True}
-    stored = records.diagnostic_versions(vault.db, pid)[-1]
+    stored = diagnostic.diagnostic_versions(vault.db, pid)[-1]
     assert stored.health_constraint is True
     assert stored.data["sante"] == {"contrainte": True}  # only the yes/no, under the records' key
     assert "contrainte_sante" not in str(stored.data)

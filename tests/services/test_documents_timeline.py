@@ -11,7 +11,10 @@ from sqlalchemy import func, select
 
 from app.models.tables.carnet import Attachment
 from app.models.tables.local import AuditEvent
-from app.services.casefile import carnet_edits, documents, records, roadmap, timeline
+from app.services.casefile import diagnostic, documents, roadmap, sanctions, timeline
+from app.services.casefile import notes as notes_mod
+from app.services.casefile import rdv as rdv_mod
+from app.services.casefile.carnet import edits as carnet_edits
 from app.services.casefile.documents import DocumentReadError, DocumentTooLargeError
 from app.services.contracts import lifecycle
 from app.services.errors import ValidationError
@@ -98,14 +101,14 @@ def _one_of_each(db, pid: str) -> None:
         db, pid, track="social", decision_date="05/01/2026", organisme="MDS Saint-Denis"
     )
     people.assign_referent(db, pid, ref, start_date="06/01/2026", reason="Première désignation")
-    rdv = records.add_appointment(db, pid, starts_at=datetime(2026, 1, 12, 9), purpose="diagnostic",
+    rdv = rdv_mod.add_appointment(db, pid, starts_at=datetime(2026, 1, 12, 9), purpose="diagnostic",
                                   nature="physique", recorded_at=datetime(2026, 1, 7))  # fmt: skip
-    records.set_appointment_status(db, rdv, "honore", at=datetime(2026, 1, 12, 10))
-    records.save_diagnostic(db, pid, data={}, health_constraint=False, recorded_at=datetime(2026, 1, 13))
+    rdv_mod.set_appointment_status(db, rdv, "honore", at=datetime(2026, 1, 12, 10))
+    diagnostic.save_diagnostic(db, pid, data={}, health_constraint=False, recorded_at=datetime(2026, 1, 13))
     obj = carnet_edits.add_objective(db, pid, theme="logement", title="Trouver un logement stable")
     carnet_edits.add_action(db, obj, label="Dossier DALO", start_date="20/01/2026", partner="ADIL")
     carnet_edits.add_prescription(db, pid, kind="pmsmp", prescribed_on="21/01/2026", partner="Mairie")
-    records.add_note(
+    notes_mod.add_note(
         db, pid, kind="appel", body="Appel au bailleur social.", written_at=datetime(2026, 1, 22)
     )
     documents.add_document(db, pid, kind="cv", title="CV 2026", data=b"cv", document_date="23/01/2026")
@@ -115,7 +118,9 @@ def _one_of_each(db, pid: str) -> None:
     lifecycle.add_signature(db, cid, signer="personne", signer_name="Hélène", strokes=STROKES)
     lifecycle.add_signature(db, cid, signer="referent", signer_name="Claire", strokes=STROKES)
     lifecycle.transition_contract(db, cid, "signe", at=datetime(2026, 1, 25, 11))
-    records.add_sanction_step(db, pid, kind="manquement", step_date="02/02/2026", detail="Absences répétées")
+    sanctions.add_sanction_step(
+        db, pid, kind="manquement", step_date="02/02/2026", detail="Absences répétées"
+    )
     parcours.open_parcours(db, pid, start_date="05/01/2026", track="social")
     parcours.record_exit(db, pid, exit_date="01/03/2026", category="autres", reason="demenagement")
 
@@ -136,8 +141,8 @@ def test_timeline_has_every_kind_in_date_order_and_filters(vault, pid):
 
 
 def test_note_correction_is_marked_in_timeline(vault, pid):
-    first = records.add_note(vault.db, pid, kind="entretien", body="RDV avec la CAF le 3.")
-    records.add_note(vault.db, pid, kind="entretien", body="Le 4, pas le 3.", corrects_note_id=first)
+    first = notes_mod.add_note(vault.db, pid, kind="entretien", body="RDV avec la CAF le 3.")
+    notes_mod.add_note(vault.db, pid, kind="entretien", body="Le 4, pas le 3.", corrects_note_id=first)
     titles = [i.title for i in timeline.timeline(vault.db, pid, kinds=["note"])]
     assert titles == ["Note (entretien) — corrigée", "Note (entretien) — correction"]
 
@@ -151,7 +156,7 @@ def test_roadmap_pdf_from_database(vault, pid, tmp_path):
     carnet_edits.add_action(vault.db, obj, label="Inscription à l'auto-école solidaire", partner="Auto-école Élan",
                        end_date=date.today() + timedelta(days=30))  # fmt: skip
     carnet_edits.add_action(vault.db, obj, label="Action annulée", status="annulee")
-    records.add_appointment(vault.db, pid, starts_at=datetime.combine(date.today() + timedelta(days=3),
+    rdv_mod.add_appointment(vault.db, pid, starts_at=datetime.combine(date.today() + timedelta(days=3),
                             datetime.min.time()).replace(hour=14), purpose="suivi", nature="physique",
                             place="MDS Saint-Denis")  # fmt: skip
     out = tmp_path / "feuille.pdf"

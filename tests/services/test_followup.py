@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from app.services.casefile import records
+from app.services.casefile import rdv, sanctions
 from app.services.people import caseload, followup, parcours
 from app.services.people import identity as people
 from app.services.people.caseload import CaseloadQuery
@@ -38,7 +38,7 @@ def case(vault):
     a = person("Alpha", "plein_emploi", "social", 90)
     b = person("Bravo", "legacy", "emploi", 20)
     c = person("Charlie", "plein_emploi", "emploi", 5)
-    records.add_appointment(
+    rdv.add_appointment(
         db,
         c,
         starts_at=datetime.combine(TODAY - timedelta(days=2), datetime.min.time()).replace(hour=10),
@@ -93,10 +93,10 @@ def test_filters(case):
 
 def test_sanction_procedures_and_context(case):
     db, a = case["db"], case["a"]
-    first = records.add_sanction_step(
+    first = sanctions.add_sanction_step(
         db, a, kind="manquement", step_date=TODAY - timedelta(days=30), detail="RDV"
     )
-    records.add_sanction_step(
+    sanctions.add_sanction_step(
         db, a, kind="courrier", step_date=TODAY - timedelta(days=20), procedure_id=first.procedure_id
     )
     procs = followup.sanction_procedures(db, a)

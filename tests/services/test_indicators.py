@@ -14,7 +14,8 @@ from sqlalchemy import select
 
 from app.models.indicators.figures import Period, latest_start_reaching, within
 from app.models.rules.types import Duration
-from app.services.casefile import carnet_edits, records
+from app.services.casefile import rdv as rdv_mod
+from app.services.casefile.carnet import edits as carnet_edits
 from app.services.contracts import lifecycle
 from app.services.errors import NotFoundError, ValidationError
 from app.services.people import identity as people
@@ -54,7 +55,7 @@ def build_dataset(db) -> dict[str, str]:
         return pid
 
     def rdv(pid, day, status, purpose="suivi", nature="physique", place="", hour=10, minute=0):
-        return records.add_appointment(
+        return rdv_mod.add_appointment(
             db,
             pid,
             starts_at=_at(day, hour, minute),

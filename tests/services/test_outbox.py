@@ -11,7 +11,8 @@ from sqlalchemy.exc import IntegrityError
 from app.models.tables.followup import Note
 from app.models.tables.local import OutboxOp
 from app.models.tables.people import Person, ReferentAssignment
-from app.services.casefile import records
+from app.services.casefile import notes
+from app.services.casefile import rdv as rdv_mod
 from app.services.errors import AppendOnlyViolation, NotFoundError
 from app.services.people import identity as people
 from app.services.people.identity import PersonInput
@@ -37,7 +38,7 @@ def test_failure_inside_a_composed_transaction_leaves_neither_rows_nor_ops(vault
     before = counts(vault.db)
     with pytest.raises(RuntimeError), vault.db.session() as s:
         pid = new_person(s, "Benali")
-        records.add_note(s, pid, kind="appel", body="Appel.")
+        notes.add_note(s, pid, kind="appel", body="Appel.")
         s.flush()  # rows and ops reached the database inside the transaction
         raise RuntimeError("coupure")
     assert counts(vault.db) == before
@@ -66,10 +67,10 @@ def test_a_service_failing_half_way_writes_nothing(vault):
 def test_ops_are_contiguous_and_updates_carry_only_changed_fields(vault):
     pid = new_person(vault.db)
     people.update_person(vault.db, pid, {"city": "Vienne", "postal_code": "38200"})
-    rdv = records.add_appointment(
+    rdv = rdv_mod.add_appointment(
         vault.db, pid, starts_at=datetime(2026, 2, 3, 10), purpose="suivi", nature="telephone"
     )
-    records.set_appointment_status(vault.db, rdv, "honore")
+    rdv_mod.set_appointment_status(vault.db, rdv, "honore")
     with vault.db.read() as s:
         ops = s.scalars(select(OutboxOp).order_by(OutboxOp.device_seq)).all()
     assert [o.device_seq for o in ops] == list(range(1, len(ops) + 1))
@@ -90,11 +91,11 @@ def test_ops_are_contiguous_and_updates_carry_only_changed_fields(vault):
 
 def test_append_only_update_raises_and_leaves_nothing(vault):
     pid = new_person(vault.db)
-    note = records.add_note(vault.db, pid, kind="courrier", body="Convocation envoyée.")
+    note = notes.add_note(vault.db, pid, kind="courrier", body="Convocation envoyée.")
     before = counts(vault.db)
     with pytest.raises(AppendOnlyViolation), vault.db.session() as s:
         people.update_person(s, pid, {"city": "Grenoble"})
         s.get(Note, note).body = "Autre chose"
     assert counts(vault.db) == before
     assert people.get_person(vault.db, pid).city == ""
-    assert records.list_notes(vault.db, pid)[0].body == "Convocation envoyée."
+    assert notes.list_notes(vault.db, pid)[0].body == "Convocation envoyée."

@@ -7,12 +7,16 @@ from datetime import date, datetime
 import pytest
 
 from app.models.tables.followup import Note
-from app.services.casefile import carnet_edits, records
+from app.services.casefile import diagnostic, sanctions
+from app.services.casefile import notes as notes_mod
+from app.services.casefile import rdv as rdv_mod
+from app.services.casefile.carnet import edits as carnet_edits
 from app.services.contracts import lifecycle
 from app.services.contracts.lifecycle import ContractLockedError, ContractTransitionError
 from app.services.errors import AppendOnlyViolation, NotFoundError, ValidationError
 from app.services.people import identity as people
 from app.services.people.identity import PersonInput
+from app.services.storage import audit
 
 STROKES = [[[0.1, 0.5], [0.2, 0.4], [0.3, 0.6]], [[0.5, 0.5], [0.6, 0.5]]]
 
@@ -25,7 +29,7 @@ def pid(vault) -> str:
 
 
 def test_appointment_history_keeps_every_status(vault, pid):
-    rdv = records.add_appointment(
+    rdv = rdv_mod.add_appointment(
         vault.db,
         pid,
         starts_at=datetime(2026, 3, 2, 9, 30),
@@ -33,18 +37,18 @@ def test_appointment_history_keeps_every_status(vault, pid):
         nature="physique",
         place="MDS Échirolles",
     )
-    records.set_appointment_status(vault.db, rdv, "excuse", comment="Enfant malade")
-    records.set_appointment_status(vault.db, rdv, "honore")
-    assert [e.status for e in records.appointment_history(vault.db, rdv)] == ["prevu", "excuse", "honore"]
+    rdv_mod.set_appointment_status(vault.db, rdv, "excuse", comment="Enfant malade")
+    rdv_mod.set_appointment_status(vault.db, rdv, "honore")
+    assert [e.status for e in rdv_mod.appointment_history(vault.db, rdv)] == ["prevu", "excuse", "honore"]
     assert people.get_person(vault.db, pid).last_contact_date == date(2026, 3, 2)
     with pytest.raises(ValidationError):
-        records.set_appointment_status(vault.db, rdv, "honore")
+        rdv_mod.set_appointment_status(vault.db, rdv, "honore")
     with pytest.raises(ValidationError) as err:
-        records.add_appointment(
+        rdv_mod.add_appointment(
             vault.db, pid, starts_at=datetime(2026, 3, 2), purpose="suivi", nature="pigeon"
         )
     assert err.value.fields == {"nature": "Nature du rendez-vous inconnue."}
-    past = records.add_appointment(
+    past = rdv_mod.add_appointment(
         vault.db,
         pid,
         starts_at=datetime(2026, 4, 1, 14),
@@ -52,7 +56,7 @@ def test_appointment_history_keeps_every_status(vault, pid):
         nature="telephone",
         status="honore",
     )
-    assert [e.status for e in records.appointment_history(vault.db, past)] == ["honore"]
+    assert [e.status for e in rdv_mod.appointment_history(vault.db, past)] == ["honore"]
     assert people.get_person(vault.db, pid).last_contact_date == date(2026, 4, 1)
 
 
@@ -60,12 +64,12 @@ def test_update_appointment_validates_and_keeps_the_change_in_history(vault, pid
     from app.models.tables.followup import Appointment
     from app.models.tables.local import OutboxOp
 
-    rdv = records.add_appointment(
+    rdv = rdv_mod.add_appointment(
         vault.db, pid, starts_at=datetime(2026, 3, 2, 9, 30), purpose="suivi", nature="physique"
     )
     with vault.db.read() as s:
         ops_before = s.query(OutboxOp).count()
-    changed = records.update_appointment(
+    changed = rdv_mod.update_appointment(
         vault.db,
         rdv,
         starts_at=datetime(2026, 3, 3, 10, 0),
@@ -82,49 +86,49 @@ def test_update_appointment_validates_and_keeps_the_change_in_history(vault, pid
             datetime(2026, 3, 3, 10, 0), 60, "bilan", "MDS Échirolles", "prevu",
         )  # fmt: skip
         assert s.query(OutboxOp).count() > ops_before  # replicated like any change
-    history = records.appointment_history(vault.db, rdv)
+    history = rdv_mod.appointment_history(vault.db, rdv)
     assert [e.status for e in history] == ["prevu", "prevu"]
     assert history[-1].author == "cmarchand"
     assert history[-1].comment == (
         "Modifié : date et heure (02/03/2026 09:30 → 03/03/2026 10:00), durée, objet, lieu."
     )
     same = dict(starts_at=datetime(2026, 3, 3, 10, 0), purpose="bilan", nature="physique")
-    assert records.update_appointment(vault.db, rdv, place="MDS Échirolles", duration_min=60, **same) == ()
-    assert len(records.appointment_history(vault.db, rdv)) == 2  # nothing changed: no event
+    assert rdv_mod.update_appointment(vault.db, rdv, place="MDS Échirolles", duration_min=60, **same) == ()
+    assert len(rdv_mod.appointment_history(vault.db, rdv)) == 2  # nothing changed: no event
     with pytest.raises(ValidationError) as err:
-        records.update_appointment(
+        rdv_mod.update_appointment(
             vault.db, rdv, starts_at=datetime(2026, 3, 3), purpose="suivi", nature="pigeon", duration_min=2
         )
     assert err.value.fields == {
         "nature": "Nature du rendez-vous inconnue.",
         "duration_min": "Durée invalide (entre 5 minutes et 8 heures).",
     }
-    records.set_appointment_status(vault.db, rdv, "annule")
+    rdv_mod.set_appointment_status(vault.db, rdv, "annule")
     with pytest.raises(ValidationError, match="annulé ne peut plus être modifié"):
-        records.update_appointment(vault.db, rdv, place="Ailleurs", duration_min=60, **same)
+        rdv_mod.update_appointment(vault.db, rdv, place="Ailleurs", duration_min=60, **same)
     with pytest.raises(NotFoundError):
-        records.update_appointment(vault.db, "inconnu", **same)
+        rdv_mod.update_appointment(vault.db, "inconnu", **same)
 
 
 def test_notes_are_append_only_and_corrected_by_a_new_note(vault, pid):
-    first = records.add_note(vault.db, pid, kind="entretien", body="Point sur l'ARE.")
-    fix = records.add_note(
+    first = notes_mod.add_note(vault.db, pid, kind="entretien", body="Point sur l'ARE.")
+    fix = notes_mod.add_note(
         vault.db, pid, kind="entretien", body="Il s'agissait de la prime d'activité.", corrects_note_id=first
     )
-    notes = {n.id: n for n in records.list_notes(vault.db, pid)}
+    notes = {n.id: n for n in notes_mod.list_notes(vault.db, pid)}
     assert notes[first].corrected_by == fix and notes[first].body == "Point sur l'ARE."
     assert notes[fix].corrects_note_id == first
     with pytest.raises(AppendOnlyViolation), vault.db.session() as s:
         s.get(Note, first).body = "réécrit"
-    assert records.list_notes(vault.db, pid)[0].body == "Point sur l'ARE."
+    assert notes_mod.list_notes(vault.db, pid)[0].body == "Point sur l'ARE."
     with pytest.raises(ValidationError) as err:
-        records.add_note(vault.db, pid, kind="entretien", body="  ")
+        notes_mod.add_note(vault.db, pid, kind="entretien", body="  ")
     assert err.value.fields == {"body": "La note est vide."}
 
 
 def test_diagnostic_versions_and_health_only_yes_no(vault, pid):
     assert (
-        records.save_diagnostic(
+        diagnostic.save_diagnostic(
             vault.db,
             pid,
             data={"logement": {"logement_type": "locataire_prive"}},
@@ -134,7 +138,7 @@ def test_diagnostic_versions_and_health_only_yes_no(vault, pid):
         == 1
     )
     assert (
-        records.save_diagnostic(
+        diagnostic.save_diagnostic(
             vault.db,
             pid,
             data={"logement": {"logement_type": "heberge_tiers"}},
@@ -143,13 +147,13 @@ def test_diagnostic_versions_and_health_only_yes_no(vault, pid):
         )
         == 2
     )
-    v1, v2 = records.diagnostic_versions(vault.db, pid)
+    v1, v2 = diagnostic.diagnostic_versions(vault.db, pid)
     assert v1.data["logement"]["logement_type"] == "locataire_prive" and v1.source == "caf"
     assert v2.health_constraint and v2.data["sante"] == {"contrainte": True}
     with pytest.raises(ValidationError) as err:
-        records.save_diagnostic(vault.db, pid, data={"sante": {"pathologie": "x"}}, health_constraint=True)
+        diagnostic.save_diagnostic(vault.db, pid, data={"sante": {"pathologie": "x"}}, health_constraint=True)
     assert "jamais de détail médical" in err.value.fields["data"]
-    assert len(records.diagnostic_versions(vault.db, pid)) == 2
+    assert len(diagnostic.diagnostic_versions(vault.db, pid)) == 2
 
 
 def _signed_contract(db, pid) -> str:
@@ -234,15 +238,15 @@ def test_carnet_prescriptions_sanctions_and_audit(vault, pid):
     with pytest.raises(ValidationError):
         carnet_edits.set_prescription_outcome(vault.db, presc, "termine", outcome_date=date(2026, 1, 1))
     with pytest.raises(ValidationError) as err:
-        records.add_sanction_step(vault.db, pid, kind="courrier", step_date=date(2026, 3, 1))
+        sanctions.add_sanction_step(vault.db, pid, kind="courrier", step_date=date(2026, 3, 1))
     assert "manquement" in err.value.fields["kind"]
-    first = records.add_sanction_step(vault.db, pid, kind="manquement", step_date=date(2026, 3, 1))
-    step = records.add_sanction_step(
+    first = sanctions.add_sanction_step(vault.db, pid, kind="manquement", step_date=date(2026, 3, 1))
+    step = sanctions.add_sanction_step(
         vault.db, pid, kind="courrier", step_date=date(2026, 3, 5), procedure_id=first.procedure_id
     )
     assert step.procedure_id == first.procedure_id
     with pytest.raises(ValidationError):
-        records.add_sanction_step(
+        sanctions.add_sanction_step(
             vault.db, pid, kind="avis_ep", step_date=date(2026, 3, 2), procedure_id=first.procedure_id
         )
-    assert records.record_audit(vault.db, actor="crousseau", action="impression", person_id=pid)
+    assert audit.record_audit(vault.db, actor="crousseau", action="impression", person_id=pid)

@@ -11,7 +11,7 @@ from PySide6.QtCore import QDate, Qt, QTime
 
 from app.models.tables.followup import Note, SanctionStep
 from app.services.agenda import views as agenda
-from app.services.casefile import records
+from app.services.casefile import rdv as rdv_mod
 from app.services.people import identity as people
 from app.services.people.identity import PersonInput
 from app.ui.kit.worker import DbWorker
@@ -49,7 +49,7 @@ def data(vault):
     def rdv(who, at, **kw):
         kw.setdefault("purpose", "suivi")
         kw.setdefault("nature", "physique")
-        return records.add_appointment(vault.db, who, starts_at=at, referent_id=rid, **kw)
+        return rdv_mod.add_appointment(vault.db, who, starts_at=at, referent_id=rid, **kw)
 
     ids = {
         "a": rdv(pid, datetime(2026, 11, 9, 9, 0), place="MDS Saint-Denis"),
@@ -196,9 +196,9 @@ def test_missed_rdv_proposes_follow_up(qtbot, qtmodeltester, ctx, vault, data):
     from app.ui.person.rdv.tab import RdvTab
 
     _rid, pid, _other, ids = data
-    records.set_appointment_status(vault.db, ids["a"], "honore")
+    rdv_mod.set_appointment_status(vault.db, ids["a"], "honore")
     soon = datetime.combine(date.today() + timedelta(days=3), datetime.min.time()).replace(hour=10)
-    records.add_appointment(vault.db, pid, starts_at=soon, purpose="bilan", nature="visio")
+    rdv_mod.add_appointment(vault.db, pid, starts_at=soon, purpose="bilan", nature="visio")
     tab = RdvTab(ctx, pid)
     qtbot.addWidget(tab)
     tab.resize(1200, 600)
@@ -220,7 +220,7 @@ def test_missed_rdv_proposes_follow_up(qtbot, qtmodeltester, ctx, vault, data):
     follow = tab.dialog
     assert isinstance(follow, FollowUpDialog) and follow.isVisible()
     assert follow.choice() == "rien"  # nothing automatic
-    assert [e.status for e in records.appointment_history(vault.db, ids["d"])] == ["prevu", "non_honore"]
+    assert [e.status for e in rdv_mod.appointment_history(vault.db, ids["d"])] == ["prevu", "non_honore"]
     follow.choices["courrier"].setChecked(True)
     follow.detail.setPlainText("Courrier de relance envoyé.")
     follow.accept()
@@ -275,10 +275,10 @@ def test_edit_rdv_from_the_person_tab_with_f2(qtbot, ctx, vault, data):
         datetime(2026, 11, 17, 9, 15), "Visio depuis la MDS", "visio",
     )  # fmt: skip
     assert len(agenda.person_appointments(vault.db, pid)) == 2  # edited, not added
-    history = records.appointment_history(vault.db, ids["d"])
+    history = rdv_mod.appointment_history(vault.db, ids["d"])
     assert history[-1].comment.startswith("Modifié : date et heure (17/11/2026 10:00 → 17/11/2026 09:15)")
     assert ctx.changes == [pid]  # type: ignore[attr-defined]
-    records.set_appointment_status(vault.db, ids["d"], "annule")
+    rdv_mod.set_appointment_status(vault.db, ids["d"], "annule")
     tab.reload()
     idle(qtbot, ctx)
     tab.select_item(ids["d"])

@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from PySide6.QtWidgets import QApplication, QDoubleSpinBox, QLabel, QSpinBox
 
-from app.services.casefile import records
+from app.services.casefile import rdv, sanctions
 from app.services.demo import build as demo
 from app.services.people import caseload, followup, parcours
 from app.services.people import identity as people
@@ -76,7 +76,7 @@ def case(vault):
         "c": person("Charlie", "plein_emploi", "emploi", 5),
     }
     at = datetime.combine(TODAY - timedelta(days=2), datetime.min.time()).replace(hour=10)
-    records.add_appointment(db, ids["c"], starts_at=at, purpose="suivi", nature="physique", status="honore")
+    rdv.add_appointment(db, ids["c"], starts_at=at, purpose="suivi", nature="physique", status="honore")
     return {"db": db, "ref": ref, "other": other, **ids}
 
 
@@ -332,14 +332,14 @@ def test_demo_shows_alerts_of_several_kinds(qtbot, demo_vault):
         dialog.save()
         dialog.show()
         shot(dialog, "exit_dialog")
-        first = records.add_sanction_step(
+        first = sanctions.add_sanction_step(
             demo_vault.db,
             pid,
             kind="manquement",
             step_date=TODAY - timedelta(days=21),
             detail="RDV non honoré",
         )
-        records.add_sanction_step(
+        sanctions.add_sanction_step(
             demo_vault.db, pid, kind="courrier", step_date=TODAY - timedelta(days=14),
             procedure_id=first.procedure_id, detail="Invitation à présenter des observations sous 10 jours",
         )  # fmt: skip

@@ -11,7 +11,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QWidget
 
-from app.services.casefile import carnet_edits
+from app.services.casefile.carnet import edits as carnet_edits
 from app.services.contracts import editor as contracts
 from app.services.contracts.draft import ActionDraft, ContractDraft
 from app.services.people import identity as people

@@ -11,7 +11,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QShortcut
 from PySide6.QtWidgets import QComboBox, QRadioButton
 
-from app.services.casefile import carnet, carnet_edits, diagnostic, records
+from app.services.casefile import diagnostic
+from app.services.casefile.carnet import edits as carnet_edits
+from app.services.casefile.carnet import tree as carnet
 from app.services.people import identity as people
 from app.services.people.identity import PersonInput
 from app.ui.kit.worker import DbWorker
@@ -76,7 +78,7 @@ def test_diagnostic_tab_saves_versions_and_shows_diff(qtbot, ctx, vault, pid):
     idle(qtbot, ctx)
     state = diagnostic.load(vault.db, pid)
     assert state.current_number == 2 and state.values["logement"]["logement_stabilite"] == "stable"
-    assert records.diagnostic_versions(vault.db, pid)[-1].health_constraint is True
+    assert diagnostic.diagnostic_versions(vault.db, pid)[-1].health_constraint is True
     assert ctx.changes == [pid] and not tab.has_unsaved_changes()
     assert tab.versions.count() == 2
     texts = [tab.diff.item(i).text() for i in range(tab.diff.count())]

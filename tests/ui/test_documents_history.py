@@ -8,7 +8,8 @@ from datetime import datetime
 import pytest
 from PySide6.QtGui import QColor, QImage
 
-from app.services.casefile import documents, records
+from app.services.casefile import documents, rdv
+from app.services.casefile import notes as notes_mod
 from app.services.people import identity as people
 from app.services.people.identity import PersonInput
 from app.ui.kit.worker import DbWorker
@@ -30,7 +31,7 @@ def ctx(vault) -> Iterator[UiContext]:
 @pytest.fixture
 def pid(vault) -> str:
     pid = people.create_person(vault.db, PersonInput(last_name="Moreau", first_name="Léa", regime="legacy"))
-    records.add_note(vault.db, pid, kind="appel", body="Appel : RDV décalé au jeudi.",
+    notes_mod.add_note(vault.db, pid, kind="appel", body="Appel : RDV décalé au jeudi.",
                      written_at=datetime(2026, 3, 2, 9))  # fmt: skip
     return pid
 
@@ -80,7 +81,7 @@ def test_notes_new_with_warning_and_correction(qtbot, ctx, vault, pid):
     idle(qtbot, ctx)
     tab.reload()
     idle(qtbot, ctx)
-    notes = {n.id: n for n in records.list_notes(vault.db, pid)}
+    notes = {n.id: n for n in notes_mod.list_notes(vault.db, pid)}
     assert notes[original.id].corrected_by is not None and len(notes) == 3
     row = tab.note_tree.topLevelItem(next(i for i, n in enumerate(tab.notes) if n.id == original.id))
     assert row.font(2).strikeOut() and row.text(2).startswith("[corrigée le ")
@@ -139,9 +140,7 @@ def test_too_big_document_says_so_in_the_dialog(qtbot, ctx, pid, tmp_path):
 def test_history_filters_searches_and_opens_the_tab(qtbot, ctx, vault, pid):
     from app.ui.person.history.tab import HistoryTab
 
-    records.add_appointment(
-        vault.db, pid, starts_at=datetime(2026, 3, 5, 10), purpose="suivi", nature="physique"
-    )
+    rdv.add_appointment(vault.db, pid, starts_at=datetime(2026, 3, 5, 10), purpose="suivi", nature="physique")
     documents.add_document(vault.db, pid, kind="cv", title="CV", data=b"cv", document_date="04/03/2026")
     tab = make_tab(qtbot, ctx, HistoryTab, pid)
     assert [tab.tree.topLevelItem(i).text(1) for i in range(3)] == ["Rendez-vous", "Document", "Note"]

@@ -1,6 +1,6 @@
 """Agenda: the RDVs of a day or a week, of one person, slot conflicts, ``.ics`` and PDF exports.
 
-Writes (new RDV, status change, history) stay in :mod:`app.services.casefile.records`; this module only reads and
+Writes (new RDV, status change, history) stay in :mod:`app.services.casefile.rdv`; this module only reads and
 exports (each export audits the people it names, once each). Overlapping RDVs of the same référent
 (cancelled ones left aside) are flagged « Chevauchement ».
 """
@@ -21,8 +21,8 @@ from app.models.french import MONTHS_FR, WEEKDAYS_FR
 from app.models.tables.followup import Appointment
 from app.models.tables.people import Person, Referent
 from app.models.vocabularies.loader import load_vocabularies
-from app.services.casefile import records
 from app.services.errors import ValidationError
+from app.services.storage import audit
 from app.services.storage.uow import DbOrSession, reading, transaction
 
 __all__ = [
@@ -257,7 +257,7 @@ def _audit_people(
         actor = current_actor(db) if isinstance(db, Database) else "local"
     with transaction(db) as s:
         for pid in person_ids:
-            records.record_audit(
+            audit.record_audit(
                 s,
                 actor=actor or "local",
                 action=action,

@@ -2,24 +2,38 @@
 
 Form values are ``section code → item code → value`` as in the vocabularies (``diagnostic_items``). The health
 constraint is special: the form item is ``sante/contrainte_sante`` (vocabulary) while
-:func:`app.services.casefile.records.save_diagnostic` stores it in the ``health_constraint`` column (and mirrors it as
+:func:`save_diagnostic` stores it in the ``health_constraint`` column (and mirrors it as
 ``sante/contrainte`` in ``data``). This module maps one to the other, so only this yes/no ever reaches the
 database, and never prints it unless the person agreed (``Person.health_data_consent``).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import select
+
+from app.models.tables.base import new_id
+from app.models.tables.carnet import DiagnosticVersion
 from app.models.tables.people import Person
 from app.models.vocabularies.loader import Vocabularies, VocabularyEntry, load_vocabularies
-from app.services.casefile import records
 from app.services.casefile.overview import current_actor
+from app.services.casefile.rdv import _moment
 from app.services.errors import ValidationError
-from app.services.storage.uow import DbOrSession, get_row, reading
+from app.services.storage.uow import (
+    Checker,
+    DbOrSession,
+    FieldError,
+    get_row,
+    reading,
+    require_choice,
+    rows_of,
+    transaction,
+)
 
 HEALTH_SECTION = "sante"
 HEALTH_ITEM = "contrainte_sante"  # vocabulary item shown in the form
@@ -82,7 +96,7 @@ def _is_empty(value: Any) -> bool:
     return value is None or value == "" or value == [] or value == ()
 
 
-def form_values(view: records.DiagnosticView) -> Values:
+def form_values(view: DiagnosticView) -> Values:
     """The stored version as form values: ``sante/contrainte`` becomes ``sante/contrainte_sante``."""
     values: Values = {sec: dict(items) for sec, items in view.data.items() if isinstance(items, Mapping)}
     values.pop(HEALTH_SECTION, None)
@@ -161,7 +175,7 @@ def load(db: DbOrSession, person_id: str) -> DiagnosticState:
     """Versions and the latest values of the person's diagnostic."""
     with reading(db) as s:
         consent = bool(get_row(s, Person, person_id, "Personne").health_data_consent)
-    views = records.diagnostic_versions(db, person_id)
+    views = diagnostic_versions(db, person_id)
     versions = tuple(VersionInfo(v.id, v.version_no, v.recorded_at, v.author, v.source) for v in views)
     values = form_values(views[-1]) if views else {}
     return DiagnosticState(person_id, versions, values, consent)
@@ -169,7 +183,7 @@ def load(db: DbOrSession, person_id: str) -> DiagnosticState:
 
 def version_values(db: DbOrSession, person_id: str, number: int) -> Values:
     """Form values of version ``number`` (empty for 0: « before the first version »)."""
-    for view in records.diagnostic_versions(db, person_id):
+    for view in diagnostic_versions(db, person_id):
         if view.version_no == number:
             return form_values(view)
     return {}
@@ -186,7 +200,7 @@ def save(
     """Save the form as a new version (author: the signed-in référent by default). Returns its number."""
     data, health = clean_values(values, vocab or load_vocabularies())
     who = author if author is not None else current_actor(db)
-    return records.save_diagnostic(db, person_id, data=data, health_constraint=health, author=who)
+    return save_diagnostic(db, person_id, data=data, health_constraint=health, author=who)
 
 
 # --- labels, diff, summary ---------------------------------------------------------------------------------
@@ -284,3 +298,82 @@ def situation_summary(db: DbOrSession, person_id: str, vocab: Vocabularies | Non
     return SituationSummary(
         tuple(lines), bool(health) if state.health_data_consent and health is not None else None
     )
+
+
+STORED_HEALTH_ITEM = "contrainte"  # the key the stored version keeps (the form item is HEALTH_ITEM)
+
+
+@dataclass(frozen=True)
+class DiagnosticView:
+    id: str
+    version_no: int
+    author: str
+    recorded_at: datetime
+    source: str
+    health_constraint: bool
+    data: dict[str, Any]
+
+
+def _diagnostic_data(data: Mapping[str, Any]) -> dict[str, Any]:
+    if not isinstance(data, Mapping) or not all(isinstance(v, Mapping) for v in data.values()):
+        raise FieldError("Le diagnostic est organisé en rubriques (rubrique → élément → valeur).")
+    health = data.get(HEALTH_SECTION, {})
+    if set(health) - {STORED_HEALTH_ITEM}:
+        raise FieldError("Santé : seule la contrainte (oui/non) est enregistrée, jamais de détail médical.")
+    try:
+        return dict(json.loads(json.dumps(data, ensure_ascii=False)))
+    except (TypeError, ValueError):
+        raise FieldError("Le diagnostic contient des valeurs non enregistrables.") from None
+
+
+def save_diagnostic(
+    db: DbOrSession,
+    person_id: str,
+    *,
+    data: Mapping[str, Any],
+    health_constraint: bool,
+    author: str = "",
+    source: str = "referent",
+    recorded_at: datetime | None = None,
+) -> int:
+    """Save the diagnostic as a new version (``version_no`` + 1); earlier versions stay. Returns the number."""
+    c = Checker()
+    clean = c.run("data", _diagnostic_data, data)
+    c.run("source", require_choice, source, frozenset({"caf", "referent"}), "Origine du diagnostic inconnue.")
+    when = c.run("recorded_at", _moment, recorded_at, "Date du diagnostic invalide.")
+    c.raise_if_any()
+    assert clean is not None and when is not None
+    clean.setdefault(HEALTH_SECTION, {})[STORED_HEALTH_ITEM] = bool(health_constraint)
+    with transaction(db) as s:
+        get_row(s, Person, person_id, "Personne")
+        number = (
+            max((d.version_no for d in rows_of(s, DiagnosticVersion, person_id=person_id)), default=0) + 1
+        )
+        s.add(
+            DiagnosticVersion(
+                id=new_id(),
+                person_id=person_id,
+                version_no=number,
+                author=author,
+                recorded_at=when,
+                source=source,
+                health_constraint=bool(health_constraint),
+                data=clean,
+            )
+        )
+        return number
+
+
+def diagnostic_versions(db: DbOrSession, person_id: str) -> list[DiagnosticView]:
+    with reading(db) as s:
+        rows = s.scalars(
+            select(DiagnosticVersion)
+            .where(DiagnosticVersion.person_id == person_id)
+            .order_by(DiagnosticVersion.version_no)
+        ).all()
+        return [
+            DiagnosticView(
+                d.id, d.version_no, d.author, d.recorded_at, d.source, d.health_constraint, dict(d.data)
+            )
+            for d in rows
+        ]

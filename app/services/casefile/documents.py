@@ -22,8 +22,8 @@ from app.models.tables.base import new_id, utcnow
 from app.models.tables.carnet import Attachment, Document
 from app.models.tables.people import Person
 from app.models.vocabularies.loader import load_vocabularies
-from app.services.casefile import records
 from app.services.printing.raster import RasterError, render_pages
+from app.services.storage import audit
 from app.services.storage.uow import (
     Checker,
     DbOrSession,
@@ -213,7 +213,7 @@ def export_document(db: DbOrSession, document_id: str, path: Path | str, *, acto
         target.write_bytes(data)
     except OSError:
         raise DocumentReadError(f"Impossible d'écrire « {target} » : vérifiez le dossier choisi.") from None
-    records.record_audit(
+    audit.record_audit(
         db, actor=actor or "local", action=AuditAction.EXPORT, person_id=view.person_id,
         object_table="document", object_id=view.id, detail=f"Export du document « {view.title} »",
     )  # fmt: skip

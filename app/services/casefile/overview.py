@@ -19,7 +19,6 @@ from app.models.tables.contracts import Contract
 from app.models.tables.followup import Appointment, Note
 from app.models.tables.local import AuditEvent
 from app.models.tables.people import Orientation, Person, Referent, ReferentAssignment
-from app.services.casefile import records
 from app.services.errors import NotFoundError
 from app.services.people.caseload import (
     CONTRACT_STATUS_LABELS,
@@ -34,6 +33,7 @@ from app.services.people.caseload import (
     person_deadlines,
 )
 from app.services.settings import store as settings
+from app.services.storage import audit
 from app.services.storage.db import Database
 
 # --- person page -----------------------------------------------------------------------------------------
@@ -258,7 +258,7 @@ def record_view(db: Database, person_id: str) -> None:
     actor = current_actor(db)
     with db.session() as s:
         _get_person(s, person_id)
-        records.record_audit(
+        audit.record_audit(
             s,
             actor=actor,
             action=AuditAction.VIEW,
@@ -277,7 +277,7 @@ def reveal_nir(db: Database, person_id: str) -> str:
     with db.session() as s:
         nir = _get_person(s, person_id).nir or ""
         if nir:
-            records.record_audit(
+            audit.record_audit(
                 s,
                 actor=actor,
                 action=AuditAction.REVEAL_NIR,

@@ -16,7 +16,6 @@ from app.models.tables.carnet import Action, Objective
 from app.models.tables.followup import Appointment
 from app.models.tables.people import Person, Referent
 from app.models.vocabularies.loader import Vocabularies, load_vocabularies
-from app.services.casefile import records
 from app.services.casefile.roadmap_layout import (
     RoadmapAction,
     RoadmapDocument,
@@ -26,6 +25,7 @@ from app.services.casefile.roadmap_layout import (
 from app.services.printing.base import AppointmentLine
 from app.services.settings import letterhead
 from app.services.settings import store as settings
+from app.services.storage import audit
 from app.services.storage.db import Database
 from app.services.storage.uow import DbOrSession, get_row, reading
 
@@ -113,7 +113,7 @@ def render_roadmap_pdf(
     data = render_roadmap(build_roadmap(db, person_id, today=today))
     if out is not None:
         Path(out).write_bytes(data)
-    records.record_audit(
+    audit.record_audit(
         db,
         actor=actor or "local",
         action=AuditAction.PRINT,

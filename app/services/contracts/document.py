@@ -16,7 +16,7 @@ from app.models.tables.contracts import Contract
 from app.models.tables.people import Person, Referent
 from app.models.vocabularies.loader import load_vocabularies
 from app.services.agenda import views as agenda
-from app.services.casefile import diagnostic, records
+from app.services.casefile import diagnostic
 from app.services.contracts.editor import ContractView, SignatureView, get_contract
 from app.services.contracts.layout import (
     ContractDocument,
@@ -30,6 +30,7 @@ from app.services.people import parcours
 from app.services.people.identity import current_referent_id
 from app.services.printing.base import AppointmentLine
 from app.services.settings import letterhead
+from app.services.storage import audit as audit_mod
 from app.services.storage.db import Database
 from app.services.storage.uow import DbOrSession, get_row, reading
 
@@ -182,7 +183,7 @@ def record_output(db: DbOrSession, contract_id: str, *, actor: str, action: str 
     with reading(db) as s:
         row = get_row(s, Contract, contract_id, "Contrat")
         person_id, number = row.person_id, row.number
-    return records.record_audit(
+    return audit_mod.record_audit(
         db,
         actor=actor or "local",
         action=action,

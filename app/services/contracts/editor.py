@@ -23,7 +23,7 @@ from app.models.rules.engine import load_default_rules
 from app.models.tables.carnet import Objective
 from app.models.tables.contracts import Contract, Signature
 from app.models.vocabularies.loader import load_vocabularies
-from app.services.casefile import carnet
+from app.services.casefile.carnet import tree as carnet
 from app.services.contracts import lifecycle
 from app.services.contracts.draft import (
     ContractDraft,

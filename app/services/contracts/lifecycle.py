@@ -2,8 +2,7 @@
 
 Lifecycle (DOMAIN.md): brouillon → signé → validé / rejeté → en cours → terminé / résilié. The content lives in
 append-only versions; once signed a contract is locked **at the service level**: saving a version or adding a
-signature raises :class:`ContractLockedError` (an avenant or a new contract is the way). Re-exported by
-:mod:`app.services.casefile.records`.
+signature raises :class:`ContractLockedError` (an avenant or a new contract is the way).
 """
 
 from __future__ import annotations

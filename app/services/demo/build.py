@@ -23,13 +23,14 @@ from app.models.enums import AppointmentNature, AppointmentStatus, AuditAction, 
 from app.models.tables.contracts import Contract
 from app.models.tables.followup import Appointment
 from app.models.tables.people import Person, Referent
-from app.services.casefile import records
+from app.services.casefile import rdv
 from app.services.demo import casefile as df
 from app.services.demo import contracts as dc
 from app.services.demo import data
 from app.services.demo.people import Demo, Plan, create_identity, create_referents, make_plans, regime_at
 from app.services.people import identity as people
 from app.services.people import parcours
+from app.services.storage import audit
 from app.services.storage.db import Database
 from app.services.storage.vault import Vault
 
@@ -164,7 +165,7 @@ def _team_move(db: Database, demo: Demo, followed: list[df.FileState]) -> None:
 def _collective_and_audit(db: Database, demo: Demo, followed: list[df.FileState]) -> None:
     with db.session() as s:
         for days in (-20, 9, 23):
-            records.add_appointment(
+            rdv.add_appointment(
                 s,
                 None,
                 starts_at=datetime.combine(demo.today + timedelta(days=days), time(9, 30)),
@@ -182,7 +183,7 @@ def _collective_and_audit(db: Database, demo: Demo, followed: list[df.FileState]
             action = demo.rng.choice(
                 (AuditAction.VIEW, AuditAction.VIEW, AuditAction.PRINT, AuditAction.EXPORT)
             )
-            records.record_audit(
+            audit.record_audit(
                 s,
                 actor=demo.me.login,
                 action=action,

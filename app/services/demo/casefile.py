@@ -13,7 +13,8 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy.orm import Session
 
 from app.models.enums import AppointmentNature, AppointmentStatus, ExitCategory, NoteKind, Regime, Track
-from app.services.casefile import records
+from app.services.casefile import diagnostic, notes
+from app.services.casefile import rdv as rdv_mod
 from app.services.demo import data
 from app.services.demo.people import Demo, Identity, Plan, Ref, regime_at
 from app.services.people import identity as people
@@ -159,7 +160,7 @@ def save_diagnostic(s: Session, demo: Demo, st: FileState, at: datetime, source:
         "ressources_droits": {"droits_ouverts": rng.sample(("prime_activite", "css", "aide_logement"), 2)},
     }
     author = "CAF" if source == "caf" else (st.ref.login if st.ref else "")
-    records.save_diagnostic(
+    diagnostic.save_diagnostic(
         s,
         st.ident.person_id,
         data=sections,
@@ -216,7 +217,7 @@ def add_rdv(
     booked = min(starts - timedelta(days=rng.randint(3, 20)), datetime.combine(demo.today, time(8, 0)))
     ref = st.ref or demo.me
     direct = status is not None and rng.random() < 0.7  # entered afterwards, with its outcome
-    rdv = records.add_appointment(
+    rdv = rdv_mod.add_appointment(
         s,
         st.ident.person_id,
         starts_at=starts,
@@ -233,7 +234,7 @@ def add_rdv(
     if status is None:
         return
     if not direct:
-        records.set_appointment_status(
+        rdv_mod.set_appointment_status(
             s,
             rdv,
             status,
@@ -260,7 +261,7 @@ def after_rdv_note(s: Session, demo: Demo, st: FileState, at: datetime, status: 
         else:
             return
     author = (st.ref or demo.me).login
-    note = records.add_note(
+    note = notes.add_note(
         s, st.ident.person_id, kind=kind, body=rng.choice(data.NOTE_TEXTS[kind]), author=author, written_at=at
     )
     st.first_note = st.first_note or note
@@ -287,7 +288,7 @@ def follow_up(s: Session, demo: Demo, st: FileState, start: date, last: date, fu
             demo.rng.choice(_SLOTS) if today_slot else None,
         )
     if st.first_note and demo.rng.random() < 0.12:
-        records.add_note(
+        notes.add_note(
             s,
             st.ident.person_id,
             kind=NoteKind.INTERVIEW,

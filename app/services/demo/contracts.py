@@ -22,7 +22,8 @@ from app.models.enums import (
     SanctionStepKind,
     Signer,
 )
-from app.services.casefile import carnet_edits, records
+from app.services.casefile import sanctions
+from app.services.casefile.carnet import edits as carnet_edits
 from app.services.contracts import lifecycle as lifecycle_mod
 from app.services.demo import data
 from app.services.demo.casefile import FileState
@@ -294,7 +295,7 @@ def sanction(s: Session, demo: Demo, st: FileState, base: date, complete: bool) 
         ]
     procedure = None
     for kind, offset, detail in steps:
-        ref = records.add_sanction_step(
+        ref = sanctions.add_sanction_step(
             s,
             st.ident.person_id,
             kind=kind,

@@ -1,6 +1,6 @@
 """Read helpers of the follow-up screens: the alerts panel (deadlines grouped by rule), the caseload filters,
 the context of the orientation / exit / sanction / référent dialogs. Writes stay in :mod:`app.services.people.identity`
-(orientation, parcours, référent) and :mod:`app.services.casefile.records` (sanction steps).
+(orientation, parcours, référent) and :mod:`app.services.casefile.sanctions`.
 """
 
 from __future__ import annotations

@@ -61,9 +61,10 @@ from app.models.tables.people import (
     ReferentAssignment,
 )
 from app.models.vocabularies.loader import load_vocabularies
-from app.services.casefile import diagnostic, records
+from app.services.casefile import diagnostic
 from app.services.errors import NotFoundError
 from app.services.settings import letterhead
+from app.services.storage import audit
 from app.services.storage.db import Database
 
 FORMAT = "fil-rouge/droit-acces/1"
@@ -317,7 +318,7 @@ def export_person(db: Database, person_id: str, out_dir: Path | str, *, actor: s
             f"en écriture ({exc.strerror or exc})."
         ) from None
     files = sum(1 for d in data["documents"] if d["fichier"])
-    records.record_audit(
+    audit.record_audit(
         db, actor=actor or "local", action=AuditAction.EXPORT, person_id=person_id, object_table="person",
         object_id=person_id,
         detail=f"Droit d'accès : export de toutes les données (JSON, PDF, {files} document(s))",

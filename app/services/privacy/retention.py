@@ -50,9 +50,9 @@ from app.models.tables.contracts import Contract, Signature
 from app.models.tables.followup import Appointment, Note
 from app.models.tables.local import AuditEvent, Conflict, OutboxOp
 from app.models.tables.people import ExitRecord, Household, Parcours, Person
-from app.services.casefile import records
 from app.services.errors import NotFoundError
 from app.services.settings import store as settings
+from app.services.storage import audit
 from app.services.storage.db import Database
 
 Progress = Callable[[int, int], None]
@@ -358,7 +358,7 @@ def _purge_one(db: Database, person_id: str, actor: str) -> PurgedPerson:
             person.deleted_at = now  # flushed last: the hook records it as the one « purge » op
             counts["person"] = 1
         s.flush()
-        records.record_audit(
+        audit.record_audit(
             s,
             actor=actor,
             action=AuditAction.PURGE,

@@ -26,9 +26,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from app.models.enums import AuditAction
 from app.models.errors import FilRougeError
-from app.services.casefile import records
 from app.services.errors import ValidationError
 from app.services.settings import letterhead
+from app.services.storage import audit
 from app.services.storage.uow import DbOrSession, transaction
 
 if TYPE_CHECKING:
@@ -294,7 +294,7 @@ def report_pdf(db: DbOrSession, report: Report, *, department: str | None = None
 
 def record_report_output(db: DbOrSession, report: Report, *, actor: str, action: str, fmt: str) -> None:
     """Audit trail: the report of ``report`` was exported or printed (aggregates: no person named)."""
-    records.record_audit(
+    audit.record_audit(
         db,
         actor=actor or "local",
         action=action,
@@ -342,7 +342,7 @@ def export_people(
     detail = f"Liste « {subject} » ({ext.lstrip('.').upper()}, {count} personne(s))"
     with transaction(db) as s:
         for p in lines:
-            records.record_audit(
+            audit.record_audit(
                 s,
                 actor=actor or "local",
                 action=AuditAction.EXPORT,

@@ -31,6 +31,8 @@ R = TypeVar("R")
 
 _ROWS = "fil_rouge_rows"
 _DEFERRED = "fil_rouge_fk_deferred"
+_CODE_RE = re.compile(r"^[a-z0-9_]{1,40}$")
+DATE_MESSAGE = "Date invalide (format attendu : JJ/MM/AAAA)."
 _DATE_RE = re.compile(r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})\s*$")
 _ISO_RE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})\s*$")
 
@@ -163,6 +165,13 @@ def optional_text(value: str | None, max_len: int = 200) -> str:
     if len(clean) > max_len:
         raise FieldError(f"Texte trop long ({max_len} caractères au plus).")
     return clean
+
+
+def require_code(value: str, message: str) -> str:
+    """A vocabulary code as stored (lower-case letters, digits and ``_``, at most 40 characters)."""
+    if not _CODE_RE.match(value or ""):
+        raise FieldError(message)
+    return value
 
 
 def require_choice(value: str, choices: type[StrEnum] | dict[str, str] | frozenset[str], message: str) -> str:

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QComboBox, QLabel, QPlainTextEdit, QTreeWidget, QT
 
 from app.models.enums import SanctionStepKind
 from app.models.vocabularies.loader import load_vocabularies
-from app.services.casefile import records
+from app.services.casefile import sanctions
 from app.services.people import parcours
 from app.services.people.caseload import TRACK_LABELS
 from app.services.people.followup import FollowupContext, SanctionProcedure
@@ -251,7 +251,7 @@ class SanctionDialog(FollowupDialog):
     def write_job(self) -> Job:
         pid, proc = self.person.person_id, self.procedure.currentData() or None
         kind, day, detail = self.kind.currentData(), self.step_date.value(), self.detail.toPlainText()
-        return lambda w: records.add_sanction_step(
+        return lambda w: sanctions.add_sanction_step(
             w.db, pid, kind=kind, step_date=day, procedure_id=proc, detail=detail
         )
 

@@ -26,8 +26,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.models.vocabularies.loader import load_vocabularies
-from app.services.casefile import carnet_edits as records_carnet
-from app.services.casefile.carnet import ActionItem, ObjectiveItem, PrescriptionItem
+from app.services.casefile.carnet import edits as records_carnet
+from app.services.casefile.carnet.tree import ActionItem, ObjectiveItem, PrescriptionItem
 from app.ui.kit import theme
 from app.ui.kit.forms import DateField, FollowupDialog, Job, qdate
 from app.ui.kit.worker import WorkerContext

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.services.casefile.carnet import ActionItem, CarnetTree, ObjectiveItem, PrescriptionItem
+from app.services.casefile.carnet.tree import ActionItem, CarnetTree, ObjectiveItem, PrescriptionItem
 from app.ui.kit import theme
 
 KIND_ROLE = Qt.ItemDataRole.UserRole + 10

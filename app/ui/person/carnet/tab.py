@@ -30,10 +30,10 @@ from PySide6.QtWidgets import (
 )
 
 from app.models.vocabularies.loader import load_vocabularies
-from app.services.casefile import carnet
-from app.services.casefile import carnet_edits as records_carnet
-from app.services.casefile.carnet import CarnetTree, ObjectiveItem
-from app.services.casefile.carnet_edits import Removal
+from app.services.casefile.carnet import edits as records_carnet
+from app.services.casefile.carnet import tree as carnet
+from app.services.casefile.carnet.edits import Removal
+from app.services.casefile.carnet.tree import CarnetTree, ObjectiveItem
 from app.services.errors import ValidationError
 from app.ui.kit import theme
 from app.ui.kit.errors import show_error

@@ -31,10 +31,10 @@ from PySide6.QtWidgets import (
 
 from app.models.enums import NoteKind
 from app.models.vocabularies.loader import is_sensitive_text, load_vocabularies
-from app.services.casefile import documents, records
+from app.services.casefile import documents, notes
 from app.services.casefile.documents import DocumentView
+from app.services.casefile.notes import NoteView
 from app.services.casefile.overview import current_actor
-from app.services.casefile.records import NoteView
 from app.services.errors import ValidationError
 from app.ui.kit import theme
 from app.ui.kit.errors import show_error
@@ -180,7 +180,7 @@ class NoteDialog(_GuardedDialog):
         corrects_id = self.corrects.id if self.corrects else None
 
         def job(w: WorkerContext) -> str:
-            return records.add_note(w.db, pid, kind=kind, body=body, author=current_actor(w.db),
+            return notes.add_note(w.db, pid, kind=kind, body=body, author=current_actor(w.db),
                                     written_at=written, corrects_note_id=corrects_id)  # fmt: skip
 
         self.saving = True

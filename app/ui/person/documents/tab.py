@@ -25,10 +25,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.services.casefile import documents, records, roadmap
+from app.services.casefile import documents, roadmap
+from app.services.casefile import notes as notes_mod
 from app.services.casefile.documents import DocumentView
+from app.services.casefile.notes import NoteView
 from app.services.casefile.overview import current_actor
-from app.services.casefile.records import NoteView
 from app.services.people import identity as people
 from app.ui.kit import theme
 from app.ui.kit.errors import show_error
@@ -170,7 +171,7 @@ class DocumentsTab(QWidget):
             p = people.get_person(w.db, pid)
             return (
                 f"{p.first_name} {p.last_name}",
-                records.list_notes(w.db, pid),
+                notes_mod.list_notes(w.db, pid),
                 documents.list_documents(w.db, pid),
             )
 

@@ -37,8 +37,8 @@ from app.models.enums import AppointmentStatus
 from app.models.vocabularies.loader import is_sensitive_text, load_vocabularies
 from app.services.agenda import views as agenda
 from app.services.agenda.views import AgendaItem
-from app.services.casefile import records
-from app.services.casefile.records import AppointmentEventView
+from app.services.casefile import notes, rdv, sanctions
+from app.services.casefile.rdv import AppointmentEventView
 from app.services.people import identity as people
 from app.ui.kit import theme
 from app.ui.kit.forms import DateField, FollowupDialog, Job, error_label
@@ -229,11 +229,11 @@ class AppointmentDialog(FollowupDialog):
         }  # fmt: skip
         pid, item, collective = self.person_id, self.item, self.collective.isChecked()
         if item is not None:
-            return lambda w: records.update_appointment(w.db, item.id, **values)
+            return lambda w: rdv.update_appointment(w.db, item.id, **values)
 
         def write(w: WorkerContext) -> str:
             rid = people.current_referent_id(w.db)
-            return records.add_appointment(w.db, pid, referent_id=rid, collective=collective, **values)
+            return rdv.add_appointment(w.db, pid, referent_id=rid, collective=collective, **values)
 
         return write
 
@@ -368,8 +368,8 @@ def follow_up_job(choice: str, person_id: str, text: str) -> object:
 
     def job(w: WorkerContext) -> str:
         if choice == "courrier":
-            return records.add_note(w.db, person_id, kind="courrier", body=text)
-        return records.add_sanction_step(
+            return notes.add_note(w.db, person_id, kind="courrier", body=text)
+        return sanctions.add_sanction_step(
             w.db, person_id, kind="manquement", step_date=date.today(), detail=text
         ).id
 

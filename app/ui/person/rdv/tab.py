@@ -13,8 +13,8 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QStackedWidget, 
 from app.models.enums import AppointmentStatus
 from app.services.agenda import views as agenda
 from app.services.agenda.views import AgendaItem
-from app.services.casefile import records
-from app.services.casefile.records import AppointmentEventView
+from app.services.casefile import rdv
+from app.services.casefile.rdv import AppointmentEventView
 from app.services.people import identity as people
 from app.ui.kit import theme
 from app.ui.kit.errors import show_error
@@ -142,7 +142,7 @@ class RdvTab(QWidget):
             return
 
         def job(w: WorkerContext) -> list[AppointmentEventView]:
-            return records.appointment_history(w.db, item.id)
+            return rdv.appointment_history(w.db, item.id)
 
         self.ctx.worker.submit(
             job, lambda h: self._ask_status(item, h), lambda e: show_error(self, e), owner=self
@@ -156,7 +156,7 @@ class RdvTab(QWidget):
 
     def _set_status(self, item: AgendaItem, status: str, comment: str) -> None:
         def job(w: WorkerContext) -> str:
-            return records.set_appointment_status(w.db, item.id, status, comment=comment)
+            return rdv.set_appointment_status(w.db, item.id, status, comment=comment)
 
         def done(_event: str) -> None:
             self.ctx.changed(self.person_id)

@@ -6,12 +6,10 @@ timestamp, which is how ``restore_objective`` finds them again. Prescriptions of
 carnet lists them « hors plan d'action »). A contract keeps its own copy of the objectives and actions it prints
 (version content), so removing them never changes a signed contract.
 
-The basic use cases are re-exported by :mod:`app.services.casefile.records`.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -26,28 +24,20 @@ from app.models.tables.contracts import Contract
 from app.models.tables.people import Person
 from app.services.errors import NotFoundError, ValidationError
 from app.services.storage.uow import (
+    DATE_MESSAGE,
     Checker,
     DbOrSession,
-    FieldError,
     check,
     get_row,
     optional_text,
     parse_date,
     require_choice,
+    require_code,
     require_date,
     require_text,
     rows_of,
     transaction,
 )
-
-_CODE_RE = re.compile(r"^[a-z0-9_]{1,40}$")
-_DATE_MSG = "Date invalide (format attendu : JJ/MM/AAAA)."
-
-
-def _code(value: str, message: str) -> str:
-    if not _CODE_RE.match(value or ""):
-        raise FieldError(message)
-    return value
 
 
 def add_objective(
@@ -63,10 +53,10 @@ def add_objective(
     position: int = 0,
 ) -> str:
     c = Checker()
-    c.run("theme", _code, theme, "Thème inconnu.")
+    c.run("theme", require_code, theme, "Thème inconnu.")
     clean_title = c.run("title", require_text, title, "L'intitulé de l'objectif est obligatoire.", 300)
     c.run("status", require_choice, status, ObjectiveStatus, "Statut d'objectif inconnu.")
-    agreed = c.run("consent_date", parse_date, consent_date, _DATE_MSG)
+    agreed = c.run("consent_date", parse_date, consent_date, DATE_MESSAGE)
     c.raise_if_any()
     with transaction(db) as s:
         get_row(s, Person, person_id, "Personne")
@@ -108,8 +98,8 @@ def add_action(
     c = Checker()
     clean_label = c.run("label", require_text, label, "L'intitulé de l'action est obligatoire.", 300)
     c.run("status", require_choice, status, ActionStatus, "Statut d'action inconnu.")
-    start = c.run("start_date", parse_date, start_date, _DATE_MSG)
-    end = c.run("end_date", parse_date, end_date, _DATE_MSG)
+    start = c.run("start_date", parse_date, start_date, DATE_MESSAGE)
+    end = c.run("end_date", parse_date, end_date, DATE_MESSAGE)
     if start and end and end < start:
         c.add("end_date", "La date de fin précède la date de début.")
     if not 0 <= float(hours_per_week) <= 60:
@@ -155,8 +145,8 @@ def add_prescription(
 ) -> str:
     """Prescribe (positionner) the person on an action; the outcome starts « en attente »."""
     c = Checker()
-    c.run("kind", _code, kind, "Type de prescription inconnu.")
-    day = c.run("prescribed_on", require_date, prescribed_on, _DATE_MSG)
+    c.run("kind", require_code, kind, "Type de prescription inconnu.")
+    day = c.run("prescribed_on", require_date, prescribed_on, DATE_MESSAGE)
     c.raise_if_any()
     with transaction(db) as s:
         get_row(s, Person, person_id, "Personne")
@@ -181,7 +171,7 @@ def set_prescription_outcome(
 ) -> None:
     """The outcome and its date (« en attente » has no date; a date cannot be in the future)."""
     check("outcome", require_choice, outcome, PrescriptionOutcome, "Résultat de prescription inconnu.")
-    day = check("outcome_date", parse_date, outcome_date, _DATE_MSG)
+    day = check("outcome_date", parse_date, outcome_date, DATE_MESSAGE)
     if outcome == PrescriptionOutcome.PENDING:
         day = None
     if day is not None and day > date.today():
@@ -246,7 +236,7 @@ def update_objective(db: DbOrSession, objective_id: str, changes: Mapping[str, A
     c = Checker()
     clean: dict[str, Any] = {}
     if "theme" in changes:
-        clean["theme"] = c.run("theme", _code, changes["theme"], "Thème inconnu.")
+        clean["theme"] = c.run("theme", require_code, changes["theme"], "Thème inconnu.")
     if "title" in changes:
         clean["title"] = c.run(
             "title", require_text, changes["title"], "L'intitulé de l'objectif est obligatoire.", 300
@@ -258,7 +248,7 @@ def update_objective(db: DbOrSession, objective_id: str, changes: Mapping[str, A
     if "consent" in changes:
         clean["consent"] = bool(changes["consent"])
     if "consent_date" in changes:
-        agreed = c.run("consent_date", parse_date, changes["consent_date"], _DATE_MSG)
+        agreed = c.run("consent_date", parse_date, changes["consent_date"], DATE_MESSAGE)
         if agreed is not None and agreed > date.today():
             c.add("consent_date", "La date de l'accord ne peut pas être dans le futur.")
         clean["consent_date"] = agreed
@@ -297,7 +287,7 @@ def update_action(db: DbOrSession, action_id: str, changes: Mapping[str, Any]) -
             clean[key] = c.run(key, optional_text, changes[key], 2000 if key == "comment" else 200)
     for key in ("start_date", "end_date"):
         if key in changes:
-            clean[key] = c.run(key, parse_date, changes[key], _DATE_MSG)
+            clean[key] = c.run(key, parse_date, changes[key], DATE_MESSAGE)
     if "hours_per_week" in changes:
         try:
             hours = float(changes["hours_per_week"] or 0)

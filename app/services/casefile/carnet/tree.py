@@ -1,6 +1,6 @@
 """Carnet de bord, read side: themes → objectives → actions, with their prescriptions; quick entry.
 
-Writes go through :mod:`app.services.casefile.carnet_edits` (validation, outbox); this module adds the tree the
+Writes go through :mod:`app.services.casefile.carnet.edits` (validation, outbox); this module adds the tree the
 screen shows and the « thème : objectif » quick-entry parser.
 """
 
@@ -16,7 +16,7 @@ from app.models.tables.carnet import Action, Objective, Prescription
 from app.models.tables.contracts import Contract
 from app.models.tables.people import Person
 from app.models.vocabularies.loader import Vocabularies, fold, load_vocabularies
-from app.services.casefile import carnet_edits as records_carnet
+from app.services.casefile.carnet import edits as records_carnet
 from app.services.errors import ValidationError
 from app.services.storage.uow import DbOrSession, get_row, reading
 
