@@ -7,8 +7,9 @@ from datetime import date
 from pathlib import Path
 
 from app.commands._context import CommandContext, add_json_flag, iso_date, print_json
+from app.services.agenda import exports
 from app.services.agenda import views as agenda_service
-from app.services.agenda.views import AgendaDay, AgendaItem
+from app.services.agenda.calendar import AgendaDay, AgendaItem
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -61,9 +62,9 @@ def cmd_agenda(args: argparse.Namespace, ctx: CommandContext) -> int:
     )
     first, last = days[0].day, days[-1].day
     if args.ics is not None:
-        agenda_service.export_ics(vault.db, first, last, args.ics)
+        exports.export_ics(vault.db, first, last, args.ics)
     if args.pdf is not None:
-        agenda_service.export_day_pdf(vault.db, on, args.pdf)
+        exports.export_day_pdf(vault.db, on, args.pdf)
     if args.json:
         print_json(
             {

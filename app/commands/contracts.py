@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from app.commands._context import CommandContext, add_json_flag, print_json
-from app.services.casefile.overview import current_actor
 from app.services.contracts import editor as contracts
 from app.services.contracts.document import render_pdf
 from app.services.errors import ValidationError
+from app.services.people.identity import current_actor
 
 
 def register(sub: argparse._SubParsersAction) -> None:

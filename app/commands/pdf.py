@@ -11,7 +11,7 @@ from pathlib import Path
 
 from app.commands._context import CommandContext
 from app.services.casefile import roadmap
-from app.services.casefile.overview import current_actor
+from app.services.people.identity import current_actor
 
 
 def register(sub: argparse._SubParsersAction) -> None:

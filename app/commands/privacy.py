@@ -8,7 +8,7 @@ from pathlib import Path
 
 from app.commands._context import CommandContext, add_json_flag, iso_date, print_json
 from app.models.errors import FilRougeError
-from app.services.casefile.overview import current_actor
+from app.services.people.identity import current_actor
 from app.services.privacy import access as access_export
 from app.services.privacy import journal as audit_service
 from app.services.privacy import retention

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.commands._context import CommandContext, add_json_flag, print_json
-from app.services.casefile.overview import current_actor
 from app.services.errors import ValidationError
+from app.services.people.identity import current_actor
 from app.services.reporting import export
 
 if TYPE_CHECKING:

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from app.models.tables.local import AuditEvent
+from app.services.agenda import exports
 from app.services.agenda import views as agenda
 from app.services.casefile import rdv as rdv_mod
 from app.services.errors import ValidationError
@@ -101,7 +102,7 @@ def test_find_conflicts_before_saving(setup):
 def test_ics_parses_back(setup, tmp_path):
     vault, *_ = setup
     path = tmp_path / "semaine.ics"
-    assert agenda.export_ics(vault.db, MONDAY, date(2026, 11, 15), path) == 5
+    assert exports.export_ics(vault.db, MONDAY, date(2026, 11, 15), path) == 5
     cal = icalendar.Calendar.from_ical(path.read_bytes())
     events = list(cal.walk("VEVENT"))
     assert len(events) == 5
@@ -112,14 +113,14 @@ def test_ics_parses_back(setup, tmp_path):
     assert first.decoded("dtend") == datetime(2026, 11, 9, 9, 45)
     assert sum(1 for e in events if str(e["status"]) == "CANCELLED") == 1
     with pytest.raises(ValidationError):
-        agenda.export_ics(vault.db, MONDAY, date(2026, 11, 1), path)
+        exports.export_ics(vault.db, MONDAY, date(2026, 11, 1), path)
 
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils absent")
 def test_day_pdf_text(setup, tmp_path):
     vault, *_ = setup
     path = tmp_path / "jour.pdf"
-    assert agenda.export_day_pdf(vault.db, MONDAY, path, department="Seine-Saint-Denis") == 2
+    assert exports.export_day_pdf(vault.db, MONDAY, path, department="Seine-Saint-Denis") == 2
     text = subprocess.run(
         ["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True, check=True
     ).stdout
@@ -129,7 +130,7 @@ def test_day_pdf_text(setup, tmp_path):
     assert "Maison des solidarités" in flat and "Chevauchement" in flat
     assert "09:00 – 09:45" in flat
     holiday = tmp_path / "ferie.pdf"
-    assert agenda.export_day_pdf(vault.db, date(2026, 11, 11), holiday) == 0
+    assert exports.export_day_pdf(vault.db, date(2026, 11, 11), holiday) == 0
     text = subprocess.run(
         ["pdftotext", "-enc", "UTF-8", str(holiday), "-"], capture_output=True, text=True, check=True
     ).stdout
@@ -152,7 +153,7 @@ def test_day_pdf_audits_each_person_listed_once(setup, tmp_path):
         purpose="suivi",
         nature="physique",
     )  # a second RDV of the same person the same day: still one event for her
-    assert agenda.export_day_pdf(vault.db, MONDAY, tmp_path / "jour.pdf") == 3
+    assert exports.export_day_pdf(vault.db, MONDAY, tmp_path / "jour.pdf") == 3
     printed = _audits(vault.db, "impression")
     assert sorted(e.person_id for e in printed) == sorted([pid, other])
     assert {e.actor for e in printed} == {"cmarchand"}  # the signed-in référent
@@ -161,19 +162,19 @@ def test_day_pdf_audits_each_person_listed_once(setup, tmp_path):
     assert {e.detail for e in printed} == {"Agenda du lundi 9 novembre 2026 (PDF)"}
     assert _audits(vault.db, "export") == []
     # a day with only a collective session without participants names nobody: nothing audited
-    agenda.export_day_pdf(vault.db, date(2026, 11, 12), tmp_path / "jeudi.pdf", actor="autre")
+    exports.export_day_pdf(vault.db, date(2026, 11, 12), tmp_path / "jeudi.pdf", actor="autre")
     assert len(_audits(vault.db, "impression")) == 2
 
 
 def test_ics_export_audits_each_person_listed_once(setup, tmp_path):
     vault, _rid, pid, _ids = setup
-    agenda.export_ics(vault.db, MONDAY, date(2026, 11, 15), tmp_path / "s.ics", actor="jdupont")
+    exports.export_ics(vault.db, MONDAY, date(2026, 11, 15), tmp_path / "s.ics", actor="jdupont")
     exported = _audits(vault.db, "export")
     assert len(exported) == 2 and pid in {e.person_id for e in exported}
     assert {e.actor for e in exported} == {"jdupont"}
     assert {e.detail for e in exported} == {"Agenda du 09/11/2026 au 15/11/2026 (.ics)"}
     with pytest.raises(ValidationError):  # nothing written, nothing audited
-        agenda.export_ics(vault.db, MONDAY, date(2026, 11, 1), tmp_path / "x.ics")
+        exports.export_ics(vault.db, MONDAY, date(2026, 11, 1), tmp_path / "x.ics")
     assert len(_audits(vault.db, "export")) == 2
 
 

@@ -211,3 +211,46 @@ def test_cli_list_and_pdf(vault, person, data_dir, tmp_path, monkeypatch, capsys
     out = tmp_path / "c.pdf"
     assert run_cli(data_dir, monkeypatch, "pdf", "contract", cid, "--out", str(out)) == 0
     assert out.read_bytes().startswith(b"%PDF")
+
+
+def _contract_state(db, cid: str, oid: str) -> tuple[int, str | None, int]:
+    from sqlalchemy import func, select
+
+    from app.models.tables.carnet import Objective
+    from app.models.tables.local import OutboxOp
+
+    with db.read() as s:
+        return (
+            contracts.get_contract.within(s, cid).current_version,
+            s.get(Objective, oid).contract_id,
+            s.scalar(select(func.count()).select_from(OutboxOp)),
+        )
+
+
+def test_contract_save_and_its_objective_links_are_one_transaction(vault, person, monkeypatch):
+    """The second half of a save (linking the objectives) fails: the new version is not kept either."""
+    pid, _ = person
+    cid = contracts.create(vault.db, pid, ce_draft())
+    oid = carnet_edits.add_objective(vault.db, pid, theme="emploi", title="Obtenir le CACES 1")
+    before = _contract_state(vault.db, cid, oid)
+    assert before[:2] == (1, None)
+
+    def broken_link(s, contract_id, objective_ids):
+        raise RuntimeError("disque arraché pendant le lien des objectifs")
+
+    monkeypatch.setattr(contracts, "link_objectives", broken_link)
+    with pytest.raises(RuntimeError):
+        contracts.save(vault.db, cid, ce_draft(objective_ids=(oid,), objectives=("Obtenir le CACES 1",)))
+    assert _contract_state(vault.db, cid, oid) == before  # no version 2, no link, no op
+
+    monkeypatch.undo()
+    assert (
+        contracts.save(vault.db, cid, ce_draft(objective_ids=(oid,), objectives=("Obtenir le CACES 1",))) == 2
+    )
+    version, linked, ops = _contract_state(vault.db, cid, oid)
+    assert (version, linked) == (2, cid) and ops > before[2]
+
+
+def test_a_use_case_given_a_session_says_to_use_within(vault):
+    with vault.db.session() as s, pytest.raises(TypeError, match="within"):
+        contracts.list_contracts(s, "x")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from app.services.agenda import exports
 from app.services.contracts import editor as contracts
 from app.services.contracts.document import render_pdf
 from app.services.errors import KeyringUnavailableError
@@ -158,14 +159,13 @@ def test_roadmap_and_agenda_use_the_department_setting(
 ) -> None:
     from datetime import date
 
-    from app.services.agenda import views as agenda
     from app.services.casefile import roadmap
 
     settings.set_value(vault.db, settings.DEPARTMENT_NAME, "Département du Nord")
     assert roadmap.build_roadmap(vault.db, person[0]).department == "Département du Nord"
     assert roadmap.build_roadmap(vault.db, person[0], department="Autre").department == "Autre"
     out = tmp_path / "jour.pdf"
-    agenda.export_day_pdf(vault.db, date(2027, 1, 4), out)
+    exports.export_day_pdf(vault.db, date(2027, 1, 4), out)
     if shutil.which("pdftotext"):
         text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, check=True).stdout
         assert "Département du Nord" in text

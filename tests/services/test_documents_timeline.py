@@ -70,8 +70,8 @@ def test_pdf_preview_renders_the_first_page(vault, pid):
 
 def test_same_bytes_twice_in_one_transaction_are_stored_once(vault, pid):
     with vault.db.session() as s:
-        documents.add_document(s, pid, kind="cv", title="CV", data=b"meme contenu")
-        documents.add_document(s, pid, kind="cv", title="CV bis", data=b"meme contenu")
+        documents.add_document.within(s, pid, kind="cv", title="CV", data=b"meme contenu")
+        documents.add_document.within(s, pid, kind="cv", title="CV bis", data=b"meme contenu")
     assert len(documents.list_documents(vault.db, pid)) == 2
     with vault.db.read() as s:
         assert s.scalar(select(func.count()).select_from(Attachment)) == 1

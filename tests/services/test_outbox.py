@@ -33,12 +33,16 @@ def new_person(db, name: str = "Diallo") -> str:
     return people.create_person(db, PersonInput(last_name=name, first_name="Awa", regime="legacy"))
 
 
+def new_person_within(s, name: str = "Diallo") -> str:
+    return people.create_person.within(s, PersonInput(last_name=name, first_name="Awa", regime="legacy"))
+
+
 def test_failure_inside_a_composed_transaction_leaves_neither_rows_nor_ops(vault):
     new_person(vault.db)
     before = counts(vault.db)
     with pytest.raises(RuntimeError), vault.db.session() as s:
-        pid = new_person(s, "Benali")
-        notes.add_note(s, pid, kind="appel", body="Appel.")
+        pid = new_person_within(s, "Benali")
+        notes.add_note.within(s, pid, kind="appel", body="Appel.")
         s.flush()  # rows and ops reached the database inside the transaction
         raise RuntimeError("coupure")
     assert counts(vault.db) == before
@@ -47,7 +51,7 @@ def test_failure_inside_a_composed_transaction_leaves_neither_rows_nor_ops(vault
 def test_integrity_error_leaves_nothing(vault):
     before = counts(vault.db)
     with pytest.raises(IntegrityError), vault.db.session() as s:
-        new_person(s, "Martin")
+        new_person_within(s, "Martin")
         s.add(Note(person_id="no-such-person", kind="appel", body="x", written_at=datetime(2026, 1, 1)))
         s.flush()
     assert counts(vault.db) == before
@@ -94,7 +98,7 @@ def test_append_only_update_raises_and_leaves_nothing(vault):
     note = notes.add_note(vault.db, pid, kind="courrier", body="Convocation envoyée.")
     before = counts(vault.db)
     with pytest.raises(AppendOnlyViolation), vault.db.session() as s:
-        people.update_person(s, pid, {"city": "Grenoble"})
+        people.update_person.within(s, pid, {"city": "Grenoble"})
         s.get(Note, note).body = "Autre chose"
     assert counts(vault.db) == before
     assert people.get_person(vault.db, pid).city == ""

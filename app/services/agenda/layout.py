@@ -8,7 +8,7 @@ from datetime import date
 from reportlab.lib.units import mm
 from reportlab.platypus import Spacer, Table
 
-from app.services.agenda.views import AgendaDay, AgendaItem
+from app.services.agenda.calendar import AgendaDay, AgendaItem
 from app.services.printing import base
 from app.services.printing.base import esc, fr_date, markup, para
 

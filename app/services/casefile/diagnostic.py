@@ -16,24 +16,16 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app.models.tables.base import new_id
 from app.models.tables.carnet import DiagnosticVersion
 from app.models.tables.people import Person
 from app.models.vocabularies.loader import Vocabularies, VocabularyEntry, load_vocabularies
-from app.services.casefile.overview import current_actor
-from app.services.casefile.rdv import _moment
 from app.services.errors import ValidationError
-from app.services.storage.uow import (
-    Checker,
-    DbOrSession,
-    FieldError,
-    get_row,
-    reading,
-    require_choice,
-    rows_of,
-    transaction,
-)
+from app.services.people.identity import current_actor
+from app.services.storage.uow import get_row, query, rows_of, use_case
+from app.services.validation import Checker, FieldError, require_choice, require_moment
 
 HEALTH_SECTION = "sante"
 HEALTH_ITEM = "contrainte_sante"  # vocabulary item shown in the form
@@ -171,26 +163,28 @@ def clean_values(values: Mapping[str, Mapping[str, Any]], vocab: Vocabularies) -
 # --- use cases -------------------------------------------------------------------------------------------
 
 
-def load(db: DbOrSession, person_id: str) -> DiagnosticState:
+@query
+def load(s: Session, person_id: str) -> DiagnosticState:
     """Versions and the latest values of the person's diagnostic."""
-    with reading(db) as s:
-        consent = bool(get_row(s, Person, person_id, "Personne").health_data_consent)
-    views = diagnostic_versions(db, person_id)
+    consent = bool(get_row(s, Person, person_id, "Personne").health_data_consent)
+    views = diagnostic_versions.within(s, person_id)
     versions = tuple(VersionInfo(v.id, v.version_no, v.recorded_at, v.author, v.source) for v in views)
     values = form_values(views[-1]) if views else {}
     return DiagnosticState(person_id, versions, values, consent)
 
 
-def version_values(db: DbOrSession, person_id: str, number: int) -> Values:
+@query
+def version_values(s: Session, person_id: str, number: int) -> Values:
     """Form values of version ``number`` (empty for 0: « before the first version »)."""
-    for view in diagnostic_versions(db, person_id):
+    for view in diagnostic_versions.within(s, person_id):
         if view.version_no == number:
             return form_values(view)
     return {}
 
 
+@use_case
 def save(
-    db: Any,
+    s: Session,
     person_id: str,
     values: Mapping[str, Mapping[str, Any]],
     *,
@@ -199,8 +193,8 @@ def save(
 ) -> int:
     """Save the form as a new version (author: the signed-in référent by default). Returns its number."""
     data, health = clean_values(values, vocab or load_vocabularies())
-    who = author if author is not None else current_actor(db)
-    return save_diagnostic(db, person_id, data=data, health_constraint=health, author=who)
+    who = author if author is not None else current_actor.within(s)
+    return save_diagnostic.within(s, person_id, data=data, health_constraint=health, author=who)
 
 
 # --- labels, diff, summary ---------------------------------------------------------------------------------
@@ -267,17 +261,19 @@ def diff(
     return lines
 
 
-def version_diff(db: DbOrSession, person_id: str, older: int, newer: int) -> list[DiffLine]:
+@query
+def version_diff(s: Session, person_id: str, older: int, newer: int) -> list[DiffLine]:
     """Readable diff between two version numbers of the person's diagnostic (0 = nothing yet)."""
     older, newer = min(older, newer), max(older, newer)
-    return diff(version_values(db, person_id, older), version_values(db, person_id, newer))
+    return diff(version_values.within(s, person_id, older), version_values.within(s, person_id, newer))
 
 
-def situation_summary(db: DbOrSession, person_id: str, vocab: Vocabularies | None = None) -> SituationSummary:
+@query
+def situation_summary(s: Session, person_id: str, vocab: Vocabularies | None = None) -> SituationSummary:
     """Section 4 of the contract from the latest version: one line per section, no free comment that looks
     sensitive, no health detail; « Contrainte de santé : oui/non » only when the person agreed."""
     vocab = vocab or load_vocabularies()
-    state = load(db, person_id)
+    state = load.within(s, person_id)
     lines = []
     for section in vocab.sections():
         if section.code == HEALTH_SECTION:
@@ -326,8 +322,9 @@ def _diagnostic_data(data: Mapping[str, Any]) -> dict[str, Any]:
         raise FieldError("Le diagnostic contient des valeurs non enregistrables.") from None
 
 
+@use_case
 def save_diagnostic(
-    db: DbOrSession,
+    s: Session,
     person_id: str,
     *,
     data: Mapping[str, Any],
@@ -340,40 +337,37 @@ def save_diagnostic(
     c = Checker()
     clean = c.run("data", _diagnostic_data, data)
     c.run("source", require_choice, source, frozenset({"caf", "referent"}), "Origine du diagnostic inconnue.")
-    when = c.run("recorded_at", _moment, recorded_at, "Date du diagnostic invalide.")
+    when = c.run("recorded_at", require_moment, recorded_at, "Date du diagnostic invalide.")
     c.raise_if_any()
     assert clean is not None and when is not None
     clean.setdefault(HEALTH_SECTION, {})[STORED_HEALTH_ITEM] = bool(health_constraint)
-    with transaction(db) as s:
-        get_row(s, Person, person_id, "Personne")
-        number = (
-            max((d.version_no for d in rows_of(s, DiagnosticVersion, person_id=person_id)), default=0) + 1
+    get_row(s, Person, person_id, "Personne")
+    number = max((d.version_no for d in rows_of(s, DiagnosticVersion, person_id=person_id)), default=0) + 1
+    s.add(
+        DiagnosticVersion(
+            id=new_id(),
+            person_id=person_id,
+            version_no=number,
+            author=author,
+            recorded_at=when,
+            source=source,
+            health_constraint=bool(health_constraint),
+            data=clean,
         )
-        s.add(
-            DiagnosticVersion(
-                id=new_id(),
-                person_id=person_id,
-                version_no=number,
-                author=author,
-                recorded_at=when,
-                source=source,
-                health_constraint=bool(health_constraint),
-                data=clean,
-            )
-        )
-        return number
+    )
+    return number
 
 
-def diagnostic_versions(db: DbOrSession, person_id: str) -> list[DiagnosticView]:
-    with reading(db) as s:
-        rows = s.scalars(
-            select(DiagnosticVersion)
-            .where(DiagnosticVersion.person_id == person_id)
-            .order_by(DiagnosticVersion.version_no)
-        ).all()
-        return [
-            DiagnosticView(
-                d.id, d.version_no, d.author, d.recorded_at, d.source, d.health_constraint, dict(d.data)
-            )
-            for d in rows
-        ]
+@query
+def diagnostic_versions(s: Session, person_id: str) -> list[DiagnosticView]:
+    rows = s.scalars(
+        select(DiagnosticVersion)
+        .where(DiagnosticVersion.person_id == person_id)
+        .order_by(DiagnosticVersion.version_no)
+    ).all()
+    return [
+        DiagnosticView(
+            d.id, d.version_no, d.author, d.recorded_at, d.source, d.health_constraint, dict(d.data)
+        )
+        for d in rows
+    ]

@@ -15,6 +15,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app.models.enums import AuditAction
 from app.models.errors import FilRougeError
@@ -24,16 +25,9 @@ from app.models.tables.people import Person
 from app.models.vocabularies.loader import load_vocabularies
 from app.services.printing.raster import RasterError, render_pages
 from app.services.storage import audit
-from app.services.storage.uow import (
-    Checker,
-    DbOrSession,
-    get_row,
-    parse_date,
-    reading,
-    require_choice,
-    require_text,
-    transaction,
-)
+from app.services.storage.db import Database
+from app.services.storage.uow import get_row, query, use_case
+from app.services.validation import Checker, parse_date, require_choice, require_text
 
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 DOCUMENT_KINDS = "document_kinds"
@@ -116,8 +110,9 @@ def _view(d: Document) -> DocumentView:
     )  # fmt: skip
 
 
+@use_case
 def add_document(
-    db: DbOrSession,
+    s: Session,
     person_id: str,
     *,
     kind: str,
@@ -139,27 +134,24 @@ def add_document(
     if len(data) > MAX_DOCUMENT_BYTES:
         raise DocumentTooLargeError()
     digest = hashlib.sha256(data).hexdigest()
-    with transaction(db) as s:
-        get_row(s, Person, person_id, "Personne")
-        with s.no_autoflush:
-            stored = s.get(Attachment, digest)
-        pending = any(isinstance(r, Attachment) and r.sha256 == digest for r in s.new)  # composed transaction
-        if stored is None and not pending:
-            s.add(
-                Attachment(
-                    sha256=digest, size=len(data), data=bytes(data), created_at=utcnow(), uploaded=False
-                )
-            )
-        row = Document(
-            id=new_id(), person_id=person_id, kind=kind, title=clean_title or "", file_name=Path(file_name).name,
-            mime_type=mime_type or guess_mime(file_name), size=len(data), sha256=digest, document_date=day,
-        )  # fmt: skip
-        s.add(row)
-        return row.id
+    get_row(s, Person, person_id, "Personne")
+    with s.no_autoflush:
+        stored = s.get(Attachment, digest)
+    pending = any(isinstance(r, Attachment) and r.sha256 == digest for r in s.new)  # composed transaction
+    if stored is None and not pending:
+        s.add(
+            Attachment(sha256=digest, size=len(data), data=bytes(data), created_at=utcnow(), uploaded=False)
+        )
+    row = Document(
+        id=new_id(), person_id=person_id, kind=kind, title=clean_title or "", file_name=Path(file_name).name,
+        mime_type=mime_type or guess_mime(file_name), size=len(data), sha256=digest, document_date=day,
+    )  # fmt: skip
+    s.add(row)
+    return row.id
 
 
 def add_document_file(
-    db: DbOrSession,
+    db: Database,
     person_id: str,
     path: Path | str,
     *,
@@ -169,52 +161,53 @@ def add_document_file(
 ) -> str:
     """Read ``path`` and store it as a document (title defaults to the file name without extension)."""
     p = Path(path)
-    data = read_file(p)
+    data = read_file(p)  # read before the transaction: a file error leaves nothing half-done
     return add_document(
         db, person_id, kind=kind, title=title or p.stem, data=data, file_name=p.name,
         mime_type=guess_mime(p.name), document_date=document_date,
     )  # fmt: skip
 
 
-def list_documents(db: DbOrSession, person_id: str) -> list[DocumentView]:
+@query
+def list_documents(s: Session, person_id: str) -> list[DocumentView]:
     """The person's documents, most recent first (document date, else date added)."""
-    with reading(db) as s:
-        rows = s.scalars(
-            select(Document).where(Document.person_id == person_id, Document.deleted_at.is_(None))
-        ).all()
-        views = [_view(d) for d in rows]
+    rows = s.scalars(
+        select(Document).where(Document.person_id == person_id, Document.deleted_at.is_(None))
+    ).all()
+    views = [_view(d) for d in rows]
     return sorted(views, key=lambda v: (v.document_date or v.added_at.date(), v.added_at), reverse=True)
 
 
-def get_document(db: DbOrSession, document_id: str) -> DocumentView:
-    with reading(db) as s:
-        return _view(get_row(s, Document, document_id, "Document"))
+@query
+def get_document(s: Session, document_id: str) -> DocumentView:
+    return _view(get_row(s, Document, document_id, "Document"))
 
 
-def document_bytes(db: DbOrSession, document_id: str) -> bytes:
+@query
+def document_bytes(s: Session, document_id: str) -> bytes:
     """The exact bytes of a document (for a preview or an export)."""
-    with reading(db) as s:
-        doc = get_row(s, Document, document_id, "Document")
-        blob = s.get(Attachment, doc.sha256)
-        if blob is None:
-            raise DocumentReadError(
-                "Le contenu de ce document n'est pas encore sur ce poste (il arrivera à la prochaine "
-                "synchronisation)."
-            )
-        return bytes(blob.data)
+    doc = get_row(s, Document, document_id, "Document")
+    blob = s.get(Attachment, doc.sha256)
+    if blob is None:
+        raise DocumentReadError(
+            "Le contenu de ce document n'est pas encore sur ce poste (il arrivera à la prochaine "
+            "synchronisation)."
+        )
+    return bytes(blob.data)
 
 
-def export_document(db: DbOrSession, document_id: str, path: Path | str, *, actor: str) -> Path:
-    """Write the document's bytes to ``path``; the audit trail records « export »."""
-    view = get_document(db, document_id)
-    data = document_bytes(db, document_id)
+@use_case
+def export_document(s: Session, document_id: str, path: Path | str, *, actor: str) -> Path:
+    """Write the document's bytes to ``path``; the audit trail records « export » in the same transaction."""
+    view = get_document.within(s, document_id)
+    data = document_bytes.within(s, document_id)
     target = Path(path)
     try:
         target.write_bytes(data)
     except OSError:
         raise DocumentReadError(f"Impossible d'écrire « {target} » : vérifiez le dossier choisi.") from None
-    audit.record_audit(
-        db, actor=actor or "local", action=AuditAction.EXPORT, person_id=view.person_id,
+    audit.record_audit.within(
+        s, actor=actor or "local", action=AuditAction.EXPORT, person_id=view.person_id,
         object_table="document", object_id=view.id, detail=f"Export du document « {view.title} »",
     )  # fmt: skip
     return target

@@ -7,22 +7,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app.models.enums import NoteKind
 from app.models.tables.base import new_id
 from app.models.tables.followup import Note
 from app.models.tables.people import Person
-from app.services.casefile.rdv import _moment
 from app.services.errors import ValidationError
-from app.services.storage.uow import (
-    Checker,
-    DbOrSession,
-    get_row,
-    reading,
-    require_choice,
-    require_text,
-    transaction,
-)
+from app.services.storage.uow import get_row, query, use_case
+from app.services.validation import Checker, require_choice, require_moment, require_text
 
 
 @dataclass(frozen=True)
@@ -36,8 +29,9 @@ class NoteView:
     corrected_by: str | None  # the id of the note that corrects this one, if any
 
 
+@use_case
 def add_note(
-    db: DbOrSession,
+    s: Session,
     person_id: str,
     *,
     kind: str,
@@ -50,39 +44,38 @@ def add_note(
     c = Checker()
     c.run("kind", require_choice, kind, NoteKind, "Type de note inconnu.")
     c.run("body", require_text, body, "La note est vide.", 20000)
-    when = c.run("written_at", _moment, written_at, "Date de la note invalide.")
+    when = c.run("written_at", require_moment, written_at, "Date de la note invalide.")
     c.raise_if_any()
-    with transaction(db) as s:
-        get_row(s, Person, person_id, "Personne")
-        if corrects_note_id is not None:
-            original = get_row(s, Note, corrects_note_id, "Note à corriger")
-            if original.person_id != person_id:
-                raise ValidationError(
-                    fields={"corrects_note_id": "La note corrigée concerne une autre personne."}
-                )
-        note = Note(
-            id=new_id(),
-            person_id=person_id,
-            kind=kind,
-            body=body.strip(),
-            author=author,
-            written_at=when,
-            corrects_note_id=corrects_note_id,
-        )
-        s.add(note)
-        return note.id
+    get_row(s, Person, person_id, "Personne")
+    if corrects_note_id is not None:
+        original = get_row(s, Note, corrects_note_id, "Note à corriger")
+        if original.person_id != person_id:
+            raise ValidationError(
+                fields={"corrects_note_id": "La note corrigée concerne une autre personne."}
+            )
+    note = Note(
+        id=new_id(),
+        person_id=person_id,
+        kind=kind,
+        body=body.strip(),
+        author=author,
+        written_at=when,
+        corrects_note_id=corrects_note_id,
+    )
+    s.add(note)
+    return note.id
 
 
-def list_notes(db: DbOrSession, person_id: str) -> list[NoteView]:
+@query
+def list_notes(s: Session, person_id: str) -> list[NoteView]:
     """The person's notes, oldest first, each with the id of its correction if it was corrected."""
-    with reading(db) as s:
-        rows = s.scalars(
-            select(Note)
-            .where(Note.person_id == person_id, Note.deleted_at.is_(None))
-            .order_by(Note.written_at, Note.created_at)
-        ).all()
-        corrected = {n.corrects_note_id: n.id for n in rows if n.corrects_note_id}
-        return [
-            NoteView(n.id, n.kind, n.body, n.author, n.written_at, n.corrects_note_id, corrected.get(n.id))
-            for n in rows
-        ]
+    rows = s.scalars(
+        select(Note)
+        .where(Note.person_id == person_id, Note.deleted_at.is_(None))
+        .order_by(Note.written_at, Note.created_at)
+    ).all()
+    corrected = {n.corrects_note_id: n.id for n in rows if n.corrects_note_id}
+    return [
+        NoteView(n.id, n.kind, n.body, n.author, n.written_at, n.corrects_note_id, corrected.get(n.id))
+        for n in rows
+    ]

@@ -32,7 +32,7 @@ from app.services.people.caseload import (
     next_deadlines,
     person_deadlines,
 )
-from app.services.settings import store as settings
+from app.services.people.identity import current_actor
 from app.services.storage import audit
 from app.services.storage.db import Database
 
@@ -245,20 +245,12 @@ def person_summary(db: Database, person_id: str) -> PersonSummary:
     return PersonSummary(header, identity, orientations, referents, counts, deadlines, by_rules)
 
 
-def current_actor(db: Database) -> str:
-    """Login of the signed-in référent (for the audit trail), or « local »."""
-    ref_id = settings.get(db, settings.CURRENT_REFERENT_ID)
-    with db.read() as s:
-        ref = s.get(Referent, ref_id) if ref_id else None
-        return ref.login if ref else "local"
-
-
 def record_view(db: Database, person_id: str) -> None:
     """Audit trail: the file of ``person_id`` was opened (action « consultation »)."""
     actor = current_actor(db)
     with db.session() as s:
         _get_person(s, person_id)
-        audit.record_audit(
+        audit.record_audit.within(
             s,
             actor=actor,
             action=AuditAction.VIEW,
@@ -277,7 +269,7 @@ def reveal_nir(db: Database, person_id: str) -> str:
     with db.session() as s:
         nir = _get_person(s, person_id).nir or ""
         if nir:
-            audit.record_audit(
+            audit.record_audit.within(
                 s,
                 actor=actor,
                 action=AuditAction.REVEAL_NIR,

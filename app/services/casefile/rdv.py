@@ -9,32 +9,22 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app.models.enums import AppointmentNature, AppointmentStatus
-from app.models.tables.base import new_id, utcnow
+from app.models.tables.base import new_id
 from app.models.tables.followup import Appointment, AppointmentEvent
 from app.models.tables.people import Person, Referent
 from app.services.errors import ValidationError
-from app.services.storage.uow import (
+from app.services.storage.uow import get_row, query, use_case
+from app.services.validation import (
     Checker,
-    DbOrSession,
-    FieldError,
     check,
-    get_row,
     optional_text,
-    reading,
     require_choice,
     require_code,
-    transaction,
+    require_moment,
 )
-
-
-def _moment(value: datetime | None, message: str) -> datetime:
-    if value is None:
-        return utcnow()
-    if not isinstance(value, datetime):
-        raise FieldError(message)
-    return value.replace(tzinfo=None)
 
 
 @dataclass(frozen=True)
@@ -46,8 +36,9 @@ class AppointmentEventView:
     comment: str
 
 
+@use_case
 def add_appointment(
-    db: DbOrSession,
+    s: Session,
     person_id: str | None,
     *,
     starts_at: datetime,
@@ -69,7 +60,7 @@ def add_appointment(
     """
     c = Checker()
     c.run("status", require_choice, status, AppointmentStatus, "Statut de rendez-vous inconnu.")
-    c.run("starts_at", _moment, starts_at, "Date et heure du rendez-vous invalides.")
+    c.run("starts_at", require_moment, starts_at, "Date et heure du rendez-vous invalides.")
     c.run("purpose", require_code, purpose, "Objet du rendez-vous inconnu.")
     c.run("nature", require_choice, nature, AppointmentNature, "Nature du rendez-vous inconnue.")
     clean_place = c.run("place", optional_text, place)
@@ -78,38 +69,37 @@ def add_appointment(
     if person_id is None and not collective:
         c.add("person_id", "Un rendez-vous individuel concerne une personne.")
     c.raise_if_any()
-    with transaction(db) as s:
-        if person_id is not None:
-            get_row(s, Person, person_id, "Personne")
-        if referent_id is not None:
-            get_row(s, Referent, referent_id, "Référent")
-        row = Appointment(
+    if person_id is not None:
+        get_row(s, Person, person_id, "Personne")
+    if referent_id is not None:
+        get_row(s, Referent, referent_id, "Référent")
+    row = Appointment(
+        id=new_id(),
+        person_id=person_id,
+        referent_id=referent_id,
+        starts_at=starts_at.replace(tzinfo=None),
+        duration_min=int(duration_min),
+        purpose=purpose,
+        nature=nature,
+        place=clean_place or "",
+        collective=collective,
+        status=status,
+        comment=comment.strip(),
+    )
+    s.add(row)
+    s.add(
+        AppointmentEvent(
             id=new_id(),
-            person_id=person_id,
-            referent_id=referent_id,
-            starts_at=starts_at.replace(tzinfo=None),
-            duration_min=int(duration_min),
-            purpose=purpose,
-            nature=nature,
-            place=clean_place or "",
-            collective=collective,
+            appointment_id=row.id,
             status=status,
-            comment=comment.strip(),
+            at=require_moment(recorded_at, ""),
+            author=author,
+            comment="",
         )
-        s.add(row)
-        s.add(
-            AppointmentEvent(
-                id=new_id(),
-                appointment_id=row.id,
-                status=status,
-                at=_moment(recorded_at, ""),
-                author=author,
-                comment="",
-            )
-        )
-        if status == AppointmentStatus.HONOURED and person_id is not None:
-            _touch_contact(get_row(s, Person, person_id, "Personne"), row.starts_at.date())
-        return row.id
+    )
+    if status == AppointmentStatus.HONOURED and person_id is not None:
+        _touch_contact(get_row(s, Person, person_id, "Personne"), row.starts_at.date())
+    return row.id
 
 
 def _touch_contact(person: Person, day: date) -> None:
@@ -117,8 +107,9 @@ def _touch_contact(person: Person, day: date) -> None:
         person.last_contact_date = day
 
 
+@use_case
 def set_appointment_status(
-    db: DbOrSession,
+    s: Session,
     appointment_id: str,
     status: str,
     *,
@@ -131,26 +122,23 @@ def set_appointment_status(
     An honoured RDV moves the person's ``last_contact_date`` forward. Returns the event id.
     """
     check("status", require_choice, status, AppointmentStatus, "Statut de rendez-vous inconnu.")
-    when = check("at", _moment, at, "Date de changement de statut invalide.")
-    with transaction(db) as s:
-        appointment = get_row(s, Appointment, appointment_id, "Rendez-vous")
-        if appointment.status == status:
-            raise ValidationError(fields={"status": "Le rendez-vous a déjà ce statut."})
-        appointment.status = status
-        event = AppointmentEvent(
-            id=new_id(),
-            appointment_id=appointment.id,
-            status=status,
-            at=when,
-            author=author,
-            comment=optional_text(comment, 2000),
-        )
-        s.add(event)
-        if status == AppointmentStatus.HONOURED and appointment.person_id:
-            _touch_contact(
-                get_row(s, Person, appointment.person_id, "Personne"), appointment.starts_at.date()
-            )
-        return event.id
+    when = check("at", require_moment, at, "Date de changement de statut invalide.")
+    appointment = get_row(s, Appointment, appointment_id, "Rendez-vous")
+    if appointment.status == status:
+        raise ValidationError(fields={"status": "Le rendez-vous a déjà ce statut."})
+    appointment.status = status
+    event = AppointmentEvent(
+        id=new_id(),
+        appointment_id=appointment.id,
+        status=status,
+        at=when,
+        author=author,
+        comment=optional_text(comment, 2000),
+    )
+    s.add(event)
+    if status == AppointmentStatus.HONOURED and appointment.person_id:
+        _touch_contact(get_row(s, Person, appointment.person_id, "Personne"), appointment.starts_at.date())
+    return event.id
 
 
 _EDIT_LABELS = {
@@ -163,8 +151,9 @@ _EDIT_LABELS = {
 }
 
 
+@use_case
 def update_appointment(
-    db: DbOrSession,
+    s: Session,
     appointment_id: str,
     *,
     starts_at: datetime,
@@ -184,62 +173,59 @@ def update_appointment(
     (:func:`app.services.agenda.views.find_conflicts` with ``exclude_id``), as for a new RDV.
     """
     c = Checker()
-    when = c.run("starts_at", _moment, starts_at, "Date et heure du rendez-vous invalides.")
+    when = c.run("starts_at", require_moment, starts_at, "Date et heure du rendez-vous invalides.")
     c.run("purpose", require_code, purpose, "Objet du rendez-vous inconnu.")
     c.run("nature", require_choice, nature, AppointmentNature, "Nature du rendez-vous inconnue.")
     clean_place = c.run("place", optional_text, place) or ""
     if not 5 <= int(duration_min) <= 480:
         c.add("duration_min", "Durée invalide (entre 5 minutes et 8 heures).")
-    event_at = c.run("at", _moment, at, "Date de modification invalide.")
+    event_at = c.run("at", require_moment, at, "Date de modification invalide.")
     c.raise_if_any()
     assert when is not None
-    with transaction(db) as s:
-        row = get_row(s, Appointment, appointment_id, "Rendez-vous")
-        if row.status == AppointmentStatus.CANCELLED:
-            raise ValidationError(
-                "Un rendez-vous annulé ne peut plus être modifié : planifiez-en un nouveau."
+    row = get_row(s, Appointment, appointment_id, "Rendez-vous")
+    if row.status == AppointmentStatus.CANCELLED:
+        raise ValidationError("Un rendez-vous annulé ne peut plus être modifié : planifiez-en un nouveau.")
+    new = {
+        "starts_at": when.replace(second=0, microsecond=0),
+        "duration_min": int(duration_min),
+        "purpose": purpose,
+        "nature": nature,
+        "place": clean_place,
+        "comment": comment.strip(),
+    }
+    changed = tuple(k for k, v in new.items() if getattr(row, k) != v)
+    if not changed:
+        return ()
+    parts = []
+    for key in changed:
+        if key == "starts_at":
+            parts.append(
+                f"date et heure ({row.starts_at:%d/%m/%Y %H:%M} → {new['starts_at']:%d/%m/%Y %H:%M})"
             )
-        new = {
-            "starts_at": when.replace(second=0, microsecond=0),
-            "duration_min": int(duration_min),
-            "purpose": purpose,
-            "nature": nature,
-            "place": clean_place,
-            "comment": comment.strip(),
-        }
-        changed = tuple(k for k, v in new.items() if getattr(row, k) != v)
-        if not changed:
-            return ()
-        parts = []
-        for key in changed:
-            if key == "starts_at":
-                parts.append(
-                    f"date et heure ({row.starts_at:%d/%m/%Y %H:%M} → {new['starts_at']:%d/%m/%Y %H:%M})"
-                )
-            else:
-                parts.append(_EDIT_LABELS[key])
-        for key in changed:
-            setattr(row, key, new[key])
-        s.add(
-            AppointmentEvent(
-                id=new_id(),
-                appointment_id=row.id,
-                status=row.status,
-                at=event_at,
-                author=author,
-                comment="Modifié : " + ", ".join(parts) + ".",
-            )
+        else:
+            parts.append(_EDIT_LABELS[key])
+    for key in changed:
+        setattr(row, key, new[key])
+    s.add(
+        AppointmentEvent(
+            id=new_id(),
+            appointment_id=row.id,
+            status=row.status,
+            at=event_at,
+            author=author,
+            comment="Modifié : " + ", ".join(parts) + ".",
         )
-        if row.status == AppointmentStatus.HONOURED and row.person_id and "starts_at" in changed:
-            _touch_contact(get_row(s, Person, row.person_id, "Personne"), row.starts_at.date())
-        return changed
+    )
+    if row.status == AppointmentStatus.HONOURED and row.person_id and "starts_at" in changed:
+        _touch_contact(get_row(s, Person, row.person_id, "Personne"), row.starts_at.date())
+    return changed
 
 
-def appointment_history(db: DbOrSession, appointment_id: str) -> list[AppointmentEventView]:
-    with reading(db) as s:
-        rows = s.scalars(
-            select(AppointmentEvent)
-            .where(AppointmentEvent.appointment_id == appointment_id)
-            .order_by(AppointmentEvent.at, AppointmentEvent.created_at)
-        ).all()
-        return [AppointmentEventView(e.id, e.status, e.at, e.author, e.comment) for e in rows]
+@query
+def appointment_history(s: Session, appointment_id: str) -> list[AppointmentEventView]:
+    rows = s.scalars(
+        select(AppointmentEvent)
+        .where(AppointmentEvent.appointment_id == appointment_id)
+        .order_by(AppointmentEvent.at, AppointmentEvent.created_at)
+    ).all()
+    return [AppointmentEventView(e.id, e.status, e.at, e.author, e.comment) for e in rows]

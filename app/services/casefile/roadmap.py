@@ -26,16 +26,13 @@ from app.services.printing.base import AppointmentLine
 from app.services.settings import letterhead
 from app.services.settings import store as settings
 from app.services.storage import audit
-from app.services.storage.db import Database
-from app.services.storage.uow import DbOrSession, get_row, reading
+from app.services.storage.uow import get_row, query, use_case
 
 _HIDDEN_ACTIONS = frozenset({ActionStatus.CANCELLED, ActionStatus.ABANDONED})
 
 
-def _referent(s: Session, person: Person, db: DbOrSession) -> Referent | None:
-    ref_id = person.referent_id
-    if ref_id is None and isinstance(db, Database):
-        ref_id = settings.get(db, settings.CURRENT_REFERENT_ID)
+def _referent(s: Session, person: Person) -> Referent | None:
+    ref_id = person.referent_id or settings.get.within(s, settings.CURRENT_REFERENT_ID)
     return s.get(Referent, ref_id) if ref_id else None
 
 
@@ -78,43 +75,42 @@ def _appointments(
     )
 
 
+@query
 def build_roadmap(
-    db: DbOrSession, person_id: str, *, today: date | None = None, department: str | None = None
+    s: Session, person_id: str, *, today: date | None = None, department: str | None = None
 ) -> RoadmapDocument:
     """Everything printed on the person's feuille de route, read from the database.
 
     ``department`` defaults to the name set in Paramètres (:func:`letterhead.department_name`).
     """
-    department = department or letterhead.department_name(db)
+    department = department or letterhead.department_name.within(s)
     vocab = load_vocabularies()
     printed_on = today or date.today()
-    with reading(db) as s:
-        person = get_row(s, Person, person_id, "Personne")
-        ref = _referent(s, person, db)
-        return RoadmapDocument(
-            person_name=f"{person.first_name} {person.last_name}",
-            referent_name=f"{ref.first_name} {ref.last_name}" if ref else "à désigner",
-            referent_structure=(ref.structure if ref else "") or department,
-            printed_on=printed_on,
-            department=department,
-            referent_phone=ref.phone if ref else "",
-            referent_email=ref.email if ref else "",
-            objectives=_objectives(s, person_id, vocab),
-            appointments=_appointments(
-                s, person_id, vocab, datetime.combine(printed_on, datetime.min.time())
-            ),
-        )
+    person = get_row(s, Person, person_id, "Personne")
+    ref = _referent(s, person)
+    return RoadmapDocument(
+        person_name=f"{person.first_name} {person.last_name}",
+        referent_name=f"{ref.first_name} {ref.last_name}" if ref else "à désigner",
+        referent_structure=(ref.structure if ref else "") or department,
+        printed_on=printed_on,
+        department=department,
+        referent_phone=ref.phone if ref else "",
+        referent_email=ref.email if ref else "",
+        objectives=_objectives(s, person_id, vocab),
+        appointments=_appointments(s, person_id, vocab, datetime.combine(printed_on, datetime.min.time())),
+    )
 
 
+@use_case
 def render_roadmap_pdf(
-    db: DbOrSession, person_id: str, *, actor: str, out: Path | str | None = None, today: date | None = None
+    s: Session, person_id: str, *, actor: str, out: Path | str | None = None, today: date | None = None
 ) -> bytes:
     """The feuille de route as PDF bytes (written to ``out`` when given); the audit records « impression »."""
-    data = render_roadmap(build_roadmap(db, person_id, today=today))
+    data = render_roadmap(build_roadmap.within(s, person_id, today=today))
     if out is not None:
         Path(out).write_bytes(data)
-    audit.record_audit(
-        db,
+    audit.record_audit.within(
+        s,
         actor=actor or "local",
         action=AuditAction.PRINT,
         person_id=person_id,

@@ -5,22 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy.orm import Session
+
 from app.models.enums import SanctionStepKind
 from app.models.tables.base import new_id
 from app.models.tables.followup import SanctionStep
 from app.models.tables.people import Person
 from app.services.errors import ValidationError
-from app.services.storage.uow import (
-    DATE_MESSAGE,
-    DbOrSession,
-    check,
-    get_row,
-    optional_text,
-    require_choice,
-    require_date,
-    rows_of,
-    transaction,
-)
+from app.services.storage.uow import get_row, rows_of, use_case
+from app.services.validation import DATE_MESSAGE, check, optional_text, require_choice, require_date
 
 
 @dataclass(frozen=True)
@@ -29,8 +22,9 @@ class SanctionStepRef:
     procedure_id: str
 
 
+@use_case
 def add_sanction_step(
-    db: DbOrSession,
+    s: Session,
     person_id: str,
     *,
     kind: str,
@@ -47,24 +41,21 @@ def add_sanction_step(
     day = check("step_date", require_date, step_date, DATE_MESSAGE)
     if procedure_id is None and kind != SanctionStepKind.BREACH:
         raise ValidationError(fields={"kind": "Une procédure commence par le constat d'un manquement."})
-    with transaction(db) as s:
-        get_row(s, Person, person_id, "Personne")
-        if procedure_id is not None:
-            steps = rows_of(s, SanctionStep, procedure_id=procedure_id)
-            if not steps or any(st.person_id != person_id for st in steps):
-                raise ValidationError(fields={"procedure_id": "Procédure introuvable pour cette personne."})
-            if day < max(st.step_date for st in steps):
-                raise ValidationError(
-                    fields={"step_date": "Cette étape précède la dernière étape enregistrée."}
-                )
-        row = SanctionStep(
-            id=new_id(),
-            person_id=person_id,
-            procedure_id=procedure_id or new_id(),
-            kind=kind,
-            step_date=day,
-            detail=optional_text(detail, 2000),
-            author=author,
-        )
-        s.add(row)
-        return SanctionStepRef(row.id, row.procedure_id)
+    get_row(s, Person, person_id, "Personne")
+    if procedure_id is not None:
+        steps = rows_of(s, SanctionStep, procedure_id=procedure_id)
+        if not steps or any(st.person_id != person_id for st in steps):
+            raise ValidationError(fields={"procedure_id": "Procédure introuvable pour cette personne."})
+        if day < max(st.step_date for st in steps):
+            raise ValidationError(fields={"step_date": "Cette étape précède la dernière étape enregistrée."})
+    row = SanctionStep(
+        id=new_id(),
+        person_id=person_id,
+        procedure_id=procedure_id or new_id(),
+        kind=kind,
+        step_date=day,
+        detail=optional_text(detail, 2000),
+        author=author,
+    )
+    s.add(row)
+    return SanctionStepRef(row.id, row.procedure_id)

@@ -21,7 +21,7 @@ from app.models.tables.followup import Appointment, AppointmentEvent, Note, Sanc
 from app.models.tables.people import ExitRecord, Orientation, Referent, ReferentAssignment
 from app.models.vocabularies.loader import Vocabularies, fold, load_vocabularies
 from app.services.casefile.documents import size_label
-from app.services.storage.uow import DbOrSession, reading
+from app.services.storage.uow import query
 
 #: Kind code → French label, in the order the filters show them.
 KIND_LABELS: dict[str, str] = {
@@ -236,16 +236,16 @@ def matches(item: TimelineItem, search: str) -> bool:
     return all(w in haystack for w in words)
 
 
+@query
 def timeline(
-    db: DbOrSession, person_id: str, *, kinds: Iterable[str] | None = None, search: str = ""
+    s: Session, person_id: str, *, kinds: Iterable[str] | None = None, search: str = ""
 ) -> list[TimelineItem]:
     """Everything that happened to the person, oldest first; ``kinds`` keeps only those kinds."""
     wanted = set(kinds) if kinds is not None else set(TIMELINE_KINDS)
     vocab = load_vocabularies()
     items: list[TimelineItem] = []
-    with reading(db) as s:
-        for reader in _READERS:
-            items += [i for i in reader(s, person_id, vocab) if i.kind in wanted]
+    for reader in _READERS:
+        items += [i for i in reader(s, person_id, vocab) if i.kind in wanted]
     if search.strip():
         items = [i for i in items if matches(i, search)]
     order = {k: n for n, k in enumerate(TIMELINE_KINDS)}

@@ -27,7 +27,7 @@ from app.models.tables.people import Person
 from app.models.vocabularies.loader import load_vocabularies
 from app.services.contracts.document import record_output, render_pdf
 from app.services.storage.db import Database
-from app.services.storage.uow import reading
+from app.services.storage.uow import read_only
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +135,7 @@ def plan_batch(db: Database, person_ids: Sequence[str]) -> BatchPlan:
     if not ids:
         return BatchPlan(())
     vocab = load_vocabularies()
-    with reading(db) as s:
+    with read_only(db) as s:
         people = s.execute(
             select(Person.id, Person.last_name, Person.first_name).where(
                 Person.id.in_(ids), Person.deleted_at.is_(None)

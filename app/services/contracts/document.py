@@ -32,7 +32,7 @@ from app.services.printing.base import AppointmentLine
 from app.services.settings import letterhead
 from app.services.storage import audit as audit_mod
 from app.services.storage.db import Database
-from app.services.storage.uow import DbOrSession, get_row, reading
+from app.services.storage.uow import get_row, query, unit_of_work, use_case
 
 SIGNER_LABELS: dict[str, str] = {Signer.PERSON: "La personne accompagnée", Signer.REFERENT: "Le référent"}
 
@@ -44,15 +44,15 @@ def _person_block(p: Person) -> PersonBlock:
 
 
 def _referent_block(s: Session, p: Person) -> ReferentBlock:
-    ref_id = p.referent_id or current_referent_id(s)
+    ref_id = p.referent_id or current_referent_id.within(s)
     ref = s.get(Referent, ref_id) if ref_id else None
     if ref is None:
         return ReferentBlock("—", "—")
     return ReferentBlock(f"{ref.first_name} {ref.last_name}", ref.structure or "—", ref.phone, ref.email)
 
 
-def _orientation_block(db: DbOrSession, person_id: str) -> OrientationBlock:
-    history = parcours.orientation_history(db, person_id)
+def _orientation_block(s: Session, person_id: str) -> OrientationBlock:
+    history = parcours.orientation_history.within(s, person_id)
     current = next((o for o in reversed(history) if o.ended_on is None), history[-1] if history else None)
     if current is None:
         return OrientationBlock("Non renseignée", None, "—")
@@ -73,13 +73,13 @@ def _signature(sig: SignatureView | None) -> SignatureBlock | None:
     )
 
 
-def _next_rdv(db: DbOrSession, person_id: str, chosen: datetime | None) -> AppointmentLine | None:
+def _next_rdv(s: Session, person_id: str, chosen: datetime | None) -> AppointmentLine | None:
     if chosen is not None:
         return AppointmentLine(chosen)
     now = datetime.now()
     coming = [
         a
-        for a in agenda.person_appointments(db, person_id)
+        for a in agenda.person_appointments.within(s, person_id)
         if a.starts_at >= now and a.status == AppointmentStatus.PLANNED
     ]
     if not coming:
@@ -88,30 +88,30 @@ def _next_rdv(db: DbOrSession, person_id: str, chosen: datetime | None) -> Appoi
     return AppointmentLine(a.starts_at, a.place, a.nature_label, a.purpose_label)
 
 
+@query
 def build_document(
-    db: DbOrSession, contract_id: str, *, department: str | None = None, issued_on: date | None = None
+    s: Session, contract_id: str, *, department: str | None = None, issued_on: date | None = None
 ) -> ContractDocument:
     """Everything printed on the contract, read from the database (one read transaction). Never the NIR.
 
     ``department`` and the DPO contact come from Paramètres unless ``department`` is given.
     """
-    with reading(db) as s:
-        return _build(s, contract_id, department, issued_on)
+    return _build(s, contract_id, department, issued_on)
 
 
 def _build(s: Session, contract_id: str, department: str | None, issued_on: date | None) -> ContractDocument:
-    view: ContractView = get_contract(s, contract_id)
+    view: ContractView = get_contract.within(s, contract_id)
     draft = view.draft
     person = get_row(s, Person, get_row(s, Contract, contract_id, "Contrat").person_id, "Personne")
     person_block, person_id = _person_block(person), person.id
     referent = _referent_block(s, person)
     orientation = _orientation_block(s, person_id)
-    summary = diagnostic.situation_summary(s, person_id)
+    summary = diagnostic.situation_summary.within(s, person_id)
     start = view.start_date or date.today()
     actions = draft.actions
     return ContractDocument(
-        department=department or letterhead.department_name(s),
-        dpo_contact=letterhead.dpo_contact(s),
+        department=department or letterhead.department_name.within(s),
+        dpo_contact=letterhead.dpo_contact.within(s),
         organisme=referent.structure if referent.structure != "—" else orientation.organisme,
         kind="ce" if view.kind == "ce" else "cer",
         regime=view.regime,
@@ -141,7 +141,7 @@ def _build(s: Session, contract_id: str, department: str | None, issued_on: date
 
 
 def render_pdf(
-    db: DbOrSession,
+    db: Database,
     contract_id: str,
     *,
     actor: str,
@@ -155,36 +155,38 @@ def render_pdf(
 
     When the département's seal is configured (Paramètres), the PDF is sealed (PAdES certification);
     a configured seal that cannot be used raises :class:`~app.services.printing.seal.SealError`.
+    The database is read in one read transaction, the PDF made and sealed outside any transaction, and the
+    file written together with its audit event in one unit of work.
     """
     data = render_contract(build_document(db, contract_id, department=department))
     if seal:
         data = seal_document(db, data)
-    if out is not None:
-        Path(out).write_bytes(data)
-    if audit is not None:
-        record_output(db, contract_id, actor=actor, action=audit)
+    with unit_of_work(db) as s:
+        if out is not None:
+            Path(out).write_bytes(data)
+        if audit is not None:
+            record_output.within(s, contract_id, actor=actor, action=audit)
     return data
 
 
-def seal_document(db: DbOrSession, data: bytes) -> bytes:
+def seal_document(db: Database, data: bytes) -> bytes:
     """``data`` sealed with the département's certificate when one is configured, else unchanged."""
     from app.services.printing.seal import seal_with
     from app.services.settings import seal as seal_config
 
-    database = db if isinstance(db, Database) else None
-    signer = seal_config.sealer_for(database) if database is not None else None
+    signer = seal_config.sealer_for(db)
     if signer is None:
         return data
     return seal_with(data, signer, location=letterhead.department_name(db))
 
 
-def record_output(db: DbOrSession, contract_id: str, *, actor: str, action: str = AuditAction.PRINT) -> str:
+@use_case
+def record_output(s: Session, contract_id: str, *, actor: str, action: str = AuditAction.PRINT) -> str:
     """Audit trail: the contract was printed (« impression ») or saved as a file (« export »)."""
-    with reading(db) as s:
-        row = get_row(s, Contract, contract_id, "Contrat")
-        person_id, number = row.person_id, row.number
-    return audit_mod.record_audit(
-        db,
+    row = get_row(s, Contract, contract_id, "Contrat")
+    person_id, number = row.person_id, row.number
+    return audit_mod.record_audit.within(
+        s,
         actor=actor or "local",
         action=action,
         person_id=person_id,

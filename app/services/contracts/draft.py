@@ -13,7 +13,7 @@ from dateutil.relativedelta import relativedelta
 
 from app.models.enums import ContractKind
 from app.services.contracts.lifecycle import DURATIONS
-from app.services.storage.uow import FieldError, parse_date
+from app.services.validation import FieldError, parse_date
 
 CE_WEEKLY_HOURS = 15.0
 

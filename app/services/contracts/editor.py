@@ -17,12 +17,15 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app.models.enums import ContractKind, ContractStatus, Regime, SignatureMethod, Signer
 from app.models.rules.engine import load_default_rules
 from app.models.tables.carnet import Objective
 from app.models.tables.contracts import Contract, Signature
+from app.models.tables.people import Person, Referent
 from app.models.vocabularies.loader import load_vocabularies
+from app.services.casefile import documents
 from app.services.casefile.carnet import tree as carnet
 from app.services.contracts import lifecycle
 from app.services.contracts.draft import (
@@ -37,7 +40,10 @@ from app.services.contracts.lifecycle import (
     ContractVersionView,
 )
 from app.services.errors import ValidationError
-from app.services.storage.uow import Checker, DbOrSession, get_row, reading, require_text, transaction
+from app.services.people.identity import current_referent_id, get_person
+from app.services.storage.db import Database
+from app.services.storage.uow import get_row, query, unit_of_work, use_case
+from app.services.validation import Checker, require_text
 
 _S = ContractStatus
 #: Statuses whose period blocks another contract of the same person.
@@ -154,28 +160,28 @@ def _view(s: Any, c: Contract) -> ContractView:
         c.rules_version,
         c.signed_on,
         c.signed_place,
-        tuple(lifecycle.contract_versions(s, c.id)),
-        tuple(lifecycle.contract_events(s, c.id)),
+        tuple(lifecycle.contract_versions.within(s, c.id)),
+        tuple(lifecycle.contract_events.within(s, c.id)),
         _signatures(s, c.id),
         tuple(sorted(TRANSITIONS[c.status], key=list(TRANSITION_LABELS).index)),
     )
 
 
-def list_contracts(db: DbOrSession, person_id: str) -> list[ContractView]:
+@query
+def list_contracts(s: Session, person_id: str) -> list[ContractView]:
     """The person's contracts, most recent start first, with versions, events and signatures."""
-    with reading(db) as s:
-        rows = s.scalars(
-            select(Contract)
-            .where(Contract.person_id == person_id, Contract.deleted_at.is_(None))
-            .order_by(Contract.created_at)
-        ).all()
-        views = [_view(s, c) for c in rows]
+    rows = s.scalars(
+        select(Contract)
+        .where(Contract.person_id == person_id, Contract.deleted_at.is_(None))
+        .order_by(Contract.created_at)
+    ).all()
+    views = [_view(s, c) for c in rows]
     return sorted(views, key=lambda v: (v.start_date or date.max, v.number), reverse=True)
 
 
-def get_contract(db: DbOrSession, contract_id: str) -> ContractView:
-    with reading(db) as s:
-        return _view(s, get_row(s, Contract, contract_id, "Contrat"))
+@query
+def get_contract(s: Session, contract_id: str) -> ContractView:
+    return _view(s, get_row(s, Contract, contract_id, "Contrat"))
 
 
 # --- editor model --------------------------------------------------------------------------------------------
@@ -201,12 +207,11 @@ class EditorModel:
     previous_contract_id: str | None = None
 
 
-def editor_model(db: DbOrSession, person_id: str, contract_id: str | None = None) -> EditorModel:
+@query
+def editor_model(s: Session, person_id: str, contract_id: str | None = None) -> EditorModel:
     """Values for the editor: the contract's latest version, or a new draft (kind from the person's regime)."""
-    from app.services.people import identity as people
-
-    person = people.get_person(db, person_id)
-    tree = carnet.load_carnet(db, person_id)
+    person = get_person.within(s, person_id)
+    tree = carnet.load_carnet.within(s, person_id)
     choices = tuple(
         ObjectiveChoice(o.id, group.label, o.title, o.status_label)
         for group in tree.themes
@@ -217,39 +222,38 @@ def editor_model(db: DbOrSession, person_id: str, contract_id: str | None = None
         kind = ContractKind.CE if person.regime == Regime.PLEIN_EMPLOI else ContractKind.CER
         draft = ContractDraft(kind=kind, start_date=date.today())
         return EditorModel(person_id, name, None, "", False, draft, choices)
-    view = get_contract(db, contract_id)
+    view = get_contract.within(s, contract_id)
     return EditorModel(person_id, name, view.id, view.number, view.locked, view.draft, choices)
 
 
-# --- writes --------------------------------------------------------------------------------------------------
+# --- writes: each public function is one unit of work ---------------------------------------------------------
 
 
 def check_overlap(
-    db: DbOrSession, person_id: str, start: date | None, end: date | None, ignore: Sequence[str | None] = ()
+    s: Session, person_id: str, start: date | None, end: date | None, ignore: Sequence[str | None] = ()
 ) -> None:
     """Refuse a period overlapping another valid contract of the person (ValidationError on start_date)."""
     if start is None or end is None:
         return
-    with reading(db) as s:
-        rows = s.scalars(
-            select(Contract).where(
-                Contract.person_id == person_id,
-                Contract.deleted_at.is_(None),
-                Contract.status.in_(VALID_STATUSES),
+    rows = s.scalars(
+        select(Contract).where(
+            Contract.person_id == person_id,
+            Contract.deleted_at.is_(None),
+            Contract.status.in_(VALID_STATUSES),
+        )
+    ).all()
+    for c in rows:
+        if c.id in ignore or c.start_date is None or c.end_date is None:
+            continue
+        if c.start_date <= end and start <= c.end_date:
+            raise ValidationError(
+                fields={
+                    "start_date": (
+                        f"Cette période chevauche le contrat n° {c.number} (du {c.start_date:%d/%m/%Y} "
+                        f"au {c.end_date:%d/%m/%Y}). Choisissez une date de début après le {c.end_date:%d/%m/%Y}."
+                    )
+                }
             )
-        ).all()
-        for c in rows:
-            if c.id in ignore or c.start_date is None or c.end_date is None:
-                continue
-            if c.start_date <= end and start <= c.end_date:
-                raise ValidationError(
-                    fields={
-                        "start_date": (
-                            f"Cette période chevauche le contrat n° {c.number} (du {c.start_date:%d/%m/%Y} "
-                            f"au {c.end_date:%d/%m/%Y}). Choisissez une date de début après le {c.end_date:%d/%m/%Y}."
-                        )
-                    }
-                )
 
 
 def _raise(errors: dict[str, str]) -> None:
@@ -257,16 +261,17 @@ def _raise(errors: dict[str, str]) -> None:
         raise ValidationError(fields=errors)
 
 
-def _link_objectives(db: DbOrSession, contract_id: str, objective_ids: Sequence[str]) -> None:
-    with transaction(db) as s:
-        for oid in objective_ids:
-            row = s.get(Objective, oid)
-            if row is not None and row.contract_id != contract_id:
-                row.contract_id = contract_id
+def link_objectives(s: Session, contract_id: str, objective_ids: Sequence[str]) -> None:
+    """Attach the carnet objectives the contract prints to it (part of the contract's unit of work)."""
+    for oid in objective_ids:
+        row = s.get(Objective, oid)
+        if row is not None and row.contract_id != contract_id:
+            row.contract_id = contract_id
 
 
+@use_case
 def create(
-    db: DbOrSession,
+    s: Session,
     person_id: str,
     draft: ContractDraft,
     *,
@@ -274,11 +279,11 @@ def create(
     previous_contract_id: str | None = None,
     amends_contract_id: str | None = None,
 ) -> str:
-    """A new draft contract (first version), after validation and the overlap check."""
+    """A new draft contract (first version) and its objective links, after validation and the overlap check."""
     _raise(validate(draft))
-    check_overlap(db, person_id, draft.start_date, draft.end_date, ignore=(amends_contract_id,))
-    cid = lifecycle.create_contract(
-        db,
+    check_overlap(s, person_id, draft.start_date, draft.end_date, ignore=(amends_contract_id,))
+    cid = lifecycle.create_contract.within(
+        s,
         person_id,
         kind=draft.kind,
         start_date=draft.start_date,
@@ -289,37 +294,38 @@ def create(
         rules_version=rules_version(),
         author=author,
     )
-    _link_objectives(db, cid, draft.objective_ids)
+    link_objectives(s, cid, draft.objective_ids)
     return cid
 
 
-def save(db: DbOrSession, contract_id: str, draft: ContractDraft, *, author: str = "") -> int:
-    """Save the editor values as a new version of a draft; refused once signed (ContractLockedError)."""
-    current = get_contract(db, contract_id)
-    if current.locked:
+@use_case
+def save(s: Session, contract_id: str, draft: ContractDraft, *, author: str = "") -> int:
+    """Save the editor values as a new version of a draft and link its objectives, in one transaction;
+    refused once signed (ContractLockedError)."""
+    row = get_row(s, Contract, contract_id, "Contrat")
+    if row.status in LOCKED_STATUSES:
         raise ContractLockedError()
     _raise(validate(draft))
-    with reading(db) as s:
-        row = get_row(s, Contract, contract_id, "Contrat")
-        person_id, amends = row.person_id, row.amends_contract_id
-    check_overlap(db, person_id, draft.start_date, draft.end_date, ignore=(contract_id, amends))
-    number = lifecycle.save_contract_version(
-        db,
+    check_overlap(
+        s, row.person_id, draft.start_date, draft.end_date, ignore=(contract_id, row.amends_contract_id)
+    )
+    number = lifecycle.save_contract_version.within(
+        s,
         contract_id,
         draft.content(),
         author=author,
         start_date=draft.start_date,
         duration_months=draft.duration_months,
     )
-    _link_objectives(db, contract_id, draft.objective_ids)
+    link_objectives(s, contract_id, draft.objective_ids)
     return number
 
 
-def renew(db: DbOrSession, contract_id: str, *, author: str = "") -> str:
+@use_case
+def renew(s: Session, contract_id: str, *, author: str = "") -> str:
     """Renewal: a new draft starting the day after, same duration, copying the previous plan."""
-    previous = get_contract(db, contract_id)
-    with reading(db) as s:
-        person_id = get_row(s, Contract, contract_id, "Contrat").person_id
+    previous = get_contract.within(s, contract_id)
+    person_id = get_row(s, Contract, contract_id, "Contrat").person_id
     start = previous.end_date + relativedelta(days=1) if previous.end_date else date.today()
     draft = previous.draft
     draft = ContractDraft(
@@ -332,19 +338,20 @@ def renew(db: DbOrSession, contract_id: str, *, author: str = "") -> str:
             "observations": "",
         }
     )
-    return create(db, person_id, draft, author=author, previous_contract_id=contract_id)
+    return create.within(s, person_id, draft, author=author, previous_contract_id=contract_id)
 
 
-def amend(db: DbOrSession, contract_id: str, *, author: str = "") -> str:
+@use_case
+def amend(s: Session, contract_id: str, *, author: str = "") -> str:
     """Avenant: a new draft amending a signed contract, same period and plan, to be edited then signed."""
-    target = get_contract(db, contract_id)
-    with reading(db) as s:
-        person_id = get_row(s, Contract, contract_id, "Contrat").person_id
-    return create(db, person_id, target.draft, author=author, amends_contract_id=contract_id)
+    target = get_contract.within(s, contract_id)
+    person_id = get_row(s, Contract, contract_id, "Contrat").person_id
+    return create.within(s, person_id, target.draft, author=author, amends_contract_id=contract_id)
 
 
+@use_case
 def sign(
-    db: DbOrSession,
+    s: Session,
     contract_id: str,
     *,
     signer: str,
@@ -358,14 +365,14 @@ def sign(
 ) -> bool:
     """Record one signature (CE rule checked first). When both parties signed, the contract becomes « signé ».
     Returns True when the contract is now signed."""
-    view = get_contract(db, contract_id)
+    view = get_contract.within(s, contract_id)
     if view.locked:
         raise ContractLockedError()
     _raise(validate(view.draft, for_signature=True))
     if not place.strip():
         raise ValidationError(fields={"place": "Indiquez le lieu de la signature."})
-    lifecycle.add_signature(
-        db,
+    lifecycle.add_signature.within(
+        s,
         contract_id,
         signer=signer,
         signer_name=signer_name,
@@ -376,10 +383,12 @@ def sign(
         place=place,
     )
     done = {
-        s.signer for s in get_contract(db, contract_id).signatures if s.version_no == view.current_version
+        sig.signer
+        for sig in get_contract.within(s, contract_id).signatures
+        if sig.version_no == view.current_version
     }
     if done >= {str(x) for x in Signer}:
-        lifecycle.transition_contract(db, contract_id, _S.SIGNED, at=at, author=author, place=place)
+        lifecycle.transition_contract.within(s, contract_id, _S.SIGNED, at=at, author=author, place=place)
         return True
     return False
 
@@ -389,7 +398,7 @@ PAPER_SCAN_TYPES = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png":
 
 
 def sign_on_paper(
-    db: DbOrSession,
+    db: Database,
     contract_id: str,
     path: Path | str,
     *,
@@ -400,10 +409,6 @@ def sign_on_paper(
     """The contract was signed on paper by both parties: store the scanned signed page (PDF, JPEG or PNG) as a
     « Contrat signé » document, record both signatures « sur papier » pointing to it and make the contract
     « signé », all in one transaction. Returns the document id."""
-    from app.models.tables.people import Person, Referent
-    from app.services.casefile import documents
-    from app.services.people.identity import current_referent_id
-
     c = Checker()
     where = c.run("place", require_text, place, "Indiquez le lieu de la signature.", 200)
     if signed_on > date.today():
@@ -412,20 +417,20 @@ def sign_on_paper(
     if mime not in PAPER_SCAN_TYPES:
         c.add("path", "Joignez la page signée au format PDF, JPEG ou PNG.")
     c.raise_if_any()
-    data = documents.read_file(path)
-    view = get_contract(db, contract_id)
-    if view.locked:
-        raise ContractLockedError()
-    _raise(validate(view.draft, for_signature=True))
+    data = documents.read_file(path)  # read before the transaction: a file error leaves nothing half-done
     # the hour is not asked: now (stored as for a pad signature) when signed today, noon for an earlier day
     at = None if signed_on == date.today() else datetime.combine(signed_on, time(12))
-    with transaction(db) as s:
+    with unit_of_work(db) as s:
+        view = get_contract.within(s, contract_id)
+        if view.locked:
+            raise ContractLockedError()
+        _raise(validate(view.draft, for_signature=True))
         contract = get_row(s, Contract, contract_id, "Contrat")
         person = get_row(s, Person, contract.person_id, "Personne")
-        ref_id = person.referent_id or current_referent_id(s)
+        ref_id = person.referent_id or current_referent_id.within(s)
         ref = s.get(Referent, ref_id) if ref_id else None
         referent_name = f"{ref.first_name} {ref.last_name}" if ref is not None else ""
-        document_id = documents.add_document(
+        document_id = documents.add_document.within(
             s,
             person.id,
             kind="contrat_signe",
@@ -439,7 +444,7 @@ def sign_on_paper(
             (Signer.PERSON, f"{person.first_name} {person.last_name}"),
             (Signer.REFERENT, referent_name),
         ):
-            sign(
+            sign.within(
                 s,
                 contract_id,
                 signer=signer,
@@ -453,11 +458,10 @@ def sign_on_paper(
     return document_id
 
 
-def transition(
-    db: DbOrSession, contract_id: str, to_status: str, *, comment: str = "", author: str = ""
-) -> str:
-    """A lifecycle step allowed by records_contracts (département decisions included)."""
-    return lifecycle.transition_contract(db, contract_id, to_status, comment=comment, author=author)
+@use_case
+def transition(s: Session, contract_id: str, to_status: str, *, comment: str = "", author: str = "") -> str:
+    """A lifecycle step allowed by :mod:`.lifecycle` (département decisions included)."""
+    return lifecycle.transition_contract.within(s, contract_id, to_status, comment=comment, author=author)
 
 
 @dataclass(frozen=True)
@@ -467,20 +471,18 @@ class PersonContract:
     contract: ContractView
 
 
-def all_contracts(db: DbOrSession, person_id: str | None = None) -> list[PersonContract]:
+@query
+def all_contracts(s: Session, person_id: str | None = None) -> list[PersonContract]:
     """Contracts of one person or of everyone (for the ``contracts`` command), by person name."""
-    from app.models.tables.people import Person
-
-    with reading(db) as s:
-        query = select(Person.id, Person.last_name, Person.first_name).where(
-            Person.deleted_at.is_(None), Person.id.in_(select(Contract.person_id))
-        )
-        if person_id is not None:
-            get_row(s, Person, person_id, "Personne")
-            query = query.where(Person.id == person_id)
-        rows = sorted(s.execute(query).all(), key=lambda r: (r[1].lower(), r[2].lower()))
+    stmt = select(Person.id, Person.last_name, Person.first_name).where(
+        Person.deleted_at.is_(None), Person.id.in_(select(Contract.person_id))
+    )
+    if person_id is not None:
+        get_row(s, Person, person_id, "Personne")
+        stmt = stmt.where(Person.id == person_id)
+    rows = sorted(s.execute(stmt).all(), key=lambda r: (r[1].lower(), r[2].lower()))
     return [
         PersonContract(pid, f"{last.upper()} {first}", c)
         for pid, last, first in rows
-        for c in list_contracts(db, pid)
+        for c in list_contracts.within(s, pid)
     ]

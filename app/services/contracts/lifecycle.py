@@ -21,19 +21,8 @@ from app.models.errors import FilRougeError
 from app.models.tables.base import new_id, utcnow
 from app.models.tables.contracts import Contract, ContractEvent, ContractVersion, Signature
 from app.models.tables.people import Person
-from app.services.storage.uow import (
-    Checker,
-    DbOrSession,
-    FieldError,
-    check,
-    get_row,
-    optional_text,
-    parse_date,
-    reading,
-    require_choice,
-    rows_of,
-    transaction,
-)
+from app.services.storage.uow import get_row, query, rows_of, use_case
+from app.services.validation import Checker, FieldError, check, optional_text, parse_date, require_choice
 
 _S = ContractStatus
 #: Allowed lifecycle transitions.
@@ -78,7 +67,7 @@ class ContractEventView:
     comment: str
 
 
-def _moment(value: datetime | None) -> datetime:
+def require_moment(value: datetime | None) -> datetime:
     return utcnow() if value is None else value.replace(tzinfo=None)
 
 
@@ -119,8 +108,9 @@ def _end_date(start: date | None, months: int) -> date | None:
     return None if start is None else start + relativedelta(months=months) - relativedelta(days=1)
 
 
+@use_case
 def create_contract(
-    db: DbOrSession,
+    s: Session,
     person_id: str,
     *,
     kind: str,
@@ -147,38 +137,37 @@ def create_contract(
     c.run("duration_months", _duration, duration_months)
     body = c.run("content", _content, content)
     c.raise_if_any()
-    at = _moment(saved_at)
-    with transaction(db) as s:
-        person = get_row(s, Person, person_id, "Personne")
-        if previous_contract_id is not None:
-            previous = get_row(s, Contract, previous_contract_id, "Contrat précédent")
-            if content is None:
-                body = _latest_content(s, previous.id)
-        row_id = new_id()
-        row = Contract(
-            id=row_id,
-            person_id=person.id,
-            number=_number(kind, at.year, row_id),
-            kind=kind,
-            regime=regime or person.regime,
-            rules_version=rules_version,
-            is_renewal=previous_contract_id is not None,
-            previous_contract_id=previous_contract_id,
-            amends_contract_id=amends_contract_id,
-            status=_S.DRAFT,
-            start_date=start,
-            end_date=_end_date(start, duration_months),
-            duration_months=duration_months,
-            current_version=0,
+    at = require_moment(saved_at)
+    person = get_row(s, Person, person_id, "Personne")
+    if previous_contract_id is not None:
+        previous = get_row(s, Contract, previous_contract_id, "Contrat précédent")
+        if content is None:
+            body = _latest_content(s, previous.id)
+    row_id = new_id()
+    row = Contract(
+        id=row_id,
+        person_id=person.id,
+        number=_number(kind, at.year, row_id),
+        kind=kind,
+        regime=regime or person.regime,
+        rules_version=rules_version,
+        is_renewal=previous_contract_id is not None,
+        previous_contract_id=previous_contract_id,
+        amends_contract_id=amends_contract_id,
+        status=_S.DRAFT,
+        start_date=start,
+        end_date=_end_date(start, duration_months),
+        duration_months=duration_months,
+        current_version=0,
+    )
+    s.add(row)
+    _add_version(s, row, body or {}, author, at)
+    s.add(
+        ContractEvent(
+            id=new_id(), contract_id=row.id, from_status="", to_status=_S.DRAFT, at=at, author=author
         )
-        s.add(row)
-        _add_version(s, row, body or {}, author, at)
-        s.add(
-            ContractEvent(
-                id=new_id(), contract_id=row.id, from_status="", to_status=_S.DRAFT, at=at, author=author
-            )
-        )
-        return row.id
+    )
+    return row.id
 
 
 def _latest_content(s: Session, contract_id: str) -> dict[str, Any]:
@@ -195,8 +184,9 @@ def _draft(s: Session, contract_id: str) -> Contract:
     return contract
 
 
+@use_case
 def save_contract_version(
-    db: DbOrSession,
+    s: Session,
     contract_id: str,
     content: Mapping[str, Any],
     *,
@@ -212,16 +202,15 @@ def save_contract_version(
     )
     if duration_months is not None:
         check("duration_months", _duration, duration_months)
-    with transaction(db) as s:
-        contract = _draft(s, contract_id)
-        if start is not None and contract.start_date != start:
-            contract.start_date = start
-        if duration_months is not None and contract.duration_months != duration_months:
-            contract.duration_months = duration_months
-        end = _end_date(contract.start_date, contract.duration_months)
-        if contract.end_date != end:
-            contract.end_date = end
-        return _add_version(s, contract, body, author, _moment(saved_at))
+    contract = _draft(s, contract_id)
+    if start is not None and contract.start_date != start:
+        contract.start_date = start
+    if duration_months is not None and contract.duration_months != duration_months:
+        contract.duration_months = duration_months
+    end = _end_date(contract.start_date, contract.duration_months)
+    if contract.end_date != end:
+        contract.end_date = end
+    return _add_version(s, contract, body, author, require_moment(saved_at))
 
 
 def _strokes(value: list[Any]) -> list[Any]:
@@ -237,8 +226,9 @@ def _strokes(value: list[Any]) -> list[Any]:
     return [[[round(float(x), 4), round(float(y), 4)] for x, y in stroke] for stroke in value]
 
 
+@use_case
 def add_signature(
-    db: DbOrSession,
+    s: Session,
     contract_id: str,
     *,
     signer: str,
@@ -257,22 +247,21 @@ def add_signature(
     if method == SignatureMethod.PAPER and not document_id:
         c.add("document_id", "Joignez la page signée numérisée.")
     c.raise_if_any()
-    with transaction(db) as s:
-        contract = _draft(s, contract_id)
-        row = Signature(
-            id=new_id(),
-            contract_id=contract.id,
-            version_no=contract.current_version,
-            signer=signer,
-            signer_name=optional_text(signer_name),
-            method=method,
-            strokes=clean or [],
-            document_id=document_id,
-            signed_at=_moment(signed_at),
-            place=optional_text(place),
-        )
-        s.add(row)
-        return row.id
+    contract = _draft(s, contract_id)
+    row = Signature(
+        id=new_id(),
+        contract_id=contract.id,
+        version_no=contract.current_version,
+        signer=signer,
+        signer_name=optional_text(signer_name),
+        method=method,
+        strokes=clean or [],
+        document_id=document_id,
+        signed_at=require_moment(signed_at),
+        place=optional_text(place),
+    )
+    s.add(row)
+    return row.id
 
 
 def _check_signed(s: Session, contract: Contract) -> None:
@@ -285,8 +274,9 @@ def _check_signed(s: Session, contract: Contract) -> None:
         raise ContractTransitionError("Le contrat doit être signé par la personne et par le référent.")
 
 
+@use_case
 def transition_contract(
-    db: DbOrSession,
+    s: Session,
     contract_id: str,
     to_status: str,
     *,
@@ -297,51 +287,50 @@ def transition_contract(
 ) -> str:
     """Move the contract along its lifecycle; appends a :class:`ContractEvent`. Returns the event id."""
     check("to_status", require_choice, to_status, ContractStatus, "État de contrat inconnu.")
-    when = _moment(at)
-    with transaction(db) as s:
-        contract = get_row(s, Contract, contract_id, "Contrat")
-        if to_status not in TRANSITIONS[contract.status]:
-            raise ContractTransitionError(
-                f"Passage impossible de l'état « {contract.status} » à l'état « {to_status} »."
-            )
-        if to_status == _S.SIGNED:
-            _check_signed(s, contract)
-            contract.signed_on = when.date()
-            contract.signed_place = optional_text(place)
-        if to_status == _S.ACTIVE and contract.start_date is None:
-            contract.start_date = when.date()
-            contract.end_date = _end_date(contract.start_date, contract.duration_months)
-        if to_status == _S.TERMINATED and contract.end_date is not None and when.date() < contract.end_date:
-            contract.end_date = when.date()
-        event = ContractEvent(
-            id=new_id(),
-            contract_id=contract.id,
-            from_status=contract.status,
-            to_status=to_status,
-            at=when,
-            author=author,
-            comment=optional_text(comment, 2000),
+    when = require_moment(at)
+    contract = get_row(s, Contract, contract_id, "Contrat")
+    if to_status not in TRANSITIONS[contract.status]:
+        raise ContractTransitionError(
+            f"Passage impossible de l'état « {contract.status} » à l'état « {to_status} »."
         )
-        contract.status = to_status
-        s.add(event)
-        return event.id
+    if to_status == _S.SIGNED:
+        _check_signed(s, contract)
+        contract.signed_on = when.date()
+        contract.signed_place = optional_text(place)
+    if to_status == _S.ACTIVE and contract.start_date is None:
+        contract.start_date = when.date()
+        contract.end_date = _end_date(contract.start_date, contract.duration_months)
+    if to_status == _S.TERMINATED and contract.end_date is not None and when.date() < contract.end_date:
+        contract.end_date = when.date()
+    event = ContractEvent(
+        id=new_id(),
+        contract_id=contract.id,
+        from_status=contract.status,
+        to_status=to_status,
+        at=when,
+        author=author,
+        comment=optional_text(comment, 2000),
+    )
+    contract.status = to_status
+    s.add(event)
+    return event.id
 
 
-def contract_versions(db: DbOrSession, contract_id: str) -> list[ContractVersionView]:
-    with reading(db) as s:
-        rows = s.scalars(
-            select(ContractVersion)
-            .where(ContractVersion.contract_id == contract_id)
-            .order_by(ContractVersion.version_no)
-        ).all()
-        return [ContractVersionView(v.id, v.version_no, v.author, v.saved_at, dict(v.content)) for v in rows]
+@query
+def contract_versions(s: Session, contract_id: str) -> list[ContractVersionView]:
+    rows = s.scalars(
+        select(ContractVersion)
+        .where(ContractVersion.contract_id == contract_id)
+        .order_by(ContractVersion.version_no)
+    ).all()
+    return [ContractVersionView(v.id, v.version_no, v.author, v.saved_at, dict(v.content)) for v in rows]
 
 
-def contract_events(db: DbOrSession, contract_id: str) -> list[ContractEventView]:
-    with reading(db) as s:
-        rows = s.scalars(
-            select(ContractEvent)
-            .where(ContractEvent.contract_id == contract_id)
-            .order_by(ContractEvent.at, ContractEvent.created_at)
-        ).all()
-        return [ContractEventView(e.id, e.from_status, e.to_status, e.at, e.author, e.comment) for e in rows]
+@query
+def contract_events(s: Session, contract_id: str) -> list[ContractEventView]:
+    rows = s.scalars(
+        select(ContractEvent)
+        .where(ContractEvent.contract_id == contract_id)
+        .order_by(ContractEvent.at, ContractEvent.created_at)
+    ).all()
+    return [ContractEventView(e.id, e.from_status, e.to_status, e.at, e.author, e.comment) for e in rows]

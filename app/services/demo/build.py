@@ -109,7 +109,7 @@ def _reentry(s: Session, demo: Demo, st: df.FileState, notified: date) -> None:
     dc.chain(s, demo, st, _contract_start(demo, st, notified), left)
     df.leave(s, demo, st, left, "reentry")
     back = demo.days_ago(90, 200)
-    parcours.open_parcours(s, st.ident.person_id, start_date=back, track=st.track)
+    parcours.open_parcours.within(s, st.ident.person_id, start_date=back, track=st.track)
     notified = df.orient(s, demo, st, back)
     st.honoured = []
     df.follow_up(s, demo, st, _first_rdv(demo, notified), demo.today, 1)
@@ -165,7 +165,7 @@ def _team_move(db: Database, demo: Demo, followed: list[df.FileState]) -> None:
 def _collective_and_audit(db: Database, demo: Demo, followed: list[df.FileState]) -> None:
     with db.session() as s:
         for days in (-20, 9, 23):
-            rdv.add_appointment(
+            rdv.add_appointment.within(
                 s,
                 None,
                 starts_at=datetime.combine(demo.today + timedelta(days=days), time(9, 30)),
@@ -183,7 +183,7 @@ def _collective_and_audit(db: Database, demo: Demo, followed: list[df.FileState]
             action = demo.rng.choice(
                 (AuditAction.VIEW, AuditAction.VIEW, AuditAction.PRINT, AuditAction.EXPORT)
             )
-            audit.record_audit(
+            audit.record_audit.within(
                 s,
                 actor=demo.me.login,
                 action=action,

@@ -78,7 +78,7 @@ def orient(s: Session, demo: Demo, st: FileState, decided: date, *, reorientatio
     """Record an orientation decision (and its EP opinion for a réorientation); returns the notification date."""
     rng = demo.rng
     notified = decided + timedelta(days=rng.randint(3, 10))
-    parcours.record_orientation(
+    parcours.record_orientation.within(
         s,
         st.ident.person_id,
         track=st.track,
@@ -97,12 +97,12 @@ def orient(s: Session, demo: Demo, st: FileState, decided: date, *, reorientatio
 def start_file(s: Session, demo: Demo, st: FileState) -> date:
     """Parcours, orientation, référent and the CAF diagnostic. Returns the date the follow-up can start."""
     entry = st.plan.entry
-    parcours.open_parcours(s, st.ident.person_id, start_date=entry, track=st.track)
+    parcours.open_parcours.within(s, st.ident.person_id, start_date=entry, track=st.track)
     notified = orient(s, demo, st, entry)
     save_diagnostic(s, demo, st, datetime.combine(entry, time(8, 0)), source="caf")
     if st.plan.scenario != "no_referent":
         st.ref, st.assigned_on = pick_referent(demo), notified + timedelta(days=2)
-        people.assign_referent(
+        people.assign_referent.within(
             s,
             st.ident.person_id,
             st.ref.id,
@@ -160,7 +160,7 @@ def save_diagnostic(s: Session, demo: Demo, st: FileState, at: datetime, source:
         "ressources_droits": {"droits_ouverts": rng.sample(("prime_activite", "css", "aide_logement"), 2)},
     }
     author = "CAF" if source == "caf" else (st.ref.login if st.ref else "")
-    diagnostic.save_diagnostic(
+    diagnostic.save_diagnostic.within(
         s,
         st.ident.person_id,
         data=sections,
@@ -217,7 +217,7 @@ def add_rdv(
     booked = min(starts - timedelta(days=rng.randint(3, 20)), datetime.combine(demo.today, time(8, 0)))
     ref = st.ref or demo.me
     direct = status is not None and rng.random() < 0.7  # entered afterwards, with its outcome
-    rdv = rdv_mod.add_appointment(
+    rdv = rdv_mod.add_appointment.within(
         s,
         st.ident.person_id,
         starts_at=starts,
@@ -234,7 +234,7 @@ def add_rdv(
     if status is None:
         return
     if not direct:
-        rdv_mod.set_appointment_status(
+        rdv_mod.set_appointment_status.within(
             s,
             rdv,
             status,
@@ -261,7 +261,7 @@ def after_rdv_note(s: Session, demo: Demo, st: FileState, at: datetime, status: 
         else:
             return
     author = (st.ref or demo.me).login
-    note = notes.add_note(
+    note = notes.add_note.within(
         s, st.ident.person_id, kind=kind, body=rng.choice(data.NOTE_TEXTS[kind]), author=author, written_at=at
     )
     st.first_note = st.first_note or note
@@ -288,7 +288,7 @@ def follow_up(s: Session, demo: Demo, st: FileState, start: date, last: date, fu
             demo.rng.choice(_SLOTS) if today_slot else None,
         )
     if st.first_note and demo.rng.random() < 0.12:
-        notes.add_note(
+        notes.add_note.within(
             s,
             st.ident.person_id,
             kind=NoteKind.INTERVIEW,
@@ -310,7 +310,7 @@ def leave(s: Session, demo: Demo, st: FileState, when: date, scenario: str) -> N
     reason = demo.rng.choice(reasons)
     followup = when + relativedelta(months=6) if scenario == "exit_followup" else None
     detail = {"cdi": "CDI à temps plein, " + demo.rng.choice(data.JOBS)}.get(reason, "")
-    parcours.record_exit(
+    parcours.record_exit.within(
         s,
         st.ident.person_id,
         exit_date=when,

@@ -108,12 +108,12 @@ def draft(
     """Create the draft (a renewal copies the previous plan) and save one or two more versions."""
     kind = _kind(demo, st, start)
     if kind == ContractKind.CE and st.regime == Regime.LEGACY:
-        people.update_person(s, st.ident.person_id, {"regime": Regime.PLEIN_EMPLOI})
+        people.update_person.within(s, st.ident.person_id, {"regime": Regime.PLEIN_EMPLOI})
         st.regime = Regime.PLEIN_EMPLOI
     author = (st.ref or demo.me).login
     created = min(start - timedelta(days=demo.rng.randint(7, 20)), demo.today)
     body = content(demo, plan, kind, start, months)
-    cid = lifecycle_mod.create_contract(
+    cid = lifecycle_mod.create_contract.within(
         s,
         st.ident.person_id,
         kind=kind,
@@ -128,7 +128,7 @@ def draft(
     )
     for k in range(1 if demo.rng.random() < 0.4 else 0):
         body = {**body, "observations": "Plan d'action relu avec la personne." if k else ""}
-        lifecycle_mod.save_contract_version(s, cid, body, author=author, saved_at=_at(created, 11 + k))
+        lifecycle_mod.save_contract_version.within(s, cid, body, author=author, saved_at=_at(created, 11 + k))
     return cid
 
 
@@ -138,10 +138,10 @@ def sign(s: Session, demo: Demo, st: FileState, cid: str, day: date) -> None:
         (Signer.PERSON, f"{st.ident.first_name} {st.ident.last_name}"),
         (Signer.REFERENT, (st.ref or demo.me).name),
     ):
-        lifecycle_mod.add_signature(
+        lifecycle_mod.add_signature.within(
             s, cid, signer=signer, signer_name=name, strokes=strokes(demo), signed_at=_at(day), place=place
         )
-    lifecycle_mod.transition_contract(
+    lifecycle_mod.transition_contract.within(
         s, cid, _CS.SIGNED, at=_at(day, 11), author=(st.ref or demo.me).login, place=place
     )
 
@@ -156,12 +156,16 @@ def lifecycle(
     validated = signed + timedelta(days=demo.rng.randint(2, 12))
     if validated > demo.today:
         return
-    lifecycle_mod.transition_contract(s, cid, _CS.VALIDATED, at=_at(validated, 15), author="departement")
+    lifecycle_mod.transition_contract.within(
+        s, cid, _CS.VALIDATED, at=_at(validated, 15), author="departement"
+    )
     if max(start, validated) > demo.today:
         return
-    lifecycle_mod.transition_contract(s, cid, _CS.ACTIVE, at=_at(max(start, validated), 16), author=author)
+    lifecycle_mod.transition_contract.within(
+        s, cid, _CS.ACTIVE, at=_at(max(start, validated), 16), author=author
+    )
     if stop is not None and stop < end:
-        lifecycle_mod.transition_contract(
+        lifecycle_mod.transition_contract.within(
             s,
             cid,
             _CS.TERMINATED,
@@ -170,7 +174,7 @@ def lifecycle(
             comment="Fin anticipée de l'accompagnement",
         )
     elif end < demo.today:
-        lifecycle_mod.transition_contract(
+        lifecycle_mod.transition_contract.within(
             s, cid, _CS.ENDED, at=_at(end + timedelta(days=1), 9), author=author
         )
 
@@ -213,11 +217,11 @@ def special(s: Session, demo: Demo, st: FileState, state: str) -> str:
         return cid
     sign(s, demo, st, cid, today - timedelta(days=demo.rng.randint(8, 15) if state != _CS.SIGNED else 2))
     if state == _CS.VALIDATED:
-        lifecycle_mod.transition_contract(
+        lifecycle_mod.transition_contract.within(
             s, cid, _CS.VALIDATED, at=_at(today - timedelta(days=3)), author="departement"
         )
     elif state == _CS.REJECTED:
-        lifecycle_mod.transition_contract(
+        lifecycle_mod.transition_contract.within(
             s,
             cid,
             _CS.REJECTED,
@@ -238,7 +242,7 @@ def carnet(s: Session, demo: Demo, st: FileState, contract_id: str | None, since
             if closed
             else (ObjectiveStatus.ACHIEVED if rng.random() < 0.25 else ObjectiveStatus.IN_PROGRESS)
         )
-        oid = carnet_edits.add_objective(
+        oid = carnet_edits.add_objective.within(
             s,
             st.ident.person_id,
             theme=theme,
@@ -249,9 +253,9 @@ def carnet(s: Session, demo: Demo, st: FileState, contract_id: str | None, since
             position=pos,
         )
         if status != ObjectiveStatus.IN_PROGRESS:
-            carnet_edits.set_objective_status(s, oid, status)
+            carnet_edits.set_objective_status.within(s, oid, status)
         for k, (label, partner, hours) in enumerate(rng.sample(data.ACTIONS, rng.randint(1, 3))):
-            aid = carnet_edits.add_action(
+            aid = carnet_edits.add_action.within(
                 s,
                 oid,
                 label=label,
@@ -262,7 +266,7 @@ def carnet(s: Session, demo: Demo, st: FileState, contract_id: str | None, since
             )
             final = rng.choice(list(ActionStatus))
             if final != ActionStatus.PLANNED:
-                carnet_edits.set_action_status(s, aid, final)
+                carnet_edits.set_action_status.within(s, aid, final)
     prescribe(s, demo, st, since)
 
 
@@ -271,12 +275,12 @@ def prescribe(s: Session, demo: Demo, st: FileState, since: date) -> None:
     for _ in range(rng.choice((0, 1, 1, 2, 3))):
         kind, partner = rng.choice(data.PRESCRIPTIONS)
         day = min(since + timedelta(days=rng.randint(10, 200)), demo.today - timedelta(days=1))
-        pid = carnet_edits.add_prescription(
+        pid = carnet_edits.add_prescription.within(
             s, st.ident.person_id, kind=kind, partner=partner, prescribed_on=day
         )
         outcome = rng.choice(list(PrescriptionOutcome))
         if outcome != PrescriptionOutcome.PENDING:
-            carnet_edits.set_prescription_outcome(
+            carnet_edits.set_prescription_outcome.within(
                 s, pid, outcome, outcome_date=min(day + timedelta(days=15), demo.today)
             )
 
@@ -295,7 +299,7 @@ def sanction(s: Session, demo: Demo, st: FileState, base: date, complete: bool) 
         ]
     procedure = None
     for kind, offset, detail in steps:
-        ref = sanctions.add_sanction_step(
+        ref = sanctions.add_sanction_step.within(
             s,
             st.ident.person_id,
             kind=kind,

@@ -182,10 +182,12 @@ def create_identity(s: Session, demo: Demo, plan: Plan) -> Identity:
     caf = partner.caf if partner else _new_caf(demo)
     address = partner.address if partner else _address(rng)
     household = (
-        partner.household_id if partner else people.create_household(s, caf_number=caf, label=f"Foyer {last}")
+        partner.household_id
+        if partner
+        else people.create_household.within(s, caf_number=caf, label=f"Foyer {last}")
     )
     phone, email = _contact(rng, first, last)
-    person_id = people.create_person(
+    person_id = people.create_person.within(
         s,
         people.PersonInput(
             last_name=last,
@@ -216,7 +218,7 @@ def create_identity(s: Session, demo: Demo, plan: Plan) -> Identity:
 def create_referents(s: Session) -> list[Ref]:
     refs: list[Ref] = []
     for login, first, last, leader in data.REFERENTS:
-        ref_id = people.upsert_referent(
+        ref_id = people.upsert_referent.within(
             s,
             login=login,
             first_name=first,
@@ -228,5 +230,5 @@ def create_referents(s: Session) -> list[Ref]:
             is_team_leader=leader,
         )
         refs.append(Ref(ref_id, login, f"{first} {last}"))
-    people.set_current_referent(s, refs[0].id)
+    people.set_current_referent.within(s, refs[0].id)
     return refs

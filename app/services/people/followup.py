@@ -11,6 +11,7 @@ from datetime import date, datetime
 
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app.models.enums import AppointmentStatus, ContractStatus, PersonStatus
 from app.models.rules import engine
@@ -21,7 +22,7 @@ from app.models.tables.people import Orientation, Parcours, Person, Referent
 from app.services.people import alerts
 from app.services.people.caseload import REGIME_SHORT, TRACK_LABELS, Deadline, DueState, current_tracks, label
 from app.services.storage.db import Database
-from app.services.storage.uow import DbOrSession, get_row, reading
+from app.services.storage.uow import get_row, query
 
 #: Rule id → person tab to open from an alert (others open the Synthèse).
 RULE_TABS: dict[str, str] = {
@@ -211,19 +212,19 @@ class SanctionProcedure:
         return any(st.kind == "remobilisation" for st in self.steps)
 
 
-def sanction_procedures(db: DbOrSession, person_id: str) -> list[SanctionProcedure]:
+@query
+def sanction_procedures(s: Session, person_id: str) -> list[SanctionProcedure]:
     """The person's suspension-remobilisation procedures, oldest first, each with its steps in order."""
-    with reading(db) as s:
-        rows = s.scalars(
-            select(SanctionStep)
-            .where(SanctionStep.person_id == person_id, SanctionStep.deleted_at.is_(None))
-            .order_by(SanctionStep.step_date, SanctionStep.created_at)
-        ).all()
-        grouped: dict[str, list[SanctionStepItem]] = {}
-        for r in rows:
-            grouped.setdefault(r.procedure_id, []).append(
-                SanctionStepItem(r.id, r.kind, r.step_date, r.detail, r.author)
-            )
+    rows = s.scalars(
+        select(SanctionStep)
+        .where(SanctionStep.person_id == person_id, SanctionStep.deleted_at.is_(None))
+        .order_by(SanctionStep.step_date, SanctionStep.created_at)
+    ).all()
+    grouped: dict[str, list[SanctionStepItem]] = {}
+    for r in rows:
+        grouped.setdefault(r.procedure_id, []).append(
+            SanctionStepItem(r.id, r.kind, r.step_date, r.detail, r.author)
+        )
     return [SanctionProcedure(pid, tuple(steps)) for pid, steps in grouped.items()]
 
 
@@ -247,37 +248,37 @@ class FollowupContext:
         return self.status == PersonStatus.EXITED
 
 
-def followup_context(db: DbOrSession, person_id: str) -> FollowupContext:
-    with reading(db) as s:
-        p = get_row(s, Person, person_id, "Personne")
-        orient = s.scalars(
-            select(Orientation)
-            .where(
-                Orientation.person_id == person_id,
-                Orientation.deleted_at.is_(None),
-                Orientation.ended_on.is_(None),
-            )
-            .order_by(Orientation.decision_date.desc(), Orientation.created_at.desc())
-        ).first()
-        parcours = s.scalars(
-            select(Parcours)
-            .where(Parcours.person_id == person_id, Parcours.deleted_at.is_(None))
-            .order_by(Parcours.start_date.desc())
-        ).all()
-        current = next((x for x in parcours if x.end_date is None), None)
-        ended = [x.end_date for x in parcours if x.end_date is not None]
-        return FollowupContext(
-            person_id,
-            f"{p.first_name} {p.last_name.upper()}",
-            p.status,
-            p.regime,
-            p.referent_id,
-            orient.track if orient else "",
-            orient.organisme if orient else "",
-            orient.decision_date if orient else None,
-            current.start_date if current else None,
-            max(ended) if ended else None,
+@query
+def followup_context(s: Session, person_id: str) -> FollowupContext:
+    p = get_row(s, Person, person_id, "Personne")
+    orient = s.scalars(
+        select(Orientation)
+        .where(
+            Orientation.person_id == person_id,
+            Orientation.deleted_at.is_(None),
+            Orientation.ended_on.is_(None),
         )
+        .order_by(Orientation.decision_date.desc(), Orientation.created_at.desc())
+    ).first()
+    parcours = s.scalars(
+        select(Parcours)
+        .where(Parcours.person_id == person_id, Parcours.deleted_at.is_(None))
+        .order_by(Parcours.start_date.desc())
+    ).all()
+    current = next((x for x in parcours if x.end_date is None), None)
+    ended = [x.end_date for x in parcours if x.end_date is not None]
+    return FollowupContext(
+        person_id,
+        f"{p.first_name} {p.last_name.upper()}",
+        p.status,
+        p.regime,
+        p.referent_id,
+        orient.track if orient else "",
+        orient.organisme if orient else "",
+        orient.decision_date if orient else None,
+        current.start_date if current else None,
+        max(ended) if ended else None,
+    )
 
 
 @dataclass(frozen=True)
@@ -287,14 +288,14 @@ class ReferentChoice:
     structure: str
 
 
-def referent_choices(db: DbOrSession) -> list[ReferentChoice]:
-    with reading(db) as s:
-        rows = s.scalars(
-            select(Referent)
-            .where(Referent.deleted_at.is_(None))
-            .order_by(Referent.last_name, Referent.first_name)
-        ).all()
-        return [ReferentChoice(r.id, f"{r.first_name} {r.last_name}", r.structure or "") for r in rows]
+@query
+def referent_choices(s: Session) -> list[ReferentChoice]:
+    rows = s.scalars(
+        select(Referent)
+        .where(Referent.deleted_at.is_(None))
+        .order_by(Referent.last_name, Referent.first_name)
+    ).all()
+    return [ReferentChoice(r.id, f"{r.first_name} {r.last_name}", r.structure or "") for r in rows]
 
 
 def default_exit_followup(exit_day: date) -> date:

@@ -23,20 +23,16 @@ from app.models.tables.base import new_id
 from app.models.tables.local import LocalSetting
 from app.models.tables.people import Household, Person, Referent, ReferentAssignment
 from app.services.errors import ValidationError
-from app.services.storage.uow import (
+from app.services.storage.uow import get_row, query, rows_of, use_case
+from app.services.validation import (
     Checker,
-    DbOrSession,
     FieldError,
     check,
-    get_row,
     optional_text,
     parse_date,
-    reading,
     require_choice,
     require_date,
     require_text,
-    rows_of,
-    transaction,
 )
 
 CURRENT_REFERENT_KEY = "current_referent_id"
@@ -238,52 +234,53 @@ def _view(p: Person) -> PersonView:
 # --- households and people ------------------------------------------------------------------------------
 
 
-def create_household(db: DbOrSession, *, caf_number: str, label: str = "") -> str:
+@use_case
+def create_household(s: Session, *, caf_number: str, label: str = "") -> str:
     """A CAF household (foyer) shared by the people of one CAF number (a couple)."""
     caf = check("caf_number", _VALIDATORS["caf_number"], caf_number)
     if not caf:
         raise ValidationError(fields={"caf_number": "Le numéro d'allocataire du foyer est obligatoire."})
-    with transaction(db) as s:
-        household = Household(id=new_id(), caf_number=caf, label=optional_text(label))
-        s.add(household)
-        return household.id
+    household = Household(id=new_id(), caf_number=caf, label=optional_text(label))
+    s.add(household)
+    return household.id
 
 
-def create_person(db: DbOrSession, data: PersonInput) -> str:
+@use_case
+def create_person(s: Session, data: PersonInput) -> str:
     """Create a person from the identity form; returns the new id."""
     values = _clean_person_fields({f.name: getattr(data, f.name) for f in fields(data)})
-    with transaction(db) as s:
-        _check_consistency(s, values, None)
-        person = Person(id=new_id(), status="active", **values)
-        s.add(person)
-        return person.id
+    _check_consistency(s, values, None)
+    person = Person(id=new_id(), status="active", **values)
+    s.add(person)
+    return person.id
 
 
-def update_person(db: DbOrSession, person_id: str, changes: Mapping[str, Any]) -> tuple[str, ...]:
+@use_case
+def update_person(s: Session, person_id: str, changes: Mapping[str, Any]) -> tuple[str, ...]:
     """Apply the fields that really changed (the op carries only those); returns their names."""
     values = _clean_person_fields(changes)
-    with transaction(db) as s:
-        person = get_row(s, Person, person_id, "Personne")
-        changed = {k: v for k, v in values.items() if getattr(person, k) != v}
-        if not changed:
-            return ()
-        merged = {"nir": person.nir, "sex": person.sex, **changed}
-        _check_consistency(s, merged if ("nir" in changed or "sex" in changed) else changed, person.id)
-        for key, value in changed.items():
-            setattr(person, key, value)
-        return tuple(sorted(changed))
+    person = get_row(s, Person, person_id, "Personne")
+    changed = {k: v for k, v in values.items() if getattr(person, k) != v}
+    if not changed:
+        return ()
+    merged = {"nir": person.nir, "sex": person.sex, **changed}
+    _check_consistency(s, merged if ("nir" in changed or "sex" in changed) else changed, person.id)
+    for key, value in changed.items():
+        setattr(person, key, value)
+    return tuple(sorted(changed))
 
 
-def get_person(db: DbOrSession, person_id: str) -> PersonView:
-    with reading(db) as s:
-        return _view(get_row(s, Person, person_id, "Personne"))
+@query
+def get_person(s: Session, person_id: str) -> PersonView:
+    return _view(get_row(s, Person, person_id, "Personne"))
 
 
 # --- référents and assignments ----------------------------------------------------------------------------
 
 
+@use_case
 def upsert_referent(
-    db: DbOrSession,
+    s: Session,
     *,
     login: str,
     first_name: str,
@@ -307,56 +304,64 @@ def upsert_referent(
         "is_team_leader": bool(is_team_leader),
     }
     checker.raise_if_any()
-    with transaction(db) as s:
-        found = next(iter(rows_of(s, Referent, login=values["login"])), None)
-        if found is None:
-            found = Referent(id=new_id(), **values)
-            s.add(found)
-            return found.id
-        for key, value in values.items():
-            if getattr(found, key) != value:
-                setattr(found, key, value)
+    found = next(iter(rows_of(s, Referent, login=values["login"])), None)
+    if found is None:
+        found = Referent(id=new_id(), **values)
+        s.add(found)
         return found.id
+    for key, value in values.items():
+        if getattr(found, key) != value:
+            setattr(found, key, value)
+    return found.id
 
 
-def list_referents(db: DbOrSession) -> list[ReferentView]:
-    with reading(db) as s:
-        rows = s.scalars(
-            select(Referent)
-            .where(Referent.deleted_at.is_(None))
-            .order_by(Referent.last_name, Referent.first_name)
-        ).all()
-        return [
-            ReferentView(
-                r.id,
-                r.login,
-                r.first_name,
-                r.last_name,
-                r.structure,
-                r.team,
-                r.phone,
-                r.email,
-                r.is_team_leader,
-            )
-            for r in rows
-        ]
+@query
+def list_referents(s: Session) -> list[ReferentView]:
+    rows = s.scalars(
+        select(Referent)
+        .where(Referent.deleted_at.is_(None))
+        .order_by(Referent.last_name, Referent.first_name)
+    ).all()
+    return [
+        ReferentView(
+            r.id,
+            r.login,
+            r.first_name,
+            r.last_name,
+            r.structure,
+            r.team,
+            r.phone,
+            r.email,
+            r.is_team_leader,
+        )
+        for r in rows
+    ]
 
 
-def set_current_referent(db: DbOrSession, referent_id: str) -> None:
+@use_case
+def set_current_referent(s: Session, referent_id: str) -> None:
     """Remember who uses this profile (device-local setting, not replicated)."""
-    with transaction(db) as s:
-        get_row(s, Referent, referent_id, "Référent")
-        s.merge(LocalSetting(key=CURRENT_REFERENT_KEY, value=referent_id))
+    get_row(s, Referent, referent_id, "Référent")
+    s.merge(LocalSetting(key=CURRENT_REFERENT_KEY, value=referent_id))
 
 
-def current_referent_id(db: DbOrSession) -> str | None:
-    with reading(db) as s:
-        setting = s.get(LocalSetting, CURRENT_REFERENT_KEY)
-        return str(setting.value) if setting is not None and setting.value else None
+@query
+def current_referent_id(s: Session) -> str | None:
+    setting = s.get(LocalSetting, CURRENT_REFERENT_KEY)
+    return str(setting.value) if setting is not None and setting.value else None
 
 
+@query
+def current_actor(s: Session) -> str:
+    """Login of the signed-in référent (for the audit trail), or « local »."""
+    ref_id = current_referent_id.within(s)
+    ref = s.get(Referent, ref_id) if ref_id else None
+    return ref.login if ref is not None else "local"
+
+
+@use_case
 def assign_referent(
-    db: DbOrSession,
+    s: Session,
     person_ids: str | Sequence[str],
     referent_id: str,
     *,
@@ -375,26 +380,25 @@ def assign_referent(
     )
     if not ids:
         raise ValidationError(fields={"person_ids": "Choisissez au moins une personne."})
-    with transaction(db) as s:
-        get_row(s, Referent, referent_id, "Référent")
-        out: list[str] = []
-        for person_id in ids:
-            person = get_row(s, Person, person_id, "Personne")
-            if person.referent_id == referent_id:
-                continue
-            _check_after_last_assignment(s, person.id, start)
-            row = ReferentAssignment(
-                id=new_id(),
-                person_id=person.id,
-                referent_id=referent_id,
-                start_date=start,
-                reason=optional_text(reason, 2000),
-                assigned_by=optional_text(assigned_by, 80),
-            )
-            s.add(row)
-            person.referent_id = referent_id
-            out.append(row.id)
-        return out
+    get_row(s, Referent, referent_id, "Référent")
+    out: list[str] = []
+    for person_id in ids:
+        person = get_row(s, Person, person_id, "Personne")
+        if person.referent_id == referent_id:
+            continue
+        _check_after_last_assignment(s, person.id, start)
+        row = ReferentAssignment(
+            id=new_id(),
+            person_id=person.id,
+            referent_id=referent_id,
+            start_date=start,
+            reason=optional_text(reason, 2000),
+            assigned_by=optional_text(assigned_by, 80),
+        )
+        s.add(row)
+        person.referent_id = referent_id
+        out.append(row.id)
+    return out
 
 
 def _check_after_last_assignment(s: Session, person_id: str, start: date) -> None:
@@ -405,12 +409,12 @@ def _check_after_last_assignment(s: Session, person_id: str, start: date) -> Non
         )
 
 
-def referent_history(db: DbOrSession, person_id: str) -> list[AssignmentView]:
+@query
+def referent_history(s: Session, person_id: str) -> list[AssignmentView]:
     """Every référent the person had, oldest first."""
-    with reading(db) as s:
-        rows = s.scalars(
-            select(ReferentAssignment)
-            .where(ReferentAssignment.person_id == person_id, ReferentAssignment.deleted_at.is_(None))
-            .order_by(ReferentAssignment.start_date, ReferentAssignment.created_at)
-        ).all()
-        return [AssignmentView(r.id, r.referent_id, r.start_date, r.reason, r.assigned_by) for r in rows]
+    rows = s.scalars(
+        select(ReferentAssignment)
+        .where(ReferentAssignment.person_id == person_id, ReferentAssignment.deleted_at.is_(None))
+        .order_by(ReferentAssignment.start_date, ReferentAssignment.created_at)
+    ).all()
+    return [AssignmentView(r.id, r.referent_id, r.start_date, r.reason, r.assigned_by) for r in rows]

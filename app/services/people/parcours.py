@@ -19,19 +19,15 @@ from app.models.enums import ExitCategory, PersonStatus, Regime, Track
 from app.models.tables.base import new_id
 from app.models.tables.people import ExitRecord, Orientation, Parcours, Person
 from app.services.errors import ValidationError
-from app.services.storage.uow import (
+from app.services.storage.uow import get_row, query, rows_of, use_case
+from app.services.validation import (
     Checker,
-    DbOrSession,
     check,
     fmt_date,
-    get_row,
     optional_text,
     parse_date,
-    reading,
     require_choice,
     require_date,
-    rows_of,
-    transaction,
 )
 
 #: Exit categories → reason code → French label (DOMAIN.md, "Exits", seed 001).
@@ -143,8 +139,9 @@ def _orientation_values(
     return values
 
 
+@use_case
 def record_orientation(
-    db: DbOrSession,
+    s: Session,
     person_id: str,
     *,
     track: str,
@@ -170,78 +167,77 @@ def record_orientation(
         regime,
     )
     decided: date = values["decision_date"]
-    with transaction(db) as s:
-        person = get_row(s, Person, person_id, "Personne")
-        values.setdefault("regime", person.regime)
-        previous = _open_orientation(s, person.id)
-        if previous is not None:
-            if decided < previous.decision_date:
-                raise ValidationError(
-                    fields={
-                        "decision_date": (
-                            f"Une réorientation ne peut pas précéder l'orientation en cours ({fmt_date(previous.decision_date)})."
-                        )
-                    }
-                )
-            previous.ended_on = decided
-        row = Orientation(id=new_id(), person_id=person.id, is_reorientation=previous is not None, **values)
-        s.add(row)
-        current = _open_parcours(s, person.id)
-        if current is not None and current.track != row.track:
-            current.track = row.track
-        return row.id
-
-
-def orientation_history(db: DbOrSession, person_id: str) -> list[OrientationView]:
-    """Every orientation of the person, oldest first."""
-    with reading(db) as s:
-        rows = s.scalars(
-            select(Orientation)
-            .where(Orientation.person_id == person_id, Orientation.deleted_at.is_(None))
-            .order_by(Orientation.decision_date, Orientation.created_at)
-        ).all()
-        return [
-            OrientationView(
-                o.id,
-                o.track,
-                o.organisme,
-                o.regime,
-                o.decision_date,
-                o.notification_date,
-                o.is_reorientation,
-                o.ended_on,
-                o.reason,
-                o.ep_opinion,
+    person = get_row(s, Person, person_id, "Personne")
+    values.setdefault("regime", person.regime)
+    previous = _open_orientation(s, person.id)
+    if previous is not None:
+        if decided < previous.decision_date:
+            raise ValidationError(
+                fields={
+                    "decision_date": (
+                        f"Une réorientation ne peut pas précéder l'orientation en cours ({fmt_date(previous.decision_date)})."
+                    )
+                }
             )
-            for o in rows
-        ]
+        previous.ended_on = decided
+    row = Orientation(id=new_id(), person_id=person.id, is_reorientation=previous is not None, **values)
+    s.add(row)
+    current = _open_parcours(s, person.id)
+    if current is not None and current.track != row.track:
+        current.track = row.track
+    return row.id
 
 
-def open_parcours(db: DbOrSession, person_id: str, *, start_date: date | str, track: str = "") -> str:
+@query
+def orientation_history(s: Session, person_id: str) -> list[OrientationView]:
+    """Every orientation of the person, oldest first."""
+    rows = s.scalars(
+        select(Orientation)
+        .where(Orientation.person_id == person_id, Orientation.deleted_at.is_(None))
+        .order_by(Orientation.decision_date, Orientation.created_at)
+    ).all()
+    return [
+        OrientationView(
+            o.id,
+            o.track,
+            o.organisme,
+            o.regime,
+            o.decision_date,
+            o.notification_date,
+            o.is_reorientation,
+            o.ended_on,
+            o.reason,
+            o.ep_opinion,
+        )
+        for o in rows
+    ]
+
+
+@use_case
+def open_parcours(s: Session, person_id: str, *, start_date: date | str, track: str = "") -> str:
     """Enter accompaniment; after an exit this is a re-entry (new parcours, the old one is kept)."""
     start = check("start_date", require_date, start_date, _DATE_MSG)
     if track:
         check(
             "track", require_choice, track, Track, "Parcours inconnu (emploi, socio-professionnel, social)."
         )
-    with transaction(db) as s:
-        person = get_row(s, Person, person_id, "Personne")
-        if _open_parcours(s, person.id) is not None:
-            raise ValidationError(fields={"start_date": "Un parcours est déjà en cours pour cette personne."})
-        last_end = max(
-            (p.end_date for p in rows_of(s, Parcours, person_id=person.id) if p.end_date), default=None
+    person = get_row(s, Person, person_id, "Personne")
+    if _open_parcours(s, person.id) is not None:
+        raise ValidationError(fields={"start_date": "Un parcours est déjà en cours pour cette personne."})
+    last_end = max(
+        (p.end_date for p in rows_of(s, Parcours, person_id=person.id) if p.end_date), default=None
+    )
+    if last_end is not None and start < last_end:
+        raise ValidationError(
+            fields={
+                "start_date": f"La réentrée ne peut pas précéder la dernière sortie ({fmt_date(last_end)})."
+            }
         )
-        if last_end is not None and start < last_end:
-            raise ValidationError(
-                fields={
-                    "start_date": f"La réentrée ne peut pas précéder la dernière sortie ({fmt_date(last_end)})."
-                }
-            )
-        row = Parcours(id=new_id(), person_id=person.id, start_date=start, track=track)
-        s.add(row)
-        if person.status != PersonStatus.ACTIVE:
-            person.status = PersonStatus.ACTIVE
-        return row.id
+    row = Parcours(id=new_id(), person_id=person.id, start_date=start, track=track)
+    s.add(row)
+    if person.status != PersonStatus.ACTIVE:
+        person.status = PersonStatus.ACTIVE
+    return row.id
 
 
 def _check_exit(category: str, reason: str, exit_date: date, followup: date | None) -> None:
@@ -265,8 +261,9 @@ def _check_exit(category: str, reason: str, exit_date: date, followup: date | No
     c.raise_if_any()
 
 
+@use_case
 def record_exit(
-    db: DbOrSession,
+    s: Session,
     person_id: str,
     *,
     exit_date: date | str,
@@ -279,57 +276,55 @@ def record_exit(
     day = check("exit_date", require_date, exit_date, _DATE_MSG)
     followup = check("in_job_followup_until", parse_date, in_job_followup_until, _DATE_MSG)
     _check_exit(category, reason, day, followup)
-    with transaction(db) as s:
-        person = get_row(s, Person, person_id, "Personne")
-        current = _open_parcours(s, person.id)
-        if current is None:
-            raise ValidationError(
-                fields={"exit_date": "Aucun parcours en cours : la sortie ne peut pas être enregistrée."}
-            )
-        if day < current.start_date:
-            raise ValidationError(
-                fields={
-                    "exit_date": f"La sortie ne peut pas précéder l'entrée dans le parcours ({fmt_date(current.start_date)})."
-                }
-            )
-        row = ExitRecord(
-            id=new_id(),
-            person_id=person.id,
-            parcours_id=current.id,
-            exit_date=day,
-            category=category,
-            reason=reason,
-            detail=optional_text(detail, 2000),
-            in_job_followup_until=followup,
+    person = get_row(s, Person, person_id, "Personne")
+    current = _open_parcours(s, person.id)
+    if current is None:
+        raise ValidationError(
+            fields={"exit_date": "Aucun parcours en cours : la sortie ne peut pas être enregistrée."}
         )
-        s.add(row)
-        current.end_date = day
-        person.status = PersonStatus.EXITED
-        orientation = _open_orientation(s, person.id)
-        if orientation is not None:
-            orientation.ended_on = day
-        return row.id
+    if day < current.start_date:
+        raise ValidationError(
+            fields={
+                "exit_date": f"La sortie ne peut pas précéder l'entrée dans le parcours ({fmt_date(current.start_date)})."
+            }
+        )
+    row = ExitRecord(
+        id=new_id(),
+        person_id=person.id,
+        parcours_id=current.id,
+        exit_date=day,
+        category=category,
+        reason=reason,
+        detail=optional_text(detail, 2000),
+        in_job_followup_until=followup,
+    )
+    s.add(row)
+    current.end_date = day
+    person.status = PersonStatus.EXITED
+    orientation = _open_orientation(s, person.id)
+    if orientation is not None:
+        orientation.ended_on = day
+    return row.id
 
 
-def parcours_history(db: DbOrSession, person_id: str) -> list[ParcoursView]:
+@query
+def parcours_history(s: Session, person_id: str) -> list[ParcoursView]:
     """Every parcours of the person (oldest first) with its sortie, if any."""
-    with reading(db) as s:
-        rows = s.scalars(
-            select(Parcours)
-            .where(Parcours.person_id == person_id, Parcours.deleted_at.is_(None))
-            .order_by(Parcours.start_date)
-        ).all()
-        exits = {
-            e.parcours_id: e
-            for e in s.scalars(select(ExitRecord).where(ExitRecord.person_id == person_id)).all()
-        }
-        out = []
-        for p in rows:
-            e = exits.get(p.id)
-            view = (
-                ExitView(e.id, e.exit_date, e.category, e.reason, e.detail, e.in_job_followup_until)
-                if e
-                else None
-            )
-            out.append(ParcoursView(p.id, p.start_date, p.end_date, p.track, view))
-        return out
+    rows = s.scalars(
+        select(Parcours)
+        .where(Parcours.person_id == person_id, Parcours.deleted_at.is_(None))
+        .order_by(Parcours.start_date)
+    ).all()
+    exits = {
+        e.parcours_id: e for e in s.scalars(select(ExitRecord).where(ExitRecord.person_id == person_id)).all()
+    }
+    out = []
+    for p in rows:
+        e = exits.get(p.id)
+        view = (
+            ExitView(e.id, e.exit_date, e.category, e.reason, e.detail, e.in_job_followup_until)
+            if e
+            else None
+        )
+        out.append(ParcoursView(p.id, p.start_date, p.end_date, p.track, view))
+    return out

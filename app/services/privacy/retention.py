@@ -358,7 +358,7 @@ def _purge_one(db: Database, person_id: str, actor: str) -> PurgedPerson:
             person.deleted_at = now  # flushed last: the hook records it as the one « purge » op
             counts["person"] = 1
         s.flush()
-        audit.record_audit(
+        audit.record_audit.within(
             s,
             actor=actor,
             action=AuditAction.PURGE,

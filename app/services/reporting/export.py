@@ -23,13 +23,15 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
+from sqlalchemy.orm import Session
 
 from app.models.enums import AuditAction
 from app.models.errors import FilRougeError
 from app.services.errors import ValidationError
 from app.services.settings import letterhead
 from app.services.storage import audit
-from app.services.storage.uow import DbOrSession, transaction
+from app.services.storage.db import Database
+from app.services.storage.uow import use_case
 
 if TYPE_CHECKING:
     from app.models.indicators.figures import Figure, Report
@@ -283,7 +285,7 @@ def _extension(path: Path, allowed: Sequence[str]) -> str:
     return ext
 
 
-def report_pdf(db: DbOrSession, report: Report, *, department: str | None = None) -> bytes:
+def report_pdf(db: Database, report: Report, *, department: str | None = None) -> bytes:
     """The monthly report as PDF, headed with the département's name from Paramètres unless given."""
     from app.services.reporting.layout import render_report
 
@@ -292,10 +294,11 @@ def report_pdf(db: DbOrSession, report: Report, *, department: str | None = None
     )
 
 
-def record_report_output(db: DbOrSession, report: Report, *, actor: str, action: str, fmt: str) -> None:
+@use_case
+def record_report_output(s: Session, report: Report, *, actor: str, action: str, fmt: str) -> None:
     """Audit trail: the report of ``report`` was exported or printed (aggregates: no person named)."""
-    audit.record_audit(
-        db,
+    audit.record_audit.within(
+        s,
         actor=actor or "local",
         action=action,
         object_table="indicators",
@@ -304,7 +307,7 @@ def record_report_output(db: DbOrSession, report: Report, *, actor: str, action:
 
 
 def export_report(
-    db: DbOrSession, report: Report, path: Path | str, *, actor: str, department: str | None = None
+    db: Database, report: Report, path: Path | str, *, actor: str, department: str | None = None
 ) -> int:
     """Write the report to ``path`` by extension (.csv, .xlsx, .pdf) and audit it (no person: aggregates).
 
@@ -329,8 +332,9 @@ def export_report(
     return count
 
 
+@use_case
 def export_people(
-    db: DbOrSession, lines: Sequence[PersonLine], path: Path | str, *, actor: str, subject: str
+    s: Session, lines: Sequence[PersonLine], path: Path | str, *, actor: str, subject: str
 ) -> int:
     """Write the people behind a figure (.csv or .xlsx) and audit the export once per person listed.
 
@@ -340,15 +344,14 @@ def export_people(
     ext = _extension(target, PEOPLE_FORMATS)
     count = people_to_csv(lines, target) if ext == ".csv" else people_to_xlsx(lines, target, title=subject)
     detail = f"Liste « {subject} » ({ext.lstrip('.').upper()}, {count} personne(s))"
-    with transaction(db) as s:
-        for p in lines:
-            audit.record_audit(
-                s,
-                actor=actor or "local",
-                action=AuditAction.EXPORT,
-                person_id=p.person_id,
-                object_table="person",
-                object_id=p.person_id,
-                detail=detail,
-            )
+    for p in lines:
+        audit.record_audit.within(
+            s,
+            actor=actor or "local",
+            action=AuditAction.EXPORT,
+            person_id=p.person_id,
+            object_table="person",
+            object_id=p.person_id,
+            detail=detail,
+        )
     return count

@@ -43,7 +43,8 @@ from app.services.errors import NotFoundError, ValidationError
 from app.services.people import alerts
 from app.services.people.identity import current_referent_id
 from app.services.storage.db import Database
-from app.services.storage.uow import fmt_date, reading
+from app.services.storage.uow import read_only
+from app.services.validation import fmt_date
 
 __all__ = [
     "BREAKDOWNS",
@@ -95,7 +96,7 @@ def _scope(db: Database, referent_id: str | None) -> tuple[Scope, str]:
     rid = referent_id or current_referent_id(db)
     if not rid:
         return Scope(), ALL_FILES_SCOPE
-    with reading(db) as s:
+    with read_only(db) as s:
         ref = s.get(Referent, rid)
         if ref is None or ref.deleted_at is not None:
             raise NotFoundError("Référent introuvable : les indicateurs ne peuvent pas être calculés.")
@@ -108,7 +109,7 @@ def compute(db: Database, period: Period, *, referent_id: str | None = None) -> 
     of the device when none is set)."""
     scope, label = _scope(db, referent_id)
     context = _context()
-    with reading(db) as s:
+    with read_only(db) as s:
         return build_report(s.execute, Base.metadata.tables, period, context, scope=scope, scope_label=label)
 
 
@@ -174,7 +175,7 @@ def people_behind(
     scope, _label = _scope(db, referent_id)
     context = _context()
     query = behind_query(context.queries(Base.metadata.tables, period, scope), key, code)
-    with reading(db) as s:
+    with read_only(db) as s:
         rows = s.execute(query).all()
     rows = sorted(rows, key=lambda r: (fold(r.last_name), fold(r.first_name)))  # stable: dates kept in order
     return [

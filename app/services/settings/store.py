@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app.models.tables.local import LocalSetting
 from app.services.errors import ValidationError
 from app.services.storage.db import Database
-from app.services.storage.uow import DbOrSession, reading
+from app.services.storage.uow import query
 
 
 @dataclass(frozen=True)
@@ -107,10 +108,10 @@ def declared(key: str) -> Setting:
     return _BY_KEY[key]
 
 
-def get(db: DbOrSession, setting: Setting) -> Any:
+@query
+def get(s: Session, setting: Setting) -> Any:
     """The stored value of ``setting``, or its default (also inside a caller's open session)."""
-    with reading(db) as s:
-        row = s.execute(select(LocalSetting.value).where(LocalSetting.key == setting.key)).first()
+    row = s.execute(select(LocalSetting.value).where(LocalSetting.key == setting.key)).first()
     return setting.default if row is None or row[0] is None else row[0]
 
 

@@ -7,22 +7,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy.orm import Session
+
 from app.models.enums import AuditAction
 from app.models.tables.base import new_id
 from app.models.tables.local import AuditEvent
-from app.services.casefile.rdv import _moment
-from app.services.storage.uow import (
-    Checker,
-    DbOrSession,
-    optional_text,
-    require_choice,
-    require_text,
-    transaction,
-)
+from app.services.storage.uow import use_case
+from app.services.validation import Checker, optional_text, require_choice, require_moment, require_text
 
 
+@use_case
 def record_audit(
-    db: DbOrSession,
+    s: Session,
     *,
     actor: str,
     action: str,
@@ -36,18 +32,17 @@ def record_audit(
     c = Checker()
     c.run("actor", require_text, actor, "L'auteur est obligatoire.", 80)
     c.run("action", require_choice, action, AuditAction, "Action d'audit inconnue.")
-    when = c.run("at", _moment, at, "Date invalide.")
+    when = c.run("at", require_moment, at, "Date invalide.")
     c.raise_if_any()
-    with transaction(db) as s:
-        row = AuditEvent(
-            id=new_id(),
-            at=when,
-            actor=actor,
-            action=action,
-            person_id=person_id,
-            object_table=object_table,
-            object_id=object_id,
-            detail=optional_text(detail, 2000),
-        )
-        s.add(row)
-        return row.id
+    row = AuditEvent(
+        id=new_id(),
+        at=when,
+        actor=actor,
+        action=action,
+        person_id=person_id,
+        object_table=object_table,
+        object_id=object_id,
+        detail=optional_text(detail, 2000),
+    )
+    s.add(row)
+    return row.id

@@ -1,61 +1,105 @@
-"""Helpers shared by the write services: transactions, lookups and input validation with French messages.
+"""Units of work: one user action, one transaction, and the lookups the write helpers share.
 
-A service function takes a :class:`~app.services.storage.db.Database` and owns its transaction. A caller that must
-compose several use cases atomically (the demo profile, an import) may pass an open ``Session`` instead: the
-service then works inside that transaction and leaves the flush and the commit to the caller. Changes made
-between two flushes of such a session reach the outbox as one op per row (with the final values). Without
-relationships the flush does not order inserts by foreign key, so every service transaction defers the
-foreign-key checks to the commit (``PRAGMA defer_foreign_keys = ON``, see :func:`defer_foreign_keys`).
+A **use case** is a service function decorated with :func:`use_case` (writes) or :func:`query` (reads). Its
+body takes an open ``Session`` as first argument and never commits. Called with a
+:class:`~app.services.storage.db.Database` — what the window's jobs and the commands do — it runs in a unit of
+work of its own: one transaction, committed at the end or rolled back whole on any error. A caller that
+composes several steps into one user action (a contract save and its objective links, the paper signature and
+its scan, the demo profile) opens one unit of work and calls each step with ``.within(s, …)``: the steps then
+share the caller's transaction and leave the commit to it. Changes made between two flushes of such a session
+reach the outbox as one op per row (with the final values). Without relationships the flush does not order
+inserts by foreign key, so every unit of work defers the foreign-key checks to the commit (``PRAGMA
+defer_foreign_keys = ON``, see :func:`defer_foreign_keys`).
+
+Input validation with French messages (dates, texts, codes) is :mod:`app.services.validation`.
 """
 
 from __future__ import annotations
 
-import re
+import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
-from enum import StrEnum
-from typing import ParamSpec, TypeVar, cast
+from typing import Concatenate, Generic, ParamSpec, TypeVar
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from app.models.tables.base import Synced
-from app.services.errors import NotFoundError, ValidationError
+from app.services.errors import NotFoundError
 from app.services.storage.db import Database
 
-DbOrSession = Database | Session
 T = TypeVar("T", bound=Synced)
 P = ParamSpec("P")
 R = TypeVar("R")
 
 _ROWS = "fil_rouge_rows"
 _DEFERRED = "fil_rouge_fk_deferred"
-_CODE_RE = re.compile(r"^[a-z0-9_]{1,40}$")
-DATE_MESSAGE = "Date invalide (format attendu : JJ/MM/AAAA)."
-_DATE_RE = re.compile(r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})\s*$")
-_ISO_RE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})\s*$")
-
-
-class FieldError(Exception):
-    """Raised by a field validator; collected into one :class:`ValidationError`."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @contextmanager
-def transaction(target: DbOrSession) -> Iterator[Session]:
-    """The session to work in: a new transaction on a ``Database``, or the caller's open ``Session``."""
-    if isinstance(target, Session):
-        defer_foreign_keys(target)
-        yield target
-        _keep(target, *target.new)
-        return
-    with target.session() as session:
-        defer_foreign_keys(session)
-        yield session
+def unit_of_work(db: Database) -> Iterator[Session]:
+    """One transaction for one user action: committed when the block ends, rolled back whole on any error."""
+    with db.session() as s:
+        defer_foreign_keys(s)
+        yield s
+
+
+@contextmanager
+def read_only(db: Database) -> Iterator[Session]:
+    """A read session (nothing is written; rolled back at the end)."""
+    with db.read() as s:
+        yield s
+
+
+class UseCase(Generic[P, R]):
+    """A write use case (see the module docstring): ``uc(db, …)`` runs it in its own unit of work,
+    ``uc.within(s, …)`` inside the caller's."""
+
+    def __init__(self, fn: Callable[Concatenate[Session, P], R]) -> None:
+        self.fn = fn
+        functools.update_wrapper(self, fn)
+
+    def __call__(self, db: Database, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        _refuse_session(self.fn, db)
+        with unit_of_work(db) as s:
+            return self.within(s, *args, **kwargs)
+
+    def within(self, s: Session, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        defer_foreign_keys(s)
+        result = self.fn(s, *args, **kwargs)
+        _keep(s, *s.new)
+        return result
+
+
+class Query(Generic[P, R]):
+    """A read use case: ``q(db, …)`` in a read session of its own, ``q.within(s, …)`` in the caller's."""
+
+    def __init__(self, fn: Callable[Concatenate[Session, P], R]) -> None:
+        self.fn = fn
+        functools.update_wrapper(self, fn)
+
+    def __call__(self, db: Database, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        _refuse_session(self.fn, db)
+        with read_only(db) as s:
+            return self.fn(s, *args, **kwargs)
+
+    def within(self, s: Session, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        return self.fn(s, *args, **kwargs)
+
+
+def _refuse_session(fn: Callable[..., object], db: object) -> None:
+    if isinstance(db, Session):  # a developer's slip: a second transaction must never open silently
+        raise TypeError(f"{fn.__qualname__}() expects a Database; inside a unit of work call .within(s, …)")
+
+
+def use_case(fn: Callable[Concatenate[Session, P], R]) -> UseCase[P, R]:
+    """Decorate a write use case (its body takes the open ``Session``)."""
+    return UseCase(fn)
+
+
+def query(fn: Callable[Concatenate[Session, P], R]) -> Query[P, R]:
+    """Decorate a read use case (its body takes the open ``Session``)."""
+    return Query(fn)
 
 
 def defer_foreign_keys(s: Session) -> None:
@@ -68,16 +112,6 @@ def defer_foreign_keys(s: Session) -> None:
         return
     s.execute(text("PRAGMA defer_foreign_keys = ON"))
     s.info[_DEFERRED] = s.get_transaction()
-
-
-@contextmanager
-def reading(target: DbOrSession) -> Iterator[Session]:
-    """A read session (the caller's own when a ``Session`` is given)."""
-    if isinstance(target, Session):
-        yield target
-        return
-    with target.read() as session:
-        yield session
 
 
 def _keep(s: Session, *rows: object) -> None:
@@ -121,99 +155,3 @@ def rows_of(s: Session, model: type[T], **equals: object) -> list[T]:
     ]
     _keep(s, *rows)
     return [r for r in rows if r.deleted_at is None]
-
-
-def parse_date(value: date | str | None, message: str) -> date | None:
-    """A date from a ``date`` or text « JJ/MM/AAAA » (ISO accepted); ``None``/empty stays ``None``."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    m = _DATE_RE.match(value)
-    parts = (m.group(3), m.group(2), m.group(1)) if m else None
-    if parts is None and (iso := _ISO_RE.match(value)):
-        parts = (iso.group(1), iso.group(2), iso.group(3))
-    if parts is None:
-        raise FieldError(message)
-    try:
-        return date(int(parts[0]), int(parts[1]), int(parts[2]))
-    except ValueError:
-        raise FieldError(message) from None
-
-
-def require_date(value: date | str | None, message: str) -> date:
-    parsed = parse_date(value, message)
-    if parsed is None:
-        raise FieldError(message)
-    return parsed
-
-
-def require_text(value: str | None, message: str, max_len: int = 200) -> str:
-    """Stripped, whitespace-collapsed, non-empty text of at most ``max_len`` characters."""
-    clean = " ".join((value or "").split())
-    if not clean:
-        raise FieldError(message)
-    if len(clean) > max_len:
-        raise FieldError(f"Texte trop long ({max_len} caractères au plus).")
-    return clean
-
-
-def optional_text(value: str | None, max_len: int = 200) -> str:
-    clean = " ".join((value or "").split())
-    if len(clean) > max_len:
-        raise FieldError(f"Texte trop long ({max_len} caractères au plus).")
-    return clean
-
-
-def require_code(value: str, message: str) -> str:
-    """A vocabulary code as stored (lower-case letters, digits and ``_``, at most 40 characters)."""
-    if not _CODE_RE.match(value or ""):
-        raise FieldError(message)
-    return value
-
-
-def require_choice(value: str, choices: type[StrEnum] | dict[str, str] | frozenset[str], message: str) -> str:
-    """``value`` if it is one of the codes of an enum, a vocabulary (code → label) or a set."""
-    codes = {str(c) for c in choices} if isinstance(choices, type) else set(choices)
-    if value not in codes:
-        raise FieldError(message)
-    return value
-
-
-def fmt_date(d: date) -> str:
-    return d.strftime("%d/%m/%Y")
-
-
-class Checker:
-    """Collects field errors, then raises one :class:`ValidationError` listing them all."""
-
-    def __init__(self) -> None:
-        self.errors: dict[str, str] = {}
-
-    def ok(self) -> bool:
-        return not self.errors
-
-    def add(self, field: str, message: str) -> None:
-        self.errors.setdefault(field, message)
-
-    def run(self, field: str, func: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R | None:
-        """Call ``func(*args)``; on :class:`FieldError` record it under ``field`` and return ``None``."""
-        try:
-            return func(*args, **kwargs)
-        except FieldError as exc:
-            self.add(field, exc.message)
-            return None
-
-    def raise_if_any(self) -> None:
-        if self.errors:
-            raise ValidationError(fields=self.errors)
-
-
-def check(field: str, func: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
-    """Validate one field: return the cleaned value or raise a one-field :class:`ValidationError`."""
-    checker = Checker()
-    value = checker.run(field, func, *args, **kwargs)
-    checker.raise_if_any()
-    return cast(R, value)

@@ -33,7 +33,6 @@ from PySide6.QtWidgets import (
 )
 
 from app.models.errors import FilRougeError
-from app.services.casefile.overview import current_actor
 from app.services.contracts.batch import (
     RULE_TEXT,
     BatchItem,
@@ -42,6 +41,7 @@ from app.services.contracts.batch import (
     plan_batch,
     render_batch,
 )
+from app.services.people.identity import current_actor
 from app.ui.kit import theme
 from app.ui.kit.errors import show_error
 from app.ui.kit.preview import paint_images, render_images

@@ -23,25 +23,23 @@ from app.models.tables.carnet import Action, Objective, Prescription
 from app.models.tables.contracts import Contract
 from app.models.tables.people import Person
 from app.services.errors import NotFoundError, ValidationError
-from app.services.storage.uow import (
+from app.services.storage.uow import get_row, rows_of, use_case
+from app.services.validation import (
     DATE_MESSAGE,
     Checker,
-    DbOrSession,
     check,
-    get_row,
     optional_text,
     parse_date,
     require_choice,
     require_code,
     require_date,
     require_text,
-    rows_of,
-    transaction,
 )
 
 
+@use_case
 def add_objective(
-    db: DbOrSession,
+    s: Session,
     person_id: str,
     *,
     theme: str,
@@ -58,33 +56,33 @@ def add_objective(
     c.run("status", require_choice, status, ObjectiveStatus, "Statut d'objectif inconnu.")
     agreed = c.run("consent_date", parse_date, consent_date, DATE_MESSAGE)
     c.raise_if_any()
-    with transaction(db) as s:
-        get_row(s, Person, person_id, "Personne")
-        row = Objective(
-            id=new_id(),
-            person_id=person_id,
-            theme=theme,
-            title=clean_title,
-            status=status,
-            consent=bool(consent),
-            consent_date=agreed,
-            contract_id=contract_id,
-            position=position,
-        )
-        s.add(row)
-        return row.id
+    get_row(s, Person, person_id, "Personne")
+    row = Objective(
+        id=new_id(),
+        person_id=person_id,
+        theme=theme,
+        title=clean_title,
+        status=status,
+        consent=bool(consent),
+        consent_date=agreed,
+        contract_id=contract_id,
+        position=position,
+    )
+    s.add(row)
+    return row.id
 
 
-def set_objective_status(db: DbOrSession, objective_id: str, status: str) -> None:
+@use_case
+def set_objective_status(s: Session, objective_id: str, status: str) -> None:
     check("status", require_choice, status, ObjectiveStatus, "Statut d'objectif inconnu.")
-    with transaction(db) as s:
-        row = get_row(s, Objective, objective_id, "Objectif")
-        if row.status != status:
-            row.status = status
+    row = get_row(s, Objective, objective_id, "Objectif")
+    if row.status != status:
+        row.status = status
 
 
+@use_case
 def add_action(
-    db: DbOrSession,
+    s: Session,
     objective_id: str,
     *,
     label: str,
@@ -105,36 +103,36 @@ def add_action(
     if not 0 <= float(hours_per_week) <= 60:
         c.add("hours_per_week", "Heures par semaine : entre 0 et 60.")
     c.raise_if_any()
-    with transaction(db) as s:
-        objective = get_row(s, Objective, objective_id, "Objectif")
-        row = Action(
-            id=new_id(),
-            person_id=objective.person_id,
-            objective_id=objective.id,
-            label=clean_label,
-            status=status,
-            partner=optional_text(partner),
-            start_date=start,
-            end_date=end,
-            hours_per_week=float(hours_per_week),
-            comment=optional_text(comment, 2000),
-        )
-        s.add(row)
-        return row.id
+    objective = get_row(s, Objective, objective_id, "Objectif")
+    row = Action(
+        id=new_id(),
+        person_id=objective.person_id,
+        objective_id=objective.id,
+        label=clean_label,
+        status=status,
+        partner=optional_text(partner),
+        start_date=start,
+        end_date=end,
+        hours_per_week=float(hours_per_week),
+        comment=optional_text(comment, 2000),
+    )
+    s.add(row)
+    return row.id
 
 
-def set_action_status(db: DbOrSession, action_id: str, status: str, *, comment: str | None = None) -> None:
+@use_case
+def set_action_status(s: Session, action_id: str, status: str, *, comment: str | None = None) -> None:
     check("status", require_choice, status, ActionStatus, "Statut d'action inconnu.")
-    with transaction(db) as s:
-        row = get_row(s, Action, action_id, "Action")
-        if row.status != status:
-            row.status = status
-        if comment is not None and comment.strip() != row.comment:
-            row.comment = optional_text(comment, 2000)
+    row = get_row(s, Action, action_id, "Action")
+    if row.status != status:
+        row.status = status
+    if comment is not None and comment.strip() != row.comment:
+        row.comment = optional_text(comment, 2000)
 
 
+@use_case
 def add_prescription(
-    db: DbOrSession,
+    s: Session,
     person_id: str,
     *,
     kind: str,
@@ -148,26 +146,26 @@ def add_prescription(
     c.run("kind", require_code, kind, "Type de prescription inconnu.")
     day = c.run("prescribed_on", require_date, prescribed_on, DATE_MESSAGE)
     c.raise_if_any()
-    with transaction(db) as s:
-        get_row(s, Person, person_id, "Personne")
-        if action_id is not None:
-            get_row(s, Action, action_id, "Action")
-        row = Prescription(
-            id=new_id(),
-            person_id=person_id,
-            action_id=action_id,
-            kind=kind,
-            partner=optional_text(partner),
-            prescribed_on=day,
-            outcome=PrescriptionOutcome.PENDING,
-            comment=optional_text(comment, 2000),
-        )
-        s.add(row)
-        return row.id
+    get_row(s, Person, person_id, "Personne")
+    if action_id is not None:
+        get_row(s, Action, action_id, "Action")
+    row = Prescription(
+        id=new_id(),
+        person_id=person_id,
+        action_id=action_id,
+        kind=kind,
+        partner=optional_text(partner),
+        prescribed_on=day,
+        outcome=PrescriptionOutcome.PENDING,
+        comment=optional_text(comment, 2000),
+    )
+    s.add(row)
+    return row.id
 
 
+@use_case
 def set_prescription_outcome(
-    db: DbOrSession, prescription_id: str, outcome: str, *, outcome_date: date | str | None = None
+    s: Session, prescription_id: str, outcome: str, *, outcome_date: date | str | None = None
 ) -> None:
     """The outcome and its date (« en attente » has no date; a date cannot be in the future)."""
     check("outcome", require_choice, outcome, PrescriptionOutcome, "Résultat de prescription inconnu.")
@@ -176,18 +174,15 @@ def set_prescription_outcome(
         day = None
     if day is not None and day > date.today():
         raise ValidationError(fields={"outcome_date": "La date du résultat ne peut pas être dans le futur."})
-    with transaction(db) as s:
-        row = get_row(s, Prescription, prescription_id, "Prescription")
-        if day is not None and day < row.prescribed_on:
-            raise ValidationError(
-                fields={
-                    "outcome_date": f"Le résultat précède la prescription (du {row.prescribed_on:%d/%m/%Y})."
-                }
-            )
-        if row.outcome != outcome:
-            row.outcome = outcome
-        if row.outcome_date != day:
-            row.outcome_date = day
+    row = get_row(s, Prescription, prescription_id, "Prescription")
+    if day is not None and day < row.prescribed_on:
+        raise ValidationError(
+            fields={"outcome_date": f"Le résultat précède la prescription (du {row.prescribed_on:%d/%m/%Y})."}
+        )
+    if row.outcome != outcome:
+        row.outcome = outcome
+    if row.outcome_date != day:
+        row.outcome_date = day
 
 
 # --- edit, remove, restore -----------------------------------------------------------------------------------
@@ -230,7 +225,8 @@ def _assign(row: Any, values: Mapping[str, Any]) -> None:
             setattr(row, key, value)
 
 
-def update_objective(db: DbOrSession, objective_id: str, changes: Mapping[str, Any]) -> None:
+@use_case
+def update_objective(s: Session, objective_id: str, changes: Mapping[str, Any]) -> None:
     """Change some fields of an objective (``changes``: field → new value; the others stay)."""
     _unknown(changes, OBJECTIVE_FIELDS)
     c = Checker()
@@ -253,23 +249,21 @@ def update_objective(db: DbOrSession, objective_id: str, changes: Mapping[str, A
             c.add("consent_date", "La date de l'accord ne peut pas être dans le futur.")
         clean["consent_date"] = agreed
     c.raise_if_any()
-    with transaction(db) as s:
-        row = get_row(s, Objective, objective_id, "Objectif")
-        if "contract_id" in changes:
-            cid = changes["contract_id"] or None
-            if cid is not None:
-                contract = get_row(s, Contract, cid, "Contrat")
-                if contract.person_id != row.person_id:
-                    raise ValidationError(
-                        fields={"contract_id": "Ce contrat n'est pas celui de la personne."}
-                    )
-            clean["contract_id"] = cid
-        if clean.get("consent") is False and "consent_date" not in changes:
-            clean["consent_date"] = None
-        _assign(row, clean)
+    row = get_row(s, Objective, objective_id, "Objectif")
+    if "contract_id" in changes:
+        cid = changes["contract_id"] or None
+        if cid is not None:
+            contract = get_row(s, Contract, cid, "Contrat")
+            if contract.person_id != row.person_id:
+                raise ValidationError(fields={"contract_id": "Ce contrat n'est pas celui de la personne."})
+        clean["contract_id"] = cid
+    if clean.get("consent") is False and "consent_date" not in changes:
+        clean["consent_date"] = None
+    _assign(row, clean)
 
 
-def update_action(db: DbOrSession, action_id: str, changes: Mapping[str, Any]) -> None:
+@use_case
+def update_action(s: Session, action_id: str, changes: Mapping[str, Any]) -> None:
     """Change some fields of an action; the dates are checked against the ones kept."""
     _unknown(changes, ACTION_FIELDS)
     c = Checker()
@@ -297,50 +291,49 @@ def update_action(db: DbOrSession, action_id: str, changes: Mapping[str, Any]) -
             c.add("hours_per_week", "Heures par semaine : entre 0 et 60.")
         clean["hours_per_week"] = hours
     c.raise_if_any()
-    with transaction(db) as s:
-        row = get_row(s, Action, action_id, "Action")
-        start = clean.get("start_date", row.start_date)
-        end = clean.get("end_date", row.end_date)
-        if start and end and end < start:
-            raise ValidationError(fields={"end_date": "La date de fin précède la date de début."})
-        _assign(row, clean)
+    row = get_row(s, Action, action_id, "Action")
+    start = clean.get("start_date", row.start_date)
+    end = clean.get("end_date", row.end_date)
+    if start and end and end < start:
+        raise ValidationError(fields={"end_date": "La date de fin précède la date de début."})
+    _assign(row, clean)
 
 
 def _live_actions(s: Session, objective_id: str) -> list[Action]:
     return rows_of(s, Action, objective_id=objective_id)
 
 
-def remove_objective(db: DbOrSession, objective_id: str, *, with_actions: int = 0) -> Removal:
+@use_case
+def remove_objective(s: Session, objective_id: str, *, with_actions: int = 0) -> Removal:
     """Tombstone an objective and its actions. ``with_actions`` is the number of actions the user agreed to
     remove with it: when the objective has another number (none confirmed, or one added meanwhile), nothing is
     removed and the ValidationError says how many actions would go."""
-    with transaction(db) as s:
-        row = get_row(s, Objective, objective_id, "Objectif")
-        actions = _live_actions(s, objective_id)
-        if len(actions) != with_actions:
-            n = len(actions)
-            what = f"{n} action{'s' if n > 1 else ''}" if n else "aucune action"
-            raise ValidationError(
-                fields={
-                    "actions": (
-                        f"L'objectif « {row.title} » a {what} : la suppression n'a pas été faite. "
-                        "Confirmez de nouveau."
-                    )
-                }
-            )
-        now = utcnow()
-        row.deleted_at = now
-        for action in actions:
-            action.deleted_at = now
-        return Removal("objective", row.id, row.title, tuple(a.id for a in actions))
+    row = get_row(s, Objective, objective_id, "Objectif")
+    actions = _live_actions(s, objective_id)
+    if len(actions) != with_actions:
+        n = len(actions)
+        what = f"{n} action{'s' if n > 1 else ''}" if n else "aucune action"
+        raise ValidationError(
+            fields={
+                "actions": (
+                    f"L'objectif « {row.title} » a {what} : la suppression n'a pas été faite. "
+                    "Confirmez de nouveau."
+                )
+            }
+        )
+    now = utcnow()
+    row.deleted_at = now
+    for action in actions:
+        action.deleted_at = now
+    return Removal("objective", row.id, row.title, tuple(a.id for a in actions))
 
 
-def remove_action(db: DbOrSession, action_id: str) -> Removal:
+@use_case
+def remove_action(s: Session, action_id: str) -> Removal:
     """Tombstone an action; its prescriptions are kept (shown « hors plan d'action » until it is restored)."""
-    with transaction(db) as s:
-        row = get_row(s, Action, action_id, "Action")
-        row.deleted_at = utcnow()
-        return Removal("action", row.id, row.label)
+    row = get_row(s, Action, action_id, "Action")
+    row.deleted_at = utcnow()
+    return Removal("action", row.id, row.label)
 
 
 def _removed(s: Session, model: type[Any], row_id: str, what: str) -> Any:
@@ -354,27 +347,27 @@ def _same_instant(a: datetime | None, b: datetime | None) -> bool:
     return a is not None and b is not None and abs((a - b).total_seconds()) < 0.001
 
 
-def restore_objective(db: DbOrSession, objective_id: str) -> None:
+@use_case
+def restore_objective(s: Session, objective_id: str) -> None:
     """Undo :func:`remove_objective`: the objective and the actions removed with it (not ones removed before)."""
-    with transaction(db) as s:
-        row = _removed(s, Objective, objective_id, "Objectif")
-        if row.deleted_at is None:
-            return
-        with s.no_autoflush:
-            actions = s.query(Action).filter(Action.objective_id == objective_id).all()
-        for action in actions:
-            if _same_instant(action.deleted_at, row.deleted_at):
-                action.deleted_at = None
-        row.deleted_at = None
+    row = _removed(s, Objective, objective_id, "Objectif")
+    if row.deleted_at is None:
+        return
+    with s.no_autoflush:
+        actions = s.query(Action).filter(Action.objective_id == objective_id).all()
+    for action in actions:
+        if _same_instant(action.deleted_at, row.deleted_at):
+            action.deleted_at = None
+    row.deleted_at = None
 
 
-def restore_action(db: DbOrSession, action_id: str) -> None:
+@use_case
+def restore_action(s: Session, action_id: str) -> None:
     """Undo :func:`remove_action` (refused while its objective is removed)."""
-    with transaction(db) as s:
-        row = _removed(s, Action, action_id, "Action")
-        if row.deleted_at is None:
-            return
-        objective = s.get(Objective, row.objective_id)
-        if objective is None or objective.deleted_at is not None:
-            raise ValidationError("L'objectif de cette action est supprimé : rétablissez d'abord l'objectif.")
-        row.deleted_at = None
+    row = _removed(s, Action, action_id, "Action")
+    if row.deleted_at is None:
+        return
+    objective = s.get(Objective, row.objective_id)
+    if objective is None or objective.deleted_at is not None:
+        raise ValidationError("L'objectif de cette action est supprimé : rétablissez d'abord l'objectif.")
+    row.deleted_at = None

@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app.models.tables.carnet import Action, Objective, Prescription
 from app.models.tables.contracts import Contract
@@ -18,7 +19,7 @@ from app.models.tables.people import Person
 from app.models.vocabularies.loader import Vocabularies, fold, load_vocabularies
 from app.services.casefile.carnet import edits as records_carnet
 from app.services.errors import ValidationError
-from app.services.storage.uow import DbOrSession, get_row, reading
+from app.services.storage.uow import get_row, query, use_case
 
 THEMES = "carnet_themes"
 
@@ -145,46 +146,46 @@ def _action(a: Action, prescriptions: list[PrescriptionItem], vocab: Vocabularie
     )
 
 
-def load_carnet(db: DbOrSession, person_id: str, vocab: Vocabularies | None = None) -> CarnetTree:
+@query
+def load_carnet(s: Session, person_id: str, vocab: Vocabularies | None = None) -> CarnetTree:
     """The person's carnet de bord as a tree, themes in vocabulary order, objectives by position then date."""
     vocab = vocab or load_vocabularies()
-    with reading(db) as s:
-        get_row(s, Person, person_id, "Personne")
-        contracts = {c.id: c for c in _live(s, Contract, person_id)}
-        prescriptions = sorted(
-            (_prescription(p, vocab) for p in _live(s, Prescription, person_id)),
-            key=lambda p: p.prescribed_on,
+    get_row(s, Person, person_id, "Personne")
+    contracts = {c.id: c for c in _live(s, Contract, person_id)}
+    prescriptions = sorted(
+        (_prescription(p, vocab) for p in _live(s, Prescription, person_id)),
+        key=lambda p: p.prescribed_on,
+    )
+    actions = sorted(_live(s, Action, person_id), key=lambda a: (a.start_date or date.max, a.created_at))
+    objectives = sorted(_live(s, Objective, person_id), key=lambda o: (o.position, o.created_at))
+    by_theme: dict[str, list[ObjectiveItem]] = {}
+    for o in objectives:
+        contract = contracts.get(o.contract_id or "")
+        item = ObjectiveItem(
+            o.id,
+            o.theme,
+            o.title,
+            o.status,
+            vocab.label("objective_statuses", o.status),
+            o.consent,
+            o.consent_date,
+            o.contract_id,
+            contract_label(contract, vocab) if contract else "",
+            tuple(_action(a, prescriptions, vocab) for a in actions if a.objective_id == o.id),
         )
-        actions = sorted(_live(s, Action, person_id), key=lambda a: (a.start_date or date.max, a.created_at))
-        objectives = sorted(_live(s, Objective, person_id), key=lambda o: (o.position, o.created_at))
-        by_theme: dict[str, list[ObjectiveItem]] = {}
-        for o in objectives:
-            contract = contracts.get(o.contract_id or "")
-            item = ObjectiveItem(
-                o.id,
-                o.theme,
-                o.title,
-                o.status,
-                vocab.label("objective_statuses", o.status),
-                o.consent,
-                o.consent_date,
-                o.contract_id,
-                contract_label(contract, vocab) if contract else "",
-                tuple(_action(a, prescriptions, vocab) for a in actions if a.objective_id == o.id),
-            )
-            by_theme.setdefault(o.theme, []).append(item)
-        order = [e.code for e in vocab.entries(THEMES)]
-        themes = tuple(
-            ThemeGroup(code, vocab.label(THEMES, code), tuple(by_theme[code]))
-            for code in sorted(by_theme, key=lambda c: order.index(c) if c in order else len(order))
-        )
-        action_ids = {a.id for a in actions}
-        others = tuple(p for p in prescriptions if p.action_id not in action_ids)
-        choices = tuple(
-            ContractChoice(c.id, contract_label(c, vocab))
-            for c in sorted(contracts.values(), key=lambda c: c.created_at, reverse=True)
-        )
-        return CarnetTree(person_id, themes, others, choices)
+        by_theme.setdefault(o.theme, []).append(item)
+    order = [e.code for e in vocab.entries(THEMES)]
+    themes = tuple(
+        ThemeGroup(code, vocab.label(THEMES, code), tuple(by_theme[code]))
+        for code in sorted(by_theme, key=lambda c: order.index(c) if c in order else len(order))
+    )
+    action_ids = {a.id for a in actions}
+    others = tuple(p for p in prescriptions if p.action_id not in action_ids)
+    choices = tuple(
+        ContractChoice(c.id, contract_label(c, vocab))
+        for c in sorted(contracts.values(), key=lambda c: c.created_at, reverse=True)
+    )
+    return CarnetTree(person_id, themes, others, choices)
 
 
 def parse_quick_entry(text: str, vocab: Vocabularies | None = None) -> tuple[str, str]:
@@ -208,12 +209,13 @@ def parse_quick_entry(text: str, vocab: Vocabularies | None = None) -> tuple[str
     return found[0].code, title.strip()
 
 
-def quick_add_objective(db: DbOrSession, person_id: str, text: str) -> str:
+@use_case
+def quick_add_objective(s: Session, person_id: str, text: str) -> str:
     """Add an objective from a « thème : objectif » line. Returns its id."""
     theme, title = parse_quick_entry(text)
-    return records_carnet.add_objective(db, person_id, theme=theme, title=title)
+    return records_carnet.add_objective.within(s, person_id, theme=theme, title=title)
 
 
-def next_position(db: DbOrSession, person_id: str) -> int:
-    with reading(db) as s:
-        return max((o.position for o in _live(s, Objective, person_id)), default=-1) + 1
+@query
+def next_position(s: Session, person_id: str) -> int:
+    return max((o.position for o in _live(s, Objective, person_id)), default=-1) + 1

@@ -26,8 +26,9 @@ from PySide6.QtWidgets import (
 )
 
 from app.models.enums import AppointmentStatus
+from app.services.agenda import calendar, exports
 from app.services.agenda import views as agenda
-from app.services.agenda.views import AgendaDay, AgendaItem, AgendaWeek
+from app.services.agenda.calendar import AgendaDay, AgendaItem, AgendaWeek
 from app.services.errors import VaultLockedError
 from app.ui.kit import theme
 from app.ui.kit.errors import show_error
@@ -421,16 +422,16 @@ class AgendaPage(QWidget):
         return item.starts_at.date() if item is not None else self.current
 
     def _update_pdf_tip(self, *_: object) -> None:
-        self.pdf_button.setToolTip(f"Exporter l'agenda du {agenda.long_day(self.pdf_day())} en PDF")
+        self.pdf_button.setToolTip(f"Exporter l'agenda du {calendar.long_day(self.pdf_day())} en PDF")
 
     def write_pdf(self, path: Path) -> None:
         day = self.pdf_day()
-        self._run_export(lambda w: agenda.export_day_pdf(w.db, day, path), path)
+        self._run_export(lambda w: exports.export_day_pdf(w.db, day, path), path)
 
     def write_ics(self, path: Path) -> None:
-        start = agenda.week_start(self.current) if self.week_mode else self.current
+        start = calendar.week_start(self.current) if self.week_mode else self.current
         end = start + timedelta(days=6) if self.week_mode else start
-        self._run_export(lambda w: agenda.export_ics(w.db, start, end, path), path)
+        self._run_export(lambda w: exports.export_ics(w.db, start, end, path), path)
 
     def _run_export(self, job: Any, path: Path) -> None:
         self.hint.setText(f"Export en cours : {path.name}…")

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.services.casefile.overview import current_actor
+from app.services.people.identity import current_actor
 from app.services.reporting import export as indicators_export
 from app.ui.kit import theme
 from app.ui.kit.errors import show_error

@@ -33,8 +33,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.services.casefile.overview import current_actor
 from app.services.errors import VaultLockedError
+from app.services.people.identity import current_actor
 from app.services.reporting import export, indicators
 from app.ui.kit import theme
 from app.ui.kit.charts import Bar, BarChart

@@ -29,8 +29,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.services.casefile.overview import current_actor
 from app.services.errors import VaultLockedError
+from app.services.people.identity import current_actor
 from app.services.privacy import journal as audit
 from app.services.privacy import retention
 from app.services.privacy.journal import AuditLine

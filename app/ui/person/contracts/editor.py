@@ -32,12 +32,12 @@ from PySide6.QtWidgets import (
 )
 
 from app.models.vocabularies.loader import load_vocabularies
-from app.services.casefile.overview import current_actor
 from app.services.contracts import draft as draft_mod
 from app.services.contracts import editor as contracts
 from app.services.contracts import lifecycle
 from app.services.contracts.draft import ActionDraft, ContractDraft
 from app.services.errors import ValidationError
+from app.services.people.identity import current_actor
 from app.ui.kit import theme
 from app.ui.kit.errors import show_error
 from app.ui.kit.worker import WorkerContext

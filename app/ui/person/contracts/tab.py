@@ -27,11 +27,11 @@ from PySide6.QtWidgets import (
 from app.models.enums import ContractStatus, Signer
 from app.models.vocabularies.loader import load_vocabularies
 from app.services.casefile import documents
-from app.services.casefile.overview import current_actor
 from app.services.contracts import editor as contracts
 from app.services.contracts.document import record_output, render_pdf
 from app.services.contracts.editor import ContractView
 from app.services.people import identity as people
+from app.services.people.identity import current_actor
 from app.services.printing.seal import SealError
 from app.ui.kit import theme
 from app.ui.kit.errors import show_error

@@ -34,8 +34,8 @@ from app.models.vocabularies.loader import is_sensitive_text, load_vocabularies
 from app.services.casefile import documents, notes
 from app.services.casefile.documents import DocumentView
 from app.services.casefile.notes import NoteView
-from app.services.casefile.overview import current_actor
 from app.services.errors import ValidationError
+from app.services.people.identity import current_actor
 from app.ui.kit import theme
 from app.ui.kit.errors import show_error
 from app.ui.kit.forms import confirm_discard, error_label

@@ -29,8 +29,8 @@ from app.services.casefile import documents, roadmap
 from app.services.casefile import notes as notes_mod
 from app.services.casefile.documents import DocumentView
 from app.services.casefile.notes import NoteView
-from app.services.casefile.overview import current_actor
 from app.services.people import identity as people
+from app.services.people.identity import current_actor
 from app.ui.kit import theme
 from app.ui.kit.errors import show_error
 from app.ui.kit.worker import WorkerContext

@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 from app.models.enums import AppointmentStatus
 from app.models.vocabularies.loader import is_sensitive_text, load_vocabularies
 from app.services.agenda import views as agenda
-from app.services.agenda.views import AgendaItem
+from app.services.agenda.calendar import AgendaItem
 from app.services.casefile import notes, rdv, sanctions
 from app.services.casefile.rdv import AppointmentEventView
 from app.services.people import identity as people

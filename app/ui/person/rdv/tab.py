@@ -11,8 +11,9 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QStackedWidget, QVBoxLayout, QWidget
 
 from app.models.enums import AppointmentStatus
+from app.services.agenda import calendar
 from app.services.agenda import views as agenda
-from app.services.agenda.views import AgendaItem
+from app.services.agenda.calendar import AgendaItem
 from app.services.casefile import rdv
 from app.services.casefile.rdv import AppointmentEventView
 from app.services.people import identity as people
@@ -85,7 +86,7 @@ class RdvTab(QWidget):
 
         def job(w: WorkerContext) -> tuple[str, list[AgendaItem]]:
             person = people.get_person(w.db, pid)
-            items = agenda.mark_conflicts(agenda.person_appointments(w.db, pid))
+            items = calendar.mark_conflicts(agenda.person_appointments(w.db, pid))
             return f"{person.last_name.upper()} {person.first_name}", items
 
         self.ctx.worker.submit(job, self._show, lambda exc: show_error(self, exc), owner=self)
