@@ -12,7 +12,7 @@ from app.services.people.identity import current_actor
 from app.services.privacy import access as access_export
 from app.services.privacy import journal as audit_service
 from app.services.privacy import retention
-from app.services.settings import store as settings
+from app.services.storage import settings
 
 
 class PurgeNotConfirmed(FilRougeError):

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from app.commands._context import CommandContext, add_json_flag, print_json
 from app.services.errors import ValidationError
 from app.services.people.identity import current_actor
-from app.services.reporting import export
+from app.services.reporting import export, formatting
 
 if TYPE_CHECKING:
     from app.models.indicators.figures import Report
@@ -62,17 +62,17 @@ def print_table(report: Report) -> None:
     print(f"Périmètre : {report.scope} — calculé le {report.generated_at:%d/%m/%Y à %H:%M}")
     if not report.figures and not report.breakdowns:
         print("Aucun indicateur pour cette période.")
-    for section, figures in export.sections(report.figures):
+    for section, figures in formatting.sections(report.figures):
         print(f"\n{section}")
         for f in figures:
-            ratio = export.ratio_text(f)
-            print(_dots(f.label, export.format_value(f) + (f"  ({ratio})" if ratio else "")))
+            ratio = formatting.ratio_text(f)
+            print(_dots(f.label, formatting.format_value(f) + (f"  ({ratio})" if ratio else "")))
     for b in report.breakdowns:
         print(f"\n{b.label}")
         if not b.rows:
             print("  (aucun)")
         for _code, label, count in b.rows:
-            print(_dots(str(label), export.fr_number(count)))
+            print(_dots(str(label), formatting.fr_number(count)))
 
 
 def cmd_report(args: argparse.Namespace, ctx: CommandContext) -> int:

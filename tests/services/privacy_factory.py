@@ -21,7 +21,7 @@ from app.models.tables.people import (
     Referent,
     ReferentAssignment,
 )
-from app.services.settings import store as settings
+from app.services.storage import settings
 
 TODAY = date(2026, 11, 23)
 OLD = TODAY - timedelta(days=3 * 365)  # three years ago

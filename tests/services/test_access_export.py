@@ -14,7 +14,7 @@ from app.models.tables.local import AuditEvent
 from app.services.errors import NotFoundError
 from app.services.privacy import access as access_export
 from app.services.privacy import retention
-from app.services.settings import store as settings
+from app.services.storage import settings
 from tests.services.privacy_factory import DOC_A_BYTES, NIR_A, build
 
 needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils absent")

@@ -8,9 +8,11 @@ from sqlalchemy import func, select
 
 from app.models.tables.local import AuditEvent, OutboxOp, SyncState
 from app.models.tables.people import Person
+from app.models.text import fold, fold_column
 from app.services.casefile import overview as person_page
 from app.services.people import caseload
-from app.services.people.caseload import CaseloadIndex, CaseloadQuery, DueState
+from app.services.people.caseload import CaseloadIndex, CaseloadQuery
+from app.services.people.deadlines import DueState
 from tests.ui.factories import add_people, add_referent
 
 
@@ -20,7 +22,7 @@ def test_rows_and_default_order(vault):
     ids = caseload.list_ids(vault.db, CaseloadQuery())
     rows = caseload.fetch_rows(vault.db, ids)
     assert len(rows) == 25
-    keys = [(caseload.fold(r.last_name), caseload.fold(r.first_name)) for r in rows]
+    keys = [(fold(r.last_name), fold(r.first_name)) for r in rows]
     assert keys == sorted(keys)
     assert {r.referent for r in rows} == {"Claire Marchand"}
     assert {r.track for r in rows} == {"emploi", "socio_pro", "social"}
@@ -52,7 +54,7 @@ def test_sort_by_next_due_and_descending(vault):
     assert all(r.next_due is None for r in rows[len(dues) :])
     assert rows[0].next_due.state == DueState.LATE
     down = index.ids(CaseloadQuery(sort="city", descending=True))
-    cities = [caseload.fold(r.city) for r in caseload.fetch_rows(vault.db, down)]
+    cities = [fold(r.city) for r in caseload.fetch_rows(vault.db, down)]
     assert cities == sorted(cities, reverse=True)
 
 
@@ -101,8 +103,8 @@ def test_search_normalises_accents_case_and_matches_rare_and_common_terms(vault)
 
 def test_bulk_fold_matches_fold():
     values = ["Hélène", None, "ŒUVRARD", "Ñúñez-Çà", "a\x00b", "L’Isle-d’Abeau", "plain"]
-    assert caseload._fold_column(values) == [caseload.fold(v) for v in values]
-    assert caseload._fold_column(["Ève", "Zoé"]) == ["eve", "zoe"]
+    assert fold_column(values) == [fold(v) for v in values]
+    assert fold_column(["Ève", "Zoé"]) == ["eve", "zoe"]
 
 
 def test_first_rows_for_the_first_paint(vault):

@@ -13,8 +13,8 @@ from app.models.rules.engine import load_default_rules
 from app.models.tables.local import AuditEvent
 from app.services.casefile import diagnostic
 from app.services.casefile.carnet import edits as carnet_edits
-from app.services.contracts import draft
 from app.services.contracts import editor as contracts
+from app.services.contracts import lifecycle
 from app.services.contracts.document import build_document, render_pdf
 from app.services.contracts.draft import ActionDraft, ContractDraft
 from app.services.contracts.lifecycle import ContractLockedError
@@ -79,9 +79,9 @@ def sign_both(db, cid: str) -> bool:
 
 
 def test_end_date_is_start_plus_months_minus_one_day():
-    assert draft.end_date(date(2027, 1, 1), 6) == date(2027, 6, 30)
-    assert draft.end_date(date(2026, 11, 30), 3) == date(2027, 2, 27)
-    assert draft.end_date(date(2027, 1, 31), 1) == date(2027, 2, 27)
+    assert lifecycle.end_date(date(2027, 1, 1), 6) == date(2027, 6, 30)
+    assert lifecycle.end_date(date(2026, 11, 30), 3) == date(2027, 2, 27)
+    assert lifecycle.end_date(date(2027, 1, 31), 1) == date(2027, 2, 27)
     assert ce_draft().end_date == date(2027, 6, 30)
 
 

@@ -15,7 +15,7 @@ from app.services.contracts.document import render_pdf
 from app.services.errors import KeyringUnavailableError
 from app.services.printing.seal import SealError
 from app.services.settings import seal as seal_config
-from app.services.settings import store as settings
+from app.services.storage import settings
 from app.services.storage.vault import Vault
 from tests.conftest import MemoryKeyring
 from tests.services.certificates import make_p12

@@ -7,10 +7,10 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from app.services.casefile import rdv, sanctions
-from app.services.people import caseload, followup, parcours
+from app.services.people import caseload, filters, followup, parcours
 from app.services.people import identity as people
 from app.services.people.caseload import CaseloadQuery
-from app.services.people.followup import CaseloadFilters
+from app.services.people.filters import CaseloadFilters
 from app.services.people.identity import PersonInput
 
 TODAY = date.today()
@@ -88,7 +88,7 @@ def test_filters(case):
     parcours.record_exit(db, a, exit_date=TODAY, category="autres", reason="demenagement")
     assert _ids(db, exited=True) == {a}
     assert a not in _ids(db, track="social") | set(caseload.list_ids(db, CaseloadQuery()))
-    assert followup.filter_summary(CaseloadFilters(track="social", late=True)) == "Social · en retard"
+    assert filters.filter_summary(CaseloadFilters(track="social", late=True)) == "Social · en retard"
 
 
 def test_sanction_procedures_and_context(case):

@@ -23,7 +23,7 @@ from app.models.indicators import figures
 from app.models.tables.local import AuditEvent
 from app.services.demo.build import populate_demo
 from app.services.errors import ValidationError
-from app.services.reporting import export, indicators
+from app.services.reporting import export, formatting, indicators
 from app.services.reporting.layout import render_report, report_title
 from app.services.storage import vault as vault_service
 
@@ -65,10 +65,10 @@ def _audits(db, **where) -> list[AuditEvent]:
 
 
 def test_french_numbers() -> None:
-    assert export.fr_number(1234.5) == "1\u00a0234,5"
-    assert export.fr_number(3.0) == "3" and export.fr_number(12) == "12"
-    assert export.fr_number(66.666, 2, grouping=False) == "66,67"
-    assert export.fr_number(None) == "—"
+    assert formatting.fr_number(1234.5) == "1\u00a0234,5"
+    assert formatting.fr_number(3.0) == "3" and formatting.fr_number(12) == "12"
+    assert formatting.fr_number(66.666, 2, grouping=False) == "66,67"
+    assert formatting.fr_number(None) == "—"
 
 
 def test_report_csv_rereads_as_the_report(report, tmp_path: Path) -> None:
@@ -216,7 +216,7 @@ def test_cli_report_json_table_and_files(demo, report, tmp_path, monkeypatch, ca
     table = capsys.readouterr().out
     assert table.startswith("Rapport mensuel d'activité — octobre 2026")
     rate = report.figure("taux_contractualisation")
-    assert f"{export.format_value(rate)}  ({export.ratio_text(rate)})" in table
+    assert f"{formatting.format_value(rate)}  ({formatting.ratio_text(rate)})" in table
     for ext in ("csv", "xlsx", "pdf"):
         target = tmp_path / f"rapport.{ext}"
         assert run_cli(data_dir, monkeypatch, "report", "--period", "2026-10", "--out", str(target)) == 0

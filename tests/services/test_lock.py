@@ -7,8 +7,7 @@ from sqlalchemy import select
 
 from app.models.tables.local import LocalSetting
 from app.services.errors import UnlockError, ValidationError
-from app.services.settings import store as settings
-from app.services.storage import lock
+from app.services.storage import lock, settings
 
 
 def test_lock_code_is_stored_hashed_and_verified(vault):

@@ -71,7 +71,7 @@ def test_preview_lists_exactly_the_people_due_and_changes_nothing(vault, caseloa
 
 
 def test_retention_setting_moves_the_limit(vault, caseload):
-    from app.services.settings import store as settings
+    from app.services.storage import settings
 
     settings.set_value(vault.db, settings.RETENTION_MONTHS, 30)
     assert [c.person_id for c in retention.preview(vault.db, today=TODAY)] == [caseload.full]

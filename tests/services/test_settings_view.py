@@ -8,9 +8,8 @@ import pytest
 
 from app.services.errors import ValidationError, WrongKeyError
 from app.services.people import identity as people
-from app.services.settings import store as settings
 from app.services.settings import view as settings_view
-from app.services.storage import lock
+from app.services.storage import lock, settings
 from app.services.storage import vault as vault_service
 from tests.conftest import TEST_PASSPHRASE
 

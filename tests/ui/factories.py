@@ -9,7 +9,7 @@ from app.models.tables.contracts import Contract
 from app.models.tables.followup import Appointment
 from app.models.tables.people import Orientation, Person, Referent, ReferentAssignment
 from app.services.demo import data as demo_data
-from app.services.settings import store as settings
+from app.services.storage import settings
 from app.services.storage.vault import Vault
 
 #: Names and communes come from the demo word lists (one copy in the project): 20 names, 10 first names,

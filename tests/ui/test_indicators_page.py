@@ -20,7 +20,7 @@ from app.models.tables.local import AuditEvent
 from app.services.demo.build import populate_demo
 from app.services.people import identity as people
 from app.services.people.identity import PersonInput
-from app.services.reporting import export, indicators
+from app.services.reporting import formatting, indicators
 from app.ui.kit.worker import DbWorker
 from app.ui.pages.indicators.page import NO_ACTIVITY
 from app.ui.shell.plugins import UiContext
@@ -97,12 +97,14 @@ def test_table_shows_the_figures_of_compute(qtbot, ctx, demo):
         if i.data(0, Qt.ItemDataRole.UserRole + 2) is None
     }
     for f in report.figures:
-        assert shown[f.label] == (export.format_value(f), export.ratio_text(f)), f.label
+        assert shown[f.label] == (formatting.format_value(f), formatting.ratio_text(f)), f.label
     sections = [page.tree.topLevelItem(i).text(0) for i in range(page.tree.topLevelItemCount())]
-    assert sections == [name for name, _figs in export.sections(report.figures)]
+    assert sections == [name for name, _figs in formatting.sections(report.figures)]
     objet = report.breakdown("entretiens_objet")
     rows = [i for i in leaves(page) if i.data(0, Qt.ItemDataRole.UserRole + 1) == "entretiens_objet"]
-    assert [(r.text(0), r.text(1)) for r in rows] == [(lab, export.fr_number(n)) for _c, lab, n in objet.rows]
+    assert [(r.text(0), r.text(1)) for r in rows] == [
+        (lab, formatting.fr_number(n)) for _c, lab, n in objet.rows
+    ]
     charts = [chart for chart, _targets in page.chart_widgets]
     assert [c.title for c in charts] == ["Taux de la période"] + [b.label for b in report.breakdowns]
     rates = [f for f in report.figures if f.unit == "pourcentage"]

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from app.models.errors import FilRougeError
 from app.services.errors import WrongKeyError
+from app.services.people import deadlines
 from app.services.storage import vault as vault_service
 from app.ui.caseload.model import CaseloadModel
 from app.ui.kit import errors
@@ -158,7 +159,7 @@ def test_deadlines_arrive_after_the_names_on_large_caseloads(qtbot, worker, data
     assert len(named) == 12 and all(name and due is None for name, due in named)
     shown = [model.index(r, DUE_COLUMN).data() for r in range(12)]
     assert LOADING not in shown
-    dues = caseload.next_deadlines(opened[0].db, [model.row_id(r) for r in range(12)])
+    dues = deadlines.next_deadlines(opened[0].db, [model.row_id(r) for r in range(12)])
     for r in range(12):
         due = dues.get(model.row_id(r))
         assert model.row_data(r).next_due == due

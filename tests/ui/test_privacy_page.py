@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from app.models.tables.local import AuditEvent
 from app.models.tables.people import Person
-from app.services.settings import store as settings
+from app.services.storage import settings
 from app.ui.pages.privacy.page import PID_ROLE, PrivacyPage
 from app.ui.person.page import PersonPage
 from app.ui.shell.plugins import UiContext

@@ -7,8 +7,7 @@ from typing import Any
 import pytest
 from PySide6.QtWidgets import QComboBox, QLineEdit, QSpinBox
 
-from app.services.settings import store as settings
-from app.services.storage import lock
+from app.services.storage import lock, settings
 from app.ui.pages.settings.page import SettingsPage
 from app.ui.pages.settings.widgets import SAVED_TEXT, SecretDialog
 from tests.ui.conftest import LOCK_CODE, unlock

@@ -361,7 +361,7 @@ def test_duplicate_person_and_status_hook(qtbot, ctx, vault, server, login, data
 
 def test_settings_page_switch_reaches_the_sync_timer(qtbot, ctx, vault, server, login) -> None:
     """« Paramètres » saves sync_auto through the service; the page's hook stops or starts the timer at once."""
-    from app.services.settings import store as settings
+    from app.services.storage import settings
 
     page = make_page(qtbot, ctx)
     enrol(qtbot, page, server, login)

@@ -33,6 +33,8 @@ def decompress(data: bytes) -> bytes:
 
 
 def to_wire(value: Any) -> Any:
+    """A column value as it travels in an op payload and a download page (JSON-compatible, stable): ISO dates
+    and date-times (microseconds), floats for decimals, hex for bytes."""
     if isinstance(value, datetime):
         return value.isoformat(timespec="microseconds")
     if isinstance(value, date):

@@ -13,7 +13,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -25,6 +24,7 @@ import yaml
 
 from app.models import enums
 from app.models.resources import display_path, resource_path
+from app.models.text import fold_same_length
 
 ITEM_TYPES = ("bool", "choice", "date", "multi", "number", "text")
 CHOICE_TYPES = frozenset({"choice", "multi"})
@@ -411,22 +411,9 @@ def _load(base_dir: Path, override_dir: Path | None) -> Vocabularies:
 # --- Sensitive text --------------------------------------------------------------------------------------------
 
 
-def _fold_char(char: str) -> str:
-    if char in "’‘ʼ`´":
-        return "'"
-    base = unicodedata.normalize("NFD", char)[0]
-    lower = base.lower()
-    return lower if len(lower) == 1 else base
-
-
-def fold(text: str) -> str:
-    """Lower case without accents, one character for one (so match positions hold in the original text)."""
-    return "".join(_fold_char(char) for char in text)
-
-
 def _terms_regex(terms: Iterable[str]) -> re.Pattern[str] | None:
     patterns = []
-    for term in sorted({fold(t.strip()) for t in terms}, key=len, reverse=True):
+    for term in sorted({fold_same_length(t.strip()) for t in terms}, key=len, reverse=True):
         prefix = term.endswith("*")
         words = term.rstrip("*").split()
         if words:
@@ -548,7 +535,7 @@ class Vocabularies:
 
     def sensitive_warnings(self, text: str) -> list[str]:
         """French warnings, one per category of sensitive data the text seems to contain (empty if none)."""
-        folded = fold(text)
+        folded = fold_same_length(text)
         warnings = []
         for category in self._sensitive:
             words = category.matches(text, folded)

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models.enums import AuditAction
@@ -26,7 +25,7 @@ from app.models.vocabularies.loader import load_vocabularies
 from app.services.printing.raster import RasterError, render_pages
 from app.services.storage import audit
 from app.services.storage.db import Database
-from app.services.storage.uow import get_row, query, use_case
+from app.services.storage.uow import get_row, person_rows, query, use_case
 from app.services.validation import Checker, parse_date, require_choice, require_text
 
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
@@ -171,9 +170,7 @@ def add_document_file(
 @query
 def list_documents(s: Session, person_id: str) -> list[DocumentView]:
     """The person's documents, most recent first (document date, else date added)."""
-    rows = s.scalars(
-        select(Document).where(Document.person_id == person_id, Document.deleted_at.is_(None))
-    ).all()
+    rows = person_rows(s, Document, person_id)
     views = [_view(d) for d in rows]
     return sorted(views, key=lambda v: (v.document_date or v.added_at.date(), v.added_at), reverse=True)
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models.enums import NoteKind
@@ -14,7 +13,7 @@ from app.models.tables.base import new_id
 from app.models.tables.followup import Note
 from app.models.tables.people import Person
 from app.services.errors import ValidationError
-from app.services.storage.uow import get_row, query, use_case
+from app.services.storage.uow import get_row, person_rows, query, use_case
 from app.services.validation import Checker, require_choice, require_moment, require_text
 
 
@@ -69,11 +68,7 @@ def add_note(
 @query
 def list_notes(s: Session, person_id: str) -> list[NoteView]:
     """The person's notes, oldest first, each with the id of its correction if it was corrected."""
-    rows = s.scalars(
-        select(Note)
-        .where(Note.person_id == person_id, Note.deleted_at.is_(None))
-        .order_by(Note.written_at, Note.created_at)
-    ).all()
+    rows = person_rows(s, Note, person_id, Note.written_at, Note.created_at)
     corrected = {n.corrects_note_id: n.id for n in rows if n.corrects_note_id}
     return [
         NoteView(n.id, n.kind, n.body, n.author, n.written_at, n.corrects_note_id, corrected.get(n.id))

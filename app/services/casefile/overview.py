@@ -20,21 +20,18 @@ from app.models.tables.followup import Appointment, Note
 from app.models.tables.local import AuditEvent
 from app.models.tables.people import Orientation, Person, Referent, ReferentAssignment
 from app.services.errors import NotFoundError
-from app.services.people.caseload import (
+from app.services.people.deadlines import Deadline, DueState, current_tracks, next_deadlines, person_deadlines
+from app.services.people.identity import current_actor
+from app.services.people.labels import (
     CONTRACT_STATUS_LABELS,
     LIVE_CONTRACT,
     REGIME_LABELS,
     TRACK_LABELS,
-    Deadline,
-    DueState,
-    current_tracks,
     label,
-    next_deadlines,
-    person_deadlines,
 )
-from app.services.people.identity import current_actor
 from app.services.storage import audit
 from app.services.storage.db import Database
+from app.services.storage.uow import person_rows
 
 # --- person page -----------------------------------------------------------------------------------------
 
@@ -218,10 +215,8 @@ def person_summary(db: Database, person_id: str) -> PersonSummary:
             OrientationItem(
                 o.track, o.organisme, o.decision_date, o.notification_date, o.is_reorientation, o.ended_on
             )
-            for o in s.scalars(
-                select(Orientation)
-                .where(Orientation.person_id == p.id, Orientation.deleted_at.is_(None))
-                .order_by(Orientation.decision_date.desc(), Orientation.created_at.desc())
+            for o in person_rows(
+                s, Orientation, p.id, Orientation.decision_date.desc(), Orientation.created_at.desc()
             )
         )
         referents = tuple(

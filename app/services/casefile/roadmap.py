@@ -24,8 +24,7 @@ from app.services.casefile.roadmap_layout import (
 )
 from app.services.printing.base import AppointmentLine
 from app.services.settings import letterhead
-from app.services.settings import store as settings
-from app.services.storage import audit
+from app.services.storage import audit, settings
 from app.services.storage.uow import get_row, query, use_case
 
 _HIDDEN_ACTIONS = frozenset({ActionStatus.CANCELLED, ActionStatus.ABANDONED})

@@ -19,7 +19,8 @@ from app.models.tables.carnet import Action, DiagnosticVersion, Document, Object
 from app.models.tables.contracts import Contract, ContractEvent, ContractVersion
 from app.models.tables.followup import Appointment, AppointmentEvent, Note, SanctionStep
 from app.models.tables.people import ExitRecord, Orientation, Referent, ReferentAssignment
-from app.models.vocabularies.loader import Vocabularies, fold, load_vocabularies
+from app.models.text import fold
+from app.models.vocabularies.loader import Vocabularies, load_vocabularies
 from app.services.casefile.documents import size_label
 from app.services.storage.uow import query
 

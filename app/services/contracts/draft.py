@@ -9,18 +9,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from dateutil.relativedelta import relativedelta
-
 from app.models.enums import ContractKind
-from app.services.contracts.lifecycle import DURATIONS
+from app.services.contracts.lifecycle import DURATIONS, end_date
 from app.services.validation import FieldError, parse_date
 
 CE_WEEKLY_HOURS = 15.0
-
-
-def end_date(start: date | None, months: int) -> date | None:
-    """End of a contract: start + ``months`` months − 1 day (6 months from 01/01 end on 30/06)."""
-    return None if start is None else start + relativedelta(months=months) - relativedelta(days=1)
 
 
 # --- editor values -------------------------------------------------------------------------------------------

@@ -42,7 +42,7 @@ from app.services.contracts.lifecycle import (
 from app.services.errors import ValidationError
 from app.services.people.identity import current_referent_id, get_person
 from app.services.storage.db import Database
-from app.services.storage.uow import get_row, query, unit_of_work, use_case
+from app.services.storage.uow import get_row, person_rows, query, unit_of_work, use_case
 from app.services.validation import Checker, require_text
 
 _S = ContractStatus
@@ -170,11 +170,7 @@ def _view(s: Any, c: Contract) -> ContractView:
 @query
 def list_contracts(s: Session, person_id: str) -> list[ContractView]:
     """The person's contracts, most recent start first, with versions, events and signatures."""
-    rows = s.scalars(
-        select(Contract)
-        .where(Contract.person_id == person_id, Contract.deleted_at.is_(None))
-        .order_by(Contract.created_at)
-    ).all()
+    rows = person_rows(s, Contract, person_id)
     views = [_view(s, c) for c in rows]
     return sorted(views, key=lambda v: (v.start_date or date.max, v.number), reverse=True)
 

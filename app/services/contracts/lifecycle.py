@@ -104,7 +104,9 @@ def _add_version(s: Session, contract: Contract, content: dict[str, Any], author
     return number
 
 
-def _end_date(start: date | None, months: int) -> date | None:
+def end_date(start: date | None, months: int) -> date | None:
+    """End of a contract of ``months`` months starting on ``start``: the day before the same date ``months``
+    later (1 Jan + 6 months → 30 Jun; 31 Jan + 1 month → 27 Feb)."""
     return None if start is None else start + relativedelta(months=months) - relativedelta(days=1)
 
 
@@ -156,7 +158,7 @@ def create_contract(
         amends_contract_id=amends_contract_id,
         status=_S.DRAFT,
         start_date=start,
-        end_date=_end_date(start, duration_months),
+        end_date=end_date(start, duration_months),
         duration_months=duration_months,
         current_version=0,
     )
@@ -207,7 +209,7 @@ def save_contract_version(
         contract.start_date = start
     if duration_months is not None and contract.duration_months != duration_months:
         contract.duration_months = duration_months
-    end = _end_date(contract.start_date, contract.duration_months)
+    end = end_date(contract.start_date, contract.duration_months)
     if contract.end_date != end:
         contract.end_date = end
     return _add_version(s, contract, body, author, require_moment(saved_at))
@@ -299,7 +301,7 @@ def transition_contract(
         contract.signed_place = optional_text(place)
     if to_status == _S.ACTIVE and contract.start_date is None:
         contract.start_date = when.date()
-        contract.end_date = _end_date(contract.start_date, contract.duration_months)
+        contract.end_date = end_date(contract.start_date, contract.duration_months)
     if to_status == _S.TERMINATED and contract.end_date is not None and when.date() < contract.end_date:
         contract.end_date = when.date()
     event = ContractEvent(

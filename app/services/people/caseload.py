@@ -18,39 +18,35 @@ import logging
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from enum import StrEnum
+from datetime import date
 from itertools import accumulate
 from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from app.models.enums import AppointmentStatus, ContractStatus, PersonStatus, Regime, Track
-from app.models.errors import FilRougeError
-from app.models.tables.contracts import Contract
-from app.models.tables.followup import Appointment
+from app.models.enums import PersonStatus
 from app.models.tables.local import Conflict, OutboxOp, SyncState
 from app.models.tables.people import Orientation, Person, Referent
-from app.services.settings import store as settings
+from app.models.text import fold, fold_column
+from app.services.people.deadlines import (
+    Deadline,
+    DueState,
+    current_tracks,
+    next_deadlines,
+)
+from app.services.people.filters import filter_ids
+from app.services.people.labels import (
+    REGIME_SHORT,
+    TRACK_LABELS,
+    TRACK_SHORT,
+    label,
+)
+from app.services.storage import settings
 from app.services.storage.db import Database
 
 log = logging.getLogger(__name__)
 
-TRACK_LABELS = {Track.EMPLOI: "Emploi", Track.SOCIO_PRO: "Socio-professionnel", Track.SOCIAL: "Social"}
-TRACK_SHORT = {Track.EMPLOI: "Emploi", Track.SOCIO_PRO: "Socio-pro", Track.SOCIAL: "Social"}
-REGIME_LABELS = {Regime.LEGACY: "Ancien régime (CER)", Regime.PLEIN_EMPLOI: "Plein emploi (CE)"}
-REGIME_SHORT = {Regime.LEGACY: "CER", Regime.PLEIN_EMPLOI: "Plein emploi"}
-CONTRACT_STATUS_LABELS = {
-    ContractStatus.DRAFT: "Brouillon",
-    ContractStatus.SIGNED: "Signé",
-    ContractStatus.VALIDATED: "Validé",
-    ContractStatus.REJECTED: "Rejeté",
-    ContractStatus.ACTIVE: "En cours",
-    ContractStatus.ENDED: "Terminé",
-    ContractStatus.TERMINATED: "Résilié",
-}
-LIVE_CONTRACT = (ContractStatus.SIGNED, ContractStatus.VALIDATED, ContractStatus.ACTIVE)
 SORT_KEYS = (
     "name",
     "first_name",
@@ -63,28 +59,6 @@ SORT_KEYS = (
     "last_contact",
 )
 PAGE_SIZE = 100
-
-
-class DueState(StrEnum):
-    LATE = "en_retard"
-    SOON = "bientot"
-    TODO = "a_faire"
-
-
-DUE_STATE_LABELS = {DueState.LATE: "En retard", DueState.SOON: "Bientôt", DueState.TODO: "À faire"}
-
-
-@dataclass(frozen=True)
-class Deadline:
-    label: str
-    due: date
-    state: DueState
-    rule_id: str = ""
-    legal_basis: str = ""
-
-    @property
-    def state_label(self) -> str:
-        return DUE_STATE_LABELS[self.state]
 
 
 @dataclass(frozen=True)
@@ -119,122 +93,13 @@ class CaseloadQuery:
     sort: str = "name"
     descending: bool = False
     include_exited: bool = False
-    filters: Any = None  # app.services.people.followup.CaseloadFilters (filter panel), None: no filter
-
-
-def label(table: dict[Any, str], code: str | None) -> str:
-    return table.get(code, code or "") if code else ""
-
-
-# --- text folding for search and French ordering ------------------------------------------------------
-
-_FOLD = str.maketrans(
-    {
-        **dict.fromkeys("àâäáãå", "a"),
-        "ç": "c",
-        **dict.fromkeys("éèêë", "e"),
-        **dict.fromkeys("îïíì", "i"),
-        **dict.fromkeys("ôöóòõ", "o"),
-        **dict.fromkeys("ùûüú", "u"),
-        "ÿ": "y",
-        "ñ": "n",
-        "œ": "oe",
-        "æ": "ae",
-        "’": "'",
-    }
-)
-
-
-_FOLD_PAIRS = tuple((chr(k), str(v)) for k, v in _FOLD.items())
-
-
-def fold(text: str | None) -> str:
-    """Lower case without accents: « Hélène Lefèvre » → « helene lefevre » (search and sort key)."""
-    return (text or "").lower().translate(_FOLD)
+    filters: Any = None  # app.services.people.filters.CaseloadFilters (filter panel), None: no filter
 
 
 # --- deadlines ----------------------------------------------------------------------------------------
 
 
-def _state(due: date, today: date, soon_days: int) -> DueState:
-    if due < today:
-        return DueState.LATE
-    return DueState.SOON if due <= today + timedelta(days=soon_days) else DueState.TODO
-
-
-def known_deadlines(
-    s: Session, person_ids: Sequence[str] | None, today: date, soon_days: int
-) -> dict[str, Deadline]:
-    """Earliest known dated item per person: planned appointment or end of the live contract."""
-    rdv = select(Appointment.person_id, func.min(Appointment.starts_at)).where(
-        Appointment.status == AppointmentStatus.PLANNED,
-        Appointment.deleted_at.is_(None),
-        Appointment.person_id.is_not(None),
-    )
-    ends = select(Contract.person_id, func.min(Contract.end_date)).where(
-        Contract.status.in_(LIVE_CONTRACT), Contract.deleted_at.is_(None), Contract.end_date.is_not(None)
-    )
-    if person_ids is not None:
-        rdv = rdv.where(Appointment.person_id.in_(person_ids))
-        ends = ends.where(Contract.person_id.in_(person_ids))
-    out: dict[str, Deadline] = {}
-    for pid, starts in s.execute(rdv.group_by(Appointment.person_id)):
-        if pid is None or starts is None:
-            continue
-        when = starts.date() if isinstance(starts, datetime) else starts
-        text = "Rendez-vous à clôturer" if when < today else "Rendez-vous prévu"
-        out[pid] = Deadline(text, when, _state(when, today, soon_days))
-    for pid, end in s.execute(ends.group_by(Contract.person_id)):
-        if end is None:
-            continue
-        if pid not in out or end < out[pid].due:
-            out[pid] = Deadline("Fin de contrat", end, _state(end, today, soon_days))
-    return out
-
-
-_RULES: dict[str, Any] = {}
-
-
-def person_deadlines(db: Database, person_ids: Sequence[str] | None) -> dict[str, list[Deadline]] | None:
-    """Every open deadline per person from the rule engine, earliest first; None when it is unavailable."""
-    try:
-        from app.services.people import alerts
-    except ImportError:
-        return None
-    try:
-        if "rules" not in _RULES:
-            _RULES["rules"] = alerts.load_rules_or_fail()
-        result = alerts.caseload_deadlines(db, date.today(), _RULES["rules"], person_ids)
-    except FilRougeError as exc:
-        log.warning("rule engine unavailable (%s): known dates used instead", type(exc).__name__)
-        return None
-    out: dict[str, list[Deadline]] = {}
-    for d in result.deadlines:  # ordered by due date
-        out.setdefault(d.person_id, []).append(
-            Deadline(d.label, d.due_date, DueState(d.state), d.rule_id, d.legal_basis)
-        )
-    return out
-
-
-def next_deadlines(db: Database, person_ids: Sequence[str] | None) -> dict[str, Deadline]:
-    """The next due item per person: from the rule engine, else from known dates (see module doc)."""
-    by_rule = person_deadlines(db, person_ids)
-    if by_rule is not None:
-        return {pid: items[0] for pid, items in by_rule.items() if items}
-    soon = int(settings.get(db, settings.SOON_DAYS))
-    with db.read() as s:
-        return known_deadlines(s, person_ids, date.today(), soon)
-
-
 # --- list rows ------------------------------------------------------------------------------------------
-
-
-def current_tracks(s: Session, person_ids: Sequence[str] | None) -> dict[str, str]:
-    q = select(Orientation.person_id, Orientation.track).where(Orientation.deleted_at.is_(None))
-    if person_ids is not None:
-        q = q.where(Orientation.person_id.in_(person_ids))
-    q = q.order_by(Orientation.decision_date, Orientation.created_at)
-    return dict(s.execute(q).all())  # later decisions overwrite earlier ones
 
 
 def _base_rows(include_exited: bool) -> Select:  # type: ignore[type-arg]
@@ -316,19 +181,6 @@ EAGER_DEADLINES_MAX = 2000
 _FIND_SHARE = 16
 
 
-def _fold_column(values: Sequence[str | None]) -> list[str]:
-    """:func:`fold` of a whole column in three C calls (one join, one lower, one translate)."""
-    if not values:
-        return []
-    text = "\x00".join([v or "" for v in values]).lower()
-    if not text.isascii():  # str.translate with a dict is slow on megabytes; a replace per accent is not
-        for char, plain in _FOLD_PAIRS:
-            if char in text:
-                text = text.replace(char, plain)
-    out = text.split("\x00")
-    return out if len(out) == len(values) else [fold(v) for v in values]  # a stray NUL in the data
-
-
 def _raw_rows(s: Session, q: Select) -> list[tuple[Any, ...]]:  # type: ignore[type-arg]
     """Plain DB-API tuples for ``q`` (no SQLAlchemy row or type processing: dates stay ISO strings). The
     statement only holds literals of this module (enum values), rendered inline."""
@@ -381,7 +233,7 @@ def _build_part(db: Database, include_exited: bool) -> _Part:
         tracks = dict(_raw_rows(s, ordered))  # later decisions overwrite earlier ones
     cols = list(zip(*raw, strict=True)) if raw else [()] * 10
     ids = list(cols[0])
-    last, first, birth, city = (_fold_column(cols[i]) for i in (1, 2, 9, 4))
+    last, first, birth, city = (fold_column(cols[i]) for i in (1, 2, 9, 4))
     caf = [c or "" for c in cols[3]]
     names = [f"{a}{_SEP}{b}{_SEP}{c}" for a, b, c in zip(last, first, ids, strict=True)]
     lines = [f"{a} {b} {c} {d} {e}" for a, b, c, d, e in zip(last, birth, first, caf, city, strict=True)]
@@ -443,7 +295,7 @@ class CaseloadIndex:
         if sort == "last_contact":
             return [f"{d or ''}{_SEP}{n}" for d, n in zip(c["last_contact"], names, strict=True)]
         if sort == "referent":
-            refs = _fold_column(
+            refs = fold_column(
                 [f"{f} {la}" if la else "" for f, la in zip(c["ref_first"], c["ref_last"], strict=True)]
             )
             return [f"{r or '~'}{_SEP}{n}" for r, n in zip(refs, names, strict=True)]
@@ -490,8 +342,6 @@ class CaseloadIndex:
         all_ids = part.ids
         out = [all_ids[i] for i in ordered]
         if query.filters is not None and query.filters.active():
-            from app.services.people.followup import filter_ids
-
             allowed = filter_ids(self.db, query.filters, self._deadlines)
             out = [i for i in out if i in allowed]
         if query.descending:

@@ -5,24 +5,23 @@ the context of the orientation / exit / sanction / référent dialogs. Writes st
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models.enums import AppointmentStatus, ContractStatus, PersonStatus
+from app.models.enums import PersonStatus
 from app.models.rules import engine
 from app.models.rules.types import STATE_LATE
-from app.models.tables.contracts import Contract
-from app.models.tables.followup import Appointment, SanctionStep
+from app.models.tables.followup import SanctionStep
 from app.models.tables.people import Orientation, Parcours, Person, Referent
 from app.services.people import alerts
-from app.services.people.caseload import REGIME_SHORT, TRACK_LABELS, Deadline, DueState, current_tracks, label
+from app.services.people.deadlines import DueState
 from app.services.storage.db import Database
-from app.services.storage.uow import get_row, query
+from app.services.storage.uow import get_row, person_rows, query
 
 #: Rule id → person tab to open from an alert (others open the Synthèse).
 RULE_TABS: dict[str, str] = {
@@ -37,8 +36,6 @@ RULE_TABS: dict[str, str] = {
     "cer_after_first_rdv": "contrats",
     "contract_end_warning": "contrats",
 }
-LIVE_CONTRACT = (ContractStatus.SIGNED, ContractStatus.VALIDATED, ContractStatus.ACTIVE)
-NO_CONTACT_MONTHS = 2
 
 
 def tab_for_rule(rule_id: str) -> str | None:
@@ -114,78 +111,6 @@ def alert_groups(db: Database, on: date | None = None, *, late_only: bool = Fals
 # --- caseload filters --------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class CaseloadFilters:
-    """Filters of « Ma file active »; empty values do not filter. ``exited`` lists only people who left."""
-
-    track: str = ""
-    regime: str = ""
-    late: bool = False
-    without_contract: bool = False
-    no_rdv_2_months: bool = False
-    exited: bool = False
-
-    def active(self) -> bool:
-        return any(
-            (self.track, self.regime, self.late, self.without_contract, self.no_rdv_2_months, self.exited)
-        )
-
-
-def _contract_holders(db: Database) -> set[str]:
-    with db.read() as s:
-        q = select(Contract.person_id).where(
-            Contract.deleted_at.is_(None), Contract.status.in_(LIVE_CONTRACT)
-        )
-        return set(s.scalars(q).all())
-
-
-def _recently_seen(db: Database, today: date) -> set[str]:
-    since = today - relativedelta(months=NO_CONTACT_MONTHS)
-    with db.read() as s:
-        honoured = s.scalars(
-            select(Appointment.person_id).where(
-                Appointment.deleted_at.is_(None),
-                Appointment.status == AppointmentStatus.HONOURED,
-                Appointment.starts_at >= datetime.combine(since, datetime.min.time()),
-            )
-        ).all()
-        contacted = s.scalars(select(Person.id).where(Person.last_contact_date >= since)).all()
-    return {p for p in honoured if p} | set(contacted)
-
-
-def filter_ids(
-    db: Database, f: CaseloadFilters, deadlines: Callable[[], dict[str, Deadline]], today: date | None = None
-) -> set[str]:
-    """Ids of the people matching every active filter (``deadlines``: next due item per person, lazily)."""
-    today = today or date.today()
-    with db.read() as s:
-        q = select(Person.id, Person.regime, Person.status).where(Person.deleted_at.is_(None))
-        people = s.execute(q).all()
-        tracks = current_tracks(s, None) if f.track else {}
-    wanted = PersonStatus.EXITED if f.exited else PersonStatus.ACTIVE
-    ids = {p[0] for p in people if p[2] == wanted and (not f.regime or p[1] == f.regime)}
-    if f.track:
-        ids = {i for i in ids if tracks.get(i) == f.track}
-    if f.late:
-        dues = deadlines()
-        ids = {i for i in ids if (d := dues.get(i)) is not None and d.state == DueState.LATE}
-    if f.without_contract:
-        ids -= _contract_holders(db)
-    if f.no_rdv_2_months:
-        ids -= _recently_seen(db, today)
-    return ids
-
-
-def filter_summary(f: CaseloadFilters) -> str:
-    """« Parcours social · En retard » — what the caseload count line says about the active filters."""
-    bits = [label(TRACK_LABELS, f.track), label(REGIME_SHORT, f.regime)]
-    bits += [text for on, text in (
-        (f.late, "en retard"), (f.without_contract, "sans contrat"),
-        (f.no_rdv_2_months, "sans RDV depuis 2 mois"), (f.exited, "sortis"),
-    ) if on]  # fmt: skip
-    return " · ".join(b for b in bits if b)
-
-
 # --- dialogs' context --------------------------------------------------------------------------------------
 
 
@@ -215,11 +140,7 @@ class SanctionProcedure:
 @query
 def sanction_procedures(s: Session, person_id: str) -> list[SanctionProcedure]:
     """The person's suspension-remobilisation procedures, oldest first, each with its steps in order."""
-    rows = s.scalars(
-        select(SanctionStep)
-        .where(SanctionStep.person_id == person_id, SanctionStep.deleted_at.is_(None))
-        .order_by(SanctionStep.step_date, SanctionStep.created_at)
-    ).all()
+    rows = person_rows(s, SanctionStep, person_id, SanctionStep.step_date, SanctionStep.created_at)
     grouped: dict[str, list[SanctionStepItem]] = {}
     for r in rows:
         grouped.setdefault(r.procedure_id, []).append(
@@ -260,11 +181,7 @@ def followup_context(s: Session, person_id: str) -> FollowupContext:
         )
         .order_by(Orientation.decision_date.desc(), Orientation.created_at.desc())
     ).first()
-    parcours = s.scalars(
-        select(Parcours)
-        .where(Parcours.person_id == person_id, Parcours.deleted_at.is_(None))
-        .order_by(Parcours.start_date.desc())
-    ).all()
+    parcours = person_rows(s, Parcours, person_id, Parcours.start_date.desc())
     current = next((x for x in parcours if x.end_date is None), None)
     ended = [x.end_date for x in parcours if x.end_date is not None]
     return FollowupContext(

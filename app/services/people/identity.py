@@ -23,7 +23,7 @@ from app.models.tables.base import new_id
 from app.models.tables.local import LocalSetting
 from app.models.tables.people import Household, Person, Referent, ReferentAssignment
 from app.services.errors import ValidationError
-from app.services.storage.uow import get_row, query, rows_of, use_case
+from app.services.storage.uow import get_row, person_rows, query, rows_of, use_case
 from app.services.validation import (
     Checker,
     FieldError,
@@ -412,9 +412,7 @@ def _check_after_last_assignment(s: Session, person_id: str, start: date) -> Non
 @query
 def referent_history(s: Session, person_id: str) -> list[AssignmentView]:
     """Every référent the person had, oldest first."""
-    rows = s.scalars(
-        select(ReferentAssignment)
-        .where(ReferentAssignment.person_id == person_id, ReferentAssignment.deleted_at.is_(None))
-        .order_by(ReferentAssignment.start_date, ReferentAssignment.created_at)
-    ).all()
+    rows = person_rows(
+        s, ReferentAssignment, person_id, ReferentAssignment.start_date, ReferentAssignment.created_at
+    )
     return [AssignmentView(r.id, r.referent_id, r.start_date, r.reason, r.assigned_by) for r in rows]

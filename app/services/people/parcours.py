@@ -19,7 +19,7 @@ from app.models.enums import ExitCategory, PersonStatus, Regime, Track
 from app.models.tables.base import new_id
 from app.models.tables.people import ExitRecord, Orientation, Parcours, Person
 from app.services.errors import ValidationError
-from app.services.storage.uow import get_row, query, rows_of, use_case
+from app.services.storage.uow import get_row, person_rows, query, rows_of, use_case
 from app.services.validation import (
     Checker,
     check,
@@ -191,11 +191,7 @@ def record_orientation(
 @query
 def orientation_history(s: Session, person_id: str) -> list[OrientationView]:
     """Every orientation of the person, oldest first."""
-    rows = s.scalars(
-        select(Orientation)
-        .where(Orientation.person_id == person_id, Orientation.deleted_at.is_(None))
-        .order_by(Orientation.decision_date, Orientation.created_at)
-    ).all()
+    rows = person_rows(s, Orientation, person_id, Orientation.decision_date, Orientation.created_at)
     return [
         OrientationView(
             o.id,
@@ -310,11 +306,7 @@ def record_exit(
 @query
 def parcours_history(s: Session, person_id: str) -> list[ParcoursView]:
     """Every parcours of the person (oldest first) with its sortie, if any."""
-    rows = s.scalars(
-        select(Parcours)
-        .where(Parcours.person_id == person_id, Parcours.deleted_at.is_(None))
-        .order_by(Parcours.start_date)
-    ).all()
+    rows = person_rows(s, Parcours, person_id, Parcours.start_date)
     exits = {
         e.parcours_id: e for e in s.scalars(select(ExitRecord).where(ExitRecord.person_id == person_id)).all()
     }

@@ -28,7 +28,8 @@ from app.models.tables.contracts import Contract, ContractEvent, ContractVersion
 from app.models.tables.followup import Appointment, AppointmentEvent, Note, SanctionStep
 from app.models.tables.local import AuditEvent
 from app.models.tables.people import Person
-from app.models.vocabularies.loader import fold, load_vocabularies
+from app.models.text import fold
+from app.models.vocabularies.loader import load_vocabularies
 from app.services.storage.db import Database
 
 PURGED_NAME = "Personne purgée"

@@ -51,8 +51,7 @@ from app.models.tables.followup import Appointment, Note
 from app.models.tables.local import AuditEvent, Conflict, OutboxOp
 from app.models.tables.people import ExitRecord, Household, Parcours, Person
 from app.services.errors import NotFoundError
-from app.services.settings import store as settings
-from app.services.storage import audit
+from app.services.storage import audit, settings
 from app.services.storage.db import Database
 
 Progress = Callable[[int, int], None]

@@ -28,13 +28,14 @@ from sqlalchemy.orm import Session
 from app.models.enums import AuditAction
 from app.models.errors import FilRougeError
 from app.services.errors import ValidationError
+from app.services.reporting.formatting import fr_number
 from app.services.settings import letterhead
 from app.services.storage import audit
 from app.services.storage.db import Database
 from app.services.storage.uow import use_case
 
 if TYPE_CHECKING:
-    from app.models.indicators.figures import Figure, Report
+    from app.models.indicators.figures import Report
     from app.services.reporting.indicators import PersonLine
 
 REPORT_FORMATS = (".csv", ".xlsx", ".pdf")
@@ -63,38 +64,6 @@ class ExportError(FilRougeError):
 
 
 # ---------------------------------------------------------------------------------------------- formatting
-
-
-def fr_number(value: float | int | None, decimals: int = 1, *, grouping: bool = True) -> str:
-    """« 1 234 », « 42,5 », « 3 » (trailing zeros dropped), « — » for a missing value."""
-    if value is None:
-        return "—"
-    if isinstance(value, int) or float(value).is_integer():
-        text = f"{round(value):,}" if grouping else str(round(value))
-    else:
-        text = f"{value:,.{decimals}f}" if grouping else f"{value:.{decimals}f}"
-        text = text.rstrip("0").rstrip(".") if "." in text else text
-    return text.replace(",", "\u00a0").replace(".", ",")
-
-
-def format_value(figure: Figure) -> str:
-    """The figure as read on screen, in the CLI and in the PDF: « 41,7 % », « 18 jours », « 95 », « — »."""
-    return figure.display
-
-
-def ratio_text(figure: Figure) -> str:
-    """« 12 / 30 » when the figure is a ratio, else an empty string."""
-    if figure.numerator is None or figure.denominator is None:
-        return ""
-    return f"{fr_number(figure.numerator)} / {fr_number(figure.denominator)}"
-
-
-def sections(figures: Iterable[Figure]) -> list[tuple[str, list[Figure]]]:
-    """Figures grouped by section, in the order sections first appear."""
-    groups: dict[str, list[Figure]] = {}
-    for f in figures:
-        groups.setdefault(f.section, []).append(f)
-    return list(groups.items())
 
 
 # ---------------------------------------------------------------------------------------------- rows

@@ -38,7 +38,8 @@ from app.models.indicators.figures import (
 )
 from app.models.tables.base import Base
 from app.models.tables.people import Referent
-from app.models.vocabularies.loader import fold, load_vocabularies
+from app.models.text import fold
+from app.models.vocabularies.loader import load_vocabularies
 from app.services.errors import NotFoundError, ValidationError
 from app.services.people import alerts
 from app.services.people.identity import current_referent_id

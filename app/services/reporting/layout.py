@@ -20,7 +20,7 @@ from reportlab.platypus import Flowable, KeepTogether, Spacer, Table
 
 from app.services.printing import base
 from app.services.printing.base import CONTENT_WIDTH, FONT, FONT_BOLD, esc, fr_date, markup, para
-from app.services.reporting.export import format_value, fr_number, ratio_text, sections
+from app.services.reporting.formatting import format_value, fr_number, ratio_text, sections
 
 if TYPE_CHECKING:
     from app.models.indicators.figures import Breakdown, Figure, Report

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from app.services.settings import store as settings
+from app.services.storage import settings
 from app.services.storage.uow import query
 
 

@@ -1,6 +1,6 @@
 """The département's seal certificate: where the PKCS#12 file is, and its password (in the OS keyring).
 
-The path lives in the profile setting :data:`app.services.settings.store.SEAL_CERTIFICATE_PATH`; the password is
+The path lives in the profile setting :data:`app.services.storage.settings.SEAL_CERTIFICATE_PATH`; the password is
 never stored in the database but in the keyring, one entry per profile (keyed by the profile's device id).
 When a seal is configured, contract PDFs are sealed automatically (:func:`sealer_for`).
 """
@@ -17,8 +17,7 @@ from pyhanko.sign import signers
 
 from app.services.errors import KeyringUnavailableError
 from app.services.printing.seal import SealError, load_sealer
-from app.services.settings import store as settings
-from app.services.storage import keystore
+from app.services.storage import keystore, settings
 from app.services.storage.db import DEVICE_ID_KEY, Database
 
 log = logging.getLogger(__name__)

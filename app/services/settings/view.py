@@ -1,6 +1,6 @@
 """What the « Paramètres » page shows and changes, as plain data (the page never touches the tables).
 
-Editable values are the settings declared in :mod:`app.services.settings.store` (:data:`EDITABLE`); the rest is shown
+Editable values are the settings declared in :mod:`app.services.storage.settings` (:data:`EDITABLE`); the rest is shown
 read-only (vault mode, server, device, versions, folders). Secrets (lock code, passphrase, seal password) are
 changed by their own use cases here, each checking the current secret first: a wrong one changes nothing.
 """
@@ -19,9 +19,8 @@ from app.models.rules.engine import load_default_rules
 from app.services.errors import ValidationError, WrongKeyError
 from app.services.people import identity as people
 from app.services.settings import seal as seal_config
-from app.services.settings import store as settings
 from app.services.settings.seal import SealStatus
-from app.services.storage import lock, migrate
+from app.services.storage import lock, migrate, settings
 from app.services.storage.db import Database
 from app.services.storage.vault import MODE_KEYRING, MODE_LABELS, MODE_PASSPHRASE, Vault
 from app.services.sync import view as sync_view

@@ -17,7 +17,6 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
-from decimal import Decimal
 from operator import itemgetter
 from typing import Any
 
@@ -26,6 +25,7 @@ from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.models.enums import OpKind
+from app.models.sync.wire import to_wire
 from app.models.tables.base import SYNC_COLUMNS, Synced, new_ids, utcnow
 from app.models.tables.local import OutboxOp, SyncState
 from app.services.errors import (
@@ -37,19 +37,6 @@ from app.services.errors import (
 
 DEVICE_ID_KEY = "device_id"
 DEVICE_SEQ_KEY = "next_device_seq"
-
-
-def to_wire(value: Any) -> Any:
-    """Serialise a column value for an op payload (JSON-compatible, stable)."""
-    if isinstance(value, datetime):
-        return value.isoformat(timespec="microseconds")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, bytes):
-        return value.hex()
-    return value
 
 
 def row_values(obj: Synced, *, include_sync: bool = False) -> dict[str, Any]:

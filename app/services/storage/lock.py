@@ -1,7 +1,7 @@
 """The application lock: the user's lock code (PIN or password) and the delay after failed tries.
 
 The lock code protects an open vault in keyring mode (the key itself sits in the OS keyring). Only an scrypt
-hash is stored, in ``local_setting`` (:data:`app.services.settings.store.LOCK_CODE_HASH`). In passphrase mode the
+hash is stored, in ``local_setting`` (:data:`app.services.storage.settings.LOCK_CODE_HASH`). In passphrase mode the
 passphrase itself unlocks (:meth:`app.services.storage.vault.Vault.check_passphrase`).
 
 :class:`FailureDelay` is pure (an injectable clock): after a few free tries, every failure doubles the wait.
@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from app.services.errors import UnlockError, ValidationError
-from app.services.settings import store as settings
+from app.services.storage import settings
 from app.services.storage.db import Database
 
 #: Demo profiles are created with this lock code and passphrase (shown as a hint on their lock screen).

@@ -19,7 +19,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Concatenate, Generic, ParamSpec, TypeVar
+from typing import Any, Concatenate, Generic, ParamSpec, TypeVar
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -155,3 +155,10 @@ def rows_of(s: Session, model: type[T], **equals: object) -> list[T]:
     ]
     _keep(s, *rows)
     return [r for r in rows if r.deleted_at is None]
+
+
+def person_rows(s: Session, model: type[T], person_id: str, *order_by: Any) -> list[T]:
+    """The person's live (not tombstoned) rows of ``model``, in ``order_by`` order (creation order by default)."""
+    columns = model.__table__.c  # type: ignore[attr-defined]
+    stmt = select(model).where(columns.person_id == person_id, columns.deleted_at.is_(None))
+    return list(s.scalars(stmt.order_by(*(order_by or (columns.created_at,)))).all())

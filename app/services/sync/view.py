@@ -15,12 +15,12 @@ from app.models.tables.base import synced_tables
 from app.models.tables.local import Conflict, OutboxOp
 from app.models.tables.people import Person
 from app.services.errors import ValidationError
-from app.services.settings import store as settings
+from app.services.storage import settings
 from app.services.storage.vault import Vault
 from app.services.sync import base
 from app.services.sync.conflicts import list_conflicts
 
-#: Device-local preference (to be declared in app.services.settings.store.ALL_SETTINGS).
+#: Device-local preference (to be declared in app.services.storage.settings.ALL_SETTINGS).
 AUTO_SYNC = settings.SYNC_AUTO
 
 TABLE_LABELS = {

@@ -7,8 +7,8 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QFrame, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from app.models.vocabularies.loader import load_vocabularies
-from app.services.people.caseload import REGIME_SHORT
-from app.services.people.followup import CaseloadFilters
+from app.services.people.filters import CaseloadFilters
+from app.services.people.labels import REGIME_SHORT
 from app.ui.kit import theme
 
 FLAGS = (

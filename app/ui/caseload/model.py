@@ -20,7 +20,8 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
-from app.services.people.caseload import PAGE_SIZE, CaseloadQuery, CaseloadRow, Deadline, first_rows
+from app.services.people.caseload import PAGE_SIZE, CaseloadQuery, CaseloadRow, first_rows
+from app.services.people.deadlines import Deadline
 from app.ui.kit import theme
 from app.ui.kit.worker import DbWorker, WorkerContext
 

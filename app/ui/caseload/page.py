@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.services.people.followup import CaseloadFilters, filter_summary
+from app.services.people.filters import CaseloadFilters, filter_summary
 from app.ui.caseload.filters import FilterPanel
 from app.ui.caseload.model import COLUMNS, ID_ROLE, CaseloadModel
 from app.ui.kit import theme

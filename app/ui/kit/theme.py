@@ -10,7 +10,7 @@ from PySide6.QtCore import QSize, QStandardPaths
 from PySide6.QtGui import QColor, QFont, QIcon, QPalette
 from PySide6.QtWidgets import QApplication
 
-from app.services.people.caseload import DueState
+from app.services.people.deadlines import DueState
 
 INK = "#1f2933"
 MUTED = "#52606d"

@@ -15,8 +15,8 @@ from app.models.enums import SanctionStepKind
 from app.models.vocabularies.loader import load_vocabularies
 from app.services.casefile import sanctions
 from app.services.people import parcours
-from app.services.people.caseload import TRACK_LABELS
 from app.services.people.followup import FollowupContext, SanctionProcedure
+from app.services.people.labels import TRACK_LABELS
 from app.services.people.parcours import EMPLOYMENT_CATEGORIES
 from app.ui.kit import theme
 from app.ui.kit.forms import DateField, FollowupDialog, Job, OptionalDate

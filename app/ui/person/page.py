@@ -29,7 +29,8 @@ from PySide6.QtWidgets import (
 
 from app.services.casefile import overview as person_page
 from app.services.casefile.overview import OrientationItem, PersonHeader, PersonSummary, ReferentItem
-from app.services.people.caseload import DueState
+from app.services.people import identity
+from app.services.people.deadlines import DueState
 from app.services.privacy import access as access_export
 from app.ui.kit import theme
 from app.ui.kit.errors import show_error, user_message
@@ -406,7 +407,7 @@ class PersonPage(QWidget):
         button.setText("Export en cours…")
 
         def job(ctx: WorkerContext) -> tuple[Path, Path]:
-            actor = person_page.current_actor(ctx.db)
+            actor = identity.current_actor(ctx.db)
             return access_export.export_person(ctx.db, pid, folder, actor=actor)
 
         self.worker.submit(job, self._exported, self._export_failed, writes=True, owner=self)

@@ -13,8 +13,8 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLineEdit, QPlainTextEdit,
 from app.models.vocabularies.loader import load_vocabularies
 from app.services.people import followup, parcours
 from app.services.people import identity as people
-from app.services.people.caseload import TRACK_LABELS
 from app.services.people.followup import FollowupContext, ReferentChoice, SanctionProcedure
+from app.services.people.labels import TRACK_LABELS
 from app.ui.kit import theme
 from app.ui.kit.forms import DateField, FollowupDialog, Job, OptionalDate
 from app.ui.kit.worker import WorkerContext

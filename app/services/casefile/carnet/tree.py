@@ -8,18 +8,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models.tables.carnet import Action, Objective, Prescription
 from app.models.tables.contracts import Contract
 from app.models.tables.people import Person
-from app.models.vocabularies.loader import Vocabularies, fold, load_vocabularies
+from app.models.text import fold
+from app.models.vocabularies.loader import Vocabularies, load_vocabularies
 from app.services.casefile.carnet import edits as records_carnet
 from app.services.errors import ValidationError
-from app.services.storage.uow import get_row, query, use_case
+from app.services.storage.uow import get_row, person_rows, query, use_case
 
 THEMES = "carnet_themes"
 
@@ -101,12 +100,6 @@ class CarnetTree:
         return None
 
 
-def _live(s: Any, model: Any, person_id: str) -> list[Any]:
-    return list(
-        s.scalars(select(model).where(model.person_id == person_id, model.deleted_at.is_(None))).all()
-    )
-
-
 def contract_label(c: Contract, vocab: Vocabularies) -> str:
     entry = vocab.entry("contract_kinds", c.kind)
     kind = entry.get("short_label", entry.label) if entry else c.kind
@@ -151,13 +144,15 @@ def load_carnet(s: Session, person_id: str, vocab: Vocabularies | None = None) -
     """The person's carnet de bord as a tree, themes in vocabulary order, objectives by position then date."""
     vocab = vocab or load_vocabularies()
     get_row(s, Person, person_id, "Personne")
-    contracts = {c.id: c for c in _live(s, Contract, person_id)}
+    contracts = {c.id: c for c in person_rows(s, Contract, person_id)}
     prescriptions = sorted(
-        (_prescription(p, vocab) for p in _live(s, Prescription, person_id)),
+        (_prescription(p, vocab) for p in person_rows(s, Prescription, person_id)),
         key=lambda p: p.prescribed_on,
     )
-    actions = sorted(_live(s, Action, person_id), key=lambda a: (a.start_date or date.max, a.created_at))
-    objectives = sorted(_live(s, Objective, person_id), key=lambda o: (o.position, o.created_at))
+    actions = sorted(
+        person_rows(s, Action, person_id), key=lambda a: (a.start_date or date.max, a.created_at)
+    )
+    objectives = sorted(person_rows(s, Objective, person_id), key=lambda o: (o.position, o.created_at))
     by_theme: dict[str, list[ObjectiveItem]] = {}
     for o in objectives:
         contract = contracts.get(o.contract_id or "")
@@ -218,4 +213,4 @@ def quick_add_objective(s: Session, person_id: str, text: str) -> str:
 
 @query
 def next_position(s: Session, person_id: str) -> int:
-    return max((o.position for o in _live(s, Objective, person_id)), default=-1) + 1
+    return max((o.position for o in person_rows(s, Objective, person_id)), default=-1) + 1

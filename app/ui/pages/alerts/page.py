@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from app.services.errors import VaultLockedError
 from app.services.people import followup
-from app.services.people.caseload import DueState
+from app.services.people.deadlines import DueState
 from app.services.people.followup import AlertGroup, AlertLine
 from app.ui.kit import theme
 from app.ui.kit.errors import show_error

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 
 from app.services.errors import VaultLockedError
 from app.services.people.identity import current_actor
-from app.services.reporting import export, indicators
+from app.services.reporting import export, formatting, indicators
 from app.ui.kit import theme
 from app.ui.kit.charts import Bar, BarChart
 from app.ui.kit.errors import show_error
@@ -329,7 +329,7 @@ class IndicatorsPage(QWidget):
         by_section: dict[str, list[Breakdown]] = {}
         for b in report.breakdowns:
             by_section.setdefault(b.section, []).append(b)
-        groups = export.sections(report.figures)
+        groups = formatting.sections(report.figures)
         names = [name for name, _figs in groups]
         groups += [(name, []) for name in by_section if name not in names]
         restore: QTreeWidgetItem | None = None
@@ -360,7 +360,7 @@ class IndicatorsPage(QWidget):
         return top.child(0) if top is not None and top.childCount() else top
 
     def _figure_item(self, f: Figure) -> QTreeWidgetItem:
-        item = QTreeWidgetItem([f.label, export.format_value(f), export.ratio_text(f)])
+        item = QTreeWidgetItem([f.label, formatting.format_value(f), formatting.ratio_text(f)])
         item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         item.setTextAlignment(2, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         tip = f.label + (f"\n{f.note}" if f.note else "")
@@ -374,7 +374,7 @@ class IndicatorsPage(QWidget):
 
     def _breakdown_item(self, b: Breakdown, bold: QFont) -> QTreeWidgetItem:
         total = b.total
-        group = QTreeWidgetItem([b.label, export.fr_number(total), ""])
+        group = QTreeWidgetItem([b.label, formatting.fr_number(total), ""])
         group.setFont(0, bold)
         group.setIcon(0, theme.icon("fa6s.chart-bar"))
         group.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -383,8 +383,8 @@ class IndicatorsPage(QWidget):
             0, f"{b.label} : {theme.plural(len(b.rows), 'ligne', 'lignes')} (Entrée pour déplier)"
         )
         for code, label, count in b.rows:
-            share = f"{export.fr_number(100 * count / total)}\u00a0%" if total else ""
-            child = QTreeWidgetItem([str(label), export.fr_number(count), share])
+            share = f"{formatting.fr_number(100 * count / total)}\u00a0%" if total else ""
+            child = QTreeWidgetItem([str(label), formatting.fr_number(count), share])
             child.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             child.setTextAlignment(2, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             child.setData(0, KEY_ROLE, b.key)
@@ -407,8 +407,8 @@ class IndicatorsPage(QWidget):
             chart = BarChart("Taux de la période")
             bars, targets = [], []
             for f in rates:
-                ratio = export.ratio_text(f)
-                text = export.format_value(f) + (f" ({ratio})" if ratio else "")
+                ratio = formatting.ratio_text(f)
+                text = formatting.format_value(f) + (f" ({ratio})" if ratio else "")
                 bars.append(Bar(f.label, float(f.value or 0), text, f"{f.label} : {text}"))
                 targets.append((f.key, None, f.label) if f.drillable else ("", None, f.label))
             chart.set_bars(bars, maximum=100.0, label_above=True)
@@ -416,7 +416,7 @@ class IndicatorsPage(QWidget):
         for b in report.breakdowns:  # rows at 0 stay in the table, not in the chart
             chart = BarChart(b.label)
             shown = [(str(code), str(label), count) for code, label, count in b.rows if count]
-            bars = [Bar(label, float(count), export.fr_number(count)) for _code, label, count in shown]
+            bars = [Bar(label, float(count), formatting.fr_number(count)) for _code, label, count in shown]
             chart.set_bars(bars)
             self._add_chart(chart, [(b.key, code, f"{b.label} : {label}") for code, label, _n in shown])
         side = [chart for chart, _t in self.chart_widgets if not chart.label_above]

@@ -35,7 +35,7 @@ from app.services.privacy import journal as audit
 from app.services.privacy import retention
 from app.services.privacy.journal import AuditLine
 from app.services.privacy.retention import PurgeCandidate, PurgeLog, PurgeLogEntry
-from app.services.settings import store as settings
+from app.services.storage import settings
 from app.ui.kit import theme
 from app.ui.kit.errors import show_error
 from app.ui.kit.widgets import EmptyState

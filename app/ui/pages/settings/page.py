@@ -1,6 +1,6 @@
 """« Paramètres » page: one tab per section (Sécurité, Documents, Suivi, Synchronisation, À propos).
 
-Each section is a form of the settings declared in :mod:`app.services.settings.store` (label, default, bounds come
+Each section is a form of the settings declared in :mod:`app.services.storage.settings` (label, default, bounds come
 from there): the message of a wrong value shows under its field as you type, « Enregistrer » (Ctrl+S) is
 enabled only when something changed, « Rétablir la valeur par défaut » puts the declared default back in the
 field (saved with the rest). Secrets (lock code, passphrase, seal password) have their own dialogs, which check
@@ -25,10 +25,10 @@ from PySide6.QtWidgets import (
 )
 
 from app.services.errors import VaultLockedError
-from app.services.settings import store as settings
 from app.services.settings import view as settings_view
 from app.services.settings.seal import SealStatus
 from app.services.settings.view import KEYRING_TEXT, SettingsView
+from app.services.storage import settings
 from app.ui.kit import theme
 from app.ui.kit.errors import show_error
 from app.ui.kit.forms import FollowupDialog, Job

@@ -4,7 +4,7 @@ and seal dialogs, and small layout helpers."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -25,16 +25,23 @@ from PySide6.QtWidgets import (
 )
 
 from app.services.errors import ValidationError
-from app.services.settings import store as settings
 from app.services.settings import view as settings_view
+from app.services.storage import settings
 from app.ui.kit import theme
 from app.ui.kit.errors import show_error, user_message
 from app.ui.kit.forms import FollowupDialog, Job, error_label
 from app.ui.kit.widgets import Card
 from app.ui.kit.worker import WorkerContext
+from app.ui.shell.plugins import UiContext
 
-if TYPE_CHECKING:
-    from app.ui.pages.settings.page import SettingsPage
+
+class SettingsPage(Protocol):
+    """What the sections need of the page that holds them (:class:`app.ui.pages.settings.page.SettingsPage`)."""
+
+    ctx: UiContext
+
+    def values_saved(self, values: dict[str, Any]) -> None: ...
+
 
 SAVED_TEXT = "Modifications enregistrées."
 SUFFIXES = {"(minutes)": " min", "(mois)": " mois", "(jours)": " jours"}

@@ -1,0 +1,125 @@
+"""Each person's next due item for the caseload list: from the rule engine (:mod:`.alerts`), or from the
+known dates when the rule table cannot be loaded; « en retard / bientôt / à faire »."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.models.enums import AppointmentStatus
+from app.models.errors import FilRougeError
+from app.models.tables.contracts import Contract
+from app.models.tables.followup import Appointment
+from app.models.tables.people import Orientation
+from app.services.people.labels import LIVE_CONTRACT
+from app.services.storage import settings
+from app.services.storage.db import Database
+
+log = logging.getLogger(__name__)
+
+
+class DueState(StrEnum):
+    LATE = "en_retard"
+    SOON = "bientot"
+    TODO = "a_faire"
+
+
+DUE_STATE_LABELS = {DueState.LATE: "En retard", DueState.SOON: "Bientôt", DueState.TODO: "À faire"}
+
+
+@dataclass(frozen=True)
+class Deadline:
+    label: str
+    due: date
+    state: DueState
+    rule_id: str = ""
+    legal_basis: str = ""
+
+    @property
+    def state_label(self) -> str:
+        return DUE_STATE_LABELS[self.state]
+
+
+def _state(due: date, today: date, soon_days: int) -> DueState:
+    if due < today:
+        return DueState.LATE
+    return DueState.SOON if due <= today + timedelta(days=soon_days) else DueState.TODO
+
+
+def known_deadlines(
+    s: Session, person_ids: Sequence[str] | None, today: date, soon_days: int
+) -> dict[str, Deadline]:
+    """Earliest known dated item per person: planned appointment or end of the live contract."""
+    rdv = select(Appointment.person_id, func.min(Appointment.starts_at)).where(
+        Appointment.status == AppointmentStatus.PLANNED,
+        Appointment.deleted_at.is_(None),
+        Appointment.person_id.is_not(None),
+    )
+    ends = select(Contract.person_id, func.min(Contract.end_date)).where(
+        Contract.status.in_(LIVE_CONTRACT), Contract.deleted_at.is_(None), Contract.end_date.is_not(None)
+    )
+    if person_ids is not None:
+        rdv = rdv.where(Appointment.person_id.in_(person_ids))
+        ends = ends.where(Contract.person_id.in_(person_ids))
+    out: dict[str, Deadline] = {}
+    for pid, starts in s.execute(rdv.group_by(Appointment.person_id)):
+        if pid is None or starts is None:
+            continue
+        when = starts.date() if isinstance(starts, datetime) else starts
+        text = "Rendez-vous à clôturer" if when < today else "Rendez-vous prévu"
+        out[pid] = Deadline(text, when, _state(when, today, soon_days))
+    for pid, end in s.execute(ends.group_by(Contract.person_id)):
+        if end is None:
+            continue
+        if pid not in out or end < out[pid].due:
+            out[pid] = Deadline("Fin de contrat", end, _state(end, today, soon_days))
+    return out
+
+
+_RULES: dict[str, Any] = {}
+
+
+def person_deadlines(db: Database, person_ids: Sequence[str] | None) -> dict[str, list[Deadline]] | None:
+    """Every open deadline per person from the rule engine, earliest first; None when it is unavailable."""
+    try:
+        from app.services.people import alerts
+    except ImportError:
+        return None
+    try:
+        if "rules" not in _RULES:
+            _RULES["rules"] = alerts.load_rules_or_fail()
+        result = alerts.caseload_deadlines(db, date.today(), _RULES["rules"], person_ids)
+    except FilRougeError as exc:
+        log.warning("rule engine unavailable (%s): known dates used instead", type(exc).__name__)
+        return None
+    out: dict[str, list[Deadline]] = {}
+    for d in result.deadlines:  # ordered by due date
+        out.setdefault(d.person_id, []).append(
+            Deadline(d.label, d.due_date, DueState(d.state), d.rule_id, d.legal_basis)
+        )
+    return out
+
+
+def next_deadlines(db: Database, person_ids: Sequence[str] | None) -> dict[str, Deadline]:
+    """The next due item per person: from the rule engine, else from known dates (see module doc)."""
+    by_rule = person_deadlines(db, person_ids)
+    if by_rule is not None:
+        return {pid: items[0] for pid, items in by_rule.items() if items}
+    soon = int(settings.get(db, settings.SOON_DAYS))
+    with db.read() as s:
+        return known_deadlines(s, person_ids, date.today(), soon)
+
+
+def current_tracks(s: Session, person_ids: Sequence[str] | None) -> dict[str, str]:
+    q = select(Orientation.person_id, Orientation.track).where(Orientation.deleted_at.is_(None))
+    if person_ids is not None:
+        q = q.where(Orientation.person_id.in_(person_ids))
+    q = q.order_by(Orientation.decision_date, Orientation.created_at)
+    return dict(s.execute(q).all())  # later decisions overwrite earlier ones
