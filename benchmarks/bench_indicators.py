@@ -30,7 +30,7 @@ import keyring
 import sqlalchemy as sa
 
 import app.models.tables  # noqa: F401 - registers every table
-from app.models.indicators.figures import Period
+from app.models.indicators.period import Period
 from app.models.tables.base import Base
 from app.services.demo import data as demo_data
 from tests.conftest import MemoryKeyring

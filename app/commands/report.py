@@ -18,7 +18,7 @@ from app.services.people.identity import current_actor
 from app.services.reporting import export, formatting
 
 if TYPE_CHECKING:
-    from app.models.indicators.figures import Report
+    from app.models.indicators.results import Report
 
 _LABEL_WIDTH = 58
 

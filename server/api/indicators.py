@@ -14,7 +14,7 @@ from fastapi import FastAPI, Request
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from app.models.indicators.figures import parse_period_text
+from app.models.indicators.period import parse_period_text
 from server.engine.indicators import Filters, department_report
 from server.engine.scope import DeviceCtx, ProtocolError
 from server.store.db import ServerDB

@@ -15,7 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-from app.models.indicators.figures import Figure, Period, Report, fmt_number, parse_period_text
+from app.models.indicators.period import Period, parse_period_text
+from app.models.indicators.results import Figure, Report, fmt_number
 from server.admin.accounts import AdminError
 from server.engine.indicators import GROUP_BY, Filters, department_report, grouped_reports, load_context
 from server.store.db import ServerDB

@@ -1,4 +1,4 @@
-"""Département indicators: the figures of :mod:`app.models.indicators.figures` over every replicated record.
+"""Département indicators: the figures of :mod:`app.models.indicators.compute` over every replicated record.
 
 The same SQL builders as the client run on the server's business tables (:data:`server.store.tables.BUSINESS`),
 for the whole département or filtered by team (users/teams → their référents), organisme (an orientation
@@ -15,10 +15,14 @@ from pathlib import Path
 
 from sqlalchemy import Connection, select
 
-from app.models.indicators.figures import Period, Report, ReportContext, Scope, build_report
+from app.models.indicators.compute import ReportContext, build_report
+from app.models.indicators.period import Period
+from app.models.indicators.populations import Scope
+from app.models.indicators.results import Report
 from app.models.rules.engine import load_default_rules
 from app.models.rules.types import RuleFileError
-from app.models.vocabularies.loader import VocabularyError, load_vocabularies
+from app.models.vocabularies.entries import VocabularyError
+from app.models.vocabularies.loader import load_vocabularies
 from server.admin.accounts import AdminError
 from server.store.db import ServerDB
 from server.store.tables import BUSINESS, teams, users

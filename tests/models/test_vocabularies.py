@@ -9,14 +9,8 @@ from pathlib import Path
 import pytest
 
 from app.models import enums
-from app.models.vocabularies.loader import (
-    CLOSED_KINDS,
-    VocabularyError,
-    default_base_dir,
-    is_sensitive_text,
-    load_vocabularies,
-    reload_vocabularies,
-)
+from app.models.vocabularies.entries import CLOSED_KINDS, VocabularyError, default_base_dir
+from app.models.vocabularies.loader import is_sensitive_text, load_vocabularies, reload_vocabularies
 
 SHIPPED_KINDS = {
     "tracks",

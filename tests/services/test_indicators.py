@@ -12,7 +12,8 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from sqlalchemy import select
 
-from app.models.indicators.figures import Period, latest_start_reaching, within
+from app.models.indicators.period import Period
+from app.models.indicators.sql import latest_start_reaching, within
 from app.models.rules.types import Duration
 from app.services.casefile import rdv as rdv_mod
 from app.services.casefile.carnet import edits as carnet_edits

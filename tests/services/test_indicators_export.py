@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from app.__main__ import main
 from app.commands.report import previous_month
-from app.models.indicators import figures
+from app.models.indicators import results
 from app.models.tables.local import AuditEvent
 from app.services.demo.build import populate_demo
 from app.services.errors import ValidationError
@@ -50,7 +50,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, vault
 
 
 @pytest.fixture(scope="module")
-def report(demo) -> figures.Report:
+def report(demo) -> results.Report:
     return indicators.compute(demo[1].db, indicators.parse_period("2026-10"))
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from app.models.french import fr_date
 from app.services.contracts.draft import ActionDraft as ActionLine
 from app.services.contracts.layout import (
     ContractDocument,
@@ -25,7 +26,7 @@ from app.services.contracts.layout import (
     load_texts,
     render_contract,
 )
-from app.services.printing.base import AppointmentLine, fr_date, redact_identifiers
+from app.services.printing.base import AppointmentLine, redact_identifiers
 from app.services.printing.signature import (
     InvalidSignatureError,
     clean_strokes,

@@ -10,7 +10,7 @@ from functools import cache
 import holidays
 
 from app.models.enums import AppointmentStatus
-from app.models.french import MONTHS_FR, WEEKDAYS_FR
+from app.models.french import WEEKDAYS_FR, fr_date
 
 
 @dataclass(frozen=True)
@@ -71,8 +71,7 @@ class AgendaWeek:
 
 def long_day(day: date) -> str:
     """« lundi 23 novembre 2026 » (« 1er » for the first of the month)."""
-    num = "1er" if day.day == 1 else str(day.day)
-    return f"{WEEKDAYS_FR[day.weekday()]} {num} {MONTHS_FR[day.month - 1]} {day.year}"
+    return f"{WEEKDAYS_FR[day.weekday()]} {fr_date(day)}"
 
 
 def week_start(day: date) -> date:

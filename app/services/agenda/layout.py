@@ -8,9 +8,10 @@ from datetime import date
 from reportlab.lib.units import mm
 from reportlab.platypus import Spacer, Table
 
+from app.models.french import fr_date
 from app.services.agenda.calendar import AgendaDay, AgendaItem
-from app.services.printing import base
-from app.services.printing.base import esc, fr_date, markup, para
+from app.services.printing import base, pages
+from app.services.printing.base import esc, markup, para
 
 _WIDTHS = (26 * mm, 34 * mm, 28 * mm, 22 * mm, 28 * mm, 32 * mm)
 
@@ -51,14 +52,14 @@ def _story(agenda: AgendaDay) -> list[object]:
 
 def render_day(agenda: AgendaDay, *, department: str = "", printed_on: date | None = None) -> bytes:
     """The day's agenda as PDF bytes (A4, DejaVu embedded, « Page N / M » footer)."""
-    decor = base.PageDecor(
+    decor = pages.PageDecor(
         department=department,
         title="Agenda du jour",
         reference=f"Édité le {fr_date(printed_on or date.today(), long=False)}",
     )
     buffer = io.BytesIO()
-    pdf = base.make_document(
+    pdf = pages.make_document(
         buffer, decor, title=f"Agenda du {agenda.title}", author=department or "Fil rouge"
     )
-    base.build(pdf, _story(agenda))
+    pages.build(pdf, _story(agenda))
     return buffer.getvalue()

@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 from app.models.tables.base import new_id
 from app.models.tables.carnet import DiagnosticVersion
 from app.models.tables.people import Person
-from app.models.vocabularies.loader import Vocabularies, VocabularyEntry, load_vocabularies
+from app.models.vocabularies.entries import VocabularyEntry
+from app.models.vocabularies.loader import Vocabularies, load_vocabularies
 from app.services.errors import ValidationError
 from app.services.people.identity import current_actor
 from app.services.storage.uow import get_row, query, rows_of, use_case

@@ -13,8 +13,10 @@ from datetime import date
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Spacer, Table
 
-from app.services.printing import base
-from app.services.printing.base import AppointmentLine, esc, fr_date, markup, para
+from app.models import french
+from app.models.french import fr_date
+from app.services.printing import base, pages
+from app.services.printing.base import AppointmentLine, esc, markup, para
 
 OBJECTIVE_STATUS = {"en_cours": "En cours", "atteint": "Atteint", "abandonne": "Abandonné"}
 ACTION_STATUS = {
@@ -98,7 +100,7 @@ def _appointments(doc: RoadmapDocument) -> list[Flowable]:
     for rdv in sorted(doc.appointments, key=lambda a: a.at):
         rows.append(
             [
-                para(base.fr_datetime(rdv.at), "Cell"),
+                para(french.fr_datetime(rdv.at), "Cell"),
                 para(rdv.place or "—", "Cell"),
                 para(NATURE.get(rdv.nature, rdv.nature) or "—", "Cell"),
                 para(rdv.purpose or "—", "Cell"),
@@ -145,12 +147,14 @@ def _story(doc: RoadmapDocument) -> list[Flowable]:
 
 def render_roadmap(doc: RoadmapDocument) -> bytes:
     """« Ma feuille de route » as PDF bytes (A4, DejaVu embedded, « Page N / M » footer)."""
-    decor = base.PageDecor(
+    decor = pages.PageDecor(
         department=doc.department,
         title="Ma feuille de route",
         reference=f"Édité le {fr_date(doc.printed_on, long=False)}",
     )
     buffer = io.BytesIO()
-    pdf = base.make_document(buffer, decor, title="Ma feuille de route", author=doc.department or "Fil rouge")
-    base.build(pdf, _story(doc))
+    pdf = pages.make_document(
+        buffer, decor, title="Ma feuille de route", author=doc.department or "Fil rouge"
+    )
+    pages.build(pdf, _story(doc))
     return buffer.getvalue()

@@ -19,10 +19,12 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, KeepTogether, Spacer, Table
 
+from app.models import french
+from app.models.french import fr_date, fr_hours
 from app.models.resources import resource_path
 from app.services.contracts.draft import ActionDraft as ActionLine  # the editor's action line, printed as is
-from app.services.printing import base
-from app.services.printing.base import AppointmentLine, Paragraph, esc, fr_date, fr_hours, markup, para
+from app.services.printing import base, pages
+from app.services.printing.base import AppointmentLine, Paragraph, esc, markup, para
 from app.services.printing.signature import InvalidSignatureError, clean_strokes, signature_drawing
 
 ContractKind = Literal["cer", "ce"]
@@ -327,7 +329,7 @@ def _follow_up_section(doc: ContractDocument, title: str) -> list[Flowable]:
     rdv = t["none"]
     if doc.next_rdv is not None:
         details = ", ".join(esc(x) for x in (doc.next_rdv.place, doc.next_rdv.nature) if x)
-        rdv = base.fr_datetime(doc.next_rdv.at) + (f" — {details}" if details else "")
+        rdv = french.fr_datetime(doc.next_rdv.at) + (f" — {details}" if details else "")
     bilan = fr_date(doc.bilan_date) if doc.bilan_date else t["none"]
     kv = _kv_table([(t["next_rdv"], rdv), (t["bilan"], bilan)])
     return _section(title, [kv, Spacer(1, 2 * mm), para(t["text"], "BodyJustified")], together=True)
@@ -447,8 +449,8 @@ def _first_page_blocks(doc: ContractDocument) -> Any:
         sender += [
             para(x, "Sender") for x in (r.structure, f"Référent : {r.name}", r.phone, r.email) if x.strip()
         ]
-        base.draw_paragraphs(canv, sender, base.MARGIN_LEFT, 32 * mm, 85 * mm)
-        base.draw_address_block(canv, [doc.person.name, *doc.person.address_lines])
+        pages.draw_paragraphs(canv, sender, base.MARGIN_LEFT, 32 * mm, 85 * mm)
+        pages.draw_address_block(canv, [doc.person.name, *doc.person.address_lines])
 
     return draw
 
@@ -460,14 +462,14 @@ def render_contract(doc: ContractDocument) -> bytes:
     note = f"édité le {fr_date(issued, long=False)}"
     if doc.rules_version:
         note = f"règles {doc.rules_version} — {note}"
-    decor = base.PageDecor(
+    decor = pages.PageDecor(
         department=doc.department,
         title=f"{kind_texts['title']} n° {doc.number}",
         reference=f"Contrat n° {doc.number}",
         footer_note=note,
     )
     buffer = io.BytesIO()
-    pdf = base.make_document(
+    pdf = pages.make_document(
         buffer,
         decor,
         title=f"{kind_texts['title']} n° {doc.number}",
@@ -476,5 +478,5 @@ def render_contract(doc: ContractDocument) -> bytes:
         first_page_top=95 * mm,
         on_first_page=_first_page_blocks(doc),
     )
-    base.build(pdf, _story(doc))
+    pages.build(pdf, _story(doc))
     return buffer.getvalue()

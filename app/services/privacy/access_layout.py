@@ -17,9 +17,10 @@ from typing import Any
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph, Spacer, Table
 
+from app.models import french
+from app.models.french import fr_date
 from app.services.casefile.documents import size_label
-from app.services.printing import base
-from app.services.printing.base import fr_date
+from app.services.printing import base, pages
 
 TITLE = "Vos données personnelles — droit d'accès (RGPD art. 15)"
 #: Keys of the contract content as stored (code identifiers) → French, for reading only (the JSON keeps them).
@@ -134,7 +135,7 @@ def _scalar(v: Any) -> str:
     if v is None or v == "":
         return "—"
     if isinstance(v, float):
-        return base.fr_hours(v)
+        return french.fr_hours(v)
     if isinstance(v, str) and _ISO_DAY.match(v):
         return _when(v)
     return str(v) if not isinstance(v, dict | list) else json.dumps(v, ensure_ascii=False)
@@ -297,15 +298,15 @@ def _story(d: dict[str, Any]) -> list[Flowable]:
 def render_access(data: dict[str, Any]) -> bytes:
     """The access document as PDF bytes (A4, DejaVu embedded)."""
     department = data.get("departement") or ""
-    decor = base.PageDecor(
+    decor = pages.PageDecor(
         department=department,
         title=TITLE,
         reference="Document personnel — confidentiel",
         footer_note=f"Édité le {_when(str(data.get('genere_le', ''))[:10])}",
     )
     buffer = io.BytesIO()
-    pdf = base.make_document(
+    pdf = pages.make_document(
         buffer, decor, title=TITLE, author=department or "Fil rouge", subject="Droit d'accès"
     )
-    base.build(pdf, _story(data))
+    pages.build(pdf, _story(data))
     return buffer.getvalue()

@@ -35,7 +35,7 @@ from app.services.storage.db import Database
 from app.services.storage.uow import use_case
 
 if TYPE_CHECKING:
-    from app.models.indicators.figures import Report
+    from app.models.indicators.results import Report
     from app.services.reporting.indicators import PersonLine
 
 REPORT_FORMATS = (".csv", ".xlsx", ".pdf")

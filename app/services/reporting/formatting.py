@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from app.models.indicators.figures import Figure
+from app.models.indicators.results import Figure
 
 
 def fr_number(value: float | int | None, decimals: int = 1, *, grouping: bool = True) -> str:

@@ -1,6 +1,6 @@
 """Indicators of the référent's own caseload for a month, a quarter or a year (DOMAIN.md, "Indicators").
 
-The figures are computed in SQL by the builders of :mod:`app.models.indicators.figures` (the same ones the département
+The figures are computed in SQL by the builders of :mod:`app.models.indicators.compute` (the same ones the département
 server runs); this module picks the scope (the current référent by default), reads the rule table and the
 vocabularies, and lists the people behind each figure. Definitions: ``docs/indicators.md``.
 
@@ -19,23 +19,18 @@ from datetime import date, datetime
 from typing import Any
 
 import app.models.tables  # noqa: F401 - registers every table on Base.metadata
-from app.models.indicators.figures import (
+from app.models.indicators.compute import ReportContext, behind_query, build_report
+from app.models.indicators.definitions import (
     BREAKDOWN_KEYS,
     BREAKDOWNS,
     FIGURE_KEYS,
     FIGURES,
-    Breakdown,
-    Figure,
-    Period,
-    Report,
-    ReportContext,
-    Scope,
-    behind_query,
     breakdown_def,
-    build_report,
     figure_def,
-    parse_period_text,
 )
+from app.models.indicators.period import Period, parse_period_text
+from app.models.indicators.populations import Scope
+from app.models.indicators.results import Breakdown, Figure, Report
 from app.models.tables.base import Base
 from app.models.tables.people import Referent
 from app.models.text import fold

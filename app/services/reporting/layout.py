@@ -18,12 +18,13 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, KeepTogether, Spacer, Table
 
-from app.services.printing import base
-from app.services.printing.base import CONTENT_WIDTH, FONT, FONT_BOLD, esc, fr_date, markup, para
+from app.models.french import fr_date, fr_time
+from app.services.printing import base, pages
+from app.services.printing.base import CONTENT_WIDTH, FONT, FONT_BOLD, esc, markup, para
 from app.services.reporting.formatting import format_value, fr_number, ratio_text, sections
 
 if TYPE_CHECKING:
-    from app.models.indicators.figures import Breakdown, Figure, Report
+    from app.models.indicators.results import Breakdown, Figure, Report
 
 BAR = colors.HexColor("#2F5D8A")
 TRACK = colors.HexColor("#E3E7EC")
@@ -171,7 +172,7 @@ def _story(report: Report) -> list[Flowable]:
             "Subtitle",
         ),
         para(
-            f"Calculé le {fr_date(report.generated_at)} à {base.fr_time(report.generated_at)}, "
+            f"Calculé le {fr_date(report.generated_at)} à {fr_time(report.generated_at)}, "
             "à partir des données présentes dans le dossier à cette date.",
             "Subtitle",
         ),
@@ -212,14 +213,14 @@ def _story(report: Report) -> list[Flowable]:
 def render_report(report: Report, *, department: str = "") -> bytes:
     """The report as PDF bytes (A4, DejaVu embedded, running header, « Page N / M »)."""
     title = report_title(report)
-    decor = base.PageDecor(
+    decor = pages.PageDecor(
         department=department,
         title=title,
         reference=f"Périmètre : {report.scope}",
         footer_note=f"Calculé le {report.generated_at:%d/%m/%Y}",
     )
     buffer = io.BytesIO()
-    doc = base.make_document(buffer, decor, title=title, author=department or "Fil rouge",
+    doc = pages.make_document(buffer, decor, title=title, author=department or "Fil rouge",
                              subject="Indicateurs d'activité")  # fmt: skip
-    base.build(doc, _story(report))
+    pages.build(doc, _story(report))
     return buffer.getvalue()

@@ -36,7 +36,7 @@ from app.ui.kit.worker import WorkerContext
 from app.ui.shell.plugins import UiContext
 
 if TYPE_CHECKING:
-    from app.models.indicators.figures import Period
+    from app.models.indicators.period import Period
     from app.services.reporting.indicators import PersonLine
 
 PID_ROLE = Qt.ItemDataRole.UserRole + 1

@@ -45,7 +45,8 @@ from app.ui.pages.indicators.dialogs import PeopleDialog, safe_file_name
 from app.ui.shell.plugins import UiContext
 
 if TYPE_CHECKING:
-    from app.models.indicators.figures import Breakdown, Figure, Period, Report
+    from app.models.indicators.period import Period
+    from app.models.indicators.results import Breakdown, Figure, Report
 
 PAGE_KEY = "indicateurs"
 KEY_ROLE = Qt.ItemDataRole.UserRole + 1

@@ -29,7 +29,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.models.vocabularies.loader import Vocabularies, VocabularyEntry, load_vocabularies
+from app.models.vocabularies.entries import VocabularyEntry
+from app.models.vocabularies.loader import Vocabularies, load_vocabularies
 from app.ui.kit import theme
 from app.ui.kit.widgets import Card
 
