@@ -83,7 +83,9 @@ def bench_version(runs: int, env: dict[str, str], exe: str | None) -> None:
         walls.append(wall)
     cpu = statistics.median(cpus)
     print(f"--version CPU / 0.3 s target: {cpu / 0.3:.2f}  ({out.strip()})")
-    print(f"--version CPU median: {cpu * 1000:.0f} ms (min {min(cpus) * 1000:.0f}, max {max(cpus) * 1000:.0f})")
+    print(
+        f"--version CPU median: {cpu * 1000:.0f} ms (min {min(cpus) * 1000:.0f}, max {max(cpus) * 1000:.0f})"
+    )
     print(f"--version wall median: {statistics.median(walls) * 1000:.0f} ms")
     print(f"bare interpreter (python -c pass) CPU median: {statistics.median(floor) * 1000:.0f} ms")
 
@@ -104,7 +106,9 @@ def bench_lock_screen(runs: int, env: dict[str, str], data_dir: Path) -> None:
         walls.append(wall)
     cpu = statistics.median(cpus)
     print(f"lock screen CPU / 1 s target: {cpu:.2f}  (lock screen shown: {locked})")
-    print(f"lock screen CPU median: {cpu * 1000:.0f} ms (min {min(cpus) * 1000:.0f}, max {max(cpus) * 1000:.0f})")
+    print(
+        f"lock screen CPU median: {cpu * 1000:.0f} ms (min {min(cpus) * 1000:.0f}, max {max(cpus) * 1000:.0f})"
+    )
     print(f"lock screen wall median: {statistics.median(walls) * 1000:.0f} ms")
     print(f"heavy packages imported before the lock screen: {heavy}")
 
@@ -112,7 +116,9 @@ def bench_lock_screen(runs: int, env: dict[str, str], data_dir: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--exe", default=None, help="an executable to time for --version instead of python -m app")
+    parser.add_argument(
+        "--exe", default=None, help="an executable to time for --version instead of python -m app"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-startup-") as tmp:
         env = _env(Path(tmp))
