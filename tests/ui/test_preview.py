@@ -68,7 +68,9 @@ def test_preview_of_a_broken_pdf_says_so_and_still_saves(qtbot, worker, monkeypa
     assert (tmp_path / "x.pdf").read_bytes() == b"%PDF-1.4 abime"
 
 
-@pytest.mark.skipif(shutil.which("pdfimages") is None, reason="poppler-utils absent (pdfimages checks the output)")
+@pytest.mark.skipif(
+    shutil.which("pdfimages") is None, reason="poppler-utils absent (pdfimages checks the output)"
+)
 @pytest.mark.parametrize(("printer_resolution", "expected"), [(1200, 300), (600, 300), (150, 150)])
 def test_printing_renders_at_the_printer_resolution_capped_at_300_dpi(
     qtbot, worker, tmp_path, printer_resolution: int, expected: int
@@ -88,7 +90,10 @@ def test_printing_renders_at_the_printer_resolution_capped_at_300_dpi(
         width, height, x_ppi = int(fields[3]), int(fields[4]), int(fields[12])
         # the page is drawn into the printer's printable area (inside its margins), so a little denser
         assert expected <= x_ppi <= expected * 1.1, line
-        assert abs(width - round(595.28 * expected / 72)) <= 2 and abs(height - round(841.89 * expected / 72)) <= 2
+        assert (
+            abs(width - round(595.28 * expected / 72)) <= 2
+            and abs(height - round(841.89 * expected / 72)) <= 2
+        )
 
 
 def test_render_images_runs_without_a_window(qtbot) -> None:
