@@ -28,7 +28,7 @@ export REQUIRE_POSTGRES := 1
 export REQUIRE_SECRET_SERVICE := 1
 endif
 
-.PHONY: help run demo test pytest check lint format bench package package-wheel lock clean system-deps-run \
+.PHONY: help run demo test pytest check lint format bench package tarball lock clean system-deps-run \
         system-deps-test system-deps-package install-run install-dev
 
 help:
@@ -39,6 +39,7 @@ help:
 	@echo "make format   ruff format + ruff check --fix"
 	@echo "make bench    lance chaque benchmarks/*.py"
 	@echo "make package  construit dist/fil-rouge (PyInstaller, onedir), le teste, puis teste la roue (wheel)"
+	@echo "make tarball  archive dist/fil-rouge-VERSION-linux-x86_64.tar.gz (après make package)"
 	@echo "make lock     recalcule les fichiers de verrouillage requirements/*.txt depuis pyproject.toml"
 	@echo "make clean    supprime build/, dist/, out/ et les caches (garde .venv)"
 
@@ -130,9 +131,18 @@ bench: install-dev
 
 # ---------------------------------------------------------------- packaging
 
+# The onedir bundle (two executables: the window and fil-rouge-cli), its smoke test, its size; then the wheel,
+# installed in a fresh venv from the lock file, runs every command. `make tarball` packs the Linux bundle.
 package: system-deps-package install-dev
 	$(VENV)/bin/pyinstaller --noconfirm --clean --log-level WARN build.spec
-	scripts/check-bundle.sh dist/fil-rouge/fil-rouge
+	scripts/check-bundle.sh dist/fil-rouge $(PY)
+	$(PY) scripts/bundle-size.py dist/fil-rouge
+	PYTHON=$(PYTHON) scripts/check-wheel.sh
+
+tarball:
+	@test -x dist/fil-rouge/fil-rouge-cli || { echo "Lancez d'abord make package." >&2; exit 1; }
+	version="$$($(PY) -c 'import app; print(app.__version__)')"; \
+	tar -C dist -czf "dist/fil-rouge-$$version-linux-x86_64.tar.gz" fil-rouge && ls -l dist/*.tar.gz
 
 clean:
 	rm -rf build dist $(RESULTS) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache .hypothesis

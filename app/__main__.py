@@ -41,6 +41,13 @@ def _global_options(parser: argparse.ArgumentParser, default_profile: str) -> No
     parser.add_argument(
         "--passphrase-stdin", action="store_true", help="lire la phrase secrète sur l'entrée standard"
     )
+    parser.add_argument(
+        "--check-preview",
+        type=Path,
+        default=None,
+        metavar="FICHIER.pdf",
+        help="vérifier l'aperçu des PDF : dessiner hors écran la 1re page de ce PDF (PNG à côté) et quitter",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -79,6 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     _no_console_streams()
     argv = sys.argv[1:] if argv is None else list(argv)
     window = _wants_window(argv)
+    if window is not None and window.check_preview is not None:
+        return _check_preview(window.check_preview)
     if window is not None:
         data_dir = window.data_dir or default_data_dir()
         setup_logging(data_dir)
@@ -86,6 +95,23 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_gui(data_dir=data_dir, profile=window.profile)
     return _run_command(build_parser().parse_args(argv))
+
+
+def _check_preview(pdf: Path) -> int:
+    """``--check-preview FICHIER.pdf``: the window's PDF rasteriser on one page, offscreen; PNG beside the PDF."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from app.models.errors import FilRougeError
+    from app.ui.kit.preview import check_preview
+
+    try:
+        print(check_preview(pdf.read_bytes(), pdf.with_suffix(".apercu.png")))
+    except OSError as exc:
+        print(f"Erreur : le fichier {pdf} n'a pas pu être lu ({exc.strerror or exc}).", file=sys.stderr)
+        return 2
+    except FilRougeError as exc:
+        print(f"Erreur : {exc.message}", file=sys.stderr)
+        return 2
+    return 0
 
 
 def _run_command(args: argparse.Namespace) -> int:

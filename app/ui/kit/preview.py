@@ -182,3 +182,37 @@ class PdfPreviewDialog(QDialog):
         self.info.setText(f"Enregistré : {Path(path).name}")
         if self.on_output:
             self.on_output("export")
+
+
+def check_preview(pdf: bytes, out: Path | None = None) -> str:
+    """Draw the PDF's first page the way the preview does, offscreen, and say what came out (French).
+
+    The bundle's smoke test runs it (``fil-rouge-cli --check-preview FICHIER.pdf``): PDFium, the page image and
+    Qt's image handling all have to be inside. Raises :class:`RasterError` for an unreadable or blank page."""
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication([])
+    pages = render_pages(pdf, RESOLUTION, first=1, last=1)
+    if not pages:
+        raise RasterError("Le PDF n'a aucune page.")
+    page = pages[0]
+    image = to_qimage(page)
+    label = QLabel()
+    label.setPixmap(QPixmap.fromImage(image))
+    label.resize(image.size())
+    shot = label.grab().toImage()
+    row = page.width * 3
+    inked = sum(
+        1
+        for y in range(0, page.height, 4)
+        for x in range(0, row, 12)
+        if page.pixels[y * page.stride + x] < 128
+    )
+    share = inked / ((page.height // 4 + 1) * (row // 12 + 1))
+    if share == 0 or shot.isNull():
+        raise RasterError("La page dessinée est blanche : l'aperçu ne fonctionne pas sur ce poste.")
+    if out is not None:
+        shot.save(str(out), "PNG")
+    app.processEvents()
+    ink = f"{share * 100:.1f}".replace(".", ",")
+    return f"Aperçu : page 1 dessinée ({page.width} × {page.height} px, {ink} % d'encre)."
