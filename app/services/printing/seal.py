@@ -8,10 +8,15 @@ flipped inside the signed range or an incremental update appended, is reported b
 from __future__ import annotations
 
 import io
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.models.errors import FilRougeError
+
+# pyHanko imports cryptography's DSA support, deprecated there; seals use EC or RSA keys. Without this, every
+# sealed PDF made from the command line prints the warning on stderr.
+warnings.filterwarnings("ignore", message="DSA is deprecated", module=r"pyhanko\.")
 
 if TYPE_CHECKING:  # pyHanko (and aiohttp, cryptography...) costs ~0.5 s to import: loaded when sealing
     from pyhanko.sign import signers
