@@ -4,7 +4,10 @@ project is in pyproject.toml."""
 
 from setuptools import find_namespace_packages, find_packages, setup
 
-RESOURCES = ["app.resources", *(f"app.resources.{name}" for name in find_namespace_packages(where="resources"))]
+RESOURCES = [
+    "app.resources",
+    *(f"app.resources.{name}" for name in find_namespace_packages(where="resources")),
+]
 
 setup(
     packages=[*find_packages(include=["app*", "server*"]), *RESOURCES],

@@ -17,7 +17,9 @@ _CHECKOUT = Path(__file__).resolve().parents[2] / "resources"
 
 
 class ResourcesMissingError(FilRougeError):
-    default_message = "Les fichiers de l'application (dossier « resources ») sont introuvables : réinstallez-la."
+    default_message = (
+        "Les fichiers de l'application (dossier « resources ») sont introuvables : réinstallez-la."
+    )
 
 
 def resources_dir() -> Path:

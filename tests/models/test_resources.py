@@ -28,7 +28,9 @@ def test_the_installed_package_data_wins(tmp_path: Path, monkeypatch: pytest.Mon
     assert display_path(tmp_path / "app" / "resources" / "fonts" / "x.ttf") == "resources/fonts/x.ttf"
 
 
-def test_nothing_installed_nor_checked_out_says_so_in_french(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_nothing_installed_nor_checked_out_says_so_in_french(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(resources, "files", lambda package: tmp_path / package)
     monkeypatch.setattr(resources, "_CHECKOUT", tmp_path / "absent")
     with pytest.raises(ResourcesMissingError, match="réinstallez"):
@@ -37,7 +39,9 @@ def test_nothing_installed_nor_checked_out_says_so_in_french(tmp_path: Path, mon
 
 
 def test_display_path_is_short_inside_and_whole_outside(tmp_path: Path) -> None:
-    assert display_path(resource_path("vocabularies", "regimes.yaml")) == "resources/vocabularies/regimes.yaml"
+    assert (
+        display_path(resource_path("vocabularies", "regimes.yaml")) == "resources/vocabularies/regimes.yaml"
+    )
     assert display_path(tmp_path / "regles.yaml") == str(tmp_path / "regles.yaml")
 
 
@@ -56,7 +60,9 @@ def test_setup_installs_every_resource_folder_as_package_data() -> None:
         "import setuptools, sys; setuptools.setup = lambda **kw: print(repr(kw)); "
         "sys.argv = ['setup.py']; exec(open('setup.py').read())"
     )
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
     config = eval(out)  # the keyword arguments setup.py passes, printed by repr
     folders = {p.relative_to(ROOT / "resources").as_posix().replace("/", ".") for p in (ROOT / "resources").rglob("*")
                if p.is_dir() and "__pycache__" not in p.parts}  # fmt: skip
