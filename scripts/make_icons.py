@@ -65,7 +65,11 @@ def render_icons(out_dir: Path) -> dict[str, Path]:
     _app = QGuiApplication.instance() or QGuiApplication([])
     pngs = {size: _png(size) for size in sorted({*ICO_SIZES, *ICNS_TYPES})}
     out_dir.mkdir(parents=True, exist_ok=True)
-    files = {"png": out_dir / "fil-rouge.png", "ico": out_dir / "fil-rouge.ico", "icns": out_dir / "fil-rouge.icns"}
+    files = {
+        "png": out_dir / "fil-rouge.png",
+        "ico": out_dir / "fil-rouge.ico",
+        "icns": out_dir / "fil-rouge.icns",
+    }
     files["png"].write_bytes(pngs[512])
     files["ico"].write_bytes(ico({s: pngs[s] for s in ICO_SIZES}))
     files["icns"].write_bytes(icns({s: pngs[s] for s in ICNS_TYPES}))
