@@ -1,26 +1,35 @@
 """Where the files shipped with the application are: fonts, rule tables, vocabularies, texts, column maps.
 
-One place for every reader: the ``resources`` folder at the top of the source tree, or inside the PyInstaller
-bundle (``sys._MEIPASS``) when frozen.
+The one place every reader goes through. ``resources/`` sits at the top of the repository and is installed as the
+package data ``app/resources`` (setup.py maps it): an installed wheel and the PyInstaller bundle (which puts it in
+the same place) are read through :mod:`importlib.resources`; a source checkout, where ``app/resources`` does not
+exist, reads the top-level folder itself.
 """
 
 from __future__ import annotations
 
-import sys
+from importlib.resources import files
 from pathlib import Path
 
+from app.models.errors import FilRougeError
 
-def app_root() -> Path:
-    """The folder holding ``resources``: the bundle when frozen, else the source checkout."""
-    bundle = getattr(sys, "_MEIPASS", None)
-    if bundle:
-        return Path(bundle)
-    return Path(__file__).resolve().parents[2]
+_CHECKOUT = Path(__file__).resolve().parents[2] / "resources"
+
+
+class ResourcesMissingError(FilRougeError):
+    default_message = (
+        "Les fichiers de l'application (dossier « resources ») sont introuvables : réinstallez-la."
+    )
 
 
 def resources_dir() -> Path:
-    """The ``resources`` folder."""
-    return app_root() / "resources"
+    """The ``resources`` folder: ``app/resources`` of the installed package, else the checkout's own."""
+    installed = files("app") / "resources"
+    if isinstance(installed, Path) and installed.is_dir():
+        return installed
+    if _CHECKOUT.is_dir():
+        return _CHECKOUT
+    raise ResourcesMissingError()
 
 
 def resource_path(*parts: str) -> Path:
@@ -29,8 +38,9 @@ def resource_path(*parts: str) -> Path:
 
 
 def display_path(path: Path) -> str:
-    """The path relative to the application root when it lies inside (messages name shipped files briefly)."""
+    """The path from the ``resources`` folder's parent when it lies inside (messages name shipped files briefly:
+    ``resources/vocabularies/regimes.yaml``), else the path itself."""
     try:
-        return path.resolve().relative_to(app_root()).as_posix()
-    except (ValueError, OSError):
+        return "resources/" + path.resolve().relative_to(resources_dir().resolve()).as_posix()
+    except (ValueError, OSError, FilRougeError):
         return str(path)

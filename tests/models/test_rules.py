@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from app.models import resources
 from app.models.rules.engine import (
     Deadline,
     compute_deadlines,
@@ -89,17 +90,20 @@ def test_rules_dir_is_in_the_repository() -> None:
     assert default_rules_path().is_file()
 
 
-def test_rules_dir_honours_the_pyinstaller_bundle(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    target = tmp_path / "resources" / "rules"
+def test_rules_dir_is_the_installed_package_data_when_there_is_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Installed from the wheel or frozen by PyInstaller, ``resources`` is ``app/resources`` (package data)."""
+    target = tmp_path / "app" / "resources" / "rules"
     target.mkdir(parents=True)
     shutil.copy(default_rules_path(), target / "default.yaml")
     (target / "default.yaml").write_text(
-        (target / "default.yaml").read_text(encoding="utf-8").replace('"2026.1"', '"bundle-1"'),
+        (target / "default.yaml").read_text(encoding="utf-8").replace('"2026.1"', '"installe-1"'),
         encoding="utf-8",
     )
-    monkeypatch.setattr(sys, "_MEIPASS", str(tmp_path), raising=False)
+    monkeypatch.setattr(resources, "files", lambda package: tmp_path / package)
     assert rules_dir() == target
-    assert load_default_rules().version == "bundle-1"
+    assert load_default_rules().version == "installe-1"
 
 
 def test_engine_never_imports_qt() -> None:

@@ -60,7 +60,6 @@ def test_document_round_trip_is_encrypted_and_deduplicated(vault, pid, tmp_path)
     assert [d.id for d in documents.list_documents(vault.db, pid)] == [second, first]
 
 
-@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils absent")
 def test_pdf_preview_renders_the_first_page(vault, pid):
     pdf = roadmap.render_roadmap_pdf(vault.db, pid, actor="cmarchand")
     png = documents.pdf_first_page_png(pdf, dpi=30)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import os
-import shutil
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -172,10 +171,9 @@ def test_report_exports_and_pdf_preview(qtbot, ctx, demo, tmp_path, monkeypatch)
     preview = page.preview
     assert preview is not None and "octobre 2026" in preview.windowTitle()
     assert preview.pdf.startswith(b"%PDF")
-    if shutil.which("pdftoppm"):
-        qtbot.waitUntil(lambda: bool(preview.pages), timeout=15_000)
-        idle(qtbot, ctx)
-        shot(preview, "indicateurs_apercu_pdf")
+    qtbot.waitUntil(lambda: bool(preview.pages), timeout=15_000)
+    idle(qtbot, ctx)
+    shot(preview, "indicateurs_apercu_pdf")
     preview.write_to(str(tmp_path / "rapport.pdf"))
     idle(qtbot, ctx)
     assert (tmp_path / "rapport.pdf").read_bytes() == preview.pdf

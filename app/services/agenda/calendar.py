@@ -7,8 +7,6 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from functools import cache
 
-import holidays
-
 from app.models.enums import AppointmentStatus
 from app.models.french import WEEKDAYS_FR, fr_date
 
@@ -81,6 +79,8 @@ def week_start(day: date) -> date:
 
 @cache
 def _holidays(year: int) -> dict[date, str]:
+    import holidays  # ~40 ms: loaded when a calendar is drawn, not while the window starts
+
     return dict(holidays.France(years=year, language="fr"))
 
 

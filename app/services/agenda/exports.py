@@ -6,12 +6,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from pathlib import Path
 
-import icalendar
 from sqlalchemy.orm import Session
 
 from app.models.enums import AppointmentStatus, AuditAction
 from app.services.agenda.calendar import AgendaItem, long_day
-from app.services.agenda.layout import render_day
 from app.services.agenda.views import _between, day_agenda
 from app.services.errors import ValidationError
 from app.services.people.identity import current_actor
@@ -22,6 +20,8 @@ from app.services.storage.uow import use_case
 
 def ics_bytes(items: list[AgendaItem], *, name: str = "Fil rouge — rendez-vous") -> bytes:
     """An iCalendar file of the RDVs (floating local times, one VEVENT each, the person's name in the title)."""
+    import icalendar  # loaded when an .ics file is written, not while the window starts
+
     cal = icalendar.Calendar()
     cal.add("prodid", "-//Fil rouge//Agenda RSA//FR")
     cal.add("version", "2.0")
@@ -86,6 +86,8 @@ def export_day_pdf(
     signed-in référent), after the file was written.
     """
     agenda = day_agenda.within(s, day)
+    from app.services.agenda.layout import render_day  # reportlab: loaded when a PDF is written
+
     Path(path).write_bytes(render_day(agenda, department=department or department_name.within(s)))
     _audit_people(
         s,

@@ -211,9 +211,9 @@ def export_document(s: Session, document_id: str, path: Path | str, *, actor: st
 
 
 def pdf_first_page_png(data: bytes, dpi: int = 70) -> bytes | None:
-    """PNG of the first page through ``pdftoppm`` (poppler), or None when it is not installed or fails."""
+    """PNG of the first page (rendered in memory, :mod:`app.services.printing.raster`), or None when unreadable."""
     try:
         pages = render_pages(data, dpi, first=1, last=1)
     except RasterError:
         return None
-    return pages[0] if pages else None
+    return pages[0].png() if pages else None

@@ -8,12 +8,18 @@ flipped inside the signed range or an incremental update appended, is reported b
 from __future__ import annotations
 
 import io
+import warnings
 from pathlib import Path
-
-from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.sign import fields, signers
+from typing import TYPE_CHECKING
 
 from app.models.errors import FilRougeError
+
+# pyHanko imports cryptography's DSA support, deprecated there; seals use EC or RSA keys. Without this, every
+# sealed PDF made from the command line prints the warning on stderr.
+warnings.filterwarnings("ignore", message="DSA is deprecated", module=r"pyhanko\.")
+
+if TYPE_CHECKING:  # pyHanko (and aiohttp, cryptography...) costs ~0.5 s to import: loaded when sealing
+    from pyhanko.sign import signers
 
 
 class SealError(FilRougeError):
@@ -22,6 +28,8 @@ class SealError(FilRougeError):
 
 def load_sealer(p12_path: str | Path, password: str | bytes | None) -> signers.SimpleSigner:
     """Load the signing key and certificate chain from a PKCS#12 file; raise :class:`SealError` if unusable."""
+    from pyhanko.sign import signers
+
     path = Path(p12_path)
     if not path.is_file():
         raise SealError(f"Certificat de scellement introuvable : {path.name}")
@@ -58,6 +66,9 @@ def seal_with(
     field_name: str = "Scellement",
 ) -> bytes:
     """:func:`seal_pdf` with a signer already loaded (see :func:`load_sealer`)."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+
     meta = signers.PdfSignatureMetadata(
         field_name=field_name,
         reason=reason,

@@ -19,10 +19,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy.orm import Session
 
 from app.models.enums import AuditAction
@@ -34,7 +30,10 @@ from app.services.storage import audit
 from app.services.storage.db import Database
 from app.services.storage.uow import use_case
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # openpyxl (~0.1 s to import) is loaded when an .xlsx file is written
+    from openpyxl import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
+
     from app.models.indicators.results import Report
     from app.services.reporting.indicators import PersonLine
 
@@ -53,7 +52,7 @@ REPORT_HEADER = (
     "Code",
 )
 PEOPLE_HEADER = ("Nom", "Prénom", "N° allocataire", "Commune", "Détail")
-_HEADER_FILL = PatternFill("solid", fgColor="EDEFF2")
+_HEADER_FILL = "EDEFF2"
 _PERCENT_FORMAT = "0.0%"
 _DECIMAL_FORMAT = "0.0"
 _INTEGER_FORMAT = "#,##0"
@@ -145,11 +144,14 @@ def people_to_csv(lines: Sequence[PersonLine], path: Path | str) -> int:
 
 
 def _header(ws: Worksheet, titles: Sequence[str], widths: Sequence[int]) -> None:
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
     ws.append(list(titles))
     for col, width in enumerate(widths, 1):
         cell = ws.cell(row=1, column=col)
         cell.font = Font(bold=True)
-        cell.fill = _HEADER_FILL
+        cell.fill = PatternFill("solid", fgColor=_HEADER_FILL)
         cell.alignment = Alignment(vertical="center", wrap_text=True)
         ws.column_dimensions[get_column_letter(col)].width = width
     ws.freeze_panes = "A2"
@@ -183,6 +185,9 @@ def report_to_xlsx(report: Report, path: Path | str) -> int:
 
     Percentages are stored as fractions formatted « 0.0% »; counts as integers. Returns the data lines.
     """
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
     wb = Workbook()
     ws = wb.active
     assert ws is not None
@@ -222,6 +227,8 @@ def report_to_xlsx(report: Report, path: Path | str) -> int:
 
 def people_to_xlsx(lines: Sequence[PersonLine], path: Path | str, *, title: str = "Personnes") -> int:
     """Write a drill-down list as an Excel workbook (one sheet, bold header, widths); returns the count."""
+    from openpyxl import Workbook
+
     wb = Workbook()
     ws = wb.active
     assert ws is not None

@@ -11,14 +11,15 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-from pyhanko.sign import signers
+from typing import TYPE_CHECKING, Any
 
 from app.services.errors import KeyringUnavailableError
 from app.services.printing.seal import SealError, load_sealer
 from app.services.storage import keystore, settings
 from app.services.storage.db import DEVICE_ID_KEY, Database
+
+if TYPE_CHECKING:  # pyHanko is imported when a certificate is loaded (app.services.printing.seal)
+    from pyhanko.sign import signers
 
 log = logging.getLogger(__name__)
 

@@ -44,12 +44,11 @@ from app.services.contracts.batch import (
 from app.services.people.identity import current_actor
 from app.ui.kit import theme
 from app.ui.kit.errors import show_error
-from app.ui.kit.preview import paint_images, render_images
+from app.ui.kit.preview import paint_images, printer_dpi, render_images
 from app.ui.kit.worker import WorkerContext
 from app.ui.shell.plugins import UiContext
 
 MODE_PRINT, MODE_FILES, MODE_SINGLE = "print", "files", "single"
-PRINT_DPI = 150
 GO_LABELS = {MODE_PRINT: "Imprimer…", MODE_FILES: "Choisir le dossier…", MODE_SINGLE: "Enregistrer sous…"}
 VERBS = {MODE_PRINT: "imprimés", MODE_FILES: "enregistrés", MODE_SINGLE: "enregistrés"}
 
@@ -249,7 +248,7 @@ class BatchPrintDialog(QDialog):
 
             def sink(_item: BatchItem, pdf: bytes) -> None:
                 nonlocal started
-                images = render_images(pdf, PRINT_DPI)
+                images = render_images(pdf, printer_dpi(printer))
                 if not started and not painter.begin(printer):
                     raise PrinterError()
                 paint_images(painter, printer, images, first=not started)

@@ -1,5 +1,6 @@
-"""PDF preview: pages rendered with ``pdftoppm`` on the worker (temp dir), shown in a scroll area;
-« Imprimer… » paints those page images through QPrintDialog/QPrinter; « Enregistrer sous… » writes the PDF."""
+"""PDF preview: pages rendered in memory (:mod:`app.services.printing.raster`, PDFium) on the worker, shown in a
+scroll area; « Imprimer… » renders them again at the printer's resolution (at most 300 dpi) and paints them through
+QPrintDialog/QPrinter; « Enregistrer sous… » writes the PDF."""
 
 from __future__ import annotations
 
@@ -21,20 +22,30 @@ from PySide6.QtWidgets import (
 )
 
 from app.models.errors import FilRougeError
-from app.services.printing.raster import RasterError, render_pages
+from app.services.printing.raster import PageImage, RasterError, print_dpi, render_pages
 from app.ui.kit import theme
 from app.ui.kit.errors import show_error
 from app.ui.kit.worker import DbWorker, WorkerContext
 
-RESOLUTION = 90  # dpi of the preview images (printing re-renders at 150)
+RESOLUTION = 90  # dpi of the preview images (printing renders again at the printer's resolution)
+
+
+def to_qimage(page: PageImage) -> QImage:
+    """A page image as a QImage that owns its pixels."""
+    image = QImage(page.pixels, page.width, page.height, page.stride, QImage.Format.Format_RGB888)
+    if image.isNull():
+        raise RasterError()
+    return image.copy()
 
 
 def render_images(pdf: bytes, dpi: int = RESOLUTION) -> list[QImage]:
     """The PDF's pages as images (works on the worker thread: QImage, not QPixmap)."""
-    images = [QImage.fromData(data, "PPM") for data in render_pages(pdf, dpi, png=False)]
-    if any(image.isNull() for image in images):
-        raise RasterError()
-    return images
+    return [to_qimage(page) for page in render_pages(pdf, dpi)]
+
+
+def printer_dpi(printer: QPrinter) -> int:
+    """The resolution to render pages for ``printer``: its own, at most 300 dpi."""
+    return print_dpi(printer.resolution())
 
 
 def paint_images(painter: QPainter, printer: QPrinter, images: list[QImage], *, first: bool) -> None:
@@ -115,10 +126,15 @@ class PdfPreviewDialog(QDialog):
         self.print_button.setEnabled(bool(self.pages))
 
     def paint_pages(self, printer: QPrinter) -> None:
-        """Paint each page image scaled into the printer's page rectangle."""
-        painter = QPainter(printer)
+        """Render the pages at the printer's resolution (≤ 300 dpi) and paint each into the page rectangle.
+
+        Runs on the worker thread too (QPainter on a QPrinter is allowed outside the GUI thread)."""
+        images = render_images(self.pdf, printer_dpi(printer))
+        painter = QPainter()
+        if not painter.begin(printer):
+            raise FilRougeError("L'imprimante n'a pas pu être ouverte.")
         try:
-            paint_images(painter, printer, self.pages, first=True)
+            paint_images(painter, printer, images, first=True)
         finally:
             painter.end()
 
@@ -129,10 +145,26 @@ class PdfPreviewDialog(QDialog):
         printer.setDocName(self.file_name)
         dialog = QPrintDialog(printer, self)
         dialog.setWindowTitle("Imprimer")
-        if dialog.exec() == QDialog.DialogCode.Accepted:
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        self.print_button.setEnabled(False)
+        self.info.setText("Impression en cours…")
+
+        def job(_w: WorkerContext) -> None:
             self.paint_pages(printer)
-            if self.on_output:
-                self.on_output("impression")
+
+        self.worker.submit(job, lambda _r: self._printed(), self._print_failed, owner=self)
+
+    def _printed(self) -> None:
+        self.print_button.setEnabled(True)
+        self.info.setText(theme.plural(len(self.pages), "page", "pages") + " — envoyé à l'imprimante")
+        if self.on_output:
+            self.on_output("impression")
+
+    def _print_failed(self, exc: BaseException) -> None:
+        self.print_button.setEnabled(True)
+        self.info.setText("L'impression a échoué.")
+        show_error(self, exc)
 
     def save_as(self) -> None:
         path, _ = QFileDialog.getSaveFileName(
@@ -150,3 +182,37 @@ class PdfPreviewDialog(QDialog):
         self.info.setText(f"Enregistré : {Path(path).name}")
         if self.on_output:
             self.on_output("export")
+
+
+def check_preview(pdf: bytes, out: Path | None = None) -> str:
+    """Draw the PDF's first page the way the preview does, offscreen, and say what came out (French).
+
+    The bundle's smoke test runs it (``fil-rouge-cli --check-preview FICHIER.pdf``): PDFium, the page image and
+    Qt's image handling all have to be inside. Raises :class:`RasterError` for an unreadable or blank page."""
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication([])
+    pages = render_pages(pdf, RESOLUTION, first=1, last=1)
+    if not pages:
+        raise RasterError("Le PDF n'a aucune page.")
+    page = pages[0]
+    image = to_qimage(page)
+    label = QLabel()
+    label.setPixmap(QPixmap.fromImage(image))
+    label.resize(image.size())
+    shot = label.grab().toImage()
+    row = page.width * 3
+    inked = sum(
+        1
+        for y in range(0, page.height, 4)
+        for x in range(0, row, 12)
+        if page.pixels[y * page.stride + x] < 128
+    )
+    share = inked / ((page.height // 4 + 1) * (row // 12 + 1))
+    if share == 0 or shot.isNull():
+        raise RasterError("La page dessinée est blanche : l'aperçu ne fonctionne pas sur ce poste.")
+    if out is not None:
+        shot.save(str(out), "PNG")
+    app.processEvents()
+    ink = f"{share * 100:.1f}".replace(".", ",")
+    return f"Aperçu : page 1 dessinée ({page.width} × {page.height} px, {ink} % d'encre)."

@@ -331,7 +331,7 @@ class Preview(QWidget):
                 width, Qt.TransformationMode.SmoothTransformation))  # fmt: skip
             self.stack.setCurrentWidget(self.scroll)
             return
-        text = ("L'aperçu des PDF demande l'outil « pdftoppm » (poppler-utils), absent de ce poste."
+        text = ("Ce PDF n'a pas pu être affiché (fichier illisible ou protégé par un mot de passe)."
                 if doc.is_pdf else "Ce type de fichier ne peut pas être affiché ici.")  # fmt: skip
         self.message.set_text("Pas d'aperçu", text + " Utilisez « Ouvrir avec l'application du système ».")
         self.stack.setCurrentWidget(self.message)
