@@ -50,12 +50,16 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install -q "uv==$(UV_VERSION)" $(PIP_FILTER)
 
-$(STAMPS)/run: requirements/server.txt pyproject.toml setup.py | $(PY)
+# uv in the venv (a venv made before the lock files has pip only)
+$(VENV)/bin/uv: | $(PY)
+	$(PIP) install -q "uv==$(UV_VERSION)" $(PIP_FILTER)
+
+$(STAMPS)/run: requirements/server.txt pyproject.toml setup.py | $(PY) $(VENV)/bin/uv
 	$(UV_INSTALL) --require-hashes -r requirements/server.txt
 	$(UV_INSTALL) --no-deps -e .
 	@mkdir -p $(STAMPS) && touch $@
 
-$(STAMPS)/dev: requirements/dev.txt pyproject.toml setup.py | $(PY)
+$(STAMPS)/dev: requirements/dev.txt pyproject.toml setup.py | $(PY) $(VENV)/bin/uv
 	$(UV_INSTALL) --require-hashes -r requirements/dev.txt
 	$(UV_INSTALL) --no-deps -e .
 	@mkdir -p $(STAMPS) && touch $@ $(STAMPS)/run
