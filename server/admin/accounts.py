@@ -43,7 +43,7 @@ def write_server_row(conn: Connection, table: str, values: dict[str, Any], origi
     seq = lock_counter(conn) + 1
     store_counter(conn, seq)
     now = utcnow()
-    row = {c.name: None for c in BUSINESS[table].columns}
+    row: dict[str, Any] = {c.name: None for c in BUSINESS[table].columns}
     row.update(values)
     row.update(revision=seq, origin_device="server", created_at=now, updated_at=now)
     conn.execute(BUSINESS[table].insert().values(row))

@@ -17,6 +17,13 @@ from typing import Any
 from server.store.db import ServerDB
 
 
+def open_db(args: argparse.Namespace) -> ServerDB:
+    """The migrated server database of ``--database``."""
+    sdb = ServerDB(args.database)
+    sdb.migrate()
+    return sdb
+
+
 def register_all(sub: Any, open_db: Callable[[argparse.Namespace], ServerDB]) -> None:
     """Let every module of this package add its sub-commands to ``sub``."""
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):

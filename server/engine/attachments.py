@@ -22,7 +22,8 @@ from sqlalchemy import Connection, and_, delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from server.engine.scope import DeviceCtx, ProtocolError, scope_referents, visible_clause
+from server.engine.errors import ProtocolError
+from server.engine.scope import DeviceCtx, scope_referents, visible_clause
 from server.store.db import ServerDB, utcnow
 from server.store.tables import BUSINESS, attachment_chunks, attachments, row_feed
 

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, func, select
 
 from app.models.sync import wire as codec
-from server.engine.download import _add_parents, _fetch_rows
+from server.engine.download import add_parents, rows_by_key
 from server.engine.scope import DeviceCtx, scope_referents, visible_clause
 from server.store.db import ServerDB, get_meta, lock_counter, set_meta, store_counter
 from server.store.tables import BUSINESS, applied_ops, attachments, devices, feed_counter, row_feed
@@ -68,8 +68,8 @@ def fetch_rows(sdb: ServerDB, dev: DeviceCtx, wanted: dict[str, list[str]]) -> d
                     keys[t].add(rid)
                 else:
                     hidden.setdefault(t, []).append(rid)
-        _add_parents(conn, keys)
-        return {"rows": _fetch_rows(conn, keys), "hidden": hidden, "unknown": unknown}
+        add_parents(conn, keys)
+        return {"rows": rows_by_key(conn, keys), "hidden": hidden, "unknown": unknown}
 
 
 def global_status(sdb: ServerDB) -> dict[str, Any]:

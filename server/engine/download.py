@@ -15,7 +15,8 @@ from server.store.db import ServerDB
 from server.store.tables import BUSINESS, feed_counter, row_feed, scope_event
 
 
-def _fetch_rows(conn: Connection, keys: dict[str, set[str]]) -> dict[str, dict[str, Any]]:
+def rows_by_key(conn: Connection, keys: dict[str, set[str]]) -> dict[str, dict[str, Any]]:
+    """The rows named by ``keys`` (table → ids), columnar: ``{table: {"c": columns, "r": rows}}``."""
     out: dict[str, dict[str, Any]] = {}
     for t, ids in keys.items():
         if not ids:
@@ -65,8 +66,8 @@ def download(sdb: ServerDB, dev: DeviceCtx, cursor: int, limit: int = 2000) -> d
             leave = [p for p in final if first[p] in refset and final[p] not in refset]
             if entering:
                 _add_person_files(conn, entering, keys)
-        _add_parents(conn, keys)
-        rows = _fetch_rows(conn, keys)
+        add_parents(conn, keys)
+        rows = rows_by_key(conn, keys)
     return {"cursor": upper, "more": more, "rows": rows, "leave": sorted(leave), "last_seq": last}
 
 
@@ -79,7 +80,7 @@ def _add_person_files(conn: Connection, persons: list[str], keys: dict[str, set[
             keys[r.table_name].add(r.row_id)
 
 
-def _add_parents(conn: Connection, keys: dict[str, set[str]]) -> None:
+def add_parents(conn: Connection, keys: dict[str, set[str]]) -> None:
     """Add the rows that sent rows reference (foreign keys), so the device can insert them in one page."""
     frontier = {t: set(ids) for t, ids in keys.items()}
     for _ in range(4):

@@ -2,7 +2,7 @@
 as the client import (:mod:`app.services.imports`), written through the server's sync machinery.
 
 The plan becomes ops of a server pseudo-device (``origin_device = "server"``) applied with the upload path's
-own helpers (:mod:`server.engine.upload`): every written row gets a feed sequence number and per-field revisions, person
+own helpers (:mod:`server.engine.ops`): every written row gets a feed sequence number and per-field revisions, person
 inserts and référent changes record scope events, so each change reaches exactly the devices whose caseload it
 falls into at their next sync. Everything happens in one transaction: a refused op rolls the whole import back.
 """
@@ -26,8 +26,9 @@ from app.models.orientation_list.reader import read_file
 from app.models.orientation_list.report import ImportReport, Outcome
 from app.models.orientation_list.snapshot import SNAPSHOT_TABLES, load_snapshot_from
 from app.models.sync import wire as codec
+from server.engine.batch import Batch, FeedCounter
+from server.engine.ops import apply_op
 from server.engine.scope import DeviceCtx
-from server.engine.upload import _apply_op, _Batch, _Seq
 from server.store.db import ServerDB, lock_counter, store_counter
 from server.store.tables import BUSINESS, users
 
@@ -144,16 +145,16 @@ def import_orientations_server(
 
 
 def _apply(conn: Connection, plan: Plan, actor: str, user_id: str) -> None:
-    counter = _Seq(lock_counter(conn))
+    counter = FeedCounter(lock_counter(conn))
     start = counter.value
     ops = plan_to_ops(plan, actor, date.today(), start)
     device = DeviceCtx(
         id=SERVER_DEVICE, user_id=user_id, role="admin", referent_id=None, team_id=None, status="active"
     )
     # The plan has matched every row against the whole base: no per-person duplicate search on creation.
-    batch = _Batch(conn, device, ops, find_duplicates=False)
+    batch = Batch(conn, device, ops, find_duplicates=False)
     for op in ops:
-        result = _apply_op(batch, op, counter)
+        result = apply_op(batch, op, counter)
         if result["st"] != "applied":
             raise ServerImportError(
                 f"Le serveur a refusé une écriture de l'import ({op['t']}, {result['st']}"

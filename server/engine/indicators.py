@@ -12,11 +12,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Connection, select
 
 from app.models.indicators.compute import ReportContext, build_report
-from app.models.indicators.period import Period
+from app.models.indicators.period import Period, parse_period_text
 from app.models.indicators.populations import Scope
 from app.models.indicators.results import Report
 from app.models.rules.engine import load_default_rules
@@ -24,6 +25,8 @@ from app.models.rules.types import RuleFileError
 from app.models.vocabularies.entries import VocabularyError
 from app.models.vocabularies.loader import load_vocabularies
 from server.admin.accounts import AdminError
+from server.engine.errors import ProtocolError
+from server.engine.scope import DeviceCtx
 from server.store.db import ServerDB
 from server.store.tables import BUSINESS, teams, users
 
@@ -140,3 +143,40 @@ def grouped_reports(
         )
         out.append((name, department_report(sdb, period, f, context=ctx)))
     return out
+
+
+#: Roles that may ask the API for département figures (a référent computes their own on their laptop).
+ROLES_ALLOWED = ("admin", "team_leader")
+
+
+def indicators_for(
+    sdb: ServerDB,
+    dev: DeviceCtx,
+    period: str,
+    *,
+    team: str | None = None,
+    organisme: str | None = None,
+    territoire: str | None = None,
+) -> dict[str, Any]:
+    """The report as JSON data, within what the device's user may see (French ProtocolError otherwise).
+
+    An administrator may ask for the whole département or filter it; a team leader only ever gets their own
+    team; a référent is refused."""
+    if dev.role not in ROLES_ALLOWED:
+        raise ProtocolError(
+            "forbidden", "Les indicateurs du département sont réservés aux responsables d'équipe.", 403
+        )
+    try:
+        wanted = parse_period_text(period)
+    except ValueError as exc:
+        raise ProtocolError("bad_request", str(exc), 400) from exc
+    if dev.role == "team_leader":
+        with sdb.read() as conn:
+            own = conn.execute(select(teams.c.name).where(teams.c.id == dev.team_id)).scalar()
+        if own is None:
+            raise ProtocolError("forbidden", "Aucune équipe n'est rattachée à votre compte.", 403)
+        if team not in (None, "", own):
+            raise ProtocolError("forbidden", f"Vous ne voyez que les indicateurs de l'équipe « {own} ».", 403)
+        team = str(own)
+    report = department_report(sdb, wanted, Filters(team or None, organisme or None, territoire or None))
+    return report.as_dict()

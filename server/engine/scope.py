@@ -40,14 +40,6 @@ def _load_fks() -> None:
 _load_fks()
 
 
-class ProtocolError(Exception):
-    def __init__(self, code: str, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.status = status
-
-
 @dataclass
 class DeviceCtx:
     id: str

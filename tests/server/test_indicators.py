@@ -198,8 +198,9 @@ def test_cli_report_errors(server, capsys):
 
 
 def test_api_rules_by_role(server):
-    from server.api.indicators import indicators_for
-    from server.engine.scope import DeviceCtx, ProtocolError
+    from server.engine.errors import ProtocolError
+    from server.engine.indicators import indicators_for
+    from server.engine.scope import DeviceCtx
 
     sdb, ids, _url, _vault = server
     with sdb.read() as conn:

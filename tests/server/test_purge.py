@@ -18,6 +18,7 @@ from app.services.privacy import retention
 from server.admin.accounts import add_user, enroll, new_enrolment_code
 from server.engine import download, scope
 from server.engine import upload as upload_mod
+from server.engine.batch import FeedCounter
 from server.engine.purge import apply_purge_op
 from server.store import db as db_mod
 from server.store.db import ServerDB, lock_counter
@@ -163,7 +164,7 @@ def test_purge_outside_the_device_scope_is_refused_and_changes_nothing(vault, se
     before = server_text(sdb)
     op = {"i": str(uuid.uuid4()), "s": 10_000, "t": "person", "r": case.full, "b": 0, "k": "purge", "f": {}}
     with sdb.write() as conn:
-        counter = upload_mod._Seq(lock_counter(conn))
+        counter = FeedCounter(lock_counter(conn))
         res = apply_purge_op(conn, device, op, counter.next, ["another-referent"])
     assert res["st"] == "error" and "purge refusée" in res["msg"]
     assert server_text(sdb) == before
@@ -181,7 +182,7 @@ def test_purge_of_a_person_the_server_never_received_is_a_no_op(server):
         "f": {},
     }
     with sdb.write() as conn:
-        counter = upload_mod._Seq(lock_counter(conn))
+        counter = FeedCounter(lock_counter(conn))
         start = counter.value
         res = apply_purge_op(conn, device, op, counter.next, None)
     assert res["st"] == "applied" and res["purged"] == {} and counter.value == start

@@ -29,9 +29,13 @@ def run(args: list[str], env: dict[str, str], stdin: str = "") -> subprocess.Com
     )
 
 
-def start_server(db: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+def start_server(
+    db: str, port: int, env: dict[str, str], *, launcher: list[str] | None = None
+) -> subprocess.Popen[bytes]:
+    """``python -m server serve`` in a subprocess (``launcher``: a test module running it with a fault)."""
+    module = launcher or ["server"]
     proc = subprocess.Popen(
-        [PY, "-m", "server", "--database", db, "serve", "--port", str(port)],
+        [PY, "-m", *module, "--database", db, "serve", "--port", str(port)],
         env=env,
         cwd=Path(__file__).resolve().parents[2],
         stdout=subprocess.DEVNULL,

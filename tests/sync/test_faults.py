@@ -288,13 +288,11 @@ def test_connection_cut_by_a_proxy_at_random_points(server: Server, data_dir: Pa
 
 
 def _serve_subprocess(db: str, port: int, fault: str | None) -> Any:
+    """The real server in a subprocess; with ``fault``, through the test-only launcher that injects it."""
     from tests.sync.test_cli import start_server
 
-    env = {**os.environ}
-    env.pop("FIL_ROUGE_TEST_FAULT", None)
-    if fault:
-        env["FIL_ROUGE_TEST_FAULT"] = fault
-    return start_server(db, port, env)
+    launcher = ["tests.sync.fault_server", fault, "--"] if fault else None
+    return start_server(db, port, {**os.environ}, launcher=launcher)
 
 
 @pytest.mark.parametrize("fault", ["kill_mid_batch", "kill_after_commit"])

@@ -1,4 +1,4 @@
-"""The upload batch of the server (server.engine.upload): what op handlers can rely on."""
+"""The upload batch of the server (server.engine.batch, server.engine.ops): what op handlers can rely on."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ from tests.sync.harness import Server, make_device
 
 def test_batch_flush_is_idempotent_and_reload_reads_the_database(server: Server, data_dir: Path) -> None:
     """What a future op kind working in SQL (purge) relies on: flush, change rows directly, reload."""
+    from server.engine.batch import Batch, FeedCounter
+    from server.engine.ops import apply_op
     from server.engine.scope import load_device
-    from server.engine.upload import _apply_op, _Batch, _Seq
     from server.store.tables import BUSINESS
 
     a = make_device(server, data_dir, "a", "alice")
@@ -24,9 +25,9 @@ def test_batch_flush_is_idempotent_and_reload_reads_the_database(server: Server,
     with server.sdb.write() as conn:
         dev = load_device(conn, a.vault.device_id)
         assert dev is not None
-        b = _Batch(conn, dev, [op])
-        seq = _Seq(1000)
-        assert _apply_op(b, op, seq)["st"] == "applied"
+        b = Batch(conn, dev, [op])
+        seq = FeedCounter(1000)
+        assert apply_op(b, op, seq)["st"] == "applied"
         b.flush()
         b.flush()  # nothing written twice
         conn.execute(person.update().where(person.c.id == rid).values(city="Lille"))
@@ -40,7 +41,7 @@ def test_batch_flush_is_idempotent_and_reload_reads_the_database(server: Server,
             "k": "update",
             "f": {"phone": "06"},
         }
-        assert _apply_op(b, upd, seq)["st"] == "applied"
+        assert apply_op(b, upd, seq)["st"] == "applied"
         b.flush()
         row = conn.execute(select(person).where(person.c.id == rid)).one()
     assert (row.city, row.phone, row.revision) == ("Lille", "06", 1002)

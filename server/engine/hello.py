@@ -1,0 +1,100 @@
+"""A device's ``hello`` (its state, the server's versions and epoch, its next expected seq) and its
+``retired`` notice (everything sent, local data wiped)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy import select
+
+from server import SERVER_VERSION
+from server.engine import check as engine_check
+from server.engine.protocol import MAX_BATCH_BYTES, MAX_BATCH_OPS, SCHEMA_MAX, SCHEMA_MIN
+from server.engine.scope import DeviceCtx
+from server.store.db import ServerDB, get_meta, utcnow
+from server.store.tables import devices, feed_counter, users
+
+log = logging.getLogger("server")
+
+
+def hello(
+    sdb: ServerDB,
+    dev: DeviceCtx,
+    *,
+    app_version: str,
+    schema_version: str,
+    acked_seq: int,
+    cursor: int,
+    epoch: str,
+) -> dict[str, Any]:
+    """Record the device's visit and answer its state; a device ahead of the server means a restored backup."""
+    with sdb.write() as conn:
+        d = conn.execute(select(devices).where(devices.c.id == dev.id)).first()
+        assert d is not None
+        last = int(conn.execute(select(feed_counter.c.last_seq)).scalar_one())
+        restored = False
+        if acked_seq > d.next_seq - 1 or cursor > last:
+            # The server went back in time (restored backup): new epoch, counter above what was seen.
+            restored = True
+            engine_check.mark_restored(conn, min_seq=cursor)
+            log.warning(
+                "restore detected by device %s (acked %s > %s or cursor %s > %s)",
+                dev.id,
+                acked_seq,
+                d.next_seq - 1,
+                cursor,
+                last,
+            )
+        next_seq = max(d.next_seq, acked_seq + 1)
+        conn.execute(
+            devices.update()
+            .where(devices.c.id == dev.id)
+            .values(
+                next_seq=next_seq,
+                last_seen_at=utcnow(),
+                app_version=app_version[:40],
+                schema_version=schema_version[:40],
+            )
+        )
+        server_epoch = get_meta(conn, "epoch")
+        last = int(conn.execute(select(feed_counter.c.last_seq)).scalar_one())
+        user = conn.execute(select(users).where(users.c.id == dev.user_id)).first()
+    assert user is not None
+    return {
+        "server_version": SERVER_VERSION,
+        "schema_min": SCHEMA_MIN,
+        "schema_max": SCHEMA_MAX,
+        "status": d.status,
+        "epoch": server_epoch,
+        "epoch_changed": bool(epoch) and epoch != server_epoch,
+        "restored": restored,
+        "last_seq": last,
+        "next_seq": next_seq,
+        "user": {
+            "login": user.login,
+            "name": user.name,
+            "role": user.role,
+            "referent_id": user.referent_id,
+        },
+        "limits": {"ops": MAX_BATCH_OPS, "bytes": MAX_BATCH_BYTES},
+    }
+
+
+def retire(sdb: ServerDB, dev: DeviceCtx) -> None:
+    """The retiring device has sent everything and wiped itself: it is revoked from now on."""
+    with sdb.write() as conn:
+        conn.execute(
+            devices.update().where(devices.c.id == dev.id).values(status="revoked", wiped_at=utcnow())
+        )
+
+
+def info(sdb: ServerDB) -> dict[str, Any]:
+    """What anyone may know before enrolling: versions and the epoch."""
+    with sdb.read() as conn:
+        return {
+            "server_version": SERVER_VERSION,
+            "schema_min": SCHEMA_MIN,
+            "schema_max": SCHEMA_MAX,
+            "epoch": get_meta(conn, "epoch"),
+        }
