@@ -11,11 +11,16 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from app.models.sync import wire as codec
+from server.admin import audit
 from server.store.db import ServerDB, get_meta, lock_counter, store_counter, utcnow
 from server.store.tables import BUSINESS, devices, enrolment_codes, row_feed, teams, users
 
 ROLES = ("referent", "team_leader", "admin")
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+#: Bounds of an enrolment code's lifetime, in days.
+CODE_DAYS = (1, 30)
+#: How long after its use a code gives the same device, not seen since, its answer again (a lost answer).
+ENROL_REPLAY = timedelta(minutes=10)
 
 
 class AdminError(Exception):
@@ -102,7 +107,16 @@ def add_user(sdb: ServerDB, login: str, name: str, role: str, team: str | None =
     return {"id": user_id, "login": login, "role": role, "team": team, "referent_id": referent_id}
 
 
+def check_code_days(days: int) -> int:
+    """An enrolment code lives between 1 and 30 days; AdminError (French) otherwise."""
+    low, high = CODE_DAYS
+    if not low <= days <= high:
+        raise AdminError(f"Durée de validité du code invalide ({days} jours) : entre {low} et {high} jours.")
+    return days
+
+
 def new_enrolment_code(sdb: ServerDB, login: str, days: int = 7) -> str:
+    check_code_days(days)
     with sdb.write() as conn:
         user_id = conn.execute(select(users.c.id).where(users.c.login == login)).scalar()
         if user_id is None:
@@ -121,8 +135,20 @@ def new_enrolment_code(sdb: ServerDB, login: str, days: int = 7) -> str:
 
 
 def enroll(
-    sdb: ServerDB, code: str, device_id: str, name: str, app_version: str, schema_version: str
+    sdb: ServerDB,
+    code: str,
+    device_id: str,
+    name: str,
+    app_version: str,
+    schema_version: str,
+    *,
+    address: str = "",
+    replay: timedelta = ENROL_REPLAY,
 ) -> dict[str, Any]:
+    """Enrol ``device_id`` with a one-time code; returns its token (stored hashed) and user.
+
+    The same code and device id within ``replay`` of the first use, while the device has never been seen since,
+    get a fresh answer (the first was lost on the way): a new token replaces the unused one."""
     try:
         uuid.UUID(device_id)
     except ValueError as exc:
@@ -132,31 +158,55 @@ def enroll(
         rec = conn.execute(
             select(enrolment_codes).where(enrolment_codes.c.code_hash == sha256(normalise_code(code)))
         ).first()
-        if rec is None or rec.used_at is not None or rec.expires_at < now:
+        prior = conn.execute(select(devices).where(devices.c.id == device_id)).first()
+        replayed = (
+            rec is not None
+            and prior is not None
+            and rec.used_at is not None
+            and rec.device_id == device_id
+            and now - rec.used_at <= replay
+            and prior.last_seen_at is None
+            and prior.status == "active"
+        )
+        if not replayed and (rec is None or rec.used_at is not None or rec.expires_at < now):
             raise AdminError("Code d'enrôlement inconnu, expiré ou déjà utilisé : demandez-en un nouveau.")
-        prior = conn.execute(select(devices.c.status).where(devices.c.id == device_id)).first()
-        if prior is not None:
+        assert rec is not None
+        if prior is not None and not replayed:
             raise AdminError(
                 "Ce poste est déjà enrôlé (ou a été révoqué) : recréez le profil pour l'enrôler."
             )
         token = secrets.token_urlsafe(32)
-        conn.execute(
-            devices.insert().values(
-                id=device_id,
-                user_id=rec.user_id,
-                name=name,
-                token_hash=sha256(token),
-                status="active",
-                next_seq=1,
-                app_version=app_version,
-                schema_version=schema_version,
-                created_at=now,
+        if replayed:
+            conn.execute(devices.update().where(devices.c.id == device_id).values(token_hash=sha256(token)))
+        else:
+            conn.execute(
+                devices.insert().values(
+                    id=device_id,
+                    user_id=rec.user_id,
+                    name=name,
+                    token_hash=sha256(token),
+                    status="active",
+                    next_seq=1,
+                    app_version=app_version,
+                    schema_version=schema_version,
+                    created_at=now,
+                )
             )
-        )
-        conn.execute(
-            enrolment_codes.update()
-            .where(enrolment_codes.c.code_hash == rec.code_hash)
-            .values(used_at=now, device_id=device_id)
+            conn.execute(
+                enrolment_codes.update()
+                .where(enrolment_codes.c.code_hash == rec.code_hash)
+                .values(used_at=now, device_id=device_id)
+            )
+        audit.write(
+            conn,
+            [
+                audit.event(
+                    "enrol_replayed" if replayed else "enrolled",
+                    device_id=device_id,
+                    user_id=rec.user_id,
+                    address=address,
+                )
+            ],
         )
         user = conn.execute(select(users).where(users.c.id == rec.user_id)).first()
         epoch = get_meta(conn, "epoch")

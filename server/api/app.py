@@ -7,15 +7,29 @@ models (:mod:`server.api.models`) read with bounds (:mod:`server.api.body`).
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
 from fastapi import FastAPI
 
-from server import SERVER_VERSION
+from server import MIN_CLIENT_VERSION, SERVER_VERSION
 from server.api import attachments, devices, errors, indicators, info, sync
+from server.api.limits import Guard, Limits
 from server.store.db import ServerDB
 
 
-def create_app(database_url: str, *, migrate: bool = True) -> FastAPI:
-    """The server over ``database_url`` (SQLite file or ``postgresql+psycopg://…``); runs migrations first."""
+def create_app(
+    database_url: str,
+    *,
+    migrate: bool = True,
+    limits: Limits | None = None,
+    min_client_version: str = MIN_CLIENT_VERSION,
+    clock: Callable[[], float] = time.monotonic,
+) -> FastAPI:
+    """The server over ``database_url`` (SQLite file or ``postgresql+psycopg://…``); runs migrations first.
+
+    ``limits``: failed attempts and concurrent uploads (:class:`server.api.limits.Limits`); ``min_client_version``:
+    announced to devices; ``clock``: of the rate limits (tests)."""
     sdb = ServerDB(database_url)
     if migrate:
         sdb.migrate()
@@ -26,6 +40,8 @@ def create_app(database_url: str, *, migrate: bool = True) -> FastAPI:
         openapi_url="/api/v1/openapi.json",
     )
     app.state.sdb = sdb
+    app.state.guard = Guard(limits, clock)
+    app.state.min_client_version = min_client_version
     errors.install(app)
     for module in (info, devices, sync, attachments, indicators):
         app.include_router(module.router)

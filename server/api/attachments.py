@@ -24,7 +24,7 @@ Index = Annotated[int, Path(ge=0, le=10_000)]
 
 @router.get("/{sha256}", summary="État d'un document : complet, taille, blocs reçus")
 async def attachment_status(request: Request, sha256: Sha, dev: Device, sdb: Sdb) -> Response:
-    return respond(request, await run_in_threadpool(blobs.status, sdb, sha256))
+    return respond(request, await run_in_threadpool(blobs.status, sdb, dev, sha256))
 
 
 @router.put(

@@ -9,6 +9,8 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from server.admin import accounts as admin
+from server.admin import audit
+from server.api.limits import Guard
 from server.engine.errors import ProtocolError
 from server.engine.protocol import check_schema
 from server.engine.scope import DeviceCtx, load_device
@@ -20,6 +22,16 @@ def get_sdb(request: Request) -> ServerDB:
     """The server database of the application serving ``request``."""
     sdb: ServerDB = request.app.state.sdb
     return sdb
+
+
+def get_guard(request: Request) -> Guard:
+    guard: Guard = request.app.state.guard
+    return guard
+
+
+def client_address(request: Request) -> str:
+    """The client's address as uvicorn sees it (the proxy's, unless uvicorn trusts its forwarded headers)."""
+    return (request.client.host if request.client else "")[:64]
 
 
 def bearer(value: str) -> str:
@@ -42,12 +54,36 @@ def check_token(sdb: ServerDB, device_id: str, token: str) -> DeviceCtx:
     return dev
 
 
+def _failed(sdb: ServerDB, guard: Guard, device_id: str, address: str, exc: ProtocolError) -> None:
+    """Count and log a refused token (until its address or device is blocked: then once, « rate_limited »)."""
+    blocked = [guard.auth_address.fail(address), guard.auth_device.fail(device_id)]
+    audit.record(sdb, "auth_failed", device_id=device_id, address=address, code=exc.code, detail=exc.message)
+    if any(blocked):
+        audit.record(
+            sdb,
+            "rate_limited",
+            device_id=device_id,
+            address=address,
+            code="auth",
+            detail="Authentifications refusées : adresse ou poste bloqué pour un temps.",
+        )
+
+
 async def authenticate_request(request: Request) -> DeviceCtx:
     """Authenticate the device of ``request`` from its headers alone (``X-Device-Id``, bearer token,
-    ``X-Schema-Version``); called by :class:`server.api.body.ApiRoute` before the body is read."""
+    ``X-Schema-Version``); called by :class:`server.api.body.ApiRoute` before the body is read.
+
+    Too many refused tokens from one address or for one device id: 429 until the window passes."""
     device_id = request.headers.get("x-device-id", "")[:64]
     token = bearer(request.headers.get("authorization", ""))[:200]
-    dev = await run_in_threadpool(check_token, get_sdb(request), device_id, token)
+    sdb, guard, address = get_sdb(request), get_guard(request), client_address(request)
+    guard.check((guard.auth_address, address), (guard.auth_device, device_id))
+    try:
+        dev = await run_in_threadpool(check_token, sdb, device_id, token)
+    except ProtocolError as exc:
+        if exc.status == 401:
+            await run_in_threadpool(_failed, sdb, guard, device_id, address, exc)
+        raise
     schema = request.headers.get("x-schema-version")
     if schema is not None:
         check_schema(schema[:40])

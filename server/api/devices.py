@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import timedelta
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from server.admin import accounts as admin
+from server.admin import audit
 from server.api.body import ApiRoute, respond
-from server.api.deps import authenticate, get_sdb
+from server.api.deps import authenticate, client_address, get_guard, get_sdb
 from server.api.models import EmptyRequest, EnrolRequest
 from server.engine import hello as engine_hello
 from server.engine.protocol import check_schema
@@ -24,10 +26,37 @@ async def enroll(
     request: Request, body: EnrolRequest, sdb: Annotated[ServerDB, Depends(get_sdb)]
 ) -> Response:
     check_schema(body.schema_version)
-    result = await run_in_threadpool(
-        admin.enroll, sdb, body.code, body.device_id, body.name, body.app_version, body.schema_version
-    )
-    return respond(request, result)
+    guard, address = get_guard(request), client_address(request)
+    guard.check((guard.enrol_address, address), (guard.enrol_device, body.device_id))
+    replay = timedelta(seconds=guard.limits.enrol_replay_s)
+
+    def run() -> dict[str, Any]:
+        try:
+            return admin.enroll(
+                sdb,
+                body.code,
+                body.device_id,
+                body.name,
+                body.app_version,
+                body.schema_version,
+                address=address,
+                replay=replay,
+            )
+        except admin.AdminError as exc:
+            blocked = [guard.enrol_address.fail(address), guard.enrol_device.fail(body.device_id)]
+            audit.record(sdb, "enrol_failed", device_id=body.device_id, address=address, detail=str(exc))
+            if any(blocked):
+                audit.record(
+                    sdb,
+                    "rate_limited",
+                    device_id=body.device_id,
+                    address=address,
+                    code="enrol",
+                    detail="Enrôlements refusés : adresse ou poste bloqué pour un temps.",
+                )
+            raise
+
+    return respond(request, await run_in_threadpool(run))
 
 
 @router.post("/retired", summary="Le poste en retrait a tout envoyé et s'est effacé")

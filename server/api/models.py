@@ -50,7 +50,9 @@ class EnrolRequest(Body):
 class HelloRequest(Body):
     app_version: str = Field(default="", max_length=40)
     schema_version: str = Field(default="", max_length=40)
-    acked_seq: Seq = Field(default=0, description="Dernier numéro d'ordre acquitté par le serveur")
+    acked_seq: int = Field(
+        default=0, ge=0, le=MAX_INT - 1, description="Dernier numéro d'ordre acquitté par le serveur"
+    )
     cursor: Seq = Field(default=0, description="Position du poste dans le flux du serveur")
     epoch: str | None = Field(default=None, max_length=64)
 
@@ -62,6 +64,13 @@ class UploadRequest(Body):
             "Opérations {i, s, t, r, b, k, f} dans l'ordre de device_seq ; chacune est validée à part "
             "(une opération mal formée reçoit une erreur, les autres sont appliquées)."
         ),
+    )
+
+
+class EscalateRequest(Body):
+    ops: list[Annotated[str, Field(min_length=1, max_length=36)]] = Field(
+        max_length=MAX_BATCH_OPS,
+        description="Identifiants des opérations refusées à transmettre au responsable",
     )
 
 

@@ -10,7 +10,13 @@ import argparse
 from collections.abc import Callable
 from typing import Any
 
-from server.admin.accounts import list_devices, new_enrolment_code, set_device_status
+from server.admin.accounts import (
+    AdminError,
+    check_code_days,
+    list_devices,
+    new_enrolment_code,
+    set_device_status,
+)
 from server.store.db import ServerDB
 
 STATUS_LABELS = {
@@ -24,13 +30,29 @@ def register(sub: Any, open_db: Callable[[argparse.Namespace], ServerDB]) -> Non
     d = sub.add_parser("device", help="postes").add_subparsers(dest="sub", required=True)
     dc = d.add_parser("code", help="code d'enrôlement à usage unique")
     dc.add_argument("--user", required=True)
-    dc.add_argument("--days", type=int, default=7)
+    dc.add_argument(
+        "--days",
+        type=code_days,
+        default=7,
+        metavar="N",
+        help="jours de validité du code (1 à 30, défaut : 7)",
+    )
     dc.set_defaults(func=lambda args: _code(open_db, args))
     for name, status in (("revoke", "revoked"), ("retire", "retiring"), ("activate", "active")):
         dr = d.add_parser(name)
         dr.add_argument("id")
         dr.set_defaults(func=lambda args: _status(open_db, args), new_status=status)
     d.add_parser("list").set_defaults(func=lambda args: _list(open_db, args))
+
+
+def code_days(text: str) -> int:
+    """``--days``: a whole number of days between 1 and 30 (argparse type, French message)."""
+    try:
+        return check_code_days(int(text))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"« {text} » n'est pas un nombre de jours.") from exc
+    except AdminError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
 def _code(open_db: Callable[[argparse.Namespace], ServerDB], args: argparse.Namespace) -> int:

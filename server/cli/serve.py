@@ -1,6 +1,7 @@
 """``python -m server [serve]``: run the API with uvicorn.
 
 python -m server [serve] [--database URL] [--host 127.0.0.1] [--port 8765] [--log-level warning]
+                        [--min-client-version X.Y.Z]
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import argparse
 from collections.abc import Callable
 from typing import Any
 
+from server import MIN_CLIENT_VERSION
 from server.store.db import ServerDB
 
 
@@ -24,7 +26,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from server.api.app import create_app
 
-    app = create_app(args.database)
+    app = create_app(args.database, min_client_version=args.min_client_version)
     print(
         f"Serveur Fil rouge sur http://{args.host}:{args.port} (base : {safe_url(args.database)})",
         flush=True,
@@ -38,4 +40,10 @@ def register(sub: Any, open_db: Callable[[argparse.Namespace], ServerDB]) -> Non
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8765)
     s.add_argument("--log-level", default="warning")
+    s.add_argument(
+        "--min-client-version",
+        default=MIN_CLIENT_VERSION,
+        metavar="X.Y.Z",
+        help=f"version minimale de l'application annoncée aux postes (défaut : {MIN_CLIENT_VERSION})",
+    )
     s.set_defaults(func=cmd_serve)

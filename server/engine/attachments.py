@@ -25,7 +25,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from server.engine.errors import ProtocolError
 from server.engine.scope import DeviceCtx, scope_referents, visible_clause
 from server.store.db import ServerDB, utcnow
-from server.store.tables import BUSINESS, attachment_chunks, attachments, row_feed
+from server.store.tables import BUSINESS, attachment_chunks, attachment_holders, attachments, row_feed
 
 CHUNK_SIZE = 1024 * 1024
 MAX_SIZE = 20 * 1024 * 1024  # the client refuses bigger documents (app.services.casefile.documents)
@@ -51,7 +51,7 @@ def referenced(op: dict[str, Any]) -> str | None:
     if col is None or not isinstance(fields, dict):
         return None
     value = fields.get(col)
-    return value if isinstance(value, str) and value else None
+    return value if isinstance(value, str) and _HEX64.match(value) else None
 
 
 def complete_set(conn: Connection, shas: set[str]) -> set[str]:
@@ -67,6 +67,57 @@ def complete_set(conn: Connection, shas: set[str]) -> set[str]:
             ).scalars()
         )
     return out
+
+
+def _held(conn: Connection, dev: DeviceCtx, sha: str, chunks: int, created_by: str) -> bool:
+    """The device sent every chunk of the blob itself (or created it), or a document of its scope uses it."""
+    if created_by == dev.id:
+        return True
+    proven = conn.execute(
+        select(func.count())
+        .select_from(attachment_holders)
+        .where(attachment_holders.c.sha256 == sha, attachment_holders.c.device_id == dev.id)
+    ).scalar_one()
+    return int(proven) >= chunks or in_scope(conn, dev, sha)
+
+
+def usable_set(conn: Connection, dev: DeviceCtx, shas: set[str]) -> set[str]:
+    """Those of ``shas`` an op of this device may reference: complete, and held by the device (so a device
+    cannot reach the bytes of a document outside its scope by naming its hash)."""
+    out: set[str] = set()
+    for sha in sorted(complete_set(conn, shas)):
+        row = conn.execute(
+            select(attachments.c.chunks, attachments.c.created_by).where(attachments.c.sha256 == sha)
+        ).one()
+        if _held(conn, dev, sha, int(row.chunks), str(row.created_by)):
+            out.add(sha)
+    return out
+
+
+def _proven(conn: Connection, dev: DeviceCtx, sha: str) -> list[int]:
+    return sorted(
+        conn.execute(
+            select(attachment_holders.c.idx).where(
+                attachment_holders.c.sha256 == sha, attachment_holders.c.device_id == dev.id
+            )
+        ).scalars()
+    )
+
+
+def _unknown(sha: str, received: list[int] | None = None) -> dict[str, Any]:
+    return {"sha256": sha, "known": bool(received), "complete": False, "size": None, "chunks": None,
+            "chunk_size": CHUNK_SIZE, "received": received or []}  # fmt: skip
+
+
+def _device_status(conn: Connection, dev: DeviceCtx, sha: str) -> dict[str, Any]:
+    """The blob's status as this device may see it: another device's upload is not revealed to it; it sees the
+    chunks it sent itself until it holds the blob."""
+    row = conn.execute(select(attachments).where(attachments.c.sha256 == sha)).first()
+    if row is None:
+        return _unknown(sha)
+    if _held(conn, dev, sha, int(row.chunks), str(row.created_by)):
+        return _status(conn, sha)
+    return _unknown(sha, _proven(conn, dev, sha))
 
 
 def _status(conn: Connection, sha: str) -> dict[str, Any]:
@@ -85,11 +136,12 @@ def _status(conn: Connection, sha: str) -> dict[str, Any]:
             "chunks": row.chunks, "chunk_size": CHUNK_SIZE, "received": received}  # fmt: skip
 
 
-def status(sdb: ServerDB, sha: str) -> dict[str, Any]:
-    """Complete or not, size, chunk size and the indexes received so far (to resume an upload)."""
+def status(sdb: ServerDB, dev: DeviceCtx, sha: str) -> dict[str, Any]:
+    """Complete or not, size, chunk size and the indexes received so far (to resume an upload), as the device
+    may see them (:func:`_device_status`)."""
     check_sha(sha)
     with sdb.read() as conn:
-        return _status(conn, sha)
+        return _device_status(conn, dev, sha)
 
 
 def _insert_ignore(conn: Connection, table: Any, values: dict[str, Any]) -> bool:
@@ -129,28 +181,18 @@ def put_chunk(
             raise ProtocolError(
                 "size_mismatch", "Taille annoncée différente de celle du document déjà en cours d'envoi.", 409
             )
-        if row.complete:
-            return _status(conn, sha)
         if _insert_ignore(
             conn, attachment_chunks, {"sha256": sha, "idx": idx, "data": data, "received_at": now}
         ):
-            received = int(
-                conn.execute(
-                    select(func.count())
-                    .select_from(attachment_chunks)
-                    .where(attachment_chunks.c.sha256 == sha)
-                ).scalar_one()
+            _prove(conn, dev, sha, idx)
+            corrupt = _count_and_complete(conn, sha, chunks, now)
+        elif _stored_chunk_hash(conn, sha, idx) == chunk_sha.lower():
+            _prove(conn, dev, sha, idx)  # the same bytes as the chunk already here: this device holds them
+        elif row.complete:
+            raise ProtocolError(
+                "chunk_mismatch", f"Bloc {idx} différent de celui du document enregistré : refusé.", 409
             )
-            values: dict[str, Any] = {"received": received}
-            if received == chunks:
-                if _whole_hash(conn, sha, chunks) == sha:
-                    values.update(complete=True, completed_at=now)
-                else:  # chunks from different blobs claiming the same hash: start again
-                    conn.execute(attachment_chunks.delete().where(attachment_chunks.c.sha256 == sha))
-                    values["received"] = 0
-                    corrupt = True
-            conn.execute(attachments.update().where(attachments.c.sha256 == sha).values(**values))
-        result = _status(conn, sha)
+        result = _device_status(conn, dev, sha)
     if corrupt:
         raise ProtocolError(
             "attachment_corrupt",
@@ -158,6 +200,41 @@ def put_chunk(
             409,
         )
     return result
+
+
+def _prove(conn: Connection, dev: DeviceCtx, sha: str, idx: int) -> None:
+    _insert_ignore(conn, attachment_holders, {"sha256": sha, "device_id": dev.id, "idx": idx})
+
+
+def _stored_chunk_hash(conn: Connection, sha: str, idx: int) -> str:
+    data = conn.execute(
+        select(attachment_chunks.c.data).where(
+            attachment_chunks.c.sha256 == sha, attachment_chunks.c.idx == idx
+        )
+    ).scalar()
+    return hashlib.sha256(bytes(data)).hexdigest() if data is not None else ""
+
+
+def _count_and_complete(conn: Connection, sha: str, chunks: int, now: datetime) -> bool:
+    """Count the chunks of ``sha``; when all are there, check the whole hash: complete it, or throw every chunk
+    away (True: corrupt) when they belong to different blobs claiming the same hash."""
+    received = int(
+        conn.execute(
+            select(func.count()).select_from(attachment_chunks).where(attachment_chunks.c.sha256 == sha)
+        ).scalar_one()
+    )
+    values: dict[str, Any] = {"received": received}
+    corrupt = False
+    if received == chunks:
+        if _whole_hash(conn, sha, chunks) == sha:
+            values.update(complete=True, completed_at=now)
+        else:
+            conn.execute(attachment_chunks.delete().where(attachment_chunks.c.sha256 == sha))
+            conn.execute(attachment_holders.delete().where(attachment_holders.c.sha256 == sha))
+            values["received"] = 0
+            corrupt = True
+    conn.execute(attachments.update().where(attachments.c.sha256 == sha).values(**values))
+    return corrupt
 
 
 def _whole_hash(conn: Connection, sha: str, chunks: int) -> str:
@@ -287,6 +364,10 @@ def prune_incomplete(
                 )
             for i in range(0, len(stale), 500):
                 conn.execute(delete(attachments).where(attachments.c.sha256.in_(stale[i : i + 500])))
+            for i in range(0, len(doomed), 500):
+                conn.execute(
+                    delete(attachment_holders).where(attachment_holders.c.sha256.in_(doomed[i : i + 500]))
+                )
     return PruneResult(
         days=days, before=before, attachments=len(stale), chunks=chunks, bytes=size, dry_run=dry_run
     )

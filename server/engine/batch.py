@@ -9,21 +9,41 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, select
 
-from server.engine.scope import PARENT, DeviceCtx
+from server.admin import audit
+from server.engine.authorise import Authoriser, Policy
+from server.engine.scope import FKS, PARENT, DeviceCtx
 from server.store.tables import BUSINESS, row_feed, scope_event
+
+
+def _id_like(value: Any) -> bool:
+    """A value worth looking up as a row id (anything else cannot match a stored id)."""
+    return isinstance(value, str) and 0 < len(value) <= 36 and "\x00" not in value
 
 
 class Batch:
     """In-memory state of one upload batch: rows and feed entries loaded once, written once at the end."""
 
     def __init__(
-        self, conn: Connection, dev: DeviceCtx, ops: list[dict[str, Any]], *, find_duplicates: bool = True
+        self,
+        conn: Connection,
+        dev: DeviceCtx,
+        ops: list[dict[str, Any]],
+        *,
+        find_duplicates: bool = True,
+        policy: Policy | None = None,
+        address: str = "",
     ) -> None:
         """``find_duplicates=False`` skips the per-person duplicate search on creation (one query each): for a
-        writer that has already matched every row against the whole base, the server's orientation import."""
+        writer that has already matched every row against the whole base, the server's orientation import.
+        ``policy``: who may write what (loaded from the database when not given); ``address``: the client's, for
+        the audit log."""
         self.conn = conn
         self.dev = dev
         self.find_duplicates = find_duplicates
+        self.policy = policy or Policy.load(conn, dev)
+        self.authoriser = Authoriser(self, self.policy)
+        self.address = address
+        self.audit: list[dict[str, Any]] = []
         self.rows: dict[tuple[str, str], dict[str, Any] | None] = {}
         self.feed: dict[tuple[str, str], dict[str, Any] | None] = {}
         self.new_rows: set[tuple[str, str]] = set()
@@ -33,17 +53,35 @@ class Batch:
         self.scope_events: list[dict[str, Any]] = []
         wanted: dict[str, set[str]] = defaultdict(set)
         for op in ops:
-            t = op.get("t")
-            if t in BUSINESS and isinstance(op.get("r"), str):
+            t = op.get("t") if isinstance(op, dict) else None
+            if t in BUSINESS and _id_like(op.get("r")):
                 wanted[t].add(op["r"])
-                parent = PARENT.get(t)
-                fields = op.get("f") or {}
-                if parent and isinstance(fields.get(parent[1]), str):
-                    wanted[parent[0]].add(fields[parent[1]])
+                raw_fields = op.get("f")
+                fields: dict[str, Any] = raw_fields if isinstance(raw_fields, dict) else {}
+                for column, ref_table in FKS.get(t, ()):
+                    if _id_like(fields.get(column)):
+                        wanted[ref_table].add(fields[column])
         self._preload(wanted)
+        self._preload_owners()
+
+    def _preload_owners(self) -> None:
+        """The people (and parents) the loaded rows hang off: authorisation reads them for every op."""
+        parents: dict[str, set[str]] = defaultdict(set)
+        for (t, _rid), row in list(self.rows.items()):
+            if row is not None and t in PARENT and _id_like(row.get(PARENT[t][1])):
+                parents[PARENT[t][0]].add(row[PARENT[t][1]])
+        self._preload({t: {i for i in ids if (t, i) not in self.rows} for t, ids in parents.items()})
+        people = {
+            row["person_id"]
+            for (t, _rid), row in self.rows.items()
+            if row is not None and t != "person" and _id_like(row.get("person_id"))
+        }
+        self._preload({"person": {p for p in people if ("person", p) not in self.rows}})
 
     def _preload(self, wanted: dict[str, set[str]]) -> None:
         for t, ids in wanted.items():
+            if not ids:
+                continue
             table = BUSINESS[t]
             id_list = sorted(ids)
             for i in range(0, len(id_list), 500):
@@ -109,6 +147,39 @@ class Batch:
             if key not in self.new_feed:
                 self.dirty_feed.add(key)
 
+    def refused(self, op: dict[str, Any], code: str, message: str) -> None:
+        """Note a malformed or refused op for the audit log (written with the batch)."""
+        self.audit.append(
+            audit.event(
+                "op_invalid" if code == "invalid" else "op_refused",
+                device_id=self.dev.id,
+                user_id=self.dev.user_id,
+                address=self.address,
+                table_name=op.get("t"),
+                row_id=op.get("r"),
+                op_id=op.get("i"),
+                code=code,
+                detail=message,
+            )
+        )
+
+    def reassigned(self, person_id: str, seq: int, old: str | None, new: str | None) -> None:
+        """A person changed référent at ``seq``: scope event for the feed, event for the audit log."""
+        self.scope_events.append(
+            {"seq": seq, "person_id": person_id, "old_referent": old, "new_referent": new}
+        )
+        self.audit.append(
+            audit.event(
+                "reassigned",
+                device_id=self.dev.id,
+                user_id=self.dev.user_id,
+                address=self.address,
+                table_name="person",
+                row_id=person_id,
+                detail=f"{old or '-'} → {new or '-'}",
+            )
+        )
+
     def flush(self) -> None:
         """Write what the batch changed so far. Idempotent: a handler that must see the database as it is
         (e.g. an op kind working with SQL on many rows) flushes first, then calls :meth:`reload`."""
@@ -155,6 +226,9 @@ class Batch:
             )
         if self.scope_events:
             self.conn.execute(scope_event.insert(), self.scope_events)
+        if self.audit:
+            audit.write(self.conn, self.audit)
+            self.audit = []
         for pending in (self.new_rows, self.dirty_rows, self.new_feed, self.dirty_feed):
             pending.clear()
         self.scope_events = []

@@ -8,8 +8,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from server import SERVER_VERSION
-from server.engine import check as engine_check
+from server import MIN_CLIENT_VERSION, SERVER_VERSION
+from server.admin import audit
+from server.engine.errors import ProtocolError
 from server.engine.protocol import MAX_BATCH_BYTES, MAX_BATCH_OPS, SCHEMA_MAX, SCHEMA_MIN
 from server.engine.scope import DeviceCtx
 from server.store.db import ServerDB, get_meta, utcnow
@@ -27,24 +28,28 @@ def hello(
     acked_seq: int,
     cursor: int,
     epoch: str,
+    min_client_version: str = MIN_CLIENT_VERSION,
 ) -> dict[str, Any]:
-    """Record the device's visit and answer its state; a device ahead of the server means a restored backup."""
+    """Record the device's visit and answer its state.
+
+    A cursor beyond the server's feed is an error for that device alone (409 ``cursor_ahead``): the server went
+    back in time (a restored backup) and the administrator must say so with ``python -m server restored``; one
+    device never starts a new epoch for everyone. An acknowledged seq beyond the server's record only moves
+    that device's own expected seq (its ops were lost by a restore: it sends the next ones)."""
     with sdb.write() as conn:
         d = conn.execute(select(devices).where(devices.c.id == dev.id)).first()
         assert d is not None
         last = int(conn.execute(select(feed_counter.c.last_seq)).scalar_one())
-        restored = False
-        if acked_seq > d.next_seq - 1 or cursor > last:
-            # The server went back in time (restored backup): new epoch, counter above what was seen.
-            restored = True
-            engine_check.mark_restored(conn, min_seq=cursor)
+        if cursor > last:
             log.warning(
-                "restore detected by device %s (acked %s > %s or cursor %s > %s)",
-                dev.id,
-                acked_seq,
-                d.next_seq - 1,
-                cursor,
-                last,
+                "device %s is ahead of the feed (cursor %s > %s): restored backup?", dev.id, cursor, last
+            )
+            raise ProtocolError(
+                "cursor_ahead",
+                "Ce poste a reçu des changements que le serveur n'a plus (sauvegarde restaurée ?) : "
+                "l'administrateur doit lancer « python -m server restored ». Rien n'a été perdu, les "
+                "modifications restent en attente.",
+                409,
             )
         next_seq = max(d.next_seq, acked_seq + 1)
         conn.execute(
@@ -60,6 +65,7 @@ def hello(
         server_epoch = get_meta(conn, "epoch")
         last = int(conn.execute(select(feed_counter.c.last_seq)).scalar_one())
         user = conn.execute(select(users).where(users.c.id == dev.user_id)).first()
+        escalations = audit.team_escalations(conn, dev.team_id) if dev.role == "team_leader" else []
     assert user is not None
     return {
         "server_version": SERVER_VERSION,
@@ -68,7 +74,9 @@ def hello(
         "status": d.status,
         "epoch": server_epoch,
         "epoch_changed": bool(epoch) and epoch != server_epoch,
-        "restored": restored,
+        "restored": False,
+        "min_client_version": min_client_version,
+        "escalations": escalations,
         "last_seq": last,
         "next_seq": next_seq,
         "user": {
@@ -89,11 +97,12 @@ def retire(sdb: ServerDB, dev: DeviceCtx) -> None:
         )
 
 
-def info(sdb: ServerDB) -> dict[str, Any]:
+def info(sdb: ServerDB, min_client_version: str = MIN_CLIENT_VERSION) -> dict[str, Any]:
     """What anyone may know before enrolling: versions and the epoch."""
     with sdb.read() as conn:
         return {
             "server_version": SERVER_VERSION,
+            "min_client_version": min_client_version,
             "schema_min": SCHEMA_MIN,
             "schema_max": SCHEMA_MAX,
             "epoch": get_meta(conn, "epoch"),

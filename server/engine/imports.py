@@ -26,6 +26,7 @@ from app.models.orientation_list.reader import read_file
 from app.models.orientation_list.report import ImportReport, Outcome
 from app.models.orientation_list.snapshot import SNAPSHOT_TABLES, load_snapshot_from
 from app.models.sync import wire as codec
+from server.engine.authorise import Policy
 from server.engine.batch import Batch, FeedCounter
 from server.engine.ops import apply_op
 from server.engine.scope import DeviceCtx
@@ -152,7 +153,7 @@ def _apply(conn: Connection, plan: Plan, actor: str, user_id: str) -> None:
         id=SERVER_DEVICE, user_id=user_id, role="admin", referent_id=None, team_id=None, status="active"
     )
     # The plan has matched every row against the whole base: no per-person duplicate search on creation.
-    batch = Batch(conn, device, ops, find_duplicates=False)
+    batch = Batch(conn, device, ops, find_duplicates=False, policy=Policy.trusted_server(device))
     for op in ops:
         result = apply_op(batch, op, counter)
         if result["st"] != "applied":

@@ -1,5 +1,9 @@
 """The op handlers of an upload: one function per op kind (insert / append / update / delete / purge) in
 :data:`OP_HANDLERS`, the per-field merge and the duplicate search. A new kind is one function and one entry.
+
+:func:`apply_op` validates the op (:mod:`server.engine.validate`) and authorises it
+(:mod:`server.engine.authorise`) before its handler runs: a malformed or refused op is an error result for that
+op alone, recorded in the batch's audit events.
 """
 
 from __future__ import annotations
@@ -11,20 +15,23 @@ from sqlalchemy import and_, func, or_, select
 
 from app.models.sync import wire as codec
 from server.engine import purge as purge_ops
+from server.engine.authorise import Refused
 from server.engine.batch import Batch, FeedCounter
-from server.engine.scope import APPEND_ONLY, CONVERTERS, SOURCE, SYNC_COLS, scope_referents
+from server.engine.scope import APPEND_ONLY, SOURCE, SYNC_COLS
+from server.engine.validate import CheckedOp, OpError, check_op
 from server.store.db import utcnow
 from server.store.tables import BUSINESS
 
+DUP_ELSEWHERE_NIR = "Une personne avec ce NIR est déjà suivie ailleurs : contactez votre responsable."
+DUP_ELSEWHERE_NAMES = (
+    "Une personne avec les mêmes nom, prénom et date de naissance est déjà suivie ailleurs : "
+    "contactez votre responsable."
+)
 
-def convert_fields(t: str, fields: dict[str, Any]) -> dict[str, Any]:
-    """Wire values of ``fields`` of table ``t`` as the Python values its columns expect."""
-    conv = CONVERTERS[t]
-    return {k: (conv[k](v) if k in conv and v is not None else v) for k, v in fields.items()}
 
-
-def find_duplicates(b: Batch, row: dict[str, Any]) -> list[str]:
-    """Live people other than ``row`` with the same NIR, or the same names and birth date."""
+def find_duplicates(b: Batch, row: dict[str, Any]) -> list[tuple[str, str | None, bool]]:
+    """Live people other than ``row`` with the same NIR, or the same names and birth date:
+    (id, référent, same NIR) each."""
     person = BUSINESS["person"]
     conds = []
     if row.get("nir"):
@@ -39,47 +46,62 @@ def find_duplicates(b: Batch, row: dict[str, Any]) -> list[str]:
         )
     if not conds:
         return []
-    found = (
-        b.conn.execute(
-            select(person.c.id).where(or_(*conds), person.c.id != row["id"], person.c.deleted_at.is_(None))
+    found = b.conn.execute(
+        select(person.c.id, person.c.referent_id, person.c.nir).where(
+            or_(*conds), person.c.id != row["id"], person.c.deleted_at.is_(None)
         )
-        .scalars()
-        .all()
-    )
-    return sorted(found)
+    ).all()
+    return sorted((r.id, r.referent_id, bool(row.get("nir")) and r.nir == row["nir"]) for r in found)
 
 
-#: What an op handler gets: the batch, the op's table, row id, fields and base revision, the feed counter, and
-#: the result stub (``i``, ``s``) it completes.
-OpHandler = Callable[[Batch, str, str, dict[str, Any], int, FeedCounter, dict[str, Any]], dict[str, Any]]
+def _duplicates(b: Batch, row: dict[str, Any], out: dict[str, Any]) -> None:
+    """Possible duplicates of a new person: ids only inside the device's scope, a message for the others."""
+    found = find_duplicates(b, row)
+    visible = [pid for pid, ref, _nir in found if b.policy.readable(ref)]
+    elsewhere = [nir for _pid, ref, nir in found if not b.policy.readable(ref)]
+    if visible:
+        out["dup"] = visible
+    if elsewhere:
+        out["dup_msg"] = DUP_ELSEWHERE_NIR if any(elsewhere) else DUP_ELSEWHERE_NAMES
 
 
-def apply_op(b: Batch, op: dict[str, Any], seq: FeedCounter) -> dict[str, Any]:
-    """Apply one op (already sequenced) to the batch; returns its result entry."""
-    t, rid, kind = op.get("t"), op.get("r"), op.get("k")
-    fields = op.get("f") or {}
-    res: dict[str, Any] = {"i": op["i"], "s": op["s"]}
-    handler = OP_HANDLERS.get(str(kind))
-    if t not in BUSINESS or not isinstance(rid, str) or handler is None:
-        return {**res, "st": "error", "msg": "Opération invalide (table ou type inconnu)."}
-    table = BUSINESS[t]
-    unknown = [k for k in fields if k not in table.c or k in ("id", "revision", "origin_device")]
-    if unknown or not isinstance(fields, dict):
-        return {**res, "st": "error", "msg": f"Champs inconnus : {', '.join(sorted(unknown))}."}
-    return handler(b, t, rid, fields, int(op.get("b") or 0), seq, res)
+#: What an op handler gets: the batch, the checked op, the base revision to merge from, the feed counter, the
+#: row as stored (or None), and the result stub (``i``, ``s``) it completes.
+OpHandler = Callable[
+    [Batch, CheckedOp, int, FeedCounter, dict[str, Any] | None, dict[str, Any]], dict[str, Any]
+]
 
 
-def _create(
-    b: Batch, t: str, rid: str, fields: dict[str, Any], seq: FeedCounter, res: dict[str, Any]
-) -> dict[str, Any]:
+def apply_op(b: Batch, raw: dict[str, Any], seq: FeedCounter) -> dict[str, Any]:
+    """Validate, authorise and apply one op (already sequenced); returns its result entry."""
+    res: dict[str, Any] = {"i": raw.get("i"), "s": raw.get("s")}
+    try:
+        op = check_op(raw)
+    except OpError as exc:
+        b.refused(raw, "invalid", exc.message)
+        return {**res, "st": "error", "code": "invalid", "msg": exc.message}
+    existing = b.row(op.table, op.row_id)
+    try:
+        base = b.authoriser.check(op, existing, seq.value)
+    except Refused as exc:
+        b.refused(raw, exc.code, exc.message)
+        out = {**res, "st": "error", "code": exc.code, "msg": exc.message}
+        if existing is not None and b.authoriser.may_read(op.table, existing):
+            keys = op.fields if op.kind not in ("delete", "purge") else {"deleted_at": None}
+            out["sv"] = {k: codec.to_wire(existing.get(k)) for k in keys if k in existing}
+        return out
+    return OP_HANDLERS[op.kind](b, op, base, seq, existing, res)
+
+
+def _create(b: Batch, op: CheckedOp, seq: FeedCounter, res: dict[str, Any]) -> dict[str, Any]:
     """A row the server does not know yet."""
-    table = BUSINESS[t]
+    t, table = op.table, BUSINESS[op.table]
     dev = b.dev.id
     s = seq.next()
     row: dict[str, Any] = {c.name: None for c in table.columns}
-    row.update(convert_fields(t, fields))
+    row.update(op.values)
     now = utcnow()
-    row.update(id=rid, revision=s, origin_device=dev, deleted_at=row.get("deleted_at"))
+    row.update(id=op.row_id, revision=s, origin_device=dev, deleted_at=row.get("deleted_at"))
     row["created_at"] = row.get("created_at") or now
     row["updated_at"] = row.get("updated_at") or row["created_at"]
     missing = []
@@ -91,74 +113,68 @@ def _create(
                 missing.append(c.name)
     if missing:
         seq.value -= 1
-        return {**res, "st": "error", "msg": f"Champs obligatoires manquants : {', '.join(missing)}."}
+        message = f"Champs obligatoires manquants : {', '.join(missing)}."
+        b.refused(op.fields | {"i": op.op_id, "s": op.seq, "t": t, "r": op.row_id}, "invalid", message)
+        return {**res, "st": "error", "code": "invalid", "msg": message}
     b.put(t, row, {"*": [s, dev]}, s, new=True)
     out = {**res, "st": "applied", "rev": s}
     if t == "person":
-        dups = find_duplicates(b, row) if b.find_duplicates else []
-        if dups:
-            out["dup"] = dups
+        if b.find_duplicates:
+            _duplicates(b, row, out)
         if row.get("referent_id"):
             b.scope_events.append(
-                {"seq": s, "person_id": rid, "old_referent": None, "new_referent": row["referent_id"]}
+                {"seq": s, "person_id": op.row_id, "old_referent": None, "new_referent": row["referent_id"]}
             )
     return out
 
 
 def _op_insert(
-    b: Batch, t: str, rid: str, fields: dict[str, Any], base: int, seq: FeedCounter, res: dict[str, Any]
+    b: Batch, op: CheckedOp, base: int, seq: FeedCounter, existing: dict[str, Any] | None, res: dict[str, Any]
 ) -> dict[str, Any]:
-    existing = b.row(t, rid)
     if existing is None:
-        return _create(b, t, rid, fields, seq, res)
-    if t in APPEND_ONLY:  # re-append is idempotent
+        return _create(b, op, seq, res)
+    if op.table in APPEND_ONLY:  # re-append is idempotent
         return {**res, "st": "applied", "rev": existing["revision"]}
     # The row exists already (re-upload after a server restore): merge from base 0.
-    return _merge(b, t, rid, existing, {k: v for k, v in fields.items() if k not in SYNC_COLS}, 0, seq, res)
+    keep = {k: v for k, v in op.fields.items() if k not in SYNC_COLS}
+    return _merge(b, op, existing, keep, 0, seq, res)
 
 
 def _op_append(
-    b: Batch, t: str, rid: str, fields: dict[str, Any], base: int, seq: FeedCounter, res: dict[str, Any]
+    b: Batch, op: CheckedOp, base: int, seq: FeedCounter, existing: dict[str, Any] | None, res: dict[str, Any]
 ) -> dict[str, Any]:
-    existing = b.row(t, rid)
     if existing is None:
-        return _create(b, t, rid, fields, seq, res)
-    if t in APPEND_ONLY:
+        return _create(b, op, seq, res)
+    if op.table in APPEND_ONLY:
         return {**res, "st": "applied", "rev": existing["revision"]}
-    return _merge(b, t, rid, existing, fields, base, seq, res)
+    return _merge(b, op, existing, op.fields, base, seq, res)
 
 
 def _op_update(
-    b: Batch, t: str, rid: str, fields: dict[str, Any], base: int, seq: FeedCounter, res: dict[str, Any]
+    b: Batch, op: CheckedOp, base: int, seq: FeedCounter, existing: dict[str, Any] | None, res: dict[str, Any]
 ) -> dict[str, Any]:
-    existing = b.row(t, rid)
     if existing is None:
         return {**res, "st": "missing", "msg": "Enregistrement inconnu du serveur."}
-    if t in APPEND_ONLY:
+    if op.table in APPEND_ONLY:
         return {**res, "st": "error", "msg": "Enregistrement en ajout seul : modification refusée."}
-    return _merge(b, t, rid, existing, fields, base, seq, res)
+    return _merge(b, op, existing, op.fields, base, seq, res)
 
 
 def _op_delete(
-    b: Batch, t: str, rid: str, fields: dict[str, Any], base: int, seq: FeedCounter, res: dict[str, Any]
+    b: Batch, op: CheckedOp, base: int, seq: FeedCounter, existing: dict[str, Any] | None, res: dict[str, Any]
 ) -> dict[str, Any]:
-    existing = b.row(t, rid)
     if existing is None:
         return {**res, "st": "missing", "msg": "Enregistrement inconnu du serveur."}
-    if t in APPEND_ONLY:
+    if op.table in APPEND_ONLY:
         return {**res, "st": "error", "msg": "Enregistrement en ajout seul : modification refusée."}
     if existing["deleted_at"] is not None:
         return {**res, "st": "applied", "rev": existing["revision"]}
-    revs = _field_revs(b, t, rid)
+    revs = _field_revs(b, op.table, op.row_id)
     s = seq.next()
     row = dict(existing)
-    row.update(
-        deleted_at=convert_fields(t, {"deleted_at": fields.get("deleted_at")})["deleted_at"] or utcnow(),
-        revision=s,
-        updated_at=utcnow(),
-    )
+    row.update(deleted_at=op.values.get("deleted_at") or utcnow(), revision=s, updated_at=utcnow())
     revs["deleted_at"] = [s, b.dev.id]
-    b.put(t, row, revs, s, new=False)
+    b.put(op.table, row, revs, s, new=False)
     return {**res, "st": "applied", "rev": s}
 
 
@@ -169,8 +185,7 @@ def _field_revs(b: Batch, t: str, rid: str) -> dict[str, Any]:
 
 def _merge(
     b: Batch,
-    t: str,
-    rid: str,
+    op: CheckedOp,
     existing: dict[str, Any],
     fields: dict[str, Any],
     base: int,
@@ -178,7 +193,7 @@ def _merge(
     res: dict[str, Any],
 ) -> dict[str, Any]:
     """Per-field merge: a field conflicts only when another device changed it after ``base`` to another value."""
-    dev = b.dev.id
+    t, rid, dev = op.table, op.row_id, b.dev.id
     revs = _field_revs(b, t, rid)
     if existing["deleted_at"] is not None and fields.get("deleted_at", existing["deleted_at"]) is not None:
         return {
@@ -189,9 +204,12 @@ def _merge(
         }
     conflicts = []
     changes: dict[str, Any] = {}
-    conv = convert_fields(t, fields)
+    columns = SOURCE[t].c
     star = revs.get("*", [0, ""])
-    for f, v in conv.items():
+    for f in fields:
+        v = op.values[f]
+        if v is None and not columns[f].nullable:
+            continue  # a required column is never emptied by a merge
         current = existing.get(f)
         if codec.to_wire(current) == codec.to_wire(v):
             continue
@@ -217,19 +235,12 @@ def _merge(
             and "referent_id" in changes
             and existing.get("referent_id") != changes["referent_id"]
         ):
-            b.scope_events.append(
-                {
-                    "seq": s,
-                    "person_id": rid,
-                    "old_referent": existing.get("referent_id"),
-                    "new_referent": changes["referent_id"],
-                }
-            )
+            b.reassigned(rid, s, existing.get("referent_id"), changes["referent_id"])
     return out
 
 
 def _op_purge(
-    b: Batch, t: str, rid: str, fields: dict[str, Any], base: int, seq: FeedCounter, res: dict[str, Any]
+    b: Batch, op: CheckedOp, base: int, seq: FeedCounter, existing: dict[str, Any] | None, res: dict[str, Any]
 ) -> dict[str, Any]:
     """Retention purge of one person (ADR 0005): scrub and tombstone every row of the file in SQL.
 
@@ -237,8 +248,9 @@ def _op_purge(
     afterwards so later ops read the scrubbed rows, not a stale copy.
     """
     b.flush()
-    op = {"i": res["i"], "s": res["s"], "t": t, "r": rid, "f": fields}
-    out = purge_ops.apply_purge_op(b.conn, b.dev.id, op, seq.next, scope_referents(b.conn, b.dev))
+    raw = {"i": res["i"], "s": res["s"], "t": op.table, "r": op.row_id, "f": op.fields}
+    refs = None if b.policy.write_refs is None else sorted(b.policy.write_refs)
+    out = purge_ops.apply_purge_op(b.conn, b.dev.id, raw, seq.next, refs)
     b.reload()
     return out
 

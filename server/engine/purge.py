@@ -22,7 +22,7 @@ from sqlalchemy import Connection, and_, delete, func, select
 
 from app.models.personal_data import CHILD_TABLES, KEPT_TABLES, PERSON_TABLES, scrubbed_values
 from server.store.db import utcnow
-from server.store.tables import BUSINESS, attachment_chunks, attachments, row_feed
+from server.store.tables import BUSINESS, attachment_chunks, attachment_holders, attachments, row_feed
 
 PURGE_KIND = "purge"
 
@@ -141,6 +141,7 @@ def apply_purge(
         if still_used:
             continue
         conn.execute(delete(attachment_chunks).where(attachment_chunks.c.sha256 == digest))
+        conn.execute(delete(attachment_holders).where(attachment_holders.c.sha256 == digest))
         if conn.execute(delete(attachments).where(attachments.c.sha256 == digest)).rowcount:
             result.files += 1
     scrub("person", dict(person), person_id)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from app.models.sync import wire as codec
 from server.engine import attachments as blobs
@@ -15,12 +15,34 @@ from server.engine.batch import Batch, FeedCounter
 from server.engine.errors import ProtocolError
 from server.engine.ops import apply_op
 from server.engine.scope import load_device
+from server.engine.validate import sequence_of
 from server.store.db import ServerDB, lock_counter, store_counter, utcnow
 from server.store.tables import applied_ops, devices
 
+SAME_ID_OTHER_PAYLOAD = (
+    "Le même identifiant d'opération a déjà été reçu avec un contenu différent : opération refusée."
+)
 
-def apply_batch(sdb: ServerDB, device_id: str, ops: list[dict[str, Any]]) -> dict[str, Any]:
-    """Apply one batch in one transaction. Returns per-op results and the device's next expected seq."""
+
+def _error(op: Any, message: str, **extra: Any) -> dict[str, Any]:
+    op = op if isinstance(op, dict) else {}
+    return {"i": op.get("i"), "s": op.get("s"), "st": "error", "msg": message, **extra}
+
+
+def _known_ops(conn: Connection, ops: list[Any]) -> dict[str, Any]:
+    ids = [placed[0] for op in ops if (placed := sequence_of(op))]
+    known: dict[str, Any] = {}
+    for i in range(0, len(ids), 500):
+        for r in conn.execute(select(applied_ops).where(applied_ops.c.op_id.in_(ids[i : i + 500]))):
+            known[r.op_id] = r
+    return known
+
+
+def apply_batch(sdb: ServerDB, device_id: str, ops: list[Any], *, address: str = "") -> dict[str, Any]:
+    """Apply one batch in one transaction. Returns per-op results and the device's next expected seq.
+
+    Every op is placed by its device seq, then validated and authorised on its own: a malformed or refused op
+    gets an error result (its seq is consumed, the refusal is in the audit log) and the batch goes on."""
     with sdb.write() as conn:
         dev = load_device(conn, device_id, lock=True)
         if dev is None or dev.status == "revoked":
@@ -28,22 +50,19 @@ def apply_batch(sdb: ServerDB, device_id: str, ops: list[dict[str, Any]]) -> dic
         next_seq = int(conn.execute(select(devices.c.next_seq).where(devices.c.id == device_id)).scalar_one())
         counter = FeedCounter(lock_counter(conn))
         start = counter.value
-        ids = [op.get("i") for op in ops if isinstance(op.get("i"), str)]
-        known: dict[str, Any] = {}
-        for i in range(0, len(ids), 500):
-            for r in conn.execute(select(applied_ops).where(applied_ops.c.op_id.in_(ids[i : i + 500]))):
-                known[r.op_id] = r
+        known = _known_ops(conn, ops)
+        batch = Batch(conn, dev, ops, address=address)
         needed = {sha for op in ops if (sha := blobs.referenced(op))}
-        complete = blobs.complete_set(conn, needed) if needed else set()
-        batch = Batch(conn, dev, ops)
+        usable = blobs.usable_set(conn, dev, needed) if needed else set()
         results: list[dict[str, Any]] = []
         records: list[dict[str, Any]] = []
         now = utcnow()
         for idx, op in enumerate(ops):
-            op_id, s = op.get("i"), op.get("s")
-            if not isinstance(op_id, str) or not isinstance(s, int):
-                results.append({"i": op_id, "s": s, "st": "error", "msg": "Opération mal formée."})
+            placed = sequence_of(op)
+            if placed is None:
+                results.append(_error(op, "Opération mal formée : identifiant ou numéro d'ordre invalide."))
                 continue
+            op_id, s = placed
             ph = codec.payload_hash(op)
             prior = known.get(op_id)
             if prior is not None:
@@ -52,27 +71,10 @@ def apply_batch(sdb: ServerDB, device_id: str, ops: list[dict[str, Any]]) -> dic
                 else:
                     if s == next_seq:
                         next_seq += 1
-                    results.append(
-                        {
-                            "i": op_id,
-                            "s": s,
-                            "st": "error",
-                            "msg": (
-                                "Le même identifiant d'opération a déjà été reçu avec un contenu différent : "
-                                "opération refusée."
-                            ),
-                        }
-                    )
+                    results.append(_error(op, SAME_ID_OTHER_PAYLOAD))
                 continue
             if s < next_seq:
-                results.append(
-                    {
-                        "i": op_id,
-                        "s": s,
-                        "st": "error",
-                        "msg": "Numéro d'ordre déjà utilisé par une autre opération de ce poste.",
-                    }
-                )
+                results.append(_error(op, "Numéro d'ordre déjà utilisé par une autre opération de ce poste."))
                 continue
             if s > next_seq:
                 for rest in ops[idx:]:
@@ -81,8 +83,8 @@ def apply_batch(sdb: ServerDB, device_id: str, ops: list[dict[str, Any]]) -> dic
                     )
                 break
             sha = blobs.referenced(op)
-            if sha is not None and sha not in complete:
-                # Its document bytes are not all here yet: this op and the following ones wait.
+            if sha is not None and sha not in usable:
+                # Its document bytes are not all here (from this device) yet: this op and the following wait.
                 for rest in ops[idx:]:
                     results.append(
                         {"i": rest.get("i"), "s": rest.get("s"), "st": "wait_attachment", "sha": sha}
@@ -90,15 +92,9 @@ def apply_batch(sdb: ServerDB, device_id: str, ops: list[dict[str, Any]]) -> dic
                 break
             result = apply_op(batch, op, counter)
             records.append(
-                {
-                    "op_id": op_id,
-                    "device_id": device_id,
-                    "device_seq": s,
-                    "payload_hash": ph,
-                    "result": json.dumps(result),
-                    "applied_at": now,
-                }
-            )
+                {"op_id": op_id, "device_id": device_id, "device_seq": s, "payload_hash": ph,
+                 "result": json.dumps(result), "applied_at": now}
+            )  # fmt: skip
             known[op_id] = None
             results.append(result)
             next_seq += 1

@@ -174,3 +174,35 @@ attachment_chunks = Table(
     Column("data", LargeBinary, nullable=False),
     Column("received_at", DateTime, nullable=False),
 )
+
+
+#: The server's audit log (ADR 0010): refused and malformed ops, failed authentications and enrolments,
+#: enrolments, reassignments, refusals a référent transmitted to their team leader. Ids and French reasons only:
+#: never a value of a person's file. Added by revision s0004.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime, nullable=False, index=True),
+    Column("kind", String(30), nullable=False),
+    Column("device_id", String(64), nullable=True),
+    Column("user_id", String(36), nullable=True),
+    Column("address", String(64), nullable=False, default=""),
+    Column("table_name", String(60), nullable=True),
+    Column("row_id", String(36), nullable=True),
+    Column("op_id", String(36), nullable=True, index=True),
+    Column("code", String(40), nullable=False, default=""),
+    Column("detail", Text, nullable=False, default=""),
+    Index("ix_audit_log_kind_at", "kind", "at"),
+)
+
+#: Which device proved it holds which chunk of a document (it sent the same bytes): a device may reference a
+#: document in an op, or read its status, only once it holds every chunk or a document of its scope uses it.
+#: Added by revision s0004.
+attachment_holders = Table(
+    "attachment_holders",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("device_id", String(36), primary_key=True),
+    Column("idx", Integer, primary_key=True, autoincrement=False),
+)

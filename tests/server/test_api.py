@@ -199,7 +199,14 @@ def test_scope_and_leave_scope(env: tuple[TestClient, Any]) -> None:
     assert len(chef.download()["rows"]["person"]["r"]) == 1
     cur_a = a.download()["cursor"]
     cur_b = b.download()["cursor"]
-    a.upload(a.op("person", pid, "update", {"referent_id": b.referent_id}, rev))
+    # A référent hands the person to the team (its leader); the leader assigns her to bob.
+    refused = a.upload(a.op("person", pid, "update", {"referent_id": b.referent_id}, rev))[0]
+    assert refused["st"] == "error" and refused["code"] == "reassign_rule"
+    assert refused["sv"] == {"referent_id": a.referent_id}  # her own row: the server value to put back
+    handed = a.upload(a.op("person", pid, "update", {"referent_id": chef.referent_id}, rev))[0]
+    assert handed["st"] == "applied"
+    assigned = chef.upload(chef.op("person", pid, "update", {"referent_id": b.referent_id}, handed["rev"]))
+    assert assigned[0]["st"] == "applied"
     page_a = a.download(cur_a)
     assert page_a["leave"] == [pid]
     page_b = b.download(cur_b)

@@ -102,7 +102,7 @@ def test_prune_removes_only_abandoned_uploads(sdb: ServerDB, database_url: str, 
     assert after[complete] == (True, 1) and after[moving] == (False, 1) and after[recent] == (False, 1)
 
     # The device that comes back starts its upload again from nothing, and can finish it.
-    assert blobs.status(sdb, abandoned)["known"] is False
+    assert blobs.status(sdb, DEV, abandoned)["known"] is False
 
     # A shorter delay reaches the upload still moving yesterday and the one of two days ago: never the document.
     assert main(["--database", database_url, "attachments", "prune", "--days", "1"]) == 0
@@ -131,4 +131,4 @@ def test_resumed_upload_after_a_prune_completes(sdb: ServerDB) -> None:
     age(sdb, sha, created=8)
     assert blobs.prune_incomplete(sdb, 7).attachments == 1
     put(sdb, data)  # the device sends every chunk again
-    assert blobs.status(sdb, sha)["complete"] is True
+    assert blobs.status(sdb, DEV, sha)["complete"] is True

@@ -24,6 +24,6 @@ def test_s0003_adds_the_indicator_index_to_an_older_database(database_url: str) 
         assert "ix_appointment_person_starts" in _indexes(sdb)
         sdb.migrate()  # idempotent
         with sdb.read() as c:
-            assert c.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "s0003"
+            assert c.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "s0004"
     finally:
         sdb.dispose()

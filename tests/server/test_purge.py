@@ -18,6 +18,7 @@ from app.services.privacy import retention
 from server.admin.accounts import add_user, enroll, new_enrolment_code
 from server.engine import download, scope
 from server.engine import upload as upload_mod
+from server.engine.authorise import DEPARTEMENT_WRITES
 from server.engine.batch import FeedCounter
 from server.engine.purge import apply_purge_op
 from server.store import db as db_mod
@@ -63,6 +64,8 @@ def server(database_url: str):
     sdb = ServerDB(database_url)
     sdb.migrate()
     add_user(sdb, "alice", "Alice Martin", "admin", "Nord")  # département-wide scope: the file is not hers
+    with sdb.write() as conn:  # python -m server policy --departement ecriture
+        db_mod.set_meta(conn, DEPARTEMENT_WRITES, "1")
     device = str(uuid.uuid4())
     enroll(sdb, new_enrolment_code(sdb, "alice"), device, "poste", "test", "0001")
     try:
@@ -71,12 +74,12 @@ def server(database_url: str):
         sdb.dispose()
 
 
-def _store_blob(sdb: ServerDB, data: bytes) -> str:
-    """A complete one-chunk attachment, whatever the exact shape of the attachment tables."""
+def _store_blob(sdb: ServerDB, data: bytes, device: str) -> str:
+    """A complete one-chunk attachment uploaded by ``device``, whatever the exact shape of the attachment tables."""
     digest = hashlib.sha256(data).hexdigest()
     now = db_mod.utcnow()
     head = {"sha256": digest, "size": len(data), "chunks": 1, "received": 1, "complete": True,
-            "created_by": "", "created_at": now, "completed_at": now}  # fmt: skip
+            "created_by": device, "created_at": now, "completed_at": now}  # fmt: skip
     binary = isinstance(attachment_chunks.c.data.type, LargeBinary)
     chunk = {
         "sha256": digest,
@@ -95,9 +98,12 @@ def _store_blob(sdb: ServerDB, data: bytes) -> str:
 def test_purge_op_scrubs_the_person_everywhere_on_the_server(vault, server):
     sdb, device = server
     case = build(vault)
-    unique, shared = _store_blob(sdb, DOC_A_BYTES), _store_blob(sdb, SHARED_BYTES)  # chunks come first
-    first = upload(sdb, device, wire_ops(vault.db))
-    assert {r["st"] for r in first} == {"applied"}
+    unique, shared = _store_blob(sdb, DOC_A_BYTES, device), _store_blob(sdb, SHARED_BYTES, device)
+    sent = wire_ops(vault.db)
+    first = upload(sdb, device, sent)
+    # Everything is applied but the directory entry the device made itself: the server creates those.
+    assert {r["st"] for r, o in zip(first, sent, strict=True) if o["t"] != "referent"} == {"applied"}
+    assert {r.get("code") for r, o in zip(first, sent, strict=True) if o["t"] == "referent"} == {"directory"}
     text_before = server_text(sdb)
     for secret in SECRETS_A:
         assert secret in text_before, secret
@@ -159,7 +165,7 @@ def test_purge_op_scrubs_the_person_everywhere_on_the_server(vault, server):
 def test_purge_outside_the_device_scope_is_refused_and_changes_nothing(vault, server):
     sdb, device = server
     case = build(vault)
-    _store_blob(sdb, DOC_A_BYTES), _store_blob(sdb, SHARED_BYTES)
+    _store_blob(sdb, DOC_A_BYTES, device), _store_blob(sdb, SHARED_BYTES, device)
     upload(sdb, device, wire_ops(vault.db))
     before = server_text(sdb)
     op = {"i": str(uuid.uuid4()), "s": 10_000, "t": "person", "r": case.full, "b": 0, "k": "purge", "f": {}}

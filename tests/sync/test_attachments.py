@@ -231,7 +231,7 @@ def test_download_interrupted_resumes_from_stored_chunks(srv: Server, data_dir: 
     assert documents.document_bytes(b.vault.db, doc) == data
 
 
-HEAD = "s0003"  # the server schema's latest revision
+HEAD = "s0004"  # the server schema's latest revision
 
 
 def test_migration_replaces_the_old_unused_attachment_tables(tmp_path: Path) -> None:
@@ -284,8 +284,9 @@ def test_bytes_leave_with_the_person_and_with_a_wipe(server: Server, data_dir: P
     add_doc(a, other, os.urandom(1000))
     assert a.sync().state == "ok" and b.sync().state == "ok"
     assert blobs_and_partials(b) == (2, 0)
-    a.edit_person(pid, referent_id=c.referent_id)  # the person now belongs to bob's caseload
-    assert a.sync().state == "ok"
+    chef = make_device(server, data_dir, "chef", "chef")  # the team leader assigns her to bob
+    chef.edit_person(pid, referent_id=c.referent_id)
+    assert chef.sync().state == "ok"
     rb = b.sync()
     assert rb.state == "ok" and rb.left_scope == 1
     assert b.person(pid) is None and blobs_and_partials(b) == (1, 0)  # the bytes left with the file

@@ -19,7 +19,7 @@ from app.models.tables.local import OutboxOp
 from app.models.tables.people import Person
 from app.services.sync.conflicts import list_conflicts, list_duplicates, resolve_conflict
 from server.admin.accounts import set_device_status
-from server.engine.check import global_status
+from server.engine.check import global_status, mark_restored
 from server.store.tables import applied_ops
 from tests.sync.harness import Device, Server, ThreadedServer, make_device, make_server
 
@@ -161,6 +161,13 @@ def test_server_restored_from_older_backup(tmp_path: Path, data_dir: Path, memor
     for d in (a, b):
         d.transport.inner = restored.client()._transport  # type: ignore[attr-defined]
     assert global_status(restored.sdb)["tables"]["note"]["count"] == 0
+    epoch = global_status(restored.sdb)["epoch"]
+    # A device ahead of the server is an error for that device only: no new epoch until the admin says so.
+    ahead = a.sync()
+    assert ahead.state == "error" and "python -m server restored" in ahead.message, ahead.message
+    assert global_status(restored.sdb)["epoch"] == epoch
+    with restored.sdb.write() as conn:  # python -m server restored
+        mark_restored(conn, margin=1_000_000)
     ra = a.sync()
     assert ra.state == "ok", ra.message
     assert ra.repaired >= 1

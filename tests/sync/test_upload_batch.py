@@ -21,7 +21,7 @@ def test_batch_flush_is_idempotent_and_reload_reads_the_database(server: Server,
     person = BUSINESS["person"]
     rid = str(uuid.uuid4())
     op = {"i": str(uuid.uuid4()), "s": 1, "t": "person", "r": rid, "b": 0, "k": "insert",
-          "f": {"last_name": "Durand", "first_name": "Léa", "regime": "legacy"}}  # fmt: skip
+          "f": {"last_name": "Durand", "first_name": "Léa", "regime": "legacy", "referent_id": a.referent_id}}  # fmt: skip
     with server.sdb.write() as conn:
         dev = load_device(conn, a.vault.device_id)
         assert dev is not None

@@ -39,6 +39,7 @@ from app.services.sync.errors import (
     NotEnrolledError,
     SchemaMismatchError,
     ServerError,
+    SyncError,
     UnauthorizedError,
 )
 
@@ -66,6 +67,9 @@ K_URL, K_USER, K_CURSOR, K_ACKED, K_EPOCH, K_LAST = (
     "last_sync",
 )
 K_WIPED, K_LEAVE, K_TOKEN = "wiped", "pending_leave", "device_token"
+
+#: Refusals whose message from the server is shown as is (restored server, too many tries, upload in progress).
+SERVER_SAYS = frozenset({"cursor_ahead", "too_many_attempts", "busy"})
 
 Progress = Callable[[str, int, int | None], None]
 Cancel = Callable[[], bool]
@@ -220,6 +224,8 @@ class ClientBase:
             raise UnauthorizedError()
         if resp.status_code == 400 and code == "refused" and path == "enroll":
             raise EnrolmentError(str(detail.get("message")))
+        if code in SERVER_SAYS and isinstance(detail, dict):  # the server's French message says it all
+            raise SyncError(str(detail.get("message")))
         if code in ATTACHMENT_ERRORS and isinstance(detail, dict):
             raise AttachmentTransferError(f"{detail.get('message')} Rien n'a été perdu, l'envoi reprendra.")
         raise ServerError(resp.status_code)
