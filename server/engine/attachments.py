@@ -147,8 +147,10 @@ def status(sdb: ServerDB, dev: DeviceCtx, sha: str) -> dict[str, Any]:
 def _insert_ignore(conn: Connection, table: Any, values: dict[str, Any]) -> bool:
     """Insert unless the primary key exists already; True when a row was inserted."""
     ins = pg_insert(table) if conn.dialect.name == "postgresql" else sqlite_insert(table)
-    result = conn.execute(ins.values(**values).on_conflict_do_nothing())
-    return bool(result.rowcount)
+    key = next(iter(table.primary_key.columns))
+    # RETURNING, not rowcount: psycopg may report -1 for an INSERT … ON CONFLICT DO NOTHING.
+    result = conn.execute(ins.values(**values).on_conflict_do_nothing().returning(key))
+    return result.first() is not None
 
 
 def put_chunk(

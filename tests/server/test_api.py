@@ -12,69 +12,11 @@ import pytest
 from server.admin.accounts import AdminError, add_user, new_enrolment_code, set_device_status
 from server.api.app import create_app
 from server.engine import check
+from tests.server.api_devices import SCHEMA, Dev, person
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
-
-SCHEMA = "0001"
-
-
-class Dev:
-    def __init__(self, api: TestClient, sdb: Any, login: str) -> None:
-        self.api = api
-        self.id = str(uuid.uuid4())
-        code = new_enrolment_code(sdb, login)
-        r = api.post("/api/v1/enroll", json={"code": code, "device_id": self.id, "schema_version": SCHEMA})
-        assert r.status_code == 200, r.text
-        self.token = r.json()["token"]
-        self.referent_id = r.json()["user"]["referent_id"]
-        self.seq = 0
-
-    def post(self, path: str, body: dict[str, Any], schema: str = SCHEMA) -> Any:
-        return self.api.post(
-            f"/api/v1/{path}",
-            json=body,
-            headers={
-                "Authorization": f"Bearer {self.token}",
-                "X-Device-Id": self.id,
-                "X-Schema-Version": schema,
-            },
-        )
-
-    def op(self, table: str, row: str, kind: str, fields: dict[str, Any], base: int = 0) -> dict[str, Any]:
-        self.seq += 1
-        return {
-            "i": str(uuid.uuid4()),
-            "s": self.seq,
-            "t": table,
-            "r": row,
-            "b": base,
-            "k": kind,
-            "f": fields,
-        }
-
-    def upload(self, *ops: dict[str, Any]) -> list[dict[str, Any]]:
-        r = self.post("upload", {"ops": list(ops)})
-        assert r.status_code == 200, r.text
-        return list(r.json()["results"])
-
-    def download(self, cursor: int = 0) -> dict[str, Any]:
-        return dict(self.post("download", {"cursor": cursor}).json())
-
-
-def person(referent_id: str, **kw: Any) -> dict[str, Any]:
-    return {
-        "last_name": "Durand",
-        "first_name": "Léa",
-        "regime": "legacy",
-        "birth_date": "1985-05-17",
-        "referent_id": referent_id,
-        "city": "Lille",
-        "phone": "",
-        "created_at": "2026-01-05T10:00:00",
-        **kw,
-    }
 
 
 @pytest.fixture
