@@ -123,6 +123,18 @@ NOTES = [
 ]
 
 
+def own_referent_id(vault: Any, fallback: str | None) -> str | None:
+    """The référent this device works for: the enrolled user's (from the server), else the profile's current
+    référent, else ``fallback`` — never simply the first directory entry (another référent's, once synced)."""
+    import json
+
+    from app.services.people.identity import current_referent_id
+    from app.services.sync.base import K_USER
+
+    user = json.loads(vault.db.get_state(K_USER) or "{}") or {}
+    return user.get("referent_id") or current_referent_id(vault.db) or fallback
+
+
 def churn(vault: Any, ops: int, seed: int) -> dict[str, int]:
     """Make ``ops`` random edits through ordinary sessions (each produces its outbox op)."""
     rng = random.Random(seed)
@@ -133,7 +145,7 @@ def churn(vault: Any, ops: int, seed: int) -> dict[str, int]:
 
         person_ids = list(s.scalars(select(Person.id).where(Person.deleted_at.is_(None))))
         appt_ids = list(s.scalars(select(Appointment.id)))
-        referent_id = s.scalars(select(Referent.id)).first()
+        referent_id = own_referent_id(vault, s.scalars(select(Referent.id)).first())
     done = 0
     while done < ops:
         kind = rng.choice(["person", "note", "rdv", "rdv_status", "objective", "edit", "edit"])

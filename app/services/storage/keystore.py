@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 
 import keyring
@@ -93,5 +92,11 @@ def load_secret(name: str) -> str | None:
 
 
 def delete_secret(name: str) -> None:
-    with contextlib.suppress(keyring.errors.PasswordDeleteError):
+    """Remove a secret (absent: nothing to do). No usable keyring (passphrase mode, a server, a container):
+    KeyringUnavailableError, which a wipe ignores — there is then no secret in any keyring to remove."""
+    try:
         keyring.delete_password(SERVICE, name)
+    except keyring.errors.PasswordDeleteError:
+        pass
+    except keyring.errors.KeyringError as exc:
+        raise KeyringUnavailableError() from exc

@@ -42,6 +42,7 @@ from app.services.sync.base import (
     log,
     token_entry,
 )
+from app.services.sync.conflicts import K_TEAM_REFUSALS
 from app.services.sync.errors import DeviceRevokedError, NotEnrolledError, SyncError
 from app.services.sync.repair import RepairMixin
 from app.services.sync.upload import UploadMixin
@@ -159,6 +160,7 @@ class SyncClient(UploadMixin, RepairMixin):
         with self.db.session(remote_apply=True) as s:
             s.merge(SyncState(key=K_EPOCH, value=str(hello.get("epoch") or "")))
             s.merge(SyncState(key=K_USER, value=json.dumps(hello.get("user") or {})))
+            s.merge(SyncState(key=K_TEAM_REFUSALS, value=json.dumps(hello.get("escalations") or [])))
         return hello
 
     def _wipe(self, message: str, reason: str) -> None:

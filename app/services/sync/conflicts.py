@@ -1,8 +1,17 @@
-"""The conflict queue: same field changed on both sides (server value kept), rejected ops, possible duplicates.
+"""The conflict queue: same field changed on both sides (server value kept), ops the server refused, possible
+duplicates.
 
 Resolutions: ``keep_theirs`` (just mark resolved), ``keep_mine`` (a new op re-applies our value), ``edit``
 (a new op with the value the référent typed). Ops are written by a normal session, so they go through the
 outbox like any user change.
+
+A refused op (``__rejet__``: outside the device's scope, against the reassignment rules, malformed…) has already
+been undone on this device when it reaches the queue (the server's values put back, a refused new record
+removed with what hangs off it — its values stay in the queue). Its way out: ``discard`` (« Abandonner ma
+modification »: nothing more happens) or ``escalate`` (« Transmettre au responsable »: at the next sync the
+server records that the référent transmitted this refusal; the team leader sees it — when, who, which kind of
+record, the reason — on their « Synchronisation » page for 30 days. Nothing is changed in any file: the leader
+acts on it, e.g. by assigning the person).
 """
 
 from __future__ import annotations
@@ -10,16 +19,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, delete, select, update
 
 from app.models.sync import wire as codec
-from app.models.tables.base import synced_tables, utcnow
+from app.models.tables.base import Base, synced_tables, utcnow
 from app.models.tables.local import Conflict
 from app.services.errors import NotFoundError, ValidationError
 from app.services.storage.vault import Vault
 
-CHOICES = ("keep_mine", "keep_theirs", "edit")
-SPECIAL = {"__doublon__": "doublon possible", "__rejet__": "modification refusée", "__deleted__": "supprimé"}
+CHOICES = ("keep_mine", "keep_theirs", "edit", "discard", "escalate")
+REFUSAL = "__rejet__"
+SPECIAL = {"__doublon__": "doublon possible", REFUSAL: "modification refusée", "__deleted__": "supprimé"}
+#: Resolution of a refusal the référent transmits, until the server has recorded it; then ``escalated``.
+ESCALATE, ESCALATED = "escalate", "escalated"
+#: ``sync_state`` key: the refusals the team of a team leader transmitted (from the server's ``hello``).
+K_TEAM_REFUSALS = "team_refusals"
 
 
 @dataclass(frozen=True)
@@ -71,6 +85,8 @@ def resolve_conflict(vault: Vault, conflict_id: str, choice: str, value: Any = N
         c = s.get(Conflict, conflict_id)
         if c is None or c.resolved_at is not None:
             raise NotFoundError("Ce conflit n'existe pas ou a déjà été traité.")
+        if (c.field == REFUSAL) != (choice in ("discard", "escalate")) and choice != "keep_theirs":
+            raise ValidationError(f"Choix « {choice} » impossible pour cet élément de la file.")
         if (choice != "keep_theirs" and c.field not in SPECIAL) or (
             c.field == "__deleted__" and choice != "keep_theirs"
         ):
@@ -88,4 +104,52 @@ def resolve_conflict(vault: Vault, conflict_id: str, choice: str, value: Any = N
                 new = c.local_value if choice == "keep_mine" else value
                 setattr(obj, c.field, conv[c.field](new) if c.field in conv and new is not None else new)
         c.resolved_at = utcnow()
-        c.resolution = choice
+        c.resolution = ESCALATE if choice == "escalate" else choice
+
+
+def pending_escalations(conn: Connection) -> list[str]:
+    """Op ids of the refusals the référent chose to transmit, not yet recorded by the server."""
+    return list(conn.execute(select(Conflict.op_id).where(Conflict.resolution == ESCALATE)).scalars())
+
+
+def mark_escalated(conn: Connection, op_ids: list[str]) -> None:
+    conn.execute(
+        update(Conflict)
+        .where(Conflict.op_id.in_(op_ids), Conflict.resolution == ESCALATE)
+        .values(resolution=ESCALATED)
+    )
+
+
+def _children() -> dict[str, list[tuple[str, str]]]:
+    """Per synced table, the (table, column) of the synced rows that reference it."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for name in synced_tables():
+        for fk in Base.metadata.tables[name].foreign_keys:
+            out.setdefault(fk.column.table.name, []).append((name, fk.parent.name))
+    return out
+
+
+def discard_rows(conn: Connection, table: str, row_id: str) -> int:
+    """Remove a local row the server refused, and the local rows that hang off it (children first), without ops.
+    Their values stay in the refusal queue (the refused ops' payloads). Returns how many rows went."""
+    tables = synced_tables()
+    children = _children()
+    seen: set[tuple[str, str]] = set()
+    order: list[tuple[str, str]] = []
+
+    def visit(t: str, rid: str) -> None:
+        if (t, rid) in seen:
+            return
+        seen.add((t, rid))
+        for child, column in children.get(t, []):
+            ct = tables[child].__table__  # type: ignore[attr-defined]
+            for cid in conn.execute(select(ct.c.id).where(ct.c[column] == rid)).scalars():
+                visit(child, cid)
+        order.append((t, rid))
+
+    visit(table, row_id)
+    gone = 0
+    for t, rid in order:
+        tt = tables[t].__table__  # type: ignore[attr-defined]
+        gone += conn.execute(delete(tt).where(tt.c.id == rid)).rowcount or 0
+    return gone

@@ -1,5 +1,11 @@
 """Upload: the outbox in batches (≤ 500 ops, ≤ 256 KiB compressed), document bytes first, and the server's
-answer applied in one local transaction — only then are outbox rows deleted."""
+answer applied in one local transaction — only then are outbox rows deleted.
+
+An op the server refuses (``error`` with a ``code``: outside the scope, reassignment rule, malformed…) goes to the
+refusal queue with its reason, and is undone here so that this device keeps the server's state: the server's
+values of the refused fields are put back, a refused new record is removed with what hangs off it
+(:func:`~app.services.sync.conflicts.discard_rows`). Refusals the référent transmits to their team leader are
+sent after the batches (``escalate``)."""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ from sqlalchemy import Connection, delete, select, update
 
 from app.models.sync import wire as codec
 from app.models.tables.local import OutboxOp, SyncState
+from app.services.sync import conflicts as queue
 from app.services.sync.attachments import referenced
 from app.services.sync.base import (
     K_ACKED,
@@ -22,7 +29,7 @@ from app.services.sync.base import (
     _Cancelled,
     _checker,
 )
-from app.services.sync.errors import SyncError
+from app.services.sync.errors import ServerError, SyncError
 
 
 class UploadMixin(ClientBase):
@@ -56,6 +63,7 @@ class UploadMixin(ClientBase):
                 raise _Cancelled("upload")
             ops, _ = self._next_batch()
             if not ops:
+                self._send_escalations()
                 return
             # The bytes of referenced documents first: an op never reaches the server before them.
             shas = {sha for op in ops if (sha := referenced(op.table_name, op.changed_fields))}
@@ -102,14 +110,19 @@ class UploadMixin(ClientBase):
                     for c in res.get("c") or []:
                         report.conflicts += 1
                         self._record_conflict(conn, op, c, later)
-                    if res.get("dup"):
+                    if res.get("dup") or res.get("dup_msg"):
                         report.duplicates += 1
-                        self._add_conflict(conn, op, "__doublon__", None, res["dup"])
+                        theirs = (
+                            res.get("dup")
+                            if not res.get("dup_msg")
+                            else {"ids": res.get("dup") or [], "message": res["dup_msg"]}
+                        )
+                        self._add_conflict(conn, op, "__doublon__", None, theirs)
                 elif st == "missing" and table is not None:
                     self._enqueue_full_row(conn, op.table_name, op.row_id)
                     report.repaired += 1
                 elif st == "error":
-                    self._add_conflict(conn, op, "__rejet__", op.changed_fields, res.get("msg"))
+                    self._refused(conn, op, res, later)
                     report.conflicts += 1
                 conn.execute(delete(OUTBOX).where(OutboxOp.device_seq == op.device_seq))
                 acked += 1
@@ -120,6 +133,46 @@ class UploadMixin(ClientBase):
                 )
                 self._set_state(conn, K_ACKED, str(max(current, max_seq)))
         return acked
+
+    def _refused(
+        self, conn: Connection, op: OutboxOp, res: dict[str, Any], later: dict[tuple[str, str], set[str]]
+    ) -> None:
+        """The server refused ``op``: into the refusal queue with its reason, then undone on this device."""
+        code = res.get("code")
+        reason = {"message": res.get("msg"), "code": code or "", "kind": op.kind} if code else res.get("msg")
+        self._add_conflict(conn, op, queue.REFUSAL, op.changed_fields, reason)
+        cls = self.tables.get(op.table_name)
+        if not code or cls is None:  # an older server's error: the record stays as it is
+            return
+        table = cls.__table__  # type: ignore[attr-defined]
+        sv = res.get("sv")
+        if isinstance(sv, dict):  # the row is ours to see: the server's values come back
+            pending = later.get((op.table_name, op.row_id), set())
+            conv = codec.converters(table)
+            values = {
+                f: (conv[f](v) if f in conv and v is not None else v)
+                for f, v in sv.items()
+                if f in table.c and f not in pending and f != "id"
+            }
+            if values:
+                conn.execute(update(table).where(table.c.id == op.row_id).values(values))
+        elif op.kind in ("insert", "append"):  # a new record the server will not take
+            queue.discard_rows(conn, op.table_name, op.row_id)
+
+    def _send_escalations(self) -> None:
+        """Refusals the référent chose to transmit to their team leader: recorded by the server."""
+        with self.db.read() as s:
+            op_ids = queue.pending_escalations(s.connection())[:MAX_OPS]
+        if not op_ids:
+            return
+        try:
+            self._post("escalate", {"ops": op_ids})
+        except ServerError as exc:
+            if exc.status != 404:  # a server without this route keeps them for later
+                raise
+            return
+        with self.db.session(remote_apply=True) as s:
+            queue.mark_escalated(s.connection(), op_ids)
 
     def _record_conflict(
         self, conn: Connection, op: OutboxOp, c: dict[str, Any], later: dict[tuple[str, str], set[str]]

@@ -18,7 +18,7 @@ from app.services.errors import ValidationError
 from app.services.storage import settings
 from app.services.storage.vault import Vault
 from app.services.sync import base
-from app.services.sync.conflicts import list_conflicts
+from app.services.sync.conflicts import K_TEAM_REFUSALS, REFUSAL, list_conflicts
 
 #: Device-local preference (to be declared in app.services.storage.settings.ALL_SETTINGS).
 AUTO_SYNC = settings.SYNC_AUTO
@@ -67,6 +67,18 @@ class QueueItem:
     mine: str
     theirs: str
     editable: bool
+    reason: str = ""  # a refusal's reason, or the server's message about a duplicate elsewhere
+
+
+@dataclass(frozen=True)
+class TeamRefusal:
+    """A refusal a référent of the team transmitted to their team leader (seen on the leader's device)."""
+
+    at: datetime
+    who: str
+    what: str
+    reason: str
+    person: str  # the person's name when their file is on this device, else ""
 
 
 def overview(vault: Vault) -> SyncOverview:
@@ -118,8 +130,42 @@ def show_value(value: Any, field: str = "") -> str:
     return str(value)
 
 
+KIND_LABELS = {"insert": "création", "append": "ajout", "update": "modification", "delete": "suppression",
+               "purge": "purge"}  # fmt: skip
+
+
+def _reason(value: Any) -> str:
+    """The server's words about a refusal or a duplicate elsewhere (a dict from a recent server, else text)."""
+    if isinstance(value, dict):
+        return str(value.get("message") or "")
+    return value if isinstance(value, str) else ""
+
+
+def _display_name(value: Any) -> str | None:
+    """The name typed in a refused new person (their record is no longer on this device)."""
+    if isinstance(value, dict) and value.get("last_name"):
+        return f"{str(value['last_name']).upper()} {value.get('first_name') or ''}".strip()
+    return None
+
+
+def _item(c: Any, names: dict[str, str]) -> QueueItem:
+    pid = c.person_id or (c.row_id if c.table_name == "person" else None)
+    unknown = _display_name(c.local_value) if c.table_name == "person" else None
+    person = names.get(pid or "") or unknown or "(personne inconnue sur ce poste)"
+    reason = _reason(c.server_value) if c.field in (REFUSAL, "__doublon__") else ""
+    field_name = FIELD_LABELS.get(c.field, c.field.replace("_", " "))
+    if c.field == REFUSAL and isinstance(c.server_value, dict):
+        field_name = f"{field_name} ({KIND_LABELS.get(str(c.server_value.get('kind')), 'modification')})"
+    return QueueItem(
+        id=c.id, person_id=pid, person=person, table=TABLE_LABELS.get(c.table_name, c.table_name), field=c.field,
+        field_name=field_name, kind=c.kind, mine=show_value(c.local_value, c.field),
+        theirs=reason if c.field == REFUSAL else show_value(c.server_value, c.field),
+        editable=c.kind == "champ" and c.field not in MASKED_FIELDS, reason=reason,
+    )  # fmt: skip
+
+
 def conflict_queue(vault: Vault) -> list[QueueItem]:
-    """Open conflicts and possible duplicates, oldest first, with the person's name."""
+    """Open conflicts, refusals and possible duplicates, oldest first, with the person's name."""
     items = list_conflicts(vault)
     ids = {c.person_id for c in items if c.person_id} | {c.row_id for c in items if c.table_name == "person"}
     with vault.db.read() as s:
@@ -127,18 +173,33 @@ def conflict_queue(vault: Vault) -> list[QueueItem]:
             p.id: f"{p.last_name.upper()} {p.first_name}"
             for p in s.scalars(select(Person).where(Person.id.in_(ids)))
         }
+    return [_item(c, names) for c in items]
+
+
+def team_refusals(vault: Vault) -> list[TeamRefusal]:
+    """What the référents of this team leader's team transmitted (from the last sync), newest first."""
+    raw = json.loads(vault.db.get_state(K_TEAM_REFUSALS) or "[]") or []
+    ids = {str(r.get("row_id")) for r in raw if r.get("table") == "person" and r.get("row_id")}
+    with vault.db.read() as s:
+        names = {
+            p.id: f"{p.last_name.upper()} {p.first_name}"
+            for p in s.scalars(select(Person).where(Person.id.in_(ids)))
+        }
     out = []
-    for c in items:
-        pid = c.person_id or (c.row_id if c.table_name == "person" else None)
+    for r in raw:
+        try:
+            at = datetime.fromisoformat(str(r.get("at")))
+        except ValueError:
+            continue
         out.append(
-            QueueItem(
-                id=c.id, person_id=pid, person=names.get(pid or "", "(personne inconnue sur ce poste)"),
-                table=TABLE_LABELS.get(c.table_name, c.table_name), field=c.field,
-                field_name=FIELD_LABELS.get(c.field, c.field.replace("_", " ")), kind=c.kind,
-                mine=show_value(c.local_value, c.field), theirs=show_value(c.server_value, c.field),
-                editable=c.kind == "champ" and c.field not in MASKED_FIELDS,
+            TeamRefusal(
+                at=at,
+                who=str(r.get("name") or r.get("login") or ""),
+                what=TABLE_LABELS.get(str(r.get("table")), str(r.get("table") or "")),
+                reason=str(r.get("reason") or ""),
+                person=names.get(str(r.get("row_id")), "") if r.get("table") == "person" else "",
             )
-        )  # fmt: skip
+        )
     return out
 
 

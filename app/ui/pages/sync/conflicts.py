@@ -1,6 +1,8 @@
-"""The conflict queue: one card per open conflict (the same field changed here and on the server) or possible
-duplicate, with « Garder ma valeur », « Garder la valeur du serveur » and « Modifier… ». Resolutions run on the
-database worker; after each one the person's file and the status bar are refreshed."""
+"""The conflict queue: one card per open conflict (the same field changed here and on the server), refused
+change or possible duplicate, with « Garder ma valeur », « Garder la valeur du serveur » and « Modifier… » — or,
+for a change the server refused, its reason, « Abandonner ma modification » and « Transmettre au responsable ».
+A team leader also sees the refusals their team transmitted. Resolutions run on the database worker; after each
+one the person's file and the status bar are refreshed."""
 
 from __future__ import annotations
 
@@ -25,7 +27,7 @@ from PySide6.QtWidgets import (
 from app.services.errors import ValidationError
 from app.services.sync import view as sync_view
 from app.services.sync.conflicts import resolve_conflict
-from app.services.sync.view import QueueItem
+from app.services.sync.view import QueueItem, TeamRefusal
 from app.ui.kit import theme
 from app.ui.kit.errors import show_error
 from app.ui.kit.widgets import Card, EmptyState
@@ -80,6 +82,40 @@ class EditValueDialog(QDialog):
         super().reject()
 
 
+ESCALATE_TIP = (
+    "Signale ce refus à votre responsable d'équipe à la prochaine synchronisation : il voit la date, votre nom, "
+    "le type d'enregistrement et le motif dans sa page Synchronisation. Rien n'est modifié dans le dossier ; "
+    "c'est lui qui peut, par exemple, vous attribuer la personne."
+)
+
+
+class TeamRefusalsCard(Card):
+    """For a team leader: the refusals the référents of the team transmitted (last 30 days)."""
+
+    def __init__(self, refusals: list[TeamRefusal]) -> None:
+        super().__init__()
+        layout = QVBoxLayout(self)
+        head = QHBoxLayout()
+        ico = QLabel()
+        ico.setPixmap(theme.icon("fa6s.share", theme.ACCENT).pixmap(QSize(18, 18)))
+        head.addWidget(ico)
+        head.addWidget(QLabel(f"<b>Refus transmis par votre équipe</b> ({len(refusals)})"), 1)
+        layout.addLayout(head)
+        for r in refusals[:10]:
+            who = f"{r.who} — " if r.who else ""
+            person = f" ({r.person})" if r.person else ""
+            line = QLabel(f"{theme.fmt_datetime(r.at)} · {who}{r.what}{person} : {r.reason}", wordWrap=True)
+            line.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            layout.addWidget(line)
+        note = QLabel(
+            "Ces modifications n'ont pas été enregistrées par le serveur. Voyez avec le référent ; pour confier "
+            "une personne à un référent de l'équipe, utilisez « Changer de référent… » dans la file active.",
+            wordWrap=True,
+        )
+        note.setProperty("muted", True)
+        layout.addWidget(note)
+
+
 class ConflictCard(Card):
     """One conflict: who, which field, both values side by side, the three choices."""
 
@@ -102,6 +138,10 @@ class ConflictCard(Card):
                 wordWrap=True,
             )
             layout.addWidget(text)
+            if item.reason:
+                layout.addWidget(QLabel(f"<b>{item.reason}</b>", wordWrap=True))
+        elif item.field == "__rejet__":
+            self._refusal(layout)
         else:
             grid = QGridLayout()
             for col, (label, value) in enumerate(
@@ -118,11 +158,29 @@ class ConflictCard(Card):
             layout.addLayout(grid)
         layout.addLayout(self._buttons(act))
 
+    def _refusal(self, layout: QVBoxLayout) -> None:
+        item = self.item
+        reason = QLabel(f"<b>{item.reason or item.theirs}</b>", wordWrap=True)
+        layout.addWidget(reason)
+        typed = QLabel(f"Ce que vous aviez saisi : {item.mine}", wordWrap=True)
+        typed.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(typed)
+        note = QLabel(
+            "Cette modification n'a pas été enregistrée par le serveur : ce poste a été remis dans l'état du "
+            "serveur. Ce que vous aviez saisi reste lisible ici.",
+            wordWrap=True,
+        )
+        note.setProperty("muted", True)
+        layout.addWidget(note)
+
     def _buttons(self, act: Callable[[QueueItem, str], None]) -> QHBoxLayout:
         row = QHBoxLayout()
         row.addStretch(1)
         self.buttons: dict[str, QPushButton] = {}
-        if self.item.field == "__doublon__":
+        if self.item.field == "__rejet__":
+            choices = [("discard", "Abandonner ma modification", "fa6s.trash-can"),
+                       ("escalate", "Transmettre au responsable", "fa6s.share")]  # fmt: skip
+        elif self.item.field == "__doublon__":
             choices = [("open", "Ouvrir le dossier", "fa6s.folder-open"),
                        ("keep_theirs", "Marquer comme vérifié", "fa6s.check")]  # fmt: skip
         else:
@@ -133,6 +191,8 @@ class ConflictCard(Card):
         for key, label, icon_name in choices:
             button = QPushButton(theme.icon(icon_name), label)
             button.clicked.connect(lambda _=False, k=key: act(self.item, k))
+            if key == "escalate":
+                button.setToolTip(ESCALATE_TIP)
             row.addWidget(button)
             self.buttons[key] = button
         return row
@@ -149,6 +209,7 @@ class ConflictQueue(QWidget):
         self.ctx = ctx
         self.items: list[QueueItem] = []
         self.cards: list[ConflictCard] = []
+        self.team_card: TeamRefusalsCard | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.empty = EmptyState(
@@ -168,19 +229,24 @@ class ConflictQueue(QWidget):
         self.scroller.hide()
 
     def reload(self) -> None:
-        self.ctx.worker.submit(lambda ctx: sync_view.conflict_queue(vault_of(ctx)), self._show,
-                               lambda exc: show_error(self, exc), owner=self)  # fmt: skip
+        def job(ctx: WorkerContext) -> tuple[list[QueueItem], list[TeamRefusal]]:
+            vault = vault_of(ctx)
+            return sync_view.conflict_queue(vault), sync_view.team_refusals(vault)
 
-    def _show(self, items: list[QueueItem]) -> None:
+        self.ctx.worker.submit(job, lambda r: self._show(*r), lambda exc: show_error(self, exc), owner=self)
+
+    def _show(self, items: list[QueueItem], team: list[TeamRefusal] | None = None) -> None:
         self.items = items
-        for card in self.cards:
-            card.setParent(None)
-            card.deleteLater()
+        for old in [*self.cards, *([self.team_card] if self.team_card else [])]:
+            old.setParent(None)
+            old.deleteLater()
+        self.team_card = TeamRefusalsCard(team) if team else None
         self.cards = [ConflictCard(item, self.act) for item in items]
-        for i, card in enumerate(self.cards):
+        shown: list[Card] = [*([self.team_card] if self.team_card else []), *self.cards]
+        for i, card in enumerate(shown):
             self.list.insertWidget(i, card)
-        self.empty.setVisible(not items)
-        self.scroller.setVisible(bool(items))
+        self.empty.setVisible(not shown)
+        self.scroller.setVisible(bool(shown))
         self.loaded.emit(len(items))
 
     def act(self, item: QueueItem, choice: str) -> None:

@@ -163,7 +163,7 @@ class SyncPage(QWidget):
         top.addWidget(self._state_card(), 3)
         top.addWidget(self._report_card(), 2)
         layout.addLayout(top)
-        self.queue_title = QLabel("Conflits à traiter", objectName="h2")
+        self.queue_title = QLabel("Conflits et refus à traiter", objectName="h2")
         layout.addWidget(self.queue_title)
         self.queue = ConflictQueue(self.ctx)
         layout.addWidget(self.queue, 1)
@@ -239,9 +239,17 @@ class SyncPage(QWidget):
     def show_overview(self, ov: SyncOverview) -> None:
         self.overview = ov
         if ov.wiped:
+            title, why = (
+                ("Poste révoqué : données effacées", "Ce poste a été révoqué par l'administrateur")
+                if ov.wiped == "revoked"
+                else (
+                    "Poste retiré : données effacées",
+                    "Ce poste a été retiré du service par l'administrateur",
+                )
+            )
             self.wiped.set_text(
-                "Données effacées sur ce poste",
-                "Ce poste a été révoqué ou retiré par l'administrateur : ses données locales ont été effacées. "
+                title,
+                f"{why} : ses données locales ont été effacées. "
                 "Les données envoyées auparavant restent sur le serveur départemental.",
             )
             self.stack.setCurrentWidget(self.wiped)
@@ -310,7 +318,7 @@ class SyncPage(QWidget):
             self._show_state()
 
     def _queue_loaded(self, count: int) -> None:
-        self.queue_title.setText("Conflits à traiter" + (f" ({count})" if count else ""))
+        self.queue_title.setText("Conflits et refus à traiter" + (f" ({count})" if count else ""))
 
     # --- actions ---------------------------------------------------------------------------------------------
 
