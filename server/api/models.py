@@ -18,6 +18,16 @@ MAX_INT = 2**31 - 1
 TABLE_NAMES = sorted(BUSINESS)
 
 
+def _no_nul(text: str) -> str:
+    if "\x00" in text:
+        raise ValueError("caractère nul refusé")
+    return text
+
+
+#: A string without NUL (PostgreSQL refuses it in text): every string of a request body is one.
+Clean = Annotated[str, AfterValidator(_no_nul)]
+
+
 def _known_table(name: str) -> str:
     if name not in BUSINESS:
         raise ValueError("table inconnue")
@@ -27,7 +37,7 @@ def _known_table(name: str) -> str:
 TableName = Annotated[
     str, Field(max_length=60, json_schema_extra={"enum": TABLE_NAMES}), AfterValidator(_known_table)
 ]
-RowId = Annotated[str, Field(min_length=1, max_length=36)]
+RowId = Annotated[Clean, Field(min_length=1, max_length=36)]
 Seq = Annotated[int, Field(ge=0, le=MAX_INT)]
 #: A repair asks for at most this many rows of one table at a time (the engine answers the first 5,000).
 RowIds = Annotated[list[RowId], Field(max_length=50_000)]
@@ -40,21 +50,23 @@ class Body(BaseModel):
 
 
 class EnrolRequest(Body):
-    code: str = Field(min_length=1, max_length=40, description="Code d'enrôlement à usage unique")
-    device_id: str = Field(min_length=1, max_length=36, description="Identifiant (UUID) choisi par le poste")
-    name: str = Field(default="", max_length=200)
-    app_version: str = Field(default="", max_length=40)
-    schema_version: str = Field(default="", max_length=40)
+    code: Clean = Field(min_length=1, max_length=40, description="Code d'enrôlement à usage unique")
+    device_id: Clean = Field(
+        min_length=1, max_length=36, description="Identifiant (UUID) choisi par le poste"
+    )
+    name: Clean = Field(default="", max_length=200)
+    app_version: Clean = Field(default="", max_length=40)
+    schema_version: Clean = Field(default="", max_length=40)
 
 
 class HelloRequest(Body):
-    app_version: str = Field(default="", max_length=40)
-    schema_version: str = Field(default="", max_length=40)
+    app_version: Clean = Field(default="", max_length=40)
+    schema_version: Clean = Field(default="", max_length=40)
     acked_seq: int = Field(
         default=0, ge=0, le=MAX_INT - 1, description="Dernier numéro d'ordre acquitté par le serveur"
     )
     cursor: Seq = Field(default=0, description="Position du poste dans le flux du serveur")
-    epoch: str | None = Field(default=None, max_length=64)
+    epoch: Clean | None = Field(default=None, max_length=64)
 
 
 class UploadRequest(Body):
@@ -68,7 +80,7 @@ class UploadRequest(Body):
 
 
 class EscalateRequest(Body):
-    ops: list[Annotated[str, Field(min_length=1, max_length=36)]] = Field(
+    ops: list[Annotated[Clean, Field(min_length=1, max_length=36)]] = Field(
         max_length=MAX_BATCH_OPS,
         description="Identifiants des opérations refusées à transmettre au responsable",
     )

@@ -82,7 +82,7 @@ def sequence_of(op: Any) -> tuple[str, int] | None:
     if not isinstance(op, dict):
         return None
     op_id, seq = op.get("i"), op.get("s")
-    if not isinstance(op_id, str) or not 0 < len(op_id) <= 36:
+    if not isinstance(op_id, str) or not 0 < len(op_id) <= 36 or "\x00" in op_id:
         return None
     if not isinstance(seq, int) or isinstance(seq, bool) or not 1 <= seq <= MAX_INT:
         return None
