@@ -3,7 +3,9 @@
     .venv/bin/python benchmarks/bench_sync.py [--rows 20000] [--ops 5000] [--persons 1000]
 
 1. download apply rate vs a raw batched insert into the same encrypted vault (≥ 50 %, ≥ 5,000 rows/s);
-2. server upload apply on PostgreSQL (≥ 2,000 ops/s; a throwaway cluster is started when initdb exists);
+2. server upload apply on PostgreSQL with per-op authorisation (≥ 2,000 ops/s, ≥ 80 % of the 2,136 ops/s measured
+   before it; the same run also measures it without authorisation); a throwaway cluster is started when initdb
+   exists;
 3. first sync of a 1,000-person caseload on loopback (< 5 s), uvicorn on 127.0.0.1;
 4. compressed bytes per op on the wire (≤ 150);
 5. document bytes: upload and download rate of 1 MiB chunks (MiB/s), loopback, uvicorn on 127.0.0.1.
@@ -12,6 +14,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import tempfile
 import time
@@ -114,7 +117,73 @@ def bench_download_apply(n: int) -> None:
     )
 
 
+#: Server upload apply on PostgreSQL measured on the reference machine before per-op authorisation (issue #18).
+SERVER_BASELINE = 2136
+
+
+def _server_batches(ops: int, referent_id: str) -> list[list[dict[str, Any]]]:
+    """Batches of 500 ops: person inserts (the first batch, then one op in three), notes, person updates."""
+    seq = 0
+    pids: list[str] = []
+    batches = []
+    for b in range(ops // 500):
+        batch = []
+        for _ in range(500):
+            seq += 1
+            if b == 0 or seq % 3 == 0:
+                pid = str(uuid.uuid4())
+                pids.append(pid)
+                f = {"last_name": "Nom", "first_name": "Léa", "regime": "legacy", "referent_id": referent_id,
+                     "city": "Lille", "created_at": "2026-01-01T00:00:00"}  # fmt: skip
+                batch.append(
+                    {"i": str(uuid.uuid4()), "s": seq, "t": "person", "r": pid, "b": 0, "k": "insert", "f": f}
+                )
+            elif seq % 3 == 1:
+                f = {"person_id": pids[seq % len(pids)], "kind": "appel", "body": "Appel de suivi",
+                     "written_at": "2026-01-01T00:00:00"}  # fmt: skip
+                batch.append({"i": str(uuid.uuid4()), "s": seq, "t": "note", "r": str(uuid.uuid4()), "b": 0,
+                              "k": "append", "f": f})  # fmt: skip
+            else:
+                batch.append({"i": str(uuid.uuid4()), "s": seq, "t": "person", "r": pids[seq % len(pids)], "b": 0,
+                              "k": "update", "f": {"phone": f"06{seq:08d}"}})  # fmt: skip
+        batches.append(batch)
+    return batches
+
+
+def _server_rate(url: str, ops: int, *, authorise: bool) -> float:
+    """ops/s of ``apply_batch`` on a fresh server database; ``authorise=False`` swaps the device's policy for
+    the trusted one (what the server did before issue #18), for a same-run comparison."""
+    from unittest import mock
+
+    from server.admin.accounts import add_user
+    from server.engine import batch as batch_mod
+    from server.engine.authorise import Policy
+    from server.engine.upload import apply_batch
+    from server.store.db import ServerDB
+    from server.store.tables import devices
+
+    sdb = ServerDB(url)
+    sdb.migrate()
+    user = add_user(sdb, "bench", "Bench Mark", "referent", "Nord")
+    dev = str(uuid.uuid4())
+    with sdb.write() as c:
+        c.execute(devices.insert().values(id=dev, user_id=user["id"], token_hash="x", status="active", next_seq=1,
+                                          created_at=datetime(2026, 1, 1)))  # fmt: skip
+    batches = _server_batches(ops, user["referent_id"])
+    trusted = mock.patch.object(batch_mod.Policy, "load", lambda _conn, d: Policy.trusted_server(d))
+    t0 = time.perf_counter()
+    with trusted if not authorise else contextlib.nullcontext():
+        for batch in batches:
+            results = apply_batch(sdb, dev, batch)["results"]
+            assert all(r["st"] == "applied" for r in results), results[:3]
+    rate = sum(len(b) for b in batches) / (time.perf_counter() - t0)
+    sdb.dispose()
+    return rate
+
+
 def bench_server_apply(ops: int) -> None:
+    from sqlalchemy import text
+
     from tests.postgres import pg_url
 
     gen = pg_url.__wrapped__()  # type: ignore[attr-defined]
@@ -124,93 +193,21 @@ def bench_server_apply(ops: int) -> None:
         print(f"server apply on PostgreSQL : skipped ({exc})")
         return
     try:
-        from server.admin.accounts import add_user
-        from server.api.app import create_app
-        from server.engine.upload import apply_batch
-        from server.store.tables import devices
-
-        app = create_app(url)
-        sdb = app.state.sdb
-        user = add_user(sdb, "bench", "Bench Mark", "referent")
-        dev = str(uuid.uuid4())
-        with sdb.write() as c:
-            c.execute(
-                devices.insert().values(
-                    id=dev,
-                    user_id=user["id"],
-                    token_hash="x",
-                    status="active",
-                    next_seq=1,
-                    created_at=datetime(2026, 1, 1),
-                )
-            )
-        seq = 0
-        pids: list[str] = []
-        batches = []
-        for b in range(ops // 500):
-            batch = []
-            for _ in range(500):
-                seq += 1
-                if b == 0 or seq % 3 == 0:
-                    pid = str(uuid.uuid4())
-                    pids.append(pid)
-                    f = {
-                        "last_name": "Nom",
-                        "first_name": "Léa",
-                        "regime": "legacy",
-                        "referent_id": user["referent_id"],
-                        "city": "Lille",
-                        "created_at": "2026-01-01T00:00:00",
-                    }
-                    batch.append(
-                        {
-                            "i": str(uuid.uuid4()),
-                            "s": seq,
-                            "t": "person",
-                            "r": pid,
-                            "b": 0,
-                            "k": "insert",
-                            "f": f,
-                        }
-                    )
-                elif seq % 3 == 1:
-                    batch.append(
-                        {
-                            "i": str(uuid.uuid4()),
-                            "s": seq,
-                            "t": "note",
-                            "r": str(uuid.uuid4()),
-                            "b": 0,
-                            "k": "append",
-                            "f": {
-                                "person_id": pids[seq % len(pids)],
-                                "kind": "appel",
-                                "body": "Appel de suivi",
-                                "written_at": "2026-01-01T00:00:00",
-                            },
-                        }
-                    )
-                else:
-                    batch.append(
-                        {
-                            "i": str(uuid.uuid4()),
-                            "s": seq,
-                            "t": "person",
-                            "r": pids[seq % len(pids)],
-                            "b": 0,
-                            "k": "update",
-                            "f": {"phone": f"06{seq:08d}"},
-                        }
-                    )
-            batches.append(batch)
-        t0 = time.perf_counter()
-        for batch in batches:
-            apply_batch(sdb, dev, batch)
-        rate = seq / (time.perf_counter() - t0)
+        admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+        rates = {}
+        for authorise in (False, True, False, True):  # interleaved: the machine's load hits both alike
+            name = f"bench_{uuid.uuid4().hex[:8]}"
+            with admin.connect() as c:
+                c.execute(text(f"CREATE DATABASE {name}"))
+            rate = _server_rate(url.rsplit("/", 1)[0] + "/" + name, ops, authorise=authorise)
+            rates[authorise] = max(rates.get(authorise, 0.0), rate)
+        admin.dispose()
+        on, off = rates[True], rates[False]
         print(
-            f"server apply on PostgreSQL : {rate:,.0f} ops/s over {seq} ops in batches of 500 (target ≥ 2,000)"
+            f"server apply on PostgreSQL, authorisation on : {on:,.0f} ops/s over {ops} ops in batches of 500 "
+            f"(target ≥ 2,000) ; same run without it {off:,.0f} ops/s, ratio {on / off:.0%} ; "
+            f"vs the {SERVER_BASELINE:,} ops/s baseline before #18 : {on / SERVER_BASELINE:.0%} (target ≥ 80 %)"
         )
-        sdb.dispose()
     finally:
         for _ in gen:
             pass
@@ -330,9 +327,13 @@ def main() -> int:
     p.add_argument("--persons", type=int, default=1000)
     p.add_argument("--mib", type=int, default=40, help="document bytes for the attachment benchmark")
     p.add_argument("--documents-only", action="store_true", help="only the attachment benchmark")
+    p.add_argument("--server-only", action="store_true", help="only the server apply benchmark")
     a = p.parse_args()
     if a.documents_only:
         bench_attachments(a.mib)
+        return 0
+    if a.server_only:
+        bench_server_apply(a.ops)
         return 0
     bench_download_apply(a.rows)
     bench_first_sync(a.persons)

@@ -3,7 +3,8 @@
 
 The counters live in the process (a department runs one or a few uvicorn workers: each enforces its own window);
 every failure is also written to the audit log, in the database, until its key is blocked. Behind a reverse
-proxy, start uvicorn with ``--proxy-headers --forwarded-allow-ips=<proxy>`` so the address is the client's.
+proxy on another host, set ``FORWARDED_ALLOW_IPS=<proxy address>`` (read by uvicorn) so the address is the
+client's.
 """
 
 from __future__ import annotations

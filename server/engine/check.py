@@ -68,7 +68,7 @@ def fetch_rows(sdb: ServerDB, dev: DeviceCtx, wanted: dict[str, list[str]]) -> d
                     keys[t].add(rid)
                 else:
                     hidden.setdefault(t, []).append(rid)
-        add_parents(conn, keys)
+        add_parents(conn, keys, None if refs is None else vis)
         return {"rows": rows_by_key(conn, keys), "hidden": hidden, "unknown": unknown}
 
 

@@ -8,9 +8,10 @@ from collections import defaultdict
 from typing import Any
 
 from sqlalchemy import Connection, select
+from sqlalchemy.sql.elements import ColumnElement
 
 from app.models.sync import wire as codec
-from server.engine.scope import FKS, DeviceCtx, scope_referents, visible_clause
+from server.engine.scope import FKS, GLOBAL_TABLES, DeviceCtx, scope_referents, visible_clause
 from server.store.db import ServerDB
 from server.store.tables import BUSINESS, feed_counter, row_feed, scope_event
 
@@ -66,7 +67,7 @@ def download(sdb: ServerDB, dev: DeviceCtx, cursor: int, limit: int = 2000) -> d
             leave = [p for p in final if first[p] in refset and final[p] not in refset]
             if entering:
                 _add_person_files(conn, entering, keys)
-        add_parents(conn, keys)
+        add_parents(conn, keys, None if refs is None else vis)
         rows = rows_by_key(conn, keys)
     return {"cursor": upper, "more": more, "rows": rows, "leave": sorted(leave), "last_seq": last}
 
@@ -80,8 +81,25 @@ def _add_person_files(conn: Connection, persons: list[str], keys: dict[str, set[
             keys[r.table_name].add(r.row_id)
 
 
-def add_parents(conn: Connection, keys: dict[str, set[str]]) -> None:
-    """Add the rows that sent rows reference (foreign keys), so the device can insert them in one page."""
+def _visible(conn: Connection, t: str, ids: set[str], vis: ColumnElement[bool] | None) -> set[str]:
+    if vis is None or t in GLOBAL_TABLES:
+        return ids
+    out: set[str] = set()
+    id_list = sorted(ids)
+    for i in range(0, len(id_list), 500):
+        out.update(
+            conn.execute(
+                select(row_feed.c.row_id).where(
+                    row_feed.c.table_name == t, row_feed.c.row_id.in_(id_list[i : i + 500]), vis
+                )
+            ).scalars()
+        )
+    return out
+
+
+def add_parents(conn: Connection, keys: dict[str, set[str]], vis: ColumnElement[bool] | None = None) -> None:
+    """Add the rows that sent rows reference (foreign keys), so the device can insert them in one page — only
+    those visible to the device (``vis``): a reference never carries a row out of another scope."""
     frontier = {t: set(ids) for t, ids in keys.items()}
     for _ in range(4):
         needed: dict[str, set[str]] = defaultdict(set)
@@ -97,8 +115,9 @@ def add_parents(conn: Connection, keys: dict[str, set[str]]) -> None:
                     for (_, ref_table), value in zip(fks, r, strict=True):
                         if value and value not in keys[ref_table]:
                             needed[ref_table].add(value)
+        needed = {t: kept for t, ids in needed.items() if (kept := _visible(conn, t, ids, vis))}
         if not needed:
             return
         for t, ids in needed.items():
             keys[t] |= ids
-        frontier = needed
+        frontier = defaultdict(set, needed)

@@ -358,3 +358,17 @@ def test_other_routes_cannot_act_for_another_device(world: World) -> None:
     assert [(e["login"], e["code"]) for e in seen] == [("alice", "out_of_scope")]
     assert w.chef_sud.post("hello", {"schema_version": SCHEMA}).json()["escalations"] == []
     assert a.post("hello", {"schema_version": SCHEMA}).json()["escalations"] == []
+
+
+def test_a_reference_written_before_the_rules_never_carries_a_row_out_of_its_scope(world: World) -> None:
+    """A link to alice's note in bob's file (as an older server let a device write): bob's download and repair
+    send his note without hers."""
+    w, b, f = world, world.bob, world.file
+    nid = str(uuid.uuid4())
+    assert b.one("note", nid, "append", note(w.bob_person))["st"] == "applied"
+    notes = BUSINESS["note"]
+    with w.sdb.write() as c:
+        c.execute(notes.update().where(notes.c.id == nid).values(corrects_note_id=f.note))
+    assert b.ids("note") == {nid}  # his note, not hers
+    block = b.post("rows", {"rows": {"note": [nid]}}).json()["rows"]["note"]
+    assert [r[block["c"].index("id")] for r in block["r"]] == [nid]
