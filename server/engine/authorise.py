@@ -5,8 +5,8 @@ The rules (ADR 0010):
 - a référent writes in their own caseload (people whose ``referent_id`` is theirs and everything hanging off
   them), a team leader in the caseloads of their team, the département role (``admin``) everywhere when the
   server is configured so (``python -m server policy --departement ecriture``), nowhere otherwise;
-- rows without a person (a collective RDV and its history) belong to the user who created them; a household to
-  its creator and to whoever may write one of its people;
+- rows without a person (a collective RDV and its history), and a person not yet given a référent, belong to the
+  user who created them; a household to its creator and to whoever may write one of its people;
 - reassignment: a référent hands a person to the team (to a team leader of their own team), a team leader assigns
   a person of the team to a référent of the team, the département assigns anyone to anyone;
 - the directory (``referent``): a device edits only its user's own entry, and only its contact fields;
@@ -63,7 +63,7 @@ class Member:
 class Owner:
     """Whose a row is: a caseload (``referent``), a user (no person), a household, the directory, or unknown."""
 
-    kind: str  # referent / nobody / user / household / directory / unknown
+    kind: str  # referent / user / household / directory / unknown
     key: str | None = None
 
 
@@ -126,7 +126,11 @@ class Authoriser:
     def owner(self, t: str, row: dict[str, Any], *, new: bool = False) -> Owner:
         if t == "person":
             ref = row.get("referent_id")
-            return Owner("referent", ref) if ref else Owner("nobody")
+            if ref:
+                return Owner("referent", ref)
+            # Not assigned yet (created, then given a référent in a second step): its creator's.
+            entry = None if new else self.b.feed_entry(t, row["id"])
+            return Owner("user", entry["origin_user"] if entry else self.p.dev.user_id)
         if t == "household":
             return Owner("household", row["id"])
         if t == "referent":
@@ -212,6 +216,8 @@ class Authoriser:
             self._person(existing, after)
         elif op.table not in ("referent", "household"):
             self._owner_after(op, existing, after)
+            if op.table == "referent_assignment" and existing is None:
+                self._assignment(after)
         self._references(op, after)
         return base
 
@@ -232,14 +238,22 @@ class Authoriser:
         if existing is not None and new_ref == old_ref:
             return
         p = self.p
-        if existing is None:  # a new person: in the device's own caseloads
-            if p.write_refs is None or (new_ref is not None and new_ref in p.write_refs):
+        if existing is None or old_ref is None:  # a new person, or one given her first référent
+            if p.write_refs is None or new_ref is None or new_ref in p.write_refs:
                 return
             raise Refused(
                 "out_of_scope",
-                "Une nouvelle personne doit être suivie par un référent de votre périmètre : création refusée.",
+                "Une nouvelle personne doit être suivie par un référent de votre périmètre : refusé.",
             )
         self.reassign(new_ref)
+
+    def _assignment(self, row: dict[str, Any]) -> None:
+        """A new line of a person's référent history follows the same rules as the reassignment it records."""
+        person = self.b.row("person", row["person_id"]) if row.get("person_id") else None
+        current = person.get("referent_id") if person is not None else None
+        target = row.get("referent_id")
+        if target != current and current is not None:
+            self.reassign(target)
 
     def reassign(self, new_ref: str | None) -> None:
         """A person (already checked writable) gets référent ``new_ref``: within the rules, or Refused."""

@@ -145,7 +145,6 @@ def hostile_ops(w: World) -> list[tuple[str, str, str, dict[str, Any], int]]:
         ("person", f.person, "purge", {"deleted_at": T0}, 0),
         ("person", f.person, "insert", person(b.referent_id), 0),  # re-insert of her id: a merge, refused
         ("person", new(), "insert", person(w.alice.referent_id, last_name="Intrus"), 0),  # into her caseload
-        ("person", new(), "insert", person(None, last_name="Sans référent"), 0),
         ("note", new(), "append", note(f.person), 0),
         ("note", f.note, "append", note(f.person, body="autre"), 0),
         ("objective", f.objective, "update", {"title": "Volé"}, 1),
@@ -372,3 +371,15 @@ def test_a_reference_written_before_the_rules_never_carries_a_row_out_of_its_sco
     assert b.ids("note") == {nid}  # his note, not hers
     block = b.post("rows", {"rows": {"note": [nid]}}).json()["rows"]["note"]
     assert [r[block["c"].index("id")] for r in block["r"]] == [nid]
+
+
+def test_a_person_created_without_a_referent_is_her_creator_s_until_assigned(world: World) -> None:
+    """Created, then given a référent in a second step (as the client's identity form does): the creator may
+    only give her one of their own caseloads."""
+    w, b = world, world.bob
+    pid = str(uuid.uuid4())
+    rev = b.one("person", pid, "insert", person(None, last_name="Nouvelle"))["rev"]
+    assert w.alice.one("person", pid, "update", {"city": "Volé"}, rev)["code"] == "out_of_scope"
+    assert b.one("person", pid, "update", {"referent_id": w.alice.referent_id}, rev)["code"] == "out_of_scope"
+    assert b.one("person", pid, "update", {"referent_id": b.referent_id}, rev)["st"] == "applied"
+    assert pid in b.ids("person") and pid not in w.alice.ids("person")

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtWidgets import QLabel
+from sqlalchemy import select
 
 from app.models.tables.people import Person
 from app.services.people import identity as people
@@ -249,7 +250,7 @@ def test_conflict_between_two_devices_keep_mine(qtbot, ctx, vault, server, login
     card = page.queue.cards[0]
     assert card.item.person == "LEFÈVRE Léa" and card.item.field_name == "Téléphone"
     assert card.item.mine == "0603030303" and card.item.theirs == "0702020202"
-    assert page.queue_title.text() == "Conflits à traiter (1)"
+    assert page.queue_title.text() == "Conflits et refus à traiter (1)"
     assert "1 conflit à traiter" in page.state.text()
     shot(page, "sync_with_conflict")
     shot(page.queue, "sync_conflict_queue")
@@ -375,3 +376,97 @@ def test_settings_page_switch_reaches_the_sync_timer(qtbot, ctx, vault, server, 
     page.settings_changed({"sync_auto": True})
     assert page.controller.timer.isActive()
     qtbot.waitUntil(page.auto.isChecked, timeout=WAIT)
+
+
+def _team(server, request) -> tuple[str, str, str]:
+    """A team of three: a leader, a référent and a colleague (logins)."""
+    srv, _url = server
+    tag = request.node.name.replace("test_", "")[:12]
+    team = f"Équipe {tag}"
+    logins = (f"chef_{tag}", f"ref_{tag}", f"autre_{tag}")
+    srv.add_user(logins[0], "team_leader", team)
+    srv.add_user(logins[1], team=team)
+    srv.add_user(logins[2], team=team)
+    return logins
+
+
+def _give_to_colleague(vault, colleague: str) -> None:
+    """« Changer de référent… » towards a colleague: refused by the server (only the team leader assigns)."""
+    with vault.db.read() as s:
+        from app.models.tables.people import Referent
+
+        target = s.scalars(select(Referent.id).where(Referent.login == colleague)).one()
+        pid = s.scalars(select(Person.id)).one()
+    people.assign_referent(vault.db, pid, target, start_date=date.today())
+
+
+def test_a_refused_change_is_shown_with_its_reason_and_transmitted(
+    qtbot, ctx, vault, server, request
+) -> None:
+    srv, _url = server
+    _chef, ref, colleague = _team(server, request)
+    page = make_page(qtbot, ctx)
+    enrol(qtbot, page, server, ref)
+    add_person(vault, "Roux")
+    page.sync_button.click()
+    wait_idle(qtbot, page)
+    _give_to_colleague(vault, colleague)
+    page.sync_button.click()
+    wait_idle(qtbot, page)
+    assert (
+        page.last_report.state == "ok" and page.last_report.conflicts == 2
+    )  # the history line and the person
+    qtbot.waitUntil(lambda: len(page.queue.cards) == 2, timeout=WAIT)
+    card = next(c for c in page.queue.cards if c.item.table == "Identité")
+    assert card.item.kind == "modification refusée" and "confie une personne" in card.item.reason
+    assert set(card.buttons) == {"discard", "escalate"}
+    assert "responsable d'équipe" in card.buttons["escalate"].toolTip()
+    texts = " ".join(label.text() for label in card.findChildren(QLabel))
+    assert "n'a pas été enregistrée par le serveur" in texts and "Ce que vous aviez saisi" in texts
+    with vault.db.read() as s:
+        assert s.scalars(select(Person.referent_id)).one() == referent_id(vault)  # undone on this device
+    shot(page, "sync_refusal")
+    page.resize(1366, 768)
+    shot(page, "sync_refusal_1366")
+    card.buttons["escalate"].click()
+    qtbot.waitUntil(lambda: len(page.queue.cards) == 1, timeout=WAIT)
+    page.queue.cards[0].buttons["discard"].click()
+    qtbot.waitUntil(lambda: not page.queue.cards, timeout=WAIT)
+    page.sync_button.click()
+    wait_idle(qtbot, page)
+    from server.admin import audit
+
+    sent = [e for e in audit.entries(srv.sdb, kinds=["escalated"]) if e.login == ref]
+    assert [e.table_name for e in sent] == ["person"]
+
+
+def test_a_team_leader_sees_the_refusals_of_the_team(qtbot, ctx, vault, server, request, data_dir) -> None:
+    srv, url = server
+    chef, ref, colleague = _team(server, request)
+    other = vault_service.create_vault(data_dir, "referent", mode=vault_service.MODE_KEYRING)
+    try:
+        client = SyncClient(other, url)
+        client.enroll(srv.code(ref), "poste du référent")
+        assert client.sync().state == "ok"
+        add_person(other, "Moreau")
+        assert client.sync().state == "ok"
+        _give_to_colleague(other, colleague)
+        assert client.sync().conflicts == 2
+        for item in sync_view.conflict_queue(other):
+            if item.table == "Identité":
+                from app.services.sync.conflicts import resolve_conflict
+
+                resolve_conflict(other, item.id, "escalate")
+        assert client.sync().state == "ok"
+        client.close()
+    finally:
+        other.close()
+    page = make_page(qtbot, ctx)
+    enrol(qtbot, page, server, chef)
+    qtbot.waitUntil(lambda: page.queue.team_card is not None, timeout=WAIT)
+    texts = " ".join(label.text() for label in page.queue.team_card.findChildren(QLabel))
+    assert "Refus transmis par votre équipe" in texts and "Identité (MOREAU Léa)" in texts
+    assert "confie une personne" in texts
+    shot(page, "sync_team_refusals")
+    page.resize(1366, 768)
+    shot(page, "sync_team_refusals_1366")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from app.models.identity.nir import mask_nir
 from app.models.tables.base import synced_tables
 from app.models.tables.local import Conflict, OutboxOp
-from app.models.tables.people import Person
+from app.models.tables.people import Person, Referent
 from app.services.errors import ValidationError
 from app.services.storage import settings
 from app.services.storage.vault import Vault
@@ -27,6 +27,10 @@ TABLE_LABELS = {
     "person": "Identité", "appointment": "Rendez-vous", "note": "Note", "objective": "Objectif",
     "action": "Action", "prescription": "Prescription", "contract": "Contrat", "contract_version": "Contrat",
     "diagnostic_version": "Diagnostic", "sanction_step": "Sanction", "referent": "Référent",
+    "referent_assignment": "Changement de référent", "household": "Foyer", "document": "Document",
+    "appointment_event": "Rendez-vous", "contract_event": "Contrat", "signature": "Signature",
+    "exit_record": "Sortie du dispositif", "orientation": "Orientation", "parcours": "Parcours",
+    "audit_event": "Journal d'accès",
 }  # fmt: skip
 FIELD_LABELS = {
     "last_name": "Nom", "first_name": "Prénom", "birth_name": "Nom de naissance", "birth_date": "Date de naissance",
@@ -34,7 +38,8 @@ FIELD_LABELS = {
     "address_line": "Adresse", "last_contact_date": "Dernier contact", "referent_id": "Référent",
     "nir": "NIR", "regime": "Régime", "track": "Parcours", "status": "Statut", "starts_at": "Début",
     "place": "Lieu", "purpose": "Objet", "nature": "Nature", "title": "Intitulé", "theme": "Thème",
-    "due_date": "Échéance", "body": "Texte", "__doublon__": "Doublon possible",
+    "due_date": "Échéance", "body": "Texte", "__doublon__": "Doublon possible", "start_date": "Date de début",
+    "reason": "Motif", "assigned_by": "Désigné par", "kind": "Type", "written_at": "Écrit le",
     "__deleted__": "Supprimé sur le serveur", "__rejet__": "Modification refusée",
 }  # fmt: skip
 #: Fields never shown in clear in the conflict queue (and not editable there: the value is masked).
@@ -148,7 +153,23 @@ def _display_name(value: Any) -> str | None:
     return None
 
 
-def _item(c: Any, names: dict[str, str]) -> QueueItem:
+#: Fields of a refused record not worth showing (ids, bookkeeping dates).
+HIDDEN_IN_REFUSAL = frozenset({"created_at", "updated_at", "deleted_at"})
+
+
+def _typed(value: Any, referents: dict[str, str]) -> str:
+    """What the référent had typed in a refused change: labelled fields, référents by name, no raw ids."""
+    if not isinstance(value, dict):
+        return show_value(value)
+    shown = {}
+    for k, v in value.items():
+        if k in HIDDEN_IN_REFUSAL or (k.endswith("_id") and k != "referent_id"):
+            continue
+        shown[k] = referents.get(str(v), v) if k == "referent_id" else v
+    return show_value(shown) if shown else "(rien d'autre que des liens entre enregistrements)"
+
+
+def _item(c: Any, names: dict[str, str], referents: dict[str, str]) -> QueueItem:
     pid = c.person_id or (c.row_id if c.table_name == "person" else None)
     unknown = _display_name(c.local_value) if c.table_name == "person" else None
     person = names.get(pid or "") or unknown or "(personne inconnue sur ce poste)"
@@ -158,7 +179,8 @@ def _item(c: Any, names: dict[str, str]) -> QueueItem:
         field_name = f"{field_name} ({KIND_LABELS.get(str(c.server_value.get('kind')), 'modification')})"
     return QueueItem(
         id=c.id, person_id=pid, person=person, table=TABLE_LABELS.get(c.table_name, c.table_name), field=c.field,
-        field_name=field_name, kind=c.kind, mine=show_value(c.local_value, c.field),
+        field_name=field_name, kind=c.kind,
+        mine=_typed(c.local_value, referents) if c.field == REFUSAL else show_value(c.local_value, c.field),
         theirs=reason if c.field == REFUSAL else show_value(c.server_value, c.field),
         editable=c.kind == "champ" and c.field not in MASKED_FIELDS, reason=reason,
     )  # fmt: skip
@@ -173,7 +195,8 @@ def conflict_queue(vault: Vault) -> list[QueueItem]:
             p.id: f"{p.last_name.upper()} {p.first_name}"
             for p in s.scalars(select(Person).where(Person.id.in_(ids)))
         }
-    return [_item(c, names) for c in items]
+        referents = {r.id: f"{r.first_name} {r.last_name}".strip() for r in s.scalars(select(Referent))}
+    return [_item(c, names, referents) for c in items]
 
 
 def team_refusals(vault: Vault) -> list[TeamRefusal]:
@@ -187,8 +210,10 @@ def team_refusals(vault: Vault) -> list[TeamRefusal]:
         }
     out = []
     for r in raw:
-        try:
-            at = datetime.fromisoformat(str(r.get("at")))
+        try:  # the server's UTC time, shown in local time
+            at = (
+                datetime.fromisoformat(str(r.get("at"))).replace(tzinfo=UTC).astimezone().replace(tzinfo=None)
+            )
         except ValueError:
             continue
         out.append(

@@ -125,8 +125,11 @@ class ConflictCard(Card):
         layout = QVBoxLayout(self)
         head = QHBoxLayout()
         ico = QLabel()
-        icon_name = "fa6s.clone" if item.field == "__doublon__" else "fa6s.code-compare"
-        ico.setPixmap(theme.icon(icon_name, theme.SOON).pixmap(QSize(18, 18)))
+        icon_name, colour = {
+            "__doublon__": ("fa6s.clone", theme.SOON),
+            "__rejet__": ("fa6s.ban", theme.LATE),
+        }.get(item.field, ("fa6s.code-compare", theme.SOON))
+        ico.setPixmap(theme.icon(icon_name, colour).pixmap(QSize(18, 18)))
         head.addWidget(ico)
         title = QLabel(f"<b>{item.person}</b> — {item.table} · {item.field_name}")
         head.addWidget(title, 1)
