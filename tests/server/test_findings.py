@@ -281,3 +281,26 @@ def test_a_cut_upload_is_not_logged_as_an_asgi_exception(env, caplog: pytest.Log
     assert "client disconnected during POST /api/v1/upload" in caplog.text
     assert "Exception in ASGI application" not in caplog.text and "ClientDisconnect" not in caplog.text
     assert global_status(sdb)["applied_ops"] == 0
+
+
+def test_audit_and_policy_commands(env, database_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from server.__main__ import main
+
+    api, sdb, _ = env
+    a = Dev(api, sdb, "alice")
+    a.one("person", str(uuid.uuid4()), "insert", person(None, last_name="X", city="a\x00"))  # malformed
+    api.post("/api/v1/check", json={}, headers={**a.headers, "Authorization": "Bearer faux"})
+    assert main(["--database", database_url, "audit", "--since", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "opération mal formée" in out and "authentification refusée" in out and "alice" in out
+    assert main(["--database", database_url, "audit", "--kind", "auth_failed", "--json"]) == 0
+    events = json.loads(capsys.readouterr().out)
+    assert [e["kind"] for e in events] == ["auth_failed"] and events[0]["device_id"] == a.id
+    assert main(["--database", database_url, "audit", "--since", "2999-01-01"]) == 0
+    assert "Aucun événement" in capsys.readouterr().out
+    assert main(["--database", database_url, "policy"]) == 0
+    assert "Rôle département : lecture seule." in capsys.readouterr().out
+    assert main(["--database", database_url, "policy", "--departement", "ecriture"]) == 0
+    assert "Rôle département : lecture et écriture." in capsys.readouterr().out
