@@ -185,8 +185,14 @@ def make_device(
     inner = http() if http else server.client()._transport  # type: ignore[attr-defined]
     transport = FaultyTransport(inner)
     wiped: list[str] = []
+    # No retry: each fault below is a cut that outlasts the client's retries (tests/sync/test_network.py
+    # shows a short cut retried away).
     client = SyncClient(
-        vault, server.base, httpx.Client(transport=transport, timeout=10), on_wipe=wiped.append
+        vault,
+        server.base,
+        httpx.Client(transport=transport, timeout=10),
+        on_wipe=wiped.append,
+        retry_delays=(),
     )
     client.enroll(server.code(login), name)
     first = client.sync()

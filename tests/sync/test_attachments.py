@@ -176,7 +176,7 @@ def test_chunk_api_checks_hashes_sizes_and_scope(srv: Server, data_dir: Path) ->
     base = f"{srv.base}/api/v1/attachments/{sha}"
 
     def put(dev: Device, body: bytes, chunk_sha: str, size: int = 1500, idx: int = 0) -> httpx.Response:
-        return dev.client._http.put(
+        return dev.client.http.client.put(
             f"{base}/chunks/{idx}", content=body,
             headers={**auth(dev), "X-Attachment-Size": str(size), "X-Chunk-SHA256": chunk_sha},
         )  # fmt: skip
@@ -189,26 +189,26 @@ def test_chunk_api_checks_hashes_sizes_and_scope(srv: Server, data_dir: Path) ->
     big = put(a, b"x" * (1024 * 1024 + 1), good, size=2 * 1024 * 1024)
     assert big.status_code == 413 and "1 Mio" in big.json()["message"]
     assert (
-        a.client._http.put(f"{srv.base}/api/v1/attachments/{sha}/chunks/0", content=data).status_code == 401
+        a.client.http.client.put(f"{srv.base}/api/v1/attachments/{sha}/chunks/0", content=data).status_code == 401
     )
     assert a.client.get_json(f"attachments/{sha}")["known"] is False
     first, again = put(a, data, good), put(a, data, good)  # idempotent
     assert first.status_code == again.status_code == 200 and again.json()["complete"] is True
     # Complete, but no document of bob's scope references it yet: not readable by bob, nor by alice.
-    assert b.client._http.get(f"{base}/chunks/0", headers=auth(b)).status_code == 404
-    assert a.client._http.get(f"{base}/chunks/0", headers=auth(a)).status_code == 404
+    assert b.client.http.client.get(f"{base}/chunks/0", headers=auth(b)).status_code == 404
+    assert a.client.http.client.get(f"{base}/chunks/0", headers=auth(a)).status_code == 404
     pid = a.add_person()
     add_doc(a, pid, data)
     assert a.sync().state == "ok"
-    got = a.client._http.get(f"{base}/chunks/0", headers=auth(a))
+    got = a.client.http.client.get(f"{base}/chunks/0", headers=auth(a))
     assert got.status_code == 200 and got.content == data
-    assert b.client._http.get(f"{base}/chunks/0", headers=auth(b)).status_code == 404
+    assert b.client.http.client.get(f"{base}/chunks/0", headers=auth(b)).status_code == 404
     with b.vault.db.read() as s:
         assert s.scalar(select(func.count()).select_from(Document)) == 0
 
 
 def auth(dev: Device) -> dict[str, str]:
-    return {"Authorization": f"Bearer {dev.client._token()}", "X-Device-Id": dev.vault.device_id}
+    return {"Authorization": f"Bearer {dev.client.token()}", "X-Device-Id": dev.vault.device_id}
 
 
 def test_download_interrupted_resumes_from_stored_chunks(srv: Server, data_dir: Path) -> None:

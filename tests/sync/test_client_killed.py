@@ -1,5 +1,5 @@
 """The client killed (SIGKILL) while it applies a large download: ``python -m app sync`` in a subprocess against
-``python -m server serve``; the vault must open, its cursor must match what was committed, and the next sync
+``python -m server serve``, paused mid-transaction by :mod:`tests.sync.paused_client`; the vault must open, its cursor must match what was committed, and the next sync
 must finish with nothing lost and nothing doubled (per-table hashes equal to the server's ``status``)."""
 
 from __future__ import annotations
@@ -44,7 +44,6 @@ def test_client_killed_mid_apply_loses_and_doubles_nothing(
         "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
         "FIL_ROUGE_LOG_DIR": str(tmp_path / "logs"),
     }
-    env.pop("FIL_ROUGE_TEST_FAULT", None)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     proc = start_server(db, port, env)
@@ -66,10 +65,9 @@ def test_client_killed_mid_apply_loses_and_doubles_nothing(
         assert ra.state == "ok" and ra.uploaded == NOTES, ra.message
 
         mark = tmp_path / "mark.json"
-        fault_env = {**env, "FIL_ROUGE_TEST_FAULT": "pause_mid_apply", "FIL_ROUGE_TEST_MARK": str(mark)}
-        client = subprocess.Popen(
-            [PY, *app_args(b_data), "sync", "--json"],
-            env=fault_env,
+        client = subprocess.Popen(  # the app, paused inside its second page's transaction (paused_client.py)
+            [PY, "-m", "tests.sync.paused_client", str(mark), *app_args(b_data)[2:], "sync", "--json"],
+            env=env,
             stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

@@ -8,6 +8,9 @@ Download: after the feed, the bytes of every live document without a local blob 
 Each chunk is committed to the vault as soon as it arrives (``sync_state``, key ``dl:<sha>:<index>``, base64
 — encrypted like everything else, never beside the vault), so an interrupted download resumes where it
 stopped; the blob becomes an :class:`~app.models.tables.carnet.Attachment` only once its whole SHA-256 is checked.
+
+The public methods of :class:`AttachmentSync` run on the sync's thread; each read or write of the vault is
+one database step (:attr:`~app.services.sync.base.ClientBase.local`).
 """
 
 from __future__ import annotations
@@ -90,6 +93,7 @@ class AttachmentSync:
     def __init__(self, client: ClientBase) -> None:
         self.client = client
         self.db = client.vault.db
+        self.local = client.local
         self.sent = 0  # blobs completed by this device during the sync
         self.received = 0
 
@@ -102,7 +106,7 @@ class AttachmentSync:
 
     def forget(self, shas: Iterable[str]) -> None:
         """The server does not have these blobs (restored backup): upload them again."""
-        self._set_uploaded(shas, False)
+        self.local(self._set_uploaded, shas, False, writes=True)
 
     # ------------------------------------------------------------------ upload
 
@@ -110,15 +114,7 @@ class AttachmentSync:
         """Make sure each of ``shas`` is complete on the server (resuming from its received chunks)."""
         if not shas:
             return
-        with self.db.read() as s:
-            local = {
-                r.sha256: (int(r.size), bool(r.uploaded))
-                for r in s.execute(
-                    select(Attachment.sha256, Attachment.size, Attachment.uploaded).where(
-                        Attachment.sha256.in_(sorted(shas))
-                    )
-                )
-            }
+        local = self.local(self._local_blobs, shas)
         todo = sorted(sha for sha in shas if not local.get(sha, (0, False))[1])
         plans: list[tuple[str, dict[str, Any]]] = []
         done_already = []
@@ -134,15 +130,14 @@ class AttachmentSync:
             else:
                 plans.append((sha, st))
         if done_already:
-            self._set_uploaded(done_already, True)
+            self.local(self._set_uploaded, done_already, True, writes=True)
         total = 0
         for sha, st in plans:
             n = _chunks(local[sha][0], int(st["chunk_size"]))
             total += n - len(set(st.get("received") or []) & set(range(n)))
         done = 0
         for sha, st in plans:
-            with self.db.read() as s:
-                data = bytes(s.execute(select(Attachment.data).where(Attachment.sha256 == sha)).scalar_one())
+            data = self.local(self._blob, sha)
             size, cs = len(data), int(st["chunk_size"])
             have = set(st.get("received") or [])
             result: dict[str, Any] = st
@@ -168,13 +163,28 @@ class AttachmentSync:
                 result = self._status(sha)
             if not result.get("complete"):
                 raise AttachmentTransferError()
-            self._set_uploaded([sha], True)
+            self.local(self._set_uploaded, [sha], True, writes=True)
             self.sent += 1
+
+    def _local_blobs(self, shas: set[str]) -> dict[str, tuple[int, bool]]:
+        with self.db.read() as s:
+            return {
+                r.sha256: (int(r.size), bool(r.uploaded))
+                for r in s.execute(
+                    select(Attachment.sha256, Attachment.size, Attachment.uploaded).where(
+                        Attachment.sha256.in_(sorted(shas))
+                    )
+                )
+            }
+
+    def _blob(self, sha: str) -> bytes:
+        with self.db.read() as s:
+            return bytes(s.execute(select(Attachment.data).where(Attachment.sha256 == sha)).scalar_one())
 
     # ------------------------------------------------------------------ download
 
     def missing(self) -> list[str]:
-        """SHA-256 of live local documents whose bytes are not in the vault."""
+        """SHA-256 of live local documents whose bytes are not in the vault (a database step)."""
         with self.db.read() as s:
             return sorted(
                 s.execute(
@@ -189,7 +199,7 @@ class AttachmentSync:
 
     def fetch_missing(self, progress: Progress, check_cancel: CheckCancel) -> int:
         """Download the blobs of documents now in scope; returns how many are still missing afterwards."""
-        wanted = self.missing()
+        wanted = self.local(self.missing)
         if not wanted:
             return 0
         plans: list[tuple[str, dict[str, Any], set[int]]] = []
@@ -197,7 +207,7 @@ class AttachmentSync:
             st = self._status(sha)
             if not st.get("complete"):
                 continue  # not (yet) on the server: the uploader's next sync sends it
-            plans.append((sha, st, self._partial_indexes(sha)))
+            plans.append((sha, st, self.local(self._partial_indexes, sha)))
         total = sum(int(st["chunks"]) - len(have) for _, st, have in plans)
         done = 0
         for sha, st, have in plans:
@@ -213,13 +223,16 @@ class AttachmentSync:
                         "Un bloc de document a été altéré pendant le transfert : "
                         "rien n'a été perdu, il sera demandé à nouveau."
                     )
-                with self.db.session(remote_apply=True) as s:
-                    s.merge(SyncState(key=_partial_key(sha, i), value=base64.b64encode(data).decode()))
+                self.local(self._keep_chunk, sha, i, data, writes=True)
                 done += 1
                 progress(STAGE_DOWN, done, total)
-            self._assemble(sha, n, size)
+            self.local(self._assemble, sha, n, size, writes=True)
             self.received += 1
-        return len(self.missing())
+        return len(self.local(self.missing))
+
+    def _keep_chunk(self, sha: str, idx: int, data: bytes) -> None:
+        with self.db.session(remote_apply=True) as s:
+            s.merge(SyncState(key=_partial_key(sha, idx), value=base64.b64encode(data).decode()))
 
     def _partial_indexes(self, sha: str) -> set[int]:
         prefix = _partial_key(sha, 0)[:-1]

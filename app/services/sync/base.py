@@ -1,9 +1,15 @@
-"""Shared ground of the sync client: constants and state keys, the report, the HTTP layer (JSON, errors
-typed in French) and the local bookkeeping every step uses (outbox, sync state, conflict queue).
+"""Shared ground of the sync client: constants and state keys, the report, the HTTP calls (JSON, errors typed
+in French) and the local bookkeeping every step uses (outbox, sync state, conflict queue).
 
 The steps build on :class:`ClientBase`: :mod:`.upload` (outbox batches and their answers), :mod:`.download`
 (feed pages), :mod:`.repair` (check hashes, targeted repair), :mod:`.attachments` (document bytes);
-:class:`~app.services.sync.client.SyncClient` puts them together.
+:class:`~app.services.sync.client.SyncClient` puts them together. The HTTP session itself (TLS, proxy,
+retries) is :mod:`.transport`.
+
+**Two threads, one rule** (ADR 0015): the methods that touch the vault are *steps*, run through
+:attr:`ClientBase.local` — on the same thread by default (``python -m app sync``), on the database worker in
+the window (one short job per step) while the HTTP calls run on the sync's own thread. A step is one
+transaction or one read; nothing waits on the network inside a step.
 """
 
 from __future__ import annotations
@@ -11,17 +17,19 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any, cast
+from typing import Any, Protocol, TypeVar, cast
 from urllib.parse import urlsplit
 
 import httpx
 from sqlalchemy import Connection, Table, func, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from app import __version__
 from app.models.sync import wire as codec
 from app.models.tables.base import SYNC_COLUMNS, synced_tables, utcnow
 from app.models.tables.local import Conflict, OutboxOp, SyncState
@@ -32,26 +40,27 @@ from app.services.sync.attachments import AttachmentSync
 from app.services.sync.errors import (
     ATTACHMENT_ERRORS,
     AttachmentTransferError,
+    ClientTooOldError,
     DeviceRevokedError,
     EnrolmentError,
     InsecureServerError,
-    NetworkError,
     NotEnrolledError,
     SchemaMismatchError,
     ServerError,
     SyncError,
     UnauthorizedError,
 )
+from app.services.sync.transport import RETRY_DELAYS, ServerHttp, is_loopback
 
 log = logging.getLogger("app.services.sync.client")
 OUTBOX = cast(Table, OutboxOp.__table__)
 SYNC_STATE = cast(Table, SyncState.__table__)
 CONFLICT = cast(Table, Conflict.__table__)
+T = TypeVar("T")
 
 MAX_OPS = 500
 MAX_BYTES = 256 * 1024
 PAGE = 2000
-LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 PARENT = {
     "appointment_event": ("appointment", "appointment_id"),
     "contract_version": ("contract", "contract_id"),
@@ -67,6 +76,9 @@ K_URL, K_USER, K_CURSOR, K_ACKED, K_EPOCH, K_LAST = (
     "last_sync",
 )
 K_WIPED, K_LEAVE, K_TOKEN = "wiped", "pending_leave", "device_token"
+#: Field of the server's ``hello``/``enroll``/``info`` answers: the oldest application version it accepts.
+MIN_CLIENT_VERSION = "min_client_version"
+STAGE_RETRY = "reconnexion"
 
 #: Refusals whose message from the server is shown as is (restored server, too many tries, upload in progress).
 SERVER_SAYS = frozenset({"cursor_ahead", "too_many_attempts", "busy"})
@@ -75,9 +87,20 @@ Progress = Callable[[str, int, int | None], None]
 Cancel = Callable[[], bool]
 
 
+class Local(Protocol):
+    """Runs ``step(*args)`` where the vault lives and returns its result (``writes``: the step writes)."""
+
+    def __call__(self, step: Callable[..., T], *args: Any, writes: bool = False) -> T: ...
+
+
+def run_here(step: Callable[..., T], *args: Any, writes: bool = False) -> T:
+    """The headless :class:`Local`: the step runs on the calling thread."""
+    return step(*args)
+
+
 @dataclass
 class SyncReport:
-    state: str = "ok"  # ok / error / revoked / retired / cancelled
+    state: str = "ok"  # ok / error / revoked / retired / cancelled / outdated
     message: str = ""
     uploaded: int = 0
     downloaded: int = 0
@@ -115,16 +138,37 @@ def token_entry(profile_id: str) -> str:
 
 def check_url(url: str) -> str:
     parts = urlsplit(url)
-    if parts.scheme == "https" or (parts.scheme == "http" and (parts.hostname or "") in LOCAL_HOSTS):
+    if parts.scheme == "https" or (parts.scheme == "http" and is_loopback(parts.hostname or "")):
         return url.rstrip("/")
     raise InsecureServerError()
+
+
+def version_key(version: str) -> tuple[tuple[int, ...], int, str]:
+    """Semantic-version order: ``1.2.10`` > ``1.2.9``; a pre-release (``1.3.0-rc1``) before its release."""
+    core, _, pre = version.strip().lstrip("vV").partition("-")
+    numbers = []
+    for part in core.split("+", 1)[0].split("."):
+        digits = "".join(ch for ch in part if ch.isdigit())
+        numbers.append(int(digits) if digits else 0)
+    while len(numbers) < 3:
+        numbers.append(0)
+    return tuple(numbers), 0 if pre else 1, pre
+
+
+def check_client_version(answer: dict[str, Any], current: str = __version__) -> None:
+    """Raise :class:`ClientTooOldError` when the server's answer asks for a newer application."""
+    required = answer.get(MIN_CLIENT_VERSION)
+    if isinstance(required, str) and required.strip() and version_key(current) < version_key(required):
+        raise ClientTooOldError(required.strip(), current)
 
 
 class ClientBase:
     """One open vault and its HTTP session with the department server at ``base_url``.
 
     ``transport`` may be an ``httpx`` transport or a ready ``httpx.Client`` (tests: FastAPI's TestClient).
-    ``on_wipe(message)`` is called before local data is erased (revocation, end of retirement).
+    ``on_wipe(message)`` is called before local data is erased (revocation, end of retirement), on the sync's
+    thread. ``local`` runs the database steps (default: here); ``retry_delays`` the pauses between attempts
+    after a connection error (``()``: no retry).
     """
 
     def __init__(
@@ -135,37 +179,50 @@ class ClientBase:
         *,
         on_wipe: Callable[[str], None] | None = None,
         timeout: float = 30.0,
+        local: Local | None = None,
+        retry_delays: tuple[float, ...] = RETRY_DELAYS,
     ) -> None:
         self.vault = vault
         self.db = vault.db
-        url = base_url or self.db.get_state(K_URL)
+        self.local: Local = local or run_here
+        url, self.device_id = self.local(lambda: (base_url or self.db.get_state(K_URL), vault.device_id))
         self.base_url = check_url(url) if url else ""
-        if isinstance(transport, httpx.Client):
-            self._http = transport
-        else:
-            self._http = httpx.Client(transport=transport, timeout=timeout, verify=True)
+        self.profile_id = vault.info.profile_id
+        self.http = ServerHttp(self.base_url, transport, timeout=timeout, retry_delays=retry_delays)
+        self.http.pause = self._pause
+        self.http.on_retry = lambda attempt, attempts: self._progress(STAGE_RETRY, attempt, attempts)
         self.on_wipe = on_wipe
+        self.app_version = __version__
         self.tables = synced_tables()
         self.schema_version = migrate.head_revision()
         self.bytes_sent = 0
         self.bytes_received = 0
         self.blobs = AttachmentSync(self)
-        self._pages_applied = 0
+        self._token: str | None = None
+        self._cancel: Cancel = lambda: False
+        self._progress: Progress = lambda *_: None
 
     # ------------------------------------------------------------------ HTTP
 
-    @property
-    def device_id(self) -> str:
-        return self.vault.device_id
+    def _pause(self, seconds: float) -> None:
+        """Wait before a new attempt, answering « Annuler » within a tenth of a second."""
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            if self._cancel():
+                raise _Cancelled("retry")
+            time.sleep(min(0.1, left))
 
-    def _token(self) -> str:
-        token = None
-        if keystore.secure_backend_available():
-            token = keystore.load_secret(token_entry(self.vault.info.profile_id))
-        token = token or self.db.get_state(K_TOKEN)  # passphrase mode without a keyring: inside the vault
-        if not token:
-            raise NotEnrolledError()
-        return token
+    def token(self) -> str:
+        """The device token: OS keyring, else inside the vault (passphrase mode without a keyring)."""
+        if self._token is None:
+            token = None
+            if keystore.secure_backend_available():
+                token = keystore.load_secret(token_entry(self.profile_id))
+            token = token or self.local(self.db.get_state, K_TOKEN)
+            if not token:
+                raise NotEnrolledError()
+            self._token = token
+        return self._token
 
     def _post(self, path: str, body: dict[str, Any], *, auth: bool = True) -> dict[str, Any]:
         raw = codec.compress(codec.dumps(body))
@@ -194,20 +251,24 @@ class ClientBase:
         headers: dict[str, str] | None = None,
         auth: bool = True,
     ) -> httpx.Response:
-        """One call to ``/api/v1/<path>``; a status other than 200 becomes a typed French error."""
+        """One call to ``/api/v1/<path>``; a status other than 200 becomes a typed French error.
+
+        Connection errors are retried (:mod:`.transport`); the enrolment only when nothing reached the
+        server (its code is single-use)."""
         if not self.base_url:
             raise NotEnrolledError()
         all_headers = {"Accept-Encoding": "zstd", "X-Schema-Version": self.schema_version, **(headers or {})}
         if auth:
-            all_headers["Authorization"] = f"Bearer {self._token()}"
+            all_headers["Authorization"] = f"Bearer {self.token()}"
             all_headers["X-Device-Id"] = self.device_id
-        try:
-            resp = self._http.request(
-                method, f"{self.base_url}/api/v1/{path}", content=content or None, headers=all_headers
-            )
-            body = resp.content
-        except httpx.HTTPError as exc:
-            raise NetworkError() from exc
+        resp = self.http.send(
+            method,
+            f"{self.base_url}/api/v1/{path}",
+            content=content or None,
+            headers=all_headers,
+            replayable=path != "enroll",
+        )
+        body = resp.content
         self.bytes_sent += len(content)
         self.bytes_received += int(resp.headers.get("content-length") or len(body))
         if resp.status_code == 200:
@@ -216,6 +277,8 @@ class ClientBase:
         with contextlib.suppress(ValueError):
             detail = json.loads(body)
         code = detail.get("code") if isinstance(detail, dict) else None
+        if isinstance(detail, dict):
+            check_client_version(detail, self.app_version)  # a server refusing old clients says which version
         if resp.status_code == 403 and code == "device_revoked":
             raise DeviceRevokedError()
         if resp.status_code == 409 and code == "schema_mismatch":

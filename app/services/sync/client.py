@@ -15,7 +15,6 @@ from typing import Any
 
 from sqlalchemy import delete, func, select, text
 
-from app import __version__
 from app.models.errors import FilRougeError
 from app.models.tables.base import utcnow
 from app.models.tables.local import Conflict, SyncState
@@ -38,12 +37,13 @@ from app.services.sync.base import (
     SyncReport,
     _Cancelled,
     _checker,
+    check_client_version,
     check_url,
     log,
     token_entry,
 )
 from app.services.sync.conflicts import K_TEAM_REFUSALS
-from app.services.sync.errors import DeviceRevokedError, NotEnrolledError, SyncError
+from app.services.sync.errors import ClientTooOldError, DeviceRevokedError, NotEnrolledError, SyncError
 from app.services.sync.repair import RepairMixin
 from app.services.sync.upload import UploadMixin
 
@@ -54,7 +54,10 @@ __all__ = [
 
 
 class SyncClient(UploadMixin, RepairMixin):
-    """Sync one open vault with the department server at ``base_url`` (see :class:`ClientBase`)."""
+    """Sync one open vault with the department server at ``base_url`` (see :class:`ClientBase`).
+
+    The HTTP calls run on the calling thread; every database step goes through :attr:`local` (module
+    docstring of :mod:`.base`)."""
 
     def enroll(self, code: str, device_name: str = "") -> dict[str, Any]:
         """Enrol this device with a one-time code; the token goes to the OS keyring."""
@@ -66,18 +69,24 @@ class SyncClient(UploadMixin, RepairMixin):
                 "code": code,
                 "device_id": self.device_id,
                 "name": device_name or f"poste {self.device_id[:8]}",
-                "app_version": __version__,
+                "app_version": self.app_version,
                 "schema_version": self.schema_version,
             },
             auth=False,
         )
+        check_client_version(result, self.app_version)
         in_vault = ""
         try:
             if not keystore.secure_backend_available():
                 raise KeyringUnavailableError()
-            keystore.store_secret(token_entry(self.vault.info.profile_id), str(result["token"]))
+            keystore.store_secret(token_entry(self.profile_id), str(result["token"]))
         except KeyringUnavailableError:
             in_vault = str(result["token"])  # no OS keyring: kept in the encrypted vault itself
+        self._token = str(result["token"])
+        self.local(self._save_enrolment, result, in_vault, writes=True)
+        return dict(result["user"])
+
+    def _save_enrolment(self, result: dict[str, Any], in_vault: str) -> None:
         with self.db.session(remote_apply=True) as s:
             if in_vault:
                 s.merge(SyncState(key=K_TOKEN, value=in_vault))
@@ -89,15 +98,17 @@ class SyncClient(UploadMixin, RepairMixin):
                 (K_ACKED, "0"),
             ):
                 s.merge(SyncState(key=key, value=value))
-        return dict(result["user"])
 
     def sync(self, progress: Progress | None = None, cancel: Cancel | None = None) -> SyncReport:
         """One full round. Never raises for expected failures: the report carries a French message."""
         report = SyncReport()
         self.bytes_sent = self.bytes_received = 0
         self.blobs = AttachmentSync(self)
+        self._token = None  # read again: the keyring may have changed since the last round
+        self._progress = progress or (lambda *_: None)
+        self._cancel = cancel or (lambda: False)
         try:
-            self._sync(report, progress or (lambda *_: None), cancel or (lambda: False))
+            self._sync(report, self._progress, self._cancel)
         except DeviceRevokedError as exc:
             self._wipe(exc.message, reason="revoked")
             report.state = "revoked"
@@ -109,16 +120,30 @@ class SyncClient(UploadMixin, RepairMixin):
             report.message = (
                 "Synchronisation interrompue : ce qui a été reçu est enregistré, le reste suivra."
             )
+        except ClientTooOldError as exc:
+            report.state = "outdated"
+            report.message = exc.message
         except FilRougeError as exc:
             report.state = "error"
             report.message = exc.message
-        report.pending = self.pending_count() if report.state not in ("revoked", "retired") else 0
+        finally:
+            self._cancel = lambda: False
+        if report.state not in ("revoked", "retired"):
+            report.pending = self._pending_after(report)
         report.bytes_sent, report.bytes_received = self.bytes_sent, self.bytes_received
         report.documents_sent, report.documents_received = self.blobs.sent, self.blobs.received
         return report
 
+    def _pending_after(self, report: SyncReport) -> int:
+        try:
+            return self.local(self.pending_count)
+        except FilRougeError as exc:  # the vault closed meanwhile (application exit, profile switch)
+            if report.state == "ok":
+                report.state, report.message = "error", exc.message
+            return 0
+
     def _sync(self, report: SyncReport, progress: Progress, cancel: Cancel) -> None:
-        if self.db.get_state(K_WIPED):
+        if self.local(self.db.get_state, K_WIPED):
             raise SyncError(
                 "Ce dossier a été effacé après une révocation : il ne peut plus être synchronisé."
             )
@@ -133,7 +158,7 @@ class SyncClient(UploadMixin, RepairMixin):
             self._upload(report, progress, cancel)
             self._download(report, progress, cancel)
         report.documents_missing = self.blobs.fetch_missing(progress, _checker(cancel))
-        if hello.get("status") == "retiring" and self.pending_count() == 0:
+        if hello.get("status") == "retiring" and self.local(self.pending_count) == 0:
             self._post("retired", {})
             self._wipe(
                 "Ce poste est retiré du service : les données locales vont être effacées.", reason="retired"
@@ -141,31 +166,53 @@ class SyncClient(UploadMixin, RepairMixin):
             report.state = "retired"
             report.message = "Poste retiré : tout a été envoyé au serveur, puis les données locales effacées."
             return
+        self.local(self._mark_synced, writes=True)
+
+    def _mark_synced(self) -> None:
         with self.db.session(remote_apply=True) as s:
             s.merge(SyncState(key=K_LAST, value=utcnow().isoformat(timespec="seconds")))
 
     def _hello(self) -> dict[str, Any]:
+        acked, cursor, epoch = self.local(self._marks)
         hello = self._post(
             "hello",
             {
-                "app_version": __version__,
+                "app_version": self.app_version,
                 "schema_version": self.schema_version,
-                "acked_seq": int(self.db.get_state(K_ACKED, "0") or 0),
-                "cursor": int(self.db.get_state(K_CURSOR, "0") or 0),
-                "epoch": self.db.get_state(K_EPOCH),
+                "acked_seq": int(acked or 0),
+                "cursor": int(cursor or 0),
+                "epoch": epoch,
             },
         )
         if hello.get("status") == "revoked":
             raise DeviceRevokedError()
+        check_client_version(hello, self.app_version)  # before anything is sent: the outbox stays as it is
+        self.local(self._save_hello, hello, writes=True)
+        return hello
+
+    def _marks(self) -> tuple[str, str, str]:
+        get = self.db.get_state
+        return get(K_ACKED, "0"), get(K_CURSOR, "0"), get(K_EPOCH)
+
+    def _save_hello(self, hello: dict[str, Any]) -> None:
         with self.db.session(remote_apply=True) as s:
             s.merge(SyncState(key=K_EPOCH, value=str(hello.get("epoch") or "")))
             s.merge(SyncState(key=K_USER, value=json.dumps(hello.get("user") or {})))
             s.merge(SyncState(key=K_TEAM_REFUSALS, value=json.dumps(hello.get("escalations") or [])))
-        return hello
 
     def _wipe(self, message: str, reason: str) -> None:
+        """Warn (``on_wipe``, which may wait for the référent on this thread), then erase in one step."""
         if self.on_wipe is not None:
             self.on_wipe(message)
+        self.local(self._erase, reason, writes=True)
+        self._token = None
+        try:
+            keystore.delete_secret(token_entry(self.profile_id))
+        except FilRougeError:
+            log.warning("could not delete the device token")
+        log.warning("local data wiped (%s)", reason)
+
+    def _erase(self, reason: str) -> None:
         with self.db.session(remote_apply=True) as s:
             conn = s.connection()
             conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
@@ -176,10 +223,6 @@ class SyncClient(UploadMixin, RepairMixin):
                 conn.execute(text(f"DELETE FROM {extra}"))
             wipe_partials(conn)
             self._set_state(conn, K_WIPED, reason)
-        try:
-            keystore.delete_secret(token_entry(self.vault.info.profile_id))
-        except FilRougeError:
-            log.warning("could not delete the device token")
         raw = self.db.engine.raw_connection()
         try:
             raw.driver_connection.execute("VACUUM")  # type: ignore[union-attr]  # drop freed pages
@@ -187,9 +230,11 @@ class SyncClient(UploadMixin, RepairMixin):
             log.warning("vacuum after wipe failed")
         finally:
             raw.close()
-        log.warning("local data wiped (%s)", reason)
 
     def status(self) -> dict[str, Any]:
+        return self.local(self._status)
+
+    def _status(self) -> dict[str, Any]:
         with self.db.read() as s:
             conflicts = int(
                 s.execute(
@@ -212,4 +257,4 @@ class SyncClient(UploadMixin, RepairMixin):
         }
 
     def close(self) -> None:
-        self._http.close()
+        self.http.close()

@@ -1,14 +1,12 @@
 """Download: feed pages after the cursor, each applied with its cursor in one local transaction (Core bulk
 upserts, our values kept for fields with pending ops); people who left the scope are removed once their
-ops are uploaded, and document bytes no live document uses any more leave the vault."""
+ops are uploaded, and document bytes no live document uses any more leave the vault. Each page is one
+database step (:attr:`~.base.ClientBase.local`): the next page is asked for once it is committed."""
 
 from __future__ import annotations
 
 import json
-import os
-import time
 from collections import defaultdict
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, delete, select, update
@@ -31,27 +29,19 @@ from app.services.sync.base import (
 )
 
 
-def _pause_for_kill(conn: Connection, next_cursor: int) -> None:
-    """Fault tests: say where we are (the committed cursor, the page being applied), then wait to be killed."""
-    committed = int(conn.execute(select(SyncState.value).where(SyncState.key == K_CURSOR)).scalar() or 0)
-    mark = Path(os.environ["FIL_ROUGE_TEST_MARK"])
-    mark.write_text(json.dumps({"committed": committed, "applying": next_cursor}))
-    time.sleep(120)
-
-
 class DownloadMixin(ClientBase):
     def _download(self, report: SyncReport, progress: Progress, cancel: Cancel) -> None:
         while True:
             if cancel():
                 raise _Cancelled("download")
-            cursor = int(self.db.get_state(K_CURSOR, "0") or 0)
+            cursor = int(self.local(self.db.get_state, K_CURSOR, "0") or 0)
             page = self._post("download", {"cursor": cursor, "limit": PAGE})
-            n = self.apply_page(page)
+            n = self.local(self.apply_page, page, writes=True)
             report.downloaded += n
             report.left_scope += len(page.get("leave") or [])
             progress("réception", report.downloaded, None)
             if not page.get("more"):
-                self._drop_orphan_blobs()
+                self.local(self._drop_orphan_blobs, writes=True)
                 return
 
     def _drop_orphan_blobs(self) -> None:
@@ -77,10 +67,7 @@ class DownloadMixin(ClientBase):
             if leave or prior:
                 kept = self._leave_scope(conn, sorted(set(prior) | set(leave)))
                 self._set_state(conn, K_LEAVE, json.dumps(kept))
-            if os.environ.get("FIL_ROUGE_TEST_FAULT") == "pause_mid_apply" and self._pages_applied:
-                _pause_for_kill(conn, int(page["cursor"]))  # fault tests only: killed here, mid-transaction
             self._set_state(conn, K_CURSOR, str(int(page["cursor"])))
-        self._pages_applied += 1
         return count
 
     def _upsert_rows(self, conn: Connection, rows: dict[str, Any]) -> int:

@@ -74,3 +74,24 @@ ATTACHMENT_ERRORS = frozenset(
 
 class AttachmentTransferError(SyncError):
     default_message = f"Le transfert d'un document a échoué : {KEPT}"
+
+
+class TlsError(NetworkError):
+    """The server's certificate is not accepted here (message from :func:`~.transport.tls_message`)."""
+
+    default_message = (
+        "Connexion sécurisée refusée : le certificat présenté n'est pas reconnu par ce poste. "
+        "Rien n'a été envoyé ni perdu."
+    )
+
+
+class ClientTooOldError(SyncError):
+    """The server asks for a newer version of the application: nothing is sent, the outbox stays."""
+
+    def __init__(self, required: str, current: str) -> None:
+        super().__init__(
+            f"Mise à jour nécessaire : le serveur départemental demande Fil rouge {required} ou plus récent "
+            f"(ce poste a la version {current}). Rien n'a été envoyé : vos modifications restent enregistrées "
+            "sur ce poste et partiront à la première synchronisation après la mise à jour."
+        )
+        self.required = required

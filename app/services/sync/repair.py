@@ -9,6 +9,7 @@ from sqlalchemy import delete, select, update
 
 from app.models.sync import wire as codec
 from app.models.tables.base import SYNC_COLUMNS
+from app.models.tables.local import OutboxOp
 from app.services.sync.attachments import drop_orphans
 from app.services.sync.base import SyncReport
 from app.services.sync.download import DownloadMixin
@@ -25,15 +26,28 @@ class RepairMixin(DownloadMixin):
         return out
 
     def _check_and_repair(self, report: SyncReport) -> bool:
-        """Compare per-table hashes; repair differing rows. True when ops were queued (upload again)."""
-        if self.pending_count():
+        """Compare per-table hashes; repair differing rows. True when ops were queued (upload again).
+
+        Three database steps around the HTTP calls: hashes, the rows to fetch, then the repair itself in one
+        transaction — skipped (True: upload, download and check again) if ops were written meanwhile."""
+        if self.local(self.pending_count):
             return False
         server = self._post("check", {})["tables"]
-        local = self.local_hashes()
+        local = self.local(self.local_hashes)
         bad = [t for t in self.tables if server.get(t, {}).get("hash") != local[t]["hash"]]
         if not bad:
             return False
         index = self._post("index", {"tables": bad})["index"]
+        fetch, newer_here = self.local(self._repair_plan, bad, index)
+        if not fetch:
+            return False
+        got = self._post("rows", {"rows": fetch})
+        return bool(self.local(self._repair, got, newer_here, report, writes=True))
+
+    def _repair_plan(
+        self, bad: list[str], index: dict[str, Any]
+    ) -> tuple[dict[str, list[str]], dict[str, dict[str, int]]]:
+        """The rows to fetch per table, and those where this device holds a newer revision than the server."""
         fetch: dict[str, list[str]] = {}
         newer_here: dict[str, dict[str, int]] = {}
         with self.db.read() as s:
@@ -49,12 +63,14 @@ class RepairMixin(DownloadMixin):
                     fetch[t] = want
                 if newer:
                     newer_here[t] = newer
-        if not fetch:
-            return False
-        got = self._post("rows", {"rows": fetch})
+        return fetch, newer_here
+
+    def _repair(self, got: dict[str, Any], newer_here: dict[str, dict[str, int]], report: SyncReport) -> bool:
         queued = False
         with self.db.session(remote_apply=True) as s:
             conn = s.connection()
+            if conn.execute(select(OutboxOp.device_seq).limit(1)).first() is not None:
+                return True  # a change was saved since the hashes: it goes first, the check comes again
             conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
             server_rows = got.get("rows") or {}
             newer_rows: dict[str, dict[str, dict[str, Any]]] = {}

@@ -5,7 +5,10 @@ An op the server refuses (``error`` with a ``code``: outside the scope, reassign
 refusal queue with its reason, and is undone here so that this device keeps the server's state: the server's
 values of the refused fields are put back, a refused new record is removed with what hangs off it
 (:func:`~app.services.sync.conflicts.discard_rows`). Refusals the référent transmits to their team leader are
-sent after the batches (``escalate``)."""
+sent after the batches (``escalate``).
+
+Reading a batch and applying an answer are database steps (:attr:`~.base.ClientBase.local`); the HTTP call
+runs between them."""
 
 from __future__ import annotations
 
@@ -55,13 +58,13 @@ class UploadMixin(ClientBase):
         }
 
     def _upload(self, report: SyncReport, progress: Progress, cancel: Cancel) -> None:
-        total = self.pending_count()
+        total = self.local(self.pending_count)
         done = 0
         lost_blobs: set[str] = set()
         while True:
             if cancel():
                 raise _Cancelled("upload")
-            ops, _ = self._next_batch()
+            ops, _ = self.local(self._next_batch)
             if not ops:
                 self._send_escalations()
                 return
@@ -69,7 +72,7 @@ class UploadMixin(ClientBase):
             shas = {sha for op in ops if (sha := referenced(op.table_name, op.changed_fields))}
             self.blobs.ensure_uploaded(shas, progress, _checker(cancel))
             resp = self._post("upload", {"ops": [self._wire_op(op) for op in ops]})
-            acked = self._ack(ops, resp, report)
+            acked = self.local(self._ack, ops, resp, report, writes=True)
             done += acked
             report.uploaded += acked
             progress("envoi", done, total)
@@ -161,8 +164,7 @@ class UploadMixin(ClientBase):
 
     def _send_escalations(self) -> None:
         """Refusals the référent chose to transmit to their team leader: recorded by the server."""
-        with self.db.read() as s:
-            op_ids = queue.pending_escalations(s.connection())[:MAX_OPS]
+        op_ids = self.local(self._pending_escalations)
         if not op_ids:
             return
         try:
@@ -171,6 +173,13 @@ class UploadMixin(ClientBase):
             if exc.status != 404:  # a server without this route keeps them for later
                 raise
             return
+        self.local(self._mark_escalated, op_ids, writes=True)
+
+    def _pending_escalations(self) -> list[str]:
+        with self.db.read() as s:
+            return list(queue.pending_escalations(s.connection())[:MAX_OPS])
+
+    def _mark_escalated(self, op_ids: list[str]) -> None:
         with self.db.session(remote_apply=True) as s:
             queue.mark_escalated(s.connection(), op_ids)
 
