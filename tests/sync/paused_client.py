@@ -32,7 +32,9 @@ def pause_in_second_page(mark: Path) -> None:
     def upserting(self: DownloadMixin, conn: Connection, rows: dict[str, Any]) -> int:
         count = upsert_rows(self, conn, rows)
         if len(pages) == 2:  # inside apply_page's transaction: the rows are written, the cursor not yet
-            committed = int(conn.execute(select(SyncState.value).where(SyncState.key == K_CURSOR)).scalar() or 0)
+            committed = int(
+                conn.execute(select(SyncState.value).where(SyncState.key == K_CURSOR)).scalar() or 0
+            )
             mark.write_text(json.dumps({"committed": committed, "applying": int(pages[-1]["cursor"])}))
             time.sleep(120)
         return count

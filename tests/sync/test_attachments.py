@@ -189,7 +189,8 @@ def test_chunk_api_checks_hashes_sizes_and_scope(srv: Server, data_dir: Path) ->
     big = put(a, b"x" * (1024 * 1024 + 1), good, size=2 * 1024 * 1024)
     assert big.status_code == 413 and "1 Mio" in big.json()["message"]
     assert (
-        a.client.http.client.put(f"{srv.base}/api/v1/attachments/{sha}/chunks/0", content=data).status_code == 401
+        a.client.http.client.put(f"{srv.base}/api/v1/attachments/{sha}/chunks/0", content=data).status_code
+        == 401
     )
     assert a.client.get_json(f"attachments/{sha}")["known"] is False
     first, again = put(a, data, good), put(a, data, good)  # idempotent

@@ -1,9 +1,12 @@
-"""UI fixtures: a real keyring-mode profile with people, a database worker, the main window."""
+"""The UI test kit's fixtures (helpers in :mod:`tests.ui.kit`): a database worker; ``ctx``, a page context over
+it and the test's vault (``ctx_for(vault)`` for another vault); a real keyring-mode profile with people and
+the main window on it, locked (``window``) or unlocked (``unlocked_window``). The idle wait and screenshots
+are :func:`tests.ui.kit.idle` and :func:`tests.ui.kit.shot`."""
 
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import keyring
@@ -13,7 +16,9 @@ from app.services.storage import lock
 from app.services.storage import vault as vault_service
 from app.ui.kit.worker import DbWorker
 from tests.conftest import MemoryKeyring
+from tests.sync.harness import Server, ThreadedServer, make_server
 from tests.ui.factories import add_people, add_referent
+from tests.ui.kit import RecordingContext, recording_context
 
 LOCK_CODE = "1234"
 
@@ -71,6 +76,47 @@ def worker() -> Iterator[DbWorker]:
     w.stop()
 
 
+@pytest.fixture
+def ctx_for(worker: DbWorker) -> Iterator[Callable[[vault_service.Vault], RecordingContext]]:
+    """``ctx_for(vault)``: a page context whose worker works on ``vault`` (lent: the test closes it). The worker
+    stops before the vault fixtures close it."""
+    made: list[DbWorker] = []
+
+    def make(vault: vault_service.Vault) -> RecordingContext:
+        w = worker if not made else DbWorker()
+        made.append(w)
+        w.lend_vault(vault)
+        return recording_context(w)
+
+    yield make
+    for w in made:
+        w.stop()
+
+
+@pytest.fixture
+def ctx(vault, ctx_for) -> RecordingContext:
+    """The page context over the test's ``vault`` (tests/conftest.py) and the ``worker`` (``vault`` first:
+    torn down last, after the worker stopped)."""
+    return ctx_for(vault)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[tuple[Server, str]]:
+    """A real department server (uvicorn on 127.0.0.1, SQLite) for the sync pages: (server, its URL)."""
+    srv = make_server(f"sqlite:///{tmp_path_factory.mktemp('srv') / 'server.db'}")
+    with ThreadedServer(srv.app) as running:
+        yield srv, running.url
+    srv.sdb.dispose()
+
+
+@pytest.fixture
+def login(server, request) -> str:
+    """A user of ``server`` named after the test."""
+    name = request.node.name.replace("test_", "")[:20]
+    server[0].add_user(name)
+    return name
+
+
 @pytest.fixture(scope="session")
 def profile_template(tmp_path_factory) -> tuple[Path, dict]:
     """One keyring profile with 40 people, built once; each test gets a copy (creation costs ~2 s)."""
@@ -104,6 +150,13 @@ def window(qtbot, worker, data_dir, profile):
     qtbot.waitUntil(lambda: win.lock_screen.vault_open and worker.pending == 0, timeout=10_000)
     yield win
     win.close()
+
+
+@pytest.fixture
+def unlocked_window(qtbot, window):
+    """The main window on the 40-person profile, unlocked, its caseload loaded."""
+    unlock(qtbot, window)
+    return window
 
 
 def unlock(qtbot, win, code: str = LOCK_CODE) -> None:

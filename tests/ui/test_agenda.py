@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -14,26 +12,10 @@ from app.services.agenda import views as agenda
 from app.services.casefile import rdv as rdv_mod
 from app.services.people import identity as people
 from app.services.people.identity import PersonInput
-from app.ui.kit.worker import DbWorker
-from app.ui.shell.plugins import UiContext
 from tests.ui.factories import add_referent
+from tests.ui.kit import idle, shot
 
 MONDAY = date(2026, 11, 9)
-SHOTS = os.environ.get("FILROUGE_SHOTS")  # e.g. /tmp/shots2: save screenshots
-
-
-@pytest.fixture
-def ctx(vault) -> Iterator[UiContext]:
-    worker = DbWorker()
-    worker.ctx.vault = vault
-    changed: list[str | None] = []
-    opened: list[tuple[str, str | None]] = []
-    context = UiContext(worker, lambda pid, tab=None: opened.append((pid, tab)), lambda: None, changed.append)
-    context.changes = changed  # type: ignore[attr-defined]
-    context.opened = opened  # type: ignore[attr-defined]
-    yield context
-    worker.ctx.vault = None
-    worker.stop()
 
 
 @pytest.fixture
@@ -58,29 +40,6 @@ def data(vault):
         "d": rdv(pid, datetime(2026, 11, 17, 10, 0), purpose="bilan"),
     }
     return rid, pid, other, ids
-
-
-def idle(qtbot, ctx) -> None:
-    qtbot.waitUntil(lambda: ctx.worker.pending == 0, timeout=5000)
-
-
-def qtbot_wait() -> None:
-    from PySide6.QtWidgets import QApplication
-
-    for _ in range(3):
-        QApplication.processEvents()
-
-
-def shot(widget, name: str) -> None:
-    if SHOTS:
-        from app.ui.kit import theme
-
-        widget.setStyleSheet(theme.STYLESHEET)
-        widget.resize(widget.width() + 1, widget.height())
-        widget.resize(widget.width() - 1, widget.height())
-        qtbot_wait()
-        os.makedirs(SHOTS, exist_ok=True)
-        widget.grab().save(os.path.join(SHOTS, f"{name}.png"))
 
 
 def test_agenda_week_from_services_and_navigation(qtbot, qtmodeltester, ctx, data, tmp_path):
@@ -112,7 +71,7 @@ def test_agenda_week_from_services_and_navigation(qtbot, qtmodeltester, ctx, dat
     assert model.data(model.index(rows.index(items[2]), 5)) == "Collectif"
     shot(page, "agenda_week")
     page.table.doubleClicked.emit(model.index(row_a, 1))
-    assert ctx.opened == [(pid, "rdv")]  # type: ignore[attr-defined]
+    assert ctx.opened == [(pid, "rdv")]
 
     # Alt+→ is bound on the page (activated directly: a simulated key press depends on which window the
     # offscreen platform considers active, which earlier tests of the session can change)
@@ -176,7 +135,7 @@ def test_new_rdv_dialog_warns_on_conflict_and_saves_through_worker(qtbot, ctx, v
         "diagnostic",
         45,
     )
-    assert ctx.changes == [pid]  # type: ignore[attr-defined]
+    assert ctx.changes == [pid]
 
 
 def test_new_rdv_dialog_shows_validation_next_to_field(qtbot, ctx, data):
@@ -277,7 +236,7 @@ def test_edit_rdv_from_the_person_tab_with_f2(qtbot, ctx, vault, data):
     assert len(agenda.person_appointments(vault.db, pid)) == 2  # edited, not added
     history = rdv_mod.appointment_history(vault.db, ids["d"])
     assert history[-1].comment.startswith("Modifié : date et heure (17/11/2026 10:00 → 17/11/2026 09:15)")
-    assert ctx.changes == [pid]  # type: ignore[attr-defined]
+    assert ctx.changes == [pid]
     rdv_mod.set_appointment_status(vault.db, ids["d"], "annule")
     tab.reload()
     idle(qtbot, ctx)

@@ -3,12 +3,10 @@ a real vault through the database worker (offscreen)."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
 import pytest
-from PySide6.QtWidgets import QApplication, QDoubleSpinBox, QLabel, QSpinBox
+from PySide6.QtWidgets import QDoubleSpinBox, QLabel, QSpinBox
 
 from app.services.casefile import rdv, sanctions
 from app.services.demo import build as demo
@@ -18,34 +16,13 @@ from app.services.people.caseload import CaseloadQuery
 from app.services.people.identity import PersonInput
 from app.services.storage import vault as vault_service
 from app.ui.caseload.page import CaseloadPage
-from app.ui.kit.worker import DbWorker
 from app.ui.pages.alerts.page import PID_ROLE, AlertsPage
 from app.ui.person.exit_dialogs import EXIT_CONSEQUENCE, ExitDialog, ReentryDialog, SanctionDialog
 from app.ui.person.parcours_dialogs import OrientationDialog, ReferentDialog
-from app.ui.shell.plugins import UiContext
 from tests.conftest import TEST_PASSPHRASE
+from tests.ui.kit import idle, shot
 
 TODAY = date.today()
-SHOTS = os.environ.get("FILROUGE_SHOTS")  # e.g. /tmp/shots2
-
-
-def make_ctx(vault) -> UiContext:
-    worker = DbWorker()
-    worker.ctx.vault = vault
-    changed: list[str | None] = []
-    opened: list[tuple[str, str | None]] = []
-    context = UiContext(worker, lambda pid, tab=None: opened.append((pid, tab)), lambda: None, changed.append)
-    context.changes = changed  # type: ignore[attr-defined]
-    context.opened = opened  # type: ignore[attr-defined]
-    return context
-
-
-@pytest.fixture
-def ctx(vault) -> Iterator[UiContext]:
-    context = make_ctx(vault)
-    yield context
-    context.worker.ctx.vault = None
-    context.worker.stop()
 
 
 @pytest.fixture
@@ -78,24 +55,6 @@ def case(vault):
     at = datetime.combine(TODAY - timedelta(days=2), datetime.min.time()).replace(hour=10)
     rdv.add_appointment(db, ids["c"], starts_at=at, purpose="suivi", nature="physique", status="honore")
     return {"db": db, "ref": ref, "other": other, **ids}
-
-
-def idle(qtbot, ctx) -> None:
-    qtbot.waitUntil(lambda: ctx.worker.pending == 0, timeout=10_000)
-
-
-def shot(widget, name: str) -> None:
-    if SHOTS:
-        from app.ui.kit import theme
-
-        widget.setStyleSheet(theme.STYLESHEET)
-        for _ in range(3):
-            QApplication.processEvents()
-        if widget.isWindow() and widget.width() < 1000:
-            widget.adjustSize()  # dialogs: the style sheet changed the size hints
-            QApplication.processEvents()
-        os.makedirs(SHOTS, exist_ok=True)
-        widget.grab().save(os.path.join(SHOTS, f"{name}.png"))
 
 
 def children(page: AlertsPage):
@@ -314,66 +273,62 @@ def demo_vault(tmp_path_factory):
     v.close()
 
 
-def test_demo_shows_alerts_of_several_kinds(qtbot, demo_vault):
-    context = make_ctx(demo_vault)
-    try:
-        page = AlertsPage(context)
-        qtbot.addWidget(page)
-        page.resize(1280, 800)
-        page.show()
-        idle(qtbot, context)
-        assert len({g.rule_id for g in page.groups}) >= 3
-        shot(page, "alerts_page")
-        pid = page.groups[0].lines[0].person_id
-        dialog = ExitDialog(context, followup.followup_context(demo_vault.db, pid))
-        qtbot.addWidget(dialog)
-        dialog.category.setCurrentIndex(dialog.category.findData("emploi_durable"))
-        dialog.followup.check.setChecked(True)
-        dialog.save()
-        dialog.show()
-        shot(dialog, "exit_dialog")
-        first = sanctions.add_sanction_step(
-            demo_vault.db,
-            pid,
-            kind="manquement",
-            step_date=TODAY - timedelta(days=21),
-            detail="RDV non honoré",
-        )
-        sanctions.add_sanction_step(
-            demo_vault.db, pid, kind="courrier", step_date=TODAY - timedelta(days=14),
-            procedure_id=first.procedure_id, detail="Invitation à présenter des observations sous 10 jours",
-        )  # fmt: skip
-        procs = followup.sanction_procedures(demo_vault.db, pid)
-        sanction = SanctionDialog(context, followup.followup_context(demo_vault.db, pid), procs)
-        assert sanction.kind.currentData() == "avis_ep"
-        qtbot.addWidget(sanction)
-        sanction.show()
-        shot(sanction, "sanction_dialog")
-        dialog.dirty = sanction.dirty = False
-        from app.ui.person.page import PersonPage
+def test_demo_shows_alerts_of_several_kinds(qtbot, ctx_for, demo_vault):
+    context = ctx_for(demo_vault)
+    page = AlertsPage(context)
+    qtbot.addWidget(page)
+    page.resize(1280, 800)
+    page.show()
+    idle(qtbot, context)
+    assert len({g.rule_id for g in page.groups}) >= 3
+    shot(page, "alerts_page")
+    pid = page.groups[0].lines[0].person_id
+    dialog = ExitDialog(context, followup.followup_context(demo_vault.db, pid))
+    qtbot.addWidget(dialog)
+    dialog.category.setCurrentIndex(dialog.category.findData("emploi_durable"))
+    dialog.followup.check.setChecked(True)
+    dialog.save()
+    dialog.show()
+    shot(dialog, "exit_dialog")
+    first = sanctions.add_sanction_step(
+        demo_vault.db,
+        pid,
+        kind="manquement",
+        step_date=TODAY - timedelta(days=21),
+        detail="RDV non honoré",
+    )
+    sanctions.add_sanction_step(
+        demo_vault.db, pid, kind="courrier", step_date=TODAY - timedelta(days=14),
+        procedure_id=first.procedure_id, detail="Invitation à présenter des observations sous 10 jours",
+    )  # fmt: skip
+    procs = followup.sanction_procedures(demo_vault.db, pid)
+    sanction = SanctionDialog(context, followup.followup_context(demo_vault.db, pid), procs)
+    assert sanction.kind.currentData() == "avis_ep"
+    qtbot.addWidget(sanction)
+    sanction.show()
+    shot(sanction, "sanction_dialog")
+    dialog.dirty = sanction.dirty = False
+    from app.ui.person.page import PersonPage
 
-        person = PersonPage(context.worker, pid, ctx=context)
-        qtbot.addWidget(person)
-        person.resize(1280, 800)
-        person.show()
-        idle(qtbot, context)
-        assert person.synthesis.actions is not None
-        assert person.synthesis.actions.buttons["exit"].text() == "Sortie du dispositif…"
-        person.reload()  # the Synthèse is rebuilt, not duplicated
-        idle(qtbot, context)
-        shot(person, "person_synthesis_actions")
-        orientation = OrientationDialog(context, followup.followup_context(demo_vault.db, pid))
-        qtbot.addWidget(orientation)
-        orientation.show()
-        shot(orientation, "orientation_dialog")
-        page = CaseloadPage(context.worker)
-        qtbot.addWidget(page)
-        page.resize(1280, 800)
-        page.show()
-        page.filters.flags["without_contract"].setChecked(True)
-        idle(qtbot, context)
-        assert "sans contrat" in page.count.text()
-        shot(page, "caseload_filters")
-    finally:
-        context.worker.ctx.vault = None
-        context.worker.stop()
+    person = PersonPage(context.worker, pid, ctx=context)
+    qtbot.addWidget(person)
+    person.resize(1280, 800)
+    person.show()
+    idle(qtbot, context)
+    assert person.synthesis.actions is not None
+    assert person.synthesis.actions.buttons["exit"].text() == "Sortie du dispositif…"
+    person.reload()  # the Synthèse is rebuilt, not duplicated
+    idle(qtbot, context)
+    shot(person, "person_synthesis_actions")
+    orientation = OrientationDialog(context, followup.followup_context(demo_vault.db, pid))
+    qtbot.addWidget(orientation)
+    orientation.show()
+    shot(orientation, "orientation_dialog")
+    page = CaseloadPage(context.worker)
+    qtbot.addWidget(page)
+    page.resize(1280, 800)
+    page.show()
+    page.filters.flags["without_contract"].setChecked(True)
+    idle(qtbot, context)
+    assert "sans contrat" in page.count.text()
+    shot(page, "caseload_filters")

@@ -3,10 +3,8 @@ between documents, and the action of Ma file active (offscreen, real vault and w
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -18,23 +16,11 @@ from app.services.contracts.draft import ActionDraft, ContractDraft
 from app.services.people import identity as people
 from app.services.people.identity import PersonInput
 from app.ui.caseload.batch_print import BatchPrintDialog
-from app.ui.kit.worker import DbWorker
-from app.ui.shell.plugins import UiContext
 from tests.ui.factories import add_referent
+from tests.ui.kit import shot
 
-SHOTS = os.environ.get("FILROUGE_SHOTS")
 needs_poppler = pytest.mark.skipif(shutil.which("pdfinfo") is None, reason="poppler-utils absent")
 NAMES = [("Dupont", "Élodie"), ("Bernard", "Amine"), ("Petit", "Léa"), ("Roux", "Hugo"), ("Zola", "Marc")]
-
-
-@pytest.fixture
-def ctx(vault) -> Iterator[UiContext]:
-    worker = DbWorker()
-    worker.ctx.vault = vault
-    context = UiContext(worker, lambda pid, tab=None: None, lambda: None, lambda pid: None)
-    yield context
-    worker.ctx.vault = None
-    worker.stop()
 
 
 @pytest.fixture
@@ -81,8 +67,7 @@ def test_plan_is_shown_before_anything_is_done(qtbot, ctx, ids):
     assert dialog.go_button.text() == "Imprimer…"
     dialog.mode_buttons["files"].setChecked(True)
     assert dialog.go_button.text() == "Choisir le dossier…"
-    if SHOTS:
-        dialog.grab().save(f"{SHOTS}/batch_print_dialog.png")
+    shot(dialog, "batch_print_dialog")
     empty = dialog_for(qtbot, ctx, [ids[-1]])
     assert not empty.go_button.isEnabled() and "Aucun contrat" in empty.summary.text()
 
@@ -147,8 +132,7 @@ def test_cancel_stops_between_documents(qtbot, ctx, ids, tmp_path):
     assert len(list(folder.glob("*.pdf"))) == len(result.done)
     assert dialog.message_box.text().startswith(f"Annulé : {len(result.done)} contrat")
     assert dialog.go_button.isEnabled()
-    if SHOTS:
-        dialog.message_box.grab().save(f"{SHOTS}/batch_print_cancelled.png")
+    shot(dialog.message_box, "batch_print_cancelled")
 
 
 def test_caseload_action_opens_the_dialog(qtbot, window):
@@ -168,7 +152,6 @@ def test_caseload_action_opens_the_dialog(qtbot, window):
     qtbot.waitUntil(lambda: dialog.plan is not None, timeout=10_000)
     assert dialog.plan.items and dialog.plan.without_contract
     assert dialog.summary.text().endswith("40 personnes sélectionnées")
-    if SHOTS:
-        window.grab().save(f"{SHOTS}/caseload_with_print_button.png")
-        dialog.grab().save(f"{SHOTS}/batch_print_caseload.png")
+    shot(window, "caseload_with_print_button")
+    shot(dialog, "batch_print_caseload")
     dialog.reject()

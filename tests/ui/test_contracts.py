@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from datetime import date
 
 import pytest
@@ -17,24 +15,11 @@ from app.services.contracts.draft import ActionDraft, ContractDraft
 from app.services.people import identity as people
 from app.services.people.identity import PersonInput
 from app.ui.kit.preview import PdfPreviewDialog
-from app.ui.kit.worker import DbWorker
 from app.ui.person.contracts.editor import ContractEditor
 from app.ui.person.contracts.signature_pad import SignatureDialog, SignaturePad
 from app.ui.person.contracts.tab import ContractsTab
-from app.ui.shell.plugins import UiContext
 from tests.ui.factories import add_referent
-
-SHOTS = os.environ.get("FILROUGE_SHOTS")
-
-
-@pytest.fixture
-def ctx(vault) -> Iterator[UiContext]:
-    worker = DbWorker()
-    worker.ctx.vault = vault
-    context = UiContext(worker, lambda pid, tab=None: None, lambda: None, lambda pid: None)
-    yield context
-    worker.ctx.vault = None
-    worker.stop()
+from tests.ui.kit import idle, shot
 
 
 @pytest.fixture
@@ -45,10 +30,6 @@ def pid(vault) -> str:
     )
     carnet_edits.add_objective(vault.db, person, theme="emploi", title="Retrouver un emploi de cariste")
     return person
-
-
-def idle(qtbot, ctx) -> None:
-    qtbot.waitUntil(lambda: ctx.worker.pending == 0, timeout=10_000)
 
 
 def editor(qtbot, ctx, vault, pid, contract_id=None) -> ContractEditor:
@@ -122,9 +103,8 @@ def test_signature_pad_strokes(qtbot):
     strokes = dialog.pad.strokes()
     assert len(strokes) == 1 and len(strokes[0]) > 5
     assert all(0 <= x <= 1 and 0 <= y <= 1 for x, y in strokes[0])
-    if SHOTS:
-        dialog.place.setText("Saint-Denis")
-        dialog.grab().save(f"{SHOTS}/signature_pad.png")
+    dialog.place.setText("Saint-Denis")
+    shot(dialog, "signature_pad")
     dialog.clear_button.click()
     assert dialog.pad.is_empty()
 
@@ -155,8 +135,7 @@ def test_signing_both_parties_locks_the_contract(qtbot, ctx, vault, pid, tmp_pat
     assert {s.signer_name for s in view.signatures} == {"Éloïse Lefèvre", "Claire Marchand"}
     locked = editor(qtbot, ctx, vault, pid, cid)
     assert locked.readonly and not locked.save_button.isEnabled() and not locked.banner.isHidden()
-    if SHOTS:
-        tab.grab().save(f"{SHOTS}/contracts_tab_signed.png")
+    shot(tab, "contracts_tab_signed")
 
 
 def test_preview_renders_pages_and_saves(qtbot, ctx, vault, pid, tmp_path):
@@ -260,8 +239,7 @@ def test_paper_signature_flow(qtbot, ctx, vault, pid, tmp_path):
     dialog.zone.dropEvent(drop)
     assert dialog.scan_error.isHidden() and "page_signee.pdf" in dialog.zone.text.text()
     dialog.place.setText("Saint-Denis")
-    if SHOTS:
-        dialog.grab().save(f"{SHOTS}/paper_signature_dialog.png")
+    shot(dialog, "paper_signature_dialog")
     dialog.ok_button.click()
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=10_000)
     qtbot.waitUntil(lambda: bool(tab.items) and tab.items[0].status == "signe", timeout=10_000)
@@ -269,8 +247,7 @@ def test_paper_signature_flow(qtbot, ctx, vault, pid, tmp_path):
     assert {s.method for s in view.signatures} == {"papier"} and view.signed_place == "Saint-Denis"
     assert not tab.paper_box.isHidden()
     assert tab.paper_label.text().startswith(f"Signé sur papier le {date.today():%d/%m/%Y} à Saint-Denis")
-    if SHOTS:
-        tab.grab().save(f"{SHOTS}/contracts_tab_paper.png")
+    shot(tab, "contracts_tab_paper")
     tab.view_scan()
     qtbot.waitUntil(
         lambda: isinstance(tab.dialog, PdfPreviewDialog) and bool(tab.dialog.pages), timeout=20_000

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from datetime import date
 
 import pytest
@@ -16,20 +14,7 @@ from app.services.casefile.carnet import edits as carnet_edits
 from app.services.casefile.carnet import tree as carnet
 from app.services.people import identity as people
 from app.services.people.identity import PersonInput
-from app.ui.kit.worker import DbWorker
-from app.ui.shell.plugins import UiContext
-
-
-@pytest.fixture
-def ctx(vault) -> Iterator[UiContext]:
-    worker = DbWorker()
-    worker.ctx.vault = vault
-    changed: list[str | None] = []
-    context = UiContext(worker, lambda *_a: None, lambda: None, changed.append)
-    context.changes = changed  # type: ignore[attr-defined]
-    yield context
-    worker.ctx.vault = None
-    worker.stop()
+from tests.ui.kit import idle, shot
 
 
 @pytest.fixture
@@ -37,18 +22,6 @@ def pid(vault) -> str:
     return people.create_person(
         vault.db, PersonInput(last_name="Nguyen", first_name="Linh", regime="plein_emploi")
     )
-
-
-def idle(qtbot, ctx) -> None:
-    qtbot.waitUntil(lambda: ctx.worker.pending == 0, timeout=5000)
-
-
-def save_shot(widget, name: str) -> None:
-    """Screenshots for review when FILROUGE_SHOTS names a folder (CONTRIBUTING: screenshots from tests)."""
-    folder = os.environ.get("FILROUGE_SHOTS")
-    if folder:
-        os.makedirs(folder, exist_ok=True)
-        widget.grab().save(os.path.join(folder, f"{name}.png"))
 
 
 def test_diagnostic_tab_saves_versions_and_shows_diff(qtbot, ctx, vault, pid):
@@ -311,7 +284,7 @@ def test_edit_an_objective_with_f2_and_an_action_by_double_click(qtbot, ctx, vau
         "Cap Emploi",
         date(2026, 10, 5),
     )
-    save_shot(tab, "carnet_after_edit")
+    shot(tab, "carnet_after_edit")
 
 
 def test_closing_an_edit_dialog_asks_only_when_something_changed(qtbot, ctx, vault, pid, monkeypatch):
@@ -368,7 +341,7 @@ def test_delete_an_action_then_undo(qtbot, ctx, vault, pid, monkeypatch):
     assert not tree.objective(oid).actions and tree.other_prescriptions  # the prescription stays
     assert tab.undo_bar.isVisible() and tab.undo_label.text() == "Action supprimée — « Atelier CV »"
     assert tab.undo_timer.isActive() and tab.undo_timer.interval() == 10_000
-    save_shot(tab, "carnet_undo_bar")
+    shot(tab, "carnet_undo_bar")
     tab.undo_button.click()
     idle(qtbot, ctx)
     idle(qtbot, ctx)

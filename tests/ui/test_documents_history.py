@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 
 import pytest
@@ -12,20 +11,7 @@ from app.services.casefile import documents, rdv
 from app.services.casefile import notes as notes_mod
 from app.services.people import identity as people
 from app.services.people.identity import PersonInput
-from app.ui.kit.worker import DbWorker
-from app.ui.shell.plugins import UiContext
-
-
-@pytest.fixture
-def ctx(vault) -> Iterator[UiContext]:
-    worker = DbWorker()
-    worker.ctx.vault = vault
-    opened: list[tuple[str, str | None]] = []
-    context = UiContext(worker, lambda pid, tab: opened.append((pid, tab)), lambda: None, lambda _p: None)
-    context.opened = opened  # type: ignore[attr-defined]
-    yield context
-    worker.ctx.vault = None
-    worker.stop()
+from tests.ui.kit import idle
 
 
 @pytest.fixture
@@ -34,10 +20,6 @@ def pid(vault) -> str:
     notes_mod.add_note(vault.db, pid, kind="appel", body="Appel : RDV décalé au jeudi.",
                      written_at=datetime(2026, 3, 2, 9))  # fmt: skip
     return pid
-
-
-def idle(qtbot, ctx) -> None:
-    qtbot.waitUntil(lambda: ctx.worker.pending == 0, timeout=8000)
 
 
 def make_tab(qtbot, ctx, cls, pid):

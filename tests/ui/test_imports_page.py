@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,7 +15,6 @@ from sqlalchemy import func, select
 from app.models.orientation_list.report import Outcome
 from app.models.tables.people import Orientation, Person
 from app.services.storage import vault as vault_service
-from app.ui.kit.worker import DbWorker
 from app.ui.pages.imports.page import (
     STAGE_HOME,
     STAGE_PREVIEW,
@@ -26,51 +23,20 @@ from app.ui.pages.imports.page import (
 )
 from app.ui.pages.imports.report import changed_text
 from app.ui.shell.plugins import UiContext
+from tests.ui.kit import idle, shot
 
 DATA = Path(__file__).parents[1] / "services" / "data" / "imports"
-SHOTS = os.environ.get("FILROUGE_SHOTS")
 WAIT = 20_000
 HEAD = "NIR;N° allocataire CAF;Nom;Prénom;Date de naissance;Type d'orientation;Date d'orientation;Colonne X"
 
 
-@pytest.fixture
-def ctx(vault: vault_service.Vault) -> Iterator[UiContext]:
-    worker = DbWorker()
-    worker.ctx.vault = vault
-    changed: list[str | None] = []
-    opened: list[tuple[str, str | None]] = []
-    context = UiContext(worker, lambda pid, tab=None: opened.append((pid, tab)), lambda: None, changed.append)
-    context.changes = changed  # type: ignore[attr-defined]
-    context.opened = opened  # type: ignore[attr-defined]
-    yield context
-    worker.ctx.vault = None
-    worker.stop()
-
-
 def make_page(qtbot, ctx: UiContext) -> ImportsPage:
-    if SHOTS:
-        from PySide6.QtWidgets import QApplication
-
-        from app.ui.kit import theme
-
-        if not QApplication.instance().styleSheet():
-            theme.apply_theme(QApplication.instance())
     page = ImportsPage(ctx)
     qtbot.addWidget(page)
     page.resize(1180, 760)
     page.show()
     qtbot.waitUntil(lambda: ctx.worker.pending == 0, timeout=WAIT)
     return page
-
-
-def shot(widget, name: str) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        widget.grab().save(f"{SHOTS}/{name}.png")
-
-
-def idle(qtbot, page: ImportsPage) -> None:
-    qtbot.waitUntil(lambda: page.running is None and page.ctx.worker.pending == 0, timeout=WAIT)
 
 
 def count(v: vault_service.Vault, model: type) -> int:
@@ -112,7 +78,7 @@ def test_empty_state_then_preview_import_report_and_history(
     idle(qtbot, page)
     assert page.stack.currentIndex() == STAGE_REPORT
     assert count(vault, Person) == 2
-    assert ctx.changes == [None]  # type: ignore[attr-defined]
+    assert ctx.changes == [None]
     assert page.summary.text().startswith("« orientations_erreurs.csv » importé — 9 lignes : 2 créées")
     # rejected rows first: the filter starts on « Rejetées »
     assert page.outcome_filter.currentText() == "Rejetées"
@@ -134,9 +100,9 @@ def test_empty_state_then_preview_import_report_and_history(
     assert created.data() == str(Outcome.CREATED)
     page.table.doubleClicked.emit(created)
     pid = page.model.result(0).person_id
-    assert ctx.opened == [(pid, None)]  # type: ignore[attr-defined]
+    assert ctx.opened == [(pid, None)]
     page.table.doubleClicked.emit(page.model.index(1, 1))  # a rejected row opens nothing
-    assert len(ctx.opened) == 1  # type: ignore[attr-defined]
+    assert len(ctx.opened) == 1
 
     target = tmp_path / "compte-rendu.csv"
     page.export_report(target)
@@ -219,7 +185,7 @@ def test_drop_a_cp1252_file_then_cancel_leaves_nothing(
     assert page.stack.currentIndex() == STAGE_PREVIEW  # back to the preview, ready to try again
     assert page.error.text() == "Import annulé — Import annulé : rien n'a été enregistré."
     assert count(vault, Person) == count(vault, Orientation) == 0
-    assert ctx.changes == []  # type: ignore[attr-defined]
+    assert ctx.changes == []
 
 
 def test_changed_fields_are_named_in_french() -> None:

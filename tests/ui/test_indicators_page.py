@@ -4,8 +4,6 @@ the people behind a figure, exports (CSV, XLSX, PDF preview), period navigation,
 from __future__ import annotations
 
 import csv
-import os
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -20,49 +18,16 @@ from app.services.demo.build import populate_demo
 from app.services.people import identity as people
 from app.services.people.identity import PersonInput
 from app.services.reporting import formatting, indicators
-from app.ui.kit.worker import DbWorker
 from app.ui.pages.indicators.page import NO_ACTIVITY
-from app.ui.shell.plugins import UiContext
+from tests.ui.kit import idle, shot
 
 TODAY = date(2026, 11, 23)
-SHOTS = os.environ.get("FILROUGE_SHOTS")  # e.g. /tmp/shots-h2: save screenshots
-
-
-@pytest.fixture
-def ctx(vault) -> Iterator[UiContext]:
-    worker = DbWorker()
-    worker.ctx.vault = vault
-    opened: list[tuple[str, str | None]] = []
-    context = UiContext(
-        worker, lambda pid, tab=None: opened.append((pid, tab)), lambda: None, lambda _p: None
-    )
-    context.opened = opened  # type: ignore[attr-defined]
-    yield context
-    worker.ctx.vault = None
-    worker.stop()
 
 
 @pytest.fixture
 def demo(vault):
     populate_demo(vault, size=30, today=TODAY)
     return vault
-
-
-def idle(qtbot, ctx) -> None:
-    qtbot.waitUntil(lambda: ctx.worker.pending == 0, timeout=15_000)
-
-
-def shot(widget, name: str) -> None:
-    if SHOTS:
-        from PySide6.QtWidgets import QApplication
-
-        from app.ui.kit import theme
-
-        widget.setStyleSheet(theme.STYLESHEET)
-        for _ in range(3):
-            QApplication.processEvents()
-        os.makedirs(SHOTS, exist_ok=True)
-        widget.grab().save(os.path.join(SHOTS, f"{name}.png"))
 
 
 def leaves(page) -> list[QTreeWidgetItem]:
@@ -126,7 +91,7 @@ def test_drill_down_lists_the_people_and_exports_them(qtbot, ctx, demo, tmp_path
     assert dialog.count.text().startswith(f"{figure.value} personnes")
     shot(dialog, "indicateurs_personnes")
     dialog.table.itemActivated.emit(dialog.table.item(0, 1))
-    assert ctx.opened == [(dialog.table.item(0, 0).data(Qt.ItemDataRole.UserRole + 1), None)]  # type: ignore[attr-defined]
+    assert ctx.opened == [(dialog.table.item(0, 0).data(Qt.ItemDataRole.UserRole + 1), None)]
     save_to(monkeypatch, tmp_path / "personnes.csv")
     dialog.csv_button.click()
     idle(qtbot, ctx)

@@ -3,7 +3,6 @@ journal rows and filters, the purge preview, confirmation and purge, the audited
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 
 import pytest
@@ -16,17 +15,8 @@ from app.models.tables.people import Person
 from app.services.storage import settings
 from app.ui.pages.privacy.page import PID_ROLE, PrivacyPage
 from app.ui.person.page import PersonPage
-from app.ui.shell.plugins import UiContext
 from tests.services.privacy_factory import build
-from tests.ui.test_alerts_and_followup import idle, make_ctx, shot
-
-
-@pytest.fixture
-def ctx(vault) -> Iterator[UiContext]:
-    context = make_ctx(vault)
-    yield context
-    context.worker.ctx.vault = None
-    context.worker.stop()
+from tests.ui.kit import idle, shot
 
 
 @pytest.fixture

@@ -4,12 +4,8 @@ real vaults, through the database worker, offscreen."""
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
-from pathlib import Path
 
-import pytest
 from PySide6.QtWidgets import QLabel
 from sqlalchemy import select
 
@@ -19,53 +15,16 @@ from app.services.people.identity import PersonInput
 from app.services.storage import vault as vault_service
 from app.services.sync import view as sync_view
 from app.services.sync.client import SyncClient
-from app.ui.kit.worker import DbWorker
 from app.ui.pages.sync.conflicts import EditValueDialog
 from app.ui.pages.sync.page import SyncPage, ago_text
-from app.ui.shell.plugins import UiContext
 from server.admin.accounts import set_device_status
-from tests.sync.harness import Server, ThreadedServer, free_port, make_server
+from tests.sync.harness import free_port
+from tests.ui.kit import idle, shot
 
-SHOTS = os.environ.get("FILROUGE_SHOTS")  # e.g. /tmp/shots2: save screenshots
 WAIT = 15_000
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory) -> Iterator[tuple[Server, str]]:
-    srv = make_server(f"sqlite:///{tmp_path_factory.mktemp('srv') / 'server.db'}")
-    with ThreadedServer(srv.app) as running:
-        yield srv, running.url
-    srv.sdb.dispose()
-
-
-@pytest.fixture
-def login(server, request) -> str:
-    name = request.node.name.replace("test_", "")[:20]
-    server[0].add_user(name)
-    return name
-
-
-@pytest.fixture
-def ctx(vault, memory_keyring) -> Iterator[UiContext]:
-    worker = DbWorker()
-    worker.ctx.vault = vault
-    changed: list[str | None] = []
-    refreshed: list[int] = []
-    context = UiContext(worker, lambda pid, tab=None: None, lambda: refreshed.append(1), changed.append)
-    context.changes = changed  # type: ignore[attr-defined]
-    yield context
-    worker.ctx.vault = None
-    worker.stop()
-
-
 def make_page(qtbot, ctx) -> SyncPage:
-    if SHOTS:
-        from PySide6.QtWidgets import QApplication
-
-        from app.ui.kit import theme
-
-        if not QApplication.instance().styleSheet():
-            theme.apply_theme(QApplication.instance())
     page = SyncPage(ctx)
     qtbot.addWidget(page)
     page.resize(1280, 800)
@@ -74,17 +33,13 @@ def make_page(qtbot, ctx) -> SyncPage:
     return page
 
 
-def wait_idle(qtbot, page: SyncPage) -> None:
-    qtbot.waitUntil(lambda: not page.controller.running and page.ctx.worker.pending == 0, timeout=WAIT)
-
-
 def enrol(qtbot, page: SyncPage, server, login: str) -> None:
     srv, url = server
     page.enrol.url.setText(url)
     page.enrol.code.setText(srv.code(login))
     page.enrol.button.click()
     qtbot.waitUntil(lambda: page.last_report is not None, timeout=WAIT)
-    wait_idle(qtbot, page)
+    idle(qtbot, page)
 
 
 def referent_id(vault) -> str:
@@ -97,12 +52,6 @@ def add_person(vault, last: str = "Durand", phone: str = "") -> str:
     )
     people.assign_referent(vault.db, pid, referent_id(vault), start_date=date.today())
     return pid
-
-
-def shot(widget, name: str) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        widget.grab().save(f"{SHOTS}/{name}.png")
 
 
 def test_ago_text() -> None:
@@ -137,7 +86,7 @@ def test_enrol_then_sync_with_the_button(qtbot, ctx, vault, server, login) -> No
     assert "en attente" in page.state.text()
 
     page.sync_button.click()
-    wait_idle(qtbot, page)
+    idle(qtbot, page)
     report = page.last_report
     assert report.state == "ok" and report.uploaded >= 3 and report.pending == 0
     assert page.bar.value() == page.bar.maximum() > 0
@@ -157,12 +106,12 @@ def test_cancel_keeps_everything_pending(qtbot, ctx, vault, server, login) -> No
     pending = page.overview.pending
     page.sync_button.click()
     page.cancel_button.click()  # before the first batch leaves
-    wait_idle(qtbot, page)
+    idle(qtbot, page)
     assert page.last_report.state == "cancelled"
     assert "interrompue" in page.report_message.text()
     assert page.overview.pending == pending
     page.sync_button.click()
-    wait_idle(qtbot, page)
+    idle(qtbot, page)
     assert page.last_report.state == "ok" and page.overview.pending == 0
 
 
@@ -175,7 +124,7 @@ def test_server_down_french_message_nothing_lost(qtbot, ctx, vault, server, logi
     qtbot.waitUntil(lambda: page.overview.pending > 0, timeout=WAIT)
     pending = page.overview.pending
     page.sync_button.click()
-    wait_idle(qtbot, page)
+    idle(qtbot, page)
     assert page.last_report.state == "error"
     assert "injoignable" in page.report_message.text() and "rien n'a été perdu" in page.report_message.text()
     assert page.overview.pending == pending
@@ -190,7 +139,7 @@ def test_edit_value_and_automatic_sync(qtbot, ctx, vault, server, login, data_di
     enrol(qtbot, page, server, login)
     pid = add_person(vault, "Garcia")
     page.sync_button.click()
-    wait_idle(qtbot, page)
+    idle(qtbot, page)
     other = vault_service.create_vault(data_dir, "autre", mode=vault_service.MODE_KEYRING)
     try:
         client = SyncClient(other, url)
@@ -207,7 +156,7 @@ def test_edit_value_and_automatic_sync(qtbot, ctx, vault, server, login, data_di
 
     page.controller.poll()  # what the timer does: /api/v1/info answers and changes wait → sync
     qtbot.waitUntil(lambda: page.last_report is not None and page.last_report.conflicts == 1, timeout=WAIT)
-    wait_idle(qtbot, page)
+    idle(qtbot, page)
     assert page.controller.online is True
     qtbot.waitUntil(lambda: len(page.queue.cards) == 1, timeout=WAIT)
     card = page.queue.cards[0]
@@ -229,7 +178,7 @@ def test_conflict_between_two_devices_keep_mine(qtbot, ctx, vault, server, login
     enrol(qtbot, page, server, login)
     pid = add_person(vault, "Lefèvre", phone="0601010101")
     page.sync_button.click()
-    wait_idle(qtbot, page)
+    idle(qtbot, page)
 
     other = vault_service.create_vault(data_dir, "autre", mode=vault_service.MODE_KEYRING)
     try:
@@ -244,7 +193,7 @@ def test_conflict_between_two_devices_keep_mine(qtbot, ctx, vault, server, login
 
     people.update_person(vault.db, pid, {"phone": "0603030303"})
     page.sync_button.click()
-    wait_idle(qtbot, page)
+    idle(qtbot, page)
     assert page.last_report.conflicts == 1
     qtbot.waitUntil(lambda: len(page.queue.cards) == 1, timeout=WAIT)
     card = page.queue.cards[0]
@@ -260,7 +209,7 @@ def test_conflict_between_two_devices_keep_mine(qtbot, ctx, vault, server, login
     qtbot.waitUntil(lambda: not page.queue.cards and page.queue.empty.isVisibleTo(page), timeout=WAIT)
     assert people.get_person(vault.db, pid).phone == "0603030303"
     page.sync_button.click()
-    wait_idle(qtbot, page)
+    idle(qtbot, page)
     assert page.last_report.state == "ok" and page.overview.pending == 0 and page.overview.open_conflicts == 0
 
 
@@ -278,7 +227,7 @@ def test_nir_conflict_never_shows_the_nir_in_clear(qtbot, ctx, vault, server, lo
     enrol(qtbot, page, server, login)
     pid = add_person(vault, "Nguyen")
     page.sync_button.click()
-    wait_idle(qtbot, page)
+    idle(qtbot, page)
 
     other = vault_service.create_vault(data_dir, "autre", mode=vault_service.MODE_KEYRING)
     try:
@@ -293,7 +242,7 @@ def test_nir_conflict_never_shows_the_nir_in_clear(qtbot, ctx, vault, server, lo
 
     people.update_person(vault.db, pid, {"nir": "185057512345772"})
     page.sync_button.click()
-    wait_idle(qtbot, page)
+    idle(qtbot, page)
     qtbot.waitUntil(lambda: len(page.queue.cards) == 1, timeout=WAIT)
     card = page.queue.cards[0]
     assert card.item.field_name == "NIR"
@@ -320,7 +269,7 @@ def test_revoked_device_is_warned_before_the_wipe(qtbot, ctx, vault, server, log
     assert vault.db.get_state("wiped") == ""  # nothing erased before « Compris »
     shot(page.wipe_box, "sync_wipe_warning")
     page.wipe_box.buttons()[0].click()
-    wait_idle(qtbot, page)
+    idle(qtbot, page)
     assert page.last_report.state == "revoked"
     assert page.stack.currentWidget() is page.wiped
     assert sync_view.overview(vault).pending == 0
@@ -350,7 +299,7 @@ def test_duplicate_person_and_status_hook(qtbot, ctx, vault, server, login, data
     page.update_status(type("Info", (), {"pending_changes": info.pending, "open_conflicts": 0})(), 10)
     qtbot.waitUntil(lambda: page.overview.pending == info.pending, timeout=WAIT)
     page.sync_button.click()
-    wait_idle(qtbot, page)
+    idle(qtbot, page)
     qtbot.waitUntil(lambda: len(page.queue.cards) == 1, timeout=WAIT)
     card = page.queue.cards[0]
     assert card.item.field == "__doublon__" and card.item.person == "MOREAU Inès"
@@ -370,7 +319,7 @@ def test_settings_page_switch_reaches_the_sync_timer(qtbot, ctx, vault, server, 
     settings.set_value(vault.db, settings.SYNC_AUTO, False)
     page.settings_changed({"sync_auto": False})
     assert not page.controller.timer.isActive()
-    wait_idle(qtbot, page)
+    idle(qtbot, page)
     qtbot.waitUntil(lambda: not page.auto.isChecked(), timeout=WAIT)
     settings.set_value(vault.db, settings.SYNC_AUTO, True)
     page.settings_changed({"sync_auto": True})

@@ -1,37 +1,44 @@
-"""Runs sync jobs on the database worker (progress, cancel), warns before a wipe, and syncs automatically.
+"""Runs the sync on a thread of its own (progress, cancel), warns before a wipe, and syncs automatically.
 
-The sync itself is one long job on :class:`~app.ui.kit.worker.DbWorker`: progress comes back through a queued
-signal, « Annuler » sets a flag the service polls between batches. Automatic sync: every ``POLL_MS`` (and when
-Qt reports that the network came back) the server's ``/api/v1/info`` is asked with ``QNetworkAccessManager``
-— asynchronous, so the UI thread never waits — and a sync starts when it answers and changes are pending.
+The HTTP transfers run on the sync's thread (:meth:`~app.ui.kit.jobs.LongJob.start_thread`); every database
+step of the client is one short job on :class:`~app.ui.kit.worker.DbWorker` (:meth:`DbWorker.call`), so a form
+saved during a sync waits for one step at most, never for the network (ADR 0015). The wipe warning waits for
+« Compris » on the sync's thread too. Automatic sync: every ``POLL_MS`` (and when Qt reports that the network
+came back) the server's ``/api/v1/info`` is asked with ``QNetworkAccessManager`` — asynchronous, so the UI
+thread never waits — and a sync starts when it answers and changes are pending.
 """
 
 from __future__ import annotations
 
 import threading
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtNetwork import QNetworkAccessManager, QNetworkReply, QNetworkRequest
+from PySide6.QtNetwork import QNetworkAccessManager, QNetworkProxyFactory, QNetworkReply, QNetworkRequest
 from PySide6.QtWidgets import QWidget
 
 from app.services.errors import VaultLockedError
 from app.services.storage.vault import Vault
 from app.services.sync import view as sync_view
-from app.services.sync.base import SyncReport
+from app.services.sync.base import STAGE_RETRY, SyncReport
 from app.services.sync.client import SyncClient
+from app.services.sync.transport import RETRY_DELAYS
 from app.services.sync.view import SyncOverview
-from app.ui.kit.worker import DbWorker, WorkerContext
+from app.ui.kit.jobs import JobControl, LongJob
+from app.ui.kit.worker import DbWorker, OnDone, OnError, WorkerContext
 
+T = TypeVar("T")
 POLL_MS = 5 * 60_000
 PING_TIMEOUT_MS = 4_000
-WIPE_ACK_TIMEOUT_S = 300.0  # the worker waits this long for « Compris » before wiping anyway
+WIPE_ACK_TIMEOUT_S = 300.0  # the sync's thread waits this long for « Compris » before wiping anyway
 STAGES = {
     "envoi": "Envoi des modifications",
     "réception": "Réception des changements",
     "documents-envoi": "Envoi des documents (blocs de 1 Mo)",
     "documents-réception": "Réception des documents (blocs de 1 Mo)",
+    STAGE_RETRY: "Connexion interrompue, nouvelle tentative",
 }
 SHORTCUT = "Ctrl+Shift+S"  # « Synchroniser maintenant », anywhere in the main window
 
@@ -41,6 +48,31 @@ def vault_of(ctx: WorkerContext) -> Vault:
     if ctx.vault is None:
         raise VaultLockedError()
     return ctx.vault
+
+
+class WorkerSteps:
+    """The sync client's :class:`~app.services.sync.base.Local`: each step is one job on the database worker,
+    run only while ``vault`` is still the worker's (locked or switched meanwhile: VaultLockedError)."""
+
+    def __init__(self, worker: DbWorker) -> None:
+        self.worker = worker
+        self.vault = worker.call(vault_of)
+
+    def __call__(self, step: Callable[..., T], *args: Any, writes: bool = False) -> T:
+        vault = self.vault
+
+        def job(ctx: WorkerContext) -> T:
+            if ctx.vault is not vault:
+                raise VaultLockedError()
+            return step(*args)
+
+        return self.worker.call(job, writes=writes)
+
+    def client(self, url: str | None = None, **kw: Any) -> SyncClient:
+        return SyncClient(self.vault, url, local=self, **kw)
+
+    def overview(self) -> SyncOverview:
+        return self(sync_view.overview, self.vault)
 
 
 class SyncController(QObject):
@@ -58,17 +90,25 @@ class SyncController(QObject):
     def __init__(self, worker: DbWorker, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.worker = worker
-        self.running = False
+        self.job = LongJob(worker, self)
+        self.job.progress.connect(lambda done, total, label: self.progress.emit(label, done, total))
         self.online: bool | None = None
         self.last: SyncOverview | None = None
-        self._cancel = threading.Event()
+        self.retry_delays: tuple[float, ...] = RETRY_DELAYS
         self._wipe_ack = threading.Event()
         self._nam = QNetworkAccessManager(self)
+        QNetworkProxyFactory.setUseSystemConfiguration(True)  # the ping goes the way the sync goes
         self._ping_reply: QNetworkReply | None = None
         self.shortcut: QShortcut | None = None
-        self.timer = QTimer(self, interval=POLL_MS)
+        self.timer = QTimer(self)
+        self.timer.setInterval(POLL_MS)
         self.timer.timeout.connect(self.poll)
         self._watch_network()
+
+    @property
+    def running(self) -> bool:
+        """A sync (or an enrolment) is under way."""
+        return self.job.running
 
     # --- shortcut ------------------------------------------------------------------------------------------
 
@@ -103,53 +143,66 @@ class SyncController(QObject):
         self.last = ov
         self.overview_ready.emit(ov)
 
-    # --- one sync ------------------------------------------------------------------------------------------
+    # --- enrolment and one sync ---------------------------------------------------------------------------
+
+    def enroll(self, url: str, code: str, on_done: OnDone, on_error: OnError) -> bool:
+        """Enrol this device (HTTP on the sync's thread); ``on_done(overview)`` or ``on_error(exc)``."""
+
+        def run(_control: JobControl) -> SyncOverview:
+            steps = WorkerSteps(self.worker)
+            client = steps.client(url, retry_delays=self.retry_delays)
+            try:
+                client.enroll(code)
+            finally:
+                client.close()
+            return steps.overview()
+
+        return self.job.start_thread(run, on_done, on_error, name="fil-rouge-enroll")
 
     def sync_now(self) -> bool:
         """Start a sync unless one runs; False when nothing was started."""
         if self.running:
             return False
-        self.running = True
-        self._cancel.clear()
         self._wipe_ack.clear()
+        self.job.start_thread(self._run, self._done, self._error, name="fil-rouge-sync")
         self.started.emit()
         self.progress.emit("Connexion au serveur", 0, -1)
-        self.worker.submit(self._job, self._done, self._error, writes=True, owner=self)
         return True
 
     def cancel(self) -> None:
-        self._cancel.set()
+        self.job.cancel()
 
     def ack_wipe(self) -> None:
         self._wipe_ack.set()
 
-    def _job(self, ctx: WorkerContext) -> tuple[SyncReport, SyncOverview]:
+    def _run(self, control: JobControl) -> tuple[SyncReport, SyncOverview]:
+        """On the sync's thread: HTTP here, each database step a short job on the worker."""
+
         def on_progress(stage: str, done: int, total: int | None) -> None:
-            self.progress.emit(STAGES.get(stage, stage), done, -1 if total is None else total)
+            control.progress(done, total, STAGES.get(stage, stage))
 
         def on_wipe(message: str) -> None:
             self.wipe_warning.emit(message)
-            self._wipe_ack.wait(WIPE_ACK_TIMEOUT_S)
+            self._wipe_ack.wait(WIPE_ACK_TIMEOUT_S)  # this thread waits, the database worker does not
 
-        client = SyncClient(vault_of(ctx), on_wipe=on_wipe)
+        steps = WorkerSteps(self.worker)
+        client = steps.client(on_wipe=on_wipe, retry_delays=self.retry_delays)
         try:
-            report = client.sync(on_progress, self._cancel.is_set)
+            report = client.sync(on_progress, control.cancelled)
         finally:
             client.close()
-        return report, sync_view.overview(vault_of(ctx))
+        return report, steps.overview()
 
     def _done(self, result: tuple[SyncReport, SyncOverview]) -> None:
-        self.running = False
         report, ov = result
         self.last = ov
         if report.state == "error":
             self.online = False
-        elif report.state == "ok":
+        elif report.state in ("ok", "outdated"):
             self.online = True
         self.finished.emit(report, ov)
 
     def _error(self, exc: BaseException) -> None:
-        self.running = False
         self.failed.emit(exc)
 
     # --- automatic sync ------------------------------------------------------------------------------------

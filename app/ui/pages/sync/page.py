@@ -25,13 +25,11 @@ from PySide6.QtWidgets import (
 
 from app.services.sync import view as sync_view
 from app.services.sync.base import SyncReport
-from app.services.sync.client import SyncClient
 from app.services.sync.errors import EnrolmentError, InsecureServerError
 from app.services.sync.view import SyncOverview
 from app.ui.kit import theme
 from app.ui.kit.errors import show_error, user_message
 from app.ui.kit.widgets import Card, EmptyState
-from app.ui.kit.worker import WorkerContext
 from app.ui.pages.sync.conflicts import ConflictQueue
 from app.ui.pages.sync.controller import SyncController, vault_of
 from app.ui.shell.plugins import UiContext
@@ -323,15 +321,7 @@ class SyncPage(QWidget):
     # --- actions ---------------------------------------------------------------------------------------------
 
     def enroll(self, url: str, code: str) -> None:
-        def job(ctx: WorkerContext) -> SyncOverview:
-            client = SyncClient(vault_of(ctx), url)
-            try:
-                client.enroll(code)
-            finally:
-                client.close()
-            return sync_view.overview(vault_of(ctx))
-
-        self.ctx.worker.submit(job, self._enrolled, self._enrol_failed, writes=True, owner=self)
+        self.controller.enroll(url, code, self._enrolled, self._enrol_failed)
 
     def _enrolled(self, ov: SyncOverview) -> None:
         self.enrol.button.setEnabled(True)

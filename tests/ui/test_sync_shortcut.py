@@ -9,21 +9,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit, QMainWindow, QStackedWidget
 
 from app.ui.pages.sync.controller import STAGES
-from tests.ui.conftest import profile, profile_template, window, worker  # noqa: F401 - fixtures
-from tests.ui.test_sync_page import (  # noqa: F401 - fixtures
-    WAIT,
-    add_person,
-    ctx,
-    enrol,
-    login,
-    make_page,
-    server,
-    shot,
-    wait_idle,
-)
+from tests.ui.kit import idle, shot
+from tests.ui.test_sync_page import WAIT, add_person, enrol, make_page
 
 
-def test_shortcut_syncs_from_another_page_and_not_while_locked(qtbot, ctx, vault, server, login) -> None:  # noqa: F811
+def test_shortcut_syncs_from_another_page_and_not_while_locked(qtbot, ctx, vault, server, login) -> None:
     page = make_page(qtbot, ctx)
     enrol(qtbot, page, server, login)
     win = QMainWindow()
@@ -58,7 +48,7 @@ def test_shortcut_syncs_from_another_page_and_not_while_locked(qtbot, ctx, vault
         other, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
     )
     qtbot.waitUntil(lambda: page.last_report is not before, timeout=WAIT)
-    wait_idle(qtbot, page)
+    idle(qtbot, page)
     assert page.last_report.state == "ok" and page.last_report.uploaded >= 1
     assert page.overview.pending == 0
     assert win.statusBar().currentMessage().startswith("Synchronisation terminée : ")
@@ -81,7 +71,7 @@ def test_report_text_mentions_documents() -> None:
     )
 
 
-def test_shortcut_reaches_the_sync_page_from_the_real_main_window(qtbot, window) -> None:  # noqa: F811
+def test_shortcut_reaches_the_sync_page_from_the_real_main_window(qtbot, window) -> None:
     from app.ui.pages.sync.page import SyncPage
     from tests.ui.conftest import unlock
 
