@@ -102,7 +102,7 @@ def test_print_every_contract_to_the_chosen_printer(qtbot, ctx, ids, tmp_path):
     printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
     printer.setOutputFileName(str(out))
     labels: list[str] = []
-    dialog._bridge.progress.connect(lambda _d, _t, _l: labels.append(dialog.progress.labelText()))
+    dialog.job.progress.connect(lambda _d, _t, _l: labels.append(dialog.progress.labelText()))
     dialog.start_print(printer)
     finished(qtbot, dialog)
     assert len(dialog.outcome.done) == 4 and "4 contrats imprimés." in dialog.message_box.text()
@@ -124,7 +124,7 @@ def test_cancel_stops_between_documents(qtbot, ctx, ids, tmp_path):
         if done >= 1:
             dialog.cancel()
 
-    dialog._bridge.progress.connect(cancel_after_first)
+    dialog.job.progress.connect(cancel_after_first)
     dialog.start_save(folder, None)
     finished(qtbot, dialog)
     result = dialog.outcome

@@ -3,17 +3,16 @@
 The dialog first shows what will be output (« 12 contrats, 3 personnes sans contrat », the rule that picks each
 person's contract, the list), then the user chooses « Imprimer » (one system print dialog, then every contract
 to that printer), « Enregistrer dans un dossier » (one PDF per contract) or « Un seul PDF ». The work runs on
-the database worker with a progress dialog (« 12 / 40 — DUPONT Élodie ») whose « Annuler » stops between two
+the database worker as a long job (:mod:`app.ui.kit.jobs`) with a progress dialog (« 12 / 40 — DUPONT Élodie ») whose « Annuler » stops between two
 documents; the result says how many were done.
 """
 
 from __future__ import annotations
 
-import threading
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QPainter
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
@@ -44,6 +43,7 @@ from app.services.contracts.batch import (
 from app.services.people.identity import current_actor
 from app.ui.kit import theme
 from app.ui.kit.errors import show_error
+from app.ui.kit.jobs import JobControl, LongJob
 from app.ui.kit.preview import paint_images, printer_dpi, render_images
 from app.ui.kit.worker import WorkerContext
 from app.ui.shell.plugins import UiContext
@@ -51,12 +51,6 @@ from app.ui.shell.plugins import UiContext
 MODE_PRINT, MODE_FILES, MODE_SINGLE = "print", "files", "single"
 GO_LABELS = {MODE_PRINT: "Imprimer…", MODE_FILES: "Choisir le dossier…", MODE_SINGLE: "Enregistrer sous…"}
 VERBS = {MODE_PRINT: "imprimés", MODE_FILES: "enregistrés", MODE_SINGLE: "enregistrés"}
-
-
-class _Bridge(QObject):
-    """Carries progress from the worker thread to the UI thread (queued signal)."""
-
-    progress = Signal(int, int, str)
 
 
 class BatchPrintDialog(QDialog):
@@ -67,11 +61,9 @@ class BatchPrintDialog(QDialog):
         self.ctx, self.person_ids = ctx, list(person_ids)
         self.plan: BatchPlan | None = None
         self.outcome: BatchResult | None = None
-        self.running = False
         self.progress: QProgressDialog | None = None
-        self._cancel = threading.Event()
-        self._bridge = _Bridge(self)
-        self._bridge.progress.connect(self._on_progress)
+        self.job = LongJob(ctx.worker, self)
+        self.job.progress.connect(self._on_progress)
         self.setWindowTitle("Imprimer les contrats de la sélection")
         layout = QVBoxLayout(self)
         self.summary = QLabel("Recherche des contrats…", objectName="h2")
@@ -202,10 +194,12 @@ class BatchPrintDialog(QDialog):
         )
         return answer == QMessageBox.StandardButton.Yes
 
+    @property
+    def running(self) -> bool:
+        return self.job.running
+
     def _begin(self, title: str) -> None:
         assert self.plan is not None
-        self.running = True
-        self._cancel.clear()
         self.go_button.setEnabled(False)
         total = len(self.plan.items)
         progress = QProgressDialog(title, "Annuler", 0, total, self)
@@ -222,14 +216,12 @@ class BatchPrintDialog(QDialog):
         self.progress = progress
 
     def cancel(self) -> None:
-        if self.running and not self._cancel.is_set():
-            self._cancel.set()
-            if self.progress is not None:
-                self.progress.setLabelText("Annulation : arrêt après le document en cours…")
-                self.progress.setCancelButton(None)  # type: ignore[arg-type]
+        if self.job.cancel() and self.progress is not None:
+            self.progress.setLabelText("Annulation : arrêt après le document en cours…")
+            self.progress.setCancelButton(None)  # type: ignore[arg-type]
 
     def _on_progress(self, done: int, total: int, label: str) -> None:
-        if self.progress is None or self._cancel.is_set():
+        if self.progress is None or self.job.cancel_requested:
             return
         self.progress.setMaximum(max(total, 1))
         self.progress.setValue(done)
@@ -239,10 +231,10 @@ class BatchPrintDialog(QDialog):
     def start_print(self, printer: QPrinter) -> None:
         """Print every contract of the plan on ``printer`` (already set up by the print dialog)."""
         assert self.plan is not None
-        plan, bridge, cancel = self.plan, self._bridge, self._cancel
+        plan = self.plan
         self._begin("Impression des contrats")
 
-        def job(w: WorkerContext) -> BatchResult:
+        def job(w: WorkerContext, control: JobControl) -> BatchResult:
             painter = QPainter()
             started = False
 
@@ -256,28 +248,27 @@ class BatchPrintDialog(QDialog):
 
             try:
                 return render_batch(w.db, plan, None, actor=current_actor(w.db), on_document=sink,
-                                    progress=bridge.progress.emit, cancel=cancel.is_set)  # fmt: skip
+                                    progress=control.progress, cancel=control.cancelled)  # fmt: skip
             finally:
                 if painter.isActive():
                     painter.end()
 
-        self.ctx.worker.submit(job, lambda r: self._finished(r, MODE_PRINT), self._failed, owner=self)
+        self.job.start(job, lambda r: self._finished(r, MODE_PRINT), self._failed)
 
     def start_save(self, folder: Path | None, single: Path | None) -> None:
         """One PDF per contract in ``folder``, or every contract in the one file ``single``."""
         assert self.plan is not None
-        plan, bridge, cancel = self.plan, self._bridge, self._cancel
+        plan = self.plan
         self._begin("Enregistrement des contrats")
 
-        def job(w: WorkerContext) -> BatchResult:
+        def job(w: WorkerContext, control: JobControl) -> BatchResult:
             return render_batch(w.db, plan, folder, actor=current_actor(w.db), combine_to=single,
-                                progress=bridge.progress.emit, cancel=cancel.is_set)  # fmt: skip
+                                progress=control.progress, cancel=control.cancelled)  # fmt: skip
 
         mode = MODE_SINGLE if single is not None else MODE_FILES
-        self.ctx.worker.submit(job, lambda r: self._finished(r, mode), self._failed, owner=self)
+        self.job.start(job, lambda r: self._finished(r, mode), self._failed)
 
     def _end(self) -> None:
-        self.running = False
         self.go_button.setEnabled(True)
         if self.progress is not None:
             self.progress.close()

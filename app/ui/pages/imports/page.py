@@ -2,19 +2,17 @@
 detected and what the import would do (a simulation), import it with a progress bar and « Annuler », then the
 report line by line (filterable, exportable as CSV; double-click opens the person), and the past imports.
 
-Every step runs on the database worker (:mod:`app.ui.kit.worker`); cancelling rolls the import back entirely.
+Every step runs on the database worker as a long job (:mod:`app.ui.kit.jobs`: progress, « Annuler »); cancelling
+rolls the import back entirely.
 """
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 from PySide6.QtCore import (
     QModelIndex,
-    QObject,
     Qt,
-    Signal,
 )
 from PySide6.QtGui import (
     QBrush,
@@ -58,6 +56,7 @@ from app.services.imports.service import (
 )
 from app.ui.kit import theme
 from app.ui.kit.errors import show_error, user_message
+from app.ui.kit.jobs import JobControl, LongJob
 from app.ui.kit.widgets import Card, EmptyState
 from app.ui.kit.worker import WorkerContext
 from app.ui.pages.imports.report import ReportModel
@@ -80,12 +79,6 @@ OUTCOME_FILTERS = (
 STAGE_HOME, STAGE_PREVIEW, STAGE_RUNNING, STAGE_REPORT = range(4)
 
 
-class _Bridge(QObject):
-    """Carries progress from the worker thread to the UI thread (queued signal)."""
-
-    progress = Signal(int, int)
-
-
 class ImportsPage(QWidget):
     def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -96,9 +89,8 @@ class ImportsPage(QWidget):
         self.report: ImportReport | None = None
         self.history: list[HistoryEntry] = []
         self.running: str | None = None  # "preview" or "import" while a job runs
-        self._cancel = threading.Event()
-        self._bridge = _Bridge(self)
-        self._bridge.progress.connect(self._progress)
+        self.job = LongJob(ctx.worker, self)
+        self.job.progress.connect(self._progress)
         self.setAcceptDrops(True)
 
         layout = QVBoxLayout(self)
@@ -369,16 +361,16 @@ class ImportsPage(QWidget):
             return
         self.path = path
         self.error.hide()
-        bridge, cancel = self._begin("preview", f"Analyse de « {path.name} »…")
+        self._begin("preview", f"Analyse de « {path.name} »…")
 
-        def job(w: WorkerContext) -> tuple[FileInfo, ImportReport]:
+        def job(w: WorkerContext, control: JobControl) -> tuple[FileInfo, ImportReport]:
             info = describe_file(path)
             report = import_orientations(
-                w.db, path, dry_run=True, progress=bridge.progress.emit, cancel=cancel.is_set
+                w.db, path, dry_run=True, progress=control.progress, cancel=control.cancelled
             )
             return info, report
 
-        self.ctx.worker.submit(job, self._show_preview, self._failed, owner=self)
+        self.job.start(job, self._show_preview, self._failed)
 
     def _show_preview(self, result: tuple[FileInfo, ImportReport]) -> None:
         self.running = None
@@ -439,18 +431,17 @@ class ImportsPage(QWidget):
         if self.running or self.path is None or not self.import_button.isEnabled():
             return
         path = self.path
-        bridge, cancel = self._begin("import", f"Import de « {path.name} »…")
+        self._begin("import", f"Import de « {path.name} »…")
 
-        def job(w: WorkerContext) -> tuple[ImportReport, dict[str, str]]:
-            report = import_orientations(w.db, path, progress=bridge.progress.emit, cancel=cancel.is_set)
+        def job(w: WorkerContext, control: JobControl) -> tuple[ImportReport, dict[str, str]]:
+            report = import_orientations(w.db, path, progress=control.progress, cancel=control.cancelled)
             ids = [r.person_id for r in report.results if r.person_id]
             return report, person_names(w.db, ids)
 
-        self.ctx.worker.submit(job, self._show_report, self._failed, writes=True, owner=self)
+        self.job.start(job, self._show_report, self._failed, writes=True)
 
-    def _begin(self, kind: str, title: str) -> tuple[_Bridge, threading.Event]:
+    def _begin(self, kind: str, title: str) -> None:
         self.running = kind
-        self._cancel = threading.Event()
         self.run_title.setText(title)
         self.run_stage.setText("Lecture et vérification des lignes…")
         self.bar.setRange(0, 0)
@@ -458,9 +449,8 @@ class ImportsPage(QWidget):
         self.choose_button.setEnabled(False)
         self.stack.setCurrentIndex(STAGE_RUNNING)
         self.cancel_button.setFocus()
-        return self._bridge, self._cancel
 
-    def _progress(self, done: int, total: int) -> None:
+    def _progress(self, done: int, total: int, _label: str = "") -> None:
         if not self.running or total <= 0:
             return
         self.bar.setRange(0, total)
@@ -474,8 +464,7 @@ class ImportsPage(QWidget):
             self.run_stage.setText(f"Vérification : {min(done, half)} / {half} lignes")
 
     def cancel(self) -> None:
-        if self.running and not self._cancel.is_set():
-            self._cancel.set()
+        if self.running and self.job.cancel():
             self.cancel_button.setEnabled(False)
             self.run_stage.setText("Annulation en cours…")
 

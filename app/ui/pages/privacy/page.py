@@ -4,11 +4,10 @@ on the database worker, purge log). Services: :mod:`app.services.privacy.journal
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from datetime import date, timedelta
 
-from PySide6.QtCore import QDate, QObject, Qt, Signal
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -38,6 +37,7 @@ from app.services.privacy.retention import PurgeCandidate, PurgeLog, PurgeLogEnt
 from app.services.storage import settings
 from app.ui.kit import theme
 from app.ui.kit.errors import show_error
+from app.ui.kit.jobs import JobControl, LongJob
 from app.ui.kit.widgets import EmptyState
 from app.ui.kit.worker import WorkerContext
 from app.ui.shell.plugins import UiContext
@@ -57,12 +57,6 @@ NO_CANDIDATES = (
     "Aucun dossier clos n'a dépassé la durée de conservation. Les personnes dont le dernier contact est plus ancien "
     "que cette durée, et dont l'accompagnement est terminé, apparaîtront ici.",
 )
-
-
-class _Bridge(QObject):
-    """Carries purge progress from the worker thread to the UI thread (queued signal)."""
-
-    progress = Signal(int, int)
 
 
 def _item(text: str, pid: str | None = None) -> QTableWidgetItem:
@@ -195,12 +189,10 @@ class RetentionTab(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.candidates: list[PurgeCandidate] = []
-        self.running = False
         self.confirm_box: QMessageBox | None = None
         self.on_done: Callable[[], None] | None = None  # after a purge (the journal reloads)
-        self._cancel = threading.Event()
-        self._bridge = _Bridge()
-        self._bridge.progress.connect(self._progress)
+        self.job = LongJob(ctx.worker, self)
+        self.job.progress.connect(self._progress)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 8, 0, 0)
         self.rule = QLabel(wordWrap=True)
@@ -364,36 +356,37 @@ class RetentionTab(QWidget):
         self.confirm_box = box
         box.open()
 
+    @property
+    def running(self) -> bool:
+        return self.job.running
+
     def start_purge(self, ids: list[str]) -> None:
-        self.running = True
+        if self.running:
+            return
         self.result.setVisible(False)
-        self._cancel = threading.Event()
         self.progress.setRange(0, len(ids))
         self.progress.setValue(0)
         self.progress.setVisible(True)
         self.cancel_button.setVisible(True)
         self.cancel_button.setEnabled(True)
-        self._update_button()
-        bridge, cancel = self._bridge, self._cancel
 
-        def job(w: WorkerContext) -> PurgeLog:
+        def job(w: WorkerContext, control: JobControl) -> PurgeLog:
             return retention.purge(
-                w.db, ids, actor=current_actor(w.db), progress=bridge.progress.emit, cancel=cancel.is_set
+                w.db, ids, actor=current_actor(w.db), progress=control.progress, cancel=control.cancelled
             )
 
-        self.ctx.worker.submit(job, self._purged, self._purge_failed, writes=True, owner=self)
+        self.job.start(job, self._purged, self._purge_failed, writes=True)
+        self._update_button()
 
-    def _progress(self, done: int, total: int) -> None:
+    def _progress(self, done: int, total: int, _label: str = "") -> None:
         self.progress.setMaximum(total)
         self.progress.setValue(done)
 
     def cancel(self) -> None:
-        if self.running and not self._cancel.is_set():
-            self._cancel.set()
+        if self.job.cancel():
             self.cancel_button.setEnabled(False)
 
     def _end(self) -> None:
-        self.running = False
         self.progress.setVisible(False)
         self.cancel_button.setVisible(False)
         self.ctx.changed(None)
