@@ -207,13 +207,17 @@ def free_port() -> int:
 
 
 class ThreadedServer:
-    """uvicorn in a thread on 127.0.0.1 (real sockets, for proxy tests)."""
+    """uvicorn in a thread on 127.0.0.1 (real sockets, for proxy and TLS tests)."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, *, tls: tuple[Path, Path] | None = None) -> None:
+        """``tls``: (certificate chain, key) files: the server speaks HTTPS."""
         import uvicorn
 
         self.port = free_port()
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="error"))
+        self.scheme = "https" if tls else "http"
+        extra: dict[str, Any] = {"ssl_certfile": str(tls[0]), "ssl_keyfile": str(tls[1])} if tls else {}
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="error", **extra)
+        self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     def __enter__(self) -> ThreadedServer:
@@ -229,4 +233,4 @@ class ThreadedServer:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{self.scheme}://127.0.0.1:{self.port}"
