@@ -315,8 +315,8 @@ def test_demo_shows_alerts_of_several_kinds(qtbot, ctx_for, demo_vault):
     person.resize(1280, 800)
     person.show()
     idle(qtbot, context)
-    assert person.synthesis.actions is not None
-    assert person.synthesis.actions.buttons["exit"].text() == "Sortie du dispositif…"
+    assert person.synthesis.action_bar is not None
+    assert person.synthesis.action_bar.buttons["exit"].text() == "Sortie du dispositif…"
     person.reload()  # the Synthèse is rebuilt, not duplicated
     idle(qtbot, context)
     shot(person, "person_synthesis_actions")

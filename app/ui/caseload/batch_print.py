@@ -45,6 +45,7 @@ from app.ui.kit import theme
 from app.ui.kit.errors import show_error
 from app.ui.kit.jobs import JobControl, LongJob
 from app.ui.kit.preview import paint_images, printer_dpi, render_images
+from app.ui.kit.widgets import named
 from app.ui.kit.worker import WorkerContext
 from app.ui.shell.plugins import UiContext
 
@@ -66,7 +67,7 @@ class BatchPrintDialog(QDialog):
         self.job.progress.connect(self._on_progress)
         self.setWindowTitle("Imprimer les contrats de la sélection")
         layout = QVBoxLayout(self)
-        self.summary = QLabel("Recherche des contrats…", objectName="h2")
+        self.summary = named(QLabel("Recherche des contrats…"), "h2")
         self.rule = QLabel(RULE_TEXT, wordWrap=True)
         self.rule.setProperty("muted", True)
         self.list = QListWidget()

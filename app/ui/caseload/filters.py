@@ -10,6 +10,7 @@ from app.models.vocabularies.loader import load_vocabularies
 from app.services.people.filters import CaseloadFilters
 from app.services.people.labels import REGIME_SHORT
 from app.ui.kit import theme
+from app.ui.kit.widgets import named
 
 FLAGS = (
     ("late", "En retard", "fa6s.triangle-exclamation", "Personnes dont la prochaine échéance est dépassée"),
@@ -28,12 +29,13 @@ class FilterPanel(QFrame):
     changed = Signal(object)  # CaseloadFilters
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent, objectName="card")
+        super().__init__(parent)
+        self.setObjectName("card")
         self.setFixedWidth(236)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 10, 12, 10)
         layout.setSpacing(6)
-        layout.addWidget(QLabel("Filtres", objectName="h2"))
+        layout.addWidget(named(QLabel("Filtres"), "h2"))
         self.track = QComboBox()
         self.track.setAccessibleName("Filtrer par parcours")
         self.track.addItem("Tous les parcours", "")

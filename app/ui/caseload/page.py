@@ -24,7 +24,7 @@ from app.services.people.filters import CaseloadFilters, filter_summary
 from app.ui.caseload.filters import FilterPanel
 from app.ui.caseload.model import COLUMNS, ID_ROLE, CaseloadModel
 from app.ui.kit import theme
-from app.ui.kit.widgets import EmptyState
+from app.ui.kit.widgets import EmptyState, named
 from app.ui.kit.worker import DbWorker
 
 SEARCH_DEBOUNCE_MS = 120
@@ -66,10 +66,10 @@ class CaseloadPage(QWidget):
         layout.setContentsMargins(10, 10, 10, 6)
         layout.setSpacing(10)
         top = QHBoxLayout()
-        title = QLabel("Ma file active", objectName="title")
+        title = named(QLabel("Ma file active"), "title")
         top.addWidget(title)
         top.addSpacing(16)
-        self.count = QLabel(objectName="muted")
+        self.count = named(QLabel(), "muted")
         top.addWidget(self.count, 0, Qt.AlignmentFlag.AlignBottom)
         top.addStretch(1)
         self.search = QLineEdit(placeholderText="Rechercher un nom, un n° allocataire, une commune  (Ctrl+F)")

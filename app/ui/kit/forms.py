@@ -4,10 +4,10 @@ write run on the database worker, ``ctx.changed`` after it, and a question befor
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import QDate, QDateTime, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QDateEdit,
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from app.services.errors import ValidationError
 from app.ui.kit import theme
 from app.ui.kit.errors import show_error
+from app.ui.kit.widgets import named
 from app.ui.kit.worker import WorkerContext
 from app.ui.shell.plugins import UiContext
 
@@ -32,7 +33,7 @@ Job = Callable[[WorkerContext], Any]
 
 
 def error_label() -> QLabel:
-    label = QLabel(objectName="error", wordWrap=True)
+    label = named(QLabel(wordWrap=True), "error")
     label.hide()
     return label
 
@@ -55,11 +56,28 @@ def pydate(value: QDate) -> date:
     return date(value.year(), value.month(), value.day())
 
 
+def pydatetime(value: QDateTime) -> datetime:
+    """A QDateTime as a naive :class:`datetime` (local time, as shown)."""
+    d, t = value.date(), value.time()
+    return datetime(d.year(), d.month(), d.day(), t.hour(), t.minute(), t.second(), t.msec() * 1000)
+
+
+def date_edit(day: QDate | None = None, display: str = "dd/MM/yyyy") -> QDateEdit:
+    """A date field with a calendar popup, shown as ``display`` (QDateEdit's own, when a ``date`` is not
+    wanted back: see :class:`DateField`)."""
+    edit = QDateEdit() if day is None else QDateEdit(day)
+    edit.setCalendarPopup(True)
+    edit.setDisplayFormat(display)
+    return edit
+
+
 class DateField(QDateEdit):
     """A French date field (dd/MM/yyyy, calendar popup) reading back a :class:`date`."""
 
     def __init__(self, day: date | None = None, parent: QWidget | None = None) -> None:
-        super().__init__(qdate(day or date.today()), parent, calendarPopup=True, displayFormat="dd/MM/yyyy")
+        super().__init__(qdate(day or date.today()), parent)
+        self.setCalendarPopup(True)
+        self.setDisplayFormat("dd/MM/yyyy")
 
     def value(self) -> date:
         return pydate(self.date())

@@ -25,6 +25,7 @@ from app.models.errors import FilRougeError
 from app.services.printing.raster import PageImage, RasterError, print_dpi, render_pages
 from app.ui.kit import theme
 from app.ui.kit.errors import show_error
+from app.ui.kit.widgets import named
 from app.ui.kit.worker import DbWorker, WorkerContext
 
 RESOLUTION = 90  # dpi of the preview images (printing renders again at the printer's resolution)
@@ -71,7 +72,7 @@ class PdfPreviewDialog(QDialog):
         self.setWindowTitle(f"Aperçu — {title}")
         layout = QVBoxLayout(self)
         bar = QHBoxLayout()
-        self.info = QLabel("Préparation de l'aperçu…", objectName="muted")
+        self.info = named(QLabel("Préparation de l'aperçu…"), "muted")
         self.print_button = QPushButton(theme.icon("fa6s.print", "#ffffff"), "Imprimer…")
         self.print_button.setProperty("primary", True)
         self.print_button.setToolTip("Imprimer le document (Ctrl+P)")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter
 from PySide6.QtWidgets import (
@@ -9,18 +11,47 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QListWidget,
     QListWidgetItem,
     QStyledItemDelegate,
     QStyleOptionViewItem,
+    QTreeWidget,
+    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from app.ui.kit import theme
 
+W = TypeVar("W", bound=QWidget)
 BADGE_ROLE = Qt.ItemDataRole.UserRole + 1
 BADGE_ALERT_ROLE = Qt.ItemDataRole.UserRole + 2
+
+
+def named(widget: W, name: str) -> W:
+    """``widget`` with its object name, the style sheet's selector (« title », « h2 », « muted », « error »…).
+
+    Qt takes ``objectName=`` as a constructor keyword, but PySide6's type stubs do not know it."""
+    widget.setObjectName(name)
+    return widget
+
+
+def clear_layout(layout: QLayout, keep: QWidget | None = None) -> None:
+    """Take every item out of ``layout``; their widgets are deleted, except ``keep``."""
+    while layout.count():
+        item = layout.takeAt(0)
+        widget = item.widget() if item is not None else None
+        if widget is not None and widget is not keep:
+            widget.deleteLater()
+
+
+def top_items(tree: QTreeWidget) -> list[QTreeWidgetItem]:
+    return [item for i in range(tree.topLevelItemCount()) if (item := tree.topLevelItem(i)) is not None]
+
+
+def child_items(item: QTreeWidgetItem) -> list[QTreeWidgetItem]:
+    return [child for i in range(item.childCount()) if (child := item.child(i)) is not None]
 
 
 class EmptyState(QWidget):
@@ -32,7 +63,7 @@ class EmptyState(QWidget):
         layout.addStretch(2)
         self.icon = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
         self.icon.setPixmap(theme.icon(icon_name, "#9aa5b1").pixmap(QSize(48, 48)))
-        self.title = QLabel(title, objectName="h2", alignment=Qt.AlignmentFlag.AlignCenter)
+        self.title = named(QLabel(title, alignment=Qt.AlignmentFlag.AlignCenter), "h2")
         self.text = QLabel(text, alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True)
         self.text.setProperty("muted", True)
         self.text.setFixedWidth(560)
@@ -53,7 +84,8 @@ class EmptyState(QWidget):
 
 class Card(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent, objectName="card")
+        super().__init__(parent)
+        self.setObjectName("card")
 
 
 class FieldGrid(QWidget):
@@ -69,10 +101,7 @@ class FieldGrid(QWidget):
         self.values: dict[str, QLabel] = {}
 
     def set_fields(self, pairs: list[tuple[str, str]]) -> None:
-        while self.grid.count():
-            item = self.grid.takeAt(0)
-            if item.widget():
-                item.widget().deleteLater()
+        clear_layout(self.grid)
         self.values.clear()
         for i, (name, value) in enumerate(pairs):
             row, col = divmod(i, self.columns)
@@ -120,7 +149,8 @@ class NavList(QListWidget):
     """The left navigation: icon + label per page, with optional count badges."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent, objectName="nav")
+        super().__init__(parent)
+        self.setObjectName("nav")
         self.setItemDelegate(_BadgeDelegate(self))
         self.setIconSize(QSize(18, 18))
         self.setFixedWidth(212)

@@ -20,7 +20,10 @@ from app.services.people.labels import TRACK_LABELS
 from app.services.people.parcours import EMPLOYMENT_CATEGORIES
 from app.ui.kit import theme
 from app.ui.kit.forms import DateField, FollowupDialog, Job, OptionalDate
+from app.ui.kit.widgets import named
 from app.ui.shell.plugins import UiContext
+
+TRACKS: dict[str, str] = {str(k): v for k, v in TRACK_LABELS.items()}  # by code
 
 EXIT_CONSEQUENCE = "La personne sortira de votre file active ; son dossier reste consultable et une ré-entrée reste possible."
 STEP_ORDER = [k.value for k in SanctionStepKind]
@@ -58,13 +61,13 @@ class ExitDialog(FollowupDialog):
         self.add_row("Précisions", self.detail, "detail")
         self.add_row("Suivi dans l'emploi", self.followup, "in_job_followup_until")
         self.add_row("", self.followup_hint)
-        self.confirm = QLabel(wordWrap=True, objectName="error")
+        self.confirm = named(QLabel(wordWrap=True), "error")
         self.confirm.setTextFormat(Qt.TextFormat.RichText)
         self.confirm.hide()
         self.layout_.addWidget(self.confirm)
         self.finish_layout()
         since = f" depuis le {theme.fmt_date(person.parcours_start)}" if person.parcours_start else ""
-        track = TRACK_LABELS.get(person.track, "")
+        track = TRACKS.get(person.track or "", "")
         self.set_intro(
             f"Fin de l'accompagnement{since}" + (f" (parcours {track.lower()})." if track else ".")
         )

@@ -34,7 +34,7 @@ from app.services.people.deadlines import DueState
 from app.services.privacy import access as access_export
 from app.ui.kit import theme
 from app.ui.kit.errors import show_error, user_message
-from app.ui.kit.widgets import Card, EmptyState, FieldGrid
+from app.ui.kit.widgets import Card, EmptyState, FieldGrid, clear_layout, named
 from app.ui.kit.worker import DbWorker, WorkerContext
 from app.ui.shell.plugins import UiContext, tab_factories
 
@@ -103,9 +103,9 @@ class HeaderCard(Card):
         layout.setContentsMargins(18, 12, 18, 12)
         layout.setSpacing(8)
         top = QHBoxLayout()
-        self.name = QLabel("Chargement…", objectName="title")
+        self.name = named(QLabel("Chargement…"), "title")
         self.name.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.sub = QLabel(objectName="muted")
+        self.sub = named(QLabel(), "muted")
         top.addWidget(self.name)
         top.addSpacing(12)
         top.addWidget(self.sub, 0, Qt.AlignmentFlag.AlignBottom)
@@ -201,7 +201,7 @@ def _section(title: str, body: QWidget) -> Card:
     card = Card()
     layout = QVBoxLayout(card)
     layout.setContentsMargins(16, 12, 16, 14)
-    layout.addWidget(QLabel(title, objectName="h2"))
+    layout.addWidget(named(QLabel(title), "h2"))
     layout.addWidget(body)
     return card
 
@@ -273,17 +273,13 @@ class SynthesisTab(QScrollArea):
         self.layout_.setSpacing(12)
         self.setWidget(self.body)
         self.identity = FieldGrid(columns=2)
-        self.actions: QWidget | None = None
+        self.action_bar: QWidget | None = None
 
     def show_summary(self, s: PersonSummary) -> None:
-        while self.layout_.count():  # a reload rebuilds the sections (the action bar stays)
-            item = self.layout_.takeAt(0)
-            widget = item.widget()
-            if widget is not None and widget is not self.actions:
-                widget.deleteLater()
+        clear_layout(self.layout_, keep=self.action_bar)  # a reload rebuilds the sections, not the action bar
         self.identity = FieldGrid(columns=2)
-        if self.actions is not None:
-            self.layout_.addWidget(self.actions)
+        if self.action_bar is not None:
+            self.layout_.addWidget(self.action_bar)
         self.layout_.addWidget(_section("Échéances", _deadlines(s)))
         self.identity.set_fields(list(s.identity.items()))
         self.layout_.addWidget(_section("Identité", self.identity))
@@ -322,7 +318,7 @@ class PersonPage(QWidget):
         if ctx is not None:
             from app.ui.person.parcours_dialogs import FollowupActions
 
-            self.synthesis.actions = FollowupActions(ctx, person_id)
+            self.synthesis.action_bar = FollowupActions(ctx, person_id)
         self.tabs.addTab(self.synthesis, theme.icon("fa6s.id-card"), "Synthèse")
         self.placeholders: dict[str, EmptyState] = {}
         self.tab_widgets: dict[str, QWidget] = {"synthese": self.synthesis}
@@ -490,7 +486,7 @@ class PersonPage(QWidget):
         if self.nir_timer.isActive():  # a reload during the 30 s keeps the NIR shown until the end
             self.header.show_clear_nir(self.clear_nir, self.nir_left)
         self.synthesis.show_summary(summary)
-        hook = getattr(self.synthesis.actions, "set_exited", None)
+        hook = getattr(self.synthesis.action_bar, "set_exited", None)
         if hook is not None:
             hook(summary.header.status == "exited")
         for key, _title, _icon, _et, _text, (one, many) in TABS:

@@ -20,6 +20,8 @@ from app.ui.kit.forms import DateField, FollowupDialog, Job, OptionalDate
 from app.ui.kit.worker import WorkerContext
 from app.ui.shell.plugins import UiContext
 
+TRACKS: dict[str, str] = {str(k): v for k, v in TRACK_LABELS.items()}  # by code
+
 
 class OrientationDialog(FollowupDialog):
     """« Orientation » (first) or « Réorientation »: the orientation in force is shown and will be closed."""
@@ -35,7 +37,9 @@ class OrientationDialog(FollowupDialog):
         for entry in vocab.choices("tracks"):
             self.track.addItem(entry.label, entry.code)
         self.organisme = QComboBox(editable=True)
-        self.organisme.lineEdit().setPlaceholderText("Organisme référent désigné")
+        line = self.organisme.lineEdit()
+        assert line is not None  # editable
+        line.setPlaceholderText("Organisme référent désigné")
         self._organismes = [(e.label, list(e.get("tracks") or [])) for e in vocab.choices("organismes")]
         self.decision = DateField()
         self.notification = OptionalDate("Notifiée le")
@@ -70,7 +74,7 @@ class OrientationDialog(FollowupDialog):
                 "Première orientation de la personne : le parcours choisi deviendra son parcours actuel."
             )
             return
-        track = TRACK_LABELS.get(p.track, p.track).lower()
+        track = TRACKS.get(p.track, p.track).lower()
         org = f" — {p.organisme}" if p.organisme else ""
         since = f", décidée le {theme.fmt_date(p.decision_date)}" if p.decision_date else ""
         self.set_intro(

@@ -45,9 +45,10 @@ class FileTabs(QTabWidget):
         page = PersonPage(self.worker, person_id, ctx=self.ctx)
         page.title_ready.connect(self._set_title)
         index = self.addTab(page, theme.icon("fa6s.user"), "Chargement…")
-        close = QToolButton(
-            autoRaise=True, icon=theme.icon("fa6s.xmark"), toolTip="Fermer ce dossier (Ctrl+W)"
-        )
+        close = QToolButton()
+        close.setAutoRaise(True)
+        close.setIcon(theme.icon("fa6s.xmark"))
+        close.setToolTip("Fermer ce dossier (Ctrl+W)")
         close.setAccessibleName("Fermer ce dossier")
         close.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         close.clicked.connect(lambda: self.close_tab(self.indexOf(page)))

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 from app.services.storage import keystore, lock
 from app.services.storage import vault as vault_service
 from app.ui.kit.errors import user_message
+from app.ui.kit.widgets import named
 from app.ui.kit.worker import DbWorker, WorkerContext
 
 
@@ -66,25 +67,27 @@ class FirstRunDialog(QDialog):
         layout.addWidget(self.pass_mode)
         if not keyring_ok:
             layout.addWidget(
-                QLabel(
-                    "Aucun trousseau sécurisé n'est disponible sur ce poste : "
-                    "la phrase secrète est nécessaire.",
-                    wordWrap=True,
-                    objectName="muted",
+                named(
+                    QLabel(
+                        "Aucun trousseau sécurisé n'est disponible sur ce poste : "
+                        "la phrase secrète est nécessaire.",
+                        wordWrap=True,
+                    ),
+                    "muted",
                 )
             )
         form = QFormLayout()
         self.name = QLineEdit(name)
         self.secret = QLineEdit(echoMode=QLineEdit.EchoMode.Password)
         self.again = QLineEdit(echoMode=QLineEdit.EchoMode.Password)
-        self.hint = QLabel(objectName="muted")
+        self.hint = named(QLabel(), "muted")
         form.addRow("Nom du profil", self.name)
         self.secret_label = QLabel()
         form.addRow(self.secret_label, self.secret)
         form.addRow("Confirmation", self.again)
         form.addRow("", self.hint)
         layout.addLayout(form)
-        self.message = QLabel(objectName="error", wordWrap=True)
+        self.message = named(QLabel(wordWrap=True), "error")
         layout.addWidget(self.message)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel

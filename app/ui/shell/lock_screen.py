@@ -19,11 +19,16 @@ from app.services.storage import lock
 from app.services.storage import vault as vault_service
 from app.ui.kit import theme
 from app.ui.kit.errors import log_unexpected, user_message
-from app.ui.kit.widgets import Card
+from app.ui.kit.widgets import Card, named
 from app.ui.kit.worker import DbWorker, WorkerContext
 
 MODE_CHECK = "check"
 MODE_DEFINE = "define"
+
+
+def _set_lock_code(ctx: WorkerContext, secret: str) -> bool:
+    lock.set_lock_code(ctx.db, secret)
+    return True
 
 
 class LockScreen(QWidget):
@@ -65,8 +70,8 @@ class LockScreen(QWidget):
         logo = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
         logo.setPixmap(theme.icon("fa6s.lock", theme.ACCENT).pixmap(QSize(40, 40)))
         box.addWidget(logo)
-        box.addWidget(QLabel("Fil rouge", objectName="title", alignment=Qt.AlignmentFlag.AlignCenter))
-        self.profile_label = QLabel(alignment=Qt.AlignmentFlag.AlignCenter, objectName="muted")
+        box.addWidget(named(QLabel("Fil rouge", alignment=Qt.AlignmentFlag.AlignCenter), "title"))
+        self.profile_label = named(QLabel(alignment=Qt.AlignmentFlag.AlignCenter), "muted")
         self.profile_label.setText(f"Profil « {self.info.name} » · coffre : {self.info.mode_label}")
         box.addWidget(self.profile_label)
         box.addSpacing(8)
@@ -80,7 +85,7 @@ class LockScreen(QWidget):
         self.confirm_label.setBuddy(self.confirm)
         box.addWidget(self.confirm_label)
         box.addWidget(self.confirm)
-        self.message = QLabel(objectName="error", wordWrap=True)
+        self.message = named(QLabel(wordWrap=True), "error")
         self.message.setAccessibleName("Message")
         box.addWidget(self.message)
         row = QHBoxLayout()
@@ -91,7 +96,7 @@ class LockScreen(QWidget):
         self.button.clicked.connect(self._submit)
         row.addWidget(self.button)
         box.addLayout(row)
-        self.hint = QLabel(wordWrap=True, objectName="muted")
+        self.hint = named(QLabel(wordWrap=True), "muted")
         self.hint.setVisible(self.info.demo)
         self.hint.setText(f"Profil de démonstration (personnes fictives) : le code est « {lock.DEMO_CODE} ».")
         box.addWidget(self.hint)
@@ -206,9 +211,7 @@ class LockScreen(QWidget):
             self.message.setText(exc.message)
             return
         self._set_busy(True, "Enregistrement…")
-        self.worker.submit(
-            lambda ctx: lock.set_lock_code(ctx.db, secret) or True, self._checked, self._failed, writes=True
-        )
+        self.worker.submit(lambda ctx: _set_lock_code(ctx, secret), self._checked, self._failed, writes=True)
 
     def _checked(self, ok: bool) -> None:
         self._set_busy(False)

@@ -32,7 +32,7 @@ from app.services.agenda.calendar import AgendaDay, AgendaItem, AgendaWeek
 from app.services.errors import VaultLockedError
 from app.ui.kit import theme
 from app.ui.kit.errors import show_error
-from app.ui.kit.widgets import EmptyState
+from app.ui.kit.widgets import EmptyState, named
 from app.ui.kit.worker import WorkerContext
 from app.ui.person.rdv.dialogs import (
     CONFLICT_ICON,
@@ -231,10 +231,12 @@ class AgendaPage(QWidget):
         self.stack.addWidget(self.table)
         self.stack.addWidget(self.empty)
         layout.addWidget(self.stack, 1)
-        self.hint = QLabel(
-            "Double-clic sur un rendez-vous : ouvrir le dossier de la personne. "
-            "F2 : modifier le rendez-vous sélectionné.",
-            objectName="muted",
+        self.hint = named(
+            QLabel(
+                "Double-clic sur un rendez-vous : ouvrir le dossier de la personne. "
+                "F2 : modifier le rendez-vous sélectionné.",
+            ),
+            "muted",
         )
         layout.addWidget(self.hint)
         self._shortcuts()  # loaded when shown (the vault may still be locked when the page is built)
@@ -252,9 +254,12 @@ class AgendaPage(QWidget):
         self.prev_button.clicked.connect(lambda: self.step(-1))
         self.next_button.clicked.connect(lambda: self.step(1))
         self.today_button.clicked.connect(self.go_today)
-        self.title = QLabel(objectName="h2")
-        self.day_button = QPushButton("Jour", checkable=True)
-        self.week_button = QPushButton("Semaine", checkable=True, checked=True)
+        self.title = named(QLabel(), "h2")
+        self.day_button = QPushButton("Jour")
+        self.week_button = QPushButton("Semaine")
+        for button in (self.day_button, self.week_button):
+            button.setCheckable(True)
+        self.week_button.setChecked(True)
         group = QButtonGroup(self)
         group.setExclusive(True)
         for b in (self.day_button, self.week_button):

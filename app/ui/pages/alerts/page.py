@@ -27,7 +27,7 @@ from app.services.people.deadlines import DueState
 from app.services.people.followup import AlertGroup, AlertLine
 from app.ui.kit import theme
 from app.ui.kit.errors import show_error
-from app.ui.kit.widgets import EmptyState
+from app.ui.kit.widgets import EmptyState, named, top_items
 from app.ui.kit.worker import WorkerContext
 from app.ui.shell.plugins import UiContext
 
@@ -70,9 +70,9 @@ class AlertsPage(QWidget):
         layout.setContentsMargins(10, 10, 10, 6)
         layout.setSpacing(10)
         top = QHBoxLayout()
-        top.addWidget(QLabel("Alertes", objectName="title"))
+        top.addWidget(named(QLabel("Alertes"), "title"))
         top.addSpacing(16)
-        self.count = QLabel(objectName="muted")
+        self.count = named(QLabel(), "muted")
         top.addWidget(self.count, 0, Qt.AlignmentFlag.AlignBottom)
         top.addStretch(1)
         self.late_only = QCheckBox("En retard seulement")
@@ -137,11 +137,7 @@ class AlertsPage(QWidget):
     def _show(self, groups: list[AlertGroup]) -> None:
         self.loaded_once = True
         self.groups = groups
-        expanded = {
-            it.data(0, RULE_ROLE)
-            for i in range(self.tree.topLevelItemCount())
-            if (it := self.tree.topLevelItem(i)).isExpanded()
-        }
+        expanded = {it.data(0, RULE_ROLE) for it in top_items(self.tree) if it.isExpanded()}
         self.tree.clear()
         bold = QFont(self.tree.font())
         bold.setBold(True)
@@ -158,7 +154,7 @@ class AlertsPage(QWidget):
             )
             self.stack.setCurrentWidget(self.tree)
             if self.tree.currentItem() is None:
-                self.tree.setCurrentItem(self.tree.topLevelItem(0))
+                self.tree.setCurrentItem(top_items(self.tree)[0])
         else:
             self.count.setText("")
             self.empty.set_text(*(NOTHING_LATE if self.late_only.isChecked() else NOTHING))

@@ -57,7 +57,7 @@ from app.services.imports.service import (
 from app.ui.kit import theme
 from app.ui.kit.errors import show_error, user_message
 from app.ui.kit.jobs import JobControl, LongJob
-from app.ui.kit.widgets import Card, EmptyState
+from app.ui.kit.widgets import Card, EmptyState, named
 from app.ui.kit.worker import WorkerContext
 from app.ui.pages.imports.report import ReportModel
 from app.ui.shell.plugins import UiContext
@@ -97,9 +97,9 @@ class ImportsPage(QWidget):
         layout.setContentsMargins(10, 10, 10, 6)
         layout.setSpacing(10)
         top = QHBoxLayout()
-        top.addWidget(QLabel("Imports", objectName="title"))
+        top.addWidget(named(QLabel("Imports"), "title"))
         top.addSpacing(16)
-        self.subtitle = QLabel("Liste mensuelle d'orientation du département", objectName="muted")
+        self.subtitle = named(QLabel("Liste mensuelle d'orientation du département"), "muted")
         top.addWidget(self.subtitle, 0, Qt.AlignmentFlag.AlignBottom)
         top.addStretch(1)
         self.choose_button = QPushButton(theme.icon("fa6s.file-import"), "Importer un fichier…")
@@ -107,7 +107,7 @@ class ImportsPage(QWidget):
         self.choose_button.clicked.connect(self.choose_file)
         top.addWidget(self.choose_button)
         layout.addLayout(top)
-        self.error = QLabel(objectName="error", wordWrap=True)
+        self.error = named(QLabel(wordWrap=True), "error")
         self.error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.error.hide()
         layout.addWidget(self.error)
@@ -128,7 +128,7 @@ class ImportsPage(QWidget):
         v.setContentsMargins(0, 0, 0, 0)
         self.empty = EmptyState("fa6s.file-import", *EMPTY)
         v.addWidget(self.empty, 1)
-        self.history_title = QLabel("Imports précédents", objectName="h2")
+        self.history_title = named(QLabel("Imports précédents"), "h2")
         v.addWidget(self.history_title)
         self.history_hint = QLabel(
             "Glissez un fichier CSV sur cette page ou cliquez « Importer un fichier… » (Ctrl+I) pour importer "
@@ -159,7 +159,7 @@ class ImportsPage(QWidget):
         card = Card()
         c = QVBoxLayout(card)
         c.setContentsMargins(14, 12, 14, 12)
-        self.file_title = QLabel(objectName="h2")
+        self.file_title = named(QLabel(), "h2")
         c.addWidget(self.file_title)
         self.detected = QLabel(wordWrap=True)
         self.detected.setTextFormat(Qt.TextFormat.RichText)
@@ -169,9 +169,7 @@ class ImportsPage(QWidget):
         sim = Card()
         s = QVBoxLayout(sim)
         s.setContentsMargins(14, 12, 14, 12)
-        s.addWidget(
-            QLabel("Ce que l'import ferait (simulation, rien n'est encore enregistré)", objectName="h2")
-        )
+        s.addWidget(named(QLabel("Ce que l'import ferait (simulation, rien n'est encore enregistré)"), "h2"))
         self.simulation = QLabel(wordWrap=True)
         self.simulation.setTextFormat(Qt.TextFormat.RichText)
         s.addWidget(self.simulation)
@@ -201,7 +199,7 @@ class ImportsPage(QWidget):
         page = QWidget()
         v = QVBoxLayout(page)
         v.addStretch(2)
-        self.run_title = QLabel(objectName="h2", alignment=Qt.AlignmentFlag.AlignCenter)
+        self.run_title = named(QLabel(alignment=Qt.AlignmentFlag.AlignCenter), "h2")
         v.addWidget(self.run_title)
         self.bar = QProgressBar()
         self.bar.setFixedWidth(520)
@@ -230,7 +228,7 @@ class ImportsPage(QWidget):
         page = QWidget()
         v = QVBoxLayout(page)
         v.setContentsMargins(0, 0, 0, 0)
-        self.summary = QLabel(objectName="h2", wordWrap=True)
+        self.summary = named(QLabel(wordWrap=True), "h2")
         v.addWidget(self.summary)
         self.summary_detail = QLabel(wordWrap=True)
         self.summary_detail.setProperty("muted", True)
@@ -244,7 +242,7 @@ class ImportsPage(QWidget):
         self.search = QLineEdit(placeholderText="Rechercher (ligne, personne, motif…)")
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(lambda _t: self._apply_filter())
-        self.shown = QLabel(objectName="muted")
+        self.shown = named(QLabel(), "muted")
         self.export_button = QPushButton(theme.icon("fa6s.file-csv"), "Exporter le compte rendu (CSV)")
         self.export_button.setToolTip(
             "Enregistrer le compte rendu ligne par ligne (séparateur « ; », s'ouvre dans Excel) — sans nom "

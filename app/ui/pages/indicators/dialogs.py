@@ -31,7 +31,7 @@ from app.services.people.identity import current_actor
 from app.services.reporting import export as indicators_export
 from app.ui.kit import theme
 from app.ui.kit.errors import show_error
-from app.ui.kit.widgets import EmptyState
+from app.ui.kit.widgets import EmptyState, named
 from app.ui.kit.worker import WorkerContext
 from app.ui.shell.plugins import UiContext
 
@@ -71,9 +71,9 @@ class PeopleDialog(QDialog):
         self.lines: list[PersonLine] = []
         self.setWindowTitle(f"Personnes concernées — {title}")
         layout = QVBoxLayout(self)
-        heading = QLabel(title, objectName="h2", wordWrap=True)
+        heading = named(QLabel(title, wordWrap=True), "h2")
         layout.addWidget(heading)
-        self.count = QLabel("Recherche des personnes…", objectName="muted")
+        self.count = named(QLabel("Recherche des personnes…"), "muted")
         layout.addWidget(self.count)
         self.table = QTableWidget(0, len(HEADERS))
         self.table.setHorizontalHeaderLabels(list(HEADERS))
@@ -99,7 +99,7 @@ class PeopleDialog(QDialog):
         self.stack.addWidget(self.empty)
         layout.addWidget(self.stack, 1)
         buttons = QHBoxLayout()
-        hint = QLabel("Double-cliquez (ou Entrée) pour ouvrir le dossier.", objectName="muted")
+        hint = named(QLabel("Double-cliquez (ou Entrée) pour ouvrir le dossier."), "muted")
         buttons.addWidget(hint, 1)
         self.csv_button = QPushButton(theme.icon("fa6s.file-csv"), "Exporter CSV")
         self.csv_button.setToolTip("Exporter la liste au format CSV (Ctrl+Maj+E)")

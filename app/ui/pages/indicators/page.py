@@ -39,7 +39,7 @@ from app.services.reporting import export, formatting, indicators
 from app.ui.kit import theme
 from app.ui.kit.charts import Bar, BarChart
 from app.ui.kit.errors import show_error
-from app.ui.kit.widgets import EmptyState
+from app.ui.kit.widgets import EmptyState, child_items, clear_layout, named, top_items
 from app.ui.kit.worker import WorkerContext
 from app.ui.pages.indicators.dialogs import PeopleDialog, safe_file_name
 from app.ui.shell.plugins import UiContext
@@ -100,7 +100,7 @@ class IndicatorsPage(QWidget):
         self.hint.setProperty("muted", True)
         layout.addWidget(self.hint)
         self.tree = self._make_tree()
-        self.charts = QWidget(objectName="charts")
+        self.charts = named(QWidget(), "charts")
         self.charts.setStyleSheet(f"QWidget#charts {{ background: {theme.BASE}; }}")
         self.charts_layout = QVBoxLayout(self.charts)
         self.charts_layout.setContentsMargins(10, 4, 10, 4)
@@ -128,9 +128,9 @@ class IndicatorsPage(QWidget):
 
     def _top_bar(self) -> QHBoxLayout:
         top = QHBoxLayout()
-        top.addWidget(QLabel("Indicateurs", objectName="title"))
+        top.addWidget(named(QLabel("Indicateurs"), "title"))
         top.addSpacing(16)
-        self.scope = QLabel(objectName="muted")
+        self.scope = named(QLabel(), "muted")
         top.addWidget(self.scope, 0, Qt.AlignmentFlag.AlignBottom)
         top.addStretch(1)
         self.csv_button = QPushButton(theme.icon("fa6s.file-csv"), "Exporter CSV")
@@ -160,7 +160,7 @@ class IndicatorsPage(QWidget):
         self.prev_button.setToolTip("Période précédente (Alt+Gauche)")
         self.prev_button.setAccessibleName("Période précédente")
         self.prev_button.clicked.connect(lambda: self.step(-1))
-        self.period_label = QLabel(objectName="h2", alignment=Qt.AlignmentFlag.AlignCenter)
+        self.period_label = named(QLabel(alignment=Qt.AlignmentFlag.AlignCenter), "h2")
         self.period_label.setMinimumWidth(170)
         self.next_button = QPushButton(theme.icon("fa6s.chevron-right"), "")
         self.next_button.setToolTip("Période suivante (Alt+Droite)")
@@ -176,10 +176,10 @@ class IndicatorsPage(QWidget):
         self.cancel_button = QPushButton("Annuler")
         self.cancel_button.setToolTip("Abandonner ce calcul et garder les chiffres affichés")
         self.cancel_button.clicked.connect(self.cancel)
-        self.status = QLabel(objectName="muted")
+        self.status = named(QLabel(), "muted")
         bar.addSpacing(12)
-        for w in (self.busy, self.cancel_button, self.status):
-            bar.addWidget(w)
+        for busy in (self.busy, self.cancel_button, self.status):
+            bar.addWidget(busy)
         self.busy.hide()
         self.cancel_button.hide()
         bar.addStretch(1)
@@ -347,14 +347,15 @@ class IndicatorsPage(QWidget):
                 group = self._breakdown_item(b, bold)
                 section.addChild(group)
                 group.setExpanded(b.key in self._open_groups)
-                for i in range(group.childCount()):
-                    child = group.child(i)
+                for child in child_items(group):
                     if keep == (b.key, child.data(0, CODE_ROLE)):
                         restore = child
             section.setExpanded(True)
-        if restore is not None and restore.parent() is not None:
-            restore.parent().setExpanded(True)
-        self.tree.setCurrentItem(restore or self._first_leaf())
+        if restore is not None and (parent := restore.parent()) is not None:
+            parent.setExpanded(True)
+        first = restore or self._first_leaf()
+        if first is not None:
+            self.tree.setCurrentItem(first)
 
     def _first_leaf(self) -> QTreeWidgetItem | None:
         top = self.tree.topLevelItem(0)
@@ -398,15 +399,13 @@ class IndicatorsPage(QWidget):
         return group
 
     def _fill_charts(self, report: Report) -> None:
-        while self.charts_layout.count():
-            item = self.charts_layout.takeAt(0)
-            if item.widget() is not None:
-                item.widget().deleteLater()
+        clear_layout(self.charts_layout)
         self.chart_widgets: list[tuple[BarChart, list[tuple[str, str | None, str]]]] = []
         rates = [f for f in report.figures if f.unit == "pourcentage"]
         if rates:
             chart = BarChart("Taux de la période")
-            bars, targets = [], []
+            bars: list[Bar] = []
+            targets: list[tuple[str, str | None, str]] = []
             for f in rates:
                 ratio = formatting.ratio_text(f)
                 text = formatting.format_value(f) + (f" ({ratio})" if ratio else "")
@@ -435,18 +434,18 @@ class IndicatorsPage(QWidget):
     def _select(self, key: str, code: str | None) -> None:
         for item in self._leaves():
             if item.data(0, KEY_ROLE) == key and item.data(0, CODE_ROLE) == code:
-                if item.parent() is not None:
-                    item.parent().setExpanded(True)
+                if (parent := item.parent()) is not None:
+                    parent.setExpanded(True)
                 self.tree.setCurrentItem(item)
                 return
 
     def _leaves(self) -> list[QTreeWidgetItem]:
         out: list[QTreeWidgetItem] = []
-        stack = [self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount())]
+        stack = top_items(self.tree)
         while stack:
             item = stack.pop(0)
             out.append(item)
-            stack[0:0] = [item.child(i) for i in range(item.childCount())]
+            stack[0:0] = child_items(item)
         return out
 
     def _current_changed(self, item: QTreeWidgetItem | None, _previous: object = None) -> None:

@@ -12,7 +12,6 @@ from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QDateEdit,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -37,8 +36,9 @@ from app.services.privacy.retention import PurgeCandidate, PurgeLog, PurgeLogEnt
 from app.services.storage import settings
 from app.ui.kit import theme
 from app.ui.kit.errors import show_error
+from app.ui.kit.forms import date_edit
 from app.ui.kit.jobs import JobControl, LongJob
-from app.ui.kit.widgets import EmptyState
+from app.ui.kit.widgets import EmptyState, named
 from app.ui.kit.worker import WorkerContext
 from app.ui.shell.plugins import UiContext
 
@@ -107,10 +107,8 @@ class JournalTab(QWidget):
             self.action.addItem(audit.action_label(code), code)
         self.action.currentIndexChanged.connect(lambda _i: self.reload())
         today = date.today()
-        self.since = QDateEdit(
-            _qdate(today - timedelta(days=30)), calendarPopup=True, displayFormat="dd/MM/yyyy"
-        )
-        self.until = QDateEdit(_qdate(today), calendarPopup=True, displayFormat="dd/MM/yyyy")
+        self.since = date_edit(_qdate(today - timedelta(days=30)))
+        self.until = date_edit(_qdate(today))
         self.since.setAccessibleName("Du")
         self.until.setAccessibleName("Au")
         self.since.dateChanged.connect(lambda _d: self.reload())
@@ -125,7 +123,7 @@ class JournalTab(QWidget):
         filters.addWidget(self.until)
         filters.addWidget(self.search_button)
         layout.addLayout(filters)
-        self.count = QLabel(objectName="muted")
+        self.count = named(QLabel(), "muted")
         layout.addWidget(self.count)
         self.table = _table(JOURNAL_HEADERS, "Journal des accès")
         header = self.table.horizontalHeader()
@@ -198,7 +196,7 @@ class RetentionTab(QWidget):
         self.rule = QLabel(wordWrap=True)
         layout.addWidget(self.rule)
         top = QHBoxLayout()
-        self.count = QLabel(objectName="muted")
+        self.count = named(QLabel(), "muted")
         top.addWidget(self.count)
         top.addStretch(1)
         self.check_all = QPushButton("Tout cocher")
@@ -237,7 +235,7 @@ class RetentionTab(QWidget):
         self.result.setAccessibleName("Résultat de la dernière purge")
         self.result.setVisible(False)
         layout.addWidget(self.result)
-        layout.addWidget(QLabel("Journal des purges", objectName="h2"))
+        layout.addWidget(named(QLabel("Journal des purges"), "h2"))
         self.log = _table(LOG_HEADERS, "Journal des purges")
         for col, width in ((0, 130), (1, 110), (2, 110), (3, 200)):
             self.log.setColumnWidth(col, width)
@@ -424,7 +422,7 @@ class PrivacyPage(QWidget):
         layout.setContentsMargins(10, 10, 10, 6)
         layout.setSpacing(8)
         top = QHBoxLayout()
-        top.addWidget(QLabel("Données personnelles", objectName="title"))
+        top.addWidget(named(QLabel("Données personnelles"), "title"))
         top.addStretch(1)
         refresh = QPushButton(theme.icon("fa6s.rotate"), "Actualiser")
         refresh.setToolTip("Recharger le journal et la liste (F5)")

@@ -32,7 +32,7 @@ from app.services.storage import settings
 from app.ui.kit import theme
 from app.ui.kit.errors import show_error
 from app.ui.kit.forms import FollowupDialog, Job
-from app.ui.kit.widgets import FieldGrid
+from app.ui.kit.widgets import FieldGrid, named
 from app.ui.kit.worker import WorkerContext
 from app.ui.pages.settings.widgets import (
     SealDialog,
@@ -55,7 +55,7 @@ class SettingsPage(QWidget):
         self.dialog: FollowupDialog | None = None
         outer = QVBoxLayout(self)
         outer.setContentsMargins(24, 18, 24, 12)
-        outer.addWidget(QLabel("Paramètres", objectName="title"))
+        outer.addWidget(named(QLabel("Paramètres"), "title"))
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         outer.addWidget(self.tabs, 1)
@@ -107,7 +107,7 @@ class SettingsPage(QWidget):
         seal, box = titled_card("Cachet électronique du département")
         self.seal_state = QLabel("Chargement…", wordWrap=True)
         self.seal_state.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.seal_problem = QLabel(objectName="error", wordWrap=True)
+        self.seal_problem = named(QLabel(wordWrap=True), "error")
         self.seal_problem.hide()
         box.addWidget(self.seal_state)
         box.addWidget(self.seal_problem)

@@ -30,7 +30,7 @@ from app.services.storage import settings
 from app.ui.kit import theme
 from app.ui.kit.errors import show_error, user_message
 from app.ui.kit.forms import FollowupDialog, Job, error_label
-from app.ui.kit.widgets import Card
+from app.ui.kit.widgets import Card, named
 from app.ui.kit.worker import WorkerContext
 from app.ui.shell.plugins import UiContext
 
@@ -146,7 +146,7 @@ class Section(Card):
         self.resets: dict[str, QToolButton] = {}
         self.box = QVBoxLayout(self)
         self.box.setContentsMargins(20, 16, 20, 16)
-        self.box.addWidget(QLabel(title, objectName="h2"))
+        self.box.addWidget(named(QLabel(title), "h2"))
         if intro:
             text = QLabel(intro, wordWrap=True)
             text.setProperty("muted", True)
@@ -399,7 +399,7 @@ def titled_card(title: str) -> tuple[Card, QVBoxLayout]:
     card = Card()
     box = QVBoxLayout(card)
     box.setContentsMargins(20, 16, 20, 16)
-    box.addWidget(QLabel(title, objectName="h2"))
+    box.addWidget(named(QLabel(title), "h2"))
     return card, box
 
 

@@ -30,7 +30,7 @@ from app.services.sync.conflicts import resolve_conflict
 from app.services.sync.view import QueueItem, TeamRefusal
 from app.ui.kit import theme
 from app.ui.kit.errors import show_error
-from app.ui.kit.widgets import Card, EmptyState
+from app.ui.kit.widgets import Card, EmptyState, named
 from app.ui.kit.worker import WorkerContext
 from app.ui.pages.sync.controller import vault_of
 from app.ui.shell.plugins import UiContext
@@ -53,7 +53,7 @@ class EditValueDialog(QDialog):
         self.value.setPlaceholderText("Nouvelle valeur (jj/mm/aaaa pour une date)")
         self.value.setAccessibleName(item.field_name)
         layout.addWidget(self.value)
-        self.error = QLabel(objectName="error", wordWrap=True)
+        self.error = named(QLabel(wordWrap=True), "error")
         self.error.hide()
         layout.addWidget(self.error)
         buttons = QDialogButtonBox(

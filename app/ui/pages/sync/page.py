@@ -29,7 +29,7 @@ from app.services.sync.errors import EnrolmentError, InsecureServerError
 from app.services.sync.view import SyncOverview
 from app.ui.kit import theme
 from app.ui.kit.errors import show_error, user_message
-from app.ui.kit.widgets import Card, EmptyState
+from app.ui.kit.widgets import Card, EmptyState, named
 from app.ui.pages.sync.conflicts import ConflictQueue
 from app.ui.pages.sync.controller import SyncController, vault_of
 from app.ui.shell.plugins import UiContext
@@ -77,7 +77,7 @@ class EnrolForm(Card):
         super().__init__()
         self.page = page
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("Inscrire ce poste auprès du serveur départemental", objectName="h2"))
+        layout.addWidget(named(QLabel("Inscrire ce poste auprès du serveur départemental"), "h2"))
         intro = QLabel(
             "Demandez à l'administrateur un code d'inscription à usage unique. Le poste enverra ensuite vos "
             "modifications et recevra les dossiers de votre file active.",
@@ -87,9 +87,9 @@ class EnrolForm(Card):
         layout.addWidget(intro)
         form = QFormLayout()
         self.url = QLineEdit(placeholderText="https://fil-rouge.departement.fr")
-        self.url_error = QLabel(objectName="error", wordWrap=True)
+        self.url_error = named(QLabel(wordWrap=True), "error")
         self.code = QLineEdit(placeholderText="code fourni par l'administrateur")
-        self.code_error = QLabel(objectName="error", wordWrap=True)
+        self.code_error = named(QLabel(wordWrap=True), "error")
         form.addRow("Adresse du serveur", self.url)
         form.addRow("", self.url_error)
         form.addRow("Code d'inscription", self.code)
@@ -136,7 +136,7 @@ class SyncPage(QWidget):
         self.last_report: SyncReport | None = None
         outer = QVBoxLayout(self)
         outer.setContentsMargins(24, 18, 24, 18)
-        outer.addWidget(QLabel("Synchronisation", objectName="title"))
+        outer.addWidget(named(QLabel("Synchronisation"), "title"))
         self.stack = QStackedWidget()
         outer.addWidget(self.stack, 1)
         self.enrol = EnrolForm(self)
@@ -161,7 +161,7 @@ class SyncPage(QWidget):
         top.addWidget(self._state_card(), 3)
         top.addWidget(self._report_card(), 2)
         layout.addLayout(top)
-        self.queue_title = QLabel("Conflits et refus à traiter", objectName="h2")
+        self.queue_title = named(QLabel("Conflits et refus à traiter"), "h2")
         layout.addWidget(self.queue_title)
         self.queue = ConflictQueue(self.ctx)
         layout.addWidget(self.queue, 1)
@@ -172,7 +172,7 @@ class SyncPage(QWidget):
         layout = QVBoxLayout(card)
         row = QHBoxLayout()
         self.state_icon = QLabel()
-        self.state = QLabel(objectName="h2")
+        self.state = named(QLabel(), "h2")
         row.addWidget(self.state_icon)
         row.addWidget(self.state, 1)
         layout.addLayout(row)
@@ -205,7 +205,7 @@ class SyncPage(QWidget):
     def _report_card(self) -> Card:
         card = Card()
         layout = QVBoxLayout(card)
-        layout.addWidget(QLabel("Dernière synchronisation", objectName="h2"))
+        layout.addWidget(named(QLabel("Dernière synchronisation"), "h2"))
         self.report = QLabel("Pas encore de synchronisation depuis l'ouverture.", wordWrap=True)
         self.report.setProperty("muted", True)
         self.report_message = QLabel(wordWrap=True)

@@ -29,7 +29,8 @@ from app.models.vocabularies.loader import load_vocabularies
 from app.services.casefile.carnet import edits as records_carnet
 from app.services.casefile.carnet.tree import ActionItem, ObjectiveItem, PrescriptionItem
 from app.ui.kit import theme
-from app.ui.kit.forms import DateField, FollowupDialog, Job, qdate
+from app.ui.kit.forms import DateField, FollowupDialog, Job, pydate, qdate
+from app.ui.kit.forms import date_edit as calendar_edit
 from app.ui.kit.worker import WorkerContext
 from app.ui.shell.plugins import UiContext
 
@@ -38,7 +39,7 @@ PENDING = "en_attente"
 
 
 def date_edit(optional: bool = True, day: date | None = None) -> QDateEdit:
-    edit = QDateEdit(calendarPopup=True, displayFormat="dd/MM/yyyy")
+    edit = calendar_edit()
     if optional:
         edit.setMinimumDate(NO_DATE)
         edit.setSpecialValueText("Non renseignée")
@@ -49,7 +50,7 @@ def date_edit(optional: bool = True, day: date | None = None) -> QDateEdit:
 
 
 def date_value(edit: QDateEdit) -> date | None:
-    return None if edit.date() == NO_DATE else edit.date().toPython()  # type: ignore[return-value]
+    return None if edit.date() == NO_DATE else pydate(edit.date())
 
 
 def vocab_combo(kind: str, current: str | None = None) -> QComboBox:

@@ -37,7 +37,7 @@ from app.services.casefile.carnet.tree import CarnetTree, ObjectiveItem
 from app.services.errors import ValidationError
 from app.ui.kit import theme
 from app.ui.kit.errors import show_error
-from app.ui.kit.widgets import EmptyState
+from app.ui.kit.widgets import EmptyState, named
 from app.ui.kit.worker import WorkerContext
 from app.ui.person.carnet.dialogs import ActionDialog, ObjectiveDialog, OutcomeDialog, PrescriptionDialog
 from app.ui.person.carnet.model import (
@@ -68,7 +68,7 @@ class CarnetTab(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 10, 10, 10)
         layout.addLayout(self._toolbar())
-        self.quick_error = QLabel(objectName="error", wordWrap=True)
+        self.quick_error = named(QLabel(wordWrap=True), "error")
         self.quick_error.hide()
         layout.addWidget(self.quick_error)
         layout.addWidget(self._undo_bar())
@@ -140,7 +140,7 @@ class CarnetTab(QWidget):
         return bar
 
     def _undo_bar(self) -> QFrame:
-        self.undo_bar = QFrame(objectName="undo")
+        self.undo_bar = named(QFrame(), "undo")
         self.undo_bar.setStyleSheet(
             f"QFrame#undo {{ background: {theme.ACCENT_SOFT}; border: 1px solid {theme.ACCENT};"
             " border-radius: 6px; }"

@@ -11,7 +11,6 @@ from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QDateTimeEdit,
     QDialog,
     QFormLayout,
@@ -40,6 +39,8 @@ from app.services.errors import ValidationError
 from app.services.people.identity import current_actor
 from app.ui.kit import theme
 from app.ui.kit.errors import show_error
+from app.ui.kit.forms import date_edit, pydate, pydatetime
+from app.ui.kit.widgets import named
 from app.ui.kit.worker import WorkerContext
 from app.ui.shell.plugins import UiContext
 
@@ -59,7 +60,7 @@ def _parse_day(text: str) -> date | None:
 
 
 def _error() -> QLabel:
-    label = QLabel(objectName="error", wordWrap=True)
+    label = named(QLabel(wordWrap=True), "error")
     label.hide()
     return label
 
@@ -84,7 +85,9 @@ class ContractEditor(QDialog):
         self._watch_changes()
         self._apply_readonly()
         QShortcut(QKeySequence.StandardKey.Save, self, self.save)
-        self._lock_timer = QTimer(self, interval=400, timeout=self._follow_lock)
+        self._lock_timer = QTimer(self)
+        self._lock_timer.setInterval(400)
+        self._lock_timer.timeout.connect(self._follow_lock)
         self._lock_timer.start()
         self._hidden_by_lock = False
         self.resize(980, 820)
@@ -111,8 +114,8 @@ class ContractEditor(QDialog):
         self.duration = QComboBox()
         for months in sorted(lifecycle.DURATIONS):
             self.duration.addItem(f"{months} mois", months)
-        self.start = QDateEdit(calendarPopup=True, displayFormat="dd/MM/yyyy")
-        self.end_label = QLabel(objectName="muted")
+        self.start = date_edit()
+        self.end_label = named(QLabel(), "muted")
         dates = QHBoxLayout()
         dates.addWidget(self.start)
         dates.addWidget(self.end_label, 1)
@@ -124,8 +127,8 @@ class ContractEditor(QDialog):
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Unchecked)
             self.objectives.addItem(item)
-        self.no_objective = QLabel("Aucun objectif dans le carnet de bord : ajoutez-en depuis l'onglet "
-                                   "« Carnet de bord ».", objectName="muted", wordWrap=True)  # fmt: skip
+        self.no_objective = named(QLabel("Aucun objectif dans le carnet de bord : ajoutez-en depuis l'onglet "
+                                   "« Carnet de bord ».", wordWrap=True), "muted")  # fmt: skip
         self.no_objective.setVisible(not model.objectives)
         self.objectives.setVisible(bool(model.objectives))
         obj_box = QVBoxLayout()
@@ -143,7 +146,7 @@ class ContractEditor(QDialog):
         self.next_rdv_on = QCheckBox("Fixé le")
         self.next_rdv = QDateTimeEdit(calendarPopup=True, displayFormat="dd/MM/yyyy HH:mm")
         self.bilan_on = QCheckBox("Prévu le")
-        self.bilan = QDateEdit(calendarPopup=True, displayFormat="dd/MM/yyyy")
+        self.bilan = date_edit()
         self.observations = QPlainTextEdit(placeholderText="Ce que la personne souhaite dire sur son contrat")
         for box in (self.commitments, self.observations):
             box.setFixedHeight(70)
@@ -170,15 +173,17 @@ class ContractEditor(QDialog):
 
     def _actions_box(self) -> QVBoxLayout:
         box = QVBoxLayout()
-        self.actions = QTableWidget(0, len(ACTION_COLUMNS))
-        self.actions.setHorizontalHeaderLabels(ACTION_COLUMNS)
-        header = self.actions.horizontalHeader()
+        self.action_table = QTableWidget(0, len(ACTION_COLUMNS))
+        self.action_table.setHorizontalHeaderLabels(ACTION_COLUMNS)
+        header = self.action_table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for col, width in ((1, 180), (2, 100), (3, 100), (4, 115)):
-            self.actions.setColumnWidth(col, width)
-        self.actions.verticalHeader().setVisible(False)
-        self.actions.setMinimumHeight(150)
-        self.actions.setToolTip("Dates au format JJ/MM/AAAA ; heures par semaine en chiffres (ex. : 7,5)")
+            self.action_table.setColumnWidth(col, width)
+        self.action_table.verticalHeader().setVisible(False)
+        self.action_table.setMinimumHeight(150)
+        self.action_table.setToolTip(
+            "Dates au format JJ/MM/AAAA ; heures par semaine en chiffres (ex. : 7,5)"
+        )
         row = QHBoxLayout()
         self.add_action = QPushButton(theme.icon("fa6s.plus"), "Ajouter une action")
         self.remove_action = QPushButton(theme.icon("fa6s.trash-can"), "Retirer l'action")
@@ -189,7 +194,7 @@ class ContractEditor(QDialog):
         row.addWidget(self.add_action)
         row.addWidget(self.remove_action)
         row.addStretch(1)
-        box.addWidget(self.actions)
+        box.addWidget(self.action_table)
         box.addLayout(row)
         box.addWidget(self.total)
         return box
@@ -202,7 +207,7 @@ class ContractEditor(QDialog):
 
     def _buttons(self) -> QHBoxLayout:
         row = QHBoxLayout()
-        self.state = QLabel(objectName="muted")
+        self.state = named(QLabel(), "muted")
         self.save_button = QPushButton(theme.icon("fa6s.floppy-disk", "#ffffff"), "Enregistrer une version")
         self.save_button.setProperty("primary", True)
         self.save_button.setToolTip("Enregistrer une nouvelle version du contrat (Ctrl+S)")
@@ -227,7 +232,7 @@ class ContractEditor(QDialog):
             oid, title = item.data(Qt.ItemDataRole.UserRole)
             checked = oid in draft.objective_ids or (not draft.objective_ids and title in draft.objectives)
             item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
-        self.actions.setRowCount(0)
+        self.action_table.setRowCount(0)
         for action in draft.actions:
             self._append_action(action)
         self.exemption.setText(draft.exemption_reason)
@@ -241,29 +246,29 @@ class ContractEditor(QDialog):
         self._refresh()
 
     def _append_action(self, a: ActionDraft) -> None:
-        row = self.actions.rowCount()
-        self.actions.insertRow(row)
+        row = self.action_table.rowCount()
+        self.action_table.insertRow(row)
         hours = "" if a.hours_per_week is None else f"{a.hours_per_week:g}".replace(".", ",")
         values = (a.label, a.partner, theme.fmt_date(a.start) if a.start else "",
                   theme.fmt_date(a.end) if a.end else "", hours)  # fmt: skip
         for col, text in enumerate(values):
-            self.actions.setItem(row, col, QTableWidgetItem(text))
+            self.action_table.setItem(row, col, QTableWidgetItem(text))
         self._refresh()
 
     def _remove_action(self) -> None:
-        row = self.actions.currentRow()
+        row = self.action_table.currentRow()
         if row >= 0:
-            self.actions.removeRow(row)
+            self.action_table.removeRow(row)
             self._touched()
 
     def _cell(self, row: int, col: int) -> str:
-        item = self.actions.item(row, col)
+        item = self.action_table.item(row, col)
         return item.text().strip() if item else ""
 
     def action_drafts(self) -> tuple[tuple[ActionDraft, ...], str]:
         """The table's actions and the first input error (French), if any."""
         out, problem = [], ""
-        for row in range(self.actions.rowCount()):
+        for row in range(self.action_table.rowCount()):
             label, partner = self._cell(row, 0), self._cell(row, 1)
             try:
                 start, end = _parse_day(self._cell(row, 2)), _parse_day(self._cell(row, 3))
@@ -283,13 +288,13 @@ class ContractEditor(QDialog):
     def draft(self) -> ContractDraft:
         chosen = [self.objectives.item(n).data(Qt.ItemDataRole.UserRole) for n in range(self.objectives.count())
                   if self.objectives.item(n).checkState() == Qt.CheckState.Checked]  # fmt: skip
-        rdv = self.next_rdv.dateTime().toPython() if self.next_rdv_on.isChecked() else None
+        rdv = pydatetime(self.next_rdv.dateTime()) if self.next_rdv_on.isChecked() else None
         return ContractDraft(
             kind=self.kind.currentData(), duration_months=self.duration.currentData(),
-            start_date=self.start.date().toPython(), objective_ids=tuple(c[0] for c in chosen),
+            start_date=pydate(self.start.date()), objective_ids=tuple(c[0] for c in chosen),
             objectives=tuple(c[1] for c in chosen), actions=self.action_drafts()[0],
             exemption_reason=self.exemption.text(), commitments=self.commitments.toPlainText(),
-            next_rdv=rdv, bilan_date=self.bilan.date().toPython() if self.bilan_on.isChecked() else None,
+            next_rdv=rdv, bilan_date=pydate(self.bilan.date()) if self.bilan_on.isChecked() else None,
             observations=self.observations.toPlainText(),
         )  # fmt: skip
 
@@ -297,7 +302,7 @@ class ContractEditor(QDialog):
 
     def _watch_changes(self) -> None:
         for signal in (self.kind.currentIndexChanged, self.duration.currentIndexChanged, self.start.dateChanged,
-                       self.objectives.itemChanged, self.actions.itemChanged, self.exemption.textChanged,
+                       self.objectives.itemChanged, self.action_table.itemChanged, self.exemption.textChanged,
                        self.commitments.textChanged, self.next_rdv_on.toggled, self.next_rdv.dateTimeChanged,
                        self.bilan_on.toggled, self.bilan.dateChanged, self.observations.textChanged):  # fmt: skip
             signal.connect(self._touched)
@@ -321,7 +326,8 @@ class ContractEditor(QDialog):
         self.total.setText(icon + total)
         self.total.setStyleSheet(f"color: {theme.SOON if below else theme.INK}; font-weight: 600;")
         self.exemption.setVisible(below)
-        label = self.exemption.parentWidget().layout() if self.exemption.parentWidget() else None
+        parent = self.exemption.parentWidget()
+        label = parent.layout() if parent is not None else None
         if isinstance(label, QFormLayout):
             field_label = label.labelForField(self.exemption)
             if field_label is not None:
@@ -338,7 +344,7 @@ class ContractEditor(QDialog):
             w.setEnabled(False)
         for box in (self.commitments, self.observations):
             box.setReadOnly(True)
-        self.actions.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.action_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         for n in range(self.objectives.count()):
             item = self.objectives.item(n)
             item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsUserCheckable)

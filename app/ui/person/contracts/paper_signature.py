@@ -13,7 +13,6 @@ from pathlib import Path
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -30,6 +29,8 @@ from PySide6.QtWidgets import (
 
 from app.services.casefile.documents import size_label
 from app.ui.kit import theme
+from app.ui.kit.forms import date_edit, pydate
+from app.ui.kit.widgets import named
 
 SCAN_SUFFIXES = (".pdf", ".jpg", ".jpeg", ".png")
 SCAN_FILTER = "Page signée numérisée (*.pdf *.jpg *.jpeg *.png *.PDF *.JPG *.JPEG *.PNG)"
@@ -142,14 +143,14 @@ class PaperSignatureDialog(QDialog):
         layout.addWidget(intro)
         self.zone = ScanDropZone()
         layout.addWidget(self.zone)
-        self.scan_error = QLabel(objectName="error")
+        self.scan_error = named(QLabel(), "error")
         layout.addWidget(self.scan_error)
         form = QFormLayout()
-        self.signed_on = QDateEdit(calendarPopup=True, displayFormat="dd/MM/yyyy")
+        self.signed_on = date_edit()
         self.signed_on.setDate(QDate.currentDate())
         self.signed_on.setMaximumDate(QDate.currentDate())
         self.place = QLineEdit(place, placeholderText="Ex. : Saint-Denis")
-        self.place_error = QLabel(objectName="error")
+        self.place_error = named(QLabel(), "error")
         form.addRow("Signé le", self.signed_on)
         form.addRow("Fait à", self.place)
         form.addRow("", self.place_error)
@@ -177,7 +178,7 @@ class PaperSignatureDialog(QDialog):
         return ok
 
     def date_value(self) -> date:
-        return self.signed_on.date().toPython()  # type: ignore[no-any-return]
+        return pydate(self.signed_on.date())
 
     def validate(self) -> None:
         ok = True

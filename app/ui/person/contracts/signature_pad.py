@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.ui.kit import theme
+from app.ui.kit.widgets import named
 
 Stroke = list[tuple[float, float]]
 
@@ -135,9 +136,9 @@ class SignatureDialog(QDialog):
         form = QFormLayout()
         self.name = QLineEdit(name)
         self.place = QLineEdit(place, placeholderText="Ex. : Saint-Denis")
-        self.place_error = QLabel(objectName="error")
+        self.place_error = named(QLabel(), "error")
         self.place_error.hide()
-        self.name_error = QLabel(objectName="error")
+        self.name_error = named(QLabel(), "error")
         self.name_error.hide()
         form.addRow("Nom du signataire", self.name)
         form.addRow("", self.name_error)
@@ -146,7 +147,7 @@ class SignatureDialog(QDialog):
         layout.addLayout(form)
         self.pad = SignaturePad()
         layout.addWidget(self.pad, 1)
-        self.pad_error = QLabel(objectName="error")
+        self.pad_error = named(QLabel(), "error")
         self.pad_error.hide()
         self.pad.changed.connect(lambda: self.pad_error.setVisible(False))
         self.place.textChanged.connect(lambda _t: self.place_error.setVisible(False))

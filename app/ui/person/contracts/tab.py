@@ -36,7 +36,7 @@ from app.services.printing.seal import SealError
 from app.ui.kit import theme
 from app.ui.kit.errors import show_error
 from app.ui.kit.preview import PdfPreviewDialog
-from app.ui.kit.widgets import EmptyState
+from app.ui.kit.widgets import EmptyState, named
 from app.ui.kit.worker import WorkerContext
 from app.ui.person.contracts.editor import ContractEditor
 from app.ui.person.contracts.paper_signature import ImageViewDialog, PaperSignatureDialog
@@ -51,9 +51,9 @@ STATUS_ICONS: dict[str, tuple[str, str]] = {
     _S.ACTIVE: ("fa6s.circle-play", theme.OK), _S.ENDED: ("fa6s.flag-checkered", theme.MUTED),
     _S.TERMINATED: ("fa6s.ban", theme.LATE),
 }  # fmt: skip
-TRANSITION_ICONS = {_S.VALIDATED: "fa6s.stamp", _S.REJECTED: "fa6s.circle-xmark", _S.ACTIVE: "fa6s.circle-play",
+TRANSITION_ICONS: dict[str, str] = {_S.VALIDATED: "fa6s.stamp", _S.REJECTED: "fa6s.circle-xmark", _S.ACTIVE: "fa6s.circle-play",
                     _S.ENDED: "fa6s.flag-checkered", _S.TERMINATED: "fa6s.ban"}  # fmt: skip
-CONFIRM = {
+CONFIRM: dict[str, str] = {
     _S.REJECTED: "Le département rejette ce contrat : il ne pourra plus être signé ni mis en cours. "
                  "Un nouveau contrat devra être préparé.",
     _S.TERMINATED: "Le contrat sera résilié aujourd'hui : sa date de fin sera avancée et il ne pourra plus "
@@ -117,7 +117,7 @@ class ContractsTab(QWidget):
         box = QWidget()
         v = QVBoxLayout(box)
         v.setContentsMargins(0, 6, 0, 0)
-        self.title = QLabel(objectName="h2")
+        self.title = named(QLabel(), "h2")
         v.addWidget(self.title)
         self.paper_box = QWidget()
         paper_row = QHBoxLayout(self.paper_box)
@@ -137,7 +137,7 @@ class ContractsTab(QWidget):
         self.buttons = QHBoxLayout(self.buttons_box)
         self.buttons.setContentsMargins(0, 0, 0, 0)
         v.addWidget(self.buttons_box)
-        history = QLabel("Historique (versions, signatures, changements d'état)", objectName="muted")
+        history = named(QLabel("Historique (versions, signatures, changements d'état)"), "muted")
         v.addWidget(history)
         self.history = QListWidget()
         self.history.setAccessibleName("Historique du contrat")
@@ -202,8 +202,8 @@ class ContractsTab(QWidget):
         c = self.selected()
         while self.buttons.count():
             old = self.buttons.takeAt(0)
-            if old is not None and old.widget() is not None:
-                old.widget().deleteLater()
+            if old is not None and (widget := old.widget()) is not None:
+                widget.deleteLater()
         self.history.clear()
         self.paper_box.hide()
         if c is None:

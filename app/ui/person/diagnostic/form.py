@@ -32,7 +32,8 @@ from PySide6.QtWidgets import (
 from app.models.vocabularies.entries import VocabularyEntry
 from app.models.vocabularies.loader import Vocabularies, load_vocabularies
 from app.ui.kit import theme
-from app.ui.kit.widgets import Card
+from app.ui.kit.forms import date_edit, pydate, qdate
+from app.ui.kit.widgets import Card, named
 
 LONG_TEXT = (
     "synthese",
@@ -72,7 +73,7 @@ class _Editor:
             )
         if kind == "date":
             assert isinstance(w, QDateEdit)
-            return None if w.date() == NO_DATE else w.date().toPython().isoformat()  # type: ignore[union-attr]
+            return None if w.date() == NO_DATE else pydate(w.date()).isoformat()
         text = w.toPlainText() if isinstance(w, QPlainTextEdit) else w.text()  # type: ignore[attr-defined]
         return text.strip() or None
 
@@ -98,7 +99,7 @@ class _Editor:
         elif kind == "date":
             assert isinstance(w, QDateEdit)
             try:
-                w.setDate(QDate(date.fromisoformat(str(value))) if value else NO_DATE)
+                w.setDate(qdate(date.fromisoformat(str(value))) if value else NO_DATE)
             except ValueError:
                 w.setDate(NO_DATE)
         elif isinstance(w, QPlainTextEdit):
@@ -161,7 +162,7 @@ def _make_widget(form: DiagnosticForm, item: VocabularyEntry) -> QWidget:
         spin.setMaximumWidth(180)
         return spin
     if kind == "date":
-        edit = QDateEdit(calendarPopup=True, displayFormat="dd/MM/yyyy")
+        edit = date_edit()
         edit.setMinimumDate(NO_DATE)
         edit.setSpecialValueText("Non renseignée")
         edit.setDate(NO_DATE)
@@ -207,7 +208,7 @@ class DiagnosticForm(QScrollArea):
         card.setObjectName("card")
         box = QVBoxLayout(card)
         box.setContentsMargins(14, 10, 14, 12)
-        box.addWidget(QLabel(section.label, objectName="h2"))
+        box.addWidget(named(QLabel(section.label), "h2"))
         if section.get("help"):
             hint = QLabel(section.get("help"), wordWrap=True)
             hint.setProperty("muted", True)
@@ -234,7 +235,7 @@ class DiagnosticForm(QScrollArea):
                 col.setContentsMargins(0, 0, 0, 0)
                 col.setSpacing(2)
                 col.addWidget(widget)
-                editor.warning = QLabel(wordWrap=True, objectName="warning")
+                editor.warning = named(QLabel(wordWrap=True), "warning")
                 editor.warning.setStyleSheet(f"color: {theme.SOON};")
                 editor.warning.hide()
                 col.addWidget(editor.warning)

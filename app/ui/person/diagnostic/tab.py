@@ -25,6 +25,7 @@ from app.services.casefile.diagnostic import DiagnosticState, DiffLine
 from app.services.errors import ValidationError
 from app.ui.kit import theme
 from app.ui.kit.errors import show_error
+from app.ui.kit.widgets import named
 from app.ui.kit.worker import WorkerContext
 from app.ui.person.diagnostic.form import DiagnosticForm
 from app.ui.shell.plugins import UiContext
@@ -78,7 +79,7 @@ class DiagnosticTab(QWidget):
         panel = QWidget()
         col = QVBoxLayout(panel)
         col.setContentsMargins(8, 0, 0, 0)
-        col.addWidget(QLabel("Versions", objectName="h2"))
+        col.addWidget(named(QLabel("Versions"), "h2"))
         hint = QLabel(
             "Sélectionnez une version pour voir ce qu'elle a changé, ou deux versions (Ctrl+clic) "
             "pour les comparer.",
@@ -93,7 +94,7 @@ class DiagnosticTab(QWidget):
         self.versions.setMaximumHeight(190)
         self.versions.setWordWrap(True)
         col.addWidget(self.versions)
-        self.diff_title = QLabel("Modifications", objectName="h2")
+        self.diff_title = named(QLabel("Modifications"), "h2")
         col.addWidget(self.diff_title)
         self.diff = QListWidget()
         self.diff.setAccessibleName("Modifications entre versions")

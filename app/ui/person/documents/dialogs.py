@@ -5,14 +5,12 @@ full with its correction, an image or the first page of a PDF)."""
 from __future__ import annotations
 
 import html
-from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import QDate, QDateTime, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateEdit,
     QDateTimeEdit,
     QDialog,
     QDialogButtonBox,
@@ -38,8 +36,8 @@ from app.services.errors import ValidationError
 from app.services.people.identity import current_actor
 from app.ui.kit import theme
 from app.ui.kit.errors import show_error
-from app.ui.kit.forms import confirm_discard, error_label
-from app.ui.kit.widgets import EmptyState
+from app.ui.kit.forms import confirm_discard, date_edit, error_label, pydate, pydatetime
+from app.ui.kit.widgets import EmptyState, named
 from app.ui.kit.worker import WorkerContext
 from app.ui.shell.plugins import UiContext
 
@@ -143,7 +141,7 @@ class NoteDialog(_GuardedDialog):
         if corrects is not None:
             self.body.setPlainText(corrects.body)
         self.initial = self.body.toPlainText()
-        self.warning = QLabel(objectName="warning", wordWrap=True)
+        self.warning = named(QLabel(wordWrap=True), "warning")
         self.warning.setStyleSheet(f"color: {theme.SOON};")
         self.warning.hide()
         self.errors = {k: error_label() for k in ("kind", "body", "written_at")}
@@ -176,7 +174,7 @@ class NoteDialog(_GuardedDialog):
             return
         self.show_errors({})
         pid, kind, body = self.person_id, self.kind.currentData(), self.body.toPlainText()
-        written = self.when.dateTime().toPython()
+        written = pydatetime(self.when.dateTime())
         corrects_id = self.corrects.id if self.corrects else None
 
         def job(w: WorkerContext) -> str:
@@ -216,8 +214,7 @@ class DocumentDialog(_GuardedDialog):
         self.default_title = default_title(self.path)
         self.title = QLineEdit(self.default_title)
         self.title.setMaxLength(300)
-        self.day = QDateEdit(QDate.currentDate(), calendarPopup=True)
-        self.day.setDisplayFormat("dd/MM/yyyy")
+        self.day = date_edit(QDate.currentDate())
         self.errors = {k: error_label() for k in ("kind", "title", "document_date", "data")}
         for label, widget, key in (("Type", self.kind, "kind"), ("Titre", self.title, "title"),
                                    ("Date du document", self.day, "document_date")):  # fmt: skip
@@ -238,7 +235,7 @@ class DocumentDialog(_GuardedDialog):
             return
         self.show_errors({})
         pid, path, kind, title = self.person_id, self.path, self.kind.currentData(), self.title.text()
-        day: date = self.day.date().toPython()  # type: ignore[assignment]
+        day = pydate(self.day.date())
 
         def job(w: WorkerContext) -> str:
             return documents.add_document_file(w.db, pid, path, kind=kind, title=title, document_date=day)
@@ -272,7 +269,7 @@ class Preview(QWidget):
         super().__init__(parent)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 0, 0, 0)
-        self.heading = QLabel(objectName="h2", wordWrap=True)
+        self.heading = named(QLabel(wordWrap=True), "h2")
         self.meta = QLabel(wordWrap=True)
         self.meta.setProperty("muted", True)
         self.stack = QStackedWidget()
@@ -280,15 +277,17 @@ class Preview(QWidget):
                                "Sélectionnez une note ou un document pour l'afficher ici.")  # fmt: skip
         self.text = QTextBrowser()
         self.image = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
-        self.scroll = QScrollArea(widgetResizable=True)
-        self.scroll.setWidget(self.image)
-        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # fitted to the width
+        self.scroller = QScrollArea(widgetResizable=True)
+        self.scroller.setWidget(self.image)
+        self.scroller.setHorizontalScrollBarPolicy(
+            Qt.ScrollBarPolicy.ScrollBarAlwaysOff
+        )  # fitted to the width
         self.message = EmptyState("fa6s.file", "Pas d'aperçu", "")
-        for w in (self.hint, self.text, self.scroll, self.message):
+        for w in (self.hint, self.text, self.scroller, self.message):
             self.stack.addWidget(w)
         self.buttons = QHBoxLayout()
-        for w in (self.heading, self.meta):
-            layout.addWidget(w)
+        for label in (self.heading, self.meta):
+            layout.addWidget(label)
         layout.addWidget(self.stack, 1)
         layout.addLayout(self.buttons)
         self.clear()
@@ -326,10 +325,10 @@ class Preview(QWidget):
         self.meta.setText(f"{doc.kind_label} · {day} · {doc.size_label} · {doc.file_name or 'fichier'}")
         pixmap = QPixmap()
         if png and pixmap.loadFromData(png):
-            width = max(200, self.scroll.width() - self.scroll.verticalScrollBar().sizeHint().width() - 8)
+            width = max(200, self.scroller.width() - self.scroller.verticalScrollBar().sizeHint().width() - 8)
             self.image.setPixmap(pixmap if pixmap.width() <= width else pixmap.scaledToWidth(
                 width, Qt.TransformationMode.SmoothTransformation))  # fmt: skip
-            self.stack.setCurrentWidget(self.scroll)
+            self.stack.setCurrentWidget(self.scroller)
             return
         text = ("Ce PDF n'a pas pu être affiché (fichier illisible ou protégé par un mot de passe)."
                 if doc.is_pdf else "Ce type de fichier ne peut pas être affiché ici.")  # fmt: skip

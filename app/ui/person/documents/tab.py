@@ -33,6 +33,7 @@ from app.services.people import identity as people
 from app.services.people.identity import current_actor
 from app.ui.kit import theme
 from app.ui.kit.errors import show_error
+from app.ui.kit.widgets import named
 from app.ui.kit.worker import WorkerContext
 from app.ui.person.documents.dialogs import DocumentDialog, NoteDialog, Preview, note_kind_label
 from app.ui.shell.plugins import UiContext
@@ -132,16 +133,16 @@ class DocumentsTab(QWidget):
         box = QWidget()
         col = QVBoxLayout(box)
         col.setContentsMargins(0, 0, 0, 0)
-        self.notes_title = QLabel("Notes", objectName="h2")
+        self.notes_title = named(QLabel("Notes"), "h2")
         self.note_tree = _tree(["Date", "Type", "Note", "Auteur"], "Notes de la personne", 2)
         self.notes_empty = QLabel("Aucune note. « Nouvelle note » (Ctrl+Maj+M) pour consigner un entretien, "
                                   "un appel, un courrier ou une liaison avec un partenaire.", wordWrap=True)  # fmt: skip
-        self.docs_title = QLabel("Documents", objectName="h2")
+        self.docs_title = named(QLabel("Documents"), "h2")
         self.doc_tree = _tree(["Type", "Titre", "Date", "Taille"], "Documents de la personne", 1)
         self.docs_empty = QLabel("Aucun document. « Ajouter un document… » (Ctrl+Maj+D) pour joindre un "
                                  "justificatif, un courrier ou un contrat signé numérisé, ou glissez le fichier ici.", wordWrap=True)  # fmt: skip
-        for w in (self.notes_empty, self.docs_empty):
-            w.setProperty("muted", True)
+        for empty in (self.notes_empty, self.docs_empty):
+            empty.setProperty("muted", True)
         for w in (self.notes_title, self.note_tree, self.notes_empty, self.docs_title, self.doc_tree,
                   self.docs_empty):  # fmt: skip
             col.addWidget(w, 1 if isinstance(w, QTreeWidget) else 0)

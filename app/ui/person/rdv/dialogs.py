@@ -42,6 +42,7 @@ from app.services.casefile.rdv import AppointmentEventView
 from app.services.people import identity as people
 from app.ui.kit import theme
 from app.ui.kit.forms import DateField, FollowupDialog, Job, error_label
+from app.ui.kit.widgets import named
 from app.ui.kit.worker import WorkerContext
 from app.ui.shell.plugins import UiContext
 
@@ -119,7 +120,8 @@ class AppointmentDialog(FollowupDialog):
         vocab = load_vocabularies()
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.date = DateField(day)
-        self.time = QTimeEdit(QTime(9, 0), displayFormat="HH:mm")
+        self.time = QTimeEdit(QTime(9, 0))
+        self.time.setDisplayFormat("HH:mm")
         when = QWidget()
         row = QHBoxLayout(when)
         row.setContentsMargins(0, 0, 0, 0)
@@ -147,7 +149,7 @@ class AppointmentDialog(FollowupDialog):
         ):  # fmt: skip
             self.add_row(label, widget, key)
         self.form.addRow("", self.sensitive)
-        self.conflict = QLabel(wordWrap=True, objectName="error")
+        self.conflict = named(QLabel(wordWrap=True), "error")
         self.conflict.hide()
         self.layout_.addWidget(self.conflict)
         self.finish_layout()
@@ -254,7 +256,7 @@ class StatusDialog(QDialog):
         vocab = load_vocabularies()
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel(f"<b>{item.purpose_label}</b> — {theme.fmt_datetime(item.starts_at)}"))
-        layout.addWidget(QLabel("Historique", objectName="h2"))
+        layout.addWidget(named(QLabel("Historique"), "h2"))
         self.history = QListWidget()
         self.history.setAccessibleName("Historique des statuts")
         for ev in history:
