@@ -91,7 +91,9 @@ def test_documents_add_preview_export_and_roadmap(qtbot, ctx, vault, pid, tmp_pa
     assert tab.doc_tree.topLevelItem(0).text(0) == "Justificatif de domicile"
     tab.doc_tree.setCurrentItem(tab.doc_tree.topLevelItem(0))
     idle(qtbot, ctx)
-    assert tab.preview.stack.currentWidget() is tab.preview.scroller and not tab.preview.image.pixmap().isNull()
+    assert (
+        tab.preview.stack.currentWidget() is tab.preview.scroller and not tab.preview.image.pixmap().isNull()
+    )
     assert tab.export_button.isVisibleTo(tab) and not tab.correct_button.isVisibleTo(tab)
     tab.export_document(tmp_path / "copie.png")
     idle(qtbot, ctx)
