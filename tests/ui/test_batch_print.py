@@ -121,7 +121,8 @@ def test_cancel_stops_between_documents(qtbot, ctx, ids, tmp_path):
     folder.mkdir()
 
     def cancel_after_first(done: int, _total: int, _label: str) -> None:
-        if done >= 1:
+        if done >= 1 and not dialog.job.cancel_requested:
+            shot(dialog.progress, "batch_print_progress")
             dialog.cancel()
 
     dialog.job.progress.connect(cancel_after_first)

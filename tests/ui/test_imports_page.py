@@ -181,6 +181,7 @@ def test_drop_a_cp1252_file_then_cancel_leaves_nothing(
     assert page.running == "import"
     page.cancel_button.click()  # at once: the worker checks the flag every 1,000 rows and between batches
     assert not page.cancel_button.isEnabled()
+    shot(page, "imports_cancelling")
     idle(qtbot, page)
     assert page.stack.currentIndex() == STAGE_PREVIEW  # back to the preview, ready to try again
     assert page.error.text() == "Import annulé — Import annulé : rien n'a été enregistré."

@@ -162,6 +162,7 @@ def test_cancel_stops_the_purge_before_the_next_file(qtbot, ctx, vault, case):
     assert tab.progress.isVisible() and tab.cancel_button.isVisible() and not tab.purge_button.isEnabled()
     tab.cancel()
     assert not tab.cancel_button.isEnabled()
+    shot(page, "privacy-purge-cancelling")
     gate.set()
     qtbot.waitUntil(lambda: not tab.running and ctx.worker.pending == 0, timeout=10_000)
     assert tab.result.text() == "Purge interrompue avant le premier dossier : aucun dossier n'a été touché."

@@ -31,6 +31,7 @@ from app.services.sync.base import (
 
 class DownloadMixin(ClientBase):
     def _download(self, report: SyncReport, progress: Progress, cancel: Cancel) -> None:
+        progress("réception", report.downloaded, None)  # waiting for the first page: say so
         while True:
             if cancel():
                 raise _Cancelled("download")
