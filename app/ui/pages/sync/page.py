@@ -395,7 +395,7 @@ class SyncPage(QWidget):
                 + " ci-dessous."
             )
         self.report_message.setText(report.message or done)
-        self.report_message.setObjectName("error" if report.state == "error" else "")
+        self.report_message.setObjectName("error" if report.state in ("error", "outdated") else "")
         self.report_message.style().unpolish(self.report_message)
         self.report_message.style().polish(self.report_message)
         self.last_report = report
