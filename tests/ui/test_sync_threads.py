@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from app.services.casefile import records
+from app.services.casefile import notes as notes_mod
 from app.services.sync import view as sync_view
 from app.ui.person.documents.tab import DocumentsTab
 from server.admin.accounts import set_device_status
@@ -85,7 +85,7 @@ def test_a_sync_in_progress_never_blocks_a_save(qtbot, ctx, vault, gated, user) 
     qtbot.waitUntil(lambda: pid in ctx.changes, timeout=WAIT)  # saved: the page was told
     assert not gate.release.is_set() and page.controller.running  # …while the server still holds the sync
     assert ctx.worker.pending == 0  # nothing queued behind the sync
-    assert [n.body for n in records.list_notes(vault.db, pid)] == [
+    assert [n.body for n in notes_mod.list_notes(vault.db, pid)] == [
         "Entretien pendant la synchronisation : projet de formation."
     ]
 

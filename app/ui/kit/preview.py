@@ -213,7 +213,7 @@ def check_preview(pdf: bytes, out: Path | None = None) -> str:
     if share == 0 or shot.isNull():
         raise RasterError("La page dessinée est blanche : l'aperçu ne fonctionne pas sur ce poste.")
     if out is not None:
-        shot.save(str(out), "PNG")
+        shot.save(str(out), "PNG")  # type: ignore[call-overload]  # PySide6 takes the format as str
     app.processEvents()
     ink = f"{share * 100:.1f}".replace(".", ",")
     return f"Aperçu : page 1 dessinée ({page.width} × {page.height} px, {ink} % d'encre)."

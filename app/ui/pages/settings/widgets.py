@@ -4,7 +4,7 @@ and seal dialogs, and small layout helpers."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -41,6 +41,11 @@ class SettingsPage(Protocol):
     ctx: UiContext
 
     def values_saved(self, values: dict[str, Any]) -> None: ...
+
+
+def as_widget(page: SettingsPage) -> QWidget:
+    """The page, a QWidget (the protocol only names what the sections call), as a dialog's parent."""
+    return cast(QWidget, page)
 
 
 SAVED_TEXT = "Modifications enregistrées."
@@ -296,7 +301,7 @@ class SecretDialog(FollowupDialog):
         self, page: SettingsPage, title: str, labels: tuple[str, str, str], intro: str,
         job: Callable[[str, str], Job], *, ask_old: bool = True,
     ) -> None:  # fmt: skip
-        super().__init__(page.ctx, title, page)
+        super().__init__(page.ctx, title, as_widget(page))
         self.save_text = title
         self.save_button.setText(title)
         self.make_job = job
@@ -345,7 +350,7 @@ class SealDialog(FollowupDialog):
     discard_text = "Le cachet n'est pas configuré : ce que vous avez saisi sera oublié."
 
     def __init__(self, page: SettingsPage, current_path: str = "") -> None:
-        super().__init__(page.ctx, "Certificat de cachet du département", page)
+        super().__init__(page.ctx, "Certificat de cachet du département", as_widget(page))
         self.set_intro(
             "Le cachet électronique du département est apposé sur les contrats imprimés. Choisissez le fichier "
             "du certificat (PKCS#12 : .p12 ou .pfx) et son mot de passe ; le mot de passe est gardé par le "
