@@ -5,6 +5,7 @@ a test CA bundle (``SSL_CERT_FILE``/``SSL_CERT_DIR``, read by OpenSSL as the sys
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -251,3 +252,29 @@ def test_an_older_client_is_told_to_update() -> None:
         check_client_version({"min_client_version": "0.2.0"}, "0.1.0")
     assert err.value.message.startswith("Mise à jour nécessaire : ")
     assert "Fil rouge 0.2.0" in err.value.message and "restent enregistrées" in err.value.message
+
+
+def test_an_older_client_is_refused_by_a_real_server_and_keeps_its_outbox(
+    tmp_path: Path, data_dir: Path, memory_keyring: object
+) -> None:
+    import inspect
+
+    from server.api.app import create_app
+    from tests.sync.harness import Server
+
+    if "min_client_version" not in inspect.signature(create_app).parameters:
+        pytest.skip("le serveur n'annonce pas encore de version minimale (branche server-trust)")
+    app = create_app(f"sqlite:///{tmp_path / 'srv.db'}", min_client_version="99.0.0")  # type: ignore[call-arg]
+    server = Server(url="", app=app, sdb=app.state.sdb)
+    server.add_user("alice")
+    vault = vault_service.create_vault(data_dir, "old", mode=vault_service.MODE_KEYRING)
+    client = SyncClient(vault, server.base, server.client(), retry_delays=())
+    with contextlib.suppress(ClientTooOldError):  # enrolled all the same: the code is spent
+        client.enroll(server.code("alice"))
+    add_person(client)
+    pending = client.status()["pending_ops"]
+    report = client.sync()
+    assert report.state == "outdated" and report.message.startswith("Mise à jour nécessaire : ")
+    assert "Fil rouge 99.0.0" in report.message and report.uploaded == 0
+    assert client.status()["pending_ops"] == pending > 0
+    server.sdb.dispose()

@@ -74,7 +74,6 @@ class SyncClient(UploadMixin, RepairMixin):
             },
             auth=False,
         )
-        check_client_version(result, self.app_version)
         in_vault = ""
         try:
             if not keystore.secure_backend_available():
@@ -84,6 +83,8 @@ class SyncClient(UploadMixin, RepairMixin):
             in_vault = str(result["token"])  # no OS keyring: kept in the encrypted vault itself
         self._token = str(result["token"])
         self.local(self._save_enrolment, result, in_vault, writes=True)
+        # Enrolled (the code is spent): an outdated application is told now, and syncs after its update.
+        check_client_version(result, self.app_version)
         return dict(result["user"])
 
     def _save_enrolment(self, result: dict[str, Any], in_vault: str) -> None:
