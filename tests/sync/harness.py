@@ -7,6 +7,7 @@ import threading
 import time
 import warnings
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -174,6 +175,25 @@ class Device:
             return len(s.scalars(select(model.id)).all())
 
 
+class StepThread:
+    """Runs each database step of a sync client on one other thread, as the window's database worker does
+    (ADR 0015): the fault tests then exercise the two-thread mode, where the client's ``db`` refuses any use
+    outside a step. A step calling a step runs inline, like ``DbWorker.call`` on its own thread."""
+
+    def __init__(self) -> None:
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="steps")
+        self.steps = 0
+
+    def __call__(self, step: Callable[..., Any], *args: Any, writes: bool = False) -> Any:
+        self.steps += 1
+        if threading.current_thread().name.startswith("steps"):
+            return step(*args)
+        return self.pool.submit(step, *args).result()
+
+
+STEPS = StepThread()
+
+
 def make_device(
     server: Server,
     data_dir: Path,
@@ -193,6 +213,7 @@ def make_device(
         httpx.Client(transport=transport, timeout=10),
         on_wipe=wiped.append,
         retry_delays=(),
+        local=STEPS,
     )
     client.enroll(server.code(login), name)
     first = client.sync()

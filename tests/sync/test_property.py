@@ -92,7 +92,7 @@ class SyncMachine(RuleBasedStateMachine):
     @invariant()
     def outbox_never_negative(self) -> None:
         for d in self.devices:
-            assert d.client.pending_count() >= 0
+            assert d.client.local(d.client.pending_count) >= 0
 
     def teardown(self) -> None:
         try:

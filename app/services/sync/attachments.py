@@ -28,6 +28,7 @@ from app.models.tables.local import OutboxOp, SyncState
 from app.services.sync.errors import AttachmentTransferError
 
 if TYPE_CHECKING:
+    from app.services.storage.db import Database
     from app.services.sync.base import ClientBase
 
 #: Business tables whose rows reference an attachment, and the column holding its SHA-256.
@@ -92,10 +93,13 @@ class AttachmentSync:
 
     def __init__(self, client: ClientBase) -> None:
         self.client = client
-        self.db = client.vault.db
         self.local = client.local
         self.sent = 0  # blobs completed by this device during the sync
         self.received = 0
+
+    @property
+    def db(self) -> Database:
+        return self.client.db  # guarded: only inside a step
 
     def _status(self, sha: str) -> dict[str, Any]:
         return self.client.get_json(f"attachments/{sha}")

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import threading
 import time
 import uuid
 from collections import defaultdict
@@ -34,7 +35,7 @@ from app.models.sync import wire as codec
 from app.models.tables.base import SYNC_COLUMNS, synced_tables, utcnow
 from app.models.tables.local import Conflict, OutboxOp, SyncState
 from app.services.storage import keystore, migrate
-from app.services.storage.db import DEVICE_SEQ_KEY
+from app.services.storage.db import DEVICE_SEQ_KEY, Database
 from app.services.storage.vault import Vault
 from app.services.sync.attachments import AttachmentSync
 from app.services.sync.errors import (
@@ -183,8 +184,9 @@ class ClientBase:
         retry_delays: tuple[float, ...] = RETRY_DELAYS,
     ) -> None:
         self.vault = vault
-        self.db = vault.db
         self.local: Local = local or run_here
+        # With steps run elsewhere (the window's database worker), this thread must never touch the vault.
+        self._transport_thread = threading.get_ident() if local is not None else None
         url, self.device_id = self.local(lambda: (base_url or self.db.get_state(K_URL), vault.device_id))
         self.base_url = check_url(url) if url else ""
         self.profile_id = vault.info.profile_id
@@ -202,6 +204,18 @@ class ClientBase:
         self._cancel: Cancel = lambda: False
         self._progress: Progress = lambda *_: None
 
+    @property
+    def db(self) -> Database:
+        """The vault's database, for the steps only: on the thread making the HTTP calls, when the steps run
+        elsewhere, it raises (a database call there would bypass the worker: ADR 0015)."""
+        if self._transport_thread is not None and threading.get_ident() == self._transport_thread:
+            raise RuntimeError("the sync touched the vault outside a step of ClientBase.local (ADR 0015)")
+        return self.vault.db
+
+    def state(self, key: str, default: str = "") -> str:
+        """One ``sync_state`` value (a step)."""
+        return self.db.get_state(key, default)
+
     # ------------------------------------------------------------------ HTTP
 
     def _pause(self, seconds: float) -> None:
@@ -218,7 +232,7 @@ class ClientBase:
             token = None
             if keystore.secure_backend_available():
                 token = keystore.load_secret(token_entry(self.profile_id))
-            token = token or self.local(self.db.get_state, K_TOKEN)
+            token = token or self.local(self.state, K_TOKEN)
             if not token:
                 raise NotEnrolledError()
             self._token = token

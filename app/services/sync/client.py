@@ -144,7 +144,7 @@ class SyncClient(UploadMixin, RepairMixin):
             return 0
 
     def _sync(self, report: SyncReport, progress: Progress, cancel: Cancel) -> None:
-        if self.local(self.db.get_state, K_WIPED):
+        if self.local(self.state, K_WIPED):
             raise SyncError(
                 "Ce dossier a été effacé après une révocation : il ne peut plus être synchronisé."
             )

@@ -35,7 +35,7 @@ class DownloadMixin(ClientBase):
         while True:
             if cancel():
                 raise _Cancelled("download")
-            cursor = int(self.local(self.db.get_state, K_CURSOR, "0") or 0)
+            cursor = int(self.local(self.state, K_CURSOR, "0") or 0)
             page = self._post("download", {"cursor": cursor, "limit": PAGE})
             n = self.local(self.apply_page, page, writes=True)
             report.downloaded += n
