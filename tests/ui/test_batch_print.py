@@ -136,11 +136,9 @@ def test_cancel_stops_between_documents(qtbot, ctx, ids, tmp_path):
     shot(dialog.message_box, "batch_print_cancelled")
 
 
-def test_caseload_action_opens_the_dialog(qtbot, window):
-    from tests.ui.conftest import unlock
+def test_caseload_action_opens_the_dialog(qtbot, unlocked_window):
 
-    unlock(qtbot, window)
-    page = window.files.caseload
+    page = unlocked_window.files.caseload
     action = page.print_contracts_action
     assert action.shortcut().toString() == "Ctrl+Shift+P" and action in page.view.actions()
     page.view.clearSelection()
@@ -153,6 +151,6 @@ def test_caseload_action_opens_the_dialog(qtbot, window):
     qtbot.waitUntil(lambda: dialog.plan is not None, timeout=10_000)
     assert dialog.plan.items and dialog.plan.without_contract
     assert dialog.summary.text().endswith("40 personnes sélectionnées")
-    shot(window, "caseload_with_print_button")
+    shot(unlocked_window, "caseload_with_print_button")
     shot(dialog, "batch_print_caseload")
     dialog.reject()

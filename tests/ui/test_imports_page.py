@@ -193,18 +193,16 @@ def test_changed_fields_are_named_in_french() -> None:
     assert changed_text(("phone", "orientation.organisme", "referent_id")) == "téléphone, organisme, référent"
 
 
-def test_in_the_main_window_ctrl_i_page_and_caseload_refresh(qtbot, window, monkeypatch) -> None:
+def test_in_the_main_window_ctrl_i_page_and_caseload_refresh(qtbot, unlocked_window, monkeypatch) -> None:
     from app.ui.kit.widgets import BADGE_ROLE
     from app.ui.shell.other_pages import PAGES
-    from tests.ui.conftest import unlock
 
-    unlock(qtbot, window)
-    qtbot.waitUntil(lambda: window.nav.item(0).data(BADGE_ROLE) == 40, timeout=WAIT)
-    window.nav.setCurrentRow(1 + list(PAGES).index("imports"))
-    page = window.pages.currentWidget()
+    qtbot.waitUntil(lambda: unlocked_window.nav.item(0).data(BADGE_ROLE) == 40, timeout=WAIT)
+    unlocked_window.nav.setCurrentRow(1 + list(PAGES).index("imports"))
+    page = unlocked_window.pages.currentWidget()
     assert isinstance(page, ImportsPage)
-    qtbot.waitUntil(lambda: window.worker.pending == 0, timeout=WAIT)
-    before = window.nav.item(0).data(BADGE_ROLE)
+    qtbot.waitUntil(lambda: unlocked_window.worker.pending == 0, timeout=WAIT)
+    before = unlocked_window.nav.item(0).data(BADGE_ROLE)
     asked: list[str] = []
 
     def fake_dialog(parent, title, start, filters):  # type: ignore[no-untyped-def]
@@ -220,6 +218,6 @@ def test_in_the_main_window_ctrl_i_page_and_caseload_refresh(qtbot, window, monk
     page.import_button.click()
     idle(qtbot, page)
     assert page.stack.currentIndex() == STAGE_REPORT
-    qtbot.waitUntil(lambda: window.nav.item(0).data(BADGE_ROLE) != before, timeout=WAIT)
-    assert window.nav.item(0).data(BADGE_ROLE) == before + 4 == 44
-    shot(window, "imports_in_window")
+    qtbot.waitUntil(lambda: unlocked_window.nav.item(0).data(BADGE_ROLE) != before, timeout=WAIT)
+    assert unlocked_window.nav.item(0).data(BADGE_ROLE) == before + 4 == 44
+    shot(unlocked_window, "imports_in_window")

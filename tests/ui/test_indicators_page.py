@@ -209,20 +209,18 @@ def test_empty_caseload_shows_what_to_do(qtbot, ctx, vault):
     shot(page, "indicateurs_vide")
 
 
-def test_page_in_the_main_window_follows_data_changes(qtbot, window):
+def test_page_in_the_main_window_follows_data_changes(qtbot, unlocked_window):
     from app.ui.pages.indicators.page import IndicatorsPage
-    from tests.ui.conftest import unlock
 
-    unlock(qtbot, window)
-    page = next(p for p in window.placeholders if isinstance(p, IndicatorsPage))
-    window.nav.setCurrentRow(window.pages.indexOf(page))
-    qtbot.waitUntil(lambda: page.report is not None and window.worker.pending == 0, timeout=15_000)
+    page = next(p for p in unlocked_window.placeholders if isinstance(p, IndicatorsPage))
+    unlocked_window.nav.setCurrentRow(unlocked_window.pages.indexOf(page))
+    qtbot.waitUntil(lambda: page.report is not None and unlocked_window.worker.pending == 0, timeout=15_000)
     assert page.stack.currentWidget() is page.body and page.tree.topLevelItemCount() > 0
     assert page.report.period == indicators.current_period("month", date.today()).previous()
-    shot(window, "indicateurs_fenetre")
+    shot(unlocked_window, "indicateurs_fenetre")
     first = page.report
-    window.refresh_status()
-    qtbot.waitUntil(lambda: window.worker.pending == 0, timeout=15_000)
+    unlocked_window.refresh_status()
+    qtbot.waitUntil(lambda: unlocked_window.worker.pending == 0, timeout=15_000)
     assert page.report is first  # nothing changed: no recomputation
 
     def write(w):
@@ -230,8 +228,8 @@ def test_page_in_the_main_window_follows_data_changes(qtbot, window):
             w.db, PersonInput(last_name="Nouvelle", first_name="Inès", regime="legacy")
         )
 
-    window.worker.submit(write, lambda _pid: window.data_changed(None), writes=True)
-    qtbot.waitUntil(lambda: page.report is not first and window.worker.pending == 0, timeout=15_000)
+    unlocked_window.worker.submit(write, lambda _pid: unlocked_window.data_changed(None), writes=True)
+    qtbot.waitUntil(lambda: page.report is not first and unlocked_window.worker.pending == 0, timeout=15_000)
 
 
 def test_drill_down_on_a_zero_says_so(qtbot, ctx, demo):

@@ -40,20 +40,18 @@ def test_wrong_code_then_delay_countdown(qtbot, window):
     unlock(qtbot, window)
 
 
-def test_status_bar_texts(qtbot, window):
-    unlock(qtbot, window)
-    status = window.status
+def test_status_bar_texts(qtbot, unlocked_window):
+    status = unlocked_window.status
     qtbot.waitUntil(lambda: status.referent.text() == "Référent : Claire Marchand", timeout=5000)
     assert status.mode.text() == "Coffre : trousseau"
     assert status.sync.text() == "Dernière synchronisation : jamais"
     assert status.pending.text().endswith("modifications en attente")
 
 
-def test_search_filters_and_sort(qtbot, window):
-    unlock(qtbot, window)
-    page = window.files.caseload
+def test_search_filters_and_sort(qtbot, unlocked_window):
+    page = unlocked_window.files.caseload
     model = page.model
-    qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(unlocked_window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     assert page.search.hasFocus()
     qtbot.keyClicks(page.search, "lefebvre")  # accents ignored
     qtbot.waitUntil(lambda: model.rowCount() == 2, timeout=5000)
@@ -73,14 +71,13 @@ def test_search_filters_and_sort(qtbot, window):
     assert cities[0] == "Vienne" and cities[-1] == "Échirolles"
 
 
-def test_person_page_opens_with_tabs_and_masked_nir(qtbot, window, worker):
-    unlock(qtbot, window)
-    view = window.files.caseload.view
+def test_person_page_opens_with_tabs_and_masked_nir(qtbot, unlocked_window, worker):
+    view = unlocked_window.files.caseload.view
     view.setFocus()
-    view.setCurrentIndex(window.files.caseload.model.index(2, 0))
+    view.setCurrentIndex(unlocked_window.files.caseload.model.index(2, 0))
     qtbot.keyClick(view, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: window.files.count() == 2, timeout=5000)
-    page = window.files.currentWidget()
+    qtbot.waitUntil(lambda: unlocked_window.files.count() == 2, timeout=5000)
+    page = unlocked_window.files.currentWidget()
     assert isinstance(page, PersonPage)
     qtbot.waitUntil(lambda: page.summary is not None, timeout=5000)
     tabs = [page.tabs.tabText(i) for i in range(page.tabs.count())]
@@ -106,7 +103,7 @@ def test_person_page_opens_with_tabs_and_masked_nir(qtbot, window, worker):
     }
     for empty in page.placeholders.values():  # tabs not built yet say so in French
         assert empty.title.text().startswith("Aucun") or empty.title.text()
-    assert window.files.tabText(1) == page.summary.header.display_name
+    assert unlocked_window.files.tabText(1) == page.summary.header.display_name
     # the consultation was written to the audit trail
     found: list[str] = []
     worker.submit(
@@ -114,28 +111,27 @@ def test_person_page_opens_with_tabs_and_masked_nir(qtbot, window, worker):
     )
     qtbot.waitUntil(lambda: found == ["consultation"], timeout=5000)
     # a second person, then Ctrl+Tab and Ctrl+W
-    window.files.open_person(window.files.caseload.model.row_id(5))
-    assert window.files.count() == 3
-    qtbot.keyClick(window, Qt.Key.Key_Tab, Qt.KeyboardModifier.ControlModifier)
-    assert window.files.currentIndex() == 0
-    window.files.setCurrentIndex(2)
-    qtbot.keyClick(window, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)
-    assert window.files.count() == 2
+    unlocked_window.files.open_person(unlocked_window.files.caseload.model.row_id(5))
+    assert unlocked_window.files.count() == 3
+    qtbot.keyClick(unlocked_window, Qt.Key.Key_Tab, Qt.KeyboardModifier.ControlModifier)
+    assert unlocked_window.files.currentIndex() == 0
+    unlocked_window.files.setCurrentIndex(2)
+    qtbot.keyClick(unlocked_window, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)
+    assert unlocked_window.files.count() == 2
     qtbot.waitUntil(lambda: worker.pending == 0, timeout=5000)
 
 
-def test_auto_lock_hides_data_and_keeps_typing(qtbot, window):
-    unlock(qtbot, window)
-    window.files.caseload.search.setText("Mart")
-    window.idle.set_timeout_ms(150)
-    window.idle.arm()
-    qtbot.waitUntil(lambda: window.locked, timeout=5000)
-    assert window.root.currentWidget() is window.lock_screen
-    assert not window.workspace.isVisible() and not window.status.isVisible()
-    grab = window.grab().toImage()
+def test_auto_lock_hides_data_and_keeps_typing(qtbot, unlocked_window):
+    unlocked_window.files.caseload.search.setText("Mart")
+    unlocked_window.idle.set_timeout_ms(150)
+    unlocked_window.idle.arm()
+    qtbot.waitUntil(lambda: unlocked_window.locked, timeout=5000)
+    assert unlocked_window.root.currentWidget() is unlocked_window.lock_screen
+    assert not unlocked_window.workspace.isVisible() and not unlocked_window.status.isVisible()
+    grab = unlocked_window.grab().toImage()
     assert grab.width() > 0
-    unlock(qtbot, window)
-    assert window.files.caseload.search.text() == "Mart"
+    unlock(qtbot, unlocked_window)
+    assert unlocked_window.files.caseload.search.text() == "Mart"
 
 
 def test_empty_caseload_explains(qtbot, worker, data_dir, memory_keyring):
@@ -191,15 +187,14 @@ def _visible_windows(win) -> list:
     return [w for w in QApplication.topLevelWidgets() if w is not win and w.isVisible()]
 
 
-def test_lock_hides_open_dialogs_and_brings_them_back_with_what_was_typed(qtbot, window):
+def test_lock_hides_open_dialogs_and_brings_them_back_with_what_was_typed(qtbot, unlocked_window):
     from PySide6.QtWidgets import QMessageBox
 
     from app.ui.person.rdv.dialogs import AppointmentDialog
 
-    unlock(qtbot, window)
     events: list[bool] = []
-    window.lock_changed.connect(events.append)
-    rdv = AppointmentDialog(window.ctx, None, "MARTIN Hélène", parent=window.files)
+    unlocked_window.lock_changed.connect(events.append)
+    rdv = AppointmentDialog(unlocked_window.ctx, None, "MARTIN Hélène", parent=unlocked_window.files)
     rdv.open()
     rdv.place.setText("Maison des solidarités, bureau 2")
     rdv.comment.setPlainText("Apporter le dernier avis d'imposition")
@@ -209,25 +204,25 @@ def test_lock_hides_open_dialogs_and_brings_them_back_with_what_was_typed(qtbot,
     modeless.show()
     qtbot.waitUntil(modeless.isVisible, timeout=5000)
 
-    window.lock()
-    assert window.locked and events == [True]
+    unlocked_window.lock()
+    assert unlocked_window.locked and events == [True]
     assert not rdv.isVisible() and not modeless.isVisible()
-    assert _visible_windows(window) == []  # nothing but the lock screen is on screen
-    assert window.root.currentWidget() is window.lock_screen
-    assert set(map(id, window.hidden_windows)) == {id(rdv), id(modeless)}
+    assert _visible_windows(unlocked_window) == []  # nothing but the lock screen is on screen
+    assert unlocked_window.root.currentWidget() is unlocked_window.lock_screen
+    assert set(map(id, unlocked_window.hidden_windows)) == {id(rdv), id(modeless)}
     # a dialog that appears while locked (a late result) is hidden too, and comes back with the others
-    late = QMessageBox(QMessageBox.Icon.Information, "Fil rouge", "Résultat arrivé", parent=window)
+    late = QMessageBox(QMessageBox.Icon.Information, "Fil rouge", "Résultat arrivé", parent=unlocked_window)
     late.setModal(False)
     late.show()
     qtbot.waitUntil(lambda: not late.isVisible(), timeout=5000)
-    assert _visible_windows(window) == []
+    assert _visible_windows(unlocked_window) == []
 
-    unlock(qtbot, window)
+    unlock(qtbot, unlocked_window)
     assert events == [True, False]
     assert rdv.isVisible() and modeless.isVisible() and late.isVisible()
     assert rdv.place.text() == "Maison des solidarités, bureau 2"
     assert rdv.comment.toPlainText() == "Apporter le dernier avis d'imposition"
-    assert rdv.result() == 0 and window.hidden_windows == []
+    assert rdv.result() == 0 and unlocked_window.hidden_windows == []
     for w in (late, modeless):
         w.close()
     rdv.dirty = False

@@ -13,15 +13,13 @@ from app.services.storage import vault as vault_service
 from app.ui.caseload.model import CaseloadModel
 from app.ui.kit import errors
 from app.ui.shell.first_run import FirstRunDialog, strength_hint
-from tests.ui.conftest import unlock
 
 
-def test_caseload_model_passes_qtmodeltester(qtbot, qtmodeltester, window):
-    unlock(qtbot, window)
-    model = window.files.caseload.model
+def test_caseload_model_passes_qtmodeltester(qtbot, qtmodeltester, unlocked_window):
+    model = unlocked_window.files.caseload.model
     assert isinstance(model, CaseloadModel) and model.rowCount() == 40
     qtmodeltester.check(model, force_py=True)
-    qtbot.waitUntil(lambda: window.worker.pending == 0, timeout=5000)
+    qtbot.waitUntil(lambda: unlocked_window.worker.pending == 0, timeout=5000)
 
 
 def test_show_error_is_french_and_never_a_traceback(qtbot, caplog):

@@ -24,11 +24,10 @@ def run(qtbot, worker, job) -> Any:
 
 
 @pytest.fixture
-def page(qtbot, window) -> SettingsPage:
-    unlock(qtbot, window)
-    found = next(p for p in window.placeholders if isinstance(p, SettingsPage))
-    window.nav.setCurrentRow(window.pages.indexOf(found))
-    qtbot.waitUntil(lambda: found.view is not None and window.worker.pending == 0, timeout=10_000)
+def page(qtbot, unlocked_window) -> SettingsPage:
+    found = next(p for p in unlocked_window.placeholders if isinstance(p, SettingsPage))
+    unlocked_window.nav.setCurrentRow(unlocked_window.pages.indexOf(found))
+    qtbot.waitUntil(lambda: found.view is not None and unlocked_window.worker.pending == 0, timeout=10_000)
     return found
 
 

@@ -71,22 +71,20 @@ def test_report_text_mentions_documents() -> None:
     )
 
 
-def test_shortcut_reaches_the_sync_page_from_the_real_main_window(qtbot, window) -> None:
+def test_shortcut_reaches_the_sync_page_from_the_real_main_window(qtbot, unlocked_window) -> None:
     from app.ui.pages.sync.page import SyncPage
-    from tests.ui.conftest import unlock
 
-    unlock(qtbot, window)
-    page = next(p for p in window.placeholders if isinstance(p, SyncPage))
+    page = next(p for p in unlocked_window.placeholders if isinstance(p, SyncPage))
     qtbot.waitUntil(
-        lambda: page.controller.shortcut is not None and page.controller.shortcut.parent() is window
+        lambda: page.controller.shortcut is not None and page.controller.shortcut.parent() is unlocked_window
     )
     pressed: list[int] = []
     page.controller.shortcut_pressed.connect(lambda: pressed.append(1))
-    view = window.files.caseload.view  # on the caseload, far from the sync page
+    view = unlocked_window.files.caseload.view  # on the caseload, far from the sync page
     view.setFocus()
     keys = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
     qtbot.keyClick(view, Qt.Key.Key_S, keys)
     assert pressed == [1]
-    window.lock()
-    qtbot.keyClick(window.lock_screen.code, Qt.Key.Key_S, keys)
+    unlocked_window.lock()
+    qtbot.keyClick(unlocked_window.lock_screen.code, Qt.Key.Key_S, keys)
     assert pressed == [1]
