@@ -95,7 +95,7 @@ def test_save_files_and_single_pdf(qtbot, ctx, ids, tmp_path):
 
 
 @needs_poppler
-def test_print_every_contract_to_the_chosen_printer(qtbot, ctx, ids, tmp_path):
+def test_print_every_contract_to_the_chosen_printer(qtbot, ctx, vault, ids, tmp_path):
     dialog = dialog_for(qtbot, ctx, ids)
     out = tmp_path / "imprime.pdf"
     printer = QPrinter(QPrinter.PrinterMode.HighResolution)
@@ -111,7 +111,7 @@ def test_print_every_contract_to_the_chosen_printer(qtbot, ctx, ids, tmp_path):
     saved.mkdir()
     from app.services.contracts.batch import render_batch
 
-    reference = render_batch(ctx.worker.ctx.vault.db, dialog.plan, saved, actor="t")
+    reference = render_batch(vault.db, dialog.plan, saved, actor="t")
     assert pages(out) == sum(pages(p) for p in reference.paths)
 
 

@@ -163,7 +163,7 @@ def test_period_navigation(qtbot, ctx, demo):
     page.kind_box.setCurrentIndex(page.kind_box.findData("year"))
     idle(qtbot, ctx)
     assert page.period_label.text() == "année 2026"
-    expected = indicators.compute(ctx.worker.ctx.vault.db, indicators.parse_period("2026"))
+    expected = indicators.compute(demo.db, indicators.parse_period("2026"))
     assert page.report.figure("file_active").value == expected.figure("file_active").value
     page.step(-1)
     page.cancel()  # the 2025 result arrives after the cancel: ignored, 2026 stays shown

@@ -159,7 +159,7 @@ def test_passphrase_profile_wrong_then_right(qtbot, worker, data_dir):
     screen.code.setText("mauvaise phrase")
     screen.button.click()
     qtbot.waitUntil(lambda: "incorrecte" in screen.message.text(), timeout=5000)
-    assert worker.ctx.vault is None
+    assert not worker.vault_open
     unlock(qtbot, win, "phrase secrète de test")
     assert win.files.caseload.model.rowCount() == 3
     assert win.status.mode.text() == "Coffre : phrase secrète"

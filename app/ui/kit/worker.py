@@ -131,6 +131,11 @@ class DbWorker(QObject):
         return len(self._callbacks)
 
     @property
+    def vault_open(self) -> bool:
+        """Whether the worker holds an open vault (a snapshot, for the UI thread and tests)."""
+        return self.ctx.vault is not None
+
+    @property
     def idle(self) -> bool:
         """No job waiting for its callbacks and no long job (import, purge, sync…) running."""
         return not self._callbacks and not self._long_jobs
