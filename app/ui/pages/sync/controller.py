@@ -24,6 +24,7 @@ from app.services.storage.vault import Vault
 from app.services.sync import view as sync_view
 from app.services.sync.base import STAGE_RETRY, SyncReport
 from app.services.sync.client import SyncClient
+from app.services.sync.errors import ClientTooOldError
 from app.services.sync.transport import RETRY_DELAYS
 from app.services.sync.view import SyncOverview
 from app.ui.kit.jobs import JobControl, LongJob
@@ -153,6 +154,8 @@ class SyncController(QObject):
             client = steps.client(url, retry_delays=self.retry_delays)
             try:
                 client.enroll(code)
+            except ClientTooOldError:
+                pass  # enrolled all the same: the sync that follows says « Mise à jour nécessaire »
             finally:
                 client.close()
             return steps.overview()
