@@ -435,8 +435,10 @@ def test_an_outdated_application_says_so_and_keeps_its_changes(qtbot, ctx, vault
     with ThreadedServer(app) as running:
         page = make_page(qtbot, ctx)
         enrol(qtbot, page, (srv, running.url), "ancien")  # enrolled, then the first sync stops at once
-        assert page.last_report.state == "outdated"
-        add_person(vault, "Lenoir")
+        assert (
+            page.last_report.state == "outdated"
+        )  # stopped after hello: nothing received, not even the référent
+        people.create_person(vault.db, PersonInput(last_name="Lenoir", first_name="Léa", regime="legacy"))
         page.controller.load()
         qtbot.waitUntil(lambda: page.overview.pending > 0, timeout=WAIT)
         pending = page.overview.pending
