@@ -13,6 +13,7 @@ from app.services.storage import vault as vault_service
 from app.ui.caseload.model import CaseloadModel
 from app.ui.kit import errors
 from app.ui.shell.first_run import FirstRunDialog, strength_hint
+from tests.ui.kit import shot
 
 
 def test_caseload_model_passes_qtmodeltester(qtbot, qtmodeltester, unlocked_window):
@@ -125,7 +126,7 @@ def test_first_page_shows_while_the_index_is_built(qtbot, worker, data_dir):
     assert 0 < n < total
     qtbot.waitUntil(lambda: page.model.row_data(n - 1) is not None, timeout=10_000)
     assert {page.model.row_data(r).first_name for r in range(n)} == {"Céline"}
-    page.grab().save("/tmp/shots-h11/caseload_search.png")
+    shot(page, "caseload_search")
 
 
 def test_deadlines_arrive_after_the_names_on_large_caseloads(qtbot, worker, data_dir, monkeypatch):
