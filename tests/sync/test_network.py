@@ -257,14 +257,10 @@ def test_an_older_client_is_told_to_update() -> None:
 def test_an_older_client_is_refused_by_a_real_server_and_keeps_its_outbox(
     tmp_path: Path, data_dir: Path, memory_keyring: object
 ) -> None:
-    import inspect
-
     from server.api.app import create_app
     from tests.sync.harness import Server
 
-    if "min_client_version" not in inspect.signature(create_app).parameters:
-        pytest.skip("le serveur n'annonce pas encore de version minimale (branche server-trust)")
-    app = create_app(f"sqlite:///{tmp_path / 'srv.db'}", min_client_version="99.0.0")  # type: ignore[call-arg]
+    app = create_app(f"sqlite:///{tmp_path / 'srv.db'}", min_client_version="99.0.0")
     server = Server(url="", app=app, sdb=app.state.sdb)
     server.add_user("alice")
     vault = vault_service.create_vault(data_dir, "old", mode=vault_service.MODE_KEYRING)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, timedelta
 
-import pytest
 from PySide6.QtWidgets import QLabel
 from sqlalchemy import select
 
@@ -423,13 +422,9 @@ def test_a_team_leader_sees_the_refusals_of_the_team(qtbot, ctx, vault, server, 
 
 
 def test_an_outdated_application_says_so_and_keeps_its_changes(qtbot, ctx, vault, tmp_path) -> None:
-    import inspect
-
     from server.api.app import create_app
 
-    if "min_client_version" not in inspect.signature(create_app).parameters:
-        pytest.skip("le serveur n'annonce pas encore de version minimale (branche server-trust)")
-    app = create_app(f"sqlite:///{tmp_path / 'srv.db'}", min_client_version="99.0.0")  # type: ignore[call-arg]
+    app = create_app(f"sqlite:///{tmp_path / 'srv.db'}", min_client_version="99.0.0")
     srv = Server(url="", app=app, sdb=app.state.sdb)
     srv.add_user("ancien")
     with ThreadedServer(app) as running:
