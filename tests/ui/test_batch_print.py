@@ -102,7 +102,9 @@ def test_print_every_contract_to_the_chosen_printer(qtbot, ctx, vault, ids, tmp_
     printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
     printer.setOutputFileName(str(out))
     labels: list[str] = []
-    dialog.job.progress.connect(lambda _d, _t, _l: labels.append(dialog.progress.labelText()))
+    dialog.job.progress.connect(  # the dialog may be closed by then: its setValue() runs the event loop
+        lambda _d, _t, _l: labels.append(dialog.progress.labelText()) if dialog.progress else None
+    )
     dialog.start_print(printer)
     finished(qtbot, dialog)
     assert len(dialog.outcome.done) == 4 and "4 contrats imprimés." in dialog.message_box.text()

@@ -222,12 +222,14 @@ class BatchPrintDialog(QDialog):
             self.progress.setCancelButton(None)  # type: ignore[arg-type]
 
     def _on_progress(self, done: int, total: int, label: str) -> None:
-        if self.progress is None or self.job.cancel_requested:
+        progress = self.progress
+        if progress is None or self.job.cancel_requested:
             return
-        self.progress.setMaximum(max(total, 1))
-        self.progress.setValue(done)
+        progress.setMaximum(max(total, 1))
         if label:
-            self.progress.setLabelText(f"{done + 1} / {total} — {label}")
+            progress.setLabelText(f"{done + 1} / {total} — {label}")
+        # Last: a window-modal dialog's setValue() runs the event loop, where the job may end and close it.
+        progress.setValue(done)
 
     def start_print(self, printer: QPrinter) -> None:
         """Print every contract of the plan on ``printer`` (already set up by the print dialog)."""
