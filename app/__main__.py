@@ -115,8 +115,9 @@ def _check_preview(pdf: Path) -> int:
 
 
 def _run_command(args: argparse.Namespace) -> int:
-    from app.commands._context import DEFAULT_PROFILE, CommandContext
+    from app.commands._context import DEFAULT_PROFILE, CommandContext, safe_terminal
     from app.models.errors import FilRougeError
+    from app.models.text import terminal_safe
 
     data_dir = args.data_dir or default_data_dir()
     setup_logging(data_dir)
@@ -124,9 +125,10 @@ def _run_command(args: argparse.Namespace) -> int:
         data_dir=data_dir, profile=args.profile or DEFAULT_PROFILE, passphrase_stdin=args.passphrase_stdin
     )
     try:
-        return int(args.func(args, ctx) or 0)
+        with safe_terminal():  # nothing a command prints can drive the terminal (ESC, BEL, bidi…)
+            return int(args.func(args, ctx) or 0)
     except FilRougeError as exc:
-        print(f"Erreur : {exc.message}", file=sys.stderr)
+        print(terminal_safe(f"Erreur : {exc.message}"), file=sys.stderr)
         return 2
     except BrokenPipeError:  # output piped into `head` and closed early: not an error
         sys.stderr.close()

@@ -9,6 +9,9 @@ from pathlib import Path
 from app.commands._context import CommandContext, add_json_flag, iso_date, print_json
 from app.models.rules.engine import Deadline
 from app.services.people import alerts as alerts_service
+from app.services.people import followup
+from app.services.people.identity import current_actor
+from app.services.reporting import lists
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -22,6 +25,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="date de calcul (défaut : aujourd'hui)",
     )
     p.add_argument("--all", action="store_true", help="lister aussi les échéances « À faire »")
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="FICHIER",
+        help="écrire les alertes de la page Alertes en .csv ou .xlsx (audité ; --all : aussi les « Bientôt »)",
+    )
     p.add_argument(
         "--rules",
         type=Path,
@@ -53,6 +63,11 @@ def cmd_alerts(args: argparse.Namespace, ctx: CommandContext) -> int:
     on = args.on or date.today()
     rules = alerts_service.load_rules_or_fail(args.rules)
     vault = ctx.open_vault()
+    if args.out is not None:
+        groups = followup.alert_groups(vault.db, on, late_only=not args.all)
+        count = lists.export_alerts(vault.db, groups, args.out, actor=current_actor(vault.db))
+        print(f"Alertes au {on:%d/%m/%Y} écrites : {args.out} ({count} ligne(s)).")
+        return 0
     result = alerts_service.caseload_deadlines(vault.db, on, rules)
     items = list(result.deadlines) if args.all else result.alerts()
     if args.json:

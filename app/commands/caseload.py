@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from app.commands._context import CommandContext, add_json_flag, print_json
 from app.services.people import caseload
+from app.services.people.identity import current_actor
+from app.services.reporting import lists
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("caseload", help="lister la file active (nom, n° allocataire, parcours, échéance)")
     p.add_argument("--search", default="", help="filtrer par nom, n° allocataire ou commune")
     p.add_argument("--sort", choices=caseload.SORT_KEYS, default="name", help="ordre de la liste")
+    p.add_argument(
+        "--out", type=Path, default=None, metavar="FICHIER", help="écrire la liste en .csv ou .xlsx (audité)"
+    )
     add_json_flag(p)
     p.set_defaults(func=cmd_caseload)
 
@@ -26,6 +32,10 @@ def _due(row: caseload.CaseloadRow) -> dict[str, str] | None:
 def cmd_caseload(args: argparse.Namespace, ctx: CommandContext) -> int:
     vault = ctx.open_vault()
     rows = caseload.list_rows(vault.db, caseload.CaseloadQuery(search=args.search, sort=args.sort))
+    if args.out is not None:
+        count = lists.export_caseload(vault.db, rows, args.out, actor=current_actor(vault.db))
+        print(f"File active écrite : {args.out} ({count} personne(s)).")
+        return 0
     if args.json:
         print_json(
             [

@@ -20,7 +20,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         description=(
             "Importe la liste d'orientation : crée ou met à jour les personnes et leurs orientations, "
             "sans s'arrêter aux lignes invalides. Code de sortie : 0 si toutes les lignes sont passées, "
-            "1 si certaines ont été rejetées (les autres sont enregistrées), 2 si le fichier est refusé."
+            "1 si certaines ont été rejetées ou sont des doublons possibles (les autres sont enregistrées), "
+            "2 si le fichier est refusé (ou si le compte rendu ne peut pas être écrit : rien n'est importé)."
         ),
     )
     o.add_argument("file", type=Path, metavar="FICHIER", help="le fichier CSV reçu du département")
@@ -37,14 +38,19 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_import_orientations(args: argparse.Namespace, ctx: CommandContext) -> int:
     vault = ctx.open_vault()
-    report = import_orientations(vault.db, args.file, column_map=args.column_map, dry_run=args.dry_run)
-    if args.report is not None:
-        report.write_csv(args.report)
+    report = import_orientations(
+        vault.db, args.file, column_map=args.column_map, dry_run=args.dry_run, report_path=args.report
+    )  # the report is written before the commit: if it cannot be, nothing is imported (one French line)
     if args.json:
         print_json(report.as_dict())
     else:
         _print_text(report)
-    return 1 if report.rejected else 0
+    if report.duplicates and not args.json:
+        print(
+            f"{report.duplicates} doublon(s) possible(s) : à examiner dans « Doublons possibles » "
+            "(python -m app duplicates)."
+        )
+    return 1 if report.rejected or report.duplicates else 0
 
 
 def _print_text(report: ImportReport) -> None:

@@ -18,7 +18,9 @@ from app.services.people.identity import current_actor
 from app.services.reporting import export, formatting
 
 if TYPE_CHECKING:
+    from app.models.indicators.period import Period
     from app.models.indicators.results import Report
+    from app.services.storage.db import Database
 
 _LABEL_WIDTH = 58
 
@@ -46,6 +48,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="écrire le rapport dans un fichier .csv, .xlsx ou .pdf (selon l'extension)",
     )
     p.add_argument("--referent", default=None, metavar="ID", help="limiter à la file active d'un référent")
+    p.add_argument(
+        "--people",
+        default=None,
+        metavar="INDICATEUR[:CODE]",
+        help="les personnes derrière un indicateur (sa clé, voir --json ; CODE : une ligne d'une répartition), "
+        "avec --out FICHIER.csv|.xlsx (audité par personne)",
+    )
     p.set_defaults(func=cmd_report)
 
 
@@ -75,16 +84,42 @@ def print_table(report: Report) -> None:
             print(_dots(str(label), formatting.fr_number(count)))
 
 
+def _people(args: argparse.Namespace, db: Database, period: Period) -> int:
+    """``--people KEY[:CODE]``: the list behind a figure, written with ``--out`` or printed."""
+    from app.services.reporting import indicators
+
+    key, _, code = args.people.partition(":")
+    lines = indicators.people_behind(db, period, key, referent_id=args.referent, code=code or None)
+    if args.out is None:
+        if args.json:
+            print_json([{"person_id": p.person_id, "last_name": p.last_name, "first_name": p.first_name,
+                         "caf_number": p.caf_number, "commune": p.commune, "detail": p.detail} for p in lines])  # fmt: skip
+        else:
+            for p in lines:
+                print(
+                    f"{p.last_name.upper()} {p.first_name:<20} {p.caf_number:<8} {p.commune:<20} {p.detail}"
+                )
+            print(f"{len(lines)} ligne(s).")
+        return 0
+    subject = f"{key}{' : ' + code if code else ''} — {period.label}"
+    count = export.export_people(db, lines, args.out, actor=current_actor(db), subject=subject)
+    print(f"Liste écrite ({subject}) : {args.out} ({count} personne(s)).")
+    return 0
+
+
 def cmd_report(args: argparse.Namespace, ctx: CommandContext) -> int:
     from app.services.reporting import indicators
 
     period = indicators.parse_period(args.period or previous_month())
-    if args.out is not None and args.out.suffix.lower() not in export.REPORT_FORMATS:
+    formats = export.PEOPLE_FORMATS if args.people is not None else export.REPORT_FORMATS
+    if args.out is not None and args.out.suffix.lower() not in formats:
         raise ValidationError(
             f"Format de fichier « {args.out.suffix or args.out.name} » non pris en charge "
-            "(extensions possibles : .csv, .xlsx, .pdf)."
+            f"(extensions possibles : {', '.join(formats)})."
         )
     db = ctx.open_vault().db
+    if args.people is not None:
+        return _people(args, db, period)
     report = indicators.compute(db, period, referent_id=args.referent)
     if args.out is not None:
         count = export.export_report(db, report, args.out, actor=current_actor(db))

@@ -107,6 +107,13 @@ class ExitCategory(StrEnum):
     OTHER = "autres"
 
 
+class DuplicateDecision(StrEnum):
+    """What a référent decided about a « doublon possible » (two records of the vault)."""
+
+    SAME = "meme_personne"
+    DIFFERENT = "personnes_differentes"
+
+
 class AuditAction(StrEnum):
     VIEW = "consultation"
     CHANGE = "modification"
@@ -122,3 +129,4 @@ class OpKind(StrEnum):
     DELETE = "delete"
     APPEND = "append"
     PURGE = "purge"  # retention purge of a whole person (row_id = person id), see ADR 0005
+    MERGE = "merge"  # a person merged into another (row_id = merged person, fields: into), see ADR 0025

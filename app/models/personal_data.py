@@ -39,12 +39,14 @@ PERSONAL_FIELDS: dict[str, tuple[str, ...]] = {
     "contract_event": ("comment",),
     "signature": ("signer_name", "strokes", "place"),
     "audit_event": ("detail",),
+    "duplicate_review": ("identity",),
 }  # fmt: skip
 
 #: Tables whose rows carry the person's id in ``person_id``.
 PERSON_TABLES: tuple[str, ...] = (
     "orientation", "referent_assignment", "parcours", "exit_record", "appointment", "note", "sanction_step",
     "diagnostic_version", "objective", "action", "prescription", "document", "contract", "audit_event",
+    "duplicate_review",
 )  # fmt: skip
 
 #: Tables reached through a parent row: child table → (parent table, column holding the parent id).

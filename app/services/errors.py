@@ -17,6 +17,33 @@ class WrongKeyError(FilRougeError):
     default_message = "Phrase secrète incorrecte : le dossier n'a pas été ouvert et n'a pas été modifié."
 
 
+class VaultMissingError(FilRougeError):
+    default_message = (
+        "Le fichier du coffre (vault.db) de ce profil est introuvable. Il n'a pas été recréé : restaurez une "
+        "sauvegarde (« Restaurer une sauvegarde… », ou la commande « restore --list »)."
+    )
+
+
+class VaultDamagedError(FilRougeError):
+    """The key is right but the file cannot be read (truncated, altered): never « phrase secrète incorrecte »."""
+
+    default_message = "Le coffre est endommagé : il n'a pas été modifié ; restaurez une sauvegarde."
+
+
+class SaltMissingError(FilRougeError):
+    default_message = (
+        "Le fichier « vault.salt » de ce profil est introuvable : sans lui, la phrase secrète ne peut pas "
+        "ouvrir le coffre. Remettez-le depuis une copie du dossier du profil ; le coffre n'a pas été modifié."
+    )
+
+
+class ProfileBusyError(FilRougeError):
+    default_message = (
+        "Ce profil est déjà ouvert (dans une fenêtre de Fil rouge ou par une autre commande) : "
+        "fermez-le avant de recommencer."
+    )
+
+
 class KeyMissingError(FilRougeError):
     default_message = (
         "La clé de ce dossier est introuvable dans le trousseau du système. "

@@ -10,6 +10,7 @@ from enum import StrEnum
 from typing import ParamSpec, TypeVar, cast
 
 from app.models.tables.base import utcnow
+from app.models.text import clean_text
 from app.services.errors import ValidationError
 
 P = ParamSpec("P")
@@ -57,8 +58,9 @@ def require_date(value: date | str | None, message: str) -> date:
 
 
 def require_text(value: str | None, message: str, max_len: int = 200) -> str:
-    """Stripped, whitespace-collapsed, non-empty text of at most ``max_len`` characters."""
-    clean = " ".join((value or "").split())
+    """Stripped, whitespace-collapsed, non-empty text of at most ``max_len`` characters, NFC and without
+    control or invisible characters (:func:`app.models.text.clean_text`)."""
+    clean = " ".join(clean_text(value or "").split())
     if not clean:
         raise FieldError(message)
     if len(clean) > max_len:
@@ -67,7 +69,8 @@ def require_text(value: str | None, message: str, max_len: int = 200) -> str:
 
 
 def optional_text(value: str | None, max_len: int = 200) -> str:
-    clean = " ".join((value or "").split())
+    """Like :func:`require_text`, empty allowed."""
+    clean = " ".join(clean_text(value or "").split())
     if len(clean) > max_len:
         raise FieldError(f"Texte trop long ({max_len} caractères au plus).")
     return clean

@@ -193,6 +193,9 @@ class Authoriser:
             raise Refused(
                 "read_only", "Le rôle département de ce serveur est en lecture seule : modification refusée."
             )
+        if op.kind == "merge":
+            self._merge(op, existing)
+            return op.base
         if existing is None and op.kind in ("update", "delete", "purge"):
             return op.base  # unknown to the server: nothing is written (« missing »)
         if op.table == "referent":
@@ -220,6 +223,15 @@ class Authoriser:
                 self._assignment(after)
         self._references(op, after)
         return base
+
+    def _merge(self, op: CheckedOp, merged: dict[str, Any] | None) -> None:
+        """A merge (ADR 0025): the person kept must be known, and both people writable by the device."""
+        kept = self.b.row("person", str(op.values["into"]))
+        if kept is None:
+            raise Refused("unknown_parent", "Fusion refusée : le dossier conservé est inconnu du serveur.")
+        for person in (kept, merged):
+            if person is not None and not self.may_write(self.owner("person", person)):
+                raise Refused("out_of_scope", "Ces dossiers ne sont pas tous dans votre file active : fusion refusée.")
 
     def _owner_after(self, op: CheckedOp, existing: dict[str, Any] | None, after: dict[str, Any]) -> None:
         keys = ["person_id"] + ([PARENT[op.table][1]] if op.table in PARENT else [])

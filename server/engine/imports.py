@@ -23,7 +23,7 @@ from app.models.orientation_list.columns import ColumnMap
 from app.models.orientation_list.errors import ImportFileError
 from app.models.orientation_list.planner import Plan, Planner, assignment_row, audit_row, plan_rows
 from app.models.orientation_list.reader import read_file
-from app.models.orientation_list.report import ImportReport, Outcome
+from app.models.orientation_list.report import ImportReport
 from app.models.orientation_list.snapshot import SNAPSHOT_TABLES, load_snapshot_from
 from app.models.sync import wire as codec
 from server.engine.authorise import Policy
@@ -76,7 +76,7 @@ def plan_to_ops(plan: Plan, actor: str, today: date, base: int) -> list[dict[str
     for caf, household_id in plan.new_households.items():
         op("household", household_id, "insert", {"caf_number": caf})
     for r in plan.rows:
-        if r.outcome == Outcome.UNCHANGED:
+        if not r.has_writes:
             continue
         if r.new_person is not None:
             op("person", r.person_id, "insert", r.new_person)

@@ -1,4 +1,4 @@
-"""The op handlers of an upload: one function per op kind (insert / append / update / delete / purge) in
+"""The op handlers of an upload: one function per op kind (insert / append / update / delete / purge / merge) in
 :data:`OP_HANDLERS`, the per-field merge and the duplicate search. A new kind is one function and one entry.
 
 :func:`apply_op` validates the op (:mod:`server.engine.validate`) and authorises it
@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 
 from app.models.sync import wire as codec
+from server.engine import merge as merge_ops
 from server.engine import purge as purge_ops
 from server.engine.authorise import Refused
 from server.engine.batch import Batch, FeedCounter
@@ -87,7 +88,7 @@ def apply_op(b: Batch, raw: dict[str, Any], seq: FeedCounter) -> dict[str, Any]:
         b.refused(raw, exc.code, exc.message)
         out = {**res, "st": "error", "code": exc.code, "msg": exc.message}
         if existing is not None and b.authoriser.may_read(op.table, existing):
-            keys = op.fields if op.kind not in ("delete", "purge") else {"deleted_at": None}
+            keys = op.fields if op.kind not in ("delete", "purge", "merge") else {"deleted_at": None}
             out["sv"] = {k: codec.to_wire(existing.get(k)) for k in keys if k in existing}
         return out
     return OP_HANDLERS[op.kind](b, op, base, seq, existing, res)
@@ -255,6 +256,19 @@ def _op_purge(
     return out
 
 
+def _op_merge(
+    b: Batch, op: CheckedOp, base: int, seq: FeedCounter, existing: dict[str, Any] | None, res: dict[str, Any]
+) -> dict[str, Any]:
+    """A duplicate merged into another person (ADR 0025): every row of the merged record re-pointed to the kept
+    one and the record purged, in SQL, after the rows the batch holds; the cache is dropped afterwards."""
+    b.flush()
+    raw = {"i": res["i"], "s": res["s"], "t": op.table, "r": op.row_id, "f": op.fields}
+    refs = None if b.policy.write_refs is None else sorted(b.policy.write_refs)
+    out = merge_ops.apply_merge_op(b.conn, b.dev.id, raw, seq.next, refs)
+    b.reload()
+    return out
+
+
 #: One handler per op kind: a new kind is one function here and one entry.
 OP_HANDLERS: dict[str, OpHandler] = {
     "insert": _op_insert,
@@ -262,4 +276,5 @@ OP_HANDLERS: dict[str, OpHandler] = {
     "update": _op_update,
     "delete": _op_delete,
     "purge": _op_purge,
+    "merge": _op_merge,
 }

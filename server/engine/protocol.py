@@ -6,7 +6,7 @@ from server.engine.errors import ProtocolError
 
 #: Client schema versions (Alembic revisions of the vault) this server understands.
 SCHEMA_MIN = "0001"
-SCHEMA_MAX = "0001"
+SCHEMA_MAX = "0002"  # 0002: duplicate_review (server s0005)
 MAX_BATCH_OPS = 500
 MAX_BATCH_BYTES = 256 * 1024
 

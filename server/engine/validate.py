@@ -28,7 +28,9 @@ MAX_TEXT = 100_000
 MAX_JSON_BYTES = 64 * 1024
 #: Columns an op may never set: the server owns them.
 SERVER_OWNED = frozenset({"id", "revision", "origin_device"})
-KINDS = ("insert", "append", "update", "delete", "purge")
+KINDS = ("insert", "append", "update", "delete", "purge", "merge")
+#: The fields of a ``merge`` op (ADR 0025): not columns — the person kept, and when.
+MERGE_FIELDS = frozenset({"into", "deleted_at"})
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -48,7 +50,7 @@ class _Envelope(BaseModel):
     t: str = Field(max_length=60)
     r: str = Field(min_length=36, max_length=36)
     b: int = Field(default=0, ge=0, le=MAX_INT)
-    k: Literal["insert", "append", "update", "delete", "purge"]
+    k: Literal["insert", "append", "update", "delete", "purge", "merge"]
     f: dict[str, Any] = Field(default_factory=dict, max_length=200)
 
 
@@ -107,6 +109,8 @@ def check_op(op: dict[str, Any]) -> CheckedOp:
         what = _ENVELOPE_FIELDS.get(key, f"clé « {key} » inconnue" if key else "contenu")
         raise OpError(f"Opération mal formée : {what} invalide.") from exc
     _uuid(env.r, "identifiant d'enregistrement")
+    if env.k == "merge":
+        return _merge_op(env)
     if env.t not in BUSINESS:
         raise OpError(f"Opération invalide : table « {env.t[:60]} » inconnue.")
     source = SOURCE[env.t]
@@ -123,6 +127,25 @@ def check_op(op: dict[str, Any]) -> CheckedOp:
         raise OpError("Champ « sha256 » : empreinte de document invalide (SHA-256 hexadécimal attendu).")
     if env.k == "purge" and env.t != "person":
         raise OpError("Purge invalide : elle porte sur une personne.")
+    return CheckedOp(env.i, env.s, env.t, env.r, env.b, env.k, env.f, values)
+
+
+def _merge_op(env: _Envelope) -> CheckedOp:
+    """A duplicate merged into another person: ``{"into": kept id, "deleted_at": when}`` on a person."""
+    if env.t != "person":
+        raise OpError("Fusion invalide : elle porte sur deux personnes.")
+    unknown = sorted(k for k in env.f if k not in MERGE_FIELDS)
+    if unknown:
+        raise OpError(f"Champs inconnus : {', '.join(k[:60] for k in unknown[:10])}.")
+    into = env.f.get("into")
+    if not isinstance(into, str):
+        raise OpError("Fusion invalide : le dossier conservé manque.")
+    _uuid(into, "dossier conservé")
+    if into == env.r:
+        raise OpError("Fusion invalide : un dossier ne peut pas être fusionné avec lui-même.")
+    values = {"into": into}
+    if env.f.get("deleted_at") is not None:
+        values["deleted_at"] = convert_value(SOURCE["person"].c["deleted_at"], env.f["deleted_at"])
     return CheckedOp(env.i, env.s, env.t, env.r, env.b, env.k, env.f, values)
 
 

@@ -138,37 +138,50 @@ def test_matching_order_nir_then_caf_birth_first_then_name_birth(vault: vault_se
     )
     assert report.results[0].person_id == anne.id
     assert set(report.results[0].changed_fields) == {"last_name", "nir"}
-    # matched by NIR although the CAF number and first-name spelling changed
+    # matched by NIR although the CAF number changed (a move): the CAF number is updated
     report = import_orientations(
-        vault.db, csv_bytes(f"{NIR_A};7777777;Durand;Anne-Marie;02/03/1985;F;;Sociale;03/02/2025;")
+        vault.db, csv_bytes(f"{NIR_A};7777777;Durand;Anne;02/03/1985;F;;Sociale;03/02/2025;")
     )
     assert report.results[0].person_id == anne.id
+    assert report.results[0].changed_fields == ("caf_number", "household_id")
     # matched by name + birth date, accent- and case-insensitive, without NIR or CAF number
-    report = import_orientations(vault.db, csv_bytes(";;DURAND;Anne Marie;02/03/1985;F;;Sociale;03/02/2025;"))
+    report = import_orientations(vault.db, csv_bytes(";;DURAND;anne;02/03/1985;F;;Sociale;03/02/2025;"))
     assert report.results[0].person_id == anne.id
-    assert outcomes(report) == ["inchangé"]  # « Anne Marie » folds like « Anne-Marie »
+    assert outcomes(report) == ["inchangé"]
     assert count(vault, Person) == 1
 
 
-def test_different_nirs_are_different_people_even_with_same_name_and_birth(
+def test_same_nir_with_another_first_name_is_a_possible_duplicate_never_applied(
     vault: vault_service.Vault,
 ) -> None:
-    other = nir("2850393001001")
-    data = csv_bytes(
-        f"{NIR_A};;Martin;Anne;02/03/1985;F;;Sociale;03/02/2025;",
-        f"{other};;Martin;Anne;02/03/1985;F;;Sociale;03/02/2025;",
-    )
-    assert outcomes(import_orientations(vault.db, data)) == ["créé", "créé"]
+    row = f"{NIR_A};7777777;Durand;Anne-Marie;02/03/1985;F;;Sociale;03/02/2025;"
+    import_orientations(vault.db, csv_bytes(f"{NIR_A};1234567;Durand;Anne;02/03/1985;F;;Sociale;03/02/2025;"))
+    (anne,) = people(vault)
+    (result,) = import_orientations(vault.db, csv_bytes(row)).results
+    assert result.outcome == Outcome.DUPLICATE and result.conflicts == (anne.id,)
+    assert result.reason == "ligne 2 : même NIR qu'une personne déjà enregistrée, mais le prénom diffère"
+    # Anne is untouched; the row went to a new record, listed with Anne for review
+    with vault.db.read() as s:
+        kept = s.get(Person, anne.id)
+        assert (kept.first_name, kept.caf_number) == ("Anne", "1234567")
+    assert count(vault, Person) == 2 and result.person_id not in (None, anne.id)
+    # re-importing the same list finds that record again: nothing more is written
+    before = count(vault, OutboxOp)
+    again = import_orientations(vault.db, csv_bytes(row))
+    assert outcomes(again) == ["inchangé"] and again.results[0].person_id == result.person_id
+    assert count(vault, OutboxOp) == before
 
 
-def test_ambiguous_match_is_rejected(vault: vault_service.Vault) -> None:
+def test_ambiguous_match_is_a_possible_duplicate_that_writes_nothing(vault: vault_service.Vault) -> None:
     with vault.db.session() as s:
         for first in ("Anne", "Anne"):
             s.add(Person(last_name="Martin", first_name=first, regime="legacy", birth_date=date(1985, 3, 2)))
+    before = count(vault, OutboxOp)
     report = import_orientations(vault.db, csv_bytes(";;Martin;Anne;02/03/1985;F;;Sociale;03/02/2025;"))
     (row,) = report.results
-    assert row.outcome == Outcome.REJECTED
-    assert row.reason.startswith("ligne 2 : 2 dossiers correspondent (nom et date de naissance)")
+    assert row.outcome == Outcome.DUPLICATE and row.person_id is None and len(row.conflicts) == 2
+    assert row.reason.startswith("ligne 2 : 2 dossiers correspondent (nom, prénom et date de naissance)")
+    assert count(vault, OutboxOp) == before and count(vault, Orientation) == 0
 
 
 # --- rejected rows and refused files ---------------------------------------------------------------------
@@ -184,10 +197,16 @@ def test_bad_rows_are_rejected_with_reasons_and_never_stop_the_others(vault: vau
     assert by_line[5].reason.startswith("ligne 5 : type d'orientation « Accompagnement renforcé » inconnu")
     assert by_line[6].reason == "ligne 6 : doublon de la ligne 2"
     assert by_line[7].reason == "ligne 7 : champ « adresse » trop long (plus de 1000 caractères)"
-    assert by_line[8].reason.startswith("ligne 8 : NIR « ••••••••••••345 » invalide")
+    # an unusable NIR never rejects the row: the person is imported without it, with a warning
+    assert by_line[8].outcome == Outcome.CREATED and by_line[8].reason == ""
+    assert by_line[8].warning == (
+        "NIR invalide : la clé de contrôle ne correspond pas au numéro : personne importée sans NIR"
+    )
     assert by_line[9].reason == "ligne 9 : date d'orientation manquante"
-    assert (report.created, report.rejected, report.total) == (2, 7, 9)
-    assert count(vault, Person) == 2
+    assert (report.created, report.rejected, report.total) == (3, 6, 9)
+    assert count(vault, Person) == 3
+    with vault.db.read() as s:
+        assert s.scalars(select(Person.nir).where(Person.last_name == "Petit")).one() is None
 
 
 def test_the_same_bad_date_is_rejected_on_every_row_that_has_it(vault: vault_service.Vault) -> None:
@@ -502,7 +521,7 @@ def test_cli_json_output_and_report(
     )
     out = json.loads(capsys.readouterr().out)
     assert code == 1  # some rows were rejected
-    assert (out["crees"], out["rejetes"], out["total"]) == (2, 7, 9)
+    assert (out["crees"], out["rejetes"], out["total"]) == (3, 6, 9)
     assert out["lignes"][4]["motif"] == "ligne 6 : doublon de la ligne 2"
     assert report_path.read_bytes().startswith(b"\xef\xbb\xbf")
 
@@ -555,9 +574,9 @@ def test_history_records_real_imports_newest_first(vault: vault_service.Vault) -
     assert (first.file_name, first.total, first.created, first.unchanged, first.rejected) == (
         "orientations_erreurs.csv",
         9,
+        2,
         1,
-        1,
-        7,
+        6,
     )
     assert (second.file_name, second.created, second.unchanged) == ("orientations_utf8.csv", 4, 0)
     assert first.at >= second.at

@@ -53,7 +53,7 @@ def test_create_person_parses_french_dates_and_masks_the_nir(vault):
         (
             "nir",
             "185057512345600",
-            "NIR invalide : 15 caractères attendus, avec une clé de contrôle correcte.",
+            "NIR invalide : la clé de contrôle ne correspond pas au numéro.",
         ),
         ("caf_number", "12AB", "Numéro d'allocataire invalide (7 chiffres attendus)."),
         ("last_name", "   ", "Le nom est obligatoire."),

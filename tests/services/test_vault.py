@@ -202,8 +202,8 @@ def test_upgrade_of_previous_revision_takes_backup(
         assert "nickname" in cols
         assert conn.execute(text("select count(*) from person")).scalar() == 1
     v.close()
-    backups = list((vault.info.directory / "backups").glob(f"vault-{old_head}-*.db"))
-    assert len(backups) == 1
+    backups = list((vault.info.directory / "backups").glob(f"mise-a-jour-{old_head}-*.db"))
+    assert len(backups) == 1  # made with SQLCipher's backup API from the open database
     # the backup is the encrypted pre-upgrade database: same key, old revision
     engine = vault_service.make_engine(backups[0], vault._key)
     with engine.connect() as conn:

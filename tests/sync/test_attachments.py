@@ -232,7 +232,19 @@ def test_download_interrupted_resumes_from_stored_chunks(srv: Server, data_dir: 
     assert documents.document_bytes(b.vault.db, doc) == data
 
 
-HEAD = "s0004"  # the server schema's latest revision
+def _server_head() -> str:
+    """The server schema's latest revision (read from its migrations: no number to bump here)."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from server.store.db import MIGRATIONS_DIR
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return str(ScriptDirectory.from_config(cfg).get_current_head())
+
+
+HEAD = _server_head()
 
 
 def test_migration_replaces_the_old_unused_attachment_tables(tmp_path: Path) -> None:

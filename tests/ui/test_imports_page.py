@@ -68,7 +68,7 @@ def test_empty_state_then_preview_import_report_and_history(
     assert "<b>Date de naissance</b>" in detected and "<b>N° allocataire CAF</b>" in detected
     assert "sexe, " in detected  # absent optional field listed
     sim = page.simulation.text()
-    assert "<b>2</b> personnes créées" in sim and "<b>7</b> lignes rejetées" in sim
+    assert "<b>3</b> personnes créées" in sim and "<b>6</b> lignes rejetées" in sim
     assert "ligne 4 : date de naissance « 31/02/1980 » invalide" in sim
     assert count(vault, Person) == 0  # a simulation writes nothing
     assert page.import_button.isEnabled()
@@ -77,12 +77,12 @@ def test_empty_state_then_preview_import_report_and_history(
     page.import_button.click()
     idle(qtbot, page)
     assert page.stack.currentIndex() == STAGE_REPORT
-    assert count(vault, Person) == 2
+    assert count(vault, Person) == 3  # the row with an unusable NIR is imported without it (a warning)
     assert ctx.changes == [None]
-    assert page.summary.text().startswith("« orientations_erreurs.csv » importé — 9 lignes : 2 créées")
+    assert page.summary.text().startswith("« orientations_erreurs.csv » importé — 9 lignes : 3 créées")
     # rejected rows first: the filter starts on « Rejetées »
     assert page.outcome_filter.currentText() == "Rejetées"
-    assert page.model.rowCount() == 7
+    assert page.model.rowCount() == 6
     assert (
         page.model.index(0, 4).data()
         == "ligne 3 : 7 champs au lieu de 8 (séparateur ou guillemets mal placés ?)"
@@ -118,8 +118,8 @@ def test_empty_state_then_preview_import_report_and_history(
     assert [item.text(0), item.text(2), item.text(3), item.text(6)] == [
         "orientations_erreurs.csv",
         "9",
-        "2",
-        "7",
+        "3",
+        "6",
     ]
     shot(page, "imports_history")
 

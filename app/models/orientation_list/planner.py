@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 from app.models.enums import AuditAction
+from app.models.identity.matching import IDENTITY_KEYS, Candidate
 from app.models.orientation_list.columns import ColumnMap
 from app.models.orientation_list.errors import ImportCancelled, ImportRowError
 from app.models.orientation_list.reader import CsvTable
@@ -42,6 +43,21 @@ class RowPlan:
     referent_id: str | None = None
     changed: tuple[str, ...] = ()
     warning: str = ""
+    #: « doublon possible »: the records this row may also be (ids) and why (French).
+    conflicts: tuple[str, ...] = ()
+    reason: str = ""
+
+    @property
+    def has_writes(self) -> bool:
+        return bool(
+            self.new_person is not None
+            or self.person_changes
+            or self.new_orientation is not None
+            or self.close_orientation is not None
+            or self.orientation_changes is not None
+            or self.parcours_track is not None
+            or self.referent_id is not None
+        )
 
 
 @dataclass
@@ -51,7 +67,7 @@ class Plan:
 
     @property
     def writes(self) -> int:
-        return sum(1 for r in self.rows if r.outcome != Outcome.UNCHANGED)
+        return sum(1 for r in self.rows if r.has_writes)
 
 
 def _same(field_name: str, old: Any, new: Any) -> bool:
@@ -66,6 +82,20 @@ def _same(field_name: str, old: Any, new: Any) -> bool:
     return False
 
 
+def row_candidate(row: ParsedRow) -> Candidate:
+    """The identity a row gives, as matching compares it."""
+    p = row.person
+    return Candidate(
+        id="",
+        nir=row.nir or None,
+        caf_number=str(p.get("caf_number") or ""),
+        first_name=str(p.get("first_name") or ""),
+        last_name=str(p.get("last_name") or ""),
+        birth_date=row.birth_date,
+        birth_name=str(p.get("birth_name") or ""),
+    )
+
+
 class Planner:
     """``default_referent_id``: the référent given to a **new** person whose row names none (server import
     with ``--referent``); existing people keep theirs."""
@@ -77,11 +107,27 @@ class Planner:
         self.claimed: dict[str, int] = {}  # person id → line that already touched it
 
     def add(self, row: ParsedRow) -> RowPlan:
-        """Plan one row; raises :class:`ImportRowError` to reject it (the snapshot is then unchanged)."""
-        match = self.snap.index.match(row)
-        if match is not None and match.id in self.claimed:
-            raise ImportRowError(f"doublon de la ligne {self.claimed[match.id]}")
-        plan = self._create(row) if match is None else self._update(row, match.id)
+        """Plan one row; raises :class:`ImportRowError` to reject it (the snapshot is then unchanged).
+
+        The row's identity is matched by :meth:`app.models.identity.matching.PersonIndex.match`. A « doublon
+        possible » never touches the records it disagrees with: the row goes to the record it agrees with
+        (or to a new one), both are listed for review; when several records agree equally nothing is
+        written."""
+        match = self.snap.index.match(row_candidate(row))
+        if match.person_id is not None and match.person_id in self.claimed:
+            raise ImportRowError(f"doublon de la ligne {self.claimed[match.person_id]}")
+        if match.ambiguous:
+            plan = RowPlan(row.line, Outcome.DUPLICATE, "", conflicts=match.conflicts, reason=match.reason)
+            plan.warning = "; ".join(row.warnings)
+            self.plan.rows.append(plan)
+            return plan
+        if match.person_id is None:
+            plan = self._create(row)
+        else:
+            plan = self._update(row, match.person_id, protect_identity=match.via_alias)
+        if match.conflicts:
+            plan.outcome, plan.conflicts, plan.reason = Outcome.DUPLICATE, match.conflicts, match.reason
+        plan.warning = "; ".join([*row.warnings, *([plan.warning] if plan.warning else [])])
         self.claimed[plan.person_id] = row.line
         self.plan.rows.append(plan)
         return plan
@@ -106,7 +152,9 @@ class Planner:
 
     # --- existing person --------------------------------------------------------------------------
 
-    def _update(self, row: ParsedRow, person_id: str) -> RowPlan:
+    def _update(self, row: ParsedRow, person_id: str, *, protect_identity: bool = False) -> RowPlan:
+        """``protect_identity``: the row spells an identity merged into this person (a référent chose which
+        names and identifiers to keep): only the other fields (address, phone…) and the orientation apply."""
         current = self.snap.people[person_id]
         plan = RowPlan(row.line, Outcome.UNCHANGED, person_id)
         self._plan_orientation(row, plan)  # may reject: nothing in the snapshot changed yet
@@ -115,8 +163,10 @@ class Planner:
             old = current.get(f)
             if old == v or (f == "nir" and not v) or _same(f, old, v):  # old == v: _same's fast answer
                 continue
+            if protect_identity and f in IDENTITY_KEYS:
+                continue
             changes[f] = v
-        caf = str(row.person.get("caf_number") or current.get("caf_number") or "")
+        caf = str(changes.get("caf_number") or current.get("caf_number") or "")
         if caf and self.snap.household_caf.get(current.get("household_id") or "") != caf:
             changes["household_id"] = self._household(caf)
         referent_id, plan.warning = self._referent(row, current.get("referent_id"))
@@ -230,7 +280,18 @@ def plan_rows(
         except ImportRowError as exc:
             results.append(RowResult(line, Outcome.REJECTED, f"ligne {line} : {exc.message}"))
         else:
-            results.append(RowResult(line, plan.outcome, "", plan.person_id, plan.changed, plan.warning))
+            reason = f"ligne {line} : {plan.reason}" if plan.reason else ""
+            results.append(
+                RowResult(
+                    line,
+                    plan.outcome,
+                    reason,
+                    plan.person_id or None,
+                    plan.changed,
+                    plan.warning,
+                    plan.conflicts,
+                )
+            )
         if done % CHECK_EVERY == 0:
             notify(done)
             if cancelled():

@@ -1,7 +1,10 @@
 """Reading the raw file: refuse what is not a CSV, detect the encoding and the separator, map the header.
 
-Encoding: UTF-8 (with or without BOM) tried strictly first, then Windows-1252. Separator: ``;`` or ``,``,
-whichever appears more often in the header line outside quotes.
+Encoding: **one** for the whole file. UTF-8 (with or without BOM) when every line is valid UTF-8; else
+Windows-1252, but only if it is plausible throughout: no line may look like UTF-8 (a file saved partly in each
+encoding would give « LefÃ¨vre » on some lines) and no byte may be one Windows-1252 leaves undefined. A file
+that is neither is refused with the first line where it goes wrong. Separator: ``;``, ``,`` or a tab,
+whichever appears most often in the header line outside quotes.
 """
 
 from __future__ import annotations
@@ -82,7 +85,8 @@ def decode(data: bytes) -> tuple[str, str]:
     for signature, what in _BINARY_SIGNATURES.items():
         if data.startswith(signature):
             raise ImportFileError(f"Ce fichier est {what}, pas un fichier CSV." + _SAVE_AS_CSV)
-    if b"\x00" in data[:65536]:
+    sample = data[:65536]
+    if sample.count(b"\x00") * 100 > len(sample):  # over 1 %: UTF-16 or binary; a stray NUL is just removed
         raise ImportFileError(
             "Ce fichier contient des données binaires (ou un encodage UTF-16) : ce n'est pas un CSV lisible."
             + _SAVE_AS_CSV
@@ -91,12 +95,43 @@ def decode(data: bytes) -> tuple[str, str]:
         return data.decode("utf-8-sig"), "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8"
     except UnicodeDecodeError:
         pass
-    try:
-        return data.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError:
+    _check_single_byte(data)
+    return data.decode("cp1252"), "cp1252"
+
+
+#: Bytes Windows-1252 does not define: a file holding one is not Windows-1252.
+_CP1252_UNDEFINED = frozenset(b"\x81\x8d\x8f\x90\x9d")
+
+
+def _check_single_byte(data: bytes) -> None:
+    """Refuse a file that is not valid UTF-8 and not plausibly Windows-1252 throughout, naming the line."""
+    utf8_lines: list[int] = []
+    other_lines: list[int] = []
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        if line.isascii():
+            continue
+        if any(b in _CP1252_UNDEFINED for b in line):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                raise ImportFileError(
+                    f"L'encodage du fichier n'est pas reconnu : la ligne {number} n'est ni en UTF-8 ni en "
+                    "Windows-1252." + _SAVE_AS_CSV
+                ) from None
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            other_lines.append(number)
+        else:
+            utf8_lines.append(number)
+    if utf8_lines:
+        # Mixed: the lines of the minority encoding are the bad ones (ties: the file was UTF-8 at first).
+        first_bad = other_lines[0] if len(utf8_lines) >= len(other_lines) else utf8_lines[0]
         raise ImportFileError(
-            "L'encodage du fichier n'est pas reconnu (UTF-8 ou Windows-1252 attendu)." + _SAVE_AS_CSV
-        ) from None
+            "Le fichier mélange deux encodages (UTF-8 et Windows-1252) : la ligne "
+            f"{first_bad} n'est pas dans le même encodage que les autres (les accents y seraient illisibles). "
+            "Enregistrez toute la liste dans un seul encodage, de préférence UTF-8, puis importez-la de nouveau."
+        )
 
 
 def _count_outside_quotes(line: str, char: str) -> int:
@@ -109,10 +144,15 @@ def _count_outside_quotes(line: str, char: str) -> int:
     return count
 
 
+DELIMITERS = (";", ",", "\t")
+
+
 def sniff_delimiter(text: str) -> str:
+    """The separator that appears most often outside quotes in the header line (``;`` on a tie)."""
     first = text.lstrip("\r\n").split("\n", 1)[0]
-    semicolons, commas = _count_outside_quotes(first, ";"), _count_outside_quotes(first, ",")
-    return "," if commas > semicolons else ";"
+    counts = {d: _count_outside_quotes(first, d) for d in DELIMITERS}
+    best = max(DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] > counts[";"] else ";"
 
 
 def _check_header(header: list[str], columns: list[str | None], cmap: ColumnMap) -> None:

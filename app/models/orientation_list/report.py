@@ -5,24 +5,33 @@ The report never carries a NIR, a name or an address: the line number points int
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from app.models.files import write_file
+from app.models.spreadsheet import csv_bytes
+
 ENCODING_LABELS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 avec BOM", "cp1252": "Windows-1252 (ANSI)"}
+
+
+DELIMITER_LABELS = {";": "« ; »", ",": "« , »", "\t": "tabulation"}
 
 
 def encoding_label(encoding: str) -> str:
     return ENCODING_LABELS.get(encoding, encoding)
 
 
+def delimiter_label(delimiter: str) -> str:
+    return DELIMITER_LABELS.get(delimiter, f"« {delimiter} »")
+
+
 class Outcome(StrEnum):
     CREATED = "créé"
     UPDATED = "mis à jour"
     UNCHANGED = "inchangé"
+    DUPLICATE = "doublon possible"
     REJECTED = "rejeté"
 
 
@@ -36,6 +45,8 @@ class RowResult:
     person_id: str | None = None
     changed_fields: tuple[str, ...] = ()
     warning: str = ""
+    #: « doublon possible »: the ids of the other records this row may be (the review lists the pairs).
+    conflicts: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -45,6 +56,7 @@ class RowResult:
             "champs_modifies": list(self.changed_fields),
             "avertissement": self.warning,
             "person_id": self.person_id,
+            "doublon_de": list(self.conflicts),
         }
 
 
@@ -85,16 +97,25 @@ class ImportReport:
     def rejected(self) -> int:
         return self.counts[Outcome.REJECTED]
 
+    @property
+    def duplicates(self) -> int:
+        return self.counts[Outcome.DUPLICATE]
+
     def rejections(self) -> list[RowResult]:
         return [r for r in self.results if r.outcome == Outcome.REJECTED]
 
     def summary(self) -> str:
-        """« 120 lignes : 10 créées, 5 mises à jour, 100 inchangées, 5 rejetées »."""
+        """« 120 lignes : 10 créées, 5 mises à jour, 100 inchangées, 2 doublons possibles, 3 rejetées »."""
         prefix = "Simulation — " if self.dry_run else ""
+        duplicates = (
+            f"{self.duplicates} doublon{_s(self.duplicates)} possible{_s(self.duplicates)}, "
+            if self.duplicates
+            else ""
+        )
         return (
             f"{prefix}{self.total} ligne{_s(self.total)} : {self.created} créée{_s(self.created)}, "
             f"{self.updated} mise{_s(self.updated)} à jour, {self.unchanged} inchangée{_s(self.unchanged)}, "
-            f"{self.rejected} rejetée{_s(self.rejected)}"
+            f"{duplicates}{self.rejected} rejetée{_s(self.rejected)}"
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -108,13 +129,16 @@ class ImportReport:
             "crees": self.created,
             "mis_a_jour": self.updated,
             "inchanges": self.unchanged,
+            "doublons_possibles": self.duplicates,
             "rejetes": self.rejected,
             "lignes": [r.as_dict() for r in self.results],
         }
 
     def text_lines(self) -> list[str]:
         """The plain-text report of the command lines: summary, then each rejection and warning."""
-        lines = [f"{self.file_name} ({self.encoding}, séparateur « {self.delimiter} ») — {self.summary()}."]
+        lines = [
+            f"{self.file_name} ({self.encoding}, séparateur {delimiter_label(self.delimiter)}) — {self.summary()}."
+        ]
         for r in self.results:
             if r.reason:
                 lines.append(f"  {r.reason}")
@@ -123,18 +147,19 @@ class ImportReport:
         return lines
 
     def to_csv(self) -> bytes:
-        """The per-row report as CSV bytes: ``;`` separator, UTF-8 with BOM (Excel opens it as is)."""
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-        writer.writerow(["Ligne", "Résultat", "Motif", "Champs modifiés", "Avertissement"])
-        for r in self.results:
-            writer.writerow([r.line, str(r.outcome), r.reason, ", ".join(r.changed_fields), r.warning])
-        return buffer.getvalue().encode("utf-8-sig")
+        """The per-row report as CSV bytes: ``;`` separator, UTF-8 with BOM (Excel opens it as is), every cell
+        neutralised against formula injection (:func:`app.models.spreadsheet.csv_bytes`)."""
+        return csv_bytes(
+            ["Ligne", "Résultat", "Motif", "Champs modifiés", "Avertissement"],
+            (
+                [r.line, str(r.outcome), r.reason, ", ".join(r.changed_fields), r.warning]
+                for r in self.results
+            ),
+        )
 
     def write_csv(self, path: str | Path) -> Path:
-        target = Path(path)
-        target.write_bytes(self.to_csv())
-        return target
+        """Write :meth:`to_csv` to ``path``, all or nothing (:class:`app.models.files.OutputError`)."""
+        return write_file(path, self.to_csv())
 
 
 def _s(n: int) -> str:

@@ -10,10 +10,10 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from operator import gt, itemgetter
 
-from app.models.identity.nir import mask_nir, nir_is_valid, normalise_nir
+from app.models.identity.nir import nir_sex, parse_nir
 from app.models.orientation_list.columns import ColumnMap
 from app.models.orientation_list.errors import ImportRowError
-from app.models.text import collapse, fold
+from app.models.text import clean_text, collapse, fold, removed_characters
 
 MAX_FIELD_CHARS = 1000
 PLEIN_EMPLOI_FROM = date(2025, 1, 1)
@@ -50,7 +50,6 @@ _SEX = {
     "monsieur": "M",
     "mr": "M",
 }
-_SEX_OF_NIR = {"1": "M", "2": "F"}
 _CIVILITY = {"m": "M.", "mr": "M.", "monsieur": "M.", "mme": "Mme", "madame": "Mme", "mlle": "Mme"}
 
 
@@ -65,6 +64,8 @@ class ParsedRow:
     notification_date: date | None
     organisme: str | None
     referent: str | None
+    #: What the row said that could not be used, without rejecting it (an unusable NIR, characters removed).
+    warnings: tuple[str, ...] = ()
 
     @property
     def regime(self) -> str:
@@ -138,13 +139,16 @@ def _birth_date(raw: str) -> date:
 
 
 def _nir(raw: str) -> str | None:
-    # 15 plain digits (nearly every NIR of a list) are already normalised: skip the regex substitution
-    nir = raw if len(raw) == 15 and raw.isascii() and raw.isdigit() else normalise_nir(raw)
-    if nir is not None and not nir_is_valid(nir):
-        raise ImportRowError(
-            f"NIR « {mask_nir(nir)} » invalide (15 caractères avec une clé de contrôle correcte)"
-        )
-    return nir
+    """The NIR to store (its key computed from 13 characters), or :class:`_NirUnusable` with the reason: the
+    person is then imported without it (an unusable NIR never rejects the row, DOMAIN.md)."""
+    checked = parse_nir(raw)
+    if checked.problem:
+        raise _NirUnusable(checked.problem)
+    return checked.value
+
+
+class _NirUnusable(Exception):
+    """The NIR of a row cannot be used (length, shape or key): a warning, not a rejection."""
 
 
 def _caf(raw: str) -> str:
@@ -256,17 +260,31 @@ def _parsers_for(columns: tuple[str | None, ...]) -> tuple[tuple[str, Callable[[
     )
 
 
+NIR_DROPPED = "{problem} : personne importée sans NIR"
+SEX_MISMATCH = "NIR invalide : il ne correspond pas au sexe indiqué"
+CLEANED = "caractères invisibles ou de contrôle retirés ({fields})"
+
+
 def parse_row(line: int, fields: list[str], columns: tuple[str | None, ...], cmap: ColumnMap) -> ParsedRow:
-    """Validate one record; the first problem found is the reason of the rejection."""
-    cells = _cells(fields, columns, cmap)
+    """Validate one record; the first problem found is the reason of the rejection. Every cell is cleaned
+    first (:func:`app.models.text.clean_text`: NFC, no control or invisible character); an unusable NIR and
+    removed characters are warnings of an accepted row."""
+    cells, cleaned = _clean_cells(_cells(fields, columns, cmap), cmap)
     person: dict[str, object] = {}
+    warnings: list[str] = []
     for field, parser, always in _parsers_for(columns):
         raw = cells.get(field, "")
         if always or (raw and not raw.isspace()):  # a cell with something else than blanks
-            person[field] = parser(raw)
+            try:
+                person[field] = parser(raw)
+            except _NirUnusable as exc:
+                warnings.append(NIR_DROPPED.format(problem=exc))
     nir, sex = person.get("nir"), person.get("sex")
-    if isinstance(nir, str) and sex and nir[0] in "12" and _SEX_OF_NIR[nir[0]] != sex:
-        raise ImportRowError("le NIR ne correspond pas au sexe indiqué")
+    if isinstance(nir, str) and sex and nir_sex(nir) not in (None, sex):
+        del person["nir"]
+        warnings.append(NIR_DROPPED.format(problem=SEX_MISMATCH))
+    if cleaned:
+        warnings.append(CLEANED.format(fields=", ".join(cleaned)))
     track, decided, notified = _orientation(cells, cmap)
     return ParsedRow(
         line=line,
@@ -276,7 +294,20 @@ def parse_row(line: int, fields: list[str], columns: tuple[str | None, ...], cma
         notification_date=notified,
         organisme=_optional(cells, "organisme"),
         referent=_optional(cells, "referent"),
+        warnings=tuple(warnings),
     )
+
+
+def _clean_cells(cells: dict[str, str], cmap: ColumnMap) -> tuple[dict[str, str], list[str]]:
+    """Every cell through :func:`clean_text`; the French labels of the fields that lost characters."""
+    cleaned: list[str] = []
+    for field, value in cells.items():
+        if value.isascii() and value.isprintable():
+            continue
+        if removed_characters(value):
+            cleaned.append(cmap.label(field))
+        cells[field] = clean_text(value)
+    return cells, cleaned
 
 
 def _optional(cells: dict[str, str], field: str) -> str | None:

@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import Connection, Table, select
 from sqlalchemy.orm import Session
 
-from app.models.identity.matching import Candidate, PersonIndex
+from app.models.enums import DuplicateDecision
+from app.models.identity.matching import Candidate, PersonIndex, alias_candidates
 from app.models.orientation_list.columns import IDENTITY_FIELDS
 from app.models.tables.base import Base
 from app.models.tables.local import LocalSetting
@@ -47,7 +48,7 @@ class Snapshot:
 
 
 #: The tables read, by name: the vault's by default; the server passes its own copies (same columns).
-SNAPSHOT_TABLES = ("person", "orientation", "parcours", "household", "referent")
+SNAPSHOT_TABLES = ("person", "orientation", "parcours", "household", "referent", "duplicate_review")
 
 
 def load_snapshot(s: Session) -> Snapshot:
@@ -68,6 +69,7 @@ def load_snapshot_from(
         values = dict(zip(PERSON_FIELDS, row[1:], strict=True))
         snap.people[row[0]] = values
         snap.index.add(candidate(row[0], values))
+    _load_aliases(conn, tables["duplicate_review"], snap)
     _load_orientations(conn, tables["orientation"], snap)
     p = tables["parcours"].c
     for pid, parcours_id, track in conn.execute(
@@ -82,6 +84,20 @@ def load_snapshot_from(
         snap.household_caf[hid] = caf
     _load_referents(conn, tables["referent"], snap, actor_referent_id)
     return snap
+
+
+def _load_aliases(conn: Session | Connection, table: Table, snap: Snapshot) -> None:
+    """The identities merged into a live person (« même personne » decisions) become aliases of it."""
+    r = table.c
+    merges = conn.execute(
+        select(r.person_id, r.other_id, r.identity).where(
+            r.decision == str(DuplicateDecision.SAME), r.deleted_at.is_(None)
+        )
+    ).all()
+    for c in alias_candidates(
+        [(kept, merged, identity) for kept, merged, identity in merges], set(snap.people)
+    ):
+        snap.index.add(c)
 
 
 def _load_orientations(conn: Session | Connection, table: Table, snap: Snapshot) -> None:
@@ -115,4 +131,5 @@ def candidate(person_id: str, values: dict[str, Any]) -> Candidate:
         first_name=values.get("first_name") or "",
         last_name=values.get("last_name") or "",
         birth_date=values.get("birth_date"),
+        birth_name=values.get("birth_name") or "",
     )

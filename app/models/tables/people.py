@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.tables.base import AppendOnly, Base, Synced
@@ -127,3 +128,23 @@ class ExitRecord(AppendOnly, Base):
     reason: Mapped[str] = mapped_column(String(60))  # vocabulary code
     detail: Mapped[str] = mapped_column(Text, default="")
     in_job_followup_until: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+
+class DuplicateReview(AppendOnly, Base):
+    """A référent's decision about a « doublon possible »: two records of the vault are the same person (the
+    other one was merged into ``person_id``) or two different people (never proposed again, on any device).
+
+    ``person_id`` is the record kept (« même personne ») or one of the pair; ``other_id`` the record merged or
+    the other one. ``identity`` keeps what the merged record said (names, birth date, identifiers): the
+    history of the merge, and what lets a later list spelling that identity find the person kept. It is
+    personal data (:mod:`app.models.personal_data`), scrubbed with the kept person's file.
+    """
+
+    __tablename__ = "duplicate_review"
+
+    person_id: Mapped[str] = mapped_column(ForeignKey("person.id"), index=True)
+    other_id: Mapped[str] = mapped_column(String(36), index=True)
+    decision: Mapped[str] = mapped_column(String(30))  # enums.DuplicateDecision
+    identity: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    decided_by: Mapped[str] = mapped_column(String(80), default="")
+    decided_at: Mapped[datetime] = mapped_column(DateTime)

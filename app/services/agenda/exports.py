@@ -15,6 +15,7 @@ from app.services.errors import ValidationError
 from app.services.people.identity import current_actor
 from app.services.settings.letterhead import department_name
 from app.services.storage import audit
+from app.services.storage.outputs import session_outputs
 from app.services.storage.uow import use_case
 
 
@@ -70,7 +71,7 @@ def export_ics(s: Session, start: date, end: date, path: Path | str, *, actor: s
     """
     _check_range(start, end)
     items = _between.within(s, start, end)
-    Path(path).write_bytes(ics_bytes(items))
+    session_outputs(s).write(path, ics_bytes(items))
     period = f"du {start:%d/%m/%Y}" + (f" au {end:%d/%m/%Y}" if end != start else "")
     _audit_people(s, items, actor=actor, action=AuditAction.EXPORT, detail=f"Agenda {period} (.ics)")
     return len(items)
@@ -88,7 +89,7 @@ def export_day_pdf(
     agenda = day_agenda.within(s, day)
     from app.services.agenda.layout import render_day  # reportlab: loaded when a PDF is written
 
-    Path(path).write_bytes(render_day(agenda, department=department or department_name.within(s)))
+    session_outputs(s).write(path, render_day(agenda, department=department or department_name.within(s)))
     _audit_people(
         s,
         list(agenda.items),

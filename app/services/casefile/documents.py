@@ -25,6 +25,7 @@ from app.models.vocabularies.loader import load_vocabularies
 from app.services.printing.raster import RasterError, render_pages
 from app.services.storage import audit
 from app.services.storage.db import Database
+from app.services.storage.outputs import session_outputs
 from app.services.storage.uow import get_row, person_rows, query, use_case
 from app.services.validation import Checker, parse_date, require_choice, require_text
 
@@ -198,11 +199,7 @@ def export_document(s: Session, document_id: str, path: Path | str, *, actor: st
     """Write the document's bytes to ``path``; the audit trail records « export » in the same transaction."""
     view = get_document.within(s, document_id)
     data = document_bytes.within(s, document_id)
-    target = Path(path)
-    try:
-        target.write_bytes(data)
-    except OSError:
-        raise DocumentReadError(f"Impossible d'écrire « {target} » : vérifiez le dossier choisi.") from None
+    target = session_outputs(s).write(path, data)  # all or nothing, removed if the audit then fails
     audit.record_audit.within(
         s, actor=actor or "local", action=AuditAction.EXPORT, person_id=view.person_id,
         object_table="document", object_id=view.id, detail=f"Export du document « {view.title} »",

@@ -25,6 +25,7 @@ from app.services.casefile.roadmap_layout import (
 from app.services.printing.base import AppointmentLine
 from app.services.settings import letterhead
 from app.services.storage import audit, settings
+from app.services.storage.outputs import session_outputs
 from app.services.storage.uow import get_row, query, use_case
 
 _HIDDEN_ACTIONS = frozenset({ActionStatus.CANCELLED, ActionStatus.ABANDONED})
@@ -107,7 +108,7 @@ def render_roadmap_pdf(
     """The feuille de route as PDF bytes (written to ``out`` when given); the audit records « impression »."""
     data = render_roadmap(build_roadmap.within(s, person_id, today=today))
     if out is not None:
-        Path(out).write_bytes(data)
+        session_outputs(s).write(out, data)  # all or nothing, removed if the audit then fails
     audit.record_audit.within(
         s,
         actor=actor or "local",

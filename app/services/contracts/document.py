@@ -32,6 +32,7 @@ from app.services.printing.base import AppointmentLine
 from app.services.settings import letterhead
 from app.services.storage import audit as audit_mod
 from app.services.storage.db import Database
+from app.services.storage.outputs import session_outputs
 from app.services.storage.uow import get_row, query, unit_of_work, use_case
 
 SIGNER_LABELS: dict[str, str] = {Signer.PERSON: "La personne accompagnée", Signer.REFERENT: "Le référent"}
@@ -163,7 +164,7 @@ def render_pdf(
         data = seal_document(db, data)
     with unit_of_work(db) as s:
         if out is not None:
-            Path(out).write_bytes(data)
+            session_outputs(s).write(out, data)  # all or nothing, removed if the audit then fails
         if audit is not None:
             record_output.within(s, contract_id, actor=actor, action=audit)
     return data

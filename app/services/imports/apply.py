@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 
 from app.models.orientation_list.errors import ImportCancelled
 from app.models.orientation_list.planner import Plan, RowPlan, assignment_row, audit_row
-from app.models.orientation_list.report import Outcome
 from app.models.tables.base import Synced
 from app.models.tables.local import AuditEvent
 from app.models.tables.people import Household, Orientation, Parcours, Person, ReferentAssignment
@@ -50,7 +49,7 @@ class Applier:
         for part in _chunks(households, BATCH):
             bulk_insert(self.s, Household, list(part))
             self._check_cancel()
-        rows = [r for r in self.plan.rows if r.outcome != Outcome.UNCHANGED]
+        rows = [r for r in self.plan.rows if r.has_writes]
         done = len(self.plan.rows) - len(rows)
         self.progress(done)
         for part in _chunks(rows, BATCH):

@@ -7,7 +7,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from app.models.files import remove_quietly
 from app.models.orientation_list.columns import FIELDS, ColumnMap
 from app.models.orientation_list.errors import ImportCancelled
 from app.models.orientation_list.planner import Planner, plan_rows
@@ -60,6 +61,7 @@ class HistoryEntry:
     updated: int
     unchanged: int
     rejected: int
+    duplicates: int = 0
 
 
 def describe_file(
@@ -90,9 +92,14 @@ def import_history(db: Database) -> list[HistoryEntry]:
         try:
             out.append(
                 HistoryEntry(
-                    str(e["file"]),
-                    datetime.fromisoformat(e["at"]).replace(tzinfo=UTC).astimezone().replace(tzinfo=None),
-                    *(int(e[k]) for k in ("total", "created", "updated", "unchanged", "rejected")),
+                    file_name=str(e["file"]),
+                    at=datetime.fromisoformat(e["at"]).replace(tzinfo=UTC).astimezone().replace(tzinfo=None),
+                    total=int(e["total"]),
+                    created=int(e["created"]),
+                    updated=int(e["updated"]),
+                    unchanged=int(e["unchanged"]),
+                    rejected=int(e["rejected"]),
+                    duplicates=int(e.get("duplicates", 0)),
                 )
             )
         except (KeyError, TypeError, ValueError):
@@ -133,6 +140,7 @@ def import_orientations(
     progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,
     dry_run: bool = False,
+    report_path: Path | None = None,
 ) -> ImportReport:
     """Import a département orientation list; returns the per-row report.
 
@@ -141,9 +149,13 @@ def import_orientations(
     total)`` counts steps (each data row is read, then applied: ``total`` is twice the number of rows);
     ``cancel()`` is checked between batches and, if true, :class:`ImportCancelled` is raised and the
     transaction is rolled back — nothing is saved. ``dry_run`` computes the same report and writes nothing.
+
+    ``report_path``: the per-row report (CSV) is written there **before** the transaction commits, so a report
+    that cannot be written (full disk, read-only folder: :class:`~app.models.files.OutputError`) leaves the
+    vault untouched, and an import whose commit fails leaves no report claiming rows were created.
     """
     with _gc_paused():
-        return _import(db, path_or_bytes, column_map, progress, cancel, dry_run)
+        return _import(db, path_or_bytes, column_map, progress, cancel, dry_run, report_path)
 
 
 def _import(
@@ -153,32 +165,43 @@ def _import(
     progress: Progress | None,
     cancel: Callable[[], bool] | None,
     dry_run: bool,
+    report_path: Path | None = None,
 ) -> ImportReport:
     started = time.perf_counter()
     cmap, table, name, records = read_file(path_or_bytes, column_map)
     total = 2 * len(records)
     notify: Callable[[int], None] = (lambda done: progress(done, total)) if progress else (lambda done: None)
     cancelled = cancel or _never
-    with db.session() as s:
-        snapshot = load_snapshot(s)
-        planner = Planner(snapshot)
-        results = plan_rows(planner, table, records, cmap, notify, cancelled)
-        if not dry_run and planner.plan.writes:
-            with _large_cache(s, planner.plan.writes):
-                Applier(s, planner.plan, snapshot.actor, lambda d: notify(len(records) + d), cancelled).run()
-        elif cancelled():
-            raise ImportCancelled()
-        if not dry_run:
-            _record_history(s, _history_counts(name, results))
-        notify(total)
-    report = ImportReport(
-        file_name=name,
-        encoding=table.encoding,
-        delimiter=table.delimiter,
-        dry_run=dry_run,
-        results=tuple(results),
-        duration_s=time.perf_counter() - started,
-    )
+    written: Path | None = None
+    try:
+        with db.session() as s:
+            snapshot = load_snapshot(s)
+            planner = Planner(snapshot)
+            results = plan_rows(planner, table, records, cmap, notify, cancelled)
+            if not dry_run and planner.plan.writes:
+                with _large_cache(s, planner.plan.writes):
+                    Applier(
+                        s, planner.plan, snapshot.actor, lambda d: notify(len(records) + d), cancelled
+                    ).run()
+            elif cancelled():
+                raise ImportCancelled()
+            if not dry_run:
+                _record_history(s, _history_counts(name, results))
+            notify(total)
+            report = ImportReport(
+                file_name=name,
+                encoding=table.encoding,
+                delimiter=table.delimiter,
+                dry_run=dry_run,
+                results=tuple(results),
+            )
+            if report_path is not None:
+                written = report.write_csv(report_path)  # before the commit: see the docstring
+    except BaseException:
+        if written is not None:
+            remove_quietly(written)
+        raise
+    report = replace(report, duration_s=time.perf_counter() - started)
     log.info(
         "Import d'orientations%s : %d lignes, %d créées, %d mises à jour, %d inchangées, %d rejetées (%.1f s)",
         " (simulation)" if dry_run else "",
@@ -232,4 +255,5 @@ def _history_counts(name: str, results: list[RowResult]) -> dict[str, Any]:
         "updated": counts[Outcome.UPDATED],
         "unchanged": counts[Outcome.UNCHANGED],
         "rejected": counts[Outcome.REJECTED],
+        "duplicates": counts[Outcome.DUPLICATE],
     }

@@ -29,6 +29,7 @@ from app.models.enums import PersonStatus
 from app.models.tables.local import Conflict, OutboxOp, SyncState
 from app.models.tables.people import Orientation, Person, Referent
 from app.models.text import fold, fold_column
+from app.services.people import duplicates
 from app.services.people.deadlines import (
     Deadline,
     DueState,
@@ -431,6 +432,7 @@ class StatusInfo:
     referent: str
     people: int
     late: int | None
+    duplicates: int = 0  # « doublons possibles » waiting for a decision
 
 
 def status_info(db: Database, index: CaseloadIndex | None = None) -> StatusInfo:
@@ -445,4 +447,6 @@ def status_info(db: Database, index: CaseloadIndex | None = None) -> StatusInfo:
         ref = s.get(Referent, ref_id) if ref_id else None
     index = index or CaseloadIndex(db)
     name = f"{ref.first_name} {ref.last_name}" if ref else ""
-    return StatusInfo(last, pending, conflicts, name, index.count(), index.late_count())
+    return StatusInfo(
+        last, pending, conflicts, name, index.count(), index.late_count(), duplicates.count_open(db)
+    )

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models.enums import Regime
-from app.models.identity.nir import mask_nir, nir_is_valid, normalise_nir
+from app.models.identity.nir import mask_nir, nir_sex, parse_nir
 from app.models.tables.base import new_id
 from app.models.tables.local import LocalSetting
 from app.models.tables.people import Household, Person, Referent, ReferentAssignment
@@ -126,10 +126,11 @@ def _birth_date(value: date | str | None) -> date | None:
 
 
 def _nir(value: str | None) -> str | None:
-    clean = normalise_nir(value)
-    if clean is not None and not nir_is_valid(clean):
-        raise FieldError("NIR invalide : 15 caractères attendus, avec une clé de contrôle correcte.")
-    return clean
+    """The NIR as stored (15 characters; the key computed when 13 are typed), or the French reason."""
+    checked = parse_nir(value)
+    if checked.problem:
+        raise FieldError(checked.problem + ".")
+    return checked.value
 
 
 def _pattern(regex: re.Pattern[str], message: str, strip_spaces: bool = False) -> Callable[[str], str]:
@@ -193,7 +194,7 @@ def _check_consistency(s: Session, values: Mapping[str, Any], person_id: str | N
     """Cross-field and cross-row checks: NIR vs sex, NIR unique, household exists."""
     errors: dict[str, str] = {}
     nir, sex = values.get("nir"), values.get("sex")
-    if nir and sex and nir[0] in "12" and {"1": "M", "2": "F"}[nir[0]] != sex:
+    if nir and sex and nir_sex(nir) not in (None, sex):
         errors["nir"] = "Le NIR ne correspond pas au sexe indiqué."
     if nir and any(other.id != person_id for other in rows_of(s, Person, nir=nir)):
         errors["nir"] = "Ce NIR est déjà enregistré pour une autre personne."

@@ -35,6 +35,7 @@ date-times ``AAAA-MM-JJTHH:MM:SS``, local time of the device); coded values are 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import Iterable
@@ -47,6 +48,7 @@ from sqlalchemy.orm import Session
 
 from app.models.enums import AuditAction
 from app.models.errors import FilRougeError
+from app.models.files import all_or_nothing
 from app.models.tables.carnet import Action, Attachment, DiagnosticVersion, Document, Objective, Prescription
 from app.models.tables.contracts import Contract, ContractEvent, ContractVersion, Signature
 from app.models.tables.followup import Appointment, AppointmentEvent, Note, SanctionStep
@@ -295,32 +297,39 @@ def export_person(db: Database, person_id: str, out_dir: Path | str, *, actor: s
     data = collect(db, person_id)
     folder = Path(out_dir)
     stem = f"donnees-{date.today():%Y-%m-%d}-{person_id[:8]}"
+    docs_dir = folder / f"{stem}-documents"
+    made_dir = not docs_dir.exists()
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        docs_dir = folder / f"{stem}-documents"
-        with db.read() as s:
-            for i, doc in enumerate(data["documents"], 1):
-                row = s.get(Document, doc["id"])
-                blob = s.get(Attachment, row.sha256) if row is not None else None
-                if blob is None:
-                    continue
-                docs_dir.mkdir(exist_ok=True)
-                target = docs_dir / _safe_name(i, doc["titre"], doc["nom_du_fichier"])
-                target.write_bytes(bytes(blob.data))
-                doc["fichier"] = f"{docs_dir.name}/{target.name}"
-        json_path = folder / f"{stem}.json"
-        json_path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        pdf_path = folder / f"{stem}.pdf"
-        pdf_path.write_bytes(render_access(data))
+        with all_or_nothing() as out:  # a failure removes every file already written for this export
+            with db.read() as s:
+                for i, doc in enumerate(data["documents"], 1):
+                    row = s.get(Document, doc["id"])
+                    blob = s.get(Attachment, row.sha256) if row is not None else None
+                    if blob is None:
+                        continue
+                    docs_dir.mkdir(exist_ok=True)
+                    target = out.write(
+                        docs_dir / _safe_name(i, doc["titre"], doc["nom_du_fichier"]), bytes(blob.data)
+                    )
+                    doc["fichier"] = f"{docs_dir.name}/{target.name}"
+            json_text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+            json_path = out.write(folder / f"{stem}.json", json_text.encode("utf-8"))
+            pdf_path = out.write(folder / f"{stem}.pdf", render_access(data))
+            files = sum(1 for d in data["documents"] if d["fichier"])
+            audit.record_audit(
+                db, actor=actor or "local", action=AuditAction.EXPORT, person_id=person_id, object_table="person",
+                object_id=person_id,
+                detail=f"Droit d'accès : export de toutes les données (JSON, PDF, {files} document(s))",
+            )  # fmt: skip
     except OSError as exc:
         raise AccessExportError(
-            f"Impossible d'écrire dans « {folder} » : vérifiez que le dossier existe et qu'il est accessible "
+            f"Impossible d'écrire dans « {folder.name} » : vérifiez que le dossier existe et qu'il est accessible "
             f"en écriture ({exc.strerror or exc})."
         ) from None
-    files = sum(1 for d in data["documents"] if d["fichier"])
-    audit.record_audit(
-        db, actor=actor or "local", action=AuditAction.EXPORT, person_id=person_id, object_table="person",
-        object_id=person_id,
-        detail=f"Droit d'accès : export de toutes les données (JSON, PDF, {files} document(s))",
-    )  # fmt: skip
+    except BaseException:
+        if made_dir:
+            with contextlib.suppress(OSError):
+                docs_dir.rmdir()
+        raise
     return json_path, pdf_path

@@ -7,31 +7,32 @@ carry real numbers (percentages formatted as %), so they can be summed and chart
 
 The ``export_*`` functions also write the audit trail: an aggregated report carries no personal data and is
 audited once without a person; a list of people is an export of personal data and is audited once per person.
+Every file goes through :mod:`app.services.reporting.sheets` (no formula injection, all or nothing).
 """
 
 from __future__ import annotations
 
-import csv
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
 from app.models.enums import AuditAction
-from app.models.errors import FilRougeError
-from app.services.errors import ValidationError
+from app.models.files import remove_quietly, write_file
+from app.models.spreadsheet import csv_bytes
 from app.services.reporting.formatting import fr_number
+from app.services.reporting.sheets import append_row, check_extension, header, save_workbook, write_table
 from app.services.settings import letterhead
 from app.services.storage import audit
 from app.services.storage.db import Database
+from app.services.storage.outputs import session_outputs
 from app.services.storage.uow import use_case
 
-if TYPE_CHECKING:  # openpyxl (~0.1 s to import) is loaded when an .xlsx file is written
-    from openpyxl import Workbook
+if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
 
     from app.models.indicators.results import Report
@@ -52,14 +53,9 @@ REPORT_HEADER = (
     "Code",
 )
 PEOPLE_HEADER = ("Nom", "Prénom", "N° allocataire", "Commune", "Détail")
-_HEADER_FILL = "EDEFF2"
 _PERCENT_FORMAT = "0.0%"
 _DECIMAL_FORMAT = "0.0"
 _INTEGER_FORMAT = "#,##0"
-
-
-class ExportError(FilRougeError):
-    default_message = "Le fichier n'a pas pu être écrit."
 
 
 # ---------------------------------------------------------------------------------------------- formatting
@@ -101,16 +97,6 @@ def _csv_number(value: float | int | None) -> str:
     return "" if value is None else fr_number(value, 2, grouping=False)
 
 
-def _write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    try:
-        with path.open("w", encoding="utf-8-sig", newline="") as fh:
-            writer = csv.writer(fh, delimiter=";", lineterminator="\r\n")
-            writer.writerow(header)
-            writer.writerows(rows)
-    except OSError as exc:
-        raise ExportError(f"Le fichier {path.name} n'a pas pu être écrit : {exc.strerror or exc}.") from exc
-
-
 def report_to_csv(report: Report, path: Path | str) -> int:
     """Write the report as CSV (``;``, UTF-8 with BOM, decimal comma); returns the number of data lines."""
     label = report.period.label
@@ -129,33 +115,17 @@ def report_to_csv(report: Report, path: Path | str) -> int:
         )
         for r in report_rows(report)
     ]
-    _write_csv(Path(path), REPORT_HEADER, rows)
+    write_file(path, csv_bytes(REPORT_HEADER, rows))
     return len(rows)
 
 
 def people_to_csv(lines: Sequence[PersonLine], path: Path | str) -> int:
     """Write a drill-down list (nom, prénom, n° allocataire, commune, détail); returns the number of people."""
     rows = [(p.last_name, p.first_name, p.caf_number or "", p.commune or "", p.detail or "") for p in lines]
-    _write_csv(Path(path), PEOPLE_HEADER, rows)
-    return len(rows)
+    return write_table(path, PEOPLE_HEADER, rows)
 
 
 # ---------------------------------------------------------------------------------------------- xlsx
-
-
-def _header(ws: Worksheet, titles: Sequence[str], widths: Sequence[int]) -> None:
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-
-    ws.append(list(titles))
-    for col, width in enumerate(widths, 1):
-        cell = ws.cell(row=1, column=col)
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor=_HEADER_FILL)
-        cell.alignment = Alignment(vertical="center", wrap_text=True)
-        ws.column_dimensions[get_column_letter(col)].width = width
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(titles))}1"
 
 
 def _value_cell(ws: Worksheet, row: int, col: int, value: float | int | None, unit: str) -> None:
@@ -173,13 +143,6 @@ def _value_cell(ws: Worksheet, row: int, col: int, value: float | int | None, un
         cell.number_format = _DECIMAL_FORMAT
 
 
-def _save(wb: Workbook, path: Path) -> None:
-    try:
-        wb.save(path)
-    except OSError as exc:
-        raise ExportError(f"Le fichier {path.name} n'a pas pu être écrit : {exc.strerror or exc}.") from exc
-
-
 def report_to_xlsx(report: Report, path: Path | str) -> int:
     """Write the report as an Excel workbook: « Indicateurs », « Détails » (breakdowns), « Informations».
 
@@ -192,18 +155,18 @@ def report_to_xlsx(report: Report, path: Path | str) -> int:
     ws = wb.active
     assert ws is not None
     ws.title = "Indicateurs"
-    _header(ws, ("Rubrique", "Indicateur", "Valeur", "Unité", "Numérateur", "Dénominateur", "Note"),
-            (26, 58, 12, 13, 13, 14, 50))  # fmt: skip
+    header(ws, ("Rubrique", "Indicateur", "Valeur", "Unité", "Numérateur", "Dénominateur", "Note"),
+           (26, 58, 12, 13, 13, 14, 50))  # fmt: skip
     for n, f in enumerate(report.figures, 2):
-        ws.append([f.section, f.label, None, f.unit, f.numerator, f.denominator, f.note or None])
+        append_row(ws, [f.section, f.label, None, f.unit, f.numerator, f.denominator, f.note or None])
         _value_cell(ws, n, 3, f.value, f.unit)
         ws.cell(row=n, column=2).alignment = Alignment(wrap_text=True, vertical="top")
     details = wb.create_sheet("Détails")
-    _header(details, ("Rubrique", "Répartition", "Code", "Libellé", "Nombre"), (26, 44, 22, 44, 10))
+    header(details, ("Rubrique", "Répartition", "Code", "Libellé", "Nombre"), (26, 44, 22, 44, 10))
     count = len(report.figures)
     for b in report.breakdowns:
         for code, label, value in b.rows:
-            details.append([b.section, b.label, str(code), str(label), int(value)])
+            append_row(details, [b.section, b.label, str(code), str(label), int(value)])
             count += 1
     info = wb.create_sheet("Informations")
     for row in (
@@ -214,34 +177,24 @@ def report_to_xlsx(report: Report, path: Path | str) -> int:
         ("Périmètre", report.scope),
         ("Calculé le", _when(report.generated_at)),
     ):
-        info.append(list(row))
+        append_row(info, list(row))
     info.column_dimensions["A"].width = 14
     info.column_dimensions["B"].width = 60
     for cell in info["A"]:
         cell.font = Font(bold=True)
     wb.properties.title = f"Indicateurs — {report.period.label}"
     wb.properties.creator = "Fil rouge"
-    _save(wb, Path(path))
+    save_workbook(wb, path)
     return count
 
 
 def people_to_xlsx(lines: Sequence[PersonLine], path: Path | str, *, title: str = "Personnes") -> int:
     """Write a drill-down list as an Excel workbook (one sheet, bold header, widths); returns the count."""
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = "Personnes"
-    _header(ws, PEOPLE_HEADER, (24, 20, 16, 24, 50))
-    for p in lines:
-        ws.append([p.last_name, p.first_name, p.caf_number or None, p.commune or None, p.detail or None])
-    for cell in ws["C"][1:]:
-        cell.number_format = "@"  # a CAF number is an identifier, never a number to sum
-    wb.properties.title = title[:250]
-    wb.properties.creator = "Fil rouge"
-    _save(wb, Path(path))
-    return len(lines)
+    rows = [
+        (p.last_name, p.first_name, p.caf_number or None, p.commune or None, p.detail or None) for p in lines
+    ]
+    return write_table(path, PEOPLE_HEADER, rows, sheet="Personnes", title=title, widths=(24, 20, 16, 24, 50),
+                       text_columns=(3,))  # fmt: skip  # a CAF number is an identifier, never a number to sum
 
 
 def _when(moment: datetime) -> str:
@@ -249,16 +202,6 @@ def _when(moment: datetime) -> str:
 
 
 # ---------------------------------------------------------------------------------------------- audited
-
-
-def _extension(path: Path, allowed: Sequence[str]) -> str:
-    ext = path.suffix.lower()
-    if ext not in allowed:
-        names = ", ".join(a.lstrip(".").upper() for a in allowed)
-        raise ValidationError(
-            f"Format de fichier « {path.suffix or path.name} » non pris en charge ({names})."
-        )
-    return ext
 
 
 def report_pdf(db: Database, report: Report, *, department: str | None = None) -> bytes:
@@ -290,21 +233,20 @@ def export_report(
     Returns the number of lines written (CSV/XLSX) or of pages (PDF).
     """
     target = Path(path)
-    ext = _extension(target, REPORT_FORMATS)
+    ext = check_extension(target, REPORT_FORMATS)
     if ext == ".csv":
         count = report_to_csv(report, target)
     elif ext == ".xlsx":
         count = report_to_xlsx(report, target)
     else:
         data = report_pdf(db, report, department=department)
-        try:
-            target.write_bytes(data)
-        except OSError as exc:
-            raise ExportError(
-                f"Le fichier {target.name} n'a pas pu être écrit : {exc.strerror or exc}."
-            ) from exc
+        write_file(target, data)
         count = len(re.findall(rb"/Type\s*/Page[^s]", data))
-    record_report_output(db, report, actor=actor, action=AuditAction.EXPORT, fmt=ext.lstrip(".").upper())
+    try:
+        record_report_output(db, report, actor=actor, action=AuditAction.EXPORT, fmt=ext.lstrip(".").upper())
+    except BaseException:
+        remove_quietly(target)  # no report leaves without its audit event
+        raise
     return count
 
 
@@ -317,8 +259,9 @@ def export_people(
     ``subject`` names the list in the audit trail (« Sorties — octobre 2026 »). Returns the people written.
     """
     target = Path(path)
-    ext = _extension(target, PEOPLE_FORMATS)
+    ext = check_extension(target, PEOPLE_FORMATS)
     count = people_to_csv(lines, target) if ext == ".csv" else people_to_xlsx(lines, target, title=subject)
+    session_outputs(s).track(target)  # removed if the audit events below cannot be recorded
     detail = f"Liste « {subject} » ({ext.lstrip('.').upper()}, {count} personne(s))"
     for p in lines:
         audit.record_audit.within(

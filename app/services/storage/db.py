@@ -34,6 +34,8 @@ from app.services.errors import (
     HardDeleteForbidden,
     StorageError,
 )
+from app.services.storage.hygiene import clean_session_texts
+from app.services.storage.outputs import discard_outputs, forget_outputs
 
 DEVICE_ID_KEY = "device_id"
 DEVICE_SEQ_KEY = "next_device_seq"
@@ -169,6 +171,31 @@ def _record_ops(session: Session, _flush_context: Any, _instances: Any) -> None:
             )
         )
         seq += 1
+
+
+def record_op(
+    session: Session, table: str, row_id: str, kind: OpKind, payload: dict[str, Any], base_revision: int = 0
+) -> None:
+    """Write one op the session hook cannot infer from a row change, in the session's transaction and in
+    device order after everything flushed so far: the ``merge`` op of a duplicate merge (ADR 0025), whose
+    row re-pointing is done in SQL and must not become one op per row."""
+    session.flush()
+    recorder = _OpRecorder(session)
+    if session.info.get("device_id") is None:
+        session.info["device_id"] = recorder.device_id()
+    session.add(
+        OutboxOp(
+            device_seq=recorder.reserve(1),
+            op_id=str(uuid.uuid4()),
+            table_name=table,
+            row_id=row_id,
+            base_revision=base_revision,
+            kind=str(kind),
+            changed_fields=payload,
+            created_at=utcnow(),
+        )
+    )
+    session.flush()
 
 
 def _table(cls: type[Synced]) -> Table:
@@ -433,6 +460,7 @@ class Database:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._factory = sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+        event.listen(self._factory, "before_flush", clean_session_texts)
         event.listen(self._factory, "before_flush", _record_ops)
 
     @contextmanager
@@ -445,14 +473,18 @@ class Database:
             session.commit()
         except IntegrityError:
             session.rollback()
+            discard_outputs(session)
             raise
         except (OperationalError, DatabaseError) as exc:
             session.rollback()
+            discard_outputs(session)
             raise translate_storage_error(exc) from exc
         except BaseException:
             session.rollback()
+            discard_outputs(session)
             raise
         finally:
+            forget_outputs(session)
             session.close()
 
     @contextmanager

@@ -5,10 +5,18 @@ Layout under the data directory::
     profiles/<name>/profile.json   mode (trousseau / phrase secrète), profile id, KDF parameters
     profiles/<name>/vault.db       the encrypted database (+ -wal, -shm)
     profiles/<name>/vault.salt     scrypt salt (passphrase mode only)
-    profiles/<name>/backups/       encrypted copies taken before each schema upgrade
+    profiles/<name>/backups/       encrypted copies: daily and weekly, before a schema upgrade, before a restore
+    profiles/<name>/instance.lock  held while a window or a command has the profile open
 
 Keyring mode: a random 256-bit key lives in the OS keyring (service ``fil-rouge``, one entry per profile).
 Passphrase mode: the key is scrypt(passphrase, salt); SQLCipher always receives a raw key (``x'…'``).
+
+**Wrong key or damaged file?** SQLCipher answers « file is not a database » to both. ``profile.json`` keeps a
+*key check*: an HMAC of a fixed text under the key (:func:`key_check`), which says nothing of the key. Opening
+compares it first: a different value is a wrong passphrase (or a keyring key of another vault); the same value
+with a file SQLCipher cannot read is a damaged vault (:class:`VaultDamagedError`), never « phrase secrète
+incorrecte ». A vault file that is missing or empty is never recreated: it is an error, and the backups are
+offered (ADR 0026).
 """
 
 from __future__ import annotations
@@ -21,8 +29,7 @@ import os
 import secrets
 import shutil
 import uuid
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +42,11 @@ from app.models.tables.local import SyncState
 from app.services.errors import (
     KeyringUnavailableError,
     PassphraseRequiredError,
+    SaltMissingError,
     StorageError,
+    VaultDamagedError,
     VaultExistsError,
+    VaultMissingError,
     VaultNotFoundError,
     WeakSecretError,
     WrongKeyError,
@@ -62,6 +72,7 @@ class ProfileInfo:
     demo: bool
     created_at: str
     kdf: dict[str, int] = field(default_factory=lambda: dict(KDF_DEFAULTS))
+    key_check: str = ""
 
     @property
     def db_path(self) -> Path:
@@ -72,12 +83,25 @@ class ProfileInfo:
         return self.directory / "vault.salt"
 
     @property
+    def backup_dir(self) -> Path:
+        return self.directory / "backups"
+
+    @property
+    def lock_path(self) -> Path:
+        return self.directory / "instance.lock"
+
+    @property
     def mode_label(self) -> str:
         return MODE_LABELS[self.mode]
 
 
 def profiles_root(data_dir: Path) -> Path:
     return Path(data_dir) / "profiles"
+
+
+def instance_lock_path(data_dir: Path, name: str) -> Path:
+    """The lock file the window (``QLockFile``) and the commands take while the profile is open."""
+    return profile_dir(data_dir, name) / "instance.lock"
 
 
 def profile_dir(data_dir: Path, name: str) -> Path:
@@ -87,9 +111,11 @@ def profile_dir(data_dir: Path, name: str) -> Path:
 
 
 def read_profile(data_dir: Path, name: str) -> ProfileInfo:
+    """The profile's description. Without ``profile.json`` there is no profile (:class:`VaultNotFoundError`);
+    a profile whose vault file went missing is still returned: opening it says so (never recreated)."""
     directory = profile_dir(data_dir, name)
     meta = directory / "profile.json"
-    if not meta.exists() or not (directory / "vault.db").exists():
+    if not meta.exists():
         raise VaultNotFoundError()
     try:
         raw = json.loads(meta.read_text(encoding="utf-8"))
@@ -101,6 +127,7 @@ def read_profile(data_dir: Path, name: str) -> ProfileInfo:
             demo=bool(raw.get("demo", False)),
             created_at=raw.get("created_at", ""),
             kdf=raw.get("kdf", dict(KDF_DEFAULTS)),
+            key_check=str(raw.get("key_check", "")),
         )
     except (OSError, ValueError, KeyError) as exc:
         raise StorageError("La description du profil (profile.json) est illisible.") from exc
@@ -132,6 +159,15 @@ def derive_key(passphrase: str, salt: bytes, kdf: dict[str, int] | None = None) 
     )
 
 
+_KEY_CHECK_TEXT = b"fil-rouge/vault-key-check/v1"
+
+
+def key_check(key: bytes) -> str:
+    """A value that tells a right key from a wrong one without revealing anything about it (HMAC-SHA-256 of a
+    fixed text under the key, 128 bits kept)."""
+    return hmac.new(key, _KEY_CHECK_TEXT, hashlib.sha256).hexdigest()[:32]
+
+
 def make_engine(path: Path, key: bytes) -> Engine:
     """An SQLAlchemy engine over the SQLCipher file, keyed with a raw 32-byte key, explicit transactions."""
     url = URL.create("sqlite", database=str(path))
@@ -161,18 +197,58 @@ def make_engine(path: Path, key: bytes) -> Engine:
     return engine
 
 
-def _probe(engine: Engine, mode: str) -> None:
+WRONG_KEYRING_KEY = (
+    "La clé enregistrée dans le trousseau n'est pas celle de ce coffre (profil copié d'un autre poste ?) : "
+    "il n'a pas été ouvert et n'a pas été modifié."
+)
+AMBIGUOUS_KEY = (
+    "La clé du trousseau ne correspond pas à ce dossier, ou le fichier est endommagé : "
+    "il n'a pas été modifié."
+)
+
+
+def check_key(info: ProfileInfo, key: bytes) -> None:
+    """Refuse a key whose check value differs from the profile's (a wrong passphrase, another vault's key)."""
+    if info.key_check and not hmac.compare_digest(key_check(key), info.key_check):
+        raise WrongKeyError(None if info.mode == MODE_PASSPHRASE else WRONG_KEYRING_KEY)
+
+
+def check_file(path: Path) -> None:
+    """The vault file must exist and hold something: it is never recreated behind the user's back."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise VaultMissingError() from None
+    except OSError as exc:
+        raise StorageError(f"Le fichier du coffre n'a pas pu être lu ({exc.strerror}).") from exc
+    if size == 0:
+        raise VaultDamagedError(
+            "Le fichier du coffre est vide (0 octet) : il a été tronqué (disque plein, copie interrompue ?). "
+            "Il n'a pas été recréé ; restaurez une sauvegarde."
+        )
+
+
+def _probe(engine: Engine, info: ProfileInfo) -> None:
+    """Read the schema once: a wrong key fails here, and so does a damaged file (told apart by the check)."""
     try:
         with engine.connect() as conn:
             conn.execute(text("SELECT count(*) FROM sqlite_master"))
     except (DatabaseError, OperationalError, sqlcipher.DatabaseError) as exc:
         engine.dispose()
-        if mode == MODE_PASSPHRASE:
+        if info.key_check:  # the key is right: the file is damaged
+            raise VaultDamagedError(damage_message(exc)) from exc
+        if info.mode == MODE_PASSPHRASE:
             raise WrongKeyError() from exc
-        raise WrongKeyError(
-            "La clé du trousseau ne correspond pas à ce dossier, ou le fichier est endommagé : "
-            "il n'a pas été modifié."
-        ) from exc
+        raise WrongKeyError(AMBIGUOUS_KEY) from exc
+
+
+def damage_message(exc: BaseException) -> str:
+    orig = str(getattr(exc, "orig", exc)).lower()
+    what = "tronqué" if "malformed" in orig else "illisible (en-tête ou pages altérés)"
+    return (
+        f"Le coffre est endommagé : le fichier est {what}, alors que la clé est la bonne. "
+        "Il n'a pas été modifié ; restaurez une sauvegarde."
+    )
 
 
 class Vault:
@@ -217,6 +293,7 @@ class Vault:
         tmp = self.info.salt_path.with_suffix(".salt.tmp")
         tmp.write_bytes(salt)
         os.replace(tmp, self.info.salt_path)
+        self._remember_key_check()
 
     def rotate_key(self) -> None:
         """Keyring mode: replace the key by a new random one (database re-keyed, keyring updated)."""
@@ -228,8 +305,16 @@ class Vault:
         except KeyringUnavailableError:
             self._rekey(old_key)
             raise
+        self._remember_key_check()
+
+    def _remember_key_check(self) -> None:
+        self.info = replace(self.info, key_check=key_check(self._key))
+        _write_profile(self.info)
 
     def _rekey(self, new_key: bytes) -> None:
+        """Re-key the vault, then its backups, so that every copy still opens with the current key."""
+        from app.services.storage import backups
+
         self.db.checkpoint()
         self.db.dispose()
         conn = sqlcipher.connect(str(self.info.db_path), isolation_level=None)
@@ -240,8 +325,15 @@ class Vault:
             conn.execute("PRAGMA journal_mode = WAL")
         finally:
             conn.close()
+        old_key = self._key
         self._key = new_key
         self.db = Database(make_engine(self.info.db_path, new_key))
+        backups.rekey_backups(self.info, old_key, new_key)
+
+    @property
+    def key(self) -> bytes:
+        """The raw key (for the backups and their restore, inside the storage room only)."""
+        return self._key
 
 
 def _write_profile(info: ProfileInfo) -> None:
@@ -251,6 +343,7 @@ def _write_profile(info: ProfileInfo) -> None:
         "demo": info.demo,
         "created_at": info.created_at,
         "kdf": info.kdf,
+        "key_check": info.key_check,
         "format": 1,
     }
     tmp = info.directory / "profile.json.tmp"
@@ -271,7 +364,7 @@ def create_vault(
 ) -> Vault:
     """Create a new profile and its encrypted database, at the current schema. Returns it open."""
     directory = profile_dir(data_dir, name)
-    if (directory / "vault.db").exists():
+    if (directory / "vault.db").exists() or (directory / "profile.json").exists():
         raise VaultExistsError()
     mode = choose_mode(mode)
     if mode == MODE_PASSPHRASE:
@@ -296,6 +389,7 @@ def create_vault(
         salt = secrets.token_bytes(16)
         info.salt_path.write_bytes(salt)
         key = derive_key(passphrase, salt, info.kdf)
+    info = replace(info, key_check=key_check(key))
     engine = make_engine(info.db_path, key)
     from app.services.storage import migrate  # Alembic (~0.1 s): not needed before a vault opens
 
@@ -308,33 +402,51 @@ def create_vault(
     return Vault(info, key, db)
 
 
-def _key_for(info: ProfileInfo, passphrase: str | None) -> bytes:
+def key_for(info: ProfileInfo, passphrase: str | None) -> bytes:
+    """The profile's key: from the keyring, or derived from the passphrase and the salt file; checked."""
     if info.mode == MODE_KEYRING:
-        return keystore.load_key(info.profile_id)
-    if passphrase is None:
+        key = keystore.load_key(info.profile_id)
+    elif passphrase is None:
         raise PassphraseRequiredError()
-    return derive_key(passphrase, info.salt_path.read_bytes(), info.kdf)
+    else:
+        key = derive_key(passphrase, read_salt(info), info.kdf)
+    check_key(info, key)
+    return key
 
 
-def backup_database(info: ProfileInfo, engine: Engine, label: str) -> Path:
-    """Copy the (encrypted) database after a checkpoint; the copy opens with the same key."""
-    with engine.connect() as conn:
-        conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
-    engine.dispose()
-    backups = info.directory / "backups"
-    backups.mkdir(exist_ok=True)
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    target = backups / f"vault-{label}-{stamp}.db"
-    shutil.copy2(info.db_path, target)
-    return target
+def read_salt(info: ProfileInfo) -> bytes:
+    try:
+        salt = info.salt_path.read_bytes()
+    except FileNotFoundError:
+        raise SaltMissingError() from None
+    except OSError as exc:
+        raise SaltMissingError(f"Le fichier « vault.salt » n'a pas pu être lu ({exc.strerror}).") from exc
+    if len(salt) != 16:
+        raise SaltMissingError(
+            "Le fichier « vault.salt » de ce profil est altéré (taille inattendue) : sans lui, la phrase "
+            "secrète ne peut pas ouvrir le coffre. Remettez-le depuis une copie du dossier du profil."
+        )
+    return salt
 
 
 def open_vault(data_dir: Path, name: str, *, passphrase: str | None = None) -> Vault:
-    """Open a profile: get the key, check it, upgrade the schema (backup first), return the vault."""
+    """Open a profile: get the key, check it, upgrade the schema (backup first), return the vault.
+
+    Raises :class:`WrongKeyError` for a wrong passphrase or key, :class:`VaultDamagedError` for a file the
+    right key cannot read (or an empty one), :class:`VaultMissingError` when the file is gone,
+    :class:`SaltMissingError` when the salt file is."""
     info = read_profile(data_dir, name)
-    key = _key_for(info, passphrase)
+    check_file(info.db_path)
+    return open_with_key(info, key_for(info, passphrase))
+
+
+def open_with_key(info: ProfileInfo, key: bytes) -> Vault:
+    """Open the vault of ``info`` with a key already checked (after a restore made by an open window)."""
+    from app.services.storage import backups
+
+    check_file(info.db_path)
     engine = make_engine(info.db_path, key)
-    _probe(engine, info.mode)
+    _probe(engine, info)
     from app.services.storage import migrate  # Alembic (~0.1 s): not needed before a vault opens
 
     with engine.connect() as conn:
@@ -342,8 +454,11 @@ def open_vault(data_dir: Path, name: str, *, passphrase: str | None = None) -> V
     head = migrate.head_revision()
     if rev != head:
         if rev is not None:
-            backup_database(info, engine, rev)
+            backups.take_backup(info, engine, key, kind=f"{backups.UPGRADE}-{rev}")
         migrate.upgrade(engine)
+    if not info.key_check:  # a profile made before the key check existed: the key opened it, remember it
+        info = replace(info, key_check=key_check(key))
+        _write_profile(info)
     return Vault(info, key, Database(engine))
 
 

@@ -20,6 +20,7 @@ from app.models.tables.base import utcnow
 from app.models.tables.local import Conflict, SyncState
 from app.services.errors import KeyringUnavailableError
 from app.services.storage import keystore
+from app.services.storage.backups import renumber_after_restore
 from app.services.sync.attachments import AttachmentSync, wipe_partials
 from app.services.sync.base import (
     K_ACKED,
@@ -198,6 +199,7 @@ class SyncClient(UploadMixin, RepairMixin):
     def _save_hello(self, hello: dict[str, Any]) -> None:
         with self.db.session(remote_apply=True) as s:
             s.merge(SyncState(key=K_EPOCH, value=str(hello.get("epoch") or "")))
+            renumber_after_restore(s, int(hello.get("next_seq") or 0))  # a vault restored from a backup
             s.merge(SyncState(key=K_USER, value=json.dumps(hello.get("user") or {})))
             s.merge(SyncState(key=K_TEAM_REFUSALS, value=json.dumps(hello.get("escalations") or [])))
 

@@ -14,6 +14,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.models.sync import wire as codec
 from app.models.tables.local import SyncState
+from app.services.storage.hygiene import clean_values
+from app.services.storage.merging import follow_merges
 from app.services.sync.attachments import drop_orphans
 from app.services.sync.base import (
     K_CURSOR,
@@ -43,7 +45,16 @@ class DownloadMixin(ClientBase):
             progress("réception", report.downloaded, None)
             if not page.get("more"):
                 self.local(self._drop_orphan_blobs, writes=True)
+                self.local(self._follow_merges, writes=True)
                 return
+
+    def _follow_merges(self) -> None:
+        """A row added offline to a record merged since (on another device) joins the person kept; one more
+        ``merge`` op makes the département do the same (ADR 0025). Sent at the next sync."""
+        with self.db.session() as s:
+            moved = follow_merges(s)
+        if moved:
+            log.info("%d row(s) of merged records re-pointed after download", moved)
 
     def _drop_orphan_blobs(self) -> None:
         """Once the feed is applied: bytes of documents tombstoned on the server (a person purged on another
@@ -84,10 +95,13 @@ class DownloadMixin(ClientBase):
             conv_list = [conv.get(c) for c in cols]
             plain: list[dict[str, Any]] = []
             for values in block["r"]:
-                d = {
-                    c: (f(v) if f is not None and v is not None else v)
-                    for c, f, v in zip(cols, conv_list, values, strict=True)
-                }
+                d = clean_values(  # text hygiene of what the server sends, as for every local write
+                    cls,
+                    {
+                        c: (f(v) if f is not None and v is not None else v)
+                        for c, f, v in zip(cols, conv_list, values, strict=True)
+                    },
+                )
                 keep = pending.get((name, d["id"]))
                 if keep:  # local edits not yet acknowledged: keep our values of those fields
                     exists = conn.execute(select(table.c.id).where(table.c.id == d["id"])).first()

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.models.errors import FilRougeError
+from app.models.files import write_file
 from app.services.printing.raster import PageImage, RasterError, print_dpi, render_pages
 from app.ui.kit import theme
 from app.ui.kit.errors import show_error
@@ -175,10 +176,10 @@ class PdfPreviewDialog(QDialog):
             self.write_to(path)
 
     def write_to(self, path: str) -> None:
-        try:
-            Path(path if path.lower().endswith(".pdf") else f"{path}.pdf").write_bytes(self.pdf)
-        except OSError as exc:
-            show_error(self, FilRougeError(f"Le fichier n'a pas pu être enregistré : {exc.strerror or exc}."))
+        try:  # all or nothing: no partial PDF is left (app.models.files)
+            write_file(path if path.lower().endswith(".pdf") else f"{path}.pdf", self.pdf)
+        except FilRougeError as exc:
+            show_error(self, exc)
             return
         self.info.setText(f"Enregistré : {Path(path).name}")
         if self.on_output:

@@ -11,12 +11,14 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from app import APP_ID, APP_NAME, APP_USER_MODEL_ID
+from app.models.errors import FilRougeError
 from app.models.resources import resource_path
 from app.services import errors
 from app.services.storage import vault as vault_service
-from app.ui.kit.errors import install_excepthook, show_error
+from app.ui.kit.errors import install_excepthook, log_unexpected, user_message
 from app.ui.kit.theme import apply_theme
 from app.ui.kit.worker import DbWorker
+from app.ui.shell.instance import acquire_instance_lock
 
 log = logging.getLogger(__name__)
 DEFAULT_PROFILE = "principal"
@@ -90,8 +92,9 @@ def run_gui(data_dir: Path, profile: str | None = None) -> int:
     try:
         try:
             name, info = choose_profile(Path(data_dir), profile)
+            instance = acquire_instance_lock(Path(data_dir), name)  # held until the process ends
         except Exception as exc:
-            show_error(None, exc)
+            _refuse(exc)
             return 1
         vault_open = False
         if info is None:
@@ -107,6 +110,19 @@ def run_gui(data_dir: Path, profile: str | None = None) -> int:
         window.show()
         code = app.exec()
         QSettings().setValue("main_window/geometry", window.saveGeometry())
+        instance.unlock()
         return int(code)
     finally:
         worker.stop()
+
+
+def _refuse(exc: BaseException) -> None:
+    """Before any window: the reason in a modal box (a second window on a busy profile, an unreadable data
+    folder), then the application ends."""
+    from PySide6.QtWidgets import QMessageBox
+
+    if not isinstance(exc, FilRougeError):
+        log_unexpected(exc)
+    box = QMessageBox(QMessageBox.Icon.Warning, APP_NAME, user_message(exc), QMessageBox.StandardButton.Ok)
+    box.button(QMessageBox.StandardButton.Ok).setText("OK")
+    box.exec()

@@ -14,14 +14,15 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from app.models.errors import FilRougeError
-from app.services.errors import WrongKeyError
-from app.services.storage import lock
+from app.services.errors import VaultDamagedError, VaultMissingError, WrongKeyError
+from app.services.storage import backups, lock
 from app.services.storage import vault as vault_service
 from app.ui.kit import theme
 from app.ui.kit.errors import log_unexpected, user_message
 from app.ui.kit.widgets import Card, named
 from app.ui.kit.worker import DbWorker, WorkerContext
 
+CARD_WIDTH = 440
 MODE_CHECK = "check"
 MODE_DEFINE = "define"
 
@@ -29,6 +30,20 @@ MODE_DEFINE = "define"
 def _set_lock_code(ctx: WorkerContext, secret: str) -> bool:
     lock.set_lock_code(ctx.db, secret)
     return True
+
+
+class _Message(QLabel):
+    """The error line under the field: as tall as its text needs at the card's width (a long message, such as
+    a damaged vault's, is never cut; the fixed-width card does not pass the height on by itself)."""
+
+    def __init__(self, width: int) -> None:
+        super().__init__(wordWrap=True)
+        self.setObjectName("error")
+        self._width = width
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        self.setMinimumHeight(self.heightForWidth(self._width) if text else 0)
 
 
 class LockScreen(QWidget):
@@ -63,7 +78,7 @@ class LockScreen(QWidget):
         outer = QVBoxLayout(self)
         outer.addStretch(1)
         card = Card()
-        card.setFixedWidth(440)
+        card.setFixedWidth(CARD_WIDTH)
         box = QVBoxLayout(card)
         box.setContentsMargins(32, 28, 32, 28)
         box.setSpacing(10)
@@ -85,10 +100,15 @@ class LockScreen(QWidget):
         self.confirm_label.setBuddy(self.confirm)
         box.addWidget(self.confirm_label)
         box.addWidget(self.confirm)
-        self.message = named(QLabel(wordWrap=True), "error")
+        self.message = _Message(CARD_WIDTH - 64)
         self.message.setAccessibleName("Message")
         box.addWidget(self.message)
         row = QHBoxLayout()
+        self.restore_button = QPushButton(theme.icon("fa6s.clock-rotate-left"), "Restaurer une sauvegarde…")
+        self.restore_button.setToolTip("Remettre en place une copie de sauvegarde du coffre")
+        self.restore_button.clicked.connect(self.offer_restore)
+        self.restore_button.hide()
+        row.addWidget(self.restore_button)
         row.addStretch(1)
         self.button = QPushButton(theme.icon("fa6s.unlock", "#ffffff"), "Déverrouiller")
         self.button.setProperty("primary", True)
@@ -168,6 +188,44 @@ class LockScreen(QWidget):
         self.message.setText(user_message(exc))
         self.button.setEnabled(False)
         self.code.setEnabled(False)
+        self.restore_button.setVisible(isinstance(exc, VaultDamagedError | VaultMissingError))
+
+    # --- restore (a damaged, empty or missing vault file) -----------------------------------------------
+
+    def offer_restore(self) -> None:
+        """« Restaurer une sauvegarde… »: the key comes from the keyring, or from the passphrase typed."""
+        from app.ui.shell.restore_dialog import RestoreDialog
+
+        secret = self.code.text() if self.passphrase_mode else None
+        if self.passphrase_mode and not secret:
+            self.message.setText(
+                "Saisissez d'abord la phrase secrète du coffre : elle ouvre aussi ses sauvegardes."
+            )
+            self.code.setFocus()
+            return
+        info = self.info
+
+        def restore(name: str) -> Any:
+            def job(ctx: WorkerContext) -> bool:
+                key = vault_service.key_for(info, secret)
+                backups.restore_backup(info, key, name)
+                ctx.set_vault(vault_service.open_with_key(info, key))
+                return lock.has_lock_code(ctx.db)
+
+            return job
+
+        dialog = RestoreDialog(self.worker, info, restore, self)
+        dialog.restored.connect(self._restored)
+        dialog.open()
+
+    def _restored(self, has_code: bool) -> None:
+        self.restore_button.hide()
+        self.message.clear()
+        self.code.setEnabled(True)
+        if self.passphrase_mode:  # the passphrase typed opened the restored vault: that is the unlocking
+            self._checked(True)
+        else:
+            self._opened(has_code)
 
     def _submit(self) -> None:
         if self._busy or not self.button.isEnabled():
@@ -232,6 +290,7 @@ class LockScreen(QWidget):
             if not isinstance(exc, FilRougeError):
                 log_unexpected(exc)
             self.message.setText(user_message(exc))
+            self.restore_button.setVisible(isinstance(exc, VaultDamagedError | VaultMissingError))
             return
         wait = self.delay.record_failure()
         text = (

@@ -12,10 +12,11 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QMainWindow, QStackedWidget, QToolTip, QWidget
 
+from app.services.errors import VaultDamagedError
 from app.services.people import caseload
-from app.services.storage import lock
+from app.services.storage import backups, lock
 from app.services.storage.vault import ProfileInfo
-from app.ui.kit.errors import show_error
+from app.ui.kit.errors import show_error, user_message
 from app.ui.kit.widgets import NavList
 from app.ui.kit.worker import DbWorker, WorkerContext
 from app.ui.shell.file_tabs import FileTabs
@@ -23,10 +24,12 @@ from app.ui.shell.idle import IdleWatcher
 from app.ui.shell.lock_screen import LockScreen
 from app.ui.shell.other_pages import PAGES, PlaceholderPage
 from app.ui.shell.plugins import UiContext, page_factories
+from app.ui.shell.restore_dialog import offer_restore_after_damage
 from app.ui.shell.status_bar import StatusBar
 
 NAV = (("Ma file active", "fa6s.users"), *((v[0], v[1]) for v in PAGES.values()))
-NAV_FILE, NAV_ALERTS, NAV_SYNC = 0, 2, 5
+NAV_FILE = 0
+NAV_ALERTS, NAV_DUPLICATES, NAV_SYNC = (1 + list(PAGES).index(k) for k in ("alertes", "doublons", "sync"))
 STATUS_REFRESH_MS = 60_000
 
 
@@ -219,6 +222,7 @@ class MainWindow(QMainWindow):
             self._ready = True
             self.files.caseload.refresh()
             self.files.caseload.view.setFocus()
+            self.daily_backup()
         elif self._saved_focus is not None:
             self._saved_focus.setFocus()
         self._show_hidden_windows()
@@ -226,6 +230,22 @@ class MainWindow(QMainWindow):
         self.refresh_status()
         self.idle.arm()
         self._status_timer.start()
+
+    def daily_backup(self) -> None:
+        """The day's encrypted backup, once a day after unlocking; it also checks every page of the vault."""
+        self.worker.submit(
+            lambda ctx: backups.daily_backup(ctx.vault), None, self._backup_failed, writes=True, owner=self
+        )
+
+    def _backup_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, VaultDamagedError):
+            self.damage_box = offer_restore_after_damage(
+                self, self.worker, self.info, exc, lambda: self.data_changed(None)
+            )
+        else:
+            self.status.showMessage(
+                f"La sauvegarde du jour n'a pas pu être faite : {user_message(exc)}", 60_000
+            )
 
     def set_lock_minutes(self, minutes: int) -> None:
         self.lock_minutes = minutes
@@ -250,6 +270,9 @@ class MainWindow(QMainWindow):
         self.nav.set_badge(NAV_FILE, info.people, f"{info.people} personnes suivies")
         late = info.late or 0
         self.nav.set_badge(NAV_ALERTS, late, f"{late} personnes avec une échéance dépassée", alert=True)
+        self.nav.set_badge(
+            NAV_DUPLICATES, info.duplicates, f"{info.duplicates} doublons possibles à examiner", alert=True
+        )
         waiting = info.pending_changes + info.open_conflicts
         self.nav.set_badge(
             NAV_SYNC,

@@ -37,6 +37,13 @@ PAGES: dict[str, tuple[str, str, str, str]] = {
         "Les listes mensuelles d'orientation du département (fichiers CSV) pourront être importées ici, "
         "avec un compte rendu ligne par ligne.",
     ),
+    "doublons": (
+        "Doublons possibles",
+        "fa6s.people-arrows",
+        "Aucun doublon possible",
+        "Quand une liste du département ou une saisie ressemble à un dossier existant sans lui correspondre "
+        "exactement, les deux dossiers apparaissent ici côte à côte pour que vous décidiez.",
+    ),
     "sync": (
         "Synchronisation",
         "fa6s.rotate",

@@ -43,7 +43,7 @@ from PySide6.QtWidgets import (
 
 from app.models.errors import FilRougeError
 from app.models.orientation_list.errors import ImportCancelled
-from app.models.orientation_list.report import ImportReport, Outcome, encoding_label
+from app.models.orientation_list.report import ImportReport, Outcome, delimiter_label, encoding_label
 from app.models.text import fold
 from app.services.errors import VaultLockedError
 from app.services.imports.service import (
@@ -75,6 +75,7 @@ OUTCOME_FILTERS = (
     ("Mises à jour", Outcome.UPDATED),
     ("Inchangées", Outcome.UNCHANGED),
     ("Rejetées", Outcome.REJECTED),
+    ("Doublons possibles", Outcome.DUPLICATE),
 )
 STAGE_HOME, STAGE_PREVIEW, STAGE_RUNNING, STAGE_REPORT = range(4)
 
@@ -383,7 +384,7 @@ class ImportsPage(QWidget):
             for h, label in info.mapped
         )
         parts = [
-            f"Encodage : <b>{encoding_label(info.encoding)}</b> · séparateur : <b>« {info.delimiter} »</b>",
+            f"Encodage : <b>{encoding_label(info.encoding)}</b> · séparateur : <b>{delimiter_label(info.delimiter)}</b>",
             f"Colonnes reconnues ({len(info.mapped)}) : {mapped}",
         ]
         if info.ignored:
@@ -403,6 +404,12 @@ class ImportsPage(QWidget):
             f"<b>{sim.unchanged}</b> inchangée{_s(sim.unchanged)}, "
             f"<b>{sim.rejected}</b> ligne{_s(sim.rejected)} rejetée{_s(sim.rejected)}."
         ]
+        if sim.duplicates:
+            lines.append(
+                f"<b>{sim.duplicates}</b> doublon{_s(sim.duplicates)} possible{_s(sim.duplicates)} : la ligne "
+                "ressemble à un dossier existant sans lui correspondre ; elle ne le modifiera pas et la paire "
+                "sera à examiner dans « Doublons possibles »."
+            )
         rejected = sim.rejections()
         if rejected:
             shown = "<br>".join(_esc(r.reason) for r in rejected[:5])
@@ -415,10 +422,10 @@ class ImportsPage(QWidget):
                 f"<span style='color:{theme.LATE}'>Lignes rejetées (elles ne seront pas importées ; les "
                 f"autres le seront) :</span><br>{shown}{more}"
             )
-        if not sim.created and not sim.updated:
+        if not sim.created and not sim.updated and not sim.duplicates:
             lines.append("Rien à enregistrer : votre dossier est déjà à jour pour ce fichier.")
         self.simulation.setText("<br>".join(lines))
-        self.import_button.setEnabled(bool(sim.created or sim.updated))
+        self.import_button.setEnabled(bool(sim.created or sim.updated or sim.duplicates))
         self.stack.setCurrentIndex(STAGE_PREVIEW)
         if self.import_button.isEnabled():
             self.import_button.setFocus()
@@ -495,9 +502,15 @@ class ImportsPage(QWidget):
                 "Les lignes rejetées n'ont pas été importées : corrigez-les dans le fichier (ou signalez-les au "
                 "département) puis réimportez-le — les lignes déjà importées resteront inchangées."
             )
+        if report.duplicates:
+            detail.append(
+                f"{theme.plural(report.duplicates, 'doublon possible', 'doublons possibles')} : aucun dossier "
+                "existant n'a été modifié ; décidez dans « Doublons possibles »."
+            )
         if warnings:
             detail.append(
-                f"{theme.plural(warnings, 'avertissement', 'avertissements')} (référent à désigner…)."
+                f"{theme.plural(warnings, 'avertissement', 'avertissements')} (NIR inutilisable, caractères "
+                "retirés, référent à désigner…)."
             )
         self.summary_detail.setText(" ".join(detail))
         self.model.set_report(report, names)

@@ -27,6 +27,7 @@ OUTCOME_ICONS = {
     Outcome.UPDATED: ("fa6s.pen", theme.ACCENT),
     Outcome.UNCHANGED: ("fa6s.equals", theme.MUTED),
     Outcome.REJECTED: ("fa6s.circle-xmark", theme.LATE),
+    Outcome.DUPLICATE: ("fa6s.people-arrows", theme.SOON),
 }
 #: French names of what an import may change (the report carries field names, never values).
 EXTRA_LABELS = {
