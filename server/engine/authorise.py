@@ -231,7 +231,9 @@ class Authoriser:
             raise Refused("unknown_parent", "Fusion refusée : le dossier conservé est inconnu du serveur.")
         for person in (kept, merged):
             if person is not None and not self.may_write(self.owner("person", person)):
-                raise Refused("out_of_scope", "Ces dossiers ne sont pas tous dans votre file active : fusion refusée.")
+                raise Refused(
+                    "out_of_scope", "Ces dossiers ne sont pas tous dans votre file active : fusion refusée."
+                )
 
     def _owner_after(self, op: CheckedOp, existing: dict[str, Any] | None, after: dict[str, Any]) -> None:
         keys = ["person_id"] + ([PARENT[op.table][1]] if op.table in PARENT else [])

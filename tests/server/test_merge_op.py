@@ -14,6 +14,8 @@ from app.models.personal_data import CHILD_TABLES, PERSON_TABLES
 from app.services.people import merge
 from server.admin.accounts import add_user, enroll, new_enrolment_code
 from server.engine import upload as upload_mod
+from server.engine.authorise import DEPARTEMENT_WRITES
+from server.store import db as db_mod
 from server.store.db import ServerDB
 from server.store.tables import BUSINESS, row_feed
 from tests.server.test_purge import _store_blob, upload, wire_ops
@@ -25,6 +27,8 @@ def server(database_url: str):
     sdb = ServerDB(database_url)
     sdb.migrate()
     add_user(sdb, "alice", "Alice Martin", "admin", "Nord")
+    with sdb.write() as conn:  # python -m server policy --departement ecriture
+        db_mod.set_meta(conn, DEPARTEMENT_WRITES, "1")
     device = str(uuid.uuid4())
     enroll(sdb, new_enrolment_code(sdb, "alice"), device, "poste", "test", "0002")
     try:
@@ -44,8 +48,14 @@ def _rows(conn, person_id: str) -> dict[str, set[str]]:
 def test_merge_op_repoints_every_row_and_purges_the_merged_record(vault, server) -> None:
     sdb, device = server
     case = build(vault)
-    _store_blob(sdb, DOC_A_BYTES), _store_blob(sdb, SHARED_BYTES)  # document bytes come before their ops
-    assert {r["st"] for r in upload(sdb, device, wire_ops(vault.db))} == {"applied"}
+    (
+        _store_blob(sdb, DOC_A_BYTES, device),
+        _store_blob(sdb, SHARED_BYTES, device),
+    )  # document bytes come before their ops
+    sent = wire_ops(vault.db)
+    first = upload(sdb, device, sent)
+    # everything but the directory entry the device made itself (the server creates those)
+    assert {r["st"] for r, o in zip(first, sent, strict=True) if o["t"] != "referent"} == {"applied"}
     with sdb.read() as conn:
         before = _rows(conn, case.full)
     assert sum(1 for rows in before.values() if rows) >= 10  # the full file: every table
@@ -85,7 +95,7 @@ def test_merge_op_repoints_every_row_and_purges_the_merged_record(vault, server)
 def test_a_merge_outside_the_scope_or_malformed_is_refused(vault, server) -> None:
     sdb, device = server
     case = build(vault)
-    _store_blob(sdb, DOC_A_BYTES), _store_blob(sdb, SHARED_BYTES)
+    _store_blob(sdb, DOC_A_BYTES, device), _store_blob(sdb, SHARED_BYTES, device)
     upload(sdb, device, wire_ops(vault.db))
     add_user(sdb, "bob", "Bob Petit", "referent", "Nord")
     bob = str(uuid.uuid4())

@@ -22,8 +22,7 @@ def test_a_restored_device_gets_back_what_it_sent_and_keeps_sending(server: Serv
     a.vault.close()
     backups.restore_backup(info, key, made.name)
     a.vault = vault_service.open_with_key(info, key)
-    a.client.vault = a.vault
-    a.client.db = a.vault.db
+    a.client.vault = a.vault  # the client's database is its vault's
     new = a.add_person(last="Nouveau", first="Dossier")
     r = a.sync()
     assert r.state == "ok", r.message

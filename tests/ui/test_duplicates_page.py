@@ -4,10 +4,7 @@ ticked values), the badge of the navigation; screenshots at 1280×800 and 1366×
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -20,11 +17,10 @@ from app.models.tables.people import DuplicateReview, Person
 from app.services.imports.service import import_orientations
 from app.services.storage import vault as vault_service
 from app.ui.kit import theme
-from app.ui.kit.worker import DbWorker
 from app.ui.pages.duplicates.page import DuplicatesPage
 from app.ui.shell.plugins import UiContext
+from tests.ui.kit import shot
 
-SHOTS = os.environ.get("FILROUGE_SHOTS")
 WAIT = 20_000
 HEAD = (
     "NIR;N° allocataire CAF;Nom;Prénom;Date de naissance;Sexe;Téléphone;Type d'orientation;Date d'orientation"
@@ -37,20 +33,6 @@ def nir(body: str) -> str:
 
 def csv(*rows: str) -> bytes:
     return ("\n".join([HEAD, *rows]) + "\n").encode("utf-8")
-
-
-@pytest.fixture
-def ctx(vault: vault_service.Vault) -> Iterator[UiContext]:
-    worker = DbWorker()
-    worker.ctx.vault = vault
-    changed: list[str | None] = []
-    opened: list[tuple[str, str | None]] = []
-    context = UiContext(worker, lambda pid, tab=None: opened.append((pid, tab)), lambda: None, changed.append)
-    context.changes = changed  # type: ignore[attr-defined]
-    context.opened = opened  # type: ignore[attr-defined]
-    yield context
-    worker.ctx.vault = None
-    worker.stop()
 
 
 @pytest.fixture
@@ -85,12 +67,6 @@ def make_page(qtbot, ctx: UiContext, size: tuple[int, int] = (1280, 800)) -> Dup
     qtbot.waitUntil(lambda: ctx.worker.pending == 0 and page.views is not None, timeout=WAIT)
     qtbot.waitUntil(lambda: ctx.worker.pending == 0, timeout=WAIT)
     return page
-
-
-def shot(widget, name: str) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        widget.grab().save(f"{SHOTS}/{name}.png")
 
 
 def _row_texts(page: DuplicatesPage) -> dict[str, tuple[str, str]]:
@@ -152,11 +128,10 @@ def test_pairs_side_by_side_then_different_then_merge(qtbot, ctx, vault, pairs) 
         assert [(p.id, p.first_name) for p in live] == [(kept.id, "Élodie-Marie")]
 
 
-def test_the_badge_of_the_navigation_counts_the_pairs(qtbot, window, worker) -> None:
-    from tests.ui.conftest import unlock
-
-    unlock(qtbot, window)
+def test_the_badge_of_the_navigation_counts_the_pairs(qtbot, unlocked_window, worker) -> None:
     from app.ui.shell.main_window import NAV_DUPLICATES
+
+    window = unlocked_window
 
     def make_pair(w) -> None:
         with w.db.session() as s:

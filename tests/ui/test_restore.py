@@ -4,7 +4,6 @@ vault the daily backup finds damaged after unlocking. Real vault files damaged o
 from __future__ import annotations
 
 import json
-import os
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -16,23 +15,9 @@ from app.services.storage import backups
 from app.services.storage import vault as vault_service
 from app.ui.shell.restore_dialog import RestoreDialog
 from tests.ui.conftest import LOCK_CODE, make_profile, unlock
+from tests.ui.kit import shot
 
-SHOTS = os.environ.get("FILROUGE_SHOTS")
 WAIT = 20_000
-
-
-def shot(widget, name: str) -> None:
-    if SHOTS:
-        from PySide6.QtTest import QTest
-
-        from app.ui.kit import theme
-
-        app = QApplication.instance()
-        if not app.styleSheet():
-            theme.apply_theme(app)
-        QTest.qWait(100)
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        widget.grab().save(f"{SHOTS}/{name}.png")
 
 
 def backup_made_yesterday(data_dir: Path, name: str, passphrase: str | None = None) -> str:

@@ -234,7 +234,11 @@ class MainWindow(QMainWindow):
     def daily_backup(self) -> None:
         """The day's encrypted backup, once a day after unlocking; it also checks every page of the vault."""
         self.worker.submit(
-            lambda ctx: backups.daily_backup(ctx.vault), None, self._backup_failed, writes=True, owner=self
+            lambda ctx: backups.daily_backup(ctx.vault) if ctx.vault is not None else None,
+            None,
+            self._backup_failed,
+            writes=True,
+            owner=self,
         )
 
     def _backup_failed(self, exc: BaseException) -> None:

@@ -30,6 +30,7 @@ from app.services.storage import vault as vault_service
 from app.services.storage.vault import ProfileInfo
 from app.ui.kit import theme
 from app.ui.kit.errors import show_error, user_message
+from app.ui.kit.widgets import named
 from app.ui.kit.worker import DbWorker, WorkerContext
 
 NAME_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -70,7 +71,7 @@ class RestoreDialog(QDialog):
         self.table.setAccessibleName("Sauvegardes")
         self.table.itemDoubleClicked.connect(lambda *_: self._restore())
         layout.addWidget(self.table, 1)
-        self.status = QLabel(objectName="muted", wordWrap=True)
+        self.status = named(QLabel(wordWrap=True), "muted")
         layout.addWidget(self.status)
         self.buttons = QDialogButtonBox()
         self.restore_button = self.buttons.addButton("Restaurer", QDialogButtonBox.ButtonRole.AcceptRole)
@@ -100,7 +101,9 @@ class RestoreDialog(QDialog):
             item.setData(0, NAME_ROLE, b.name)
             self.table.addTopLevelItem(item)
         if found:
-            self.table.setCurrentItem(self.table.topLevelItem(0))
+            first = self.table.topLevelItem(0)
+            if first is not None:
+                self.table.setCurrentItem(first)
             self.status.setText(theme.plural(len(found), "sauvegarde disponible", "sauvegardes disponibles"))
         else:
             self.status.setText(

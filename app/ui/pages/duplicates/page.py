@@ -39,7 +39,7 @@ from app.services.people.duplicates import FIELD_LABELS, DuplicateView
 from app.services.people.identity import current_actor
 from app.ui.kit import theme
 from app.ui.kit.errors import show_error
-from app.ui.kit.widgets import EmptyState
+from app.ui.kit.widgets import EmptyState, named
 from app.ui.kit.worker import WorkerContext
 from app.ui.shell.other_pages import PAGES
 from app.ui.shell.plugins import UiContext
@@ -180,9 +180,9 @@ class DuplicatesPage(QWidget):
         layout.setContentsMargins(10, 10, 10, 6)
         layout.setSpacing(10)
         top = QHBoxLayout()
-        top.addWidget(QLabel("Doublons possibles", objectName="title"))
+        top.addWidget(named(QLabel("Doublons possibles"), "title"))
         top.addSpacing(16)
-        self.count = QLabel(objectName="muted")
+        self.count = named(QLabel(), "muted")
         top.addWidget(self.count, 0, Qt.AlignmentFlag.AlignBottom)
         top.addStretch(1)
         refresh = QPushButton(theme.icon("fa6s.rotate"), "Actualiser")
@@ -240,7 +240,7 @@ class DuplicatesPage(QWidget):
             keep_row.addWidget(button)
         box.addLayout(keep_row)
         actions = QHBoxLayout()
-        self.status = QLabel(objectName="muted", wordWrap=True)
+        self.status = named(QLabel(wordWrap=True), "muted")
         actions.addWidget(self.status, 1)
         self.different_button = QPushButton(theme.icon("fa6s.user-xmark"), "&Personnes différentes")
         self.different_button.setToolTip(
