@@ -11,7 +11,8 @@ tombstones the merged record exactly like a retention purge (:func:`server.engin
 household too when no live person uses it). Replaying the op re-points rows that reached the merged record
 since (an edit made offline on another device) and changes nothing else.
 
-Pure function over an open write connection: the caller (the upload batch) owns the transaction and the
+Pure function over an open write connection: the caller (the upload batch, :mod:`server.engine.ops`, after
+:mod:`server.engine.validate` and :mod:`server.engine.authorise` checked the op) owns the transaction and the
 feed counter, and flushes its pending rows first.
 """
 

@@ -190,3 +190,36 @@ def test_person_show_never_sends_a_terminal_sequence(
         assert "\\u001b[2J" in out and "\\u202e" in out
         if extra:
             assert json.loads(out)["person"]["last_name"] == "Du\x1b[2J\x1b[Hpont\x07\u202e"
+
+
+def test_duplicates_command_lists_and_decides(
+    vault: vault_service.Vault, data_dir: Path, capsys, monkeypatch
+) -> None:
+    import io
+
+    with vault.db.session() as s:
+        for caf in ("5500001", "5500002", "5500003"):
+            s.add(Person(last_name="Diallo", first_name="Awa", caf_number=caf, regime="legacy",
+                         birth_date=date(1990, 1, 1)))  # fmt: skip
+    vault.close()
+
+    def run(*args: str) -> int:
+        monkeypatch.setattr("sys.stdin", io.StringIO(TEST_PASSPHRASE + "\n"))
+        return main(
+            ["--data-dir", str(data_dir), "--profile", "test", "--passphrase-stdin", "duplicates", *args]
+        )
+
+    assert run("--json") == 0
+    pairs = json.loads(capsys.readouterr().out)
+    assert len(pairs) == 3 and pairs[0]["motif"] == "mêmes nom, prénom et date de naissance"
+    assert pairs[0]["premier"]["historique"] == "aucun historique"
+    a, b = pairs[0]["premier"]["id"], pairs[0]["second"]["id"]
+    assert run("different", a, b) == 0
+    assert "ne sera plus proposée" in capsys.readouterr().out
+    assert run("merge", a, pairs[1]["second"]["id"] if pairs[1]["premier"]["id"] == a else pairs[1]["premier"]["id"],
+               "--take", "caf_number") == 0  # fmt: skip
+    assert "Dossiers fusionnés" in capsys.readouterr().out
+    assert run() == 0
+    assert capsys.readouterr().out.strip() == "Aucun doublon possible."
+    assert run("merge", a, a) == 2
+    assert "lui-même" in capsys.readouterr().err
