@@ -4,6 +4,7 @@ tests (the real Secret Service is exercised by tests marked ``secretservice``)."
 from __future__ import annotations
 
 import os
+from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault(
@@ -86,3 +87,23 @@ def vault(data_dir: Path) -> Iterator[vault_service.Vault]:
         yield v
     finally:
         v.close()
+
+
+TEST_DEPARTMENT = "Département de la Seine-Saint-Denis"
+TEST_DPO = "dpo@seinesaintdenis.example — Hôtel du Département, 93006 Bobigny Cedex"
+
+
+def set_letterhead(db: Any) -> None:
+    """What a département sets in Paramètres › Documents before its first contract is signed (the notice
+    printed on contracts names the controller and the DPO; signing is refused without them)."""
+    from app.services.storage import settings
+
+    settings.set_value(db, settings.DEPARTMENT_NAME, TEST_DEPARTMENT)
+    settings.set_value(db, settings.DPO_CONTACT, TEST_DPO)
+
+
+@pytest.fixture
+def letterhead(vault: vault_service.Vault) -> vault_service.Vault:
+    """The vault with the département's name and DPO contact set."""
+    set_letterhead(vault.db)
+    return vault

@@ -54,6 +54,8 @@ def _as_json(d: Deadline) -> dict[str, object]:
         "from_event": d.from_event,
         "from_date": d.from_date.isoformat(),
         "legal_basis": d.legal_basis,
+        "local_target": d.local_target,
+        "nature": d.nature_label,
         "source": d.source,
         "rules_version": d.rules_version,
     }
@@ -84,5 +86,8 @@ def cmd_alerts(args: argparse.Namespace, ctx: CommandContext) -> int:
     if not items:
         print("Aucune échéance à signaler.")
     for d in items:
-        print(f"{d.due_date:%d/%m/%Y}  {d.state_label:<9}  {d.person_id}  {d.rule_id:<22}  {d.label}")
+        nature = "objectif" if d.local_target else "légal"
+        print(
+            f"{d.due_date:%d/%m/%Y}  {d.state_label:<9}  {nature:<8}  {d.person_id}  {d.rule_id:<22}  {d.label}"
+        )
     return 0

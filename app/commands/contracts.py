@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from app.commands._context import CommandContext, add_json_flag, print_json
-from app.services.contracts import editor as contracts
+from app.services.contracts import views
 from app.services.contracts.document import render_pdf
 from app.services.errors import ValidationError
 from app.services.people.identity import current_actor
@@ -22,7 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_contracts)
 
 
-def _row(item: contracts.PersonContract) -> dict[str, Any]:
+def _row(item: views.PersonContract) -> dict[str, Any]:
     c = item.contract
     return {
         "id": c.id,
@@ -37,6 +37,10 @@ def _row(item: contracts.PersonContract) -> dict[str, Any]:
         "duration_months": c.duration_months,
         "version": c.current_version,
         "is_renewal": c.is_renewal,
+        "amends_contract_id": c.amends_id,
+        "amendment_no": c.amendment_no,
+        "title": c.title,
+        "out_of_law_from": c.out_of_law_from,
         "rules_version": c.rules_version,
         "signed_on": c.signed_on,
         "events": [{"to": e.to_status, "at": e.at, "author": e.author} for e in c.events],
@@ -51,7 +55,7 @@ def cmd_contracts(args: argparse.Namespace, ctx: CommandContext) -> int:
         data = render_pdf(vault.db, args.pdf, actor=current_actor(vault.db), out=Path(args.out))
         print(f"PDF écrit : {args.out} ({len(data) // 1024} Ko).")
         return 0
-    items = contracts.all_contracts(vault.db, args.person)
+    items = views.all_contracts(vault.db, args.person)
     if args.json:
         print_json([_row(i) for i in items])
         return 0
@@ -65,8 +69,15 @@ def cmd_contracts(args: argparse.Namespace, ctx: CommandContext) -> int:
             if c.start_date and c.end_date
             else "dates à fixer"
         )
+        notes = []
+        if c.amendment_no:
+            notes.append(f"avenant n° {c.amendment_no}")
+        if c.out_of_law_from:
+            notes.append(f"hors délai légal à partir du {c.out_of_law_from:%d/%m/%Y}")
+        note = f"  ({', '.join(notes)})" if notes else ""
         print(
-            f"{c.id}  {i.person_name:<26} {c.number:<20} {c.status_label:<12} {period}  v{c.current_version}"
+            f"{c.id}  {i.person_name:<26} {c.kind.upper():<3} {c.number:<20} {c.status_label:<12} {period}"
+            f"  v{c.current_version}{note}"
         )
     print(f"{len(items)} contrat(s).")
     return 0

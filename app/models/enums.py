@@ -84,11 +84,49 @@ class Signer(StrEnum):
 
 
 class SanctionStepKind(StrEnum):
-    BREACH = "manquement"
-    LETTER = "courrier"
-    EP_OPINION = "avis_ep"
-    DECISION = "decision"
-    REMOBILISATION = "remobilisation"
+    """Steps of a sanction procedure (CASF L.262-37 in its 2025 wording; décret n° 2025-478)."""
+
+    BREACH = "manquement"  # manquement constaté
+    LETTER = "courrier"  # mise en mesure de présenter ses observations
+    EP_OPINION = "avis_ep"  # avis de l'équipe pluridisciplinaire (required before a suppression)
+    DECISION = "decision"  # décision du PCD: suspension, suppression, radiation proposée (facts only)
+    REMOBILISATION = "remobilisation"  # levée: the person re-engaged (signs or updates the CE)
+    RAPO = "rapo"  # recours administratif préalable obligatoire received (CASF L.262-47)
+    RAPO_OUTCOME = "issue_rapo"  # the answer to the RAPO
+    LITIGATION = "recours_contentieux"  # the tribunal administratif seized (after the RAPO)
+    LITIGATION_OUTCOME = "issue_contentieux"  # the judgment
+
+
+class SanctionDecision(StrEnum):
+    """What the PCD decided (a decided fact: the app never computes an amount)."""
+
+    SUSPENSION = "suspension"
+    SUPPRESSION = "suppression"
+    RADIATION_PROPOSED = "radiation_proposee"
+    NO_SANCTION = "sans_sanction"
+
+
+class RapoOutcome(StrEnum):
+    UPHELD = "maintenue"
+    AMENDED = "modifiee"
+    WITHDRAWN = "retiree"
+
+
+class HoursGround(StrEnum):
+    """The closed list of grounds for a CE plan d'action with no weekly duration (C. trav. L.5411-6, II)."""
+
+    HEALTH = "sante"
+    DISABILITY = "handicap"
+    INVALIDITY = "invalidite"
+    SINGLE_PARENT = "parent_isole"
+
+
+class HoursRegime(StrEnum):
+    """The weekly activity of a CE (C. trav. L.5411-6, II, 3°)."""
+
+    STANDARD = "au_moins_15h"  # at least fifteen hours
+    REDUCED = "minoree"  # reduced for the person's situation, never zero
+    NONE = "sans_duree"  # no weekly duration, at the person's request, on a ground of HoursGround
 
 
 class PrescriptionOutcome(StrEnum):

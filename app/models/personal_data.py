@@ -38,6 +38,7 @@ PERSONAL_FIELDS: dict[str, tuple[str, ...]] = {
     "contract_version": ("content",),
     "contract_event": ("comment",),
     "signature": ("signer_name", "strokes", "place"),
+    "contract_snapshot": ("document",),
     "audit_event": ("detail",),
     "duplicate_review": ("identity",),
 }  # fmt: skip
@@ -55,6 +56,7 @@ CHILD_TABLES: dict[str, tuple[str, str]] = {
     "contract_version": ("contract", "contract_id"),
     "contract_event": ("contract", "contract_id"),
     "signature": ("contract", "contract_id"),
+    "contract_snapshot": ("contract", "contract_id"),
 }
 
 #: Rows kept visible after a purge (scrubbed, not tombstoned): the audit trail stays readable (ADR 0005).

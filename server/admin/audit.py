@@ -29,6 +29,9 @@ KINDS = {
     "reassigned": "réaffectation",
     "cursor_ahead": "poste en avance sur le serveur",
     "escalated": "refus transmis au responsable",
+    "archived": "dossier mis en archive intermédiaire",
+    "archive_read": "archive intermédiaire consultée",
+    "archive_eliminated": "archive intermédiaire éliminée",
 }
 #: How long a team leader sees a refusal their team transmitted.
 ESCALATION_DAYS = 30

@@ -6,7 +6,7 @@ from server.engine.errors import ProtocolError
 
 #: Client schema versions (Alembic revisions of the vault) this server understands.
 SCHEMA_MIN = "0001"
-SCHEMA_MAX = "0002"  # 0002: duplicate_review (server s0005)
+SCHEMA_MAX = "0003"  # 0002: duplicate_review (server s0005); 0003: law of 2027 (server s0006)
 MAX_BATCH_OPS = 500
 MAX_BATCH_BYTES = 256 * 1024
 

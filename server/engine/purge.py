@@ -5,6 +5,8 @@ ordinary ops of that file. :func:`apply_purge` scrubs the same personal columns 
 (:mod:`app.models.personal_data`) in every business row of that person, tombstones them (the audit trail
 stays, scrubbed), forgets the document bytes no other file uses, and gives every touched row a new feed
 sequence so that every other device in scope downloads the scrubbed version and loses the personal data too.
+When the département set an intermediate archive period, the file is first copied into the archive
+(:mod:`server.engine.archive`), out of every device's reach.
 
 Pure function over an open write connection: the caller (the upload batch of :mod:`server.sync`) owns the
 transaction and the feed counter (``next_seq``).
@@ -21,6 +23,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, delete, func, select
 
 from app.models.personal_data import CHILD_TABLES, KEPT_TABLES, PERSON_TABLES, scrubbed_values
+from server.engine.archive import archive_before_purge
 from server.store.db import utcnow
 from server.store.tables import BUSINESS, attachment_chunks, attachment_holders, attachments, row_feed
 
@@ -34,6 +37,7 @@ class PurgeResult:
     files: int = 0  # attachments whose bytes were deleted
     revision: int = 0  # feed sequence given to the person row
     found: bool = True
+    archived: bool = False  # copied into the intermediate archive first (server.engine.archive)
 
 
 def _bump_feed(
@@ -102,6 +106,7 @@ def apply_purge(
         return result
     rows = _rows_of(conn, person_id)
     digests = {r["sha256"] for r in rows["document"] if r.get("sha256")}
+    result.archived = archive_before_purge(conn, dict(person), rows, digests, device_id=device_id)
 
     def scrub(table: str, row: dict[str, Any], owner: str | None) -> None:
         values = scrubbed_values(table)

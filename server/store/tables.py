@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import (
     Boolean,
     Column,
+    Date,
     DateTime,
     Index,
     Integer,
@@ -205,4 +206,19 @@ attachment_holders = Table(
     Column("sha256", String(64), primary_key=True),
     Column("device_id", String(36), primary_key=True),
     Column("idx", Integer, primary_key=True, autoincrement=False),
+)
+
+#: The intermediate archive (« archivage intermédiaire », CNIL délibération n° 2023-095, référentiel des durées de
+#: conservation du secteur social et médico-social): when a retention purge reaches the server and the
+#: département set an archive duration, the person's rows and documents are kept here, out of every device's
+#: reach, until ``eliminate_after``; then ``python -m server archive eliminate`` deletes them. Revision s0006.
+archive = Table(
+    "archive",
+    metadata,
+    Column("person_id", String(36), primary_key=True),
+    Column("referent_id", String(36), nullable=True),
+    Column("archived_at", DateTime, nullable=False),
+    Column("eliminate_after", Date, nullable=False, index=True),
+    Column("device_id", String(64), nullable=False, default=""),
+    Column("payload", Text, nullable=False),  # JSON: rows per table, documents' bytes in base64
 )

@@ -75,7 +75,7 @@ def write(tmp_path: Path, text: str, name: str = "rules.yaml") -> Path:
 
 
 def test_default_table_ships_every_rule(rules: RuleSet) -> None:
-    assert rules.version == "2026.1"
+    assert rules.version == "2027.1"
     assert rules.soon_days == 14
     assert set(rules.rule_ids()) == ALL_IDS
     for rule in rules.rules:
@@ -98,7 +98,7 @@ def test_rules_dir_is_the_installed_package_data_when_there_is_one(
     target.mkdir(parents=True)
     shutil.copy(default_rules_path(), target / "default.yaml")
     (target / "default.yaml").write_text(
-        (target / "default.yaml").read_text(encoding="utf-8").replace('"2026.1"', '"installe-1"'),
+        (target / "default.yaml").read_text(encoding="utf-8").replace('"2027.1"', '"installe-1"'),
         encoding="utf-8",
     )
     monkeypatch.setattr(resources, "files", lambda package: tmp_path / package)
@@ -179,7 +179,7 @@ def test_state_labels_are_french(rules: RuleSet) -> None:
 def test_deadline_carries_its_rule(rules: RuleSet) -> None:
     d = by_rule(facts(right_opened=date(2026, 1, 5)), rules)["orientation"]
     assert d.person_id == "p1"
-    assert d.rules_version == "2026.1"
+    assert d.rules_version == "2027.1"
     assert d.label == "Orientation à décider"
     assert "D. 262-65-2" in d.legal_basis and "2024-1244" in d.source
     assert (d.from_event, d.from_date, d.due_date) == ("right_opened", date(2026, 1, 5), date(2026, 2, 16))
@@ -223,8 +223,11 @@ def test_orientation_plein_emploi(rules: RuleSet) -> None:
 
 
 def test_orientation_legacy(rules: RuleSet) -> None:
-    f = facts(LEGACY, rsa_entry=date(2024, 12, 31))
+    """Former CASF R.262-65-2: two months from the département's receipt of the CAF information that the right
+    opened (not from the entry in the RSA): information received on 31/12/2024 → due 28/02/2025."""
+    f = facts(LEGACY, right_opened=date(2024, 12, 31), rsa_entry=date(2024, 10, 1))
     assert due(f, rules, "orientation_legacy") == date(2025, 2, 28)
+    assert due(facts(LEGACY, rsa_entry=date(2024, 12, 31)), rules, "orientation_legacy") is None
     assert (
         due(dataclasses.replace(f, orientation_decision=date(2025, 1, 20)), rules, "orientation_legacy")
         is None
@@ -245,20 +248,29 @@ def test_first_rdv_both_regimes(rules: RuleSet, regime: str) -> None:
     assert due(dataclasses.replace(f, first_rdv_honoured=date(2026, 1, 5)), rules, "first_rdv") is not None
 
 
-@pytest.mark.parametrize(("track", "expected"), [("emploi", "contract_pro"), ("socio_pro", "contract_pro"),
+@pytest.mark.parametrize(("track", "expected"), [("emploi", None), ("socio_pro", "contract_pro"),
                                                  ("social", "contract_social")])  # fmt: skip
-def test_legacy_contracts_by_track(rules: RuleSet, track: str, expected: str) -> None:
-    f = facts(LEGACY, track=track, orientation_decision=date(2025, 12, 31))
-    got = by_rule(f, rules)
-    other = {"contract_pro", "contract_social"} - {expected}
-    assert expected in got and not other & set(got)
-    assert got[expected].due_date == (date(2026, 1, 31) if expected == "contract_pro" else date(2026, 2, 28))
-    assert due(dataclasses.replace(f, contract_signed=date(2026, 1, 15), contract_kind="cer"), rules,
-               expected) is None  # fmt: skip
+def test_legacy_contracts_by_track(rules: RuleSet, track: str, expected: str | None) -> None:
+    """Former CASF L.262-35 (professional insertion, socio-pro track: one month) and L.262-36 (social: two
+    months); under the old law the emploi track signed a PPAE with Pôle emploi, not a CER. Orientation decided
+    on 31/10/2024 → CER due 30/11/2024 (socio-pro) or 31/12/2024 (social). Orientations from 2025 on start no
+    CER deadline (only the contrat d'engagement can be signed)."""
+    today = date(2024, 11, 15)
+    f = facts(LEGACY, track=track, orientation_decision=date(2024, 10, 31))
+    got = by_rule(f, rules, today)
+    assert {"contract_pro", "contract_social"} & set(got) == ({expected} if expected else set())
+    if expected is None:
+        return
+    assert got[expected].due_date == (
+        date(2024, 11, 30) if expected == "contract_pro" else date(2024, 12, 31)
+    )
+    assert due(dataclasses.replace(f, contract_signed=date(2024, 11, 12), contract_kind="cer"), rules,
+               expected, today) is None  # fmt: skip
     # a contract signed before this orientation does not satisfy it
-    old = dataclasses.replace(f, contract_signed=date(2025, 6, 1), contract_kind="cer")
-    assert due(old, rules, expected) is not None
-    assert due(dataclasses.replace(f, regime=PE), rules, expected) is None
+    old = dataclasses.replace(f, contract_signed=date(2024, 6, 1), contract_kind="cer")
+    assert due(old, rules, expected, today) is not None
+    assert due(dataclasses.replace(f, regime=PE), rules, expected, today) is None
+    assert due(dataclasses.replace(f, orientation_decision=date(2025, 1, 6)), rules, expected) is None
 
 
 def test_contract_ce_and_reorientation_restarts_it(rules: RuleSet) -> None:
@@ -279,10 +291,16 @@ def test_contract_ce_and_reorientation_restarts_it(rules: RuleSet) -> None:
 
 @pytest.mark.parametrize("regime", [PE, LEGACY])
 def test_ce_replaces_cer(rules: RuleSet, regime: str) -> None:
+    """Loi n° 2023-1196 and décret n° 2024-1244: a CE by 1 January 2027 for everyone accompanied on 1 January
+    2025 (two years); three years overseas (décret du 13 août 2025): 1 January 2028. Announced three months
+    ahead (a legal transition deadline)."""
     f = facts(regime, accompanied_on_2025_01_01=True)
     d = by_rule(f, rules)["ce_replaces_cer"]
     assert (d.due_date, d.from_event, d.state) == (date(2027, 1, 1), "2025-01-01", STATE_TODO)
+    assert by_rule(f, rules, date(2026, 10, 15))["ce_replaces_cer"].state == STATE_SOON
     assert by_rule(f, rules, date(2026, 12, 20))["ce_replaces_cer"].state == STATE_SOON
+    assert due(dataclasses.replace(f, overseas=True), rules, "ce_replaces_cer") == date(2028, 1, 1)
+    assert not by_rule(f, rules)["ce_replaces_cer"].local_target
     assert by_rule(f, rules, date(2027, 1, 2))["ce_replaces_cer"].state == STATE_LATE
     assert due(dataclasses.replace(f, ce_signed=date(2025, 9, 1)), rules, "ce_replaces_cer") is None
     assert due(dataclasses.replace(f, accompanied_on_2025_01_01=False), rules, "ce_replaces_cer") is None
@@ -304,8 +322,11 @@ def test_contract_end_warning(rules: RuleSet, regime: str) -> None:
               contract_signed=date(2025, 9, 28))  # fmt: skip
     d = by_rule(f, rules)["contract_end_warning"]
     assert (d.due_date, d.state) == (date(2026, 2, 28), STATE_LATE)
+    assert d.local_target and d.nature_label == "Objectif départemental"
     assert by_rule(f, rules, date(2026, 2, 20))["contract_end_warning"].state == STATE_SOON
     assert due(facts(regime), rules, "contract_end_warning") is None
+    # a draft of the next contract exists: the renewal is being prepared
+    assert due(dataclasses.replace(f, renewal_prepared=True), rules, "contract_end_warning") is None
 
 
 @pytest.mark.parametrize("regime", [PE, LEGACY])
@@ -329,26 +350,46 @@ def test_bilan_before_contract_end_or_after_a_year(rules: RuleSet, regime: str) 
 
 
 def test_social_review_six_or_twelve_months(rules: RuleSet) -> None:
-    f = facts(track="social", orientation_decision=date(2025, 8, 31))
+    """CASF L.262-31 (1 January 2025): six months from the signature **or revision** of the CE, twelve when the
+    diagnostic records particular difficulties (D.262-65-2-1), then a joint diagnostic with France Travail that
+    ends in a new orientation or a revised CE. A person oriented in 2022 whose CE was signed on 31/08/2025 is
+    due on 28/02/2026 — never counted from the 2022 orientation."""
+    f = facts(track="social", orientation_decision=date(2022, 4, 20), ce_signed=date(2025, 8, 31))
     assert due(f, rules, "social_review") == date(2026, 2, 28)
     hard = dataclasses.replace(f, particular_difficulties=True)
     assert due(hard, rules, "social_review") == date(2026, 8, 31)
-    # a review restarts the count (rolling)
-    reviewed = dataclasses.replace(f, last_review=date(2026, 2, 10))
-    assert due(reviewed, rules, "social_review") == date(2026, 8, 10)
-    # an old review before the orientation does not
-    assert due(dataclasses.replace(f, last_review=date(2025, 1, 1)), rules, "social_review") == date(
-        2026, 2, 28
-    )
+    # an avenant (a revised CE, signed 10/02/2026) restarts the count: 10/08/2026
+    revised = dataclasses.replace(f, ce_signed=date(2026, 2, 10))
+    assert due(revised, rules, "social_review") == date(2026, 8, 10)
+    # the joint diagnostic ended in a new orientation decision: done
+    assert due(dataclasses.replace(f, orientation_decision=date(2026, 2, 20)), rules, "social_review") is None
+    # no CE signed yet: nothing to review
+    assert due(dataclasses.replace(f, ce_signed=None), rules, "social_review") is None
     assert due(dataclasses.replace(f, track="emploi"), rules, "social_review") is None
     assert due(dataclasses.replace(f, regime=LEGACY), rules, "social_review") is None
+    assert not by_rule(f, rules)["social_review"].local_target
 
 
 @pytest.mark.parametrize("regime", [PE, LEGACY])
 def test_parcours_cap_at_24_months_and_leap_day(rules: RuleSet, regime: str) -> None:
-    assert due(facts(regime, parcours_start=date(2024, 2, 29)), rules, "parcours_cap") == date(2026, 2, 28)
-    assert due(facts(regime, parcours_start=date(2026, 2, 28)), rules, "parcours_cap") == date(2028, 2, 28)
-    assert due(facts(regime, parcours_start=date(2027, 2, 28)), rules, "parcours_cap") == date(2029, 2, 28)
+    """Seine-Saint-Denis (2022): the socio-professional accompaniment lasts 12 months, renewable once; social
+    and France Travail accompaniments have no set length. A local target, never a legal obligation."""
+    sp = "socio_pro"
+    assert due(facts(regime, track=sp, parcours_start=date(2024, 2, 29)), rules, "parcours_cap") == date(
+        2026, 2, 28
+    )
+    assert due(facts(regime, track=sp, parcours_start=date(2026, 2, 28)), rules, "parcours_cap") == date(
+        2028, 2, 28
+    )
+    assert due(facts(regime, track=sp, parcours_start=date(2027, 2, 28)), rules, "parcours_cap") == date(
+        2029, 2, 28
+    )
+    for track in ("social", "emploi", None):
+        assert (
+            due(facts(regime, track=track, parcours_start=date(2024, 2, 29)), rules, "parcours_cap") is None
+        )
+    d = by_rule(facts(regime, track=sp, parcours_start=date(2024, 2, 29)), rules)["parcours_cap"]
+    assert d.local_target and d.nature_label == "Objectif départemental"
 
 
 @pytest.mark.parametrize("regime", [PE, LEGACY])
@@ -390,8 +431,17 @@ def test_full_case_plein_emploi(rules: RuleSet) -> None:
               first_prescription=date(2026, 1, 10), contract_kind="ce", contract_start=date(2026, 1, 5),
               contract_end=date(2026, 7, 4), contract_signed=date(2026, 1, 5), ce_signed=date(2026, 1, 5))  # fmt: skip
     got = by_rule(f, rules)
-    assert set(got) == {"contract_end_warning", "bilan", "parcours_cap", "no_contact"}
+    assert set(got) == {"contract_end_warning", "bilan", "no_contact"}  # no length cap on the emploi track
     assert all(d.state == STATE_TODO for d in got.values())
+    socio_pro = by_rule(dataclasses.replace(f, track="socio_pro"), rules)
+    assert set(socio_pro) == {"contract_end_warning", "bilan", "parcours_cap", "no_contact"}
+
+
+def test_local_targets_are_labelled_and_legal_deadlines_are_not(rules: RuleSet) -> None:
+    """DOMAIN.md, « Deadlines »: the local targets are shown and printed as « objectif départemental »."""
+    local = {r.id for r in rules.rules if r.local_target}
+    assert local == {"first_rdv", "cer_after_first_rdv", "contract_end_warning", "bilan", "no_prescription",
+                     "no_contact", "no_referent", "parcours_cap"}  # fmt: skip
 
 
 # --- versions over time --------------------------------------------------------------------------------
@@ -456,14 +506,14 @@ def test_override_changes_targets_and_disables(tmp_path: Path) -> None:
             soon_days: 30
         """, "93.yaml")  # fmt: skip
     rs = load_default_rules(override)
-    assert rs.version == "2026.1+93-2026.2"
+    assert rs.version == "2027.1+93-2026.2"
     assert rs.soon_days == 7
     assert "no_contact" not in rs.rule_ids() and len(rs.rule_ids()) == len(ALL_IDS) - 1
     f = facts(orientation_notified=date(2026, 2, 20), parcours_start=date(2026, 2, 20), contract_kind="cer",
               contract_end=date(2026, 4, 30), contract_signed=date(2026, 1, 1))  # fmt: skip
     got = by_rule(f, rs)
     assert got["first_rdv"].due_date == date(2026, 3, 2)
-    assert got["first_rdv"].rules_version == "2026.1+93-2026.2"
+    assert got["first_rdv"].rules_version == "2027.1+93-2026.2"
     # untouched rule keeps its legal basis; the global window is 7 days, the warning one 30
     assert (
         got["no_prescription"].legal_basis == by_rule(f, load_default_rules())["no_prescription"].legal_basis

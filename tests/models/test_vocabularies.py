@@ -160,9 +160,7 @@ def test_exit_reasons_and_categories(vocab):
             "demenagement",
             "reorientation",
             "fin_droits_rsa",
-            "radiation_suspension",
             "sans_nouvelles",
-            "refus",
             "deces",
         },
     }
@@ -171,6 +169,10 @@ def test_exit_reasons_and_categories(vocab):
         for reason in reasons:
             assert vocab.exit_category(reason) == category
     assert "réglage" in vocab.entry("exit_reasons", "cdd_6_mois_plus").get("note")
+    # a sanction or a refusal to engage is not an exit (CASF L.262-37): retired, readable on old records
+    for retired in ("radiation_suspension", "refus"):
+        assert vocab.entry("exit_reasons", retired).active is False
+        assert "retiré le 1er janvier 2027" in vocab.label("exit_reasons", retired)
     dynamic = {e.code for e in vocab.choices("exit_categories") if e.get("dynamic")}
     assert dynamic == {"emploi_durable", "emploi_transition", "sortie_positive"}
     with pytest.raises(KeyError):
@@ -266,9 +268,7 @@ def test_override_adds_relabels_and_retires(tmp_path):
     codes = [e.code for e in vocab.choices("exit_reasons")]
     assert "refus" not in codes
     assert codes[0] == "service_civique"
-    assert (
-        vocab.label("exit_reasons", "refus") == "Refus de l'accompagnement"
-    )  # still readable on old records
+    assert vocab.label("exit_reasons", "refus").startswith("Refus de l'accompagnement")  # still readable
     assert vocab.entry("exit_reasons", "refus").active is False
     assert vocab.exit_category("service_civique") == "sortie_positive"
     assert [c.code for c in vocab.item_choices("freins")] == ["logement"]

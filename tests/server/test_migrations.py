@@ -38,3 +38,42 @@ def test_s0003_adds_the_indicator_index_to_an_older_database(database_url: str) 
             assert c.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == _head()
     finally:
         sdb.dispose()
+
+
+def test_s0006_brings_an_older_database_to_client_schema_0003(database_url: str) -> None:
+    """A server made before the law of 2027: the snapshot table, the avenant number and the sanction facts
+    are added; people exited for a sanction go back to the caseload with the same parcours id as the devices."""
+    import uuid
+
+    from app.models.data_fixes import REOPEN_NAMESPACE
+
+    sdb = ServerDB(database_url)
+    try:
+        sdb.migrate()
+        with sdb.engine.begin() as c:  # back to a database made by s0005
+            c.exec_driver_sql("DROP TABLE contract_snapshot")
+            c.exec_driver_sql("ALTER TABLE contract DROP COLUMN amendment_no")
+            for column in ("decision", "rate_percent", "duration_months", "household_cap", "outcome"):
+                c.exec_driver_sql(f"ALTER TABLE sanction_step DROP COLUMN {column}")
+            c.exec_driver_sql("UPDATE alembic_version SET version_num = 's0005'")
+            c.exec_driver_sql(
+                "INSERT INTO person (id, last_name, first_name, regime, status, created_at, updated_at, revision, "
+                "origin_device, civility, sex, birth_name, address_line, address_extra, postal_code, city, phone, "
+                "caf_number, email, health_data_consent) VALUES ('p1', 'N', 'P', 'legacy', 'exited', "
+                "'2026-03-01', '2026-03-01', 5, 'd', '', '', '', '', '', '', '', '', '', '', false)"
+            )
+            c.exec_driver_sql(
+                "INSERT INTO exit_record (id, person_id, parcours_id, exit_date, category, reason, detail, "
+                "created_at, updated_at, revision, origin_device) VALUES ('e1', 'p1', NULL, '2026-02-27', "
+                "'autres', 'refus', '', '2026-03-01', '2026-03-01', 6, 'd')"
+            )
+        sdb.migrate()
+        tables = set(inspect(sdb.engine).get_table_names())
+        assert "contract_snapshot" in tables
+        assert "amendment_no" in {c["name"] for c in inspect(sdb.engine).get_columns("contract")}
+        with sdb.read() as c:
+            assert c.exec_driver_sql("SELECT status FROM person WHERE id = 'p1'").scalar() == "active"
+            parcours = c.exec_driver_sql("SELECT id FROM parcours WHERE person_id = 'p1'").scalars().all()
+            assert parcours == [str(uuid.uuid5(REOPEN_NAMESPACE, "e1"))]
+    finally:
+        sdb.dispose()

@@ -159,9 +159,14 @@ def build(vault) -> Caseload:
                        file_name="attestation.txt", mime_type="text/plain", size=len(SHARED_BYTES), sha256=shared))  # fmt: skip
         s.add(Document(id=new_id(), person_id=ids["F"], kind="attestation", title="Attestation de Fanny",
                        file_name="attestation.txt", mime_type="text/plain", size=len(SHARED_BYTES), sha256=shared))  # fmt: skip
-        s.add(SanctionStep(id=new_id(), person_id=a, procedure_id=new_id(), kind="manquement",
+        procedure = new_id()
+        s.add(SanctionStep(id=new_id(), person_id=a, procedure_id=procedure, kind="manquement",
                            step_date=OLD - timedelta(days=150), detail="Manquement : absente au RDV du 3 mars",
                            document_id=doc_a, author="cmarchand"))  # fmt: skip
+        # closed long ago (no sanction): a running procedure would keep the file (retention hold)
+        s.add(SanctionStep(id=new_id(), person_id=a, procedure_id=procedure, kind="decision",
+                           decision="sans_sanction", step_date=OLD - timedelta(days=120),
+                           detail="Absence justifiée après coup : pas de sanction", author="cmarchand"))  # fmt: skip
         s.add(AuditEvent(id=new_id(), at=_dt(OLD), actor="cmarchand", action="export", person_id=a,
                          object_table="document", object_id=doc_a,
                          detail="Export du document « Relevé de situation Zéphyrine »"))  # fmt: skip

@@ -92,7 +92,7 @@ def test_case_facts_from_the_vault(vault: Vault) -> None:
         referent_assigned=date(2026, 9, 3), first_rdv_honoured=date(2026, 9, 15), last_contact=date(2026, 9, 15),
         parcours_start=date(2026, 3, 1), first_prescription=date(2026, 10, 10), contract_kind="ce",
         contract_start=date(2026, 10, 1), contract_end=date(2027, 3, 31), contract_signed=date(2026, 10, 1),
-        ce_signed=date(2026, 10, 1), has_referent=True, particular_difficulties=True,
+        ce_signed=date(2026, 10, 1), has_referent=True, particular_difficulties=True, renewal_prepared=True,
     )  # fmt: skip
     b = facts[ids["b"]]
     assert (b.regime, b.track, b.rsa_entry, b.has_referent) == ("legacy", "emploi", date(2024, 6, 1), False)
@@ -115,23 +115,23 @@ def test_case_facts_as_of_an_earlier_date(vault: Vault) -> None:
 def test_caseload_deadlines(vault: Vault) -> None:
     ids = populate(vault)
     result = svc.caseload_deadlines(vault.db, ON, load_default_rules())
-    assert (result.on, result.rules_version, result.people) == (ON, "2026.1", 3)
+    assert (result.on, result.rules_version, result.people) == (ON, "2027.1", 3)
     got = {(d.person_id, d.rule_id): d for d in result.deadlines}
-    assert {r for p, r in got if p == ids["a"]} == {
-        "contract_end_warning", "bilan", "social_review", "parcours_cap", "no_contact",
-    }  # fmt: skip
-    assert got[ids["a"], "social_review"].due_date == date(2027, 9, 1)  # 12 months: particular difficulties
+    # social track: no length cap; the renewal is drafted (CE-2): no « fin de contrat » prompt
+    assert {r for p, r in got if p == ids["a"]} == {"bilan", "social_review", "no_contact"}
+    # from the CE signed on 1 Oct 2026, 12 months (particular difficulties) — not from the orientation
+    assert got[ids["a"], "social_review"].due_date == date(2027, 10, 1)
     assert (got[ids["a"], "no_contact"].due_date, got[ids["a"], "no_contact"].state) == (date(2026, 11, 15),
                                                                                         "en_retard")  # fmt: skip
     assert {r for p, r in got if p == ids["b"]} == {
-        "ce_replaces_cer", "contract_end_warning", "bilan", "parcours_cap", "no_prescription", "no_contact",
-        "no_referent",
+        "ce_replaces_cer", "contract_end_warning", "bilan", "no_prescription", "no_contact", "no_referent",
     }  # fmt: skip
     assert not any(p == ids["c"] for p, _ in got)
     assert [d.due_date for d in result.deadlines] == sorted(d.due_date for d in result.deadlines)
     alerts = result.alerts()
     assert alerts and all(d.state in ("bientot", "en_retard") for d in alerts)
-    assert (ids["b"], "ce_replaces_cer") not in {(d.person_id, d.rule_id) for d in alerts}  # 39 days away
+    # the legal transition deadline is announced three months ahead: 39 days away, « bientôt »
+    assert (ids["b"], "ce_replaces_cer") in {(d.person_id, d.rule_id) for d in alerts}
 
 
 def test_facts_are_read_in_batches(vault: Vault) -> None:
@@ -151,7 +151,7 @@ def test_facts_are_read_in_batches(vault: Vault) -> None:
         svc.case_facts(vault.db, ON)
     finally:
         event.remove(vault.db.engine, "before_cursor_execute", count)
-    assert len(statements) == few <= 12
+    assert len(statements) == few <= 13
 
 
 @pytest.mark.parametrize(
@@ -193,7 +193,7 @@ def test_cli_json(vault: Vault, data_dir: Path, monkeypatch: pytest.MonkeyPatch,
     ids = populate(vault)
     assert run_cli(data_dir, monkeypatch, "--json", "--on", "2026-11-23") == 0
     out = json.loads(capsys.readouterr().out)
-    assert (out["on"], out["rules_version"], out["people"]) == ("2026-11-23", "2026.1", 3)
+    assert (out["on"], out["rules_version"], out["people"]) == ("2026-11-23", "2027.1", 3)
     rows = {(r["person_id"], r["rule_id"]): r for r in out["alerts"]}
     row = rows[ids["a"], "no_contact"]
     assert (row["due_date"], row["from_event"], row["from_date"]) == (
@@ -201,13 +201,15 @@ def test_cli_json(vault: Vault, data_dir: Path, monkeypatch: pytest.MonkeyPatch,
         "last_contact",
         "2026-09-15",
     )
-    assert row["legal_basis"] and row["source"] and row["rules_version"] == "2026.1"
+    assert row["legal_basis"] and row["source"] and row["rules_version"] == "2027.1"
+    assert (row["local_target"], row["nature"]) == (True, "Objectif départemental")  # not a legal deadline
     row = rows[ids["b"], "no_referent"]
     assert (row["due_date"], row["state"], row["state_label"]) == ("2024-06-27", "en_retard", "En retard")
     assert {r["state"] for r in out["alerts"]} <= {"bientot", "en_retard"}
     assert run_cli(data_dir, monkeypatch, "--json", "--on", "2026-11-23", "--all") == 0
     everything = json.loads(capsys.readouterr().out)["alerts"]
     assert len(everything) > len(out["alerts"]) and any(r["state"] == "a_faire" for r in everything)
+    assert any(r["nature"] == "Délai légal" and not r["local_target"] for r in everything)
 
 
 def test_cli_text_and_override(vault: Vault, data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
@@ -219,7 +221,7 @@ def test_cli_text_and_override(vault: Vault, data_dir: Path, tmp_path: Path, mon
     )
     assert run_cli(data_dir, monkeypatch, "--on", "2026-11-23", "--rules", str(override)) == 0
     out = capsys.readouterr().out
-    assert out.startswith("Échéances au 23/11/2026 — 3 personne(s), règles 2026.1+93-2026.2")
+    assert out.startswith("Échéances au 23/11/2026 — 3 personne(s), règles 2027.1+93-2026.2")
     assert "En retard" in out and "no_contact" in out and "no_referent" not in out
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from app.services.casefile.carnet import edits as records_carnet
 from app.services.casefile.carnet import tree as carnet
-from app.services.contracts import lifecycle
+from app.services.contracts import lifecycle, views
 from app.services.errors import NotFoundError, ValidationError
 from app.services.people import identity as people
 from app.services.people.identity import PersonInput
@@ -140,7 +140,7 @@ def test_update_validation_errors_are_french_and_change_nothing(vault, pid, plan
     other = people.create_person(
         vault.db, PersonInput(last_name="Autre", first_name="Personne", regime="legacy")
     )
-    cid = lifecycle.create_contract(vault.db, other, kind="cer", start_date=date(2026, 10, 1))
+    cid = lifecycle.create_contract(vault.db, other, kind="ce", start_date=date(2026, 10, 1))
     with pytest.raises(ValidationError) as err:
         records_carnet.update_objective(vault.db, oid, {"contract_id": cid})
     assert "contract_id" in err.value.fields
@@ -214,7 +214,6 @@ def test_restore_action_refused_while_its_objective_is_removed(vault, pid, plan)
 
 
 def test_signed_contract_keeps_the_removed_objective_and_action(vault, pid, plan):
-    from app.services.contracts import editor as contracts
 
     oid, _a1, _a2 = plan
     content = {
@@ -224,11 +223,11 @@ def test_signed_contract_keeps_the_removed_objective_and_action(vault, pid, plan
             {"label": "Atelier CV", "partner": "", "start": "2026-10-05", "end": None, "hours_per_week": 3}
         ],
     }
-    cid = lifecycle.create_contract(vault.db, pid, kind="cer", start_date=date(2026, 10, 1), content=content)
+    cid = lifecycle.create_contract(vault.db, pid, kind="ce", start_date=date(2026, 10, 1), content=content)
     records_carnet.update_objective(vault.db, oid, {"contract_id": cid})
-    assert carnet.load_carnet(vault.db, pid).objective(oid).contract_label.startswith("CER n°")
+    assert carnet.load_carnet(vault.db, pid).objective(oid).contract_label.startswith("CE n°")
     records_carnet.remove_objective(vault.db, oid, with_actions=2)
-    draft = contracts.get_contract(vault.db, cid).draft
+    draft = views.get_contract(vault.db, cid).draft
     assert draft.objectives == ("Retrouver un emploi",) and draft.actions[0].label == "Atelier CV"
 
 

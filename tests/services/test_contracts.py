@@ -14,7 +14,7 @@ from app.models.tables.local import AuditEvent
 from app.services.casefile import diagnostic
 from app.services.casefile.carnet import edits as carnet_edits
 from app.services.contracts import editor as contracts
-from app.services.contracts import lifecycle
+from app.services.contracts import lifecycle, views
 from app.services.contracts.document import build_document, render_pdf
 from app.services.contracts.draft import ActionDraft, ContractDraft
 from app.services.contracts.lifecycle import ContractLockedError
@@ -29,7 +29,7 @@ NIR = "185057512345673"
 
 
 @pytest.fixture
-def person(vault) -> tuple[str, str]:
+def person(vault, letterhead) -> tuple[str, str]:
     rid = people.upsert_referent(
         vault.db,
         login="cmarchand",
@@ -89,7 +89,7 @@ def test_create_stores_rules_version_and_content(vault, person):
     pid, _ = person
     oid = carnet_edits.add_objective(vault.db, pid, theme="emploi", title="Retrouver un emploi de cariste")
     cid = contracts.create(vault.db, pid, ce_draft(objective_ids=(oid,), objectives=("Retrouver un emploi",)))
-    (view,) = contracts.list_contracts(vault.db, pid)
+    (view,) = views.list_contracts(vault.db, pid)
     assert view.id == cid and view.rules_version == load_default_rules().version != ""
     assert (view.start_date, view.end_date, view.status) == (date(2027, 1, 1), date(2027, 6, 30), "brouillon")
     assert view.draft.weekly_hours == 20.0 and view.draft.objectives == ("Retrouver un emploi",)
@@ -109,7 +109,7 @@ def test_validation_messages_and_overlap(vault, person):
         contracts.create(vault.db, pid, ce_draft(start=date(2027, 6, 1)))
     assert "chevauche" in err.value.fields["start_date"]
     renewal = contracts.renew(vault.db, first)  # starts the day after, plan copied
-    view = contracts.get_contract(vault.db, renewal)
+    view = views.get_contract(vault.db, renewal)
     assert (
         view.start_date == date(2027, 7, 1)
         and view.is_renewal
@@ -117,14 +117,86 @@ def test_validation_messages_and_overlap(vault, person):
     )
 
 
-def test_ce_below_15_hours_needs_exemption_before_signature(vault, person):
+def test_ce_below_15_hours_needs_a_reduction_or_a_legal_ground_before_signature(vault, person):
+    """C. trav. L.5411-6: at least 15 h; reduced for the person's situation but never zero; no weekly duration
+    only at the person's request, on a ground of the closed list (a choice, never a detail)."""
     pid, _ = person
     cid = contracts.create(vault.db, pid, ce_draft(hours=10))  # a draft may be saved below 15 h
     with pytest.raises(ValidationError) as err:
         contracts.sign(vault.db, cid, signer=Signer.PERSON, signer_name="X", strokes=STROKES, place="Ici")
-    assert "15 h" in err.value.fields["exemption_reason"]
-    contracts.save(vault.db, cid, ce_draft(hours=10, exemption_reason="Difficultés particulières établies"))
+    assert "15 h" in err.value.fields["hours_regime"]
+    with pytest.raises(ValidationError) as err:  # reduced: a reason is required
+        contracts.save(vault.db, cid, ce_draft(hours=10, hours_regime="minoree"))
+        contracts.sign(vault.db, cid, signer=Signer.PERSON, signer_name="X", strokes=STROKES, place="Ici")
+    assert "minorée" in err.value.fields["hours_reason"]
+    with pytest.raises(ValidationError) as err:  # reduced to zero: never
+        contracts.save(vault.db, cid, ce_draft(hours=0, hours_regime="minoree", hours_reason="reprise"))
+        contracts.sign(vault.db, cid, signer=Signer.PERSON, signer_name="X", strokes=STROKES, place="Ici")
+    assert "nulle" in err.value.fields["hours_regime"]
+    with pytest.raises(ValidationError) as err:  # no weekly duration: only a ground of the closed list
+        contracts.save(vault.db, cid, ce_draft(hours=0, hours_regime="sans_duree", hours_ground="fatigue"))
+    assert "L. 5411-6" in err.value.fields["hours_ground"]
+    contracts.save(vault.db, cid, ce_draft(hours=0, hours_regime="sans_duree", hours_ground="invalidite"))
     assert sign_both(vault.db, cid) is True
+
+
+def test_offer_of_reasonable_employment_is_complete_before_signature(vault, person):
+    """C. trav. L.5411-6-1: a plan aiming at a salaried job states the jobs sought, the preferred area, the
+    expected salary, and the job-search acts."""
+    pid, _ = person
+    cid = contracts.create(vault.db, pid, ce_draft(salaried_goal=True, ore_jobs="Cariste, CDI"))
+    with pytest.raises(ValidationError) as err:
+        sign_both(vault.db, cid)
+    assert set(err.value.fields) == {"ore_area", "ore_salary", "search_acts"}
+    complete = ce_draft(salaried_goal=True, ore_jobs="Cariste, CDI", ore_area="Saint-Denis et Aubervilliers",
+                        ore_salary="SMIC horaire", search_acts="Deux candidatures par semaine")  # fmt: skip
+    contracts.save(vault.db, cid, complete)
+    assert sign_both(vault.db, cid) is True
+    doc = build_document(vault.db, cid)
+    assert doc.offer is not None and doc.offer.area == "Saint-Denis et Aubervilliers"
+
+
+def test_no_new_cer_since_2025(vault, person):
+    """Loi n° 2023-1196: from 1 January 2025 every new contract, renewal and avenant is a CE; a CER signed
+    before stays readable, is renewed as a CE and cannot be amended."""
+    pid, _ = person
+    with pytest.raises(ValidationError) as err:
+        contracts.create(vault.db, pid, ContractDraft(kind="cer", start_date=date(2026, 12, 1)))
+    assert "seul le contrat d'engagement" in err.value.fields["kind"]
+    assert contracts.editor_model(vault.db, pid).draft.kind == "ce"
+    old = lifecycle.create_contract(vault.db, pid, kind="cer", start_date=date(2024, 3, 1), duration_months=12,
+                                    saved_at=datetime(2024, 2, 20, 10))  # fmt: skip
+    for signer in ("personne", "referent"):
+        lifecycle.add_signature(vault.db, old, signer=signer, signer_name="X", strokes=STROKES,
+                                signed_at=datetime(2024, 2, 28, 10))  # fmt: skip
+    lifecycle.transition_contract(vault.db, old, ContractStatus.SIGNED, at=datetime(2024, 2, 28, 11))
+    renewal = views.get_contract(vault.db, contracts.renew(vault.db, old))
+    assert (renewal.kind, renewal.start_date) == ("ce", date(2025, 3, 1))
+    with pytest.raises(ValidationError) as err:
+        contracts.amend(vault.db, old)
+    assert "seul le contrat d'engagement" in err.value.message
+    with pytest.raises(ValidationError):  # nor directly, whatever date is given
+        lifecycle.create_contract(
+            vault.db, pid, kind="cer", start_date=date(2024, 6, 1), amends_contract_id=old
+        )
+
+
+def test_signature_needs_the_controller_and_the_dpo(vault, person):
+    """The personal-data notice names the controller and the DPO's contact: no signature until they are set."""
+    from app.services.storage import settings
+
+    pid, _ = person
+    cid = contracts.create(vault.db, pid, ce_draft())
+    settings.set_value(vault.db, settings.DPO_CONTACT, "")
+    with pytest.raises(ValidationError) as err:
+        sign_both(vault.db, cid)
+    assert "délégué à la protection des données" in err.value.message and "Paramètres" in err.value.message
+    assert views.get_contract(vault.db, cid).signatures == ()  # nothing recorded
+    settings.set_value(vault.db, settings.DPO_CONTACT, "dpo@seinesaintdenis.example")
+    settings.set_value(vault.db, settings.DEPARTMENT_NAME, settings.DEPARTMENT_NAME.default)
+    with pytest.raises(ValidationError) as err:
+        sign_both(vault.db, cid)
+    assert "nom du département" in err.value.message
 
 
 def test_signed_contract_is_locked(vault, person):
@@ -135,7 +207,7 @@ def test_signed_contract_is_locked(vault, person):
         is False
     )
     assert sign_both(vault.db, cid) is True
-    view = contracts.get_contract(vault.db, cid)
+    view = views.get_contract(vault.db, cid)
     assert view.status == ContractStatus.SIGNED and view.locked and view.signed_place == "Saint-Denis"
     assert set(view.allowed) == {"valide", "rejete", "resilie"}
     with pytest.raises(ContractLockedError):
@@ -143,13 +215,13 @@ def test_signed_contract_is_locked(vault, person):
     with pytest.raises(ContractLockedError):
         contracts.sign(vault.db, cid, signer=Signer.PERSON, signer_name="É", strokes=STROKES, place="Ici")
     contracts.transition(vault.db, cid, ContractStatus.VALIDATED, author="departement")
-    assert [e.to_status for e in contracts.get_contract(vault.db, cid).events] == [
+    assert [e.to_status for e in views.get_contract(vault.db, cid).events] == [
         "brouillon",
         "signe",
         "valide",
     ]
     avenant = contracts.amend(vault.db, cid)  # same period allowed for an avenant
-    assert contracts.get_contract(vault.db, avenant).amends_id == cid
+    assert views.get_contract(vault.db, avenant).amends_id == cid
 
 
 def test_document_from_database_has_no_nir(vault, person):
@@ -221,7 +293,7 @@ def _contract_state(db, cid: str, oid: str) -> tuple[int, str | None, int]:
 
     with db.read() as s:
         return (
-            contracts.get_contract.within(s, cid).current_version,
+            views.get_contract.within(s, cid).current_version,
             s.get(Objective, oid).contract_id,
             s.scalar(select(func.count()).select_from(OutboxOp)),
         )
@@ -253,4 +325,4 @@ def test_contract_save_and_its_objective_links_are_one_transaction(vault, person
 
 def test_a_use_case_given_a_session_says_to_use_within(vault):
     with vault.db.session() as s, pytest.raises(TypeError, match="within"):
-        contracts.list_contracts(s, "x")
+        views.list_contracts(s, "x")

@@ -39,7 +39,7 @@ def _person(vault: Vault, last: str, first: str, ref: str) -> str:
 
 
 @pytest.fixture
-def selection(vault: Vault) -> dict[str, str]:
+def selection(vault: Vault, letterhead: Vault) -> dict[str, str]:
     """Five people: a draft only, one in force plus a renewal draft, one rejected only, none, one terminated."""
     ref = people.upsert_referent(
         vault.db, login="cmarchand", first_name="Claire", last_name="Marchand", structure="MDS de Bobigny"

@@ -13,6 +13,7 @@ from app.models.enums import ContractStatus, Signer
 from app.services.casefile import documents
 from app.services.casefile.documents import DocumentReadError
 from app.services.contracts import editor as contracts
+from app.services.contracts import views
 from app.services.contracts.document import build_document, render_pdf
 from app.services.contracts.lifecycle import ContractLockedError
 from app.services.errors import ValidationError
@@ -42,7 +43,7 @@ def test_sign_on_paper_stores_scan_signatures_and_status(
     doc_id = contracts.sign_on_paper(
         vault.db, cid, scan(tmp_path), signed_on=day, place=" Saint-Denis ", actor="cmarchand"
     )
-    view = contracts.get_contract(vault.db, cid)
+    view = views.get_contract(vault.db, cid)
     assert view.status == ContractStatus.SIGNED and view.locked
     assert view.signed_on == day and view.signed_place == "Saint-Denis"
     person_sig, referent_sig = view.signature_of(Signer.PERSON), view.signature_of(Signer.REFERENT)
@@ -97,5 +98,5 @@ def test_sign_on_paper_refusals_leave_nothing(
     with pytest.raises(ValidationError):
         contracts.sign_on_paper(vault.db, bad, scan(tmp_path), signed_on=today, place="Saint-Denis")
     assert documents.list_documents(vault.db, pid) == []
-    assert contracts.get_contract(vault.db, cid).status == ContractStatus.DRAFT
-    assert contracts.get_contract(vault.db, cid).signatures == ()
+    assert views.get_contract(vault.db, cid).status == ContractStatus.DRAFT
+    assert views.get_contract(vault.db, cid).signatures == ()

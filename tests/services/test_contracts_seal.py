@@ -137,6 +137,7 @@ def test_department_and_dpo_from_settings(
     from app.services.contracts.document import build_document
 
     cid = contracts.create(vault.db, person[0], ce_draft())
+    settings.set_value(vault.db, settings.DEPARTMENT_NAME, settings.DEPARTMENT_NAME.default)
     assert build_document(vault.db, cid).department == settings.DEPARTMENT_NAME.default
     settings.set_value(vault.db, settings.DEPARTMENT_NAME, "Département de la Seine-Saint-Denis")
     settings.set_value(vault.db, settings.DPO_CONTACT, "dpo@seinesaintdenis.fr")

@@ -36,7 +36,7 @@ def case(vault):
         return pid
 
     a = person("Alpha", "plein_emploi", "social", 90)
-    b = person("Bravo", "legacy", "emploi", 20)
+    b = person("Bravo", "legacy", "emploi", (TODAY - date(2024, 11, 15)).days)  # oriented before the 2025 law
     c = person("Charlie", "plein_emploi", "emploi", 5)
     rdv.add_appointment(
         db,
@@ -79,7 +79,7 @@ def _ids(db, **kw):
 def test_filters(case):
     db, a, b, c = case["db"], case["a"], case["b"], case["c"]
     assert _ids(db, track="emploi") == {b, c}
-    assert _ids(db, regime="legacy") == {b}
+    assert _ids(db, regime="legacy") == {b}  # an orientation decided since 2025 is under the new regime
     assert _ids(db, without_contract=True) == {a, b, c}
     assert _ids(db, no_rdv_2_months=True) == {a, b}
     late = _ids(db, late=True)

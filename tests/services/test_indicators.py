@@ -88,7 +88,7 @@ def build_dataset(db) -> dict[str, str]:
     parcours.record_orientation(db, a, track="emploi", decision_date=date(2026, 5, 5))
     contract(
         a,
-        "cer",
+        "ce",
         date(2026, 6, 1),
         date(2026, 6, 1),
         6,
@@ -120,7 +120,7 @@ def build_dataset(db) -> dict[str, str]:
     parcours.open_parcours(db, d, start_date=date(2026, 10, 15), track="emploi")
     rdv(d, date(2026, 10, 20), "honore", "premier_rdv", "visio", "Visio")
     rdv(d, date(2026, 10, 27), "excuse", "suivi", "telephone")
-    contract(d, "cer", date(2026, 11, 20), date(2026, 11, 20), 6)
+    contract(d, "ce", date(2026, 11, 20), date(2026, 11, 20), 6)
     prescription(d, "siae", date(2026, 10, 31))
 
     # Elsa: in parcours since 01/12/2025, CE ended 10/07, reoriented to social 12/10, missed RDV 03/10,
@@ -145,7 +145,7 @@ def build_dataset(db) -> dict[str, str]:
     parcours.open_parcours(db, f, start_date=date(2025, 6, 1), track="socio_pro")
     contract(
         f,
-        "cer",
+        "ce",
         date(2026, 4, 1),
         date(2026, 4, 1),
         12,
@@ -175,7 +175,7 @@ def build_dataset(db) -> dict[str, str]:
     i = person("Iris", "Izard", "legacy")
     parcours.record_orientation(db, i, track="emploi", decision_date=date(2026, 7, 25))
     parcours.open_parcours(db, i, start_date=date(2026, 8, 1), track="emploi")
-    contract(i, "cer", date(2026, 8, 20), date(2026, 8, 20), 3, [("valide", date(2026, 8, 21))])
+    contract(i, "ce", date(2026, 8, 20), date(2026, 8, 20), 3, [("valide", date(2026, 8, 21))])
     rdv(i, date(2026, 10, 10), "annule")
     rdv(i, date(2026, 10, 30), "prevu")
 

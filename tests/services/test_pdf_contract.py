@@ -16,15 +16,20 @@ import pytest
 
 from app.models.french import fr_date
 from app.services.contracts.draft import ActionDraft as ActionLine
-from app.services.contracts.layout import (
+from app.services.contracts.layout import render_contract
+from app.services.contracts.printed import (
     ContractDocument,
     ContractDocumentError,
+    HoursBlock,
+    OfferBlock,
     OrientationBlock,
     PersonBlock,
     ReferentBlock,
     SignatureBlock,
+    ValidationBlock,
+    document_from_json,
+    document_to_json,
     load_texts,
-    render_contract,
 )
 from app.services.printing.base import AppointmentLine, redact_identifiers
 from app.services.printing.signature import (
@@ -158,10 +163,20 @@ def sample_contract(kind: str = "ce", *, actions: int = 4, signed: bool = True) 
             "Trouver une solution de garde pour le mercredi",
         ),
         actions=sample_actions(actions),
-        hours_exemption_reason=(
-            "Parent isolé sans solution de garde le mercredi pour un enfant de moins de douze ans ; "
-            "durée réduite jusqu'à l'entrée en crèche prévue en février 2027."
-        ),
+        hours=HoursBlock(
+            "minoree",
+            reason="solution de garde le mercredi à trouver ; durée revue à l'entrée en crèche en février 2027",
+        )
+        if kind == "ce"
+        else None,
+        offer=OfferBlock(
+            "Préparateur ou préparatrice de commandes, CDI ou CDD de 6 mois, temps plein, horaires de jour",
+            "Bobigny, Saint-Denis, Saint-Ouen (45 minutes en transports en commun)",
+            "Au moins le SMIC horaire, temps plein",
+            "Deux candidatures par semaine, présentées au référent ; inscription à deux job datings par trimestre",
+        )
+        if kind == "ce"
+        else None,
         commitments_text="Effectuer au moins deux candidatures par semaine et les présenter au référent.",
         next_rdv=AppointmentLine(
             dt.datetime(2026, 12, 15, 9, 30), "MDS de Bobigny, bureau 4", "Entretien physique"
@@ -251,28 +266,83 @@ def test_structure_a4_and_pages(which: str, request: pytest.FixtureRequest) -> N
     assert _pages(path) >= 2
 
 
-def test_ce_below_15_hours_shows_total_and_exemption(ce_pdf: Path) -> None:
+def test_ce_below_15_hours_shows_total_and_the_reduction(ce_pdf: Path) -> None:
     text = " ".join(_text(ce_pdf).split())
     assert "Total hebdomadaire : 13 h / 15 h" in text
-    assert "Motif de l'exemption" in text
-    assert "Parent isolé sans solution de garde le mercredi" in text
+    assert "13 heures par semaine : la durée est minorée pour des raisons liées à la situation" in text
+    assert "sans pouvoir être nulle" in text
+    assert "solution de garde le mercredi à trouver" in text
     assert "L.5411-6" in text
 
 
-def test_ce_at_15_hours_has_no_exemption(tmp_path: Path) -> None:
+def test_ce_at_15_hours_states_the_general_rule(tmp_path: Path) -> None:
     doc = sample_contract("ce")
     doc = replace(
-        doc, actions=(*doc.actions, ActionLine("Recherche d'emploi accompagnée", "MDS", None, None, 2))
+        doc,
+        actions=(*doc.actions, ActionLine("Recherche d'emploi accompagnée", "MDS", None, None, 2)),
+        hours=HoursBlock("au_moins_15h"),
     )
     text = " ".join(_text(_write(tmp_path, render_contract(doc))).split())
     assert "Total hebdomadaire : 15 h / 15 h" in text
-    assert "Motif de l'exemption" not in text
+    assert "15 heures par semaine, conformément à la durée d'au moins quinze heures" in text
+    assert "minorée" not in text.split("6. Plan d'action")[1].split("7. Engagements")[0]
+
+
+def test_ce_without_weekly_duration_names_the_legal_ground_only(tmp_path: Path) -> None:
+    doc = replace(sample_contract("ce"), hours=HoursBlock("sans_duree", ground_label="Invalidité"))
+    text = " ".join(_text(_write(tmp_path, render_contract(doc))).split())
+    assert "À la demande de la personne, le plan d'action ne comporte pas de durée hebdomadaire" in text
+    assert "prévue par l'article L.5411-6 du code du travail : Invalidité." in text
+
+
+def test_ce_offer_of_reasonable_employment(ce_pdf: Path, tmp_path: Path) -> None:
+    text = " ".join(_text(ce_pdf).split())
+    assert "Offre raisonnable d'emploi" in text and "L.5411-6-1" in text
+    assert "Préparateur ou préparatrice de commandes" in text
+    assert "Zone géographique privilégiée" in text and "Salaire attendu" in text
+    assert "Actes positifs et répétés" in text and "Deux candidatures par semaine" in text
+    assert "L.5411-6-4" in text  # what the person cannot be made to accept
+    none = " ".join(
+        _text(_write(tmp_path, render_contract(replace(sample_contract("ce"), offer=None)))).split()
+    )
+    assert "Offre raisonnable d'emploi : sans objet à ce jour" in none
+
+
+def test_ce_legal_bases(ce_pdf: Path) -> None:
+    text = " ".join(_text(ce_pdf).split())
+    assert (
+        "Article L.262-34 du code de l'action sociale et des familles ; articles L.5411-6 et L.5411-6-1 du code du travail"
+        in text
+    )
+
+
+def test_avenant_names_the_contract_it_amends(tmp_path: Path) -> None:
+    doc = replace(sample_contract("ce"), amendment_no=2, is_renewal=False)
+    text = " ".join(_text(_write(tmp_path, render_contract(doc))).split())
+    assert "Avenant n° 2 au contrat d'engagement n° CE-93-2026-00042" in text
+    assert "Contrat initial" not in text
+
+
+def test_validated_contract_prints_the_validation(tmp_path: Path) -> None:
+    doc = replace(sample_contract("ce"), validation=ValidationBlock(dt.date(2026, 11, 30), "departement"))
+    text = " ".join(_text(_write(tmp_path, render_contract(doc))).split())
+    assert "Contrat validé par le Département le 30 novembre 2026 (departement)." in text
+
+
+def test_snapshot_json_gives_the_same_bytes() -> None:
+    doc = sample_contract("ce")
+    data = document_to_json(doc)
+    again = document_from_json(__import__("json").loads(__import__("json").dumps(data)))
+    assert render_contract(again) == render_contract(document_from_json(data))
+    assert again.person == doc.person and again.offer == doc.offer and again.hours == doc.hours
+    assert again.actions == doc.actions and again.situation == doc.situation and again.texts == doc.texts
 
 
 def test_cer_has_legacy_basis_and_no_weekly_total(cer_pdf: Path) -> None:
     text = " ".join(_text(cer_pdf).split())
     assert "Contrat d'engagements réciproques" in text
     assert "L.262-35 et L.262-36" in text
+    assert "rédaction antérieure au 1er janvier 2025" in text
     assert "Total hebdomadaire" not in text
     assert "Renouvellement" in text
 
@@ -283,7 +353,9 @@ def test_legal_texts_come_from_yaml(ce_pdf: Path) -> None:
     for sentence in (texts["sanctions"]["paragraphs"][2], texts["appeals"][0]):
         assert " ".join(sentence.split())[:80] in text
     assert "30 à 100 %" in text and "50 %" in text and "quatre mois" in text
-    assert "deux ans après le dernier contact" in text
+    assert "24 mois (deux ans) après le dernier contact" in text
+    assert "caisse d'allocations familiales" in text and "France Travail" in text  # sources
+    assert "article 17.3, b" in text and "(article 21)" in text  # limits of erasure and objection
     assert "dpo@seinesaintdenis.example" in text
     assert "€" not in text and "euros" not in text
 

@@ -205,7 +205,7 @@ def test_contract_is_locked_after_signature_at_service_level(vault, pid):
 
 
 def test_signature_needs_strokes_or_a_scan(vault, pid):
-    cid = lifecycle.create_contract(vault.db, pid, kind="cer", duration_months=3)
+    cid = lifecycle.create_contract(vault.db, pid, kind="ce", duration_months=3)
     with pytest.raises(ValidationError) as err:
         lifecycle.add_signature(
             vault.db, cid, signer="personne", signer_name="L", strokes=[[[2.0, 0.1], [0.1, 0.1]]]
@@ -215,7 +215,7 @@ def test_signature_needs_strokes_or_a_scan(vault, pid):
         lifecycle.add_signature(vault.db, cid, signer="personne", signer_name="L", method="papier")
     assert "numérisée" in err.value.fields["document_id"]
     with pytest.raises(ValidationError):
-        lifecycle.create_contract(vault.db, pid, kind="cer", duration_months=5)
+        lifecycle.create_contract(vault.db, pid, kind="ce", duration_months=5)
 
 
 def test_carnet_prescriptions_sanctions_and_audit(vault, pid):

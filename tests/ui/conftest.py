@@ -69,6 +69,20 @@ def _hide_leftover_windows() -> Iterator[None]:
             widget.hide()
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
+    """Before the fixtures close the test's widgets, forget unsaved edits: a test that failed halfway leaves a
+    dirty editor, whose close would ask « Abandonner la saisie ? » in a modal box nobody answers (a hang, not
+    a failure)."""
+    from PySide6.QtWidgets import QApplication
+
+    if QApplication.instance() is not None:
+        for widget in QApplication.allWidgets():
+            if isinstance(getattr(widget, "dirty", None), bool):
+                widget.dirty = False  # type: ignore[attr-defined]
+    yield
+
+
 @pytest.fixture
 def worker() -> Iterator[DbWorker]:
     w = DbWorker()

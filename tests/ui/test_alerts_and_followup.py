@@ -17,8 +17,9 @@ from app.services.people.identity import PersonInput
 from app.services.storage import vault as vault_service
 from app.ui.caseload.page import CaseloadPage
 from app.ui.pages.alerts.page import PID_ROLE, AlertsPage
-from app.ui.person.exit_dialogs import EXIT_CONSEQUENCE, ExitDialog, ReentryDialog, SanctionDialog
+from app.ui.person.exit_dialogs import EXIT_CONSEQUENCE, ExitDialog, ReentryDialog
 from app.ui.person.parcours_dialogs import OrientationDialog, ReferentDialog
+from app.ui.person.sanction_dialog import SanctionDialog
 from tests.conftest import TEST_PASSPHRASE
 from tests.ui.kit import idle, shot
 
@@ -32,7 +33,7 @@ def case(vault):
     other = people.upsert_referent(db, login="jd", first_name="Jean", last_name="Dupuis", structure="CCAS")
     people.set_current_referent(db, ref)
 
-    def person(last, regime, track, days_ago):
+    def person(last, regime, track, days_ago):  # oriented since 2025: the plein-emploi regime (L.262-34 CASF)
         pid = people.create_person(
             db,
             PersonInput(
@@ -49,7 +50,7 @@ def case(vault):
 
     ids = {
         "a": person("Alpha", "plein_emploi", "social", 90),
-        "b": person("Bravo", "legacy", "emploi", 20),
+        "b": person("Bravo", "legacy", "emploi", (TODAY - date(2024, 11, 15)).days),  # oriented before 2025
         "c": person("Charlie", "plein_emploi", "emploi", 5),
     }
     at = datetime.combine(TODAY - timedelta(days=2), datetime.min.time()).replace(hour=10)
@@ -78,6 +79,8 @@ def test_alerts_page_groups_and_opens_at_the_right_tab(qtbot, ctx, case):
     for (item, lines), g in zip(children(page), groups, strict=True):
         assert g.label in item.text(0) and g.legal_basis in item.toolTip(0)
         assert len(lines) == len(g.lines)
+        assert ("(objectif départemental)" in item.text(0)) == g.local_target  # never printed as a legal duty
+    assert {g.local_target for g in groups} == {True, False}
     by_tab = {g.tab: g for g in groups}
     target = by_tab.get("rdv") or by_tab.get("contrats") or groups[0]
     item = next(lines for it, lines in children(page) if target.label in it.text(0))[0]
@@ -209,7 +212,8 @@ def test_sanction_dialog_has_no_amount_and_records_steps(qtbot, ctx, case):
     db, a = case["db"], case["a"]
     dialog = SanctionDialog(ctx, followup.followup_context(db, a), followup.sanction_procedures(db, a))
     qtbot.addWidget(dialog)
-    assert not dialog.findChildren(QSpinBox) and not dialog.findChildren(QDoubleSpinBox)
+    assert not dialog.findChildren(QDoubleSpinBox)  # the only numbers are the decided share (%) and months
+    assert sorted(s.suffix() for s in dialog.findChildren(QSpinBox)) == [" %", " mois"]
     labels = [w.text().lower() for w in dialog.findChildren(QLabel)]
     assert not any(t.startswith("montant") for t in labels)
     assert dialog.kind.currentData() == "manquement" and dialog.kind.count() == 1
@@ -227,6 +231,46 @@ def test_sanction_dialog_has_no_amount_and_records_steps(qtbot, ctx, case):
     again.save()
     idle(qtbot, ctx)
     assert [s.kind for s in followup.sanction_procedures(db, a)[0].steps] == ["manquement", "courrier"]
+
+
+def test_sanction_decision_records_share_and_duration_within_the_law(qtbot, ctx, case):
+    """A suppression needs the EP's opinion first; a first suspension lasts two months at most; a household's
+    share is capped at 50 %; the decided facts show in the procedure's steps."""
+    db, a = case["db"], case["a"]
+    ref = sanctions.add_sanction_step(db, a, kind="manquement", step_date=TODAY - timedelta(days=40))
+    sanctions.add_sanction_step(
+        db, a, kind="courrier", step_date=TODAY - timedelta(days=35), procedure_id=ref.procedure_id
+    )
+    dialog = SanctionDialog(ctx, followup.followup_context(db, a), followup.sanction_procedures(db, a))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.kind.setCurrentIndex(dialog.kind.findData("decision"))
+    assert dialog.decision.isVisible() and not dialog.rate.isVisible() and not dialog.outcome.isVisible()
+    dialog.decision.setCurrentIndex(dialog.decision.findData("suppression"))
+    assert dialog.rate.isVisible() and dialog.months.maximum() == 4
+    dialog.save()
+    qtbot.waitUntil(lambda: bool(dialog.errors["decision"].text()), timeout=10_000)
+    assert "équipe pluridisciplinaire" in dialog.errors["decision"].text() and dialog.isVisible()
+    dialog.decision.setCurrentIndex(dialog.decision.findData("suspension"))
+    assert dialog.months.maximum() == 2 and "premier manquement" in dialog.bounds.text()
+    dialog.household.setChecked(True)
+    assert dialog.rate.maximum() == 50
+    dialog.rate.setValue(80)  # clamped by the field
+    dialog.months.setValue(2)
+    shot(dialog, "sanction_decision")
+    dialog.save()
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=10_000)
+    step = followup.sanction_procedures(db, a)[0].steps[-1]
+    assert (step.decision, step.rate_percent, step.duration_months, step.household_cap) == (
+        "suspension",
+        50,
+        2,
+        True,
+    )
+    again = SanctionDialog(ctx, followup.followup_context(db, a), followup.sanction_procedures(db, a))
+    qtbot.addWidget(again)
+    texts = [again.steps.topLevelItem(i).text(2) for i in range(again.steps.topLevelItemCount())]
+    assert any(t.startswith("Suspension (suspension-remobilisation) · 50 % · 2 mois") for t in texts)
 
 
 def test_reassign_many(qtbot, ctx, case):

@@ -7,10 +7,11 @@ from datetime import date
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QScrollArea, QWidget
 
 from app.services.casefile.carnet import edits as carnet_edits
 from app.services.contracts import editor as contracts
+from app.services.contracts import views
 from app.services.contracts.draft import ActionDraft, ContractDraft
 from app.services.people import identity as people
 from app.services.people.identity import PersonInput
@@ -18,6 +19,7 @@ from app.ui.kit.preview import PdfPreviewDialog
 from app.ui.person.contracts.editor import ContractEditor
 from app.ui.person.contracts.signature_pad import SignatureDialog, SignaturePad
 from app.ui.person.contracts.tab import ContractsTab
+from tests.conftest import set_letterhead
 from tests.ui.factories import add_referent
 from tests.ui.kit import idle, shot
 
@@ -25,6 +27,7 @@ from tests.ui.kit import idle, shot
 @pytest.fixture
 def pid(vault) -> str:
     add_referent(vault)
+    set_letterhead(vault.db)  # the département's name and DPO, without which nothing can be signed
     person = people.create_person(
         vault.db, PersonInput(last_name="Lefèvre", first_name="Éloïse", regime="plein_emploi")
     )
@@ -51,7 +54,8 @@ def test_editor_validation_messages_and_versions(qtbot, ctx, vault, pid):
     dialog.start.setDate(date(2027, 1, 1))
     assert "30/06/2027" in dialog.end_label.text()
     dialog._append_action(ActionDraft("", "France Travail", None, None, 6))
-    assert not dialog.exemption.isHidden() and "moins de 15 h" in dialog.total.text()
+    assert "moins de 15 h" in dialog.total.text() and "moins de 15 h" in dialog.ce_terms.hint.text()
+    assert [dialog.kind.itemData(n) for n in range(dialog.kind.count())] == ["ce"]  # no new CER since 2025
     dialog.save()
     assert dialog.errors["actions"].isVisible() or not dialog.errors["actions"].isHidden()
     assert "intitulé" in dialog.errors["actions"].text()
@@ -67,7 +71,7 @@ def test_editor_validation_messages_and_versions(qtbot, ctx, vault, pid):
     dialog.commitments.setPlainText("Venir aux ateliers")
     dialog.save()
     qtbot.waitUntil(lambda: dialog.saved_version == 2, timeout=10_000)
-    view = contracts.get_contract(vault.db, dialog.contract_id)
+    view = views.get_contract(vault.db, dialog.contract_id)
     assert view.current_version == 2 and view.draft.weekly_hours == 7.5
     assert (
         view.draft.objectives == ("Retrouver un emploi de cariste",)
@@ -130,7 +134,7 @@ def test_signing_both_parties_locks_the_contract(qtbot, ctx, vault, pid, tmp_pat
         dialog.ok_button.click()
         idle(qtbot, ctx)
     qtbot.waitUntil(lambda: tab.items and tab.items[0].status == "signe", timeout=10_000)
-    view = contracts.get_contract(vault.db, cid)
+    view = views.get_contract(vault.db, cid)
     assert view.locked and len(view.signatures) == 2 and view.signed_place == "Saint-Denis"
     assert {s.signer_name for s in view.signatures} == {"Éloïse Lefèvre", "Claire Marchand"}
     locked = editor(qtbot, ctx, vault, pid, cid)
@@ -141,7 +145,7 @@ def test_signing_both_parties_locks_the_contract(qtbot, ctx, vault, pid, tmp_pat
 def test_preview_renders_pages_and_saves(qtbot, ctx, vault, pid, tmp_path):
     from app.services.contracts.document import render_pdf
 
-    cid = contracts.create(vault.db, pid, ContractDraft("cer", 3, date(2027, 1, 1)))
+    cid = contracts.create(vault.db, pid, ContractDraft("ce", 3, date(2027, 1, 1)))
     pdf = render_pdf(vault.db, cid, actor="test")
     outputs: list[str] = []
     dialog = PdfPreviewDialog(ctx.worker, pdf, "contrat", "contrat.pdf", on_output=outputs.append)
@@ -171,7 +175,7 @@ def test_editor_hides_behind_the_lock_and_keeps_its_text(qtbot, ctx, vault, pid)
 def test_tab_preview_is_audited_only_when_saved(qtbot, ctx, vault, pid, tmp_path):
     from app.models.tables.local import AuditEvent
 
-    contracts.create(vault.db, pid, ContractDraft("cer", 6, date(2027, 1, 1)))
+    contracts.create(vault.db, pid, ContractDraft("ce", 6, date(2027, 1, 1)))
     tab = ContractsTab(ctx, pid)
     qtbot.addWidget(tab)
     qtbot.waitUntil(lambda: bool(tab.items), timeout=10_000)
@@ -243,7 +247,7 @@ def test_paper_signature_flow(qtbot, ctx, vault, pid, tmp_path):
     dialog.ok_button.click()
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=10_000)
     qtbot.waitUntil(lambda: bool(tab.items) and tab.items[0].status == "signe", timeout=10_000)
-    view = contracts.get_contract(vault.db, cid)
+    view = views.get_contract(vault.db, cid)
     assert {s.method for s in view.signatures} == {"papier"} and view.signed_place == "Saint-Denis"
     assert not tab.paper_box.isHidden()
     assert tab.paper_label.text().startswith(f"Signé sur papier le {date.today():%d/%m/%Y} à Saint-Denis")
@@ -281,7 +285,7 @@ def test_paper_signature_refused_keeps_the_dialog(qtbot, ctx, vault, pid, tmp_pa
         tab_module.show_error = original
     assert "15" in shown[0]
     assert dialog.isVisible() and dialog.ok_button.isEnabled() and dialog.place.text() == "Bobigny"
-    assert dialog.zone.path is not None and contracts.get_contract(vault.db, tab.items[0].id).signatures == ()
+    assert dialog.zone.path is not None and views.get_contract(vault.db, tab.items[0].id).signatures == ()
     dialog.reject()
 
 
@@ -292,7 +296,7 @@ def test_preview_with_a_broken_seal_still_shows_the_contract(
     from app.services.settings import seal as seal_config
     from tests.services.certificates import make_p12
 
-    contracts.create(vault.db, pid, ContractDraft("cer", 6, date(2027, 1, 1)))
+    contracts.create(vault.db, pid, ContractDraft("ce", 6, date(2027, 1, 1)))
     seal_config.configure_seal(vault.db, make_p12(tmp_path, "secret"), "secret")
     memory_keyring.store.clear()  # the password has gone from the keyring
     shown: list[str] = []
@@ -310,3 +314,60 @@ def test_preview_with_a_broken_seal_still_shows_the_contract(
         tab_module.show_error = original
     assert shown and "trousseau" in shown[0] and "sans cachet" in shown[0]
     assert b"/ByteRange" not in tab.dialog.pdf
+
+
+def test_editor_ce_terms_hours_and_offre_raisonnable(qtbot, ctx, vault, pid):
+    """The CE's weekly activity (a choice among three; the legal list of grounds for « sans durée ») and the offre
+    raisonnable d'emploi, saved with the contract; a signed contract shows them read-only."""
+    dialog = editor(qtbot, ctx, vault, pid)
+    dialog.show()
+    terms = dialog.ce_terms
+    assert terms.isVisible() and not terms.ground.isVisible() and not terms.reason.isVisible()
+    terms.regime.setCurrentIndex(terms.regime.findData("minoree"))
+    assert terms.reason.isVisible() and not terms.ground.isVisible()
+    terms.regime.setCurrentIndex(terms.regime.findData("sans_duree"))
+    assert terms.ground.isVisible() and not terms.reason.isVisible()
+    assert terms.ground.count() == 5  # « Choisir… » and the four grounds of L. 5411-6: never free text
+    dialog._append_action(ActionDraft("Soins et démarches de santé", "", None, None, 0))
+    dialog.save()
+    qtbot.waitUntil(lambda: not terms.errors["hours_ground"].isHidden(), timeout=10_000)
+    assert "L. 5411-6" in terms.errors["hours_ground"].text() and dialog.contract_id is None
+    terms.ground.setCurrentIndex(1)
+    assert not terms.jobs.isEnabled()
+    terms.salaried.setChecked(True)
+    assert terms.jobs.isEnabled() and terms.acts.isEnabled()
+    terms.jobs.setText("Cariste, CDI ou intérim, temps plein")
+    terms.area.setText("Bobigny et 30 minutes autour")
+    terms.salary.setText("SMIC")
+    terms.acts.setPlainText("Deux candidatures par semaine")
+    dialog.resize(1010, 740)  # what fits a 1366×768 screen
+    shot(dialog, "contract_editor_top")
+    dialog.findChild(QScrollArea).ensureWidgetVisible(terms.offer)
+    shot(dialog, "contract_editor_ce_terms")
+    dialog.save()
+    qtbot.waitUntil(lambda: dialog.contract_id is not None, timeout=10_000)
+    saved = views.get_contract(vault.db, dialog.contract_id).draft
+    assert (saved.hours_regime, saved.hours_ground) == ("sans_duree", terms.ground.itemData(1))
+    assert (saved.salaried_goal, saved.ore_area) == (True, "Bobigny et 30 minutes autour")
+    for signer in ("personne", "referent"):
+        contracts.sign(
+            vault.db,
+            dialog.contract_id,
+            signer=signer,
+            signer_name="X",
+            strokes=[[[0, 0], [1, 1]]],
+            place="Bobigny",
+        )
+    signed = editor(qtbot, ctx, vault, pid, dialog.contract_id)
+    assert signed.readonly and not signed.ce_terms.regime.isEnabled() and signed.ce_terms.acts.isReadOnly()
+    assert signed.ce_terms.jobs.text() == "Cariste, CDI ou intérim, temps plein"
+
+
+def test_editor_of_a_cer_of_2024_explains_the_law(qtbot, ctx, vault, pid):
+    """A CER begun before 2025 opens as it is (its type offered), with the note that what follows is a CE."""
+    cid = contracts.create(vault.db, pid, ContractDraft("cer", 12, date(2024, 6, 1)))
+    dialog = editor(qtbot, ctx, vault, pid, cid)
+    kinds = [dialog.kind.itemData(n) for n in range(dialog.kind.count())]
+    assert kinds == ["cer", "ce"] or kinds == ["ce", "cer"]
+    assert dialog.kind.currentData() == "cer" and not dialog.ce_terms.isVisibleTo(dialog)
+    assert "avant 2025" in dialog.kind_note.text() and "contrat d'engagement" in dialog.kind_note.text()

@@ -37,8 +37,10 @@ def test_journal_shows_filters_and_opens_the_person(qtbot, ctx, case):
     page.show()
     idle(qtbot, ctx)
     journal = page.journal
-    # last 30 days: only the sanction step, recorded today (its row's creation time)
-    assert texts(journal.table, 2) == ["Modification"] and "sanction" in journal.table.item(0, 5).text()
+    # last 30 days: only the sanction steps (the breach and the closing decision), recorded today (their rows'
+    # creation time)
+    assert texts(journal.table, 2) == ["Modification", "Modification"]
+    assert all("sanction" in journal.table.item(r, 5).text() for r in range(2))
     journal.since.setDate(QDate(2020, 1, 1))
     idle(qtbot, ctx)
     actions = texts(journal.table, 2)

@@ -93,10 +93,12 @@ def test_a_sync_in_progress_never_blocks_a_save(qtbot, ctx, vault, gated, user) 
     idle(qtbot, page)
     report = page.last_report
     assert report.state == "ok" and report.uploaded >= 2  # the person and her référent, sent before
-    assert report.pending == 1  # the note was saved after the upload: it waits for the next round
+    # the note (an « entretien », which also dates the person's last contact) was saved after the upload: its
+    # two ops wait for the next round
+    assert report.pending == 2
     page.sync_button.click()
     idle(qtbot, page)
-    assert page.last_report.state == "ok" and page.last_report.uploaded == 1
+    assert page.last_report.state == "ok" and page.last_report.uploaded == 2
     assert page.overview.pending == 0
 
 

@@ -11,12 +11,12 @@ from functools import lru_cache
 from operator import gt, itemgetter
 
 from app.models.identity.nir import nir_sex, parse_nir
+from app.models.law import CE_ONLY_FROM
 from app.models.orientation_list.columns import ColumnMap
 from app.models.orientation_list.errors import ImportRowError
 from app.models.text import clean_text, collapse, fold, removed_characters
 
 MAX_FIELD_CHARS = 1000
-PLEIN_EMPLOI_FROM = date(2025, 1, 1)
 #: Column widths of the person / orientation tables (the vault does not enforce them: we do).
 MAX_LEN = {
     "caf_number": 20,
@@ -69,7 +69,8 @@ class ParsedRow:
 
     @property
     def regime(self) -> str:
-        return "plein_emploi" if self.decision_date >= PLEIN_EMPLOI_FROM else "legacy"
+        """The regime of the orientation decided on that date (loi n° 2023-1196 from 1 January 2025)."""
+        return "plein_emploi" if self.decision_date >= CE_ONLY_FROM else "legacy"
 
     @property
     def nir(self) -> str | None:

@@ -54,10 +54,20 @@ class Deadline:
     source: str
     from_event: str  # the starting event (name, name+offset, or a fixed ISO date)
     from_date: date
+    local_target: bool = False  # « objectif départemental », not a legal obligation
 
     @property
     def overdue(self) -> bool:
         return self.state == STATE_LATE
+
+    @property
+    def nature_label(self) -> str:
+        """How the deadline is named on screen and on paper: a legal deadline or a local target."""
+        return LOCAL_TARGET_LABEL if self.local_target else LEGAL_DEADLINE_LABEL
+
+
+LOCAL_TARGET_LABEL = "Objectif départemental"
+LEGAL_DEADLINE_LABEL = "Délai légal"
 
 
 def rules_dir() -> Path:
@@ -124,6 +134,7 @@ def _evaluate(versions: list[Rule], facts: CaseFacts, ruleset: RuleSet, today: d
         source=rule.source,
         from_event=str(ref),
         from_date=start,
+        local_target=rule.local_target,
     )
 
 

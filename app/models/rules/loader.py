@@ -47,6 +47,7 @@ OPTIONAL_RULE_KEYS = (
     "valid_to",
     "soon_days",
     "disabled",
+    "local_target",
 )
 RULE_KEYS = REQUIRED_RULE_KEYS + OPTIONAL_RULE_KEYS
 
@@ -273,6 +274,7 @@ def _build_rule(entry: _Entry) -> Rule:
         valid_from=_date(fl["valid_from"], "valid_from") if "valid_from" in fl else None,
         valid_to=_date(fl["valid_to"], "valid_to") if "valid_to" in fl else None,
         soon_days=_days(fl["soon_days"], "soon_days") if "soon_days" in fl else None,
+        local_target=_bool(fl["local_target"], "local_target") if "local_target" in fl else False,
         line=entry.line,
     )
     if rule.valid_from and rule.valid_to and rule.valid_to < rule.valid_from:

@@ -55,6 +55,8 @@ CONDITIONS: dict[str, tuple[str, ...] | None] = {
     "has_orientation": None,
     "particular_difficulties": None,
     "accompanied_on_2025_01_01": None,
+    "overseas": None,
+    "renewal_prepared": None,  # a draft of the next contract exists  # the département is overseas (3-year transition, décret du 13 août 2025): a setting
 }
 
 STATE_TODO = "a_faire"
@@ -238,6 +240,8 @@ class Rule:
     valid_from: date | None = None
     valid_to: date | None = None
     soon_days: int | None = None
+    #: A local target of the département (« objectif départemental »), never shown as a legal obligation.
+    local_target: bool = False
     line: int | None = None  # where the rule starts in its file, for messages
 
     def valid_on(self, day: date) -> bool:
@@ -304,6 +308,8 @@ class CaseFacts:
     has_referent: bool = False
     particular_difficulties: bool = False  # diagnostic records particular difficulties (health, housing...)
     accompanied_on_2025_01_01: bool = False
+    overseas: bool = False  # département setting: overseas transition lengths apply
+    renewal_prepared: bool = False  # a contract draft starts after the current contract
     exited: bool = False  # the current parcours ended with a sortie: no deadline runs
 
     @property

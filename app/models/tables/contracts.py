@@ -24,6 +24,7 @@ class Contract(Synced, Base):
     is_renewal: Mapped[bool] = mapped_column(Boolean, default=False)
     previous_contract_id: Mapped[str | None] = mapped_column(ForeignKey("contract.id"), nullable=True)
     amends_contract_id: Mapped[str | None] = mapped_column(ForeignKey("contract.id"), nullable=True)
+    amendment_no: Mapped[int] = mapped_column(Integer, default=0)  # n of « Avenant n° n au contrat n° … »
     status: Mapped[str] = mapped_column(String(20), default="brouillon")  # enums.ContractStatus
     start_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     end_date: Mapped[date | None] = mapped_column(Date, nullable=True)
@@ -72,3 +73,22 @@ class Signature(AppendOnly, Base):
     document_id: Mapped[str | None] = mapped_column(ForeignKey("document.id"), nullable=True)
     signed_at: Mapped[datetime] = mapped_column(DateTime)
     place: Mapped[str] = mapped_column(String(200), default="")
+
+
+class ContractSnapshot(AppendOnly, Base):
+    """What a signed contract prints, frozen at signature (DOMAIN.md, « A signed contract is evidence »).
+
+    ``document`` holds the whole printed content — parties, address, orientation, situation, plan, follow-up,
+    signatures and the legal texts themselves — as JSON, with the versions of the rule table and of the texts
+    it was made under. Every later print of the contract renders this, never today's data.
+    """
+
+    __tablename__ = "contract_snapshot"
+
+    contract_id: Mapped[str] = mapped_column(ForeignKey("contract.id"), index=True)
+    version_no: Mapped[int] = mapped_column(Integer)
+    taken_at: Mapped[datetime] = mapped_column(DateTime)
+    reason: Mapped[str] = mapped_column(String(30), default="signature")  # signature | premiere_impression
+    rules_version: Mapped[str] = mapped_column(String(40), default="")
+    texts_version: Mapped[str] = mapped_column(String(40), default="")
+    document: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -66,3 +66,11 @@ class SanctionStep(AppendOnly, Base):
     detail: Mapped[str] = mapped_column(Text, default="")
     document_id: Mapped[str | None] = mapped_column(ForeignKey("document.id"), nullable=True)
     author: Mapped[str] = mapped_column(String(80), default="")
+    # Decided facts of a « décision » step (never computed): enums.SanctionDecision, the share suspended or
+    # suppressed (%), the duration (months), whether the household cap applied (CASF R.262-68-6).
+    decision: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    rate_percent: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    duration_months: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    household_cap: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Of an « issue du RAPO » step: enums.RapoOutcome.
+    outcome: Mapped[str | None] = mapped_column(String(30), nullable=True)

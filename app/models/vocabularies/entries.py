@@ -37,6 +37,10 @@ CLOSED_KINDS: Mapping[str, type[StrEnum]] = MappingProxyType(
         "signature_methods": enums.SignatureMethod,
         "signers": enums.Signer,
         "audit_actions": enums.AuditAction,
+        "hours_grounds": enums.HoursGround,
+        "hours_regimes": enums.HoursRegime,
+        "sanction_decisions": enums.SanctionDecision,
+        "rapo_outcomes": enums.RapoOutcome,
     }
 )
 

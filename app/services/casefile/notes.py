@@ -28,6 +28,11 @@ class NoteView:
     corrected_by: str | None  # the id of the note that corrects this one, if any
 
 
+#: Notes that record an exchange with the person (they count as contact, DOMAIN.md « Deadlines »); a liaison
+#: between professionals does not.
+CONTACT_KINDS = frozenset({NoteKind.INTERVIEW, NoteKind.CALL, NoteKind.LETTER})
+
+
 @use_case
 def add_note(
     s: Session,
@@ -45,7 +50,11 @@ def add_note(
     c.run("body", require_text, body, "La note est vide.", 20000)
     when = c.run("written_at", require_moment, written_at, "Date de la note invalide.")
     c.raise_if_any()
-    get_row(s, Person, person_id, "Personne")
+    person = get_row(s, Person, person_id, "Personne")
+    if corrects_note_id is None and kind in CONTACT_KINDS:
+        day = when.date() if when is not None else None
+        if day is not None and (person.last_contact_date is None or person.last_contact_date < day):
+            person.last_contact_date = day
     if corrects_note_id is not None:
         original = get_row(s, Note, corrects_note_id, "Note à corriger")
         if original.person_id != person_id:

@@ -1,39 +1,55 @@
-"""The contract PDF from the database: :class:`app.services.contracts.layout.ContractDocument` built from the person,
-the référent, the orientation, the latest diagnostic (no health detail), the contract's latest version and its
-signatures; rendering is audited (« impression »). Split from :mod:`app.services.contracts.editor` for size.
+"""The contract PDF from the database.
+
+A **draft** prints today's data: the person, the référent, the orientation, the latest diagnostic (no health
+detail), the contract's latest version. A **signed** contract prints what it was signed as: at signature,
+:func:`freeze` stores the whole :class:`~app.services.contracts.printed.ContractDocument` (with the legal texts
+and the rule version) as a :class:`~app.models.tables.contracts.ContractSnapshot`, and :func:`printable` reads it
+back for every later print, preview, batch and export — only the département's validation (who, when, from
+the contract's immutable events) is added. A contract signed before snapshots existed is frozen at its first
+print after the upgrade. Rendering is audited (« impression »).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Literal
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models.enums import AppointmentStatus, AuditAction, Signer
-from app.models.tables.contracts import Contract
+from app.models.enums import AppointmentStatus, AuditAction, ContractStatus, HoursRegime, Signer
+from app.models.tables.base import new_id, utcnow
+from app.models.tables.contracts import Contract, ContractEvent, ContractSnapshot
 from app.models.tables.people import Person, Referent
 from app.models.vocabularies.loader import load_vocabularies
 from app.services.agenda import views as agenda
 from app.services.casefile import diagnostic
-from app.services.contracts.editor import ContractView, SignatureView, get_contract
-from app.services.contracts.layout import (
+from app.services.contracts.draft import ContractDraft
+from app.services.contracts.layout import render_contract
+from app.services.contracts.printed import (
     ContractDocument,
+    HoursBlock,
+    OfferBlock,
     OrientationBlock,
     PersonBlock,
     ReferentBlock,
     SignatureBlock,
-    render_contract,
+    ValidationBlock,
+    document_from_json,
+    document_to_json,
 )
+from app.services.contracts.views import ContractView, SignatureView, get_contract
 from app.services.people import parcours
 from app.services.people.identity import current_referent_id
 from app.services.printing.base import AppointmentLine
 from app.services.settings import letterhead
 from app.services.storage import audit as audit_mod
+from app.services.storage import settings
 from app.services.storage.db import Database
 from app.services.storage.outputs import session_outputs
-from app.services.storage.uow import get_row, query, unit_of_work, use_case
+from app.services.storage.uow import get_row, query, rows_of, unit_of_work, use_case
 
 SIGNER_LABELS: dict[str, str] = {Signer.PERSON: "La personne accompagnée", Signer.REFERENT: "Le référent"}
 
@@ -93,30 +109,48 @@ def _next_rdv(s: Session, person_id: str, chosen: datetime | None) -> Appointmen
 def build_document(
     s: Session, contract_id: str, *, department: str | None = None, issued_on: date | None = None
 ) -> ContractDocument:
-    """Everything printed on the contract, read from the database (one read transaction). Never the NIR.
-
-    ``department`` and the DPO contact come from Paramètres unless ``department`` is given.
-    """
+    """Everything printed on the contract, from **today's** data (a draft, or the snapshot being taken).
+    Never the NIR. ``department`` and the DPO contact come from Paramètres unless ``department`` is given."""
     return _build(s, contract_id, department, issued_on)
+
+
+def _hours(draft: ContractDraft) -> HoursBlock | None:
+    if draft.kind != "ce":
+        return None
+    ground = load_vocabularies().label("hours_grounds", draft.hours_ground) if draft.hours_ground else ""
+    if draft.hours_regime != HoursRegime.NONE:
+        ground = ""
+    reason = draft.hours_reason.strip() if draft.hours_regime == HoursRegime.REDUCED else ""
+    return HoursBlock(draft.hours_regime, ground, reason)
+
+
+def _offer(draft: ContractDraft) -> OfferBlock | None:
+    if draft.kind != "ce" or not draft.salaried_goal:
+        return None
+    return OfferBlock(
+        draft.ore_jobs.strip(), draft.ore_area.strip(), draft.ore_salary.strip(), draft.search_acts.strip()
+    )
 
 
 def _build(s: Session, contract_id: str, department: str | None, issued_on: date | None) -> ContractDocument:
     view: ContractView = get_contract.within(s, contract_id)
     draft = view.draft
-    person = get_row(s, Person, get_row(s, Contract, contract_id, "Contrat").person_id, "Personne")
+    contract = get_row(s, Contract, contract_id, "Contrat")
+    person = get_row(s, Person, contract.person_id, "Personne")
     person_block, person_id = _person_block(person), person.id
     referent = _referent_block(s, person)
     orientation = _orientation_block(s, person_id)
     summary = diagnostic.situation_summary.within(s, person_id)
     start = view.start_date or date.today()
-    actions = draft.actions
     return ContractDocument(
         department=department or letterhead.department_name.within(s),
         dpo_contact=letterhead.dpo_contact.within(s),
+        retention_months=int(settings.get.within(s, settings.RETENTION_MONTHS)),
         organisme=referent.structure if referent.structure != "—" else orientation.organisme,
         kind="ce" if view.kind == "ce" else "cer",
         regime=view.regime,
         number=view.number,
+        amendment_no=contract.amendment_no,
         is_renewal=view.is_renewal,
         start_date=start,
         # a contract broken off (résilié) before it started keeps an end before its start: it never ran
@@ -128,8 +162,9 @@ def _build(s: Session, contract_id: str, department: str | None, issued_on: date
         situation=summary.lines,
         health_constraint=summary.health_constraint,
         objectives=draft.objectives,
-        actions=actions,
-        hours_exemption_reason=draft.exemption_reason,
+        actions=draft.actions,
+        hours=_hours(draft),
+        offer=_offer(draft),
         commitments_text=draft.commitments,
         next_rdv=_next_rdv(s, person_id, draft.next_rdv),
         bilan_date=draft.bilan_date,
@@ -139,6 +174,55 @@ def _build(s: Session, contract_id: str, department: str | None, issued_on: date
         referent_signature=_signature(view.signature_of(Signer.REFERENT)),
         issued_on=issued_on,
     )
+
+
+@use_case
+def freeze(s: Session, contract_id: str, *, reason: str = "signature") -> str:
+    """Store what the contract prints now as its frozen text (at signature). Returns the snapshot id."""
+    contract = get_row(s, Contract, contract_id, "Contrat")
+    doc = _build(s, contract_id, None, contract.signed_on or date.today())
+    row = ContractSnapshot(
+        id=new_id(),
+        contract_id=contract.id,
+        version_no=contract.current_version,
+        taken_at=utcnow(),
+        reason=reason,
+        rules_version=doc.rules_version,
+        texts_version=doc.texts_version,
+        document=document_to_json(doc),
+    )
+    s.add(row)
+    return row.id
+
+
+def latest_snapshot(s: Session, contract_id: str) -> ContractSnapshot | None:
+    rows = [r for r in rows_of(s, ContractSnapshot, contract_id=contract_id)]
+    return max(rows, key=lambda r: (r.version_no, r.taken_at), default=None)
+
+
+def _validation(s: Session, contract_id: str) -> ValidationBlock | None:
+    events = s.scalars(
+        select(ContractEvent)
+        .where(ContractEvent.contract_id == contract_id, ContractEvent.to_status == ContractStatus.VALIDATED)
+        .order_by(ContractEvent.at, ContractEvent.id)
+    ).all()
+    return ValidationBlock(events[0].at.date(), events[0].author) if events else None
+
+
+@use_case
+def printable(s: Session, contract_id: str, *, department: str | None = None) -> ContractDocument:
+    """What the contract prints: today's data for a draft; the frozen text for a signed contract (taken now,
+    once, for a contract signed before snapshots existed), with the département's validation when given."""
+    contract = get_row(s, Contract, contract_id, "Contrat")
+    if contract.status in (ContractStatus.DRAFT, ContractStatus.REJECTED) and contract.signed_on is None:
+        return _build(s, contract_id, department, None)
+    snapshot = latest_snapshot(s, contract_id)
+    if snapshot is None:
+        freeze.within(s, contract_id, reason="premiere_impression")
+        snapshot = latest_snapshot(s, contract_id)
+        assert snapshot is not None
+    doc = document_from_json(snapshot.document)
+    return replace(doc, validation=_validation(s, contract_id))
 
 
 def render_pdf(
@@ -159,7 +243,7 @@ def render_pdf(
     The database is read in one read transaction, the PDF made and sealed outside any transaction, and the
     file written together with its audit event in one unit of work.
     """
-    data = render_contract(build_document(db, contract_id, department=department))
+    data = render_contract(printable(db, contract_id, department=department))
     if seal:
         data = seal_document(db, data)
     with unit_of_work(db) as s:

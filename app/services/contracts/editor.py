@@ -2,14 +2,15 @@
 dates and overlap, the CE 15-hour rule, signatures, lifecycle actions, the PDF built from the database.
 
 Content of a version (JSON): ``objective_ids``/``objectives`` (carnet objectives linked, titles kept as printed),
-``actions`` (label, partner, start, end, hours_per_week), ``weekly_hours``, ``exemption_reason``,
-``person_commitments``, ``next_rdv`` (ISO date-time), ``bilan_date``, ``observations``.
+``actions`` (label, partner, start, end, hours_per_week), ``weekly_hours``, the CE terms (``hours_regime``,
+``hours_ground``, ``hours_reason``, ``salaried_goal``, ``ore_jobs``, ``ore_area``, ``ore_salary``, ``search_acts``;
+see :mod:`app.services.contracts.draft`), ``person_commitments``, ``next_rdv`` (ISO date-time), ``bilan_date``, ``observations``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, time
 from functools import cache
 from pathlib import Path
@@ -19,45 +20,38 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models.enums import ContractKind, ContractStatus, Regime, SignatureMethod, Signer
+from app.models.enums import ContractKind, ContractStatus, Regime, SignatureMethod, Signer, Track
+from app.models.law import CE_ONLY_FROM
 from app.models.rules.engine import load_default_rules
 from app.models.tables.carnet import Objective
-from app.models.tables.contracts import Contract, Signature
+from app.models.tables.contracts import Contract
 from app.models.tables.people import Person, Referent
-from app.models.vocabularies.loader import load_vocabularies
 from app.services.casefile import documents
 from app.services.casefile.carnet import tree as carnet
 from app.services.contracts import lifecycle
+from app.services.contracts.document import freeze
 from app.services.contracts.draft import (
     ContractDraft,
-    draft_from_content,
     validate,
 )
 from app.services.contracts.lifecycle import (
-    TRANSITIONS,
-    ContractEventView,
+    CER_CLOSED_MESSAGE,
     ContractLockedError,
-    ContractVersionView,
+)
+from app.services.contracts.views import (
+    LOCKED_STATUSES,
+    VALID_STATUSES,
+    get_contract,
 )
 from app.services.errors import ValidationError
+from app.services.people.deadlines import current_tracks
 from app.services.people.identity import current_referent_id, get_person
+from app.services.settings import letterhead
 from app.services.storage.db import Database
-from app.services.storage.uow import get_row, person_rows, query, unit_of_work, use_case
+from app.services.storage.uow import get_row, query, rows_of, unit_of_work, use_case
 from app.services.validation import Checker, require_text
 
 _S = ContractStatus
-#: Statuses whose period blocks another contract of the same person.
-VALID_STATUSES = frozenset({_S.SIGNED, _S.VALIDATED, _S.ACTIVE, _S.ENDED, _S.TERMINATED})
-LOCKED_STATUSES = frozenset(set(ContractStatus) - {_S.DRAFT})
-#: What the buttons say for each transition (department decisions included).
-TRANSITION_LABELS: dict[str, str] = {
-    _S.SIGNED: "Signer",
-    _S.VALIDATED: "Valider (département)",
-    _S.REJECTED: "Rejeter (département)",
-    _S.ACTIVE: "Mettre en cours",
-    _S.ENDED: "Terminer",
-    _S.TERMINATED: "Résilier",
-}
 
 
 @cache
@@ -67,117 +61,6 @@ def rules_version() -> str:
 
 
 # --- views ---------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SignatureView:
-    id: str
-    version_no: int
-    signer: str
-    signer_name: str
-    method: str
-    strokes: tuple[tuple[tuple[float, float], ...], ...]
-    signed_at: datetime
-    place: str
-    document_id: str | None = None  # the scanned signed page, for a signature « sur papier »
-
-
-@dataclass(frozen=True)
-class ContractView:
-    id: str
-    number: str
-    kind: str
-    kind_label: str
-    regime: str
-    status: str
-    status_label: str
-    is_renewal: bool
-    amends_id: str | None
-    start_date: date | None
-    end_date: date | None
-    duration_months: int
-    current_version: int
-    rules_version: str
-    signed_on: date | None
-    signed_place: str
-    versions: tuple[ContractVersionView, ...] = ()
-    events: tuple[ContractEventView, ...] = ()
-    signatures: tuple[SignatureView, ...] = ()
-    allowed: tuple[str, ...] = field(default=())
-
-    @property
-    def locked(self) -> bool:
-        return self.status in LOCKED_STATUSES
-
-    @property
-    def draft(self) -> ContractDraft:
-        content = self.versions[-1].content if self.versions else {}
-        return draft_from_content(self.kind, self.duration_months, self.start_date, content)
-
-    def signature_of(self, signer: str) -> SignatureView | None:
-        mine = [s for s in self.signatures if s.signer == signer and s.version_no == self.current_version]
-        return mine[-1] if mine else None
-
-
-def _signatures(s: Any, contract_id: str) -> tuple[SignatureView, ...]:
-    rows = s.scalars(
-        select(Signature)
-        .where(Signature.contract_id == contract_id)
-        .order_by(Signature.signed_at, Signature.created_at)
-    ).all()
-    return tuple(
-        SignatureView(
-            r.id,
-            r.version_no,
-            r.signer,
-            r.signer_name,
-            r.method,
-            tuple(tuple((float(x), float(y)) for x, y in st) for st in r.strokes or []),
-            r.signed_at,
-            r.place,
-            r.document_id,
-        )
-        for r in rows
-    )
-
-
-def _view(s: Any, c: Contract) -> ContractView:
-    vocab = load_vocabularies()
-    return ContractView(
-        c.id,
-        c.number,
-        c.kind,
-        vocab.label("contract_kinds", c.kind),
-        c.regime,
-        c.status,
-        vocab.label("contract_statuses", c.status),
-        c.is_renewal,
-        c.amends_contract_id,
-        c.start_date,
-        c.end_date,
-        c.duration_months,
-        c.current_version,
-        c.rules_version,
-        c.signed_on,
-        c.signed_place,
-        tuple(lifecycle.contract_versions.within(s, c.id)),
-        tuple(lifecycle.contract_events.within(s, c.id)),
-        _signatures(s, c.id),
-        tuple(sorted(TRANSITIONS[c.status], key=list(TRANSITION_LABELS).index)),
-    )
-
-
-@query
-def list_contracts(s: Session, person_id: str) -> list[ContractView]:
-    """The person's contracts, most recent start first, with versions, events and signatures."""
-    rows = person_rows(s, Contract, person_id)
-    views = [_view(s, c) for c in rows]
-    return sorted(views, key=lambda v: (v.start_date or date.max, v.number), reverse=True)
-
-
-@query
-def get_contract(s: Session, contract_id: str) -> ContractView:
-    return _view(s, get_row(s, Contract, contract_id, "Contrat"))
 
 
 # --- editor model --------------------------------------------------------------------------------------------
@@ -201,6 +84,7 @@ class EditorModel:
     draft: ContractDraft
     objectives: tuple[ObjectiveChoice, ...]
     previous_contract_id: str | None = None
+    social_track: bool = False  # oriented to the social track: no offre raisonnable d'emploi (L.5411-6-1, II)
 
 
 @query
@@ -214,12 +98,14 @@ def editor_model(s: Session, person_id: str, contract_id: str | None = None) -> 
         for o in group.objectives
     )
     name = f"{person.last_name.upper()} {person.first_name}"
-    if contract_id is None:
-        kind = ContractKind.CE if person.regime == Regime.PLEIN_EMPLOI else ContractKind.CER
-        draft = ContractDraft(kind=kind, start_date=date.today())
-        return EditorModel(person_id, name, None, "", False, draft, choices)
+    social = current_tracks(s, [person_id]).get(person_id, "") == Track.SOCIAL
+    if contract_id is None:  # since 1 January 2025, every new contract is a contrat d'engagement
+        draft = ContractDraft(kind=ContractKind.CE, start_date=date.today())
+        return EditorModel(person_id, name, None, "", False, draft, choices, social_track=social)
     view = get_contract.within(s, contract_id)
-    return EditorModel(person_id, name, view.id, view.number, view.locked, view.draft, choices)
+    return EditorModel(
+        person_id, name, view.id, view.number, view.locked, view.draft, choices, social_track=social
+    )
 
 
 # --- writes: each public function is one unit of work ---------------------------------------------------------
@@ -252,6 +138,14 @@ def check_overlap(
             )
 
 
+def _amended_chain(s: Session, amended_id: str | None) -> tuple[str, ...]:
+    """The contract an avenant amends and its other avenants (same number): the avenant takes their place."""
+    if amended_id is None:
+        return ()
+    amended = get_row(s, Contract, amended_id, "Contrat modifié")
+    return tuple(c.id for c in rows_of(s, Contract, person_id=amended.person_id, number=amended.number))
+
+
 def _raise(errors: dict[str, str]) -> None:
     if errors:
         raise ValidationError(fields=errors)
@@ -277,7 +171,9 @@ def create(
 ) -> str:
     """A new draft contract (first version) and its objective links, after validation and the overlap check."""
     _raise(validate(draft))
-    check_overlap(s, person_id, draft.start_date, draft.end_date, ignore=(amends_contract_id,))
+    check_overlap(
+        s, person_id, draft.start_date, draft.end_date, ignore=_amended_chain(s, amends_contract_id)
+    )
     cid = lifecycle.create_contract.within(
         s,
         person_id,
@@ -327,6 +223,8 @@ def renew(s: Session, contract_id: str, *, author: str = "") -> str:
     draft = ContractDraft(
         **{
             **asdict(draft),
+            # a renewal from 1 January 2025 is a contrat d'engagement, whatever the contract renewed
+            "kind": ContractKind.CE if start >= CE_ONLY_FROM else draft.kind,
             "start_date": start,
             "actions": draft.actions,
             "next_rdv": None,
@@ -339,8 +237,11 @@ def renew(s: Session, contract_id: str, *, author: str = "") -> str:
 
 @use_case
 def amend(s: Session, contract_id: str, *, author: str = "") -> str:
-    """Avenant: a new draft amending a signed contract, same period and plan, to be edited then signed."""
+    """Avenant: a new draft amending a signed contract, same period and plan, to be edited then signed. It
+    keeps the amended contract's number (« Avenant n° N au contrat n° … »). A CER cannot be amended any more."""
     target = get_contract.within(s, contract_id)
+    if target.kind == ContractKind.CER and date.today() >= CE_ONLY_FROM:
+        raise ValidationError(CER_CLOSED_MESSAGE)
     person_id = get_row(s, Contract, contract_id, "Contrat").person_id
     return create.within(s, person_id, target.draft, author=author, amends_contract_id=contract_id)
 
@@ -367,6 +268,7 @@ def sign(
     _raise(validate(view.draft, for_signature=True))
     if not place.strip():
         raise ValidationError(fields={"place": "Indiquez le lieu de la signature."})
+    _check_letterhead(s)
     lifecycle.add_signature.within(
         s,
         contract_id,
@@ -385,8 +287,28 @@ def sign(
     }
     if done >= {str(x) for x in Signer}:
         lifecycle.transition_contract.within(s, contract_id, _S.SIGNED, at=at, author=author, place=place)
+        freeze.within(s, contract_id, reason="signature")
+        if view.kind == ContractKind.CE:
+            _enter_plein_emploi(s, contract_id)
         return True
     return False
+
+
+def _enter_plein_emploi(s: Session, contract_id: str) -> None:
+    """A person of the legacy regime moves to the plein-emploi regime with their first signed CE."""
+    person = get_row(s, Person, get_row(s, Contract, contract_id, "Contrat").person_id, "Personne")
+    if person.regime != Regime.PLEIN_EMPLOI:
+        person.regime = Regime.PLEIN_EMPLOI
+
+
+def _check_letterhead(s: Session) -> None:
+    """The personal-data notice printed on the contract must name the controller and the DPO's contact."""
+    missing = letterhead.missing_for_signature.within(s)
+    if missing:
+        raise ValidationError(
+            "Le contrat ne peut pas être signé : la notice de protection des données imprimée sur le contrat "
+            f"doit indiquer {' et '.join(missing)}. Renseignez-les dans Paramètres › Documents."
+        )
 
 
 #: What a scanned signed page may be.
@@ -458,27 +380,3 @@ def sign_on_paper(
 def transition(s: Session, contract_id: str, to_status: str, *, comment: str = "", author: str = "") -> str:
     """A lifecycle step allowed by :mod:`.lifecycle` (département decisions included)."""
     return lifecycle.transition_contract.within(s, contract_id, to_status, comment=comment, author=author)
-
-
-@dataclass(frozen=True)
-class PersonContract:
-    person_id: str
-    person_name: str
-    contract: ContractView
-
-
-@query
-def all_contracts(s: Session, person_id: str | None = None) -> list[PersonContract]:
-    """Contracts of one person or of everyone (for the ``contracts`` command), by person name."""
-    stmt = select(Person.id, Person.last_name, Person.first_name).where(
-        Person.deleted_at.is_(None), Person.id.in_(select(Contract.person_id))
-    )
-    if person_id is not None:
-        get_row(s, Person, person_id, "Personne")
-        stmt = stmt.where(Person.id == person_id)
-    rows = sorted(s.execute(stmt).all(), key=lambda r: (r[1].lower(), r[2].lower()))
-    return [
-        PersonContract(pid, f"{last.upper()} {first}", c)
-        for pid, last, first in rows
-        for c in list_contracts.within(s, pid)
-    ]

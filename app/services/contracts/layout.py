@@ -1,157 +1,55 @@
 """The contract PDF (CER or contrat d'engagement): 14 numbered sections on A4, DejaVu embedded.
 
-Input is a frozen :class:`ContractDocument` built by the contracts service; no database access here.
-All fixed legal wording comes from ``resources/contract/texts.yaml``. There is no NIR field, and any run
-of 13 digits or more in free text is masked before printing.
+Input is a :class:`~app.services.contracts.printed.ContractDocument` (built from the database for a draft, read
+back from its snapshot for a signed contract); no database access here. All fixed legal wording comes from the
+document's ``texts`` (``resources/contract/texts.yaml`` when it was made). There is no NIR field, and any run of
+13 digits or more in free text is masked before printing. The same document always gives the same bytes.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime
-from functools import cache
-from typing import Any, Literal
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
 
-import yaml
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, KeepTogether, Spacer, Table
 
 from app.models import french
+from app.models.enums import HoursRegime
 from app.models.french import fr_date, fr_hours
-from app.models.resources import resource_path
-from app.services.contracts.draft import ActionDraft as ActionLine  # the editor's action line, printed as is
+from app.services.contracts.printed import ContractDocument, SignatureBlock
 from app.services.printing import base, pages
-from app.services.printing.base import AppointmentLine, Paragraph, esc, markup, para
-from app.services.printing.signature import InvalidSignatureError, clean_strokes, signature_drawing
-
-ContractKind = Literal["cer", "ce"]
-SignatureMethod = Literal["pad", "papier"]
-DURATIONS = (3, 6, 9, 12)
-REGIMES = ("legacy", "plein_emploi")
-
-
-class ContractDocumentError(ValueError):
-    """The contract data cannot be printed as given (French message)."""
-
-
-@dataclass(frozen=True)
-class PersonBlock:
-    """The person accompanied. Deliberately no NIR."""
-
-    name: str
-    birth_date: date | None
-    address_lines: tuple[str, ...] = ()
-    caf_number: str = ""
-
-
-@dataclass(frozen=True)
-class ReferentBlock:
-    name: str
-    structure: str
-    phone: str = ""
-    email: str = ""
-
-
-@dataclass(frozen=True)
-class OrientationBlock:
-    track_label: str  # « Socio-professionnelle »
-    decided_on: date | None
-    organisme: str
-
-
-@dataclass(frozen=True)
-class SignatureBlock:
-    """One signature: pad strokes (normalised 0..1 points, y downwards) or « papier » with a scan on file."""
-
-    signer_label: str  # « La personne accompagnée », « Le référent »
-    method: SignatureMethod
-    strokes: tuple[tuple[tuple[float, float], ...], ...] = ()
-    signed_at: datetime | None = None
-    place: str = ""
-
-    def __post_init__(self) -> None:
-        if self.method not in ("pad", "papier"):
-            raise ContractDocumentError(f"Mode de signature inconnu : {self.method}")
-        try:
-            clean_strokes(self.strokes)
-        except InvalidSignatureError as exc:
-            raise ContractDocumentError(str(exc)) from exc
-
-
-@dataclass(frozen=True)
-class ContractDocument:
-    """Everything printed on a contract. ``department`` is the full printed name (« Département du Nord »).
-
-    ``situation`` holds (label, value) lines from the diagnostic, with no health detail;
-    ``health_constraint`` is printed as « Contrainte de santé : oui/non » only when not None
-    (None = the person did not agree to mention it).
-    """
-
-    department: str
-    organisme: str
-    kind: ContractKind
-    regime: str
-    number: str
-    is_renewal: bool
-    start_date: date
-    end_date: date
-    duration_months: int
-    person: PersonBlock
-    referent: ReferentBlock
-    orientation: OrientationBlock
-    situation: tuple[tuple[str, str], ...] = ()
-    health_constraint: bool | None = None
-    objectives: tuple[str, ...] = ()
-    actions: tuple[ActionLine, ...] = ()
-    hours_exemption_reason: str = ""
-    commitments_text: str = ""
-    next_rdv: AppointmentLine | None = None
-    bilan_date: date | None = None
-    person_observations: str = ""
-    dpo_contact: str = ""
-    rules_version: str = ""
-    person_signature: SignatureBlock | None = None
-    referent_signature: SignatureBlock | None = None
-    issued_on: date | None = field(default=None)
-
-    def __post_init__(self) -> None:
-        if self.kind not in ("cer", "ce"):
-            raise ContractDocumentError(f"Type de contrat inconnu : {self.kind}")
-        if self.regime not in REGIMES:
-            raise ContractDocumentError(f"Régime inconnu : {self.regime}")
-        if self.duration_months not in DURATIONS:
-            raise ContractDocumentError("La durée du contrat doit être de 3, 6, 9 ou 12 mois.")
-        if self.end_date < self.start_date:
-            raise ContractDocumentError("La date de fin précède la date de début.")
-
-    @property
-    def weekly_hours(self) -> float:
-        return sum(a.hours_per_week or 0.0 for a in self.actions)
-
-
-@cache
-def load_texts() -> dict[str, Any]:
-    """The legal wording (``resources/contract/texts.yaml``), parsed once."""
-    path = resource_path("contract", "texts.yaml")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise base.PdfResourceError(f"Textes du contrat illisibles : {path}") from exc
-    if not isinstance(data, dict) or len(data.get("sections", ())) != 14:
-        raise base.PdfResourceError(f"Textes du contrat incomplets : {path}")
-    return data
-
+from app.services.printing.base import Paragraph, esc, markup, para
+from app.services.printing.signature import signature_drawing
 
 # ---------------------------------------------------------------------------------------------- helpers
 
 
+def retention_text(months: int) -> str:
+    """« 24 mois (deux ans) », « 30 mois »: the retention period as the notice prints it."""
+    years = {12: "un an", 24: "deux ans", 36: "trois ans", 48: "quatre ans", 60: "cinq ans"}.get(months)
+    return f"{months} mois ({years})" if years else f"{months} mois"
+
+
 def _fill(text: str, doc: ContractDocument) -> str:
-    """Fill the placeholders of a legal sentence ({department}, {organisme}, {dpo_contact})."""
-    dpo = doc.dpo_contact.strip() or load_texts()["privacy_dpo_missing"]
-    return text.format(department=doc.department, organisme=doc.organisme, dpo_contact=dpo)
+    """Fill the placeholders of a legal sentence ({department}, {organisme}, {dpo_contact}, {retention})."""
+    dpo = doc.dpo_contact.strip() or doc.texts["privacy_dpo_missing"]
+    return text.format(
+        department=doc.department,
+        organisme=doc.organisme,
+        dpo_contact=dpo,
+        retention=retention_text(doc.retention_months),
+    )
+
+
+def contract_title(doc: ContractDocument, kind_texts: Mapping[str, Any]) -> str:
+    """« Contrat d'engagement n° … », or « Avenant n° 2 au contrat d'engagement n° … »."""
+    if doc.amendment_no:
+        return kind_texts["avenant_title"].format(n=doc.amendment_no, number=doc.number)
+    return f"{kind_texts['title']} n° {doc.number}"
 
 
 def _heading(title: str) -> list[Flowable]:
@@ -185,16 +83,16 @@ def _bullets(items: Sequence[str]) -> list[Flowable]:
 # ---------------------------------------------------------------------------------------------- sections
 
 
-def _title_block(doc: ContractDocument, kind_texts: dict[str, Any]) -> list[Flowable]:
-    return [
-        para(kind_texts["title"], "Title"),
-        para(kind_texts["legal_basis"], "Subtitle"),
-        Spacer(1, 4 * mm),
-    ]
+def _title_block(doc: ContractDocument, kind_texts: Mapping[str, Any]) -> list[Flowable]:
+    title = contract_title(doc, kind_texts) if doc.amendment_no else kind_texts["title"]
+    return [para(title, "Title"), para(kind_texts["legal_basis"], "Subtitle"), Spacer(1, 4 * mm)]
 
 
-def _header_section(doc: ContractDocument, title: str, kind_texts: dict[str, Any]) -> list[Flowable]:
-    nature = "Renouvellement" if doc.is_renewal else "Contrat initial"
+def _header_section(doc: ContractDocument, title: str, kind_texts: Mapping[str, Any]) -> list[Flowable]:
+    if doc.amendment_no:
+        nature = f"Avenant n° {doc.amendment_no} au contrat n° {doc.number}"
+    else:
+        nature = "Renouvellement" if doc.is_renewal else "Contrat initial"
     rows = [
         ("Département", esc(doc.department)),
         ("Organisme référent", esc(doc.organisme)),
@@ -277,7 +175,7 @@ def _objectives_section(doc: ContractDocument, title: str) -> list[Flowable]:
 
 
 def _plan_section(doc: ContractDocument, title: str) -> list[Flowable]:
-    texts = load_texts()["plan"]
+    texts = doc.texts["plan"]
     if not doc.actions:
         return _section(title, [para(texts["empty"])])
     header = ["N°", "Action", "Partenaire", "Début", "Fin", "Heures par semaine"]
@@ -301,14 +199,45 @@ def _plan_section(doc: ContractDocument, title: str) -> list[Flowable]:
         total = texts["total_label"].format(total=fr_hours(doc.weekly_hours), target=target)
         data.append([markup(f"<b>{esc(total)}</b>", "CellRight"), "", "", "", "", ""])
         extra = [("SPAN", (0, -1), (-1, -1)), ("BACKGROUND", (0, -1), (-1, -1), base.SHADE)]
-        if doc.weekly_hours < target:
-            reason = doc.hours_exemption_reason.strip() or texts["exemption_missing"]
-            label = texts["exemption_label"].format(target=target)
-            after = [Spacer(1, 2 * mm), markup(f"<b>{esc(label)}</b> {esc(reason)}", "BodyJustified")]
+    if doc.kind == "ce":
+        after = [*_hours_block(doc), *_offer_block(doc)]
     widths = [8 * mm, 58 * mm, 38 * mm, 22 * mm, 22 * mm, 22 * mm]
     table = Table(data, colWidths=widths, repeatRows=1, hAlign="LEFT")
     table.setStyle(base.grid_style(extra=extra))
     return [*_section(title, [table], cap=40 * mm), *after]
+
+
+def _hours_block(doc: ContractDocument) -> list[Flowable]:
+    """The weekly activity as the contract states it (C. trav. L.5411-6, II, 3°)."""
+    t = doc.texts["hours"]
+    hours = doc.hours
+    total = fr_hours(doc.weekly_hours)
+    if hours is None or hours.regime == HoursRegime.STANDARD:
+        text = t["standard"].format(total=total)
+    elif hours.regime == HoursRegime.REDUCED:
+        text = t["reduced"].format(total=total, reason=hours.reason.strip() or t["missing"])
+    else:
+        text = t["none"].format(ground=hours.ground_label or t["missing"])
+    return [Spacer(1, 2 * mm), markup(f"<b>{esc(t['title'])}</b> {esc(text)}", "BodyJustified")]
+
+
+def _offer_block(doc: ContractDocument) -> list[Flowable]:
+    """The offre raisonnable d'emploi (C. trav. L.5411-6-1), when the plan aims at a salaried job."""
+    t = doc.texts["offer"]
+    if doc.offer is None:
+        return [Spacer(1, 2 * mm), para(t["not_applicable"], "Small")]
+    o = doc.offer
+    rows = [
+        (t["jobs"], esc(o.jobs)),
+        (t["area"], esc(o.area)),
+        (t["salary"], esc(o.salary)),
+        (t["search_acts"], esc(o.search_acts) or "—"),
+    ]
+    return [
+        KeepTogether([para(t["title"], "Subsection"), para(t["intro"], "BodyJustified"), _kv_table(rows)]),
+        Spacer(1, 1 * mm),
+        para(t["limits"], "Small"),
+    ]
 
 
 def _commitments(title: str, intro: str, items: Sequence[str], extra_text: str = "") -> list[Flowable]:
@@ -325,7 +254,7 @@ def _commitments(title: str, intro: str, items: Sequence[str], extra_text: str =
 
 
 def _follow_up_section(doc: ContractDocument, title: str) -> list[Flowable]:
-    t = load_texts()["follow_up"]
+    t = doc.texts["follow_up"]
     rdv = t["none"]
     if doc.next_rdv is not None:
         details = ", ".join(esc(x) for x in (doc.next_rdv.place, doc.next_rdv.nature) if x)
@@ -335,8 +264,8 @@ def _follow_up_section(doc: ContractDocument, title: str) -> list[Flowable]:
     return _section(title, [kv, Spacer(1, 2 * mm), para(t["text"], "BodyJustified")], together=True)
 
 
-def _rights_section(doc: ContractDocument, title: str, kind_texts: dict[str, Any]) -> list[Flowable]:
-    sanctions = load_texts()["sanctions"]
+def _rights_section(doc: ContractDocument, title: str, kind_texts: Mapping[str, Any]) -> list[Flowable]:
+    sanctions = doc.texts["sanctions"]
     body: list[Flowable] = [para(_fill(p, doc), "BodyJustified") for p in kind_texts["rights_duties"]]
     paragraphs = [para(_fill(p, doc), "BodyJustified") for p in sanctions["paragraphs"]]
     body.append(KeepTogether([para(sanctions["title"], "Subsection"), *paragraphs[:2]]))
@@ -345,19 +274,19 @@ def _rights_section(doc: ContractDocument, title: str, kind_texts: dict[str, Any
 
 
 def _appeals_section(doc: ContractDocument, title: str) -> list[Flowable]:
-    body = [para(_fill(p, doc), "BodyJustified") for p in load_texts()["appeals"]]
+    body = [para(_fill(p, doc), "BodyJustified") for p in doc.texts["appeals"]]
     return _section(title, body, together=True)
 
 
 def _privacy_section(doc: ContractDocument, title: str) -> list[Flowable]:
-    rows = [(item["label"], esc(_fill(item["text"], doc))) for item in load_texts()["privacy"]]
+    rows = [(item["label"], esc(_fill(item["text"], doc))) for item in doc.texts["privacy"]]
     return _section(title, [_kv_table(rows, label_width=40 * mm)], cap=60 * mm)
 
 
 def _observations_section(doc: ContractDocument, title: str) -> list[Flowable]:
     if doc.person_observations.strip():
         return _section(title, [markup(base.multiline(doc.person_observations), "BodyJustified")])
-    hint = load_texts()["observations"]["empty_hint"]
+    hint = doc.texts["observations"]["empty_hint"]
     lines = Table([[""]] * 4, colWidths=[base.CONTENT_WIDTH], rowHeights=[8 * mm] * 4)
     lines.setStyle(
         [
@@ -368,7 +297,7 @@ def _observations_section(doc: ContractDocument, title: str) -> list[Flowable]:
     return [KeepTogether([*_heading(title), para(hint, "Small"), lines])]
 
 
-def _signature_cell(sig: SignatureBlock | None, texts: dict[str, Any], width: float) -> list[Flowable]:
+def _signature_cell(sig: SignatureBlock | None, texts: Mapping[str, Any], width: float) -> list[Flowable]:
     box_h = 26 * mm
     if sig is not None and sig.method == "papier":
         return [Spacer(1, 3 * mm), para(texts["paper"], "Cell")]
@@ -382,7 +311,7 @@ def _signature_cell(sig: SignatureBlock | None, texts: dict[str, Any], width: fl
 
 
 def _signatures_section(doc: ContractDocument, title: str) -> list[Flowable]:
-    t = load_texts()["signatures"]
+    t = doc.texts["signatures"]
     signed = [s for s in (doc.person_signature, doc.referent_signature) if s is not None]
     place = next((s.place for s in signed if s.place), "")
     when = next((s.signed_at for s in signed if s.signed_at), None)
@@ -404,14 +333,19 @@ def _signatures_section(doc: ContractDocument, title: str) -> list[Flowable]:
         colWidths=[half, half],
     )
     table.setStyle(base.grid_style(extra=[("LINEBELOW", (0, 1), (-1, 1), 0, base.colors.white)]))
-    return [KeepTogether([*_heading(title), para(made_at), Spacer(1, 2 * mm), table])]
+    block: list[Flowable] = [*_heading(title), para(made_at), Spacer(1, 2 * mm), table]
+    if doc.validation is not None:
+        v = doc.validation
+        text = t["validated"].format(date=fr_date(v.on), by=v.by or t["validated_by_default"])
+        block += [Spacer(1, 3 * mm), markup(f"<b>{esc(text)}</b>", "BodyJustified")]
+    return [KeepTogether(block)]
 
 
 # ---------------------------------------------------------------------------------------------- document
 
 
 def _story(doc: ContractDocument) -> list[Flowable]:
-    texts = load_texts()
+    texts = doc.texts
     kind_texts = texts["kinds"][doc.kind]
     s = texts["sections"]
     return [
@@ -457,22 +391,23 @@ def _first_page_blocks(doc: ContractDocument) -> Any:
 
 def render_contract(doc: ContractDocument) -> bytes:
     """The contract as PDF bytes (A4, DejaVu embedded, 14 numbered sections, « Page N / M » footer)."""
-    kind_texts = load_texts()["kinds"][doc.kind]
+    kind_texts = doc.texts["kinds"][doc.kind]
     issued = doc.issued_on or date.today()
     note = f"édité le {fr_date(issued, long=False)}"
     if doc.rules_version:
-        note = f"règles {doc.rules_version} — {note}"
-    decor = pages.PageDecor(
-        department=doc.department,
-        title=f"{kind_texts['title']} n° {doc.number}",
-        reference=f"Contrat n° {doc.number}",
-        footer_note=note,
+        note = f"règles {doc.rules_version}, textes {doc.texts_version} — {note}"
+    title = contract_title(doc, kind_texts)
+    reference = (
+        f"Avenant n° {doc.amendment_no} — contrat n° {doc.number}"
+        if doc.amendment_no
+        else f"Contrat n° {doc.number}"
     )
+    decor = pages.PageDecor(department=doc.department, title=title, reference=reference, footer_note=note)
     buffer = io.BytesIO()
     pdf = pages.make_document(
         buffer,
         decor,
-        title=f"{kind_texts['title']} n° {doc.number}",
+        title=title,
         author=doc.department,
         subject=kind_texts["legal_basis"],
         first_page_top=95 * mm,

@@ -18,9 +18,11 @@ from sqlalchemy.orm import Session
 
 from app.models.enums import ContractKind, ContractStatus, Regime, SignatureMethod, Signer
 from app.models.errors import FilRougeError
+from app.models.law import CE_ONLY_FROM
 from app.models.tables.base import new_id, utcnow
 from app.models.tables.contracts import Contract, ContractEvent, ContractVersion, Signature
 from app.models.tables.people import Person
+from app.services.errors import ValidationError
 from app.services.storage.uow import get_row, query, rows_of, use_case
 from app.services.validation import Checker, FieldError, check, optional_text, parse_date, require_choice
 
@@ -42,6 +44,13 @@ class ContractLockedError(FilRougeError):
     default_message = (
         "Ce contrat est signé : il ne peut plus être modifié. Faites un avenant ou un nouveau contrat."
     )
+
+
+CER_CLOSED_MESSAGE = (
+    "Depuis le 1er janvier 2025, seul le contrat d'engagement peut être conclu (loi n° 2023-1196 pour le "
+    "plein emploi) : un CER ne peut plus commencer, être renouvelé ni modifié par avenant à partir de cette "
+    "date. Préparez un contrat d'engagement."
+)
 
 
 class ContractTransitionError(FilRougeError):
@@ -67,7 +76,7 @@ class ContractEventView:
     comment: str
 
 
-def require_moment(value: datetime | None) -> datetime:
+def _at(value: datetime | None) -> datetime:
     return utcnow() if value is None else value.replace(tzinfo=None)
 
 
@@ -139,19 +148,28 @@ def create_contract(
     c.run("duration_months", _duration, duration_months)
     body = c.run("content", _content, content)
     c.raise_if_any()
-    at = require_moment(saved_at)
+    at = _at(saved_at)
+    follows = previous_contract_id is not None or amends_contract_id is not None
+    if kind == ContractKind.CER and (
+        (start or at.date()) >= CE_ONLY_FROM or (follows and at.date() >= CE_ONLY_FROM)
+    ):
+        raise ValidationError(fields={"kind": CER_CLOSED_MESSAGE})
     person = get_row(s, Person, person_id, "Personne")
     if previous_contract_id is not None:
         previous = get_row(s, Contract, previous_contract_id, "Contrat précédent")
         if content is None:
             body = _latest_content(s, previous.id)
     row_id = new_id()
+    number, amendment_no = _number(kind, at.year, row_id), 0
+    if amends_contract_id is not None:
+        number, amendment_no = _avenant_number(s, get_row(s, Contract, amends_contract_id, "Contrat modifié"))
     row = Contract(
         id=row_id,
         person_id=person.id,
-        number=_number(kind, at.year, row_id),
+        number=number,
+        amendment_no=amendment_no,
         kind=kind,
-        regime=regime or person.regime,
+        regime=regime or (Regime.PLEIN_EMPLOI if kind == ContractKind.CE else Regime.LEGACY),
         rules_version=rules_version,
         is_renewal=previous_contract_id is not None,
         previous_contract_id=previous_contract_id,
@@ -170,6 +188,13 @@ def create_contract(
         )
     )
     return row.id
+
+
+def _avenant_number(s: Session, amended: Contract) -> tuple[str, int]:
+    """An avenant keeps the number of the contract it amends and takes the next avenant number of that
+    contract (« Avenant n° 2 au contrat n° CE-2026-… »), counting the avenants already made on any device."""
+    siblings = rows_of(s, Contract, person_id=amended.person_id, number=amended.number)
+    return amended.number, max((c.amendment_no for c in siblings), default=0) + 1
 
 
 def _latest_content(s: Session, contract_id: str) -> dict[str, Any]:
@@ -212,7 +237,7 @@ def save_contract_version(
     end = end_date(contract.start_date, contract.duration_months)
     if contract.end_date != end:
         contract.end_date = end
-    return _add_version(s, contract, body, author, require_moment(saved_at))
+    return _add_version(s, contract, body, author, _at(saved_at))
 
 
 def _strokes(value: list[Any]) -> list[Any]:
@@ -259,7 +284,7 @@ def add_signature(
         method=method,
         strokes=clean or [],
         document_id=document_id,
-        signed_at=require_moment(signed_at),
+        signed_at=_at(signed_at),
         place=optional_text(place),
     )
     s.add(row)
@@ -289,7 +314,7 @@ def transition_contract(
 ) -> str:
     """Move the contract along its lifecycle; appends a :class:`ContractEvent`. Returns the event id."""
     check("to_status", require_choice, to_status, ContractStatus, "État de contrat inconnu.")
-    when = require_moment(at)
+    when = _at(at)
     contract = get_row(s, Contract, contract_id, "Contrat")
     if to_status not in TRANSITIONS[contract.status]:
         raise ContractTransitionError(

@@ -16,6 +16,7 @@ import random
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 
+from dateutil.relativedelta import relativedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -24,13 +25,15 @@ from app.models.tables.contracts import Contract
 from app.models.tables.followup import Appointment
 from app.models.tables.people import Person, Referent
 from app.services.casefile import rdv
+from app.services.contracts.editor import renew
+from app.services.contracts.views import get_contract
 from app.services.demo import casefile as df
 from app.services.demo import contracts as dc
 from app.services.demo import data
 from app.services.demo.people import Demo, Plan, create_identity, create_referents, make_plans, regime_at
 from app.services.people import identity as people
 from app.services.people import parcours
-from app.services.storage import audit
+from app.services.storage import audit, settings
 from app.services.storage.db import Database
 from app.services.storage.vault import Vault
 
@@ -63,14 +66,43 @@ def _regular(s: Session, demo: Demo, st: df.FileState, notified: date) -> None:
         0 if scenario == "no_contact" else demo.rng.randint(1, 2),
     )
     start = _contract_start(demo, st, notified)
-    if scenario == "reorientation":
-        span = (demo.today - st.plan.entry).days
-        df.reorient(s, demo, st, st.plan.entry + timedelta(days=demo.rng.randint(60, max(61, span - 60))))
+    if scenario == "reorientation":  # decided after the first interviews; the contracts follow it
+        moved = st.plan.entry + timedelta(days=demo.rng.randint(25, 45))
+        df.reorient(s, demo, st, moved)
+        start = max(
+            start, min(moved + timedelta(days=demo.rng.randint(12, 25)), demo.today - timedelta(days=1))
+        )
     if scenario.startswith("sanction"):
         complete = scenario == "sanction_full"
         dc.sanction(s, demo, st, demo.days_ago(150, 250) if complete else demo.days_ago(40, 60), complete)
     _signature_rdv(s, demo, st, start)
     cid = dc.chain(s, demo, st, start, None, ending_soon=scenario == "ending_soon")
+    dc.carnet(s, demo, st, cid, start, closed=False)
+    _contract_end_work(s, demo, st, cid, late=scenario == "ending_soon")
+
+
+def _contract_end_work(s: Session, demo: Demo, st: df.FileState, cid: str, *, late: bool) -> None:
+    """What a référent does as a contract nears its end: the bilan two months before, the renewal drafted in
+    the last month (the « ending soon » people are left behind on purpose)."""
+    end = get_contract.within(s, cid).end_date
+    if end is None or late:
+        return
+    bilan_due = end - relativedelta(months=2)
+    if bilan_due <= demo.today and demo.rng.random() < 0.95:
+        day = max(bilan_due - timedelta(days=demo.rng.randint(0, 20)), demo.today - timedelta(days=60))
+        df.add_rdv(s, demo, st, min(day, demo.today - timedelta(days=1)), "bilan", AppointmentStatus.HONOURED)
+    if end - relativedelta(months=1) <= demo.today and demo.rng.random() < 0.95:
+        renew.within(s, cid, author=(st.ref or demo.me).login)
+
+
+def _legacy_awaiting_ce(s: Session, demo: Demo, st: df.FileState, notified: date) -> None:
+    """Accompanied since 2024 under the former regime: a CER signed in 2024 and ended, no contrat d'engagement
+    yet, so the « remplacement du CER » deadline of 1 January 2027 is coming."""
+    df.follow_up(s, demo, st, _first_rdv(demo, notified), demo.today, 1)
+    start = max(_contract_start(demo, st, notified), demo.today.replace(year=2024, month=1, day=8))
+    start = min(start, date(2024, 12, 2))
+    cid = dc.draft(s, demo, st, dc.choose_plan(demo), start, 12)
+    dc.lifecycle(s, demo, st, cid, start, start + relativedelta(months=12) - timedelta(days=1), None)
     dc.carnet(s, demo, st, cid, start, closed=False)
 
 
@@ -130,6 +162,7 @@ _HANDLERS: dict[str, Handler] = {
     "rejected": _special,
     "reentry": _reentry,
     "no_referent": _nothing,
+    "legacy_awaiting_ce": _legacy_awaiting_ce,
 }
 
 
@@ -220,6 +253,8 @@ def populate_demo(vault: Vault, seed: int = 2026, size: int = 95, today: date | 
     rng = random.Random(seed)
     with db.session() as s:
         demo = Demo(rng, today or date.today(), create_referents(s))
+        settings.set_value.within(s, settings.DEPARTMENT_NAME, data.DEPARTMENT_NAME)
+        settings.set_value.within(s, settings.DPO_CONTACT, data.DPO_CONTACT)
     followed = []
     for plan in make_plans(rng, demo.today, size):
         with db.session() as s:

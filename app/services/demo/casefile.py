@@ -47,7 +47,7 @@ _EXITS: dict[str, tuple[str, tuple[str, ...]]] = {
     "exit_durable": (ExitCategory.DURABLE_EMPLOYMENT, ("cdd_6_mois_plus", "creation_entreprise")),
     "exit_transition": (ExitCategory.TRANSITION_EMPLOYMENT, ("cdd_moins_6_mois", "contrat_aide")),
     "exit_positive": (ExitCategory.POSITIVE, ("formation_qualifiante", "entree_siae", "acces_autres_droits")),
-    "exit_other": (ExitCategory.OTHER, ("demenagement", "sans_nouvelles", "refus", "fin_droits_rsa")),
+    "exit_other": (ExitCategory.OTHER, ("demenagement", "sans_nouvelles", "fin_droits_rsa")),
 }
 _REORIENT = {Track.SOCIAL: Track.SOCIO_PRO, Track.SOCIO_PRO: Track.EMPLOI, Track.EMPLOI: Track.SOCIAL}
 
@@ -275,6 +275,16 @@ def follow_up(s: Session, demo: Demo, st: FileState, start: date, last: date, fu
         add_rdv(s, demo, st, day, purpose_for(i, demo), status)
         if i == 1 and status == AppointmentStatus.HONOURED:
             save_diagnostic(s, demo, st, datetime.combine(day, time(17, 0)))
+    recent = demo.today - timedelta(days=demo.rng.randint(4, 40))
+    if last >= demo.today and start < recent and (not st.honoured or st.honoured[-1] < recent):
+        add_rdv(
+            s,
+            demo,
+            st,
+            recent - timedelta(days=max(0, recent.weekday() - 4)),
+            "suivi",
+            AppointmentStatus.HONOURED,
+        )
     for k in range(future):
         today_slot = k == 0 and demo.rng.random() < 0.1
         day = demo.today if today_slot else demo.today + timedelta(days=demo.rng.randint(2, 42))

@@ -16,15 +16,21 @@ from app.models.enums import (
     ActionStatus,
     ContractKind,
     ContractStatus,
+    HoursGround,
+    HoursRegime,
     ObjectiveStatus,
     PrescriptionOutcome,
     Regime,
+    SanctionDecision,
     SanctionStepKind,
     Signer,
+    Track,
 )
 from app.services.casefile import sanctions
 from app.services.casefile.carnet import edits as carnet_edits
+from app.services.contracts import document
 from app.services.contracts import lifecycle as lifecycle_mod
+from app.services.contracts.editor import rules_version
 from app.services.demo import data
 from app.services.demo.casefile import FileState
 from app.services.demo.people import PE_START, Demo
@@ -61,7 +67,7 @@ def choose_plan(demo: Demo) -> Plan:
     return [(t, rng.choice(data.OBJECTIVES[t]), a[0], a[2]) for t, a in zip(themes, actions, strict=True)]
 
 
-def content(demo: Demo, plan: Plan, kind: str, start: date, months: int) -> dict[str, Any]:
+def content(demo: Demo, plan: Plan, kind: str, start: date, months: int, track: str = "") -> dict[str, Any]:
     actions = [
         {"label": a, "theme": t, "hours_per_week": h, "start": start.isoformat()} for t, _, a, h in plan
     ]
@@ -75,9 +81,24 @@ def content(demo: Demo, plan: Plan, kind: str, start: date, months: int) -> dict
         "bilan_date": (start + relativedelta(months=months) - relativedelta(months=1)).isoformat(),
         "observations": "",
     }
-    if kind == ContractKind.CE and weekly < 15:
-        if demo.rng.random() < 0.4:
-            body["exemption_reason"] = "Difficultés particulières établies (contraintes familiales)"
+    if kind == ContractKind.CE:
+        body.update(_ce_terms(demo, body, weekly, start, track))
+    return body
+
+
+def _ce_terms(demo: Demo, body: dict[str, Any], weekly: float, start: date, track: str) -> dict[str, Any]:
+    """The weekly activity (C. trav. L.5411-6) and, for a salaried-job project, the offre raisonnable d'emploi."""
+    rng = demo.rng
+    terms: dict[str, Any] = {"hours_regime": HoursRegime.STANDARD}
+    if weekly < 15:
+        draw = rng.random()
+        if draw < 0.08:
+            terms.update(hours_regime=HoursRegime.NONE, hours_ground=rng.choice(list(HoursGround)))
+        elif draw < 0.4:
+            terms.update(
+                hours_regime=HoursRegime.REDUCED,
+                hours_reason=rng.choice(data.HOURS_REASONS),
+            )
         else:
             body["actions"].append(
                 {
@@ -88,14 +109,21 @@ def content(demo: Demo, plan: Plan, kind: str, start: date, months: int) -> dict
                 }
             )
             body["weekly_hours"] = 15.0
-    return body
+    if track != Track.SOCIAL and rng.random() < 0.7:
+        job = rng.choice(data.JOBS)
+        terms.update(
+            salaried_goal=True,
+            ore_jobs=f"{job} — {rng.choice(data.CONTRACT_TERMS)}",
+            ore_area=rng.choice(data.SEARCH_AREAS),
+            ore_salary=rng.choice(data.EXPECTED_SALARIES),
+            search_acts=rng.choice(data.SEARCH_ACTS),
+        )
+    return terms
 
 
-def _kind(demo: Demo, st: FileState, start: date) -> str:
-    """CER before the loi plein emploi, CE after; a legacy person moves to a CE now and then (CE replaces CER)."""
-    if start < PE_START or (st.regime == Regime.LEGACY and demo.rng.random() < 0.6):
-        return ContractKind.CER
-    return ContractKind.CE
+def _kind(start: date) -> str:
+    """A CER before the loi pour le plein emploi (1 January 2025), a contrat d'engagement from then on."""
+    return ContractKind.CER if start < PE_START else ContractKind.CE
 
 
 def _at(day: date, hour: int = 10) -> datetime:
@@ -106,13 +134,13 @@ def draft(
     s: Session, demo: Demo, st: FileState, plan: Plan, start: date, months: int, previous: str | None = None
 ) -> str:
     """Create the draft (a renewal copies the previous plan) and save one or two more versions."""
-    kind = _kind(demo, st, start)
+    kind = _kind(start)
     if kind == ContractKind.CE and st.regime == Regime.LEGACY:
         people.update_person.within(s, st.ident.person_id, {"regime": Regime.PLEIN_EMPLOI})
         st.regime = Regime.PLEIN_EMPLOI
     author = (st.ref or demo.me).login
     created = min(start - timedelta(days=demo.rng.randint(7, 20)), demo.today)
-    body = content(demo, plan, kind, start, months)
+    body = content(demo, plan, kind, start, months, st.track)
     cid = lifecycle_mod.create_contract.within(
         s,
         st.ident.person_id,
@@ -120,11 +148,11 @@ def draft(
         regime=st.regime,
         start_date=start,
         duration_months=months,
-        content=None if previous else body,
+        content=body,
         previous_contract_id=previous,
         author=author,
         saved_at=_at(created),
-        rules_version="2026-11",
+        rules_version=rules_version(),
     )
     for k in range(1 if demo.rng.random() < 0.4 else 0):
         body = {**body, "observations": "Plan d'action relu avec la personne." if k else ""}
@@ -144,6 +172,7 @@ def sign(s: Session, demo: Demo, st: FileState, cid: str, day: date) -> None:
     lifecycle_mod.transition_contract.within(
         s, cid, _CS.SIGNED, at=_at(day, 11), author=(st.ref or demo.me).login, place=place
     )
+    document.freeze.within(s, cid, reason="signature")
 
 
 def lifecycle(
@@ -271,10 +300,13 @@ def carnet(s: Session, demo: Demo, st: FileState, contract_id: str | None, since
 
 
 def prescribe(s: Session, demo: Demo, st: FileState, since: date) -> None:
+    """Prescriptions (most people have one within three months of entry; a few have none yet)."""
     rng = demo.rng
-    for _ in range(rng.choice((0, 1, 1, 2, 3))):
+    for n in range(0 if rng.random() < 0.04 else rng.choice((1, 1, 2, 2, 3))):
         kind, partner = rng.choice(data.PRESCRIPTIONS)
-        day = min(since + timedelta(days=rng.randint(10, 200)), demo.today - timedelta(days=1))
+        begin = st.plan.entry if n == 0 else since  # the first one within three months of the entry
+        offset = rng.randint(10, 75) if n == 0 else rng.randint(60, 240)
+        day = min(begin + timedelta(days=offset), demo.today - timedelta(days=1))
         pid = carnet_edits.add_prescription.within(
             s, st.ident.person_id, kind=kind, partner=partner, prescribed_on=day
         )
@@ -286,19 +318,27 @@ def prescribe(s: Session, demo: Demo, st: FileState, since: date) -> None:
 
 
 def sanction(s: Session, demo: Demo, st: FileState, base: date, complete: bool) -> None:
-    """A suspension-remobilisation procedure: facts and dates only, never an amount."""
-    steps = [
-        (SanctionStepKind.BREACH, 0, "Trois rendez-vous non honorés sans justification."),
-        (SanctionStepKind.LETTER, 6, "Courrier : invitation à présenter des observations sous 10 jours."),
-        (SanctionStepKind.EP_OPINION, 30, "L'équipe pluridisciplinaire a entendu la personne."),
-    ]
+    """A suspension-remobilisation procedure (CASF L.262-37; décret n° 2025-478): facts, dates and the decision
+    as taken — never an amount. A complete one ends with the levée; the other awaits the PCD's decision."""
+    household = st.plan.partner_of is not None
+    steps: list[tuple[str, int, str, sanctions.Decision | None]] = [
+        (SanctionStepKind.BREACH, 0, "Trois rendez-vous non honorés sans justification.", None),
+        (SanctionStepKind.LETTER, 6, "Courrier : mise en mesure de présenter ses observations sous 10 jours.", None),
+        (SanctionStepKind.EP_OPINION, 30, "L'équipe pluridisciplinaire a entendu la personne : avis favorable à une suspension.", None),
+    ]  # fmt: skip
     if complete:
+        decided = sanctions.Decision(SanctionDecision.SUSPENSION, 50 if household else 30, 1, household)
         steps += [
-            (SanctionStepKind.DECISION, 45, "Décision du président du conseil départemental notifiée."),
-            (SanctionStepKind.REMOBILISATION, 75, "Reprise de contact et nouveau plan d'action."),
+            (
+                SanctionStepKind.DECISION,
+                45,
+                "Décision du président du conseil départemental notifiée.",
+                decided,
+            ),
+            (SanctionStepKind.REMOBILISATION, 62, "Contrat d'engagement actualisé : suspension levée.", None),
         ]
     procedure = None
-    for kind, offset, detail in steps:
+    for kind, offset, detail, decision in steps:
         ref = sanctions.add_sanction_step.within(
             s,
             st.ident.person_id,
@@ -307,5 +347,6 @@ def sanction(s: Session, demo: Demo, st: FileState, base: date, complete: bool) 
             procedure_id=procedure,
             detail=detail,
             author=(st.ref or demo.me).login,
+            decision=decision,
         )
         procedure = ref.procedure_id

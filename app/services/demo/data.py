@@ -252,6 +252,11 @@ REFERENTS = (
     ("khaddad", "Karim", "Haddad", False),
 )
 STRUCTURE = "MDS Agglomération Sud (Échirolles)"
+#: The settings a département makes before going live (fictitious contact: example.org is reserved).
+DEPARTMENT_NAME = "Département de l'Isère"
+DPO_CONTACT = (
+    "dpo@isere.example.org — Délégué à la protection des données, 7 rue Fantin-Latour, 38000 Grenoble"
+)
 TEAM = "Équipe insertion Sud"
 ORGANISMES = {
     "emploi": ("France Travail — agence d'Échirolles", "France Travail — agence de Grenoble Bastille"),
@@ -344,4 +349,34 @@ JOBS = (
     "chauffeur-livreur",
     "employé(e) libre-service",
     "ouvrier(ère) du bâtiment",
+)
+
+#: Contrat d'engagement: why the weekly hours were reduced (never a health detail).
+HOURS_REASONS = (
+    "reprise progressive d'activité convenue au vu du diagnostic",
+    "garde d'enfants à organiser les mercredis et pendant les vacances scolaires",
+    "démarches de logement en cours (relogement prévu dans les trois mois)",
+    "accès aux transports limité depuis le domicile (pas de ligne le matin)",
+)
+#: Offre raisonnable d'emploi (C. trav. L.5411-6-1): the elements the contract sets.
+CONTRACT_TERMS = (
+    "CDI ou CDD d'au moins 6 mois, temps plein, horaires de jour",
+    "CDD ou intérim, temps plein ou temps partiel d'au moins 24 h",
+    "CDI à temps partiel (24 à 28 h), compatible avec les horaires de l'école",
+)
+SEARCH_AREAS = (
+    "Grenoble et sa métropole (45 minutes en transports en commun)",
+    "Voiron, Moirans et Rives (trajet en train TER)",
+    "Vienne et le pays viennois (30 km autour du domicile)",
+    "Bourgoin-Jallieu et L'Isle-d'Abeau (en voiture, 30 minutes)",
+)
+EXPECTED_SALARIES = (
+    "Au moins le SMIC horaire",
+    "SMIC horaire à 10 % au-dessus, selon la convention collective",
+    "Salaire conventionnel du poste, au moins le SMIC",
+)
+SEARCH_ACTS = (
+    "Deux candidatures par semaine, présentées au référent à chaque rendez-vous",
+    "Trois candidatures par semaine et une inscription aux sessions de recrutement de France Travail",
+    "Une candidature spontanée par semaine et un job dating par mois",
 )

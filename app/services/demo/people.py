@@ -32,12 +32,13 @@ SCENARIOS: dict[str, int] = {
     "rejected": 2,
     "sanction_full": 1,
     "sanction_ongoing": 1,
-    "no_contact": 4,
+    "no_contact": 3,
     "no_contract_late": 3,
-    "ending_soon": 4,
+    "ending_soon": 3,
     "no_referent": 3,
     "newcomer": 3,
     "reorientation": 5,
+    "legacy_awaiting_ce": 2,
 }
 COUPLES = 5
 PE_START = date(2025, 1, 1)  # loi pour le plein emploi in force
@@ -88,7 +89,7 @@ class Demo:
 def _entry_range(scenario: str) -> tuple[int, int]:
     """How long ago (days) the person was oriented, by scenario."""
     return {
-        "draft": (25, 50),
+        "draft": (12, 24),
         "newcomer": (12, 30),
         "no_referent": (15, 40),
         "signed": (40, 90),
@@ -96,12 +97,13 @@ def _entry_range(scenario: str) -> tuple[int, int]:
         "rejected": (60, 110),
         "no_contract_late": (60, 130),
         "reentry": (900, 1300),
-        "ending_soon": (200, 700),
-        "no_contact": (300, 900),
-        "sanction_full": (400, 800),
+        "ending_soon": (200, 600),
+        "no_contact": (200, 600),
+        "sanction_full": (300, 650),
         "sanction_ongoing": (200, 500),
-        "reorientation": (300, 1200),
-    }.get(scenario, (300, 1300) if scenario.startswith("exit") else (90, 1600))
+        "reorientation": (250, 700),
+        "legacy_awaiting_ce": (700, 1050),
+    }.get(scenario, (300, 1300) if scenario.startswith("exit") else (60, 720))
 
 
 def make_plans(rng: random.Random, today: date, size: int) -> list[Plan]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -27,6 +27,7 @@ from app.models.tables.carnet import DiagnosticVersion, Prescription
 from app.models.tables.contracts import Contract
 from app.models.tables.followup import Appointment
 from app.models.tables.people import ExitRecord, Orientation, Parcours, Person, ReferentAssignment
+from app.services.storage import settings
 from app.services.storage.db import Database
 
 #: A contract counts once signed, whatever happened to it afterwards (drafts and rejected ones do not).
@@ -142,6 +143,7 @@ class _Tables:
     exits: dict[str, list[Any]]
     prescriptions: dict[str, list[Any]]
     contracts: dict[str, list[Any]]
+    drafts: dict[str, list[Any]]  # person → start dates of their contract drafts (a renewal being prepared)
     diagnostics: dict[str, list[Any]]
 
 
@@ -221,6 +223,14 @@ def _read_tables(s: Session, on: date, person_ids: Sequence[str] | None) -> _Tab
             c.person_id,
         )
     ).all()
+    drafts = s.execute(
+        scoped(
+            select(c.person_id, c.start_date).where(
+                c.deleted_at.is_(None), c.status == ContractStatus.DRAFT, c.start_date.is_not(None)
+            ),
+            c.person_id,
+        )
+    ).all()
     d = DiagnosticVersion
     diagnostics = s.execute(
         scoped(
@@ -239,23 +249,27 @@ def _read_tables(s: Session, on: date, person_ids: Sequence[str] | None) -> _Tab
         exits=_group(exits),
         prescriptions=_group(prescriptions),
         contracts=_group(contracts),
+        drafts=_group(drafts),
         diagnostics=_group(diagnostics),
     )
 
 
-def _contract_facts(rows: Sequence[Any], on: date) -> dict[str, Any]:
-    """Current contract = the signed one starting last (a renewal signed in advance takes over)."""
+def _contract_facts(rows: Sequence[Any], drafts: Sequence[Any], on: date) -> dict[str, Any]:
+    """Current contract = the signed one starting last (a renewal signed in advance takes over). A renewal is
+    prepared when a draft starts after it."""
     signed = [r for r in rows if (r[3] or r[1] or date.min) <= on]
     if not signed:
         return {}
     current = max(signed, key=lambda r: (r[1] or date.min, r[5]))
     ce_dates = [r[3] or r[1] for r in signed if r[4] == ContractKind.CE and (r[3] or r[1])]
+    begins = current[1] or date.min
     return {
         "contract_kind": current[4],
         "contract_start": current[1],
         "contract_end": current[2],
         "contract_signed": current[3] or current[1],
         "ce_signed": max(ce_dates) if ce_dates else None,
+        "renewal_prepared": any(d[1] is not None and d[1] > begins for d in drafts),
     }
 
 
@@ -321,7 +335,7 @@ def _person_facts(
         exited=exited,
         **orientation,
         **_contact_facts(t.appointments.get(pid, []), last_contact, anchor, on),
-        **_contract_facts(t.contracts.get(pid, []), on),
+        **_contract_facts(t.contracts.get(pid, []), t.drafts.get(pid, []), on),
     )
 
 
@@ -330,7 +344,8 @@ def case_facts(db: Database, on: date, person_ids: Sequence[str] | None = None) 
     markers = difficulty_markers()
     with db.read() as s:
         tables = _read_tables(s, on, person_ids)
-    return [_person_facts(p, tables, on, markers) for p in tables.people]
+        overseas = bool(settings.get.within(s, settings.OVERSEAS_DEPARTMENT))
+    return [replace(_person_facts(p, tables, on, markers), overseas=overseas) for p in tables.people]
 
 
 def caseload_deadlines(

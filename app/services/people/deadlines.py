@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.models.enums import AppointmentStatus
 from app.models.errors import FilRougeError
+from app.models.rules.engine import LEGAL_DEADLINE_LABEL, LOCAL_TARGET_LABEL
 from app.models.tables.contracts import Contract
 from app.models.tables.followup import Appointment
 from app.models.tables.people import Orientation
@@ -41,10 +42,15 @@ class Deadline:
     state: DueState
     rule_id: str = ""
     legal_basis: str = ""
+    local_target: bool = False  # an « objectif départemental », not a legal deadline
 
     @property
     def state_label(self) -> str:
         return DUE_STATE_LABELS[self.state]
+
+    @property
+    def nature_label(self) -> str:
+        return LOCAL_TARGET_LABEL if self.local_target else LEGAL_DEADLINE_LABEL
 
 
 def _state(due: date, today: date, soon_days: int) -> DueState:
@@ -102,7 +108,7 @@ def person_deadlines(db: Database, person_ids: Sequence[str] | None) -> dict[str
     out: dict[str, list[Deadline]] = {}
     for d in result.deadlines:  # ordered by due date
         out.setdefault(d.person_id, []).append(
-            Deadline(d.label, d.due_date, DueState(d.state), d.rule_id, d.legal_basis)
+            Deadline(d.label, d.due_date, DueState(d.state), d.rule_id, d.legal_basis, d.local_target)
         )
     return out
 

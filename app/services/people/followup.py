@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from app.models.enums import PersonStatus
 from app.models.rules import engine
 from app.models.rules.types import STATE_LATE
+from app.models.sanctions import procedure_open
 from app.models.tables.followup import SanctionStep
 from app.models.tables.people import Orientation, Parcours, Person, Referent
 from app.services.people import alerts
@@ -63,6 +64,9 @@ class AlertGroup:
     legal_basis: str
     source: str
     lines: tuple[AlertLine, ...]
+    local_target: bool = (
+        False  # an « objectif départemental » (the département's own target), not a legal deadline
+    )
 
     @property
     def late(self) -> int:
@@ -103,7 +107,9 @@ def alert_groups(db: Database, on: date | None = None, *, late_only: bool = Fals
             for d in sorted(rows, key=lambda d: (d.due_date, names.get(d.person_id, "")))
         )
         first = rows[0]
-        groups.append(AlertGroup(rule_id, first.label, first.legal_basis, first.source, lines))
+        groups.append(
+            AlertGroup(rule_id, first.label, first.legal_basis, first.source, lines, first.local_target)
+        )
     groups.sort(key=lambda g: (-g.late, -len(g.lines), g.label))
     return groups
 
@@ -121,6 +127,11 @@ class SanctionStepItem:
     step_date: date
     detail: str
     author: str
+    decision: str | None = None  # « décision »: enums.SanctionDecision
+    rate_percent: int | None = None
+    duration_months: int | None = None
+    household_cap: bool = False
+    outcome: str | None = None  # « issue du RAPO »: enums.RapoOutcome
 
 
 @dataclass(frozen=True)
@@ -134,17 +145,31 @@ class SanctionProcedure:
 
     @property
     def closed(self) -> bool:
-        return any(st.kind == "remobilisation" for st in self.steps)
+        return not procedure_open(self.steps, date.today())
+
+    def open_on(self, day: date) -> bool:
+        return procedure_open(self.steps, day)
 
 
 @query
 def sanction_procedures(s: Session, person_id: str) -> list[SanctionProcedure]:
-    """The person's suspension-remobilisation procedures, oldest first, each with its steps in order."""
+    """The person's sanction procedures, oldest first, each with its steps in order."""
     rows = person_rows(s, SanctionStep, person_id, SanctionStep.step_date, SanctionStep.created_at)
     grouped: dict[str, list[SanctionStepItem]] = {}
     for r in rows:
         grouped.setdefault(r.procedure_id, []).append(
-            SanctionStepItem(r.id, r.kind, r.step_date, r.detail, r.author)
+            SanctionStepItem(
+                r.id,
+                r.kind,
+                r.step_date,
+                r.detail,
+                r.author,
+                r.decision,
+                r.rate_percent,
+                r.duration_months,
+                bool(r.household_cap),
+                r.outcome,
+            )
         )
     return [SanctionProcedure(pid, tuple(steps)) for pid, steps in grouped.items()]
 

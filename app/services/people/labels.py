@@ -12,10 +12,15 @@ TRACK_LABELS = {Track.EMPLOI: "Emploi", Track.SOCIO_PRO: "Socio-professionnel", 
 TRACK_SHORT = {Track.EMPLOI: "Emploi", Track.SOCIO_PRO: "Socio-pro", Track.SOCIAL: "Social"}
 
 
-REGIME_LABELS = {Regime.LEGACY: "Ancien régime (CER)", Regime.PLEIN_EMPLOI: "Plein emploi (CE)"}
+#: A person of the legacy regime moves to the plein-emploi regime at her next contract, always a CE since
+#: 1 January 2025 (CASF L.262-34; loi n° 2023-1196): the label says what comes next.
+REGIME_LABELS = {
+    Regime.LEGACY: "Ancien régime (CER) — prochain contrat : contrat d'engagement",
+    Regime.PLEIN_EMPLOI: "Plein emploi (CE)",
+}
 
 
-REGIME_SHORT = {Regime.LEGACY: "CER", Regime.PLEIN_EMPLOI: "Plein emploi"}
+REGIME_SHORT = {Regime.LEGACY: "Ancien régime", Regime.PLEIN_EMPLOI: "Plein emploi"}
 
 
 CONTRACT_STATUS_LABELS = {

@@ -16,8 +16,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models.enums import ExitCategory, PersonStatus, Regime, Track
+from app.models.law import CE_ONLY_FROM
 from app.models.tables.base import new_id
 from app.models.tables.people import ExitRecord, Orientation, Parcours, Person
+from app.models.vocabularies.loader import load_vocabularies
 from app.services.errors import ValidationError
 from app.services.storage.uow import get_row, person_rows, query, rows_of, use_case
 from app.services.validation import (
@@ -30,33 +32,15 @@ from app.services.validation import (
     require_date,
 )
 
-#: Exit categories → reason code → French label (DOMAIN.md, "Exits", seed 001).
-EXIT_REASONS: dict[str, dict[str, str]] = {
-    ExitCategory.DURABLE_EMPLOYMENT: {
-        "cdi": "CDI",
-        "cdd_6_mois_plus": "CDD ou intérim de 6 mois ou plus",
-        "creation_entreprise": "Création d'entreprise",
-    },
-    ExitCategory.TRANSITION_EMPLOYMENT: {
-        "cdd_moins_6_mois": "CDD ou intérim de moins de 6 mois",
-        "contrat_aide": "Contrat aidé",
-    },
-    ExitCategory.POSITIVE: {
-        "formation_qualifiante": "Formation qualifiante",
-        "entree_siae": "Entrée en SIAE",
-        "acces_autres_droits": "Accès à d'autres droits (AAH, retraite…)",
-        "autre_action_insertion": "Autre action d'insertion",
-    },
-    ExitCategory.OTHER: {
-        "demenagement": "Déménagement",
-        "reorientation": "Réorientation",
-        "fin_droits_rsa": "Fin de droits RSA",
-        "radiation_suspension": "Radiation ou suspension",
-        "sans_nouvelles": "Sans nouvelles",
-        "refus": "Refus de l'accompagnement",
-        "deces": "Décès",
-    },
-}
+
+def exit_reasons() -> dict[str, dict[str, str]]:
+    """Exit category → reason code → French label, the reasons one may choose today (the vocabulary
+    ``exit_reasons``: DOMAIN.md « Exits », seed 001). A sanction or a refusal to engage is not an exit: those
+    reasons are retired (still readable in the history, never offered, refused here)."""
+    vocab = load_vocabularies()
+    return {str(c): {e.code: e.label for e in vocab.exit_reasons_of(c)} for c in ExitCategory}
+
+
 EMPLOYMENT_CATEGORIES = frozenset({ExitCategory.DURABLE_EMPLOYMENT, ExitCategory.TRANSITION_EMPLOYMENT})
 IN_JOB_FOLLOWUP_MAX_MONTHS = 6
 _DATE_MSG = "Date invalide (format attendu : JJ/MM/AAAA)."
@@ -154,7 +138,9 @@ def record_orientation(
     ep_opinion: str = "",
     ep_opinion_date: date | str | None = None,
 ) -> str:
-    """Record an orientation decision. A réorientation closes the orientation in force (``ended_on``)."""
+    """Record an orientation decision. A réorientation closes the orientation in force (``ended_on``). From
+    1 January 2025 an orientation is decided under the loi pour le plein emploi: the person moves to that regime
+    (their next contract is a contrat d'engagement)."""
     values = _orientation_values(
         track,
         decision_date,
@@ -168,6 +154,10 @@ def record_orientation(
     )
     decided: date = values["decision_date"]
     person = get_row(s, Person, person_id, "Personne")
+    if decided >= CE_ONLY_FROM:  # an orientation decided under the loi pour le plein emploi
+        values["regime"] = Regime.PLEIN_EMPLOI
+        if person.regime != Regime.PLEIN_EMPLOI:
+            person.regime = Regime.PLEIN_EMPLOI
     values.setdefault("regime", person.regime)
     previous = _open_orientation(s, person.id)
     if previous is not None:
@@ -244,7 +234,7 @@ def _check_exit(category: str, reason: str, exit_date: date, followup: date | No
             "reason",
             require_choice,
             reason,
-            EXIT_REASONS[category],
+            exit_reasons().get(category, {}),
             "Motif de sortie incompatible avec la catégorie.",
         )
     if followup is not None:

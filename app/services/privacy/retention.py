@@ -15,6 +15,11 @@
 their accompaniment is closed: no parcours without an end date, and — for a file with no parcours at all — a
 status other than « active ». Already purged people (tombstoned) are never proposed.
 
+**Hold.** A file with a running sanction procedure — before its decision, during a suspension or a suppression and
+the two months of a possible RAPO, while a RAPO or a recours contentieux awaits its outcome
+(:func:`app.models.sanctions.procedure_open`) — is on hold: never proposed, never purged (DOMAIN.md, « Personal
+data »), and :func:`held` lists it with the reason.
+
 **Purge.** :func:`purge` scrubs the personal columns (:mod:`app.models.personal_data`) of every row of the
 person, in every table, tombstones them, deletes the document bytes no other file uses, scrubs the op payloads
 still waiting in the outbox, drops the person's sync conflicts and writes one ``purge`` op (the département
@@ -35,7 +40,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.models.enums import AppointmentStatus, AuditAction, PersonStatus
+from app.models.enums import AppointmentStatus, AuditAction, PersonStatus, SanctionStepKind
 from app.models.errors import FilRougeError
 from app.models.personal_data import (
     CHILD_TABLES,
@@ -44,10 +49,11 @@ from app.models.personal_data import (
     PERSONAL_FIELDS,
     scrubbed_values,
 )
+from app.models.sanctions import procedure_open
 from app.models.tables.base import Base, utcnow
 from app.models.tables.carnet import Attachment, Document
 from app.models.tables.contracts import Contract, Signature
-from app.models.tables.followup import Appointment, Note
+from app.models.tables.followup import Appointment, Note, SanctionStep
 from app.models.tables.local import AuditEvent, Conflict, OutboxOp
 from app.models.tables.people import ExitRecord, Household, Parcours, Person
 from app.services.errors import NotFoundError
@@ -242,14 +248,67 @@ def _open_people(s: Session) -> set[str]:
     return open_parcours | (active - with_parcours)
 
 
-def preview(db: Database, today: date | None = None) -> list[PurgeCandidate]:
-    """The people the purge would remove today, oldest last contact first. Changes nothing."""
+def _held(s: Session, today: date) -> dict[str, str]:
+    """person id → why the file is on hold (a sanction procedure, a RAPO or a litigation still running)."""
+    steps: dict[str, list[SanctionStep]] = {}
+    rows = s.scalars(
+        select(SanctionStep)
+        .where(SanctionStep.deleted_at.is_(None))
+        .order_by(SanctionStep.step_date, SanctionStep.created_at)
+    )
+    for st in rows:
+        steps.setdefault(st.procedure_id, []).append(st)
+    out: dict[str, str] = {}
+    for procedure in steps.values():
+        if procedure_open(procedure, today):
+            kinds = {st.kind for st in procedure}
+            if SanctionStepKind.LITIGATION in kinds:
+                what = "recours contentieux en cours"
+            elif SanctionStepKind.RAPO in kinds:
+                what = "recours administratif (RAPO) en cours"
+            else:
+                what = "procédure de sanction en cours"
+            out[procedure[0].person_id] = f"Conservé : {what} (depuis le {procedure[0].step_date:%d/%m/%Y})."
+    return out
+
+
+@dataclass(frozen=True)
+class HeldFile:
+    person_id: str
+    name: str
+    reason: str
+
+
+def held(db: Database, today: date | None = None) -> list[HeldFile]:
+    """Files past the retention period that a running procedure keeps (they are not purged)."""
     today = today or date.today()
     months = int(settings.get(db, settings.RETENTION_MONTHS))
     limit = cutoff(today, months)
     with db.read() as s:
         latest = _latest(s)
+        holds = _held(s, today)
         still_open = _open_people(s)
+        ids = [pid for pid in holds if pid in latest and latest[pid][0] < limit and pid not in still_open]
+        names = {
+            pid: f"{(last or '').upper()} {first or ''}".strip()
+            for pid, last, first in s.execute(
+                select(Person.id, Person.last_name, Person.first_name).where(Person.id.in_(ids))
+            )
+        }
+    return sorted(
+        (HeldFile(pid, names[pid], holds[pid]) for pid in ids if pid in names), key=lambda h: h.name
+    )
+
+
+def preview(db: Database, today: date | None = None) -> list[PurgeCandidate]:
+    """The people the purge would remove today, oldest last contact first. Changes nothing. A file on hold
+    (:func:`held`) is never proposed."""
+    today = today or date.today()
+    months = int(settings.get(db, settings.RETENTION_MONTHS))
+    limit = cutoff(today, months)
+    with db.read() as s:
+        latest = _latest(s)
+        still_open = _open_people(s) | set(_held(s, today))
         due = [pid for pid, (when, _src) in latest.items() if when < limit and pid not in still_open]
         names: dict[str, str] = {}
         for i in range(0, len(due), 500):
@@ -295,6 +354,9 @@ def _purge_one(db: Database, person_id: str, actor: str) -> PurgedPerson:
             person = s.get(Person, person_id)
             if person is None or person.deleted_at is not None:
                 raise NotFoundError("Cette personne est introuvable ou a déjà été purgée.")
+            hold = _held(s, date.today()).get(person_id)
+            if hold is not None:
+                raise PurgeRefused(f"Ce dossier ne peut pas être purgé. {hold}")
             now = utcnow()
             counts: dict[str, int] = {}
             touched: dict[str, set[str]] = {}

@@ -20,3 +20,16 @@ def department_name(s: Session) -> str:
 def dpo_contact(s: Session) -> str:
     """How to reach the data protection officer ("" when not set: the documents say whom to ask)."""
     return str(settings.get.within(s, settings.DPO_CONTACT) or "").strip()
+
+
+@query
+def missing_for_signature(s: Session) -> list[str]:
+    """What the personal-data notice of a contract still lacks: « le nom du département », « le contact du
+    délégué à la protection des données » (empty when both are set in Paramètres)."""
+    missing = []
+    name = str(settings.get.within(s, settings.DEPARTMENT_NAME) or "").strip()
+    if not name or name == settings.DEPARTMENT_NAME.default:
+        missing.append("le nom du département (responsable du traitement)")
+    if not dpo_contact.within(s):
+        missing.append("le contact du délégué à la protection des données")
+    return missing

@@ -52,6 +52,7 @@ EDITABLE: dict[str, settings.Setting] = {
         settings.RETENTION_MONTHS,
         settings.CURRENT_REFERENT_ID,
         settings.SYNC_AUTO,
+        settings.OVERSEAS_DEPARTMENT,
     )
 }
 

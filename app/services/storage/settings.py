@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from app.models.tables.local import LocalSetting
 from app.services.errors import ValidationError
 from app.services.storage.db import Database
-from app.services.storage.uow import query
+from app.services.storage.uow import query, use_case
 
 
 @dataclass(frozen=True)
@@ -84,6 +84,13 @@ RETENTION_MONTHS = Setting(
     minimum=12,
     maximum=120,
 )
+#: An overseas département: the CER → CE transition lasts three years, not two (décret du 13 août 2025): the
+#: ``ce_replaces_cer`` deadline and « hors délai légal » follow it.
+OVERSEAS_DEPARTMENT = Setting(
+    "overseas_department",
+    False,
+    "Département d'outre-mer (transition du CER au contrat d'engagement : 3 ans)",
+)
 #: Path of the département's PKCS#12 file for the PAdES seal (None: documents are not sealed).
 #: Its password lives in the keyring, never in this table.
 SEAL_CERTIFICATE_PATH = Setting("seal_certificate_path", None, "Certificat de cachet du département")
@@ -98,6 +105,7 @@ ALL_SETTINGS: tuple[Setting, ...] = (
     DEPARTMENT_NAME,
     DPO_CONTACT,
     RETENTION_MONTHS,
+    OVERSEAS_DEPARTMENT,
     SEAL_CERTIFICATE_PATH,
 )
 _BY_KEY = {s.key: s for s in ALL_SETTINGS}
@@ -115,13 +123,12 @@ def get(s: Session, setting: Setting) -> Any:
     return setting.default if row is None or row[0] is None else row[0]
 
 
-def set_value(db: Database, setting: Setting, value: Any) -> None:
+@use_case
+def set_value(s: Session, setting: Setting, value: Any) -> None:
     """Store ``value`` for ``setting`` (validated against its bounds)."""
     if setting.key not in _BY_KEY:
         raise KeyError(setting.key)
-    value = setting.validate(value)
-    with db.session() as s:
-        s.merge(LocalSetting(key=setting.key, value=value))
+    s.merge(LocalSetting(key=setting.key, value=setting.validate(value)))
 
 
 def reset(db: Database, setting: Setting) -> None:

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMessageBox,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -33,7 +34,9 @@ Job = Callable[[WorkerContext], Any]
 
 
 def error_label() -> QLabel:
+    """A message under a field, as wide as the form's field column (not as narrow as the text's own hint)."""
     label = named(QLabel(wordWrap=True), "error")
+    label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
     label.hide()
     return label
 

@@ -1,7 +1,5 @@
-"""Exit of accompaniment (sortie), re-entry, and the steps of a suspension-remobilisation procedure.
-
-The exit asks for a confirmation inside the dialog that spells out the consequence; the sanction dialog records
-dated facts only — there is never an amount field (the département decides and computes it)."""
+"""Exit of accompaniment (sortie) and re-entry. The exit asks for a confirmation inside the dialog that spells out
+the consequence. (A sanction is never an exit: see :mod:`app.ui.person.sanction_dialog`.)"""
 
 from __future__ import annotations
 
@@ -9,13 +7,11 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QLabel, QPlainTextEdit, QTreeWidget, QTreeWidgetItem, QWidget
+from PySide6.QtWidgets import QComboBox, QLabel, QPlainTextEdit, QWidget
 
-from app.models.enums import SanctionStepKind
 from app.models.vocabularies.loader import load_vocabularies
-from app.services.casefile import sanctions
 from app.services.people import parcours
-from app.services.people.followup import FollowupContext, SanctionProcedure
+from app.services.people.followup import FollowupContext
 from app.services.people.labels import TRACK_LABELS
 from app.services.people.parcours import EMPLOYMENT_CATEGORIES
 from app.ui.kit import theme
@@ -26,7 +22,6 @@ from app.ui.shell.plugins import UiContext
 TRACKS: dict[str, str] = {str(k): v for k, v in TRACK_LABELS.items()}  # by code
 
 EXIT_CONSEQUENCE = "La personne sortira de votre file active ; son dossier reste consultable et une ré-entrée reste possible."
-STEP_ORDER = [k.value for k in SanctionStepKind]
 
 
 class ExitDialog(FollowupDialog):
@@ -168,95 +163,6 @@ class ReentryDialog(FollowupDialog):
     def write_job(self) -> Job:
         pid, start, track = self.person.person_id, self.start.value(), self.track.currentData()
         return lambda w: parcours.open_parcours(w.db, pid, start_date=start, track=track)
-
-    def changed_ids(self) -> list[str | None]:
-        return [self.person.person_id]
-
-
-class SanctionDialog(FollowupDialog):
-    """A dated step of a suspension-remobilisation procedure; the procedure's steps shown in order."""
-
-    save_text = "Enregistrer l'étape"
-
-    def __init__(
-        self, ctx: UiContext, person: FollowupContext, procedures: list[SanctionProcedure],
-        parent: QWidget | None = None,
-    ) -> None:  # fmt: skip
-        super().__init__(ctx, f"Procédure de suspension-remobilisation — {person.name}", parent)
-        self.person, self.procedures = person, procedures
-        self.vocab = load_vocabularies()
-        self.setMinimumWidth(680)
-        self.set_intro(
-            "L'application enregistre les faits et les étapes de la procédure (décret du 30 mai 2025). "
-            "<b>Elle ne calcule aucun montant</b> : la décision et son montant relèvent du président du "
-            "conseil départemental."
-        )
-        self.steps = QTreeWidget()
-        self.steps.setHeaderLabels(["Étape", "Date", "Précisions"])
-        self.steps.setRootIsDecorated(False)
-        self.steps.setFixedHeight(128)
-        self.steps.setColumnWidth(0, 330)
-        self.steps.setColumnWidth(1, 86)
-        self.steps.setAccessibleName("Étapes de la procédure, dans l'ordre")
-        self.procedure = QComboBox()
-        self.kind = QComboBox()
-        self.step_date = DateField()
-        self.detail = QPlainTextEdit(
-            placeholderText="Ex. : RDV du 02/11 non honoré sans motif ; courrier envoyé…"
-        )
-        self.detail.setFixedHeight(64)
-        self.add_row("Procédure", self.procedure, "procedure_id")
-        self.form.addRow(self.steps)
-        self.add_row("Étape", self.kind, "kind")
-        self.add_row("Date", self.step_date, "step_date")
-        self.add_row("Précisions", self.detail, "detail")
-        self.finish_layout()
-        open_ones = [p for p in procedures if not p.closed]
-        for p in procedures:
-            state = "close" if p.closed else "en cours"
-            self.procedure.addItem(f"Procédure ouverte le {theme.fmt_date(p.started)} ({state})", p.id)
-        self.procedure.addItem("Nouvelle procédure (constat d'un manquement)", "")
-        current = open_ones[-1].id if open_ones else ""
-        self.procedure.setCurrentIndex(self.procedure.findData(current))
-        self.procedure.currentIndexChanged.connect(self._procedure_changed)
-        self._procedure_changed()
-        self.detail.textChanged.connect(self.touched)
-
-    def current_procedure(self) -> SanctionProcedure | None:
-        pid = self.procedure.currentData()
-        return next((p for p in self.procedures if p.id == pid), None)
-
-    def _procedure_changed(self, *_: object) -> None:
-        proc = self.current_procedure()
-        self.steps.clear()
-        done = {st.kind for st in proc.steps} if proc else set()
-        for st in proc.steps if proc else ():
-            item = QTreeWidgetItem([self.vocab.label("sanction_steps", st.kind), theme.fmt_date(st.step_date),
-                                    st.detail])  # fmt: skip
-            item.setIcon(0, theme.icon("fa6s.circle-check", theme.OK))
-            item.setToolTip(0, item.text(0))
-            item.setToolTip(2, st.detail)
-            self.steps.addTopLevelItem(item)
-        for code in STEP_ORDER if proc else ():
-            if code not in done:  # the steps still to come, in the order of the procedure
-                item = QTreeWidgetItem([self.vocab.label("sanction_steps", code), "—", "À venir"])
-                item.setIcon(0, theme.icon("fa6s.circle"))
-                item.setToolTip(0, item.text(0))
-                item.setDisabled(True)
-                self.steps.addTopLevelItem(item)
-        self.steps.setVisible(proc is not None)
-        self.kind.clear()
-        for code in STEP_ORDER if proc else [SanctionStepKind.BREACH.value]:
-            self.kind.addItem(self.vocab.label("sanction_steps", code), code)
-        following = next((c for c in STEP_ORDER if c not in done), STEP_ORDER[-1]) if proc else STEP_ORDER[0]
-        self.kind.setCurrentIndex(max(0, self.kind.findData(following)))
-
-    def write_job(self) -> Job:
-        pid, proc = self.person.person_id, self.procedure.currentData() or None
-        kind, day, detail = self.kind.currentData(), self.step_date.value(), self.detail.toPlainText()
-        return lambda w: sanctions.add_sanction_step(
-            w.db, pid, kind=kind, step_date=day, procedure_id=proc, detail=detail
-        )
 
     def changed_ids(self) -> list[str | None]:
         return [self.person.person_id]

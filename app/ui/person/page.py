@@ -246,8 +246,8 @@ def _deadlines(s: PersonSummary) -> QWidget:
         state = QLabel(d.state_label)
         state.setStyleSheet("font-weight: 600;")
         when = QLabel(theme.fmt_date(d.due))
-        what = QLabel(d.label, wordWrap=True)
-        what.setToolTip(d.legal_basis)
+        what = QLabel(f"{d.label} (objectif départemental)" if d.local_target else d.label, wordWrap=True)
+        what.setToolTip(f"{d.nature_label}\n\n{d.legal_basis}" if d.legal_basis else d.nature_label)
         for col, w in enumerate((icon, state, when, what)):
             grid.addWidget(w, row, col)
     grid.setColumnStretch(3, 1)

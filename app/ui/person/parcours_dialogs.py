@@ -187,7 +187,8 @@ def build_dialog(
     kind: str, ctx: UiContext, data: DialogData, parent: QWidget | None = None
 ) -> FollowupDialog:
     """``kind``: orientation, referent, exit (re-entry when the person already left), sanction."""
-    from app.ui.person.exit_dialogs import ExitDialog, ReentryDialog, SanctionDialog
+    from app.ui.person.exit_dialogs import ExitDialog, ReentryDialog
+    from app.ui.person.sanction_dialog import SanctionDialog
 
     p = data.person
     if kind == "orientation":

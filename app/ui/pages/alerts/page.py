@@ -166,10 +166,14 @@ class AlertsPage(QWidget):
             (", toutes en retard" if n > 1 else ", en retard") if g.late == n else f" dont {g.late} en retard"
         )
         late = late if g.late else ""
-        item = QTreeWidgetItem([f"{g.label} — {theme.plural(len(g.lines), 'personne', 'personnes')}{late}"])
+        nature = " (objectif départemental)" if g.local_target else ""
+        item = QTreeWidgetItem(
+            [f"{g.label}{nature} — {theme.plural(len(g.lines), 'personne', 'personnes')}{late}"]
+        )
         item.setFont(0, bold)
         item.setIcon(0, theme.due_icon(DueState.LATE if g.late else DueState.SOON))
-        tip = f"{g.label}\n\n{g.legal_basis}\n\nSource : {g.source}\nS'ouvre à l'onglet {TAB_TITLES[g.tab]}."
+        kind = "Objectif départemental (pas une obligation légale)" if g.local_target else "Délai légal"
+        tip = f"{g.label}\n{kind}\n\n{g.legal_basis}\n\nSource : {g.source}\nS'ouvre à l'onglet {TAB_TITLES[g.tab]}."
         item.setToolTip(0, tip)
         item.setData(0, TAB_ROLE, g.tab)
         item.setData(0, RULE_ROLE, g.rule_id)

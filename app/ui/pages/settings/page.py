@@ -130,6 +130,7 @@ class SettingsPage(QWidget):
                 settings.DURABLE_EMPLOYMENT_MONTHS,
                 settings.SOON_DAYS,
                 settings.RETENTION_MONTHS,
+                settings.OVERSEAS_DEPARTMENT,
             ],
         )
         self.no_referent = QLabel(

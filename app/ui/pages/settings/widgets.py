@@ -79,6 +79,9 @@ class Editor:
                 "Synchroniser automatiquement quand le serveur répond (toutes les 5 minutes)"
             )
             self.changed = self.widget.toggled
+        elif isinstance(setting.default, bool):
+            self.widget = QCheckBox(setting.label)
+            self.changed = self.widget.toggled
         elif setting.minimum is not None or setting.maximum is not None:
             self.widget = QSpinBox(minimum=setting.minimum or 0, maximum=setting.maximum or 10_000)
             self.widget.setSuffix(_suffix(setting))

@@ -1,5 +1,5 @@
-"""Contract editor dialog: type, duration, dates, objectives from the carnet, plan d'action (CE: total vs 15 h and
-the exemption reason), commitments, follow-up, observations. Ctrl+S saves a new version; a signed contract
+"""Contract editor dialog: type, duration, dates, objectives from the carnet, plan d'action, the CE terms (weekly
+activity and offre raisonnable d'emploi, :mod:`.ce_terms`), commitments, follow-up, observations. Ctrl+S saves a new version; a signed contract
 opens read-only. The dialog stays alive (hidden) while the application is locked: nothing typed is lost."""
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
     QListWidget,
     QListWidgetItem,
     QMessageBox,
@@ -30,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.models.enums import ContractKind, HoursRegime
 from app.models.vocabularies.loader import load_vocabularies
 from app.services.contracts import draft as draft_mod
 from app.services.contracts import editor as contracts
@@ -40,12 +40,18 @@ from app.services.people.identity import current_actor
 from app.ui.kit import theme
 from app.ui.kit.errors import show_error
 from app.ui.kit.forms import date_edit, pydate, pydatetime
-from app.ui.kit.widgets import named
+from app.ui.kit.widgets import fit_to_screen, named
 from app.ui.kit.worker import WorkerContext
+from app.ui.person.contracts.ce_terms import FIELDS as CE_FIELDS
+from app.ui.person.contracts.ce_terms import CeTermsBox
 from app.ui.shell.plugins import UiContext
 
 ACTION_COLUMNS = ("Intitulé de l'action", "Partenaire", "Début", "Fin", "Heures / sem.")
-FIELDS = ("kind", "duration_months", "start_date", "actions", "exemption_reason", "bilan_date", "content")
+REGIME_NOTES: dict[str, str] = {
+    HoursRegime.REDUCED: "durée minorée",
+    HoursRegime.NONE: "sans durée hebdomadaire (liste légale)",
+}
+FIELDS = ("kind", "duration_months", "start_date", "actions", "bilan_date", "content")
 
 
 def _qdate(d: date) -> QDate:
@@ -90,7 +96,7 @@ class ContractEditor(QDialog):
         self._lock_timer.timeout.connect(self._follow_lock)
         self._lock_timer.start()
         self._hidden_by_lock = False
-        self.resize(980, 820)
+        fit_to_screen(self, 980, 860)
 
     # --- layout -------------------------------------------------------------------------------------------
 
@@ -108,8 +114,19 @@ class ContractEditor(QDialog):
         form = QFormLayout(body)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.kind = QComboBox()
-        for entry in vocab.choices("contract_kinds"):
-            self.kind.addItem(entry.label, entry.code)
+        self.kind.setAccessibleName("Type de contrat")
+        for entry in vocab.choices("contract_kinds"):  # a CER only to read or finish one begun before 2025
+            if entry.code == ContractKind.CE or entry.code == model.draft.kind:
+                self.kind.addItem(entry.label, entry.code)
+        self.kind_note = named(QLabel(wordWrap=True), "muted")
+        self.kind_note.setText("Depuis le 1er janvier 2025, tout nouveau contrat est un contrat d'engagement "
+                               "(article L. 262-34 du code de l'action sociale et des familles).")  # fmt: skip
+        kind_box = QVBoxLayout()
+        kind_box.addWidget(self.kind)
+        kind_box.addWidget(self.kind_note)
+        if model.number and model.draft.kind != ContractKind.CE:
+            self.kind_note.setText("Contrat d'engagement réciproque conclu avant 2025 : il reste consultable ; "
+                                   "un renouvellement ou un avenant se fait en contrat d'engagement.")  # fmt: skip
         self.nature = QLabel("Renouvellement" if is_renewal else "Contrat initial")
         self.duration = QComboBox()
         for months in sorted(lifecycle.DURATIONS):
@@ -135,11 +152,12 @@ class ContractEditor(QDialog):
         obj_box.addWidget(self.objectives)
         obj_box.addWidget(self.no_objective)
         rows: list[tuple[str, object, str | None]] = [
-            ("Type de contrat", self.kind, "kind"), ("Nature", self.nature, None),
+            ("Type de contrat", kind_box, "kind"), ("Nature", self.nature, None),
             ("Durée", self.duration, "duration_months"), ("Début", dates, "start_date"),
             ("Objectifs", obj_box, None), ("Plan d'action", self._actions_box(), "actions"),
-            ("Motif de dispense", self._exemption(), "exemption_reason"),
         ]  # fmt: skip
+        self.ce_terms = CeTermsBox()
+        self.social_track = model.social_track
         self.commitments = QPlainTextEdit(
             placeholderText="Engagements complémentaires convenus avec la personne"
         )
@@ -158,6 +176,8 @@ class ContractEditor(QDialog):
             form.addRow(label, widget)  # type: ignore[call-overload]
             if key:
                 form.addRow("", self.errors[key])
+            if key == "actions":
+                form.addRow(self.ce_terms)
         scroll.setWidget(body)
         outer.addWidget(scroll, 1)
         outer.addLayout(self._buttons())
@@ -199,12 +219,6 @@ class ContractEditor(QDialog):
         box.addWidget(self.total)
         return box
 
-    def _exemption(self) -> QLineEdit:
-        self.exemption = QLineEdit(
-            placeholderText="Difficultés particulières établies justifiant moins de 15 h"
-        )
-        return self.exemption
-
     def _buttons(self) -> QHBoxLayout:
         row = QHBoxLayout()
         self.state = named(QLabel(), "muted")
@@ -235,7 +249,7 @@ class ContractEditor(QDialog):
         self.action_table.setRowCount(0)
         for action in draft.actions:
             self._append_action(action)
-        self.exemption.setText(draft.exemption_reason)
+        self.ce_terms.load(draft)
         self.commitments.setPlainText(draft.commitments)
         self.next_rdv_on.setChecked(draft.next_rdv is not None)
         rdv = draft.next_rdv or datetime.combine(date.today(), datetime.min.time()).replace(hour=9)
@@ -293,7 +307,7 @@ class ContractEditor(QDialog):
             kind=self.kind.currentData(), duration_months=self.duration.currentData(),
             start_date=pydate(self.start.date()), objective_ids=tuple(c[0] for c in chosen),
             objectives=tuple(c[1] for c in chosen), actions=self.action_drafts()[0],
-            exemption_reason=self.exemption.text(), commitments=self.commitments.toPlainText(),
+            **self.ce_terms.values(), commitments=self.commitments.toPlainText(),
             next_rdv=rdv, bilan_date=pydate(self.bilan.date()) if self.bilan_on.isChecked() else None,
             observations=self.observations.toPlainText(),
         )  # fmt: skip
@@ -302,7 +316,7 @@ class ContractEditor(QDialog):
 
     def _watch_changes(self) -> None:
         for signal in (self.kind.currentIndexChanged, self.duration.currentIndexChanged, self.start.dateChanged,
-                       self.objectives.itemChanged, self.action_table.itemChanged, self.exemption.textChanged,
+                       self.objectives.itemChanged, self.action_table.itemChanged, self.ce_terms.changed,
                        self.commitments.textChanged, self.next_rdv_on.toggled, self.next_rdv.dateTimeChanged,
                        self.bilan_on.toggled, self.bilan.dateChanged, self.observations.textChanged):  # fmt: skip
             signal.connect(self._touched)
@@ -317,29 +331,26 @@ class ContractEditor(QDialog):
         self.end_label.setText(
             f"→ fin le {theme.fmt_date(end)} ({draft.duration_months} mois)" if end else ""
         )
-        is_ce = draft.kind == "ce"
-        below = draft.below_ce_hours
+        is_ce = draft.is_ce
+        standard = draft.hours_regime == HoursRegime.STANDARD
+        below = draft.below_ce_hours and standard
         total = f"Total : {draft.weekly_hours:g} h par semaine".replace(".", ",")
         if is_ce:
-            total += " — moins de 15 h : indiquez le motif de dispense" if below else " — 15 h atteintes"
-        icon = "⚠ " if below else ("✔ " if is_ce else "")
+            total += ((" — moins de 15 h" if below else " — 15 h atteintes") if standard
+                      else " — " + REGIME_NOTES.get(draft.hours_regime, ""))  # fmt: skip
+        icon = "⚠ " if below else ("✔ " if is_ce and standard else "")
         self.total.setText(icon + total)
         self.total.setStyleSheet(f"color: {theme.SOON if below else theme.INK}; font-weight: 600;")
-        self.exemption.setVisible(below)
-        parent = self.exemption.parentWidget()
-        label = parent.layout() if parent is not None else None
-        if isinstance(label, QFormLayout):
-            field_label = label.labelForField(self.exemption)
-            if field_label is not None:
-                field_label.setVisible(below)
-        if not below:
-            self.errors["exemption_reason"].hide()
+        self.ce_terms.setVisible(is_ce)
+        if is_ce:
+            self.ce_terms.refresh(draft.weekly_hours, self.social_track)
         self.state.setText(self.state.text() if not self.dirty else "Modifications non enregistrées")
 
     def _apply_readonly(self) -> None:
         if not self.readonly:
             return
-        for w in (self.kind, self.duration, self.start, self.exemption, self.next_rdv_on, self.next_rdv,
+        self.ce_terms.set_readonly()
+        for w in (self.kind, self.duration, self.start, self.next_rdv_on, self.next_rdv,
                   self.bilan_on, self.bilan, self.add_action, self.remove_action, self.save_button):  # fmt: skip
             w.setEnabled(False)
         for box in (self.commitments, self.observations):
@@ -354,8 +365,7 @@ class ContractEditor(QDialog):
         for key, label in self.errors.items():
             label.setVisible(key in fields)
             label.setText(fields.get(key, ""))
-        if "exemption_reason" in fields:
-            self.exemption.setVisible(True)
+        self.ce_terms.show_errors({k: v for k, v in fields.items() if k in CE_FIELDS})
 
     def validate(self) -> bool:
         draft = self.draft()
@@ -393,7 +403,8 @@ class ContractEditor(QDialog):
     def _save_failed(self, exc: BaseException) -> None:
         self.save_button.setEnabled(not self.readonly)
         if isinstance(exc, ValidationError) and exc.fields:
-            self.show_errors({k if k in self.errors else "content": v for k, v in exc.fields.items()})
+            known = set(self.errors) | set(CE_FIELDS)
+            self.show_errors({k if k in known else "content": v for k, v in exc.fields.items()})
         else:
             show_error(self, exc)
 

@@ -5,6 +5,8 @@ off, avenant, preview."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -28,8 +30,9 @@ from app.models.enums import ContractStatus, Signer
 from app.models.vocabularies.loader import load_vocabularies
 from app.services.casefile import documents
 from app.services.contracts import editor as contracts
+from app.services.contracts import views
 from app.services.contracts.document import record_output, render_pdf
-from app.services.contracts.editor import ContractView
+from app.services.contracts.views import ContractView
 from app.services.people import identity as people
 from app.services.people.identity import current_actor
 from app.services.printing.seal import SealError
@@ -61,6 +64,21 @@ CONFIRM: dict[str, str] = {
     _S.ENDED: "Le contrat sera marqué terminé. Il ne pourra plus être modifié.",
 }  # fmt: skip
 COLUMNS = ("N°", "Type", "État", "Nature", "Début", "Fin", "Durée", "Version")
+
+
+def _late_text(c: ContractView) -> str:
+    when = theme.fmt_date(c.out_of_law_from) if c.out_of_law_from else ""
+    return f" — hors délai légal depuis le {when} : un contrat d'engagement doit le remplacer"
+
+
+def _legacy_text(c: ContractView) -> str:
+    """What a référent must know about a CER (read-only history since 2025)."""
+    text = ("Contrat d'engagement réciproque conclu avant 2025 : il reste consultable et imprimable tel que "
+            "signé. Depuis le 1er janvier 2025, un renouvellement ou un avenant se fait en contrat "
+            "d'engagement (article L. 262-34 du code de l'action sociale et des familles).")  # fmt: skip
+    if c.out_of_law(date.today()):
+        text = "⚠ " + text + _late_text(c).replace(" — h", " Ce contrat est h", 1) + "."
+    return text
 
 
 def status_icon(status: str) -> object:
@@ -117,8 +135,12 @@ class ContractsTab(QWidget):
         box = QWidget()
         v = QVBoxLayout(box)
         v.setContentsMargins(0, 6, 0, 0)
-        self.title = named(QLabel(), "h2")
+        self.title = named(QLabel(wordWrap=True), "h2")
         v.addWidget(self.title)
+        self.legacy = QLabel(wordWrap=True)
+        self.legacy.setStyleSheet(f"background: {theme.ACCENT_SOFT}; padding: 6px; border-radius: 4px;")
+        self.legacy.hide()
+        v.addWidget(self.legacy)
         self.paper_box = QWidget()
         paper_row = QHBoxLayout(self.paper_box)
         paper_row.setContentsMargins(0, 0, 0, 0)
@@ -154,7 +176,7 @@ class ContractsTab(QWidget):
             ref_id = p.referent_id or people.current_referent_id(w.db)
             ref = next((r for r in people.list_referents(w.db) if r.id == ref_id), None)
             ref_name = f"{ref.first_name} {ref.last_name}" if ref else ""
-            items = contracts.list_contracts(w.db, pid)
+            items = views.list_contracts(w.db, pid)
             # where this person last signed, else the référent's office
             places = [
                 s.place for c in items for s in sorted(c.signatures, key=lambda s: s.signed_at) if s.place
@@ -168,15 +190,21 @@ class ContractsTab(QWidget):
         selected = self.selected()
         self.person_name, self.referent_name, self.default_place, self.items = result
         self.table.setRowCount(len(self.items))
+        today = date.today()
         for row, c in enumerate(self.items):
-            nature = "Avenant" if c.amends_id else ("Renouvellement" if c.is_renewal else "Initial")
-            cells = (c.number, "CE" if c.kind == "ce" else "CER", c.status_label, nature,
+            nature = (f"Avenant n° {c.amendment_no or 1}" if c.amends_id
+                      else ("Renouvellement" if c.is_renewal else "Initial"))  # fmt: skip
+            late = c.out_of_law(today)
+            kind = "CE" if c.kind == "ce" else ("CER · hors délai" if late else "CER")
+            cells = (c.number, kind, c.status_label, nature,
                      theme.fmt_date(c.start_date) if c.start_date else "—",
                      theme.fmt_date(c.end_date) if c.end_date else "—", f"{c.duration_months} mois",
                      f"v{c.current_version}")  # fmt: skip
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
-                item.setToolTip(c.kind_label if col == 1 else text)
+                item.setToolTip((c.kind_label + (_late_text(c) if late else "")) if col == 1 else text)
+                if col == 1 and late:
+                    item.setIcon(theme.icon("fa6s.triangle-exclamation", theme.LATE))
                 if col == 2:
                     item.setIcon(status_icon(c.status))  # type: ignore[arg-type]
                 self.table.setItem(row, col, item)
@@ -210,7 +238,9 @@ class ContractsTab(QWidget):
             self.title.setText("")
             return
         lock = " — verrouillé, lecture seule" if c.locked else ""
-        self.title.setText(f"{c.kind_label} n° {c.number} · {c.status_label}{lock}")
+        self.title.setText(f"{c.kind_label} — {c.title} · {c.status_label}{lock}")
+        self.legacy.setVisible(c.kind != "ce")
+        self.legacy.setText(_legacy_text(c))
         paper = next((s for s in reversed(c.signatures) if s.method == "papier" and s.document_id
                       and s.version_no == c.current_version), None)  # fmt: skip
         if paper is not None:
@@ -241,13 +271,15 @@ class ContractsTab(QWidget):
             if status != _S.SIGNED:
                 out.append(
                     (
-                        contracts.TRANSITION_LABELS[status],
+                        views.TRANSITION_LABELS[status],
                         TRANSITION_ICONS[status],
                         lambda _=False, s=status: self.transition(s),
-                        contracts.TRANSITION_LABELS[status],
+                        views.TRANSITION_LABELS[status],
                     )
                 )
-        if c.status in (_S.SIGNED, _S.VALIDATED, _S.ACTIVE):
+        if (
+            c.status in (_S.SIGNED, _S.VALIDATED, _S.ACTIVE) and c.kind == "ce"
+        ):  # no avenant to a CER since 2025
             out.append(("Avenant", "fa6s.file-circle-plus", self.amend, "Préparer un avenant à ce contrat"))
         return out
 
@@ -431,7 +463,7 @@ class ContractsTab(QWidget):
             return
         comment = ""
         if status in CONFIRM:
-            label = contracts.TRANSITION_LABELS[status]
+            label = views.TRANSITION_LABELS[status]
             text, ok = QInputDialog.getText(
                 self, label, CONFIRM[status] + "\n\nMotif ou commentaire (facultatif) :"
             )
