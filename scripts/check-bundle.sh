@@ -56,7 +56,7 @@ input="$PASSPHRASE" run --profile demo --passphrase-stdin pdf roadmap "$person" 
 is_pdf "$tmp/feuille.pdf"
 if command -v pdftotext >/dev/null 2>&1; then
     pdftotext "$tmp/contrat.pdf" "$tmp/contrat.txt"
-    grep -q "Contrat d'engagements" "$tmp/contrat.txt" || { echo "check-bundle: contract text missing" >&2; exit 1; }
+    grep -q "Contrat d'engagement" "$tmp/contrat.txt" || { echo "check-bundle: contract text missing" >&2; exit 1; }
 fi
 
 # 3. the window's rasteriser, offscreen, on the contract's first page
