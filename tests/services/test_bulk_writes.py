@@ -16,7 +16,7 @@ from app.models.tables.local import AuditEvent, OutboxOp
 from app.models.tables.people import Person
 from app.services.errors import AppendOnlyViolation
 from app.services.storage import vault as vault_service
-from app.services.storage.db import _json_column, _process_column, bulk_insert, bulk_update
+from app.services.storage.bulk import _json_column, _process_column, bulk_insert, bulk_update
 
 
 def _ops(v: vault_service.Vault) -> list[OutboxOp]:

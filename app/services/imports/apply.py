@@ -1,4 +1,4 @@
-"""Writing a plan in **one** transaction, in batches, through the bulk write path of app.services.storage.db.
+"""Writing a plan in **one** transaction, in batches, through the bulk write path of app.services.storage.bulk.
 
 ``bulk_insert`` / ``bulk_update`` write each row's outbox op in the same transaction, exactly as the session
 hook does for single writes (docs/decisions/0004), but with one ``executemany`` per batch instead of one ORM
@@ -19,7 +19,7 @@ from app.models.orientation_list.planner import Plan, RowPlan, assignment_row, a
 from app.models.tables.base import Synced
 from app.models.tables.local import AuditEvent
 from app.models.tables.people import Household, Orientation, Parcours, Person, ReferentAssignment
-from app.services.storage.db import bulk_insert, bulk_update
+from app.services.storage.bulk import bulk_insert, bulk_update
 
 BATCH = 2000
 T = TypeVar("T", bound=Synced)

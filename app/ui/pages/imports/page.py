@@ -15,8 +15,6 @@ from PySide6.QtCore import (
     Qt,
 )
 from PySide6.QtGui import (
-    QBrush,
-    QColor,
     QDragEnterEvent,
     QDropEvent,
     QKeySequence,
@@ -28,23 +26,19 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QProgressBar,
     QPushButton,
     QStackedWidget,
     QTableView,
-    QTreeWidget,
-    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from app.models.errors import FilRougeError
 from app.models.orientation_list.errors import ImportCancelled
-from app.models.orientation_list.report import ImportReport, Outcome, delimiter_label, encoding_label
-from app.models.text import fold
+from app.models.orientation_list.report import ImportReport, Outcome
 from app.services.errors import VaultLockedError
 from app.services.imports.service import (
     FileInfo,
@@ -57,18 +51,14 @@ from app.services.imports.service import (
 from app.ui.kit import theme
 from app.ui.kit.errors import show_error, user_message
 from app.ui.kit.jobs import JobControl, LongJob
-from app.ui.kit.widgets import Card, EmptyState, named
+from app.ui.kit.widgets import Card, named
 from app.ui.kit.worker import WorkerContext
+from app.ui.pages.imports.history import HistoryPane
 from app.ui.pages.imports.report import ReportModel
+from app.ui.pages.imports.texts import detected_html, report_detail, simulation_html
 from app.ui.shell.plugins import UiContext
 
 PAGE_KEY = "imports"
-EMPTY = (
-    "Aucun import pour l'instant",
-    "Chaque mois, le département envoie la liste des personnes orientées vers vous (un fichier CSV exporté "
-    "de son logiciel ou d'Excel). Cliquez « Importer un fichier… » (Ctrl+I) ou glissez le fichier ici : Fil "
-    "rouge vous montrera ce qu'il contient et ce qu'il ferait avant d'enregistrer quoi que ce soit.",
-)
 OUTCOME_FILTERS = (
     ("Toutes les lignes", None),
     ("Créées", Outcome.CREATED),
@@ -124,33 +114,9 @@ class ImportsPage(QWidget):
     # --- building ------------------------------------------------------------------------------------------
 
     def _build_home(self) -> QWidget:
-        page = QWidget()
-        v = QVBoxLayout(page)
-        v.setContentsMargins(0, 0, 0, 0)
-        self.empty = EmptyState("fa6s.file-import", *EMPTY)
-        v.addWidget(self.empty, 1)
-        self.history_title = named(QLabel("Imports précédents"), "h2")
-        v.addWidget(self.history_title)
-        self.history_hint = QLabel(
-            "Glissez un fichier CSV sur cette page ou cliquez « Importer un fichier… » (Ctrl+I) pour importer "
-            "la liste du mois.",
-            wordWrap=True,
-        )
-        self.history_hint.setProperty("muted", True)
-        v.addWidget(self.history_hint)
-        self.history_tree = QTreeWidget()
-        self.history_tree.setAccessibleName("Imports précédents")
-        self.history_tree.setRootIsDecorated(False)
-        self.history_tree.setAlternatingRowColors(True)
-        self.history_tree.setHeaderLabels(
-            ["Fichier", "Importé le", "Lignes", "Créées", "Mises à jour", "Inchangées", "Rejetées"]
-        )
-        self.history_tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.history_tree.header().setStretchLastSection(False)
-        for col, width in ((1, 150), (2, 80), (3, 80), (4, 100), (5, 95), (6, 85)):
-            self.history_tree.setColumnWidth(col, width)
-        v.addWidget(self.history_tree, 1)
-        return page
+        self.home = HistoryPane()
+        self.empty, self.history_tree = self.home.empty, self.home.tree  # what the tests and shortcuts reach
+        return self.home
 
     def _build_preview(self) -> QWidget:
         page = QWidget()
@@ -299,28 +265,7 @@ class ImportsPage(QWidget):
 
     def _show_history(self, entries: list[HistoryEntry]) -> None:
         self.history = entries
-        self.history_tree.clear()
-        for e in entries:
-            item = QTreeWidgetItem(
-                [
-                    e.file_name,
-                    theme.fmt_datetime(e.at),
-                    str(e.total),
-                    str(e.created),
-                    str(e.updated),
-                    str(e.unchanged),
-                    str(e.rejected),
-                ]
-            )
-            for col in range(2, 7):
-                item.setTextAlignment(col, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            if e.rejected:
-                item.setForeground(6, QBrush(QColor(theme.LATE)))
-            self.history_tree.addTopLevelItem(item)
-        has = bool(entries)
-        self.empty.setVisible(not has)
-        for w in (self.history_title, self.history_hint, self.history_tree):
-            w.setVisible(has)
+        self.home.show_entries(entries)
 
     def show_home(self) -> None:
         self.path = self.info = self.preview = None
@@ -379,52 +324,8 @@ class ImportsPage(QWidget):
         self.file_title.setText(
             f"« {info.file_name} » — {theme.plural(info.rows, 'ligne', 'lignes')} de données"
         )
-        mapped = ", ".join(
-            f"<b>{_esc(h)}</b>" + ("" if fold(h) == fold(label) else f" ({_esc(label)})")
-            for h, label in info.mapped
-        )
-        parts = [
-            f"Encodage : <b>{encoding_label(info.encoding)}</b> · séparateur : <b>{delimiter_label(info.delimiter)}</b>",
-            f"Colonnes reconnues ({len(info.mapped)}) : {mapped}",
-        ]
-        if info.ignored:
-            parts.append(
-                f"Colonnes ignorées ({len(info.ignored)}, inconnues de la table de correspondance) : "
-                + ", ".join(_esc(h) for h in info.ignored)
-            )
-        if info.absent:
-            parts.append(
-                "Informations absentes du fichier (facultatives, rien ne sera effacé) : "
-                + ", ".join(_esc(a) for a in info.absent)
-            )
-        self.detected.setText("<br>".join(parts))
-        lines = [
-            f"<b>{sim.created}</b> personne{_s(sim.created)} créée{_s(sim.created)}, "
-            f"<b>{sim.updated}</b> mise{_s(sim.updated)} à jour, "
-            f"<b>{sim.unchanged}</b> inchangée{_s(sim.unchanged)}, "
-            f"<b>{sim.rejected}</b> ligne{_s(sim.rejected)} rejetée{_s(sim.rejected)}."
-        ]
-        if sim.duplicates:
-            lines.append(
-                f"<b>{sim.duplicates}</b> doublon{_s(sim.duplicates)} possible{_s(sim.duplicates)} : la ligne "
-                "ressemble à un dossier existant sans lui correspondre ; elle ne le modifiera pas et la paire "
-                "sera à examiner dans « Doublons possibles »."
-            )
-        rejected = sim.rejections()
-        if rejected:
-            shown = "<br>".join(_esc(r.reason) for r in rejected[:5])
-            more = (
-                f"<br>… et {len(rejected) - 5} autre{_s(len(rejected) - 5)} (détail dans le compte rendu)"
-                if len(rejected) > 5
-                else ""
-            )
-            lines.append(
-                f"<span style='color:{theme.LATE}'>Lignes rejetées (elles ne seront pas importées ; les "
-                f"autres le seront) :</span><br>{shown}{more}"
-            )
-        if not sim.created and not sim.updated and not sim.duplicates:
-            lines.append("Rien à enregistrer : votre dossier est déjà à jour pour ce fichier.")
-        self.simulation.setText("<br>".join(lines))
+        self.detected.setText(detected_html(info))
+        self.simulation.setText(simulation_html(sim))
         self.import_button.setEnabled(bool(sim.created or sim.updated or sim.duplicates))
         self.stack.setCurrentIndex(STAGE_PREVIEW)
         if self.import_button.isEnabled():
@@ -495,24 +396,7 @@ class ImportsPage(QWidget):
         report, names = result
         self.report = report
         self.summary.setText(f"« {report.file_name} » importé — {report.summary()}.")
-        warnings = sum(1 for r in report.results if r.warning)
-        detail = [f"Durée : {report.duration_s:.1f} s.".replace(".", ",", 1)]
-        if report.rejected:
-            detail.append(
-                "Les lignes rejetées n'ont pas été importées : corrigez-les dans le fichier (ou signalez-les au "
-                "département) puis réimportez-le — les lignes déjà importées resteront inchangées."
-            )
-        if report.duplicates:
-            detail.append(
-                f"{theme.plural(report.duplicates, 'doublon possible', 'doublons possibles')} : aucun dossier "
-                "existant n'a été modifié ; décidez dans « Doublons possibles »."
-            )
-        if warnings:
-            detail.append(
-                f"{theme.plural(warnings, 'avertissement', 'avertissements')} (NIR inutilisable, caractères "
-                "retirés, référent à désigner…)."
-            )
-        self.summary_detail.setText(" ".join(detail))
+        self.summary_detail.setText(report_detail(report))
         self.model.set_report(report, names)
         preferred = 4 if report.rejected else 0
         self.outcome_filter.setCurrentIndex(preferred)
@@ -566,14 +450,6 @@ class ImportsPage(QWidget):
             self.summary_detail.setText(f"Compte rendu enregistré : {written}")
 
         self.ctx.worker.submit(job, done, lambda exc: show_error(self, exc), owner=self)
-
-
-def _esc(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _s(n: int) -> str:
-    return "s" if n > 1 else ""
 
 
 def create_page(ctx: UiContext) -> ImportsPage:

@@ -42,17 +42,21 @@ from app.ui.kit.errors import show_error
 from app.ui.kit.widgets import EmptyState, child_items, clear_layout, named, top_items
 from app.ui.kit.worker import WorkerContext
 from app.ui.pages.indicators.dialogs import PeopleDialog, safe_file_name
+from app.ui.pages.indicators.items import (
+    CODE_ROLE,
+    GROUP_ROLE,
+    KEY_ROLE,
+    TITLE_ROLE,
+    breakdown_item,
+    figure_item,
+)
 from app.ui.shell.plugins import UiContext
 
 if TYPE_CHECKING:
     from app.models.indicators.period import Period
-    from app.models.indicators.results import Breakdown, Figure, Report
+    from app.models.indicators.results import Breakdown, Report
 
 PAGE_KEY = "indicateurs"
-KEY_ROLE = Qt.ItemDataRole.UserRole + 1
-CODE_ROLE = Qt.ItemDataRole.UserRole + 2
-TITLE_ROLE = Qt.ItemDataRole.UserRole + 3
-GROUP_ROLE = Qt.ItemDataRole.UserRole + 4
 KINDS = (("month", "Mois"), ("quarter", "Trimestre"), ("year", "Année"))
 HEADERS = ("Indicateur", "Valeur", "Calcul (n / d)")
 CANCELLED = "Calcul abandonné."
@@ -340,11 +344,11 @@ class IndicatorsPage(QWidget):
             section.setFirstColumnSpanned(True)
             self.tree.addTopLevelItem(section)
             for f in figures:
-                item = self._figure_item(f)
+                item = figure_item(f)
                 section.addChild(item)
                 restore = item if keep == (f.key, None) else restore
             for b in by_section.get(name, []):
-                group = self._breakdown_item(b, bold)
+                group = breakdown_item(b, bold)
                 section.addChild(group)
                 group.setExpanded(b.key in self._open_groups)
                 for child in child_items(group):
@@ -360,43 +364,6 @@ class IndicatorsPage(QWidget):
     def _first_leaf(self) -> QTreeWidgetItem | None:
         top = self.tree.topLevelItem(0)
         return top.child(0) if top is not None and top.childCount() else top
-
-    def _figure_item(self, f: Figure) -> QTreeWidgetItem:
-        item = QTreeWidgetItem([f.label, formatting.format_value(f), formatting.ratio_text(f)])
-        item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        item.setTextAlignment(2, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        tip = f.label + (f"\n{f.note}" if f.note else "")
-        if f.drillable:
-            item.setData(0, KEY_ROLE, f.key)
-            item.setData(0, TITLE_ROLE, f.label)
-            item.setIcon(0, theme.icon("fa6s.users"))
-            tip += "\n\nDouble-cliquez (ou Entrée) pour voir les personnes concernées."
-        item.setToolTip(0, tip)
-        return item
-
-    def _breakdown_item(self, b: Breakdown, bold: QFont) -> QTreeWidgetItem:
-        total = b.total
-        group = QTreeWidgetItem([b.label, formatting.fr_number(total), ""])
-        group.setFont(0, bold)
-        group.setIcon(0, theme.icon("fa6s.chart-bar"))
-        group.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        group.setData(0, GROUP_ROLE, b.key)
-        group.setToolTip(
-            0, f"{b.label} : {theme.plural(len(b.rows), 'ligne', 'lignes')} (Entrée pour déplier)"
-        )
-        for code, label, count in b.rows:
-            share = f"{formatting.fr_number(100 * count / total)}\u00a0%" if total else ""
-            child = QTreeWidgetItem([str(label), formatting.fr_number(count), share])
-            child.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            child.setTextAlignment(2, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            child.setData(0, KEY_ROLE, b.key)
-            child.setData(0, CODE_ROLE, str(code))
-            child.setData(0, TITLE_ROLE, f"{b.label} : {label}")
-            child.setToolTip(0, f"{b.label} : {label}\n\nDouble-cliquez (ou Entrée) pour voir les personnes.")
-            group.addChild(child)
-        if not b.rows:
-            group.addChild(QTreeWidgetItem(["Aucune donnée sur la période.", "", ""]))
-        return group
 
     def _fill_charts(self, report: Report) -> None:
         clear_layout(self.charts_layout)
