@@ -287,6 +287,10 @@ def test_the_demo_looks_like_a_caseload_of_december_2026(tmp_path):
         share = len(late) / result.people
         assert 0.10 <= share <= 0.25, f"{share:.0%} of the people have something overdue"
         assert any(d.rule_id == "ce_replaces_cer" and d.state == "bientot" for d in result.alerts())
+        avenants = [i.contract for i in items if i.contract.amendment_no]
+        assert avenants and all(
+            a.amends_id and a.title.startswith("Avenant n° 1 au contrat n° ") for a in avenants
+        )
     finally:
         v.close()
 

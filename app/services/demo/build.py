@@ -78,6 +78,8 @@ def _regular(s: Session, demo: Demo, st: df.FileState, notified: date) -> None:
     _signature_rdv(s, demo, st, start)
     cid = dc.chain(s, demo, st, start, None, ending_soon=scenario == "ending_soon")
     dc.carnet(s, demo, st, cid, start, closed=False)
+    if scenario == "avenant":
+        dc.amend(s, demo, st, cid)
     _contract_end_work(s, demo, st, cid, late=scenario == "ending_soon")
 
 

@@ -28,9 +28,10 @@ from app.models.enums import (
 )
 from app.services.casefile import sanctions
 from app.services.casefile.carnet import edits as carnet_edits
-from app.services.contracts import document
+from app.services.contracts import document, editor
 from app.services.contracts import lifecycle as lifecycle_mod
 from app.services.contracts.editor import rules_version
+from app.services.contracts.views import get_contract
 from app.services.demo import data
 from app.services.demo.casefile import FileState
 from app.services.demo.people import PE_START, Demo
@@ -231,6 +232,29 @@ def chain(
         lifecycle(s, demo, st, cid, start, end, stop)
     assert cid is not None
     return cid
+
+
+def amend(s: Session, demo: Demo, st: FileState, cid: str) -> str | None:
+    """Now and then, an avenant to a CE running for a month or more: one action added to the plan, signed
+    a few days ago (« Avenant n° 1 au contrat n° … »)."""
+    view = get_contract.within(s, cid)
+    if view.kind != ContractKind.CE or view.status != _CS.ACTIVE or not view.start_date or not view.end_date:
+        return None
+    if (demo.today - view.start_date).days < 30 or (view.end_date - demo.today).days < 30:
+        return None
+    author = (st.ref or demo.me).login
+    aid = editor.amend.within(s, cid, author=author)
+    body = dict(get_contract.within(s, aid).versions[-1].content)
+    action = {"label": demo.rng.choice(data.AVENANT_ACTIONS), "partner": "", "start": demo.today.isoformat(),
+              "end": None, "hours_per_week": 3.0}  # fmt: skip
+    body["actions"] = [*body.get("actions", []), action]
+    body["weekly_hours"] = round(sum(a.get("hours_per_week") or 0 for a in body["actions"]), 2)
+    day = demo.today - timedelta(days=demo.rng.randint(2, 9))
+    lifecycle_mod.save_contract_version.within(
+        s, aid, body, author=author, saved_at=_at(day - timedelta(days=3))
+    )
+    sign(s, demo, st, aid, day)
+    return aid
 
 
 def special(s: Session, demo: Demo, st: FileState, state: str) -> str:

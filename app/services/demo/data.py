@@ -380,3 +380,11 @@ SEARCH_ACTS = (
     "Trois candidatures par semaine et une inscription aux sessions de recrutement de France Travail",
     "Une candidature spontanée par semaine et un job dating par mois",
 )
+
+#: Actions an avenant adds to a running plan (the person's situation changed).
+AVENANT_ACTIONS = (
+    "Atelier numérique : démarches en ligne",
+    "Permis de conduire : code de la route (auto-école sociale)",
+    "Immersion professionnelle (PMSMP) de deux semaines",
+    "Atelier de préparation aux entretiens d'embauche",
+)

@@ -39,6 +39,7 @@ SCENARIOS: dict[str, int] = {
     "newcomer": 3,
     "reorientation": 5,
     "legacy_awaiting_ce": 2,
+    "avenant": 3,
 }
 COUPLES = 5
 PE_START = date(2025, 1, 1)  # loi pour le plein emploi in force
@@ -103,6 +104,7 @@ def _entry_range(scenario: str) -> tuple[int, int]:
         "sanction_ongoing": (200, 500),
         "reorientation": (250, 700),
         "legacy_awaiting_ce": (700, 1050),
+        "avenant": (150, 500),
     }.get(scenario, (300, 1300) if scenario.startswith("exit") else (60, 720))
 
 
