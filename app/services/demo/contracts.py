@@ -28,7 +28,7 @@ from app.models.enums import (
 )
 from app.services.casefile import sanctions
 from app.services.casefile.carnet import edits as carnet_edits
-from app.services.contracts import document, editor
+from app.services.contracts import document
 from app.services.contracts import lifecycle as lifecycle_mod
 from app.services.contracts.editor import rules_version
 from app.services.contracts.views import get_contract
@@ -243,15 +243,23 @@ def amend(s: Session, demo: Demo, st: FileState, cid: str) -> str | None:
     if (demo.today - view.start_date).days < 30 or (view.end_date - demo.today).days < 30:
         return None
     author = (st.ref or demo.me).login
-    aid = editor.amend.within(s, cid, author=author)
-    body = dict(get_contract.within(s, aid).versions[-1].content)
-    action = {"label": demo.rng.choice(data.AVENANT_ACTIONS), "partner": "", "start": demo.today.isoformat(),
+    day = demo.today - timedelta(days=demo.rng.randint(2, 9))
+    body = dict(view.versions[-1].content)
+    action = {"label": demo.rng.choice(data.AVENANT_ACTIONS), "partner": "", "start": day.isoformat(),
               "end": None, "hours_per_week": 3.0}  # fmt: skip
     body["actions"] = [*body.get("actions", []), action]
     body["weekly_hours"] = round(sum(a.get("hours_per_week") or 0 for a in body["actions"]), 2)
-    day = demo.today - timedelta(days=demo.rng.randint(2, 9))
-    lifecycle_mod.save_contract_version.within(
-        s, aid, body, author=author, saved_at=_at(day - timedelta(days=3))
+    aid = lifecycle_mod.create_contract.within(
+        s,
+        st.ident.person_id,
+        kind=ContractKind.CE,
+        start_date=view.start_date,
+        duration_months=view.duration_months,
+        content=body,
+        amends_contract_id=cid,
+        author=author,
+        saved_at=_at(day - timedelta(days=3)),
+        rules_version=rules_version(),
     )
     sign(s, demo, st, aid, day)
     return aid
