@@ -36,6 +36,32 @@ class AppointmentNature(StrEnum):
     HOME_VISIT = "visite_domicile"
 
 
+class ReminderChannel(StrEnum):
+    """How a person agreed to be reminded of their RDVs (ADR 0036)."""
+
+    NONE = "aucun"
+    EMAIL = "courriel"
+    SMS = "sms"
+
+
+class ReminderState(StrEnum):
+    """Where a reminder stands; every state but « à envoyer » is written by the département server."""
+
+    QUEUED = "a_envoyer"
+    SENDING = "envoi_en_cours"
+    SENT = "envoye"
+    FAILED = "echec"
+    CANCELLED = "annule"
+
+
+class LetterKind(StrEnum):
+    """A letter about a RDV (ADR 0035): a convocation (obligatory RDV), an invitation, a relance after an absence."""
+
+    CONVOCATION = "convocation"
+    INVITATION = "invitation"
+    RELANCE = "relance"
+
+
 class ObjectiveStatus(StrEnum):
     IN_PROGRESS = "en_cours"
     ACHIEVED = "atteint"

@@ -27,6 +27,8 @@ PERSONAL_FIELDS: dict[str, tuple[str, ...]] = {
     "exit_record": ("detail",),
     "appointment": ("place", "comment"),
     "appointment_event": ("comment",),
+    "appointment_letter": (),
+    "appointment_reminder": ("place", "failure"),
     "note": ("body",),
     "sanction_step": ("detail",),
     "diagnostic_version": ("data",),
@@ -45,7 +47,8 @@ PERSONAL_FIELDS: dict[str, tuple[str, ...]] = {
 
 #: Tables whose rows carry the person's id in ``person_id``.
 PERSON_TABLES: tuple[str, ...] = (
-    "orientation", "referent_assignment", "parcours", "exit_record", "appointment", "note", "sanction_step",
+    "orientation", "referent_assignment", "parcours", "exit_record", "appointment", "appointment_letter",
+    "appointment_reminder", "note", "sanction_step",
     "diagnostic_version", "objective", "action", "prescription", "document", "contract", "audit_event",
     "duplicate_review",
 )  # fmt: skip

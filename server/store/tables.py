@@ -56,6 +56,15 @@ INDICATOR_INDEXES = (
     ),
 )
 
+#: The reminder dispatcher's look-up of due reminders (ADR 0036), added by revision s0007.
+REMINDER_INDEXES = (
+    Index(
+        "ix_appointment_reminder_state_due",
+        BUSINESS["appointment_reminder"].c.state,
+        BUSINESS["appointment_reminder"].c.due_at,
+    ),
+)
+
 server_meta = Table(
     "server_meta",
     metadata,

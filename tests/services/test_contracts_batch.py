@@ -17,11 +17,11 @@ from app.services.contracts import editor as contracts
 from app.services.contracts.batch import (
     BatchOutputError,
     BatchPlan,
-    concatenate,
     plan_batch,
     render_batch,
 )
 from app.services.people import identity as people
+from app.services.printing.combine import concatenate
 from app.services.people.identity import PersonInput
 from app.services.settings import seal as seal_config
 from app.services.storage.vault import Vault

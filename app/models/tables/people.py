@@ -69,6 +69,10 @@ class Person(Synced, Base):
     referent_id: Mapped[str | None] = mapped_column(ForeignKey("referent.id"), nullable=True, index=True)
     health_data_consent: Mapped[bool] = mapped_column(Boolean, default=False)
     last_contact_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # RDV reminders (ADR 0036): the channel the person chose (enums.ReminderChannel) and the day they agreed.
+    # No reminder leaves without both; « aucun » is the default.
+    reminder_channel: Mapped[str] = mapped_column(String(10), default="aucun")
+    reminder_consent_on: Mapped[date | None] = mapped_column(Date, nullable=True)
 
 
 class Orientation(Synced, Base):

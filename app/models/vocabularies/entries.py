@@ -41,6 +41,9 @@ CLOSED_KINDS: Mapping[str, type[StrEnum]] = MappingProxyType(
         "hours_regimes": enums.HoursRegime,
         "sanction_decisions": enums.SanctionDecision,
         "rapo_outcomes": enums.RapoOutcome,
+        "reminder_channels": enums.ReminderChannel,
+        "reminder_states": enums.ReminderState,
+        "letter_kinds": enums.LetterKind,
     }
 )
 

@@ -8,7 +8,6 @@ documents; each contract actually printed or saved gets its audit event (« impr
 
 from __future__ import annotations
 
-import io
 import logging
 import os
 import re
@@ -26,6 +25,7 @@ from app.models.tables.contracts import Contract
 from app.models.tables.people import Person
 from app.models.vocabularies.loader import load_vocabularies
 from app.services.contracts.document import record_output, render_pdf
+from app.services.printing.combine import concatenate
 from app.services.storage.db import Database
 from app.services.storage.uow import read_only
 
@@ -181,30 +181,6 @@ def _write_atomic(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-
-
-def concatenate(pdfs: Sequence[bytes]) -> bytes:
-    """One PDF with the pages of ``pdfs`` in order (each source's page tree grafted under one root)."""
-    from pyhanko.pdf_utils import generic
-    from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.pdf_utils.writer import PdfFileWriter
-
-    writer = PdfFileWriter()
-    root_ref = writer.root.raw_get("/Pages")
-    root = root_ref.get_object()
-    kids = root["/Kids"]
-    count = 0
-    for data in pdfs:
-        source = PdfFileReader(io.BytesIO(data))
-        node_ref = writer.import_object(source.root.raw_get("/Pages"))
-        node = node_ref.get_object()
-        node[generic.NameObject("/Parent")] = root_ref
-        kids.append(node_ref)
-        count += int(node["/Count"])
-    root[generic.NameObject("/Count")] = generic.NumberObject(count)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
 
 
 def render_batch(

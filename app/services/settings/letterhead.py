@@ -1,7 +1,10 @@
-"""What every printed document takes from the profile settings: the département's printed name and the DPO
-contact (queries: on a ``Database``, or ``.within(s)`` inside the caller's unit of work)."""
+"""What every printed document takes from the profile settings: the département's printed name, the DPO
+contact, and the letterhead and signature block of letters (queries: on a ``Database``, or ``.within(s)`` inside
+the caller's unit of work)."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
@@ -33,3 +36,31 @@ def missing_for_signature(s: Session) -> list[str]:
     if not dpo_contact.within(s):
         missing.append("le contact du délégué à la protection des données")
     return missing
+
+
+@dataclass(frozen=True)
+class Letterhead:
+    """The head and the signature block of a letter (convocations, ADR 0035). ``signatory_name`` empty: the
+    référent signs the letter themselves."""
+
+    department: str
+    service: str
+    address: str
+    signatory_name: str
+    signatory_title: str
+
+
+@query
+def letterhead(s: Session) -> Letterhead:
+    """The letterhead set in Paramètres › Documents."""
+
+    def text(setting: settings.Setting) -> str:
+        return str(settings.get.within(s, setting) or "").strip()
+
+    return Letterhead(
+        department=department_name.within(s),
+        service=text(settings.LETTER_SERVICE),
+        address=text(settings.LETTER_ADDRESS),
+        signatory_name=text(settings.LETTER_SIGNATORY_NAME),
+        signatory_title=text(settings.LETTER_SIGNATORY_TITLE),
+    )

@@ -91,6 +91,22 @@ OVERSEAS_DEPARTMENT = Setting(
     False,
     "Département d'outre-mer (transition du CER au contrat d'engagement : 3 ans)",
 )
+#: Letters about a RDV (convocations, invitations, relances; ADR 0035) and reminders (ADR 0036): the service
+#: that writes, its postal address, and who signs (empty: the référent signs).
+LETTER_SERVICE = Setting(
+    "letter_service",
+    "",
+    "Service émetteur des convocations et des rappels",
+    max_length=120,
+)
+LETTER_ADDRESS = Setting("letter_address", "", "Adresse du service (en-tête des courriers)", max_length=200)
+LETTER_SIGNATORY_NAME = Setting("letter_signatory_name", "", "Signataire des courriers", max_length=100)
+LETTER_SIGNATORY_TITLE = Setting(
+    "letter_signatory_title", "", "Qualité du signataire des courriers", max_length=200
+)
+REMINDER_DAYS_BEFORE = Setting(
+    "reminder_days_before", 2, "Rappel envoyé avant le rendez-vous (jours)", minimum=1, maximum=14
+)
 #: Path of the département's PKCS#12 file for the PAdES seal (None: documents are not sealed).
 #: Its password lives in the keyring, never in this table.
 SEAL_CERTIFICATE_PATH = Setting("seal_certificate_path", None, "Certificat de cachet du département")
@@ -106,6 +122,11 @@ ALL_SETTINGS: tuple[Setting, ...] = (
     DPO_CONTACT,
     RETENTION_MONTHS,
     OVERSEAS_DEPARTMENT,
+    LETTER_SERVICE,
+    LETTER_ADDRESS,
+    LETTER_SIGNATORY_NAME,
+    LETTER_SIGNATORY_TITLE,
+    REMINDER_DAYS_BEFORE,
     SEAL_CERTIFICATE_PATH,
 )
 _BY_KEY = {s.key: s for s in ALL_SETTINGS}

@@ -98,8 +98,16 @@ class SettingsPage(QWidget):
     def _documents_tab(self) -> None:
         self.documents_section = self._section(
             "Documents imprimés",
-            "Ces informations figurent sur les contrats, les feuilles de route et les exports.",
-            [settings.DEPARTMENT_NAME, settings.DPO_CONTACT],
+            "Ces informations figurent sur les contrats, les feuilles de route, les convocations et les "
+            "exports. Sans signataire, le référent signe lui-même les convocations.",
+            [
+                settings.DEPARTMENT_NAME,
+                settings.DPO_CONTACT,
+                settings.LETTER_SERVICE,
+                settings.LETTER_ADDRESS,
+                settings.LETTER_SIGNATORY_NAME,
+                settings.LETTER_SIGNATORY_TITLE,
+            ],
         )
         self.documents_section.editors[settings.DPO_CONTACT.key].widget.setToolTip(
             "Ex. : dpo@departement.fr — 01 23 45 67 89"
@@ -131,6 +139,7 @@ class SettingsPage(QWidget):
                 settings.SOON_DAYS,
                 settings.RETENTION_MONTHS,
                 settings.OVERSEAS_DEPARTMENT,
+                settings.REMINDER_DAYS_BEFORE,
             ],
         )
         self.no_referent = QLabel(
