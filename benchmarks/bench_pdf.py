@@ -89,8 +89,8 @@ def _make_vault(root: Path, n: int) -> tuple[object, list[str], list[str]]:
 
 def database_part(n: int) -> None:
     from app.services.contracts.batch import plan_batch, render_batch
-    from app.services.printing.combine import concatenate
     from app.services.contracts.document import build_document, render_pdf
+    from app.services.printing.combine import concatenate
 
     with tempfile.TemporaryDirectory(prefix="bench-pdf-") as tmp:
         start = time.perf_counter()

@@ -21,8 +21,8 @@ from app.services.contracts.batch import (
     render_batch,
 )
 from app.services.people import identity as people
-from app.services.printing.combine import concatenate
 from app.services.people.identity import PersonInput
+from app.services.printing.combine import concatenate
 from app.services.settings import seal as seal_config
 from app.services.storage.vault import Vault
 from tests.conftest import MemoryKeyring
