@@ -32,6 +32,10 @@ KINDS = {
     "archived": "dossier mis en archive intermédiaire",
     "archive_read": "archive intermédiaire consultée",
     "archive_eliminated": "archive intermédiaire éliminée",
+    "reminder_sent": "rappel envoyé",
+    "reminder_failed": "rappel en échec",
+    "reminder_retry": "rappel à réessayer",
+    "reminder_cancelled": "rappel annulé",
 }
 #: How long a team leader sees a refusal their team transmitted.
 ESCALATION_DAYS = 30

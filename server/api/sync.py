@@ -86,6 +86,11 @@ async def upload(request: Request, body: UploadRequest, dev: Device, sdb: Sdb, _
     result = await run_in_threadpool(
         lambda: engine_upload.apply_batch(sdb, dev.id, body.ops, address=address)
     )
+    worker = request.app.state.reminders
+    if worker is not None and any(
+        isinstance(op, dict) and op.get("t") == "appointment_reminder" for op in body.ops
+    ):
+        worker.notify()  # ADR 0036: a reminder due now leaves without waiting for the next round
     return respond(request, result)
 
 

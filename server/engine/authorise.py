@@ -37,6 +37,9 @@ if TYPE_CHECKING:
 DEPARTEMENT_WRITES = "departement_writes"
 #: Contact fields a user may change in their own directory entry.
 DIRECTORY_FIELDS = frozenset({"first_name", "last_name", "structure", "phone", "email"})
+#: Fields of a reminder only the server writes (ADR 0036): a device queues or cancels, the server sends.
+REMINDER_SERVER_FIELDS = frozenset({"state", "sent_at", "failure"})
+REMINDER_QUEUED = {"state": (None, "a_envoyer"), "sent_at": (None,), "failure": (None, "")}
 OUT_OF_SCOPE = "Cet enregistrement n'est pas dans votre périmètre : modification refusée."
 PERSON_OUT_OF_SCOPE = "Cette personne n'est pas dans votre file active : modification refusée."
 
@@ -198,6 +201,8 @@ class Authoriser:
             return op.base
         if existing is None and op.kind in ("update", "delete", "purge"):
             return op.base  # unknown to the server: nothing is written (« missing »)
+        if op.table == "appointment_reminder":
+            self._reminder(op, existing)
         if op.table == "referent":
             self._directory(op, existing)
         elif existing is not None:
@@ -293,6 +298,21 @@ class Authoriser:
             "Un référent confie une personne à son équipe (à son responsable d'équipe), qui l'attribue ensuite "
             ": réaffectation refusée.",
         )
+
+    def _reminder(self, op: CheckedOp, existing: dict[str, Any] | None) -> None:
+        """A device queues a reminder (state « à envoyer », nothing sent) or cancels it; its state, the moment it
+        left and the reason of a failure are the server's (ADR 0036)."""
+        if existing is None:
+            wrong = sorted(k for k, allowed in REMINDER_QUEUED.items() if op.values.get(k) not in allowed)
+        else:
+            wrong = sorted(
+                k for k in REMINDER_SERVER_FIELDS if k in op.values and op.values[k] != existing.get(k)
+            )
+        if wrong:
+            raise Refused(
+                "server_field",
+                f"Champs d'un rappel gérés par le serveur ({', '.join(wrong)}) : modification refusée.",
+            )
 
     def _directory(self, op: CheckedOp, existing: dict[str, Any] | None) -> None:
         if existing is None or op.kind in ("delete", "purge"):

@@ -15,6 +15,7 @@ from app.models.enums import AppointmentNature, AppointmentStatus
 from app.models.tables.base import new_id
 from app.models.tables.followup import Appointment, AppointmentEvent
 from app.models.tables.people import Person, Referent
+from app.services.casefile.reminders import follow_rdv
 from app.services.errors import ValidationError
 from app.services.storage.uow import get_row, query, use_case
 from app.services.validation import (
@@ -99,6 +100,7 @@ def add_appointment(
     )
     if status == AppointmentStatus.HONOURED and person_id is not None:
         _touch_contact(get_row(s, Person, person_id, "Personne"), row.starts_at.date())
+    follow_rdv(s, row)
     return row.id
 
 
@@ -138,6 +140,7 @@ def set_appointment_status(
     s.add(event)
     if status == AppointmentStatus.HONOURED and appointment.person_id:
         _touch_contact(get_row(s, Person, appointment.person_id, "Personne"), appointment.starts_at.date())
+    follow_rdv(s, appointment)
     return event.id
 
 
@@ -218,6 +221,7 @@ def update_appointment(
     )
     if row.status == AppointmentStatus.HONOURED and row.person_id and "starts_at" in changed:
         _touch_contact(get_row(s, Person, row.person_id, "Personne"), row.starts_at.date())
+    follow_rdv(s, row)
     return changed
 
 
