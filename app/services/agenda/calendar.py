@@ -32,6 +32,9 @@ class AgendaItem:
     status_label: str
     comment: str
     conflict: bool = False
+    session_id: str | None = None  # a participant's RDV: the collective session it belongs to
+    capacity: int | None = None  # a collective session: its seats (None: not limited)
+    participants: int = 0  # a collective session: the people registered (not cancelled)
 
     @property
     def ends_at(self) -> datetime:
@@ -40,6 +43,11 @@ class AgendaItem:
     @property
     def kind_label(self) -> str:
         return "Collectif" if self.collective else "Individuel"
+
+    @property
+    def is_session(self) -> bool:
+        """A collective session (no person; its participants have RDVs of their own)."""
+        return self.collective and self.person_id is None and self.session_id is None
 
 
 @dataclass(frozen=True)

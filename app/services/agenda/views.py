@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.models.enums import AppointmentStatus
@@ -28,10 +28,29 @@ from app.services.storage.uow import query
 # ------------------------------------------------------------------------------------------------ queries
 
 
-def _name(person: Person | None) -> str:
+def _name(person: Person | None, seats: str = "") -> str:
     if person is None:
-        return "Séance collective"
+        return "Séance collective" + (f" ({seats})" if seats else "")
     return f"{person.last_name.upper()} {person.first_name}".strip()
+
+
+def _seats(count: int, capacity: int | None) -> str:
+    if capacity:
+        return f"{count} / {capacity} places"
+    return f"{count} inscrit{'s' if count > 1 else ''}" if count else ""
+
+
+def _counts(s: Session, ids: list[str]) -> dict[str, int]:
+    """Participants registered (not cancelled) by collective session."""
+    if not ids:
+        return {}
+    rows = s.execute(
+        select(Appointment.session_id, func.count())
+        .where(Appointment.session_id.in_(ids), Appointment.deleted_at.is_(None))
+        .where(Appointment.status != AppointmentStatus.CANCELLED)
+        .group_by(Appointment.session_id)
+    ).all()
+    return {str(sid): int(n) for sid, n in rows}
 
 
 @query
@@ -44,26 +63,35 @@ def _items(s: Session, *conditions: object) -> list[AgendaItem]:
         .where(Appointment.deleted_at.is_(None), *conditions)  # type: ignore[arg-type]
         .order_by(Appointment.starts_at, Appointment.created_at)
     )
+    found = s.execute(stmt).all()
+    counts = _counts(s, [a.id for a, p, _r in found if p is None and a.collective])
     return [
         AgendaItem(
-            id=a.id, person_id=a.person_id, person_name=_name(p), referent_id=a.referent_id,
+            id=a.id, person_id=a.person_id,
+            person_name=_name(p, _seats(counts.get(a.id, 0), a.capacity)), referent_id=a.referent_id,
             referent_name=f"{r.first_name} {r.last_name}" if r is not None else "",
             starts_at=a.starts_at, duration_min=a.duration_min, purpose=a.purpose,
             purpose_label=vocab.label("appointment_purposes", a.purpose), nature=a.nature,
             nature_label=vocab.label("appointment_natures", a.nature), place=a.place,
             collective=a.collective, status=a.status,
             status_label=vocab.label("appointment_statuses", a.status), comment=a.comment,
+            session_id=a.session_id, capacity=a.capacity, participants=counts.get(a.id, 0),
         )
-        for a, p, r in s.execute(stmt).all()
+        for a, p, r in found
     ]  # fmt: skip
 
 
 @query
 def _between(s: Session, start: date, end: date) -> list[AgendaItem]:
-    """RDVs starting on ``start`` … ``end`` (inclusive), conflicts flagged."""
+    """RDVs starting on ``start`` … ``end`` (inclusive), conflicts flagged. A collective session is one line
+    (its participants' RDVs are in their own files, not repeated here)."""
     lo = datetime.combine(start, time.min)
     hi = datetime.combine(end + timedelta(days=1), time.min)
-    return mark_conflicts(_items.within(s, Appointment.starts_at >= lo, Appointment.starts_at < hi))
+    return mark_conflicts(
+        _items.within(
+            s, Appointment.starts_at >= lo, Appointment.starts_at < hi, Appointment.session_id.is_(None)
+        )
+    )
 
 
 @query
@@ -105,6 +133,7 @@ def find_conflicts(
         Appointment.starts_at < end,
         Appointment.starts_at >= starts_at - timedelta(hours=8),
         Appointment.status != AppointmentStatus.CANCELLED,
+        Appointment.session_id.is_(None),  # a participant's RDV is the session's slot, already counted
     )
     probe_start, probe_end = starts_at, end
     return [

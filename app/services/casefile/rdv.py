@@ -53,8 +53,10 @@ def add_appointment(
     author: str = "",
     recorded_at: datetime | None = None,
     status: str = AppointmentStatus.PLANNED,
+    session_id: str | None = None,
 ) -> str:
-    """Plan a RDV (status « prévu ») and start its history. ``person_id`` may be empty for a collective session.
+    """Plan a RDV (status « prévu ») and start its history. ``person_id`` may be empty for a collective session;
+    a participant's RDV names its session (``session_id``, see :mod:`app.services.casefile.sessions`).
 
     A RDV entered afterwards may be given its outcome directly (``status``: honoré, excusé…); its history then
     starts with that status.
@@ -86,6 +88,7 @@ def add_appointment(
         collective=collective,
         status=status,
         comment=comment.strip(),
+        session_id=session_id,
     )
     s.add(row)
     s.add(

@@ -126,7 +126,7 @@ def plan_letters(s: Session, start: date, end: date, *, today: date | None = Non
         .order_by(Appointment.starts_at, Person.last_name, Person.first_name)
     ).all()
     states = letters.letter_states.within(s, [r[0] for r in rows])
-    items = tuple(LetterItem(r[0], r[1], r[2], r[3], r[4], states[r[0]].convoked) for r in rows)
+    items = tuple(LetterItem(r[0], r[1] or "", r[2], r[3], r[4], states[r[0]].convoked) for r in rows)
     return LetterPlan(start, end, items)
 
 
@@ -210,3 +210,62 @@ def _write_combined(
             letters.record_letter.within(
                 s, item.appointment_id, actor=actor, today=today, action=AuditAction.EXPORT
             )
+
+
+@query
+def plan_session(s: Session, session_id: str, *, today: date | None = None) -> LetterPlan:
+    """The letters of a collective session: one per participant still « prévu » (ADR 0037)."""
+    row = s.get(Appointment, session_id)
+    if row is None or row.deleted_at is not None:
+        raise LettersOutputError("Séance collective introuvable.")
+    rows = s.execute(
+        select(
+            Appointment.id, Appointment.person_id, Person.last_name, Person.first_name, Appointment.starts_at
+        )
+        .join(Person, Person.id == Appointment.person_id)
+        .where(Appointment.session_id == session_id, Appointment.deleted_at.is_(None))
+        .where(Appointment.status == AppointmentStatus.PLANNED)
+        .where(Appointment.starts_at >= datetime.combine(today or date.today(), time.min))
+        .order_by(Person.last_name, Person.first_name)
+    ).all()
+    states = letters.letter_states.within(s, [r[0] for r in rows])
+    items = tuple(LetterItem(r[0], r[1] or "", r[2], r[3], r[4], states[r[0]].convoked) for r in rows)
+    return LetterPlan(row.starts_at.date(), row.starts_at.date(), items)
+
+
+def preview_letters(
+    db: Database,
+    items: tuple[LetterItem, ...],
+    *,
+    today: date | None = None,
+    progress: Progress | None = None,
+    cancel: Cancel | None = None,
+) -> tuple[bytes, tuple[LetterItem, ...]] | None:
+    """The letters of ``items`` in one PDF for a preview (nothing recorded: :func:`record_letters` once printed
+    or saved), with the items it holds; None when cancelled. A letter that cannot be written is left out."""
+    pdfs: list[bytes] = []
+    kept: list[LetterItem] = []
+    for n, item in enumerate(items):
+        if cancel is not None and cancel():
+            return None
+        if progress is not None:
+            progress(n, len(items), item.label)
+        try:
+            pdfs.append(letters.preview_letter(db, item.appointment_id, today=today))
+        except FilRougeError:
+            continue
+        kept.append(item)
+    if progress is not None:
+        progress(len(items), len(items), "")
+    return (concatenate(pdfs) if pdfs else b""), tuple(kept)
+
+
+def record_letters(
+    db: Database, items: tuple[LetterItem, ...], *, action: str = AuditAction.PRINT, actor: str | None = None
+) -> int:
+    """Record the letters of ``items`` as sent (after a print or a save of :func:`preview_letters`), in one unit
+    of work; returns how many."""
+    with unit_of_work(db) as s:
+        for item in items:
+            letters.record_letter.within(s, item.appointment_id, actor=actor, action=action)
+    return len(items)

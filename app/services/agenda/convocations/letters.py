@@ -266,9 +266,10 @@ def build_letter(
     values = _values(rdv, ref_name, head, t) | {"phone": phone, "salutation": _salutation(person, t)}
     details: tuple[tuple[str, str], ...] = ()
     after: tuple[str, ...] = ()
+    bring: tuple[str, ...] = ()
     if kind == LetterKind.RELANCE:
         letter_kind, subject, paragraphs, after = _relance(s, rdv, values, t, tpl.obligatory)
-        obligatory, bring = False, ()
+        obligatory = False
         follow = _next_rdv(s, rdv)
         if follow is not None:
             details = _details(follow, _values(follow, ref_name, head, t), t, ref_name)

@@ -1,6 +1,7 @@
 """Agenda page: the day or the week (Monday → Sunday, French public holidays), navigation, conflicts flagged,
-double-click opens the person at the « Rendez-vous » tab (a collective session: its edition), « Modifier… » (F2)
-edits the selected RDV, exports (day PDF, ``.ics``) written on the worker."""
+double-click opens the person at the « Rendez-vous » tab (a collective session: its dialog, participants and
+attendance), « Modifier… » (F2) edits the selected RDV, « Convocations… » prepares the letters of the day or the
+week shown, exports (day PDF, ``.ics``) written on the worker."""
 
 from __future__ import annotations
 
@@ -29,11 +30,14 @@ from app.models.enums import AppointmentStatus
 from app.services.agenda import calendar, exports
 from app.services.agenda import views as agenda
 from app.services.agenda.calendar import AgendaDay, AgendaItem, AgendaWeek
+from app.services.agenda.convocations import batch as convocations
 from app.services.errors import VaultLockedError
 from app.ui.kit import theme
 from app.ui.kit.errors import show_error
 from app.ui.kit.widgets import EmptyState, named
 from app.ui.kit.worker import WorkerContext
+from app.ui.pages.agenda.letters import LettersDialog
+from app.ui.pages.agenda.session_dialog import SessionDialog
 from app.ui.person.rdv.dialogs import (
     CONFLICT_ICON,
     AppointmentDialog,
@@ -48,7 +52,7 @@ PAGE_KEY = "agenda"
 _Index = QModelIndex | QPersistentModelIndex
 COLUMNS = {
     "day": "Date", "time": "Horaire", "person": "Personne", "purpose": "Objet", "nature": "Nature",
-    "place": "Lieu", "kind": "Type", "status": "Statut", "alert": "Alerte",
+    "place": "Lieu", "kind": "Type", "status": "Statut", "alert": "Alerte", "letters": "Convocation · rappel",
 }  # fmt: skip
 
 
@@ -68,10 +72,12 @@ class RdvModel(QAbstractTableModel):
         super().__init__(parent)
         self.columns = columns
         self.rows: list[AgendaItem | Header] = []
+        self.states: dict[str, str] = {}  # RDV id → « Convoqué le … · rappel … » (column « letters »)
 
-    def set_rows(self, rows: list[AgendaItem | Header]) -> None:
+    def set_rows(self, rows: list[AgendaItem | Header], states: dict[str, str] | None = None) -> None:
         self.beginResetModel()
         self.rows = rows
+        self.states = states or {}
         self.endResetModel()
 
     def item_at(self, row: int) -> AgendaItem | None:
@@ -104,6 +110,8 @@ class RdvModel(QAbstractTableModel):
         row, key = self.rows[index.row()], self.columns[index.column()]
         if isinstance(row, Header):
             return self._header_data(row, index.column(), role)
+        if key == "letters" and role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return self.states.get(row.id, "")
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return _text(row, key, tooltip=role == Qt.ItemDataRole.ToolTipRole)
         if role == Qt.ItemDataRole.DecorationRole:
@@ -211,7 +219,7 @@ class AgendaPage(QWidget):
         self.current = date.today()
         self.week_mode = True
         self.data: AgendaWeek | AgendaDay | None = None
-        self.dialog: AppointmentDialog | None = None
+        self.dialog: AppointmentDialog | SessionDialog | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 12, 16, 12)
         layout.addLayout(self._toolbar())
@@ -278,7 +286,12 @@ class AgendaPage(QWidget):
         self.edit_button = edit_button(self.edit_selected)
         self.new_button = QPushButton(theme.icon("fa6s.plus", "#ffffff"), "Séance collective")
         self.new_button.setProperty("primary", True)
-        self.new_button.setToolTip("Nouveau rendez-vous collectif (Ctrl+R)")
+        self.new_button.setToolTip("Nouvelle séance collective : atelier, information collective (Ctrl+R)")
+        self.letters_button = QPushButton(theme.icon("fa6s.envelope"), "Convocations…")
+        self.letters_button.setToolTip(
+            "Les convocations des rendez-vous de la journée ou de la semaine affichée"
+        )
+        self.letters_button.clicked.connect(self.convoke)
         self.pdf_button.clicked.connect(self.export_pdf)
         self.ics_button.clicked.connect(self.export_ics)
         self.new_button.clicked.connect(self.new_collective)
@@ -288,7 +301,7 @@ class AgendaPage(QWidget):
         bar.addWidget(self.day_button)
         bar.addWidget(self.week_button)
         bar.addStretch(1)
-        for w in (self.edit_button, self.pdf_button, self.ics_button, self.new_button):
+        for w in (self.edit_button, self.letters_button, self.pdf_button, self.ics_button, self.new_button):
             bar.addWidget(w)
         box = QVBoxLayout()
         box.addLayout(bar)
@@ -374,7 +387,7 @@ class AgendaPage(QWidget):
         item = self.model.item_at(index.row())
         if item is not None and item.person_id:
             self.ctx.open_person(item.person_id, "rdv")
-        elif item is not None:  # a collective session has no file to open: edit it
+        elif item is not None:  # a collective session has no file to open: its dialog
             self.edit(item)
 
     def selected(self) -> AgendaItem | None:
@@ -394,20 +407,37 @@ class AgendaPage(QWidget):
             self.edit(item)
 
     def edit(self, item: AgendaItem) -> None:
+        if item.is_session:
+            self.open_session(item.id)
+            return
         if not editable(item):
             return
         self.dialog = AppointmentDialog(self.ctx, item.person_id, item=item, parent=self)
         self.dialog.accepted.connect(self.reload)
         self.dialog.open()
 
+    def open_session(self, session_id: str | None) -> SessionDialog:
+        """The collective session's dialog (a new one when ``session_id`` is None)."""
+        dialog = SessionDialog(self.ctx, session_id, day=max(self.current, date.today()), parent=self)
+        dialog.finished.connect(lambda *_: self.reload())
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
     def new_collective(self) -> None:
-        self.dialog = AppointmentDialog(self.ctx, None, day=max(self.current, date.today()), parent=self)
-        self.dialog.collective.setChecked(True)
-        self.dialog.collective.setEnabled(False)
-        self.dialog.purpose.setCurrentIndex(max(0, self.dialog.purpose.findData("information_collective")))
-        self.dialog.dirty = False
-        self.dialog.accepted.connect(self.reload)
-        self.dialog.open()
+        self.open_session(None)
+
+    def convoke(self) -> None:
+        """The letters of the day or the week shown (the RDVs not convoked yet, others on request)."""
+        start, end = convocations.period(self.current, self.week_mode)
+        what = f"semaine du {theme.fmt_date(start)}" if self.week_mode else calendar.long_day(start)
+
+        def show(plan: convocations.LetterPlan) -> None:
+            self.letters_dialog = LettersDialog(self.ctx, plan, f"Convocations — {what}", self)
+            self.letters_dialog.open()
+
+        self.ctx.worker.submit(lambda w: convocations.plan_letters(w.db, start, end), show,
+                               lambda e: show_error(self, e), owner=self)  # fmt: skip
 
     def export_pdf(self) -> None:
         name = f"agenda-{self.pdf_day():%Y-%m-%d}.pdf"

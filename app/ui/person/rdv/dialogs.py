@@ -300,6 +300,7 @@ class StatusDialog(QDialog):
 
 
 FOLLOW_UPS = (
+    ("lettre", "fa6s.envelope-open-text", "Préparer la lettre de relance (aperçu, impression)"),
     ("rdv", "fa6s.calendar-plus", "Planifier un nouveau rendez-vous"),
     ("courrier", "fa6s.envelope", "Noter un courrier de relance"),
     ("manquement", "fa6s.scale-balanced", "Constater un manquement (début de procédure)"),
@@ -308,6 +309,7 @@ FOLLOW_UPS = (
 
 
 _OK_TEXT = {
+    "lettre": "Préparer la lettre…",
     "rdv": "Planifier le rendez-vous…",
     "courrier": "Enregistrer la note de relance",
     "manquement": "Enregistrer le constat de manquement",
@@ -337,7 +339,7 @@ class FollowUpDialog(QDialog):
             self.group.addButton(radio)
             self.choices[key] = radio
             layout.addWidget(radio)
-        self.choices["rien"].setChecked(True)
+        self.choices["lettre"].setChecked(True)  # ADR 0035: after a no-show, the relance letter is proposed
         self.detail = QPlainTextEdit()
         self.detail.setPlainText(f"Rendez-vous du {theme.fmt_date(item.starts_at)} non honoré.")
         self.detail.setFixedHeight(60)

@@ -1,6 +1,7 @@
-"""« Rendez-vous » tab of a person: coming and past RDVs with their status, « Nouveau rendez-vous » (Ctrl+R),
-« Modifier… » (F2: date, heure, lieu, objet, nature), status change with the history (Entrée, double-clic), and
-the follow-up proposal when a RDV is marked « non honoré »."""
+"""« Rendez-vous » tab of a person: coming and past RDVs with their status and what was sent (convocation,
+reminder), « Nouveau rendez-vous » (Ctrl+R), « Modifier… » (F2: date, heure, lieu, objet, nature), status change
+with the history (Entrée, double-clic), « Convocation… » (the letter of the selected RDV; after a no-show, the
+relance), the person's reminder choice, and the follow-up proposal when a RDV is marked « non honoré »."""
 
 from __future__ import annotations
 
@@ -14,13 +15,16 @@ from app.models.enums import AppointmentStatus
 from app.services.agenda import calendar
 from app.services.agenda import views as agenda
 from app.services.agenda.calendar import AgendaItem
-from app.services.casefile import rdv
+from app.services.agenda.convocations import letters
+from app.services.casefile import rdv, reminders
 from app.services.casefile.rdv import AppointmentEventView
+from app.services.casefile.reminders import ReminderPreference
 from app.services.people import identity as people
 from app.ui.kit import theme
 from app.ui.kit.errors import show_error
 from app.ui.kit.widgets import EmptyState
 from app.ui.kit.worker import WorkerContext
+from app.ui.pages.agenda.letters import open_letter
 from app.ui.pages.agenda.page import Header, RdvModel, make_table
 from app.ui.person.rdv.dialogs import (
     AppointmentDialog,
@@ -31,6 +35,7 @@ from app.ui.person.rdv.dialogs import (
     follow_selection,
     follow_up_job,
 )
+from app.ui.person.rdv.reminders import ReminderDialog
 from app.ui.shell.plugins import UiContext
 
 TAB_KEY = "rdv"
@@ -42,7 +47,8 @@ class RdvTab(QWidget):
         self.ctx, self.person_id = ctx, person_id
         self.person_name = ""
         self.items: list[AgendaItem] = []
-        self.dialog: AppointmentDialog | StatusDialog | FollowUpDialog | None = None
+        self.pref: ReminderPreference | None = None
+        self.dialog: AppointmentDialog | StatusDialog | FollowUpDialog | ReminderDialog | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 10, 10, 10)
         top = QHBoxLayout()
@@ -52,6 +58,10 @@ class RdvTab(QWidget):
         self.status_button.setEnabled(False)
         self.status_button.clicked.connect(self.change_status)
         self.edit_button = edit_button(self.edit_appointment)
+        self.letter_button = QPushButton(theme.icon("fa6s.envelope"), "Convocation…")
+        self.letter_button.setToolTip("La convocation du rendez-vous sélectionné (aperçu, impression)")
+        self.letter_button.setEnabled(False)
+        self.letter_button.clicked.connect(self.letter)
         self.new_button = QPushButton(theme.icon("fa6s.calendar-plus", "#ffffff"), "Nouveau rendez-vous")
         self.new_button.setProperty("primary", True)
         self.new_button.setToolTip("Planifier un rendez-vous (Ctrl+R)")
@@ -62,10 +72,22 @@ class RdvTab(QWidget):
                   context=Qt.ShortcutContext.WidgetWithChildrenShortcut)  # fmt: skip
         top.addWidget(self.summary, 1)
         top.addWidget(self.edit_button)
+        top.addWidget(self.letter_button)
         top.addWidget(self.status_button)
         top.addWidget(self.new_button)
         layout.addLayout(top)
-        self.model = RdvModel(["day", "time", "purpose", "nature", "place", "kind", "status", "alert"], self)
+        reminder_row = QHBoxLayout()
+        self.reminder = QLabel("Rappels : …")
+        self.reminder.setToolTip("Rappels des rendez-vous envoyés par le serveur du département")
+        self.reminder_button = QPushButton(theme.icon("fa6s.bell"), "Rappels…")
+        self.reminder_button.setToolTip("Canal de rappel choisi par la personne et date de son accord")
+        self.reminder_button.clicked.connect(self.edit_reminders)
+        reminder_row.addWidget(self.reminder, 1)
+        reminder_row.addWidget(self.reminder_button)
+        layout.addLayout(reminder_row)
+        self.model = RdvModel(
+            ["day", "time", "purpose", "nature", "place", "status", "letters", "alert"], self
+        )
         self.table = make_table(self.model)
         self.table.setAccessibleName("Rendez-vous de la personne")
         self.table.doubleClicked.connect(lambda _i: self.change_status())
@@ -84,15 +106,19 @@ class RdvTab(QWidget):
     def reload(self) -> None:
         pid = self.person_id
 
-        def job(w: WorkerContext) -> tuple[str, list[AgendaItem]]:
+        def job(w: WorkerContext) -> tuple[str, list[AgendaItem], dict[str, str], ReminderPreference]:
             person = people.get_person(w.db, pid)
             items = calendar.mark_conflicts(agenda.person_appointments(w.db, pid))
-            return f"{person.last_name.upper()} {person.first_name}", items
+            states = letters.letter_states(w.db, [i.id for i in items])
+            labels = {k: v.label for k, v in states.items() if v.letters or v.reminder}
+            pref = reminders.reminder_preference(w.db, pid)
+            return f"{person.last_name.upper()} {person.first_name}", items, labels, pref
 
         self.ctx.worker.submit(job, self._show, lambda exc: show_error(self, exc), owner=self)
 
-    def _show(self, result: tuple[str, list[AgendaItem]]) -> None:
-        self.person_name, self.items = result
+    def _show(self, result: tuple[str, list[AgendaItem], dict[str, str], ReminderPreference]) -> None:
+        self.person_name, self.items, states, self.pref = result
+        self.reminder.setText(f"Rappels : {self.pref.label}")
         now = datetime.now()
         coming = sorted((i for i in self.items if i.starts_at >= now), key=lambda i: i.starts_at)
         past = [i for i in self.items if i.starts_at < now]
@@ -101,7 +127,7 @@ class RdvTab(QWidget):
             rows += [Header(f"À venir ({len(coming)})", "fa6s.calendar-day"), *coming]
         if past:
             rows += [Header(f"Passés ({len(past)})", "fa6s.clock-rotate-left"), *past]
-        self.model.set_rows(rows)
+        self.model.set_rows(rows, states)
         missed = sum(1 for i in past if i.status == AppointmentStatus.MISSED)
         text = f"{theme.plural(len(coming), 'rendez-vous à venir', 'rendez-vous à venir')}, "
         text += f"{theme.plural(len(past), 'passé', 'passés')}"
@@ -123,6 +149,12 @@ class RdvTab(QWidget):
         item = self.selected()
         self.status_button.setEnabled(item is not None)
         follow_selection(self.edit_button, item)
+        relance = item is not None and item.status == AppointmentStatus.MISSED
+        self.letter_button.setText("Lettre de relance…" if relance else "Convocation…")
+        self.letter_button.setEnabled(
+            item is not None
+            and (relance or (item.status == AppointmentStatus.PLANNED and item.starts_at >= datetime.now()))
+        )
 
     # --- actions ------------------------------------------------------------------------------------------
 
@@ -135,6 +167,20 @@ class RdvTab(QWidget):
         if not editable(item):
             return
         self.dialog = AppointmentDialog(self.ctx, self.person_id, self.person_name, item=item, parent=self)
+        self.dialog.open()
+
+    def letter(self) -> None:
+        """The selected RDV's convocation (or invitation), or its relance after a no-show."""
+        item = self.selected()
+        if item is None:
+            return
+        kind = "relance" if item.status == AppointmentStatus.MISSED else letters.AUTO
+        open_letter(self.ctx, self, item.id, self.person_id, kind=kind)
+
+    def edit_reminders(self) -> None:
+        if self.pref is None:
+            return
+        self.dialog = ReminderDialog(self.ctx, self.pref, self)
         self.dialog.open()
 
     def change_status(self, _index: QModelIndex | None = None) -> None:
@@ -169,11 +215,13 @@ class RdvTab(QWidget):
     def propose_follow_up(self, item: AgendaItem) -> None:
         dialog = FollowUpDialog(item, self)
         self.dialog = dialog
-        dialog.accepted.connect(lambda: self._follow_up(dialog.choice(), dialog.detail.toPlainText()))
+        dialog.accepted.connect(lambda: self._follow_up(dialog.choice(), dialog.detail.toPlainText(), item))
         dialog.open()
 
-    def _follow_up(self, choice: str, text: str) -> None:
-        if choice == "rdv":
+    def _follow_up(self, choice: str, text: str, item: AgendaItem | None = None) -> None:
+        if choice == "lettre" and item is not None:
+            open_letter(self.ctx, self, item.id, self.person_id, kind="relance")
+        elif choice == "rdv":
             self.new_appointment()
         elif choice in ("courrier", "manquement"):
             done = lambda _r: self.ctx.changed(self.person_id)  # noqa: E731
