@@ -178,7 +178,7 @@ def test_missed_rdv_proposes_follow_up(qtbot, qtmodeltester, ctx, vault, data):
     idle(qtbot, ctx)
     follow = tab.dialog
     assert isinstance(follow, FollowUpDialog) and follow.isVisible()
-    assert follow.choice() == "rien"  # nothing automatic
+    assert follow.choice() == "lettre"  # the relance letter is proposed; nothing is recorded until it is printed
     assert [e.status for e in rdv_mod.appointment_history(vault.db, ids["d"])] == ["prevu", "non_honore"]
     follow.choices["courrier"].setChecked(True)
     follow.detail.setPlainText("Courrier de relance envoyé.")
@@ -246,6 +246,7 @@ def test_edit_rdv_from_the_person_tab_with_f2(qtbot, ctx, vault, data):
 
 def test_edit_rdv_from_the_agenda_warns_on_overlap_but_not_with_itself(qtbot, ctx, vault, data):
     from app.ui.pages.agenda.page import AgendaPage
+    from app.ui.pages.agenda.session_dialog import SessionDialog
     from app.ui.person.rdv.dialogs import AppointmentDialog
 
     _rid, _pid, _other, ids = data
@@ -256,14 +257,16 @@ def test_edit_rdv_from_the_agenda_warns_on_overlap_but_not_with_itself(qtbot, ct
     page.go_to(MONDAY)
     idle(qtbot, ctx)
     row_c = next(n for n, r in enumerate(page.model.rows) if getattr(r, "id", None) == ids["c"])
-    page.table.doubleClicked.emit(page.model.index(row_c, 1))  # collective: no file, the edition opens
-    dialog = page.dialog
-    assert isinstance(dialog, AppointmentDialog) and dialog.collective.isChecked()
-    dialog.duration.setValue(90)  # still only itself in that slot
-    dialog.save_button.click()
+    page.table.doubleClicked.emit(page.model.index(row_c, 1))  # collective: no file, the session's dialog
     idle(qtbot, ctx)
-    assert dialog.result() == dialog.DialogCode.Accepted
+    session = page.dialog
+    assert isinstance(session, SessionDialog) and session.view is not None and session.view.id == ids["c"]
+    session.duration.setValue(90)
+    session.save_button.click()
+    idle(qtbot, ctx)
+    assert "Séance enregistrée" in session.message.text()
     assert agenda.day_agenda(vault.db, date(2026, 11, 12)).items[0].duration_min == 90
+    session.done(0)
 
     row_b = next(n for n, r in enumerate(page.model.rows) if getattr(r, "id", None) == ids["b"])
     page.table.selectRow(row_b)

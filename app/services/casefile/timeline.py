@@ -17,7 +17,14 @@ from sqlalchemy.orm import Session
 
 from app.models.tables.carnet import Action, DiagnosticVersion, Document, Objective, Prescription
 from app.models.tables.contracts import Contract, ContractEvent, ContractVersion
-from app.models.tables.followup import Appointment, AppointmentEvent, Note, SanctionStep
+from app.models.tables.followup import (
+    Appointment,
+    AppointmentEvent,
+    AppointmentLetter,
+    AppointmentReminder,
+    Note,
+    SanctionStep,
+)
 from app.models.tables.people import ExitRecord, Orientation, Referent, ReferentAssignment
 from app.models.text import fold
 from app.models.vocabularies.loader import Vocabularies, load_vocabularies
@@ -29,6 +36,8 @@ KIND_LABELS: dict[str, str] = {
     "orientation": "Orientation",
     "rdv": "Rendez-vous",
     "rdv_statut": "Statut de rendez-vous",
+    "courrier_rdv": "Convocation ou relance",
+    "rappel": "Rappel de rendez-vous",
     "diagnostic": "Diagnostic",
     "objectif": "Objectif",
     "action": "Action",
@@ -108,6 +117,32 @@ def _appointments(s: Session, pid: str, v: Vocabularies) -> list[TimelineItem]:
         rdv = by_id[e.appointment_id]
         title = f"RDV du {rdv.starts_at:%d/%m/%Y} : {v.label('appointment_statuses', e.status).lower()}"
         out.append(_item("rdv_statut", e.at, title, _short(e.comment), rdv.id))
+    return out
+
+
+_REMINDER_SHOWN = {"envoye": "envoyé", "echec": "en échec"}
+
+
+def _letters_and_reminders(s: Session, pid: str, v: Vocabularies) -> list[TimelineItem]:
+    """Letters sent for a RDV (ADR 0035) and reminders the server sent or failed to send (ADR 0036)."""
+    starts = dict(
+        s.execute(select(Appointment.id, Appointment.starts_at).where(Appointment.person_id == pid)).all()
+    )
+    out = []
+    for x in _live(s, AppointmentLetter, AppointmentLetter.person_id == pid):
+        when = starts.get(x.appointment_id)
+        title = (
+            f"{v.label('letter_kinds', x.kind)} — RDV du {when:%d/%m/%Y}"
+            if when
+            else v.label("letter_kinds", x.kind)
+        )
+        detail = " — ".join(y for y in (f"par {x.author}" if x.author else "", f"modèle {x.template}") if y)
+        out.append(_item("courrier_rdv", _at(x.sent_on, x.created_at), title, detail, x.appointment_id))
+    for r in _live(s, AppointmentReminder, AppointmentReminder.person_id == pid):
+        if r.state not in _REMINDER_SHOWN:
+            continue
+        title = f"Rappel {v.label('reminder_channels', r.channel).lower()} {_REMINDER_SHOWN[r.state]} — RDV du {r.rdv_at:%d/%m/%Y}"
+        out.append(_item("rappel", r.sent_at or r.updated_at, title, r.failure, r.appointment_id))
     return out
 
 
@@ -225,8 +260,8 @@ def _exits_and_sanctions(s: Session, pid: str, v: Vocabularies) -> list[Timeline
 
 
 _READERS: tuple[Callable[[Session, str, Vocabularies], list[TimelineItem]], ...] = (
-    _orientations, _appointments, _diagnostics, _carnet, _notes, _documents, _contracts, _referents,
-    _exits_and_sanctions,
+    _orientations, _appointments, _letters_and_reminders, _diagnostics, _carnet, _notes, _documents,
+    _contracts, _referents, _exits_and_sanctions,
 )  # fmt: skip
 
 
