@@ -35,7 +35,9 @@ def _pages(path: Path) -> int:
 
 
 def _text(path: Path) -> str:
-    out = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True, check=True
+    )
     return " ".join(out.stdout.split())
 
 
@@ -78,7 +80,9 @@ def test_obligatory_convocation_prints_the_2025_consequences_and_is_recorded(set
     with vault.db.read() as s:
         sent = s.scalars(select(AppointmentLetter)).all()
         audits = s.scalars(select(AuditEvent).where(AuditEvent.object_id == a)).all()
-    assert [(x.kind, x.sent_on, x.template) for x in sent] == [("convocation", TODAY, "signature_contrat@2026.1")]
+    assert [(x.kind, x.sent_on, x.template) for x in sent] == [
+        ("convocation", TODAY, "signature_contrat@2026.1")
+    ]
     assert [e.action for e in audits] == ["export"] and "Convocation" in audits[0].detail
     assert letters.letter_states(vault.db, [a])[a].label == "Convoqué le 07/12/2026"
     items = timeline(vault.db, pid, kinds=["courrier_rdv"])
@@ -109,7 +113,9 @@ def test_relance_after_a_no_show_names_the_next_rdv_and_is_proposed_once(setup, 
     letters.print_letter(vault.db, missed, kind="relance", out=out, today=TODAY)
     text = _text(out)
     assert "Relance : rendez-vous du 08/12/2026 non honoré" in text
-    assert "mardi 15 décembre 2026 à 11 h" in text and "motif légitime" in text and "était obligatoire" in text
+    assert (
+        "mardi 15 décembre 2026 à 11 h" in text and "motif légitime" in text and "était obligatoire" in text
+    )
     assert letters.relance_proposal(vault.db, missed) is None  # sent: not proposed again
     assert "relancé le 07/12/2026" in letters.letter_states(vault.db, [missed])[missed].label
     assert nxt != missed
@@ -141,7 +147,9 @@ def test_a_week_of_letters_in_one_pdf_or_one_each_and_cancel_writes_nothing(setu
     plan = batch.plan_letters(vault.db, start, end, today=TODAY)
     assert [i.appointment_id for i in plan.items] == ids and len(plan.to_send) == 3
     single = tmp_path / "semaine.pdf"
-    cancelled = batch.render_letters(vault.db, plan.to_send, combine_to=single, today=TODAY, cancel=lambda: True)
+    cancelled = batch.render_letters(
+        vault.db, plan.to_send, combine_to=single, today=TODAY, cancel=lambda: True
+    )
     assert cancelled.cancelled and cancelled.done == () and not single.exists()
     seen: list[str] = []
     result = batch.render_letters(vault.db, plan.to_send, combine_to=single, today=TODAY,
@@ -180,7 +188,9 @@ def test_headless_commands(setup, tmp_path, data_dir, capsys):
     assert listed["days"][0]["appointments"][0]["id"] == a
     assert run("pdf", "convocation", a, "--out", str(tmp_path / "c.pdf")) == 0
     assert "Courrier écrit" in capsys.readouterr().out and "premier rendez-vous" in _text(tmp_path / "c.pdf")
-    assert run("pdf", "convocations", "--on", "2030-01-07", "--week", "--single", str(tmp_path / "w.pdf")) == 0
+    assert (
+        run("pdf", "convocations", "--on", "2030-01-07", "--week", "--single", str(tmp_path / "w.pdf")) == 0
+    )
     out = capsys.readouterr().out
     assert "dont 1 déjà convoqué" in out and "Aucun courrier à écrire." in out
     assert run("pdf", "convocation", "inconnu", "--out", str(tmp_path / "d.pdf")) == 2

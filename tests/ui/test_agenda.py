@@ -178,7 +178,9 @@ def test_missed_rdv_proposes_follow_up(qtbot, qtmodeltester, ctx, vault, data):
     idle(qtbot, ctx)
     follow = tab.dialog
     assert isinstance(follow, FollowUpDialog) and follow.isVisible()
-    assert follow.choice() == "lettre"  # the relance letter is proposed; nothing is recorded until it is printed
+    assert (
+        follow.choice() == "lettre"
+    )  # the relance letter is proposed; nothing is recorded until it is printed
     assert [e.status for e in rdv_mod.appointment_history(vault.db, ids["d"])] == ["prevu", "non_honore"]
     follow.choices["courrier"].setChecked(True)
     follow.detail.setPlainText("Courrier de relance envoyé.")

@@ -203,7 +203,9 @@ class SessionDialog(QDialog):
                 combo.addItem(label, code)
             default = p.status if p.status in dict(ATTENDANCE) else AppointmentStatus.HONOURED
             combo.setCurrentIndex(max(0, combo.findData(default)))
-            combo.setEnabled(p.status != AppointmentStatus.CANCELLED)
+            held = view.starts_at.date() <= date.today() and view.status != AppointmentStatus.CANCELLED
+            combo.setEnabled(held and p.status != AppointmentStatus.CANCELLED)
+            combo.setToolTip("" if held else "La présence se saisit une fois la séance passée.")
             self.table.setCellWidget(n, 2, combo)
         self._enable()
 
