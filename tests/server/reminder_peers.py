@@ -23,6 +23,7 @@ class _Inbox:
         self.messages: list[EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []
         self.refuse: set[str] = set()  # recipients answered « 550 »
+        self.logins: list[str] = []
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any
@@ -41,11 +42,32 @@ class _Inbox:
 
 
 @contextmanager
-def smtp_server() -> Iterator[tuple[_Inbox, int]]:
-    """A real SMTP server on 127.0.0.1: (its inbox, its port)."""
+def smtp_server(
+    *, tls: tuple[Any, Any] | None = None, login: tuple[str, str] | None = None
+) -> Iterator[tuple[_Inbox, int]]:
+    """A real SMTP server on 127.0.0.1: (its inbox, its port). ``tls``: (certificate chain, key) files — the
+    server then requires STARTTLS; ``login``: (user, password) it requires (AUTH after STARTTLS)."""
     inbox = _Inbox()
     port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    extra: dict[str, Any] = {}
+    if tls is not None:
+        import ssl
+
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(str(tls[0]), str(tls[1]))
+        extra.update(tls_context=context, require_starttls=True)
+    if login is not None:
+        from aiosmtpd.smtp import AuthResult
+
+        def authenticator(
+            _server: Any, _session: Any, _envelope: Any, mechanism: str, data: Any
+        ) -> AuthResult:
+            ok = data.login.decode() == login[0] and data.password.decode() == login[1]
+            inbox.logins.append(data.login.decode())
+            return AuthResult(success=ok, handled=False)
+
+        extra.update(authenticator=authenticator, auth_require_tls=tls is not None)
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, **extra)
     controller.start()
     try:
         yield inbox, port
