@@ -141,3 +141,34 @@ def test_every_row_of_every_synced_table_has_its_op(demo_run):
 def test_demo_lock_code(demo_run):
     lock = pytest.importorskip("app.services.storage.lock")
     assert lock.verify_lock_code(demo_run[0].db, DEMO_SECRET)
+
+
+def test_demo_has_consents_reminders_letters_and_collective_sessions(demo_run):
+    from app.models.tables.followup import AppointmentLetter, AppointmentReminder
+    from app.services.agenda import views as agenda
+    from app.services.casefile import sessions
+
+    vault = demo_run[0]
+    with vault.db.read() as s:
+        channels = dict(
+            s.execute(select(Person.reminder_channel, func.count()).group_by(Person.reminder_channel)).all()
+        )
+        states = dict(
+            s.execute(
+                select(AppointmentReminder.state, func.count()).group_by(AppointmentReminder.state)
+            ).all()
+        )
+        kinds = set(s.scalars(select(AppointmentLetter.kind)))
+        session_ids = s.scalars(
+            select(Appointment.id).where(Appointment.collective.is_(True), Appointment.person_id.is_(None))
+        ).all()
+    assert channels.get("sms", 0) > 5 and channels.get("courriel", 0) > 3 and channels["aucun"] > 20
+    assert states.get("envoye", 0) > 3 and states.get("echec", 0) >= 1 and states.get("a_envoyer", 0) > 3
+    assert {"convocation", "relance"} <= kinds
+    views = [sessions.session_view(vault.db, sid) for sid in session_ids]
+    assert len(views) == 3 and all(v.participants for v in views)
+    held = next(v for v in views if v.status == "honore")
+    assert {p.status for p in held.participants} <= {"honore", "excuse", "non_honore"}
+    assert any(v.seated == v.capacity for v in views)  # one session is full
+    assert all(i.is_session for d in agenda.week_agenda(vault.db, views[1].starts_at.date()).days for i in d.items
+               if i.collective and i.person_id is None)  # fmt: skip

@@ -20,16 +20,15 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.models.enums import AppointmentNature, AppointmentStatus, AuditAction, ContractStatus, Track
+from app.models.enums import AppointmentStatus, AuditAction, ContractStatus, Track
 from app.models.tables.contracts import Contract
 from app.models.tables.followup import Appointment
 from app.models.tables.people import Person, Referent
-from app.services.casefile import rdv
 from app.services.contracts.editor import renew
 from app.services.contracts.views import get_contract
 from app.services.demo import casefile as df
 from app.services.demo import contracts as dc
-from app.services.demo import data
+from app.services.demo import convocations, data
 from app.services.demo.people import Demo, Plan, create_identity, create_referents, make_plans, regime_at
 from app.services.people import identity as people
 from app.services.people import parcours
@@ -198,21 +197,8 @@ def _team_move(db: Database, demo: Demo, followed: list[df.FileState]) -> None:
 
 
 def _collective_and_audit(db: Database, demo: Demo, followed: list[df.FileState]) -> None:
+    convocations.populate(db, demo, followed)  # sessions, consents, reminders, letters (ADR 0035–0037)
     with db.session() as s:
-        for days in (-20, 9, 23):
-            rdv.add_appointment.within(
-                s,
-                None,
-                starts_at=datetime.combine(demo.today + timedelta(days=days), time(9, 30)),
-                purpose="information_collective",
-                nature=AppointmentNature.PHYSICAL,
-                collective=True,
-                place=data.PLACES[1],
-                duration_min=120,
-                referent_id=demo.me.id,
-                author=demo.me.login,
-                comment="Information collective : le contrat d'engagement et les 15 heures d'activité.",
-            )
         for st in demo.rng.sample(followed, min(12, len(followed))):
             pid = st.ident.person_id
             action = demo.rng.choice(
