@@ -24,7 +24,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_agenda)
 
 
-def _as_json(i: AgendaItem) -> dict[str, object]:
+def _as_json(i: AgendaItem, convocation: str = "") -> dict[str, object]:
     return {
         "id": i.id,
         "person_id": i.person_id,
@@ -38,6 +38,10 @@ def _as_json(i: AgendaItem) -> dict[str, object]:
         "collective": i.collective,
         "status": i.status,
         "conflict": i.conflict,
+        "session_id": i.session_id,
+        "capacity": i.capacity,
+        "participants": i.participants if i.is_session else None,
+        "convocation": convocation,  # « Convoqué le … · rappel … » (ADR 0035, 0036)
     }
 
 
@@ -66,6 +70,9 @@ def cmd_agenda(args: argparse.Namespace, ctx: CommandContext) -> int:
     if args.pdf is not None:
         exports.export_day_pdf(vault.db, on, args.pdf)
     if args.json:
+        from app.services.agenda.convocations.letters import letter_states
+
+        states = letter_states(vault.db, [i.id for d in days for i in d.items if i.person_id])
         print_json(
             {
                 "from": first.isoformat(),
@@ -74,7 +81,9 @@ def cmd_agenda(args: argparse.Namespace, ctx: CommandContext) -> int:
                     {
                         "day": d.day.isoformat(),
                         "holiday": d.holiday,
-                        "appointments": [_as_json(i) for i in d.items],
+                        "appointments": [
+                            _as_json(i, states[i.id].label if i.id in states else "") for i in d.items
+                        ],
                     }
                     for d in days
                 ],

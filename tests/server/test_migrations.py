@@ -77,3 +77,27 @@ def test_s0006_brings_an_older_database_to_client_schema_0003(database_url: str)
             assert parcours == [str(uuid.uuid5(REOPEN_NAMESPACE, "e1"))]
     finally:
         sdb.dispose()
+
+
+def test_s0007_adds_reminders_letters_and_session_columns_to_an_older_database(database_url: str) -> None:
+    sdb = ServerDB(database_url)
+    try:
+        sdb.migrate()
+        with sdb.engine.begin() as c:  # back to a database made by s0006
+            c.exec_driver_sql("DROP TABLE appointment_reminder")
+            c.exec_driver_sql("DROP TABLE appointment_letter")
+            for table, column in (("appointment", "session_id"), ("appointment", "capacity"),
+                                  ("person", "reminder_channel"), ("person", "reminder_consent_on")):  # fmt: skip
+                c.exec_driver_sql(f"ALTER TABLE {table} DROP COLUMN {column}")
+            c.exec_driver_sql("UPDATE alembic_version SET version_num = 's0006'")
+        sdb.migrate()
+        inspector = inspect(sdb.engine)
+        assert {"appointment_reminder", "appointment_letter"} <= set(inspector.get_table_names())
+        assert {"session_id", "capacity"} <= {c["name"] for c in inspector.get_columns("appointment")}
+        assert "reminder_channel" in {c["name"] for c in inspector.get_columns("person")}
+        assert "ix_appointment_reminder_state_due" in {
+            i["name"] for i in inspector.get_indexes("appointment_reminder")
+        }
+        sdb.migrate()  # idempotent
+    finally:
+        sdb.dispose()

@@ -188,6 +188,10 @@ def test_headless_commands(setup, tmp_path, data_dir, capsys):
     assert listed["days"][0]["appointments"][0]["id"] == a
     assert run("pdf", "convocation", a, "--out", str(tmp_path / "c.pdf")) == 0
     assert "Courrier écrit" in capsys.readouterr().out and "premier rendez-vous" in _text(tmp_path / "c.pdf")
+    assert run("agenda", "--on", "2030-01-07", "--json") == 0
+    assert json.loads(capsys.readouterr().out)["days"][0]["appointments"][0]["convocation"].startswith(
+        "Convoqué le"
+    )
     assert (
         run("pdf", "convocations", "--on", "2030-01-07", "--week", "--single", str(tmp_path / "w.pdf")) == 0
     )

@@ -10,7 +10,9 @@ import pytest
 from sqlalchemy import func, select
 
 from app.models.tables.carnet import Attachment
+from app.models.tables.followup import AppointmentReminder
 from app.models.tables.local import AuditEvent
+from app.services.agenda.convocations import letters
 from app.services.casefile import diagnostic, documents, roadmap, sanctions, timeline
 from app.services.casefile import notes as notes_mod
 from app.services.casefile import rdv as rdv_mod
@@ -103,6 +105,19 @@ def _one_of_each(db, pid: str) -> None:
     rdv = rdv_mod.add_appointment(db, pid, starts_at=datetime(2026, 1, 12, 9), purpose="diagnostic",
                                   nature="physique", recorded_at=datetime(2026, 1, 7))  # fmt: skip
     rdv_mod.set_appointment_status(db, rdv, "honore", at=datetime(2026, 1, 12, 10))
+    letters.record_letter(db, rdv, today=date(2026, 1, 13))
+    with db.session(remote_apply=True) as s:  # a reminder as the server's state came back by sync
+        s.add(
+            AppointmentReminder(
+                appointment_id=rdv,
+                person_id=pid,
+                channel="sms",
+                due_at=datetime(2026, 1, 10, 9),
+                rdv_at=datetime(2026, 1, 12, 9),
+                state="envoye",
+                sent_at=datetime(2026, 1, 13, 9),
+            )
+        )
     diagnostic.save_diagnostic(db, pid, data={}, health_constraint=False, recorded_at=datetime(2026, 1, 13))
     obj = carnet_edits.add_objective(db, pid, theme="logement", title="Trouver un logement stable")
     carnet_edits.add_action(db, obj, label="Dossier DALO", start_date="20/01/2026", partner="ADIL")

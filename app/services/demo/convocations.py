@@ -64,7 +64,7 @@ def _past_reminders(db: Database, demo: Demo, agreed: list[str]) -> None:
             rid = new_id()
             s.add(
                 AppointmentReminder(
-                    id=rid, appointment_id=rdv.id, person_id=rdv.person_id, channel=person_channel[rdv.person_id],
+                    id=rid, appointment_id=rdv.id, person_id=rdv.person_id, channel=person_channel[rdv.person_id or ""],
                     due_at=due, rdv_at=rdv.starts_at, place=rdv.place or "par téléphone",
                     service="Département — Direction de l'insertion",
                 )

@@ -51,7 +51,14 @@ from app.models.errors import FilRougeError
 from app.models.files import all_or_nothing
 from app.models.tables.carnet import Action, Attachment, DiagnosticVersion, Document, Objective, Prescription
 from app.models.tables.contracts import Contract, ContractEvent, ContractVersion, Signature
-from app.models.tables.followup import Appointment, AppointmentEvent, Note, SanctionStep
+from app.models.tables.followup import (
+    Appointment,
+    AppointmentEvent,
+    AppointmentLetter,
+    AppointmentReminder,
+    Note,
+    SanctionStep,
+)
 from app.models.tables.local import AuditEvent
 from app.models.tables.people import (
     ExitRecord,
@@ -103,6 +110,25 @@ def _label(kind: str, code: str | None) -> str:
         return load_vocabularies().label(kind, code)
     except KeyError:
         return code
+
+
+def _letters_and_reminders(s: Session, pid: str) -> dict[str, dict[str, list[dict[str, Any]]]]:
+    """Per RDV id: the letters sent (ADR 0035) and the reminders (ADR 0036), as the person reads them."""
+    out: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    for x in _rows(
+        s, AppointmentLetter, AppointmentLetter.person_id == pid, order=[AppointmentLetter.sent_on]
+    ):
+        entry = out.setdefault(x.appointment_id, {"courriers": [], "rappels": []})
+        entry["courriers"].append({"type": _label("letter_kinds", x.kind), "envoye_le": _iso(x.sent_on),
+                                   "par": x.author, "modele": x.template})  # fmt: skip
+    for r in _rows(
+        s, AppointmentReminder, AppointmentReminder.person_id == pid, order=[AppointmentReminder.due_at]
+    ):
+        entry = out.setdefault(r.appointment_id, {"courriers": [], "rappels": []})
+        entry["rappels"].append({"canal": _label("reminder_channels", r.channel), "prevu_le": _iso(r.due_at),
+                                 "etat": _label("reminder_states", r.state), "envoye_le": _iso(r.sent_at),
+                                 "motif_echec": r.failure, "annule_le": _iso(r.cancelled_at)})  # fmt: skip
+    return out
 
 
 def _fr(d: datetime) -> str:
@@ -157,6 +183,8 @@ def collect(db: Database, person_id: str) -> dict[str, Any]:
             "entree_rsa": _iso(p.rsa_entry_date), "regime": _label("regimes", p.regime),
             "statut": STATUS_LABELS.get(p.status, p.status), "dernier_contact": _iso(p.last_contact_date),
             "consentement_donnees_sante": bool(p.health_data_consent), "cree_le": _iso(p.created_at),
+            "rappels_des_rendez_vous": _label("reminder_channels", p.reminder_channel),
+            "accord_rappels_le": _iso(p.reminder_consent_on),
         }  # fmt: skip
         out["foyer"] = (
             {"numero_allocataire": household.caf_number, "libelle": household.label} if household else None
@@ -188,12 +216,14 @@ def collect(db: Database, person_id: str) -> dict[str, Any]:
                 s, AppointmentEvent, AppointmentEvent.appointment_id.in_([r.id for r in rdvs]), order=[AppointmentEvent.at]
             ):  # fmt: skip
                 events.setdefault(e.appointment_id, []).append(e)
+        sent = _letters_and_reminders(s, pid)
         out["rendez_vous"] = [
             {"date": _iso(r.starts_at), "duree_min": r.duration_min, "objet": _label("appointment_purposes", r.purpose),
              "nature": _label("appointment_natures", r.nature), "lieu": r.place, "collectif": bool(r.collective),
              "statut": _label("appointment_statuses", r.status), "commentaire": r.comment,
              "historique": [{"date": _iso(e.at), "statut": _label("appointment_statuses", e.status),
-                             "auteur": e.author, "commentaire": e.comment} for e in events.get(r.id, [])]}
+                             "auteur": e.author, "commentaire": e.comment} for e in events.get(r.id, [])],
+             **sent.get(r.id, {})}
             for r in rdvs
         ]  # fmt: skip
         out["notes"] = [

@@ -40,6 +40,8 @@ KIND_ICONS: dict[str, tuple[str, str]] = {
     "orientation": ("fa6s.signs-post", theme.ACCENT),
     "rdv": ("fa6s.calendar-days", theme.ACCENT),
     "rdv_statut": ("fa6s.calendar-check", theme.MUTED),
+    "courrier_rdv": ("fa6s.envelope", theme.ACCENT),
+    "rappel": ("fa6s.bell", theme.MUTED),
     "diagnostic": ("fa6s.clipboard-list", theme.ACCENT),
     "objectif": ("fa6s.bullseye", theme.OK),
     "action": ("fa6s.list-check", theme.OK),
@@ -56,6 +58,8 @@ KIND_ICONS: dict[str, tuple[str, str]] = {
 KIND_TABS: dict[str, str] = {
     "rdv": "rdv",
     "rdv_statut": "rdv",
+    "courrier_rdv": "rdv",
+    "rappel": "rdv",
     "diagnostic": "diagnostic",
     "objectif": "carnet",
     "action": "carnet",
