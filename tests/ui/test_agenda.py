@@ -69,7 +69,7 @@ def test_agenda_week_from_services_and_navigation(qtbot, qtmodeltester, ctx, dat
     assert model.data(model.index(row_a, 6), Qt.ItemDataRole.DecorationRole) is not None
     assert model.data(model.index(row_a, 7)) == "Chevauchement"
     assert model.data(model.index(rows.index(items[2]), 5)) == "Collectif"
-    shot(page, "agenda_week")
+    shot(page, "agenda_week", small_screen=True)
     page.table.doubleClicked.emit(model.index(row_a, 1))
     assert ctx.opened == [(pid, "rdv")]
 

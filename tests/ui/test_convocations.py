@@ -84,7 +84,7 @@ def test_session_dialog_adds_people_by_name_and_records_attendance_at_once(qtbot
     dialog.reload()
     idle(qtbot, ctx)
     assert dialog.attendance_button.isEnabled()
-    combo = dialog.table.cellWidget(1, 2)
+    combo = dialog.table.cellWidget(1, 3)
     combo.setCurrentIndex(combo.findData("non_honore"))
     dialog.attendance_button.click()
     idle(qtbot, ctx)

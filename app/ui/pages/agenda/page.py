@@ -281,8 +281,8 @@ class AgendaPage(QWidget):
         self.week_button.setToolTip("Afficher la semaine, du lundi au dimanche")
         self.day_button.clicked.connect(lambda: self.set_week_mode(False))
         self.week_button.clicked.connect(lambda: self.set_week_mode(True))
-        self.pdf_button = QPushButton(theme.icon("fa6s.file-pdf"), "Exporter la journée en PDF")
-        self.ics_button = QPushButton(theme.icon("fa6s.calendar-plus"), "Exporter en .ics")
+        self.pdf_button = QPushButton(theme.icon("fa6s.file-pdf"), "PDF du jour")
+        self.ics_button = QPushButton(theme.icon("fa6s.calendar-plus"), "Export .ics")
         self.edit_button = edit_button(self.edit_selected)
         self.new_button = QPushButton(theme.icon("fa6s.plus", "#ffffff"), "Séance collective")
         self.new_button.setProperty("primary", True)
@@ -292,6 +292,7 @@ class AgendaPage(QWidget):
             "Les convocations des rendez-vous de la journée ou de la semaine affichée"
         )
         self.letters_button.clicked.connect(self.convoke)
+        self.ics_button.setToolTip("Exporter les rendez-vous affichés en .ics (agenda de messagerie)")
         self.pdf_button.clicked.connect(self.export_pdf)
         self.ics_button.clicked.connect(self.export_ics)
         self.new_button.clicked.connect(self.new_collective)

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from app.models.enums import AppointmentStatus
 from app.models.vocabularies.loader import load_vocabularies
 from app.services.agenda.convocations import batch
+from app.services.agenda.convocations.letters import letter_states
 from app.services.casefile import sessions
 from app.services.casefile.sessions import PersonChoice, SessionView
 from app.services.people.identity import current_actor, current_referent_id
@@ -65,16 +66,17 @@ class SessionDialog(QDialog):
         layout.addLayout(self._details(day or date.today()))
         layout.addWidget(named(QLabel("Participants"), "h2"))
         layout.addLayout(self._picker())
-        self.table = QTableWidget(0, 3)
-        self.table.setHorizontalHeaderLabels(["Participant", "Statut", "Présence"])
+        self.table = QTableWidget(0, 4)
+        self.table.setHorizontalHeaderLabels(["Participant", "Statut", "Convocation · rappel", "Présence"])
         self.table.verticalHeader().hide()
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setAccessibleName("Participants de la séance")
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.ResizeToContents)
         layout.addWidget(self.table, 1)
         self.message = named(QLabel(""), "muted")
         self.message.setWordWrap(True)
@@ -170,16 +172,24 @@ class SessionDialog(QDialog):
             w.setEnabled(live)
         held = live and self.view is not None and self.view.starts_at.date() <= date.today()
         self.attendance_button.setEnabled(held and bool(self.view and self.view.participants))
-        if self.view is None:
-            self.search.setPlaceholderText("Enregistrez d'abord la séance, puis inscrivez les participants.")
+        self.search.setPlaceholderText(
+            "Enregistrez d'abord la séance, puis inscrivez les participants." if self.view is None
+            else "Ajouter une personne : tapez son nom…"
+        )  # fmt: skip
 
     def reload(self) -> None:
         sid = self.session_id
         assert sid is not None
-        self.ctx.worker.submit(lambda w: sessions.session_view(w.db, sid), self._show,
-                               lambda e: show_error(self, e), owner=self)  # fmt: skip
 
-    def _show(self, view: SessionView) -> None:
+        def job(w: WorkerContext) -> tuple[SessionView, dict[str, str]]:
+            view = sessions.session_view(w.db, sid)
+            states = letter_states(w.db, [p.appointment_id for p in view.participants])
+            return view, {k: v.label for k, v in states.items()}
+
+        self.ctx.worker.submit(job, self._show, lambda e: show_error(self, e), owner=self)
+
+    def _show(self, result: tuple[SessionView, dict[str, str]]) -> None:
+        view, states = result
         self.view = view
         self.setWindowTitle(f"Séance collective — {view.purpose_label}, {theme.fmt_datetime(view.starts_at)}")
         index = self.purpose.findData(view.purpose)
@@ -197,6 +207,7 @@ class SessionDialog(QDialog):
         for n, p in enumerate(view.participants):
             self.table.setItem(n, 0, QTableWidgetItem(p.name))
             self.table.setItem(n, 1, QTableWidgetItem(p.status_label))
+            self.table.setItem(n, 2, QTableWidgetItem(states.get(p.appointment_id, "")))
             combo = QComboBox()
             combo.setAccessibleName(f"Présence de {p.name}")
             for code, label in ATTENDANCE:
@@ -206,7 +217,7 @@ class SessionDialog(QDialog):
             held = view.starts_at.date() <= date.today() and view.status != AppointmentStatus.CANCELLED
             combo.setEnabled(held and p.status != AppointmentStatus.CANCELLED)
             combo.setToolTip("" if held else "La présence se saisit une fois la séance passée.")
-            self.table.setCellWidget(n, 2, combo)
+            self.table.setCellWidget(n, 3, combo)
         self._enable()
 
     def starts_at(self) -> datetime:
@@ -234,7 +245,6 @@ class SessionDialog(QDialog):
         def done(new_id: str) -> None:
             self.session_id = new_id
             self.message.setText("Séance enregistrée.")
-            self.search.setPlaceholderText("Ajouter une personne : tapez son nom…")
             self.ctx.changed(None)
             self.reload()
 
@@ -298,7 +308,7 @@ class SessionDialog(QDialog):
         """What the « Présence » column says, for the participants not cancelled."""
         out: dict[str, str] = {}
         for n, p in enumerate(self.view.participants if self.view else ()):
-            combo = self.table.cellWidget(n, 2)
+            combo = self.table.cellWidget(n, 3)
             if isinstance(combo, QComboBox) and p.status != AppointmentStatus.CANCELLED:
                 out[p.appointment_id] = str(combo.currentData())
         return out
@@ -328,6 +338,7 @@ class SessionDialog(QDialog):
 
         def show(plan: batch.LetterPlan) -> None:
             self.letters_dialog = LettersDialog(self.ctx, plan, "Convocations de la séance", self)
+            self.letters_dialog.finished.connect(lambda *_: self.reload())
             self.letters_dialog.open()
 
         self.ctx.worker.submit(lambda w: batch.plan_session(w.db, sid), show,
