@@ -187,3 +187,17 @@ def test_serve_refuses_a_bad_configuration_before_starting(capsys, tmp_path):
     assert code == 2 and "Adresse SMTP invalide" in capsys.readouterr().err
     code = server_main(["--database", f"sqlite:///{tmp_path / 's.db'}", "serve", "--smtp-from", "a@b.fr"])
     assert code == 2 and "vont ensemble" in capsys.readouterr().err
+
+
+def test_reminders_command_counts_and_names_failures_without_addresses(server, capsys):
+    sdb, device, referent = server
+    ops = Ops()
+    _file(ops, referent, email="")
+    _file(ops, referent)
+    upload_mod.apply_batch(sdb, device, ops.ops)
+    send_due(sdb, {"courriel": SmtpSender("127.0.0.1", 9, "rappels@departement.fr")})
+    url = str(sdb.engine.url.render_as_string(hide_password=False))
+    assert server_main(["--database", url, "reminders"]) == 0
+    out = capsys.readouterr().out
+    assert "À envoyer : 1 par courriel" in out and "En échec : 1 par courriel" in out
+    assert "pas d'adresse électronique" in out and "example.org" not in out
