@@ -33,7 +33,12 @@ def _copy_business_tables() -> dict[str, Table]:
         src = Base.metadata.tables[name]
         cols = [
             Column(
-                c.name, c.type, primary_key=c.primary_key, nullable=c.nullable if not c.primary_key else False
+                c.name,
+                c.type,
+                primary_key=c.primary_key,
+                nullable=c.nullable if not c.primary_key else False,
+                # a column added later with a database default keeps it (rows written before it knew the column)
+                server_default=c.server_default.arg if c.server_default is not None else None,  # type: ignore[attr-defined]
             )
             for c in src.columns
         ]

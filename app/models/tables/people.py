@@ -71,7 +71,7 @@ class Person(Synced, Base):
     last_contact_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     # RDV reminders (ADR 0036): the channel the person chose (enums.ReminderChannel) and the day they agreed.
     # No reminder leaves without both; « aucun » is the default.
-    reminder_channel: Mapped[str] = mapped_column(String(10), default="aucun")
+    reminder_channel: Mapped[str] = mapped_column(String(10), default="aucun", server_default="aucun")
     reminder_consent_on: Mapped[date | None] = mapped_column(Date, nullable=True)
 
 

@@ -34,9 +34,14 @@ def _consents(db: Database, demo: Demo, followed: list[df.FileState]) -> list[st
             person = s.get(Person, st.ident.person_id)
             if person is None or person.status != "active" or demo.rng.random() > 0.55:
                 continue
-            channel = ReminderChannel.SMS if mobile_number(person.phone) else ReminderChannel.EMAIL
-            if channel == ReminderChannel.EMAIL and email_address(person.email) is None:
+            has_email, has_mobile = (
+                email_address(person.email) is not None,
+                mobile_number(person.phone) is not None,
+            )
+            if not (has_email or has_mobile):
                 continue
+            prefers_email = has_email and (not has_mobile or demo.rng.random() < 0.35)
+            channel = ReminderChannel.EMAIL if prefers_email else ReminderChannel.SMS
             consent = demo.today - timedelta(days=demo.rng.randint(20, 300))
             now = datetime.combine(demo.today, time(8, 0))
             reminders.set_reminder_preference.within(s, person.id, channel, consent_on=consent, now=now)
