@@ -1,12 +1,13 @@
 """Convocations, reminders and collective sessions in the window (offscreen, real vault through the worker):
-the session dialog (participants added by name, capacity, attendance at once) at 1366×768 and 1920×1080, the
-letters of a week with progress and cancel, « Convocation… » and the relance from the person's RDV tab, the
+the session dialog (participants added by name, capacity, attendance at once) and a convocation letter in its
+preview at 1366×768 and 1920×1080, the letters of a week with progress and cancel, « Convocation… » and the relance from the person's RDV tab, the
 reminder consent dialog refusing a channel the file cannot serve."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from PySide6.QtWidgets import QWidget
 from sqlalchemy import select
 
 from app.models.tables.followup import AppointmentLetter
@@ -74,9 +75,9 @@ def test_session_dialog_adds_people_by_name_and_records_attendance_at_once(qtbot
         ((1366, 768), "session_dialog-1366"),
         ((1920, 1080), "session_dialog-1920"),
     ):
-        dialog.resize(min(860, width - 40), min(640, height - 60))  # what fit_dialog gives on that screen
+        dialog.resize(min(860, int(width * 0.95)), min(640, int(height * 0.92)))  # fit_to_screen on it
         grab(dialog, name)
-        assert dialog.height() <= height - 60 and dialog.minimumSizeHint().height() <= height - 60
+        assert dialog.minimumSizeHint().height() <= dialog.height() <= height * 0.92
 
     # the session has passed: attendance once for all
     sessions.update_session(vault.db, dialog.session_id, starts_at=datetime.now() - timedelta(hours=3),
@@ -132,6 +133,30 @@ def test_letters_of_a_week_preview_then_recorded_and_folder_with_cancel(qtbot, c
     qtbot.waitUntil(lambda: not again.job.running, timeout=20_000)
     assert again.state.text().startswith("Annulé : ")
     assert len(list(tmp_path.glob("Convocation_*.pdf"))) <= 1
+
+
+def test_convocation_letter_in_its_preview_at_1366_and_1920(qtbot, ctx, vault):
+    """The letter as the référent sees it before printing: the page readable, the buttons on screen."""
+    from app.ui.pages.agenda.letters import open_letter
+
+    rid = add_referent(vault)
+    (pid,) = _people(vault, 1)
+    rdv = rdv_mod.add_appointment(vault.db, pid, starts_at=SOON, purpose="diagnostic", nature="physique",
+                                  place="MDS de Saint-Denis, 3 rue de la Paix", referent_id=rid)  # fmt: skip
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    open_letter(ctx, parent, rdv, pid)
+    qtbot.waitUntil(lambda: any(w.pages for w in parent.findChildren(PdfPreviewDialog)), timeout=20_000)
+    (preview,) = parent.findChildren(PdfPreviewDialog)
+    assert preview.height() <= 860 and preview.info.text() == "1 page — A4"
+    for width, height in ((1366, 768), (1920, 1080)):
+        preview.resize(min(900, int(width * 0.95)), min(860, int(height * 0.92)))  # fit_to_screen on it
+        grab(preview, f"convocation_letter-{width}")
+        assert (
+            preview.print_button.isVisible() and preview.print_button.geometry().bottom() < preview.height()
+        )
+    assert _letters(vault) == []  # looked at, not sent: nothing recorded
+    preview.done(0)
 
 
 def test_rdv_tab_convocation_relance_and_reminder_consent(qtbot, ctx, vault, tmp_path):

@@ -9,7 +9,6 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -29,21 +28,11 @@ from app.ui.kit import theme
 from app.ui.kit.errors import show_error
 from app.ui.kit.jobs import JobControl, LongJob
 from app.ui.kit.preview import PdfPreviewDialog
-from app.ui.kit.widgets import named
+from app.ui.kit.widgets import fit_to_screen, named
 from app.ui.kit.worker import WorkerContext
 from app.ui.shell.plugins import UiContext
 
 _KEEP: list[QDialog] = []  # previews opened by open_letter stay alive while shown
-
-
-def fit_dialog(dialog: QWidget, width: int, height: int) -> None:
-    """Size ``dialog`` to ``width`` × ``height``, capped to the screen's available geometry (1366×768 laptops:
-    the buttons never fall under the taskbar)."""
-    screen = dialog.screen() or QGuiApplication.primaryScreen()
-    if screen is not None:
-        area = screen.availableGeometry()
-        width, height = min(width, area.width() - 40), min(height, area.height() - 60)
-    dialog.resize(width, height)
 
 
 def open_letter(
@@ -65,6 +54,7 @@ def open_letter(
         title = "lettre de relance" if kind == "relance" else "convocation"
         dialog = PdfPreviewDialog(ctx.worker, pdf, title, f"{title.replace(' ', '-')}.pdf", parent,
                                   on_output=lambda action: record(action))  # fmt: skip
+        fit_to_screen(dialog, 900, 860)  # a 1366×768 laptop: the buttons stay above the taskbar
         _KEEP.append(dialog)
         dialog.finished.connect(lambda *_: _KEEP.remove(dialog) if dialog in _KEEP else None)
         dialog.open()
@@ -128,7 +118,7 @@ class LettersDialog(QDialog):
         self.job.started.connect(lambda: self._busy(True))
         self.job.ended.connect(lambda: self._busy(False))
         self._fill()
-        fit_dialog(self, 640, 520)
+        fit_to_screen(self, 640, 520)
 
     def items(self) -> tuple[LetterItem, ...]:
         return self.plan.items if self.again.isChecked() else self.plan.to_send
@@ -178,6 +168,7 @@ class LettersDialog(QDialog):
             self.ctx.worker, pdf, "convocations", f"convocations-{date.today():%Y-%m-%d}.pdf", self,
             on_output=lambda action: self._record(kept, action),
         )  # fmt: skip
+        fit_to_screen(self.preview_dialog, 900, 860)
         self.preview_dialog.open()
 
     def _record(self, kept: tuple[LetterItem, ...], action: str) -> None:

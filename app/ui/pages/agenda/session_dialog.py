@@ -36,9 +36,9 @@ from app.services.people.identity import current_actor, current_referent_id
 from app.ui.kit import theme
 from app.ui.kit.errors import show_error
 from app.ui.kit.forms import DateField
-from app.ui.kit.widgets import named
+from app.ui.kit.widgets import fit_to_screen, named
 from app.ui.kit.worker import WorkerContext
-from app.ui.pages.agenda.letters import LettersDialog, fit_dialog
+from app.ui.pages.agenda.letters import LettersDialog
 from app.ui.shell.plugins import UiContext
 
 #: Attendance choices of a participant (their RDV's status once the session is held).
@@ -83,7 +83,7 @@ class SessionDialog(QDialog):
         layout.addWidget(self.message)
         layout.addLayout(self._buttons())
         QShortcut(QKeySequence("Ctrl+S"), self, self.save)
-        fit_dialog(self, 860, 640)
+        fit_to_screen(self, 860, 640)
         self._enable()
         if session_id:
             self.reload()
