@@ -194,3 +194,60 @@ class OpKind(StrEnum):
     APPEND = "append"
     PURGE = "purge"  # retention purge of a whole person (row_id = person id), see ADR 0005
     MERGE = "merge"  # a person merged into another (row_id = merged person, fields: into), see ADR 0025
+
+
+class BilanKind(StrEnum):
+    """When a bilan is made (seeds 000, 001, 002): at the contract's end, after a year of parcours, at exit,
+    or a bilan d'étape (often tripartite, with the partner or the prescriber) during the parcours."""
+
+    CONTRACT_END = "fin_contrat"
+    ONE_YEAR = "annuel"
+    EXIT = "sortie"
+    STEP = "etape"
+
+
+class BilanResult(StrEnum):
+    """How far an objective was reached."""
+
+    REACHED = "atteint"
+    PARTLY = "partiel"
+    NOT_REACHED = "non_atteint"
+
+
+class BilanRecommendation(StrEnum):
+    """What a bilan recommends; each opens its next step (ADR 0050)."""
+
+    RENEWAL = "renouvellement"  # the renewal draft is prepared
+    AMENDMENT = "avenant"  # an avenant draft of the current contract is prepared
+    REORIENTATION = "reorientation"  # a réorientation is requested (with its track): the département decides
+    EXIT = "sortie"  # the exit is recorded (sortie de l'accompagnement)
+    CONTINUE = "poursuite"  # nothing changes (a bilan d'étape)
+
+
+class BilanStatus(StrEnum):
+    DRAFT = "brouillon"
+    FINAL = "finalise"  # locked: printed as is, never edited again
+
+
+class JointReviewConclusion(StrEnum):
+    """The outcome of the joint diagnostic with France Travail (CASF L.262-31, II, in its 2025 wording)."""
+
+    KEEP_SOCIAL = "maintien"  # maintien en parcours social, the contrat d'engagement is revised (II, 2°)
+    REORIENTATION = "reorientation"  # a new orientation decision of the PCD is requested (II, 1°)
+
+
+class CoRole(StrEnum):
+    """The role of a second professional on a file (co-accompaniment, seed 002)."""
+
+    CIP = "cip"  # conseiller en insertion professionnelle
+    SOCIAL_WORKER = "travailleur_social"
+    FRANCE_TRAVAIL = "conseiller_france_travail"
+    PARTNER = "partenaire"
+
+
+class ShareAccess(StrEnum):
+    """What a co-accompanying professional may do on the file, as asked by the référent; the département's
+    scope rules on the server cap it per role (ADR 0052)."""
+
+    READ = "lecture"
+    WRITE = "ecriture"

@@ -43,6 +43,9 @@ PERSONAL_FIELDS: dict[str, tuple[str, ...]] = {
     "contract_snapshot": ("document",),
     "audit_event": ("detail",),
     "duplicate_review": ("identity",),
+    "bilan": ("objectives", "helped", "blocked", "person_words", "participants", "recommendation_detail"),
+    "joint_review": ("ft_adviser", "ft_agency", "findings"),
+    "co_accompaniment": ("purpose",),
 }  # fmt: skip
 
 #: Tables whose rows carry the person's id in ``person_id``.
@@ -50,7 +53,7 @@ PERSON_TABLES: tuple[str, ...] = (
     "orientation", "referent_assignment", "parcours", "exit_record", "appointment", "appointment_letter",
     "appointment_reminder", "note", "sanction_step",
     "diagnostic_version", "objective", "action", "prescription", "document", "contract", "audit_event",
-    "duplicate_review",
+    "duplicate_review", "bilan", "joint_review", "co_accompaniment",
 )  # fmt: skip
 
 #: Tables reached through a parent row: child table → (parent table, column holding the parent id).

@@ -12,7 +12,11 @@ The rules (ADR 0010):
 - the directory (``referent``): a device edits only its user's own entry, and only its contact fields;
 - every reference an op sets (person, parent row, household, other rows) must point inside the device's scope;
 - a base revision beyond the server's feed is refused (no device can have seen it); one between the stored row's
-  revision and the feed's end means « I have seen the current row » and is merged from the stored revision.
+  revision and the feed's end means « I have seen the current row » and is merged from the stored revision;
+- co-accompaniment (ADR 0052, :mod:`server.engine.shares`): a professional a file is shared with reads it, and
+  with a write access writes the records of the shared work in it (notes, RDVs, carnet, prescriptions,
+  documents, diagnostic versions, bilans) — never the person, orientation, référent, contracts, sanctions,
+  exits, joint reviews or the shares themselves; the audit trail of their own views is theirs to write.
 
 A refusal is :class:`Refused` with a stable code and a French message that never reveals anything outside the
 device's scope.
@@ -20,12 +24,15 @@ device's scope.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, select
 
-from server.engine.scope import FKS, PARENT, DeviceCtx
+from app.models.coaccompaniment import SHARED_AUDIT, SHARED_WRITABLE
+from server.engine import shares as sharing
+from server.engine.scope import FKS, GLOBAL_TABLES, PARENT, DeviceCtx
 from server.store.db import get_meta
 from server.store.tables import BUSINESS, users
 
@@ -80,6 +87,8 @@ class Policy:
     read_refs: frozenset[str] | None
     writes: bool  # False: the département role configured read-only
     trusted: bool = False  # the server itself (orientation import)
+    #: Co-accompaniment (ADR 0052): person → « lecture » / « ecriture » through a share with the device's référents.
+    shares: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, conn: Connection, dev: DeviceCtx) -> Policy:
@@ -101,7 +110,8 @@ class Policy:
         else:
             refs = frozenset({dev.referent_id} if dev.referent_id else ())
         writes = dev.role != "admin" or departement_writes(conn)
-        return cls(dev, members, refs, refs, writes)
+        shared = sharing.access_by_person(conn, refs, sharing.load_policy(conn)) if refs else {}
+        return cls(dev, members, refs, refs, writes, shares=shared)
 
     @classmethod
     def trusted_server(cls, dev: DeviceCtx) -> Policy:
@@ -110,6 +120,10 @@ class Policy:
 
     def readable(self, referent_id: str | None) -> bool:
         return self.read_refs is None or (referent_id is not None and referent_id in self.read_refs)
+
+    def shared(self, person_id: str | None) -> str | None:
+        """The access a share gives the device on this person's file (None: not shared with it)."""
+        return self.shares.get(person_id) if person_id else None
 
 
 def departement_writes(conn: Connection) -> bool:
@@ -165,6 +179,8 @@ class Authoriser:
         """The device sees this row (its current values may be shown to it)."""
         if t == "referent":
             return True
+        if self.p.shared(self.b.person_of(t, row)):  # a file shared with the device (ADR 0052)
+            return True
         owner = self.owner(t, row)
         if owner.kind == "referent" and self.p.read_refs is not None:
             return owner.key in self.p.read_refs
@@ -207,7 +223,7 @@ class Authoriser:
             self._directory(op, existing)
         elif existing is not None:
             before = self.owner(op.table, existing)
-            if not self.may_write(before):
+            if not self.may_write(before) and not self.co_writes(op.table, existing, op.kind):
                 code = "out_of_scope"
                 raise Refused(code, PERSON_OUT_OF_SCOPE if before.kind == "referent" else OUT_OF_SCOPE)
         base = op.base
@@ -248,7 +264,7 @@ class Authoriser:
         if owner.kind == "unknown":
             what = "la personne" if owner.key == "person" else "l'enregistrement parent"
             raise Refused("unknown_parent", f"Enregistrement rattaché à {what}, inconnu du serveur : refusé.")
-        if not self.may_write(owner):
+        if not self.may_write(owner) and not self.co_writes(op.table, after, op.kind):
             raise Refused("out_of_scope", PERSON_OUT_OF_SCOPE if owner.kind == "referent" else OUT_OF_SCOPE)
 
     def _person(self, existing: dict[str, Any] | None, after: dict[str, Any]) -> None:
@@ -338,10 +354,29 @@ class Authoriser:
             value = op.values.get(column)
             if column in skip or not isinstance(value, str) or not value:
                 continue
+            if ref_table in GLOBAL_TABLES:  # the directory: everyone sees it (an action's assignee)
+                continue
             row = self.b.row(ref_table, value)
             if row is None:
                 continue
-            if not self.may_write(self.owner(ref_table, row)):
+            if not self.may_write(self.owner(ref_table, row)) and not self.co_reads(ref_table, row):
                 raise Refused(
                     "out_of_scope", "Référence à un enregistrement hors de votre périmètre : refusé."
                 )
+
+    # ------------------------------------------------------------------ co-accompaniment (ADR 0052)
+
+    def co_writes(self, t: str, row: dict[str, Any], kind: str) -> bool:
+        """A file shared with the device lets it write this row: the records of the shared work with a write
+        access; its own audit events (inserts) with any access."""
+        access = self.p.shared(self.b.person_of(t, row))
+        if access is None:
+            return False
+        if t in SHARED_AUDIT:
+            return kind in ("insert", "append")
+        return t in SHARED_WRITABLE and access == "ecriture"
+
+    def co_reads(self, t: str, row: dict[str, Any]) -> bool:
+        """The row belongs to a file shared with the device: referencing it reveals nothing the device cannot
+        read already."""
+        return self.p.shared(self.b.person_of(t, row)) is not None

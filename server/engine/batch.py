@@ -10,9 +10,10 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, select
 
 from server.admin import audit
+from server.engine import shares
 from server.engine.authorise import Authoriser, Policy
 from server.engine.scope import FKS, PARENT, DeviceCtx
-from server.store.tables import BUSINESS, row_feed, scope_event
+from server.store.tables import BUSINESS, row_feed, scope_event, share_event
 
 
 def _id_like(value: Any) -> bool:
@@ -51,6 +52,7 @@ class Batch:
         self.new_feed: set[tuple[str, str]] = set()
         self.dirty_feed: set[tuple[str, str]] = set()
         self.scope_events: list[dict[str, Any]] = []
+        self.share_events: list[dict[str, Any]] = []  # co-accompaniment scope changes (ADR 0052)
         wanted: dict[str, set[str]] = defaultdict(set)
         for op in ops:
             t = op.get("t") if isinstance(op, dict) else None
@@ -125,6 +127,8 @@ class Batch:
 
     def put(self, t: str, row: dict[str, Any], revs: dict[str, Any], seq: int, *, new: bool) -> None:
         key = (t, row["id"])
+        if t == shares.SHARE_TABLE:
+            self.share_events += shares.events_for(self.rows.get(key), row, seq)
         self.rows[key] = row
         if new:
             self.new_rows.add(key)
@@ -226,12 +230,15 @@ class Batch:
             )
         if self.scope_events:
             self.conn.execute(scope_event.insert(), self.scope_events)
+        if self.share_events:
+            self.conn.execute(share_event.insert(), self.share_events)
         if self.audit:
             audit.write(self.conn, self.audit)
             self.audit = []
         for pending in (self.new_rows, self.dirty_rows, self.new_feed, self.dirty_feed):
             pending.clear()
         self.scope_events = []
+        self.share_events = []
 
     def reload(self) -> None:
         """Forget the cached rows and feed entries (after :meth:`flush`): later ops read them again."""

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.models.sync import wire as codec
+from server.engine import shares
 from server.engine.scope import FKS, GLOBAL_TABLES, DeviceCtx, scope_referents, visible_clause
 from server.store.db import ServerDB
 from server.store.tables import BUSINESS, feed_counter, row_feed, scope_event
@@ -65,6 +66,9 @@ def download(sdb: ServerDB, dev: DeviceCtx, cursor: int, limit: int = 2000) -> d
             refset = set(refs)
             entering = [p for p in final if final[p] in refset and first[p] not in refset]
             leave = [p for p in final if first[p] in refset and final[p] not in refset]
+            entering, leave = shares.adjust_download(
+                conn, refs, dev.share_roles, (cursor, upper), entering, leave
+            )
             if entering:
                 _add_person_files(conn, entering, keys)
         add_parents(conn, keys, None if refs is None else vis)

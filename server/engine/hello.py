@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from server import MIN_CLIENT_VERSION, SERVER_VERSION
 from server.admin import audit
+from server.engine import shares
 from server.engine.errors import ProtocolError
 from server.engine.protocol import MAX_BATCH_BYTES, MAX_BATCH_OPS, SCHEMA_MAX, SCHEMA_MIN
 from server.engine.scope import DeviceCtx
@@ -66,6 +67,7 @@ def hello(
         last = int(conn.execute(select(feed_counter.c.last_seq)).scalar_one())
         user = conn.execute(select(users).where(users.c.id == dev.user_id)).first()
         escalations = audit.team_escalations(conn, dev.team_id) if dev.role == "team_leader" else []
+        share_policy = shares.load_policy(conn)
     assert user is not None
     return {
         "server_version": SERVER_VERSION,
@@ -86,6 +88,7 @@ def hello(
             "referent_id": user.referent_id,
         },
         "limits": {"ops": MAX_BATCH_OPS, "bytes": MAX_BATCH_BYTES},
+        "share_policy": share_policy,  # the département's rules of co-accompaniment per role (ADR 0052)
     }
 
 

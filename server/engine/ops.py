@@ -16,6 +16,7 @@ from sqlalchemy import and_, func, or_, select
 from app.models.sync import wire as codec
 from server.engine import merge as merge_ops
 from server.engine import purge as purge_ops
+from server.engine import shares
 from server.engine.authorise import Refused
 from server.engine.batch import Batch, FeedCounter
 from server.engine.scope import APPEND_ONLY, SOURCE, SYNC_COLS
@@ -252,6 +253,10 @@ def _op_purge(
     raw = {"i": res["i"], "s": res["s"], "t": op.table, "r": op.row_id, "f": op.fields}
     refs = None if b.policy.write_refs is None else sorted(b.policy.write_refs)
     out = purge_ops.apply_purge_op(b.conn, b.dev.id, raw, seq.next, refs)
+    if out.get("st") == "applied" and out.get(
+        "rev"
+    ):  # the professionals it was shared with leave it (ADR 0052)
+        shares.touch_person(b.conn, op.row_id, seq.value)
     b.reload()
     return out
 
@@ -265,6 +270,9 @@ def _op_merge(
     raw = {"i": res["i"], "s": res["s"], "t": op.table, "r": op.row_id, "f": op.fields}
     refs = None if b.policy.write_refs is None else sorted(b.policy.write_refs)
     out = merge_ops.apply_merge_op(b.conn, b.dev.id, raw, seq.next, refs)
+    if out.get("st") == "applied" and out.get("rev"):  # shares of either record show the kept file (ADR 0052)
+        for person in (op.row_id, str(op.values["into"])):
+            shares.touch_person(b.conn, person, seq.value)
     b.reload()
     return out
 

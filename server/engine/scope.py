@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, and_, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
+from app.models.coaccompaniment import DEFAULT_POLICY
 from app.models.sync import wire as codec
 from app.models.tables.base import Base, synced_tables
+from server.engine import shares
 from server.store.tables import BUSINESS, devices, row_feed, users
 
 SYNC_COLS = ("id", "created_at", "updated_at", "deleted_at", "revision", "origin_device")
@@ -48,6 +50,8 @@ class DeviceCtx:
     referent_id: str | None
     team_id: str | None
     status: str
+    #: Co-accompaniment (ADR 0052): the roles whose shares give access under the département's rules.
+    share_roles: frozenset[str] = shares.readable_roles(DEFAULT_POLICY)
 
 
 def scope_referents(conn: Connection, dev: DeviceCtx) -> list[str] | None:
@@ -86,6 +90,7 @@ def visible_clause(dev: DeviceCtx, refs: list[str] | None) -> ColumnElement[bool
             f.table_name.notin_([*GLOBAL_TABLES, "household"]),
             f.origin_user == dev.user_id,
         ),
+        shares.visible_rows(refs, dev.share_roles),  # files shared with the device's référents (ADR 0052)
     )
 
 
@@ -114,4 +119,5 @@ def load_device(conn: Connection, device_id: str, *, lock: bool = False) -> Devi
         referent_id=row.referent_id,
         team_id=row.team_id,
         status=row.status,
+        share_roles=shares.readable_roles(shares.load_policy(conn)),
     )

@@ -236,3 +236,15 @@ archive = Table(
     Column("device_id", String(64), nullable=False, default=""),
     Column("payload", Text, nullable=False),  # JSON: rows per table, documents' bytes in base64
 )
+
+#: Co-accompaniment (ADR 0052): a share of a person's file with a second professional began, changed or ended at
+#: ``seq`` for ``referent_id``: their devices get the whole file, or a « leave », at their next download.
+#: Added by revision s0008.
+share_event = Table(
+    "share_event",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("person_id", String(36), primary_key=True),
+    Column("referent_id", String(36), primary_key=True),
+    Index("ix_share_event_referent_seq", "referent_id", "seq"),
+)

@@ -40,8 +40,9 @@ LEGACY = "legacy"
 TODAY = date(2026, 3, 2)
 ALL_IDS = {
     "orientation", "orientation_legacy", "first_rdv", "contract_pro", "contract_social", "contract_ce",
-    "ce_replaces_cer", "cer_after_first_rdv", "contract_end_warning", "bilan", "social_review", "parcours_cap",
-    "no_prescription", "no_contact", "no_referent",
+    "ce_replaces_cer", "cer_after_first_rdv", "contract_end_warning", "bilan", "social_review",
+    "ce_revision_after_review", "reorientation_decision", "parcours_cap", "no_prescription", "no_contact",
+    "no_referent",
 }  # fmt: skip
 
 
@@ -75,7 +76,7 @@ def write(tmp_path: Path, text: str, name: str = "rules.yaml") -> Path:
 
 
 def test_default_table_ships_every_rule(rules: RuleSet) -> None:
-    assert rules.version == "2027.1"
+    assert rules.version == "2027.2"
     assert rules.soon_days == 14
     assert set(rules.rule_ids()) == ALL_IDS
     for rule in rules.rules:
@@ -98,7 +99,7 @@ def test_rules_dir_is_the_installed_package_data_when_there_is_one(
     target.mkdir(parents=True)
     shutil.copy(default_rules_path(), target / "default.yaml")
     (target / "default.yaml").write_text(
-        (target / "default.yaml").read_text(encoding="utf-8").replace('"2027.1"', '"installe-1"'),
+        (target / "default.yaml").read_text(encoding="utf-8").replace('"2027.2"', '"installe-1"'),
         encoding="utf-8",
     )
     monkeypatch.setattr(resources, "files", lambda package: tmp_path / package)
@@ -179,7 +180,7 @@ def test_state_labels_are_french(rules: RuleSet) -> None:
 def test_deadline_carries_its_rule(rules: RuleSet) -> None:
     d = by_rule(facts(right_opened=date(2026, 1, 5)), rules)["orientation"]
     assert d.person_id == "p1"
-    assert d.rules_version == "2027.1"
+    assert d.rules_version == "2027.2"
     assert d.label == "Orientation à décider"
     assert "D. 262-65-2" in d.legal_basis and "2024-1244" in d.source
     assert (d.from_event, d.from_date, d.due_date) == ("right_opened", date(2026, 1, 5), date(2026, 2, 16))
@@ -335,9 +336,11 @@ def test_bilan_before_contract_end_or_after_a_year(rules: RuleSet, regime: str) 
               contract_end=date(2026, 6, 30), contract_signed=date(2026, 1, 1))  # fmt: skip
     d = by_rule(f, rules)["bilan"]
     assert (d.due_date, d.from_event) == (date(2026, 4, 30), "contract_end")
-    assert due(dataclasses.replace(f, last_review=date(2026, 4, 20)), rules, "bilan") is None
+    assert due(dataclasses.replace(f, bilan_done=date(2026, 4, 20)), rules, "bilan") is None
     # a bilan before this contract does not count
-    assert due(dataclasses.replace(f, last_review=date(2025, 12, 1)), rules, "bilan") is not None
+    assert due(dataclasses.replace(f, bilan_done=date(2025, 12, 1)), rules, "bilan") is not None
+    # a RDV labelled « bilan » is not a bilan any more (2027.2: the bilan is a record, ADR 0050)
+    assert due(dataclasses.replace(f, last_review=date(2026, 4, 20)), rules, "bilan") is not None
     # no contract: one year in the parcours, minus two months
     no_contract = facts(regime, parcours_start=date(2025, 4, 30))
     d = by_rule(no_contract, rules)["bilan"]
@@ -346,7 +349,7 @@ def test_bilan_before_contract_end_or_after_a_year(rules: RuleSet, regime: str) 
         "parcours_start+12m",
         date(2026, 4, 30),
     )
-    assert due(dataclasses.replace(no_contract, last_review=date(2025, 5, 2)), rules, "bilan") is None
+    assert due(dataclasses.replace(no_contract, bilan_done=date(2025, 5, 2)), rules, "bilan") is None
 
 
 def test_social_review_six_or_twelve_months(rules: RuleSet) -> None:
@@ -368,6 +371,55 @@ def test_social_review_six_or_twelve_months(rules: RuleSet) -> None:
     assert due(dataclasses.replace(f, track="emploi"), rules, "social_review") is None
     assert due(dataclasses.replace(f, regime=LEGACY), rules, "social_review") is None
     assert not by_rule(f, rules)["social_review"].local_target
+
+
+def test_joint_review_closes_the_social_review_and_opens_the_revision(rules: RuleSet) -> None:
+    """The joint diagnostic recorded (ADR 0051) closes the review; « maintien » opens the revision of the CE (a
+    departmental month), whose signature starts the next six-month period (CASF L.262-31, II, 2°)."""
+    f = facts(track="social", orientation_decision=date(2022, 4, 20), ce_signed=date(2025, 8, 31))
+    kept = dataclasses.replace(f, joint_review=date(2026, 2, 20), joint_review_outcome="maintien")
+    got = by_rule(kept, rules)
+    assert "social_review" not in got
+    revision = got["ce_revision_after_review"]
+    assert (revision.due_date, revision.from_event, revision.local_target) == (
+        date(2026, 3, 20),
+        "joint_review",
+        True,
+    )
+    # the avenant is signed on 10/03/2026: the revision is done, the next review is due on 10/09/2026
+    signed = dataclasses.replace(kept, ce_signed=date(2026, 3, 10))
+    got = by_rule(signed, rules, date(2026, 3, 12))
+    assert "ce_revision_after_review" not in got
+    assert got["social_review"].due_date == date(2026, 9, 10)
+    # a joint review before the CE's signature does not count
+    early = dataclasses.replace(f, joint_review=date(2025, 6, 1), joint_review_outcome="maintien")
+    assert due(early, rules, "social_review") == date(2026, 2, 28)
+
+
+def test_reorientation_asked_waits_for_the_decision(rules: RuleSet) -> None:
+    """A joint diagnostic (or a bilan) concluding to a réorientation: no CE revision, a month for the
+    département's decision (Seine-Saint-Denis 2022), closed by the new orientation decision."""
+    f = facts(track="social", orientation_decision=date(2022, 4, 20), ce_signed=date(2025, 8, 31),
+              joint_review=date(2026, 2, 20), joint_review_outcome="reorientation",
+              reorientation_requested=date(2026, 2, 20))  # fmt: skip
+    got = by_rule(f, rules)
+    assert set(got) & {"social_review", "ce_revision_after_review"} == set()
+    assert (got["reorientation_decision"].due_date, got["reorientation_decision"].local_target) == (
+        date(2026, 3, 20),
+        True,
+    )
+    decided = dataclasses.replace(f, orientation_decision=date(2026, 3, 5), track="emploi")
+    assert due(decided, rules, "reorientation_decision") is None
+    # an orientation decided before the request does not answer it
+    assert due(dataclasses.replace(f, orientation_decision=date(2026, 1, 5)), rules, "reorientation_decision")
+
+
+def test_contract_end_prepared_by_a_bilan_deciding_another_way(rules: RuleSet) -> None:
+    f = facts(PE, contract_kind="ce", contract_start=date(2025, 10, 1), contract_end=date(2026, 3, 31),
+              contract_signed=date(2025, 9, 28))  # fmt: skip
+    assert due(f, rules, "contract_end_warning") == date(2026, 2, 28)
+    assert due(dataclasses.replace(f, next_step_decided=True), rules, "contract_end_warning") is None
+    assert due(dataclasses.replace(f, renewal_prepared=True), rules, "contract_end_warning") is None
 
 
 @pytest.mark.parametrize("regime", [PE, LEGACY])
@@ -441,7 +493,8 @@ def test_local_targets_are_labelled_and_legal_deadlines_are_not(rules: RuleSet) 
     """DOMAIN.md, « Deadlines »: the local targets are shown and printed as « objectif départemental »."""
     local = {r.id for r in rules.rules if r.local_target}
     assert local == {"first_rdv", "cer_after_first_rdv", "contract_end_warning", "bilan", "no_prescription",
-                     "no_contact", "no_referent", "parcours_cap"}  # fmt: skip
+                     "no_contact", "no_referent", "parcours_cap", "ce_revision_after_review",
+                     "reorientation_decision"}  # fmt: skip
 
 
 # --- versions over time --------------------------------------------------------------------------------
@@ -506,14 +559,14 @@ def test_override_changes_targets_and_disables(tmp_path: Path) -> None:
             soon_days: 30
         """, "93.yaml")  # fmt: skip
     rs = load_default_rules(override)
-    assert rs.version == "2027.1+93-2026.2"
+    assert rs.version == "2027.2+93-2026.2"
     assert rs.soon_days == 7
     assert "no_contact" not in rs.rule_ids() and len(rs.rule_ids()) == len(ALL_IDS) - 1
     f = facts(orientation_notified=date(2026, 2, 20), parcours_start=date(2026, 2, 20), contract_kind="cer",
               contract_end=date(2026, 4, 30), contract_signed=date(2026, 1, 1))  # fmt: skip
     got = by_rule(f, rs)
     assert got["first_rdv"].due_date == date(2026, 3, 2)
-    assert got["first_rdv"].rules_version == "2027.1+93-2026.2"
+    assert got["first_rdv"].rules_version == "2027.2+93-2026.2"
     # untouched rule keeps its legal basis; the global window is 7 days, the warning one 30
     assert (
         got["no_prescription"].legal_basis == by_rule(f, load_default_rules())["no_prescription"].legal_basis

@@ -14,7 +14,7 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta
 
-from app.models.enums import ContractKind, Regime, Track
+from app.models.enums import ContractKind, JointReviewConclusion, Regime, Track
 from app.models.resources import display_path
 
 #: ``regime`` of a rule: one regime or both.
@@ -42,6 +42,9 @@ EVENTS: dict[str, str] = {
     "contract_end": "fin du contrat en cours",
     "contract_signed": "signature du contrat en cours",
     "ce_signed": "signature du dernier contrat d'engagement",
+    "bilan_done": "dernier bilan finalisé (fin de contrat, un an de parcours ou sortie)",
+    "joint_review": "dernier diagnostic conjoint avec France Travail",
+    "reorientation_requested": "dernière réorientation demandée (bilan ou diagnostic conjoint)",
 }
 
 #: Conditions usable in ``applies_when`` / ``done_when`` / ``due_in_when``: name → allowed values
@@ -57,6 +60,8 @@ CONDITIONS: dict[str, tuple[str, ...] | None] = {
     "accompanied_on_2025_01_01": None,
     "overseas": None,
     "renewal_prepared": None,  # a draft of the next contract exists  # the département is overseas (3-year transition, décret du 13 août 2025): a setting
+    "next_step_prepared": None,  # a renewal draft exists, or the contract's bilan decided another way
+    "joint_review_outcome": tuple(c.value for c in JointReviewConclusion),  # of the last joint review
 }
 
 STATE_TODO = "a_faire"
@@ -311,6 +316,13 @@ class CaseFacts:
     overseas: bool = False  # département setting: overseas transition lengths apply
     renewal_prepared: bool = False  # a contract draft starts after the current contract
     exited: bool = False  # the current parcours ended with a sortie: no deadline runs
+    bilan_done: date | None = None  # last finalised bilan (contract end, one year, exit; not a bilan d'étape)
+    joint_review: date | None = None  # last joint diagnostic with France Travail (CASF L.262-31)
+    joint_review_outcome: str | None = None  # enums.JointReviewConclusion of that joint diagnostic
+    reorientation_requested: date | None = None  # last bilan or joint review asking for a réorientation
+    next_step_decided: bool = (
+        False  # a finalised bilan of the current contract recommends réorientation or exit
+    )
 
     @property
     def has_contract(self) -> bool:
@@ -323,6 +335,11 @@ class CaseFacts:
     @property
     def has_orientation(self) -> bool:
         return self.orientation_decision is not None
+
+    @property
+    def next_step_prepared(self) -> bool:
+        """What follows the current contract is prepared: a renewal draft, or a bilan that decided otherwise."""
+        return self.renewal_prepared or self.next_step_decided
 
     def event(self, name: str) -> date | None:
         """The date of the named event (see :data:`EVENTS`), or None when it has not happened."""

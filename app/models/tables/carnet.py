@@ -54,6 +54,8 @@ class Action(Synced, Base):
     end_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     hours_per_week: Mapped[float] = mapped_column(Float, default=0.0)
     comment: Mapped[str] = mapped_column(Text, default="")
+    #: Who carries the action: the référent or a co-accompanying professional (ADR 0052); empty: the référent.
+    assignee_id: Mapped[str | None] = mapped_column(ForeignKey("referent.id"), nullable=True)
 
 
 class Prescription(Synced, Base):

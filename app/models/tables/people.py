@@ -152,3 +152,21 @@ class DuplicateReview(AppendOnly, Base):
     identity: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     decided_by: Mapped[str] = mapped_column(String(80), default="")
     decided_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class CoAccompaniment(Synced, Base):
+    """A second professional on a person's file (co-accompaniment, seed 002): a CIP, a social worker, a
+    France Travail adviser or a partner, known in the directory (``referent``). ``access`` is what the
+    référent asks (« lecture » / « écriture »); the département's scope rules on the server cap it per role
+    (ADR 0052). Active while ``end_date`` is empty: ending it (a date, today or before) removes the access."""
+
+    __tablename__ = "co_accompaniment"
+
+    person_id: Mapped[str] = mapped_column(ForeignKey("person.id"), index=True)
+    referent_id: Mapped[str] = mapped_column(ForeignKey("referent.id"), index=True)
+    role: Mapped[str] = mapped_column(String(40))  # enums.CoRole
+    access: Mapped[str] = mapped_column(String(20), default="lecture")  # enums.ShareAccess
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    purpose: Mapped[str] = mapped_column(Text, default="")
+    added_by: Mapped[str] = mapped_column(String(80), default="")

@@ -44,6 +44,13 @@ CLOSED_KINDS: Mapping[str, type[StrEnum]] = MappingProxyType(
         "reminder_channels": enums.ReminderChannel,
         "reminder_states": enums.ReminderState,
         "letter_kinds": enums.LetterKind,
+        "bilan_kinds": enums.BilanKind,
+        "bilan_results": enums.BilanResult,
+        "bilan_recommendations": enums.BilanRecommendation,
+        "bilan_statuses": enums.BilanStatus,
+        "joint_review_conclusions": enums.JointReviewConclusion,
+        "co_roles": enums.CoRole,
+        "share_accesses": enums.ShareAccess,
     }
 )
 

@@ -19,7 +19,16 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models.enums import AppointmentStatus, ContractKind, ContractStatus, PersonStatus
+from app.models.enums import (
+    AppointmentStatus,
+    BilanKind,
+    BilanRecommendation,
+    BilanStatus,
+    ContractKind,
+    ContractStatus,
+    JointReviewConclusion,
+    PersonStatus,
+)
 from app.models.errors import FilRougeError
 from app.models.rules.engine import Deadline, compute_deadlines, load_default_rules, rules_dir
 from app.models.rules.types import STATE_LATE, STATE_SOON, CaseFacts, RuleFileError, RuleSet
@@ -27,6 +36,7 @@ from app.models.tables.carnet import DiagnosticVersion, Prescription
 from app.models.tables.contracts import Contract
 from app.models.tables.followup import Appointment
 from app.models.tables.people import ExitRecord, Orientation, Parcours, Person, ReferentAssignment
+from app.models.tables.reviews import Bilan, JointReview
 from app.services.storage import settings
 from app.services.storage.db import Database
 
@@ -42,6 +52,10 @@ SIGNED_STATUSES = frozenset(
 )
 #: Appointment purposes that review the situation (bilan of a contract, réexamen of a social orientation).
 REVIEW_PURPOSES = frozenset({"bilan", "renouvellement", "equipe_pluridisciplinaire"})
+#: Bilans that close the « bilan » deadline (a bilan d'étape does not: it reviews, it does not conclude).
+CONCLUDING_BILANS = frozenset({BilanKind.CONTRACT_END, BilanKind.ONE_YEAR, BilanKind.EXIT})
+#: What a bilan may decide instead of a renewal: the contract's end is then prepared.
+OTHER_WAYS = frozenset({BilanRecommendation.REORIENTATION, BilanRecommendation.EXIT})
 TRANSITION_DAY = date(2025, 1, 1)
 ALERT_STATES = frozenset({STATE_SOON, STATE_LATE})
 
@@ -145,6 +159,31 @@ class _Tables:
     contracts: dict[str, list[Any]]
     drafts: dict[str, list[Any]]  # person → start dates of their contract drafts (a renewal being prepared)
     diagnostics: dict[str, list[Any]]
+    bilans: dict[str, list[Any]]  # finalised bilans: (person, held_on, kind, recommendation)
+    reviews: dict[str, list[Any]]  # joint reviews: (person, held_on, conclusion, created_at)
+
+
+def _read_reviews(s: Session, on: date, scoped: Any) -> tuple[list[Any], list[Any]]:
+    """Finalised bilans and joint reviews held on or before ``on`` (ADR 0050, 0051)."""
+    b = Bilan
+    bilans = s.execute(
+        scoped(
+            select(b.person_id, b.held_on, b.kind, b.recommendation).where(
+                b.deleted_at.is_(None), b.status == BilanStatus.FINAL, b.held_on <= on
+            ),
+            b.person_id,
+        )
+    ).all()
+    j = JointReview
+    reviews = s.execute(
+        scoped(
+            select(j.person_id, j.held_on, j.conclusion, j.created_at).where(
+                j.deleted_at.is_(None), j.held_on <= on
+            ),
+            j.person_id,
+        )
+    ).all()
+    return list(bilans), list(reviews)
 
 
 def _read_tables(s: Session, on: date, person_ids: Sequence[str] | None) -> _Tables:
@@ -240,6 +279,7 @@ def _read_tables(s: Session, on: date, person_ids: Sequence[str] | None) -> _Tab
             d.person_id,
         )
     ).all()
+    bilans, reviews = _read_reviews(s, on, scoped)
     return _Tables(
         people=list(people),
         orientations=_group(orientations),
@@ -251,6 +291,8 @@ def _read_tables(s: Session, on: date, person_ids: Sequence[str] | None) -> _Tab
         contracts=_group(contracts),
         drafts=_group(drafts),
         diagnostics=_group(diagnostics),
+        bilans=_group(bilans),
+        reviews=_group(reviews),
     )
 
 
@@ -302,6 +344,27 @@ def _contact_facts(
     }
 
 
+def _review_facts(
+    bilans: Sequence[Any], reviews: Sequence[Any], contract_start: date | None
+) -> dict[str, Any]:
+    """Last concluding bilan, last joint review and its conclusion, last réorientation asked, and whether the
+    current contract's bilan decided another way than a renewal."""
+    done = [r[1] for r in bilans if r[2] in CONCLUDING_BILANS]
+    asked = [r[1] for r in bilans if r[3] == BilanRecommendation.REORIENTATION]
+    asked += [r[1] for r in reviews if r[2] == JointReviewConclusion.REORIENTATION]
+    last = max(reviews, key=lambda r: (r[1], r[3]), default=None)
+    decided = contract_start is not None and any(
+        r[1] >= contract_start and r[3] in OTHER_WAYS for r in bilans
+    )
+    return {
+        "bilan_done": max(done) if done else None,
+        "joint_review": last[1] if last else None,
+        "joint_review_outcome": last[2] if last else None,
+        "reorientation_requested": max(asked) if asked else None,
+        "next_step_decided": decided,
+    }
+
+
 def _person_facts(
     person: Any, t: _Tables, on: date, markers: Mapping[str, frozenset[str] | None]
 ) -> CaseFacts:
@@ -319,6 +382,8 @@ def _person_facts(
     exited = exited or (parcours is None and status == PersonStatus.EXITED)
     if orientation["track"] is None and parcours is not None:
         orientation["track"] = parcours[3] or None
+    contract = _contract_facts(t.contracts.get(pid, []), t.drafts.get(pid, []), on)
+    reviews = _review_facts(t.bilans.get(pid, []), t.reviews.get(pid, []), contract.get("contract_start"))
     return CaseFacts(
         person_id=pid,
         regime=regime,
@@ -335,7 +400,8 @@ def _person_facts(
         exited=exited,
         **orientation,
         **_contact_facts(t.appointments.get(pid, []), last_contact, anchor, on),
-        **_contract_facts(t.contracts.get(pid, []), t.drafts.get(pid, []), on),
+        **contract,
+        **reviews,
     )
 
 

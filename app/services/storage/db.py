@@ -33,6 +33,7 @@ from app.services.errors import (
 )
 from app.services.storage.hygiene import clean_session_texts
 from app.services.storage.outputs import discard_outputs, forget_outputs
+from app.services.storage.share_guard import refuse_writes_outside_the_share
 
 DEVICE_ID_KEY = "device_id"
 DEVICE_SEQ_KEY = "next_device_seq"
@@ -202,6 +203,7 @@ class Database:
         self.engine = engine
         self._factory = sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
         event.listen(self._factory, "before_flush", clean_session_texts)
+        event.listen(self._factory, "before_flush", refuse_writes_outside_the_share)  # ADR 0052
         event.listen(self._factory, "before_flush", _record_ops)
 
     @contextmanager
