@@ -24,6 +24,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     register_contracts(kinds)
     register_convocation(kinds)
     register_convocations(kinds)
+    register_bilan(kinds)
 
 
 def register_roadmap(kinds: argparse._SubParsersAction) -> None:
@@ -155,3 +156,21 @@ def cmd_convocations(args: argparse.Namespace, ctx: CommandContext) -> int:
     for path in result.paths:
         print(f"  {path}")
     return 1 if result.failed else 0
+
+
+def register_bilan(kinds: argparse._SubParsersAction) -> None:
+    b = kinds.add_parser(
+        "bilan", help="un bilan (fin de contrat, un an, sortie, étape), l'exemplaire de la personne"
+    )
+    b.add_argument("bilan_id", metavar="BILAN_ID", help="identifiant du bilan (python -m app bilans --json)")
+    b.add_argument("--out", required=True, type=Path, help="fichier PDF à écrire")
+    b.set_defaults(func=cmd_bilan)
+
+
+def cmd_bilan(args: argparse.Namespace, ctx: CommandContext) -> int:
+    from app.services.bilans.document import render_bilan_pdf
+
+    db = ctx.open_vault().db
+    data = render_bilan_pdf(db, args.bilan_id, actor=current_actor(db), out=args.out)
+    print(f"Bilan écrit : {args.out} ({max(1, len(data) // 1024)} Ko).")
+    return 0

@@ -13,6 +13,8 @@ from app.models.tables.carnet import Attachment
 from app.models.tables.followup import AppointmentReminder
 from app.models.tables.local import AuditEvent
 from app.services.agenda.convocations import letters
+from app.services.bilans import joint_review, records
+from app.services.bilans.values import BilanInput, ExitChoice
 from app.services.casefile import diagnostic, documents, roadmap, sanctions, timeline
 from app.services.casefile import notes as notes_mod
 from app.services.casefile import rdv as rdv_mod
@@ -20,8 +22,8 @@ from app.services.casefile.carnet import edits as carnet_edits
 from app.services.casefile.documents import DocumentReadError, DocumentTooLargeError
 from app.services.contracts import lifecycle
 from app.services.errors import ValidationError
+from app.services.people import coaccompaniment, parcours
 from app.services.people import identity as people
-from app.services.people import parcours
 from app.services.people.identity import PersonInput
 
 MARKER = b"ZQXJ-MARQUEUR-DISTINCTIF-7731"
@@ -136,7 +138,15 @@ def _one_of_each(db, pid: str) -> None:
         db, pid, kind="manquement", step_date="02/02/2026", detail="Absences répétées"
     )
     parcours.open_parcours(db, pid, start_date="05/01/2026", track="social")
-    parcours.record_exit(db, pid, exit_date="01/03/2026", category="autres", reason="demenagement")
+    joint_review.record_joint_review(db, pid, joint_review.JointReviewInput(
+        held_on=date(2026, 2, 20), ft_adviser="Nadia Ferhat", conclusion="maintien"), today=date(2026, 2, 20))  # fmt: skip
+    partner = people.upsert_referent(
+        db, login="kbenali", first_name="Karim", last_name="Benali", structure="AFPA"
+    )
+    coaccompaniment.add_co_accompaniment(db, pid, referent_id=partner, role="cip", start_date="10/02/2026")
+    bid = records.create_bilan(db, pid, BilanInput(kind="sortie", held_on=date(2026, 3, 1), helped="Le DALO.",
+                                                       recommendation="sortie"))  # fmt: skip
+    records.finalise_bilan(db, bid, today=date(2026, 3, 1), exit_choice=ExitChoice("autres", "demenagement"))
 
 
 def test_timeline_has_every_kind_in_date_order_and_filters(vault, pid):
@@ -152,6 +162,14 @@ def test_timeline_has_every_kind_in_date_order_and_filters(vault, pid):
     found = timeline.timeline(vault.db, pid, search="bailleur")
     assert [i.title for i in found] == ["Note (appel)"]
     assert timeline.timeline(vault.db, pid, search="DEMENAGEMENT")[0].kind == "sortie"
+    (bilan,) = timeline.timeline(vault.db, pid, kinds=["bilan"])
+    assert (bilan.title, bilan.detail) == ("Bilan de sortie", "Sortie de l'accompagnement")
+    found = timeline.timeline(vault.db, pid, search="ferhat")
+    assert [i.kind for i in found] == ["diagnostic_conjoint"]
+    assert (
+        timeline.timeline(vault.db, pid, kinds=["co_accompagnement"])[0].title
+        == "Co-accompagnement : Karim Benali"
+    )
 
 
 def test_note_correction_is_marked_in_timeline(vault, pid):

@@ -12,9 +12,11 @@ Recording it closes the « diagnostic conjoint » deadline and opens the next on
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models.enums import ContractKind, ContractStatus, JointReviewConclusion, Track
@@ -158,11 +160,29 @@ def remove_joint_review(s: Session, review_id: str) -> None:
 @query
 def list_joint_reviews(s: Session, person_id: str) -> list[JointReviewView]:
     """The person's joint reviews, most recent first."""
+    rows = person_rows(s, JointReview, person_id, JointReview.held_on.desc(), JointReview.created_at.desc())
+    return _views(s, rows)
+
+
+@query
+def all_joint_reviews(s: Session, person_id: str | None = None) -> list[tuple[str, JointReviewView]]:
+    """Every joint review of the vault (or of one person) with the person's name, most recent first."""
+    stmt = select(JointReview, Person.last_name, Person.first_name).join(
+        Person, Person.id == JointReview.person_id
+    )
+    stmt = stmt.where(JointReview.deleted_at.is_(None), Person.deleted_at.is_(None))
+    if person_id is not None:
+        get_row(s, Person, person_id, "Personne")
+        stmt = stmt.where(JointReview.person_id == person_id)
+    rows = s.execute(stmt.order_by(JointReview.held_on.desc(), JointReview.created_at.desc())).all()
+    views = _views(s, [r[0] for r in rows])
+    return [(f"{last.upper()} {first}", v) for (_r, last, first), v in zip(rows, views, strict=True)]
+
+
+def _views(s: Session, rows: Sequence[JointReview]) -> list[JointReviewView]:
     vocab, names = load_vocabularies(), author_names(s)
     out = []
-    for r in person_rows(
-        s, JointReview, person_id, JointReview.held_on.desc(), JointReview.created_at.desc()
-    ):
+    for r in rows:
         reviewed = s.get(Contract, r.contract_id) if r.contract_id else None
         revision = s.get(Contract, r.revision_contract_id) if r.revision_contract_id else None
         revised = ""

@@ -1,7 +1,8 @@
 """The timeline of a person's file: everything that happened to the person, in date order.
 
 Orientations, RDVs and their status changes, diagnostic versions, objectives, actions, prescriptions, notes,
-documents, contracts and their lifecycle events, référent changes, exits and sanction steps — read in one
+documents, contracts and their lifecycle events, référent changes, exits and sanction steps, bilans, joint
+reviews with France Travail and co-accompaniments — read in one
 session, returned as frozen :class:`TimelineItem` rows, filterable by kind and by a search text.
 """
 
@@ -25,7 +26,8 @@ from app.models.tables.followup import (
     Note,
     SanctionStep,
 )
-from app.models.tables.people import ExitRecord, Orientation, Referent, ReferentAssignment
+from app.models.tables.people import CoAccompaniment, ExitRecord, Orientation, Referent, ReferentAssignment
+from app.models.tables.reviews import Bilan, JointReview
 from app.models.text import fold
 from app.models.vocabularies.loader import Vocabularies, load_vocabularies
 from app.services.casefile.documents import size_label
@@ -49,6 +51,9 @@ KIND_LABELS: dict[str, str] = {
     "referent": "Changement de référent",
     "sortie": "Sortie",
     "sanction": "Sanction",
+    "bilan": "Bilan",
+    "diagnostic_conjoint": "Diagnostic conjoint",
+    "co_accompagnement": "Co-accompagnement",
 }
 TIMELINE_KINDS = tuple(KIND_LABELS)
 
@@ -259,9 +264,37 @@ def _exits_and_sanctions(s: Session, pid: str, v: Vocabularies) -> list[Timeline
     return out
 
 
+def _reviews(s: Session, pid: str, v: Vocabularies) -> list[TimelineItem]:
+    """Bilans (ADR 0050), joint reviews with France Travail (ADR 0051), co-accompaniments (ADR 0052)."""
+    out = []
+    for b in _live(s, Bilan, Bilan.person_id == pid):
+        title = v.label("bilan_kinds", b.kind) + ("" if b.status == "finalise" else " (brouillon)")
+        rec = v.label("bilan_recommendations", b.recommendation) if b.recommendation else ""
+        who = f"avec {len(b.participants)} participant(s)" if b.participants else ""
+        out.append(
+            _item("bilan", _at(b.held_on, b.created_at), title, " · ".join(x for x in (rec, who) if x), b.id)
+        )
+    for r in _live(s, JointReview, JointReview.person_id == pid):
+        title = (
+            f"Diagnostic conjoint avec France Travail : {v.label('joint_review_conclusions', r.conclusion)}"
+        )
+        detail = " — ".join(x for x in (r.ft_adviser, r.ft_agency, _short(r.findings)) if x)
+        out.append(_item("diagnostic_conjoint", _at(r.held_on, r.created_at), title, detail, r.id))
+    for c in _live(s, CoAccompaniment, CoAccompaniment.person_id == pid):
+        ref = s.get(Referent, c.referent_id)
+        name = f"{ref.first_name} {ref.last_name}" if ref else "professionnel inconnu"
+        role = v.label("co_roles", c.role)
+        out.append(_item("co_accompagnement", _at(c.start_date, c.created_at), f"Co-accompagnement : {name}",
+                         " — ".join(x for x in (role, _short(c.purpose)) if x), c.id))  # fmt: skip
+        if c.end_date is not None:
+            out.append(_item("co_accompagnement", _at(c.end_date, c.updated_at),
+                             f"Fin du co-accompagnement : {name}", role, c.id))  # fmt: skip
+    return out
+
+
 _READERS: tuple[Callable[[Session, str, Vocabularies], list[TimelineItem]], ...] = (
     _orientations, _appointments, _letters_and_reminders, _diagnostics, _carnet, _notes, _documents,
-    _contracts, _referents, _exits_and_sanctions,
+    _contracts, _referents, _exits_and_sanctions, _reviews,
 )  # fmt: skip
 
 

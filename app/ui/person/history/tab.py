@@ -53,6 +53,9 @@ KIND_ICONS: dict[str, tuple[str, str]] = {
     "referent": ("fa6s.user-tie", theme.MUTED),
     "sortie": ("fa6s.door-open", theme.SOON),
     "sanction": ("fa6s.scale-balanced", theme.LATE),
+    "bilan": ("fa6s.clipboard-check", theme.OK),
+    "diagnostic_conjoint": ("fa6s.handshake", theme.ACCENT),
+    "co_accompagnement": ("fa6s.user-group", theme.ACCENT),
 }
 #: kind → tab that shows the item (None: the synthesis)
 KIND_TABS: dict[str, str] = {
@@ -72,6 +75,9 @@ KIND_TABS: dict[str, str] = {
     "referent": "synthese",
     "sortie": "synthese",
     "sanction": "synthese",
+    "bilan": "bilans",
+    "diagnostic_conjoint": "bilans",
+    "co_accompagnement": "synthese",
 }
 
 
