@@ -19,6 +19,7 @@ from app.models.tables.contracts import Contract, Signature
 from app.models.tables.followup import Appointment
 from app.models.tables.local import OutboxOp
 from app.models.tables.people import ExitRecord, Orientation, Person
+from app.services.bilans import joint_review, records
 from app.services.demo.build import populate_demo
 from app.services.storage import vault as vault_service
 
@@ -113,6 +114,13 @@ def test_variety(demo_run):
         assert s.scalar(select(func.count()).select_from(Signature).where(Signature.method == "pad")) > 0
         kinds = set(s.execute(text("select distinct kind from sanction_step")).scalars())
         assert kinds == {"manquement", "courrier", "avis_ep", "decision", "remobilisation"}
+    # bilans as records (ADR 0050): finalised, of the contract's end and of exits, some tripartite, each
+    # recommendation's step opened; joint diagnostics with France Travail (ADR 0051)
+    bilans = [b for _name, b in records.all_bilans(vault.db)]
+    assert len(bilans) >= 5 and all(b.final for b in bilans)
+    assert {"fin_contrat", "sortie"} <= {b.kind for b in bilans} and any(b.tripartite for b in bilans)
+    assert all(b.next_step_id for b in bilans if b.recommendation in ("renouvellement", "avenant", "sortie"))
+    assert joint_review.all_joint_reviews(vault.db)
 
 
 def test_every_row_of_every_synced_table_has_its_op(demo_run):

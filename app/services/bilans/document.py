@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from app.models.enums import AuditAction, BilanResult
 from app.models.french import fr_date
 from app.models.tables.people import Person, Referent
+from app.models.tables.reviews import Bilan
 from app.models.vocabularies.loader import load_vocabularies
 from app.services.bilans.records import get_bilan
 from app.services.bilans.values import BilanView
@@ -27,7 +28,7 @@ from app.services.storage import audit
 from app.services.storage.outputs import session_outputs
 from app.services.storage.uow import get_row, query, use_case
 
-RESULT_TEXT = {
+RESULT_TEXT: dict[str, str] = {
     BilanResult.REACHED: "Atteint",
     BilanResult.PARTLY: "En partie",
     BilanResult.NOT_REACHED: "Pas encore",
@@ -130,7 +131,8 @@ def _next_step(doc: BilanDocument) -> list[Flowable]:
     if b.recommended_track:
         line += f" — vers le parcours {esc(b.recommended_track_label.lower())}"
     out: list[Flowable] = [heading, markup(line, "Body")]
-    help_text = (load_vocabularies().entry("bilan_recommendations", b.recommendation) or {}).get("help", "")
+    entry = load_vocabularies().entry("bilan_recommendations", b.recommendation)
+    help_text = entry.get("help", "") if entry is not None else ""
     if b.recommendation_detail:
         out.append(markup(multiline(b.recommendation_detail), "Body"))
     elif help_text:
@@ -199,22 +201,34 @@ def render_document(doc: BilanDocument) -> bytes:
     return buffer.getvalue()
 
 
+@query
+def bilan_pdf(s: Session, bilan_id: str, *, today: date | None = None) -> bytes:
+    """The bilan as PDF bytes for the on-screen preview (nothing audited until it is printed or saved)."""
+    return render_document(build_document.within(s, bilan_id, today=today))
+
+
+@use_case
+def record_output(s: Session, bilan_id: str, *, actor: str, action: str = AuditAction.PRINT) -> str:
+    """Audit trail: the bilan was printed (« impression ») or saved as a file (« export »)."""
+    row = get_row(s, Bilan, bilan_id, "Bilan")
+    return audit.record_audit.within(
+        s,
+        actor=actor or "local",
+        action=action,
+        person_id=row.person_id,
+        object_table="bilan",
+        object_id=bilan_id,
+        detail=f"Bilan du {row.held_on:%d/%m/%Y}",
+    )
+
+
 @use_case
 def render_bilan_pdf(
     s: Session, bilan_id: str, *, actor: str, out: Path | str | None = None, today: date | None = None
 ) -> bytes:
     """The bilan as PDF bytes (written to ``out`` when given); the audit records « impression »."""
-    doc = build_document.within(s, bilan_id, today=today)
-    data = render_document(doc)
+    data = bilan_pdf.within(s, bilan_id, today=today)
     if out is not None:
         session_outputs(s).write(out, data)
-    audit.record_audit.within(
-        s,
-        actor=actor or "local",
-        action=AuditAction.PRINT,
-        person_id=doc.bilan.person_id,
-        object_table="bilan",
-        object_id=bilan_id,
-        detail=f"Impression du bilan du {doc.bilan.held_on:%d/%m/%Y}",
-    )
+    record_output.within(s, bilan_id, actor=actor)
     return data

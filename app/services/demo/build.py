@@ -6,8 +6,8 @@ relative to ``today``. Everything is written through the services (one transacti
 fills exactly as in real use. The variety is planned (:mod:`app.services.demo.people`): both regimes, the three
 tracks, réorientations, RDVs of every objet, nature and status, notes of every kind, diagnostic versions, carnet
 objectives and actions, prescriptions, contracts in every state with versions, events and pad signatures, exits of
-every category (one with an in-job follow-up, one re-entry), two sanction procedures, and overdue situations on
-purpose (no RDV for months, no contract past the deadline, contract ending soon, no référent).
+every category (one with an in-job follow-up, one re-entry), two sanction procedures, bilans (fin de contrat and
+sortie, some tripartite) and joint diagnostics with France Travail, and overdue situations on purpose (no RDV for months, no contract past the deadline, contract ending soon, no référent).
 """
 
 from __future__ import annotations
@@ -20,7 +20,14 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.models.enums import AppointmentStatus, AuditAction, ContractStatus, Track
+from app.models.enums import (
+    AppointmentStatus,
+    AuditAction,
+    BilanRecommendation,
+    ContractKind,
+    ContractStatus,
+    Track,
+)
 from app.models.tables.contracts import Contract
 from app.models.tables.followup import Appointment
 from app.models.tables.people import Person, Referent
@@ -29,6 +36,7 @@ from app.services.contracts.views import get_contract
 from app.services.demo import casefile as df
 from app.services.demo import contracts as dc
 from app.services.demo import convocations, data
+from app.services.demo import reviews as dr
 from app.services.demo.people import Demo, Plan, create_identity, create_referents, make_plans, regime_at
 from app.services.people import identity as people
 from app.services.people import parcours
@@ -77,6 +85,9 @@ def _regular(s: Session, demo: Demo, st: df.FileState, notified: date) -> None:
     _signature_rdv(s, demo, st, start)
     cid = dc.chain(s, demo, st, start, None, ending_soon=scenario == "ending_soon")
     dc.carnet(s, demo, st, cid, start, closed=False)
+    view = get_contract.within(s, cid)
+    if view.kind == ContractKind.CE and view.start_date is not None:
+        dr.joint_review_if_due(s, demo, st, view.start_date)  # social track (ADR 0051)
     if scenario == "avenant":
         dc.amend(s, demo, st, cid)
     _contract_end_work(s, demo, st, cid, late=scenario == "ending_soon")
@@ -91,7 +102,11 @@ def _contract_end_work(s: Session, demo: Demo, st: df.FileState, cid: str, *, la
     bilan_due = end - relativedelta(months=2)
     if bilan_due <= demo.today and demo.rng.random() < 0.95:
         day = max(bilan_due - timedelta(days=demo.rng.randint(0, 20)), demo.today - timedelta(days=60))
-        df.add_rdv(s, demo, st, min(day, demo.today - timedelta(days=1)), "bilan", AppointmentStatus.HONOURED)
+        day = min(day, demo.today - timedelta(days=1))
+        df.add_rdv(s, demo, st, day, "bilan", AppointmentStatus.HONOURED)
+        recommended = dr.contract_bilan(s, demo, st, cid, day)  # the bilan recorded (ADR 0050)
+        if recommended in (BilanRecommendation.RENEWAL, BilanRecommendation.REORIENTATION):
+            return  # the renewal drafted by the bilan, or the département deciding a réorientation
     if end - relativedelta(months=1) <= demo.today and demo.rng.random() < 0.95:
         renew.within(s, cid, author=(st.ref or demo.me).login)
 
@@ -133,6 +148,8 @@ def _exit(s: Session, demo: Demo, st: df.FileState, notified: date) -> None:
     cid = dc.chain(s, demo, st, start, when) if start < when else None
     dc.carnet(s, demo, st, cid, start, closed=True)
     df.leave(s, demo, st, when, st.plan.scenario)
+    if st.plan.scenario != "exit_other":
+        dr.exit_bilan(s, demo, st, when)
 
 
 def _reentry(s: Session, demo: Demo, st: df.FileState, notified: date) -> None:

@@ -73,6 +73,15 @@ TABS: tuple[tuple[str, str, str, str, str, tuple[str, str]], ...] = (
         ("contrat enregistré", "contrats enregistrés"),
     ),
     (
+        "bilans",
+        "Bilans",
+        "fa6s.clipboard-check",
+        "Aucun bilan",
+        "Les bilans (fin de contrat, un an de parcours, sortie, étape) et les diagnostics conjoints avec "
+        "France Travail seront listés ici.",
+        ("bilan enregistré", "bilans enregistrés"),
+    ),
+    (
         "documents",
         "Documents",
         "fa6s.folder-open",

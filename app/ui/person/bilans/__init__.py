@@ -1,0 +1,1 @@
+"""« Bilans » tab: bilans and joint reviews with France Travail (ADR 0050, 0051)."""
