@@ -43,6 +43,9 @@ SHARED_WRITABLE: frozenset[str] = frozenset(
         "bilan",
     }
 )
+#: Fields of the person a co-accompanying professional with write access updates: the date of the last contact,
+#: which their own notes and RDVs honoured move forward (nothing else of the person's record).
+SHARED_PERSON_FIELDS: frozenset[str] = frozenset({"last_contact_date"})
 #: Tables every co-accompanying professional writes (insert only): the audit trail of their views and prints.
 SHARED_AUDIT: frozenset[str] = frozenset({"audit_event"})
 

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, select
 
-from app.models.coaccompaniment import SHARED_AUDIT, SHARED_WRITABLE
+from app.models.coaccompaniment import SHARED_AUDIT, SHARED_PERSON_FIELDS, SHARED_WRITABLE
 from server.engine import shares as sharing
 from server.engine.scope import FKS, GLOBAL_TABLES, PARENT, DeviceCtx
 from server.store.db import get_meta
@@ -223,7 +223,7 @@ class Authoriser:
             self._directory(op, existing)
         elif existing is not None:
             before = self.owner(op.table, existing)
-            if not self.may_write(before) and not self.co_writes(op.table, existing, op.kind):
+            if not self.may_write(before) and not self.co_writes(op.table, existing, op.kind, op.values):
                 code = "out_of_scope"
                 raise Refused(code, PERSON_OUT_OF_SCOPE if before.kind == "referent" else OUT_OF_SCOPE)
         base = op.base
@@ -264,7 +264,7 @@ class Authoriser:
         if owner.kind == "unknown":
             what = "la personne" if owner.key == "person" else "l'enregistrement parent"
             raise Refused("unknown_parent", f"Enregistrement rattaché à {what}, inconnu du serveur : refusé.")
-        if not self.may_write(owner) and not self.co_writes(op.table, after, op.kind):
+        if not self.may_write(owner) and not self.co_writes(op.table, after, op.kind, op.values):
             raise Refused("out_of_scope", PERSON_OUT_OF_SCOPE if owner.kind == "referent" else OUT_OF_SCOPE)
 
     def _person(self, existing: dict[str, Any] | None, after: dict[str, Any]) -> None:
@@ -366,14 +366,17 @@ class Authoriser:
 
     # ------------------------------------------------------------------ co-accompaniment (ADR 0052)
 
-    def co_writes(self, t: str, row: dict[str, Any], kind: str) -> bool:
+    def co_writes(self, t: str, row: dict[str, Any], kind: str, values: Mapping[str, Any]) -> bool:
         """A file shared with the device lets it write this row: the records of the shared work with a write
-        access; its own audit events (inserts) with any access."""
+        access (of the person, only the last contact's date their notes and RDVs move); its own audit events
+        (inserts) with any access."""
         access = self.p.shared(self.b.person_of(t, row))
         if access is None:
             return False
         if t in SHARED_AUDIT:
             return kind in ("insert", "append")
+        if t == "person":
+            return access == "ecriture" and kind == "update" and set(values) <= SHARED_PERSON_FIELDS
         return t in SHARED_WRITABLE and access == "ecriture"
 
     def co_reads(self, t: str, row: dict[str, Any]) -> bool:

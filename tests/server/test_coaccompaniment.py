@@ -17,7 +17,7 @@ from server.admin.accounts import add_user
 from server.api.app import create_app
 from server.engine import shares
 from server.store.db import ServerDB
-from tests.server.api_devices import T0, Dev, note, person
+from tests.server.api_devices import SCHEMA, T0, Dev, note, person
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -128,6 +128,15 @@ def test_a_write_share_across_teams_reads_the_file_and_writes_the_shared_work_on
     ]  # fmt: skip
     for (t, *_), res in zip(refused, bob.upload(*[bob.op(*x) for x in refused]), strict=True):
         assert res["st"] == "error" and res["code"] == "out_of_scope", (t, res)
+    # of the person, his notes and RDVs move only the last contact's date forward
+    block = bob.download()["rows"]["person"]
+    rev = next(r[block["c"].index("revision")] for r in block["r"] if w.person in r)
+    got = bob.one("person", w.person, "update", {"last_contact_date": "2026-12-03"}, base=rev)
+    assert got["st"] == "applied", got
+    mixed = bob.one(
+        "person", w.person, "update", {"last_contact_date": "2026-12-04", "phone": "06"}, base=rev
+    )
+    assert mixed["code"] == "out_of_scope"
     # alice receives bob's work; dave (bob's team, not shared) sees nothing of it
     assert len(ids(w.alice.download(), "note")) == 2
     assert w.person not in str(w.dave.download())
@@ -176,3 +185,38 @@ def test_the_departements_rules_cap_a_share_and_ending_it_takes_the_file_back(wo
     assert bob.one("audit_event", _new(), "append", {**viewed, "actor": "bob"})["code"] == "out_of_scope"
     # carole's share still runs
     assert w.person not in carole.download(start["cursor"])["leave"]
+
+
+def test_policy_command_sets_the_caps_per_role(
+    world: World, database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from server.__main__ import main
+
+    assert main(["--database", database_url, "policy"]) == 0
+    out = capsys.readouterr().out
+    assert "Conseiller en insertion professionnelle (CIP) : lecture et écriture" in out
+    assert "Conseiller France Travail : lecture seule" in out
+    assert (
+        main(
+            [
+                "--database",
+                database_url,
+                "policy",
+                "--partage",
+                "partenaire=aucun",
+                "--partage",
+                "cip=lecture",
+            ]
+        )
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "Partenaire : aucun accès" in out and "(CIP) : lecture seule" in out
+    assert main(["--database", database_url, "policy", "--partage", "stagiaire=ecriture"]) == 2
+    assert "Réglage refusé" in capsys.readouterr().err
+    assert main(["--database", database_url, "policy", "--partage", "cip=tout"]) == 2
+    # the devices learn the rules at their next hello
+    answer = world.bob.post("hello", {"schema_version": SCHEMA}).json()
+    assert answer["share_policy"] == {
+        "cip": "lecture", "conseiller_france_travail": "lecture", "partenaire": "aucun", "travailleur_social": "ecriture",
+    }  # fmt: skip

@@ -15,10 +15,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
-from app.models.coaccompaniment import SHARED_AUDIT, SHARED_WRITABLE, effective_access, parse_policy
+from app.models.coaccompaniment import (
+    SHARED_AUDIT,
+    SHARED_PERSON_FIELDS,
+    SHARED_WRITABLE,
+    effective_access,
+    parse_policy,
+)
 from app.models.errors import FilRougeError
 from app.models.tables.base import Base, Synced
 from app.models.tables.local import LocalSetting, SyncState
@@ -27,6 +33,7 @@ from app.models.tables.people import CoAccompaniment, Person
 POLICY_KEY = "share_policy"
 CURRENT_REFERENT_KEY = "current_referent_id"
 _CACHE = "fil_rouge_shared_files"
+SYNC_COLUMNS = frozenset({"id", "created_at", "updated_at", "deleted_at", "revision", "origin_device"})
 #: Tables whose rows reach their person through a parent row.
 _PARENTS = {
     "appointment_event": ("appointment", "appointment_id"),
@@ -105,6 +112,12 @@ def _person_of(session: Session, obj: Synced) -> str | None:
     return str(found) if found else None
 
 
+def _changed(obj: Synced) -> set[str]:
+    """The business columns of ``obj`` changed in this flush (the sync columns left out)."""
+    state = inspect(obj)
+    return {a.key for a in state.attrs if a.key not in SYNC_COLUMNS and a.history.has_changes()}
+
+
 def refuse_writes_outside_the_share(session: Session, _flush_context: Any, _instances: Any) -> None:
     """``before_flush`` hook: a change of a file shared with this profile that the share does not allow
     raises :class:`SharedFileError` (the whole unit of work is rolled back; nothing reaches the outbox)."""
@@ -129,5 +142,7 @@ def refuse_writes_outside_the_share(session: Session, _flush_context: Any, _inst
             continue
         if access != "ecriture":
             raise SharedFileError(READ_ONLY_MESSAGE)
+        if table == "person" and obj not in session.new and _changed(obj) <= SHARED_PERSON_FIELDS:
+            continue  # the last contact's date a note or an RDV honoured moves forward
         if table not in SHARED_WRITABLE:
             raise SharedFileError()

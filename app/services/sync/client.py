@@ -21,6 +21,7 @@ from app.models.tables.local import Conflict, SyncState
 from app.services.errors import KeyringUnavailableError
 from app.services.storage import keystore
 from app.services.storage.backups import renumber_after_restore
+from app.services.storage.share_guard import POLICY_KEY as SHARE_POLICY_KEY
 from app.services.sync.attachments import AttachmentSync, wipe_partials
 from app.services.sync.base import (
     K_ACKED,
@@ -202,6 +203,8 @@ class SyncClient(UploadMixin, RepairMixin):
             renumber_after_restore(s, int(hello.get("next_seq") or 0))  # a vault restored from a backup
             s.merge(SyncState(key=K_USER, value=json.dumps(hello.get("user") or {})))
             s.merge(SyncState(key=K_TEAM_REFUSALS, value=json.dumps(hello.get("escalations") or [])))
+            # the département's co-accompaniment caps per role (ADR 0052): the device tells what a share allows
+            s.merge(SyncState(key=SHARE_POLICY_KEY, value=json.dumps(hello.get("share_policy") or {})))
 
     def _wipe(self, message: str, reason: str) -> None:
         """Warn (``on_wipe``, which may wait for the référent on this thread), then erase in one step."""
