@@ -87,6 +87,7 @@ def test_person_page_opens_with_tabs_and_masked_nir(qtbot, unlocked_window, work
         "Carnet de bord",
         "Rendez-vous",
         "Contrats",
+        "Bilans",
         "Documents",
         "Historique",
     ]
@@ -98,6 +99,7 @@ def test_person_page_opens_with_tabs_and_masked_nir(qtbot, unlocked_window, work
         "carnet",
         "rdv",
         "contrats",
+        "bilans",
         "documents",
         "historique",
     }
