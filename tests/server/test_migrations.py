@@ -101,3 +101,24 @@ def test_s0007_adds_reminders_letters_and_session_columns_to_an_older_database(d
         sdb.migrate()  # idempotent
     finally:
         sdb.dispose()
+
+
+def test_s0008_adds_bilans_joint_reviews_and_shares_to_an_older_database(database_url: str) -> None:
+    sdb = ServerDB(database_url)
+    try:
+        sdb.migrate()
+        with sdb.engine.begin() as c:  # back to a database made by s0007
+            for table in ("bilan", "joint_review", "co_accompaniment", "share_event"):
+                c.exec_driver_sql(f"DROP TABLE {table}")
+            c.exec_driver_sql("ALTER TABLE action DROP COLUMN assignee_id")
+            c.exec_driver_sql("UPDATE alembic_version SET version_num = 's0007'")
+        sdb.migrate()
+        inspector = inspect(sdb.engine)
+        assert {"bilan", "joint_review", "co_accompaniment", "share_event"} <= set(
+            inspector.get_table_names()
+        )
+        assert "assignee_id" in {c["name"] for c in inspector.get_columns("action")}
+        assert "ix_share_event_referent_seq" in {i["name"] for i in inspector.get_indexes("share_event")}
+        sdb.migrate()  # idempotent
+    finally:
+        sdb.dispose()
