@@ -188,6 +188,12 @@ def list_co_accompaniments(s: Session, person_id: str) -> list[ShareView]:
 
 
 @query
+def department_caps(s: Session) -> dict[str, str]:
+    """The département's caps per role, as the server last said (the defaults before the first sync)."""
+    return share_guard.policy(s)
+
+
+@query
 def my_place(s: Session, person_id: str) -> MyPlace:
     """What this profile is on the person's file (the header's banner, the forms' read-only state)."""
     person = get_row(s, Person, person_id, "Personne")
@@ -223,6 +229,18 @@ def assignees(s: Session, person_id: str) -> list[Assignee]:
             role = entry.get("short_label", entry.label) if entry else row.role
             out.append(Assignee(row.referent_id, f"{_name(s.get(Referent, row.referent_id))} ({role})"))
     return out
+
+
+def check_assignee(s: Session, person_id: str, referent_id: str) -> None:
+    """An action of the carnet is carried by the person's référent or a professional co-accompanying them now
+    (``ValidationError`` on ``assignee_id`` otherwise)."""
+    if referent_id not in {a.referent_id for a in assignees.within(s, person_id)}:
+        raise ValidationError(
+            fields={
+                "assignee_id": "Une action se confie au référent ou à un professionnel qui accompagne la "
+                "personne avec lui (co-accompagnement en cours)."
+            }
+        )
 
 
 @query

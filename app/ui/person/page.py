@@ -36,6 +36,7 @@ from app.ui.kit import theme
 from app.ui.kit.errors import show_error, user_message
 from app.ui.kit.widgets import Card, EmptyState, FieldGrid, clear_layout, named
 from app.ui.kit.worker import DbWorker, WorkerContext
+from app.ui.person.coaccompaniment import CoAccompanimentCard
 from app.ui.shell.plugins import UiContext, tab_factories
 
 #: tab key → (title, icon, empty title, empty text, filled text with {n} records)
@@ -283,8 +284,12 @@ class SynthesisTab(QScrollArea):
         self.setWidget(self.body)
         self.identity = FieldGrid(columns=2)
         self.action_bar: QWidget | None = None
+        self.shares: CoAccompanimentCard | None = None  # co-accompaniment (ADR 0052): it loads itself
 
     def show_summary(self, s: PersonSummary) -> None:
+        if self.shares is not None:
+            self.layout_.removeWidget(self.shares)
+            self.shares.reload()
         clear_layout(self.layout_, keep=self.action_bar)  # a reload rebuilds the sections, not the action bar
         self.identity = FieldGrid(columns=2)
         if self.action_bar is not None:
@@ -302,6 +307,8 @@ class SynthesisTab(QScrollArea):
         refs = [_referent_text(r) for r in s.referents]
         now = f"Référent actuel : {s.header.referent}" if s.header.referent else "Aucun référent désigné."
         self.layout_.addWidget(_section("Référent", _history([now, "", *refs] if refs else [], now)))
+        if self.shares is not None:
+            self.layout_.addWidget(self.shares)
         self.layout_.addStretch(1)
 
 
@@ -328,6 +335,7 @@ class PersonPage(QWidget):
             from app.ui.person.parcours_dialogs import FollowupActions
 
             self.synthesis.action_bar = FollowupActions(ctx, person_id)
+            self.synthesis.shares = CoAccompanimentCard(ctx, person_id)
         self.tabs.addTab(self.synthesis, theme.icon("fa6s.id-card"), "Synthèse")
         self.placeholders: dict[str, EmptyState] = {}
         self.tab_widgets: dict[str, QWidget] = {"synthese": self.synthesis}

@@ -23,6 +23,7 @@ from app.models.tables.carnet import Action, Objective, Prescription
 from app.models.tables.contracts import Contract
 from app.models.tables.people import Person
 from app.services.errors import NotFoundError, ValidationError
+from app.services.people import coaccompaniment
 from app.services.storage.uow import get_row, rows_of, use_case
 from app.services.validation import (
     DATE_MESSAGE,
@@ -92,6 +93,7 @@ def add_action(
     end_date: date | str | None = None,
     hours_per_week: float = 0.0,
     comment: str = "",
+    assignee_id: str | None = None,
 ) -> str:
     c = Checker()
     clean_label = c.run("label", require_text, label, "L'intitulé de l'action est obligatoire.", 300)
@@ -104,6 +106,8 @@ def add_action(
         c.add("hours_per_week", "Heures par semaine : entre 0 et 60.")
     c.raise_if_any()
     objective = get_row(s, Objective, objective_id, "Objectif")
+    if assignee_id:
+        coaccompaniment.check_assignee(s, objective.person_id, assignee_id)
     row = Action(
         id=new_id(),
         person_id=objective.person_id,
@@ -115,6 +119,7 @@ def add_action(
         end_date=end,
         hours_per_week=float(hours_per_week),
         comment=optional_text(comment, 2000),
+        assignee_id=assignee_id or None,
     )
     s.add(row)
     return row.id
@@ -189,7 +194,7 @@ def set_prescription_outcome(
 
 OBJECTIVE_FIELDS = frozenset({"theme", "title", "status", "consent", "consent_date", "contract_id"})
 ACTION_FIELDS = frozenset(
-    {"label", "status", "partner", "start_date", "end_date", "hours_per_week", "comment"}
+    {"label", "status", "partner", "start_date", "end_date", "hours_per_week", "comment", "assignee_id"}
 )
 
 
@@ -292,6 +297,10 @@ def update_action(s: Session, action_id: str, changes: Mapping[str, Any]) -> Non
         clean["hours_per_week"] = hours
     c.raise_if_any()
     row = get_row(s, Action, action_id, "Action")
+    if "assignee_id" in changes:
+        clean["assignee_id"] = changes["assignee_id"] or None
+        if clean["assignee_id"] and clean["assignee_id"] != row.assignee_id:
+            coaccompaniment.check_assignee(s, row.person_id, clean["assignee_id"])
     start = clean.get("start_date", row.start_date)
     end = clean.get("end_date", row.end_date)
     if start and end and end < start:

@@ -13,11 +13,12 @@ from sqlalchemy.orm import Session
 
 from app.models.tables.carnet import Action, Objective, Prescription
 from app.models.tables.contracts import Contract
-from app.models.tables.people import Person
+from app.models.tables.people import Person, Referent
 from app.models.text import fold
 from app.models.vocabularies.loader import Vocabularies, load_vocabularies
 from app.services.casefile.carnet import edits as records_carnet
 from app.services.errors import ValidationError
+from app.services.people import coaccompaniment
 from app.services.storage.uow import get_row, person_rows, query, use_case
 
 THEMES = "carnet_themes"
@@ -50,6 +51,8 @@ class ActionItem:
     hours_per_week: float
     comment: str
     prescriptions: tuple[PrescriptionItem, ...]
+    assignee_id: str | None = None
+    assignee: str = ""  # « Karim Benali (CIP) », « Claire Martin (référent) »; "" when nobody was named
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,8 @@ class CarnetTree:
     themes: tuple[ThemeGroup, ...]
     other_prescriptions: tuple[PrescriptionItem, ...]
     contracts: tuple[ContractChoice, ...]
+    #: Who an action can be confided to: (referent id, « Nom (rôle) »), the référent first (ADR 0052).
+    assignees: tuple[tuple[str, str], ...] = ()
 
     @property
     def is_empty(self) -> bool:
@@ -122,7 +127,9 @@ def _prescription(p: Prescription, vocab: Vocabularies) -> PrescriptionItem:
     )
 
 
-def _action(a: Action, prescriptions: list[PrescriptionItem], vocab: Vocabularies) -> ActionItem:
+def _action(
+    a: Action, prescriptions: list[PrescriptionItem], vocab: Vocabularies, names: dict[str, str]
+) -> ActionItem:
     mine = tuple(p for p in prescriptions if p.action_id == a.id)
     return ActionItem(
         a.id,
@@ -136,6 +143,8 @@ def _action(a: Action, prescriptions: list[PrescriptionItem], vocab: Vocabularie
         a.hours_per_week,
         a.comment,
         mine,
+        a.assignee_id,
+        names.get(a.assignee_id or "", ""),
     )
 
 
@@ -153,6 +162,11 @@ def load_carnet(s: Session, person_id: str, vocab: Vocabularies | None = None) -
         person_rows(s, Action, person_id), key=lambda a: (a.start_date or date.max, a.created_at)
     )
     objectives = sorted(person_rows(s, Objective, person_id), key=lambda o: (o.position, o.created_at))
+    people_on_file = [(a.referent_id, a.label) for a in coaccompaniment.assignees.within(s, person_id)]
+    names = dict(people_on_file)
+    for gone in {a.assignee_id for a in actions if a.assignee_id and a.assignee_id not in names}:
+        ref = s.get(Referent, gone)  # a co-accompaniment since ended: the name stays on its actions
+        names[gone] = f"{ref.first_name} {ref.last_name}" if ref is not None else ""
     by_theme: dict[str, list[ObjectiveItem]] = {}
     for o in objectives:
         contract = contracts.get(o.contract_id or "")
@@ -166,7 +180,7 @@ def load_carnet(s: Session, person_id: str, vocab: Vocabularies | None = None) -
             o.consent_date,
             o.contract_id,
             contract_label(contract, vocab) if contract else "",
-            tuple(_action(a, prescriptions, vocab) for a in actions if a.objective_id == o.id),
+            tuple(_action(a, prescriptions, vocab, names) for a in actions if a.objective_id == o.id),
         )
         by_theme.setdefault(o.theme, []).append(item)
     order = [e.code for e in vocab.entries(THEMES)]
@@ -180,7 +194,7 @@ def load_carnet(s: Session, person_id: str, vocab: Vocabularies | None = None) -
         ContractChoice(c.id, contract_label(c, vocab))
         for c in sorted(contracts.values(), key=lambda c: c.created_at, reverse=True)
     )
-    return CarnetTree(person_id, themes, others, choices)
+    return CarnetTree(person_id, themes, others, choices, tuple(people_on_file))
 
 
 def parse_quick_entry(text: str, vocab: Vocabularies | None = None) -> tuple[str, str]:

@@ -9,7 +9,7 @@ change made meanwhile on another field (another device) is kept. ``result_value`
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
@@ -190,10 +190,20 @@ class ActionDialog(_Dialog):
         parent: QWidget | None = None,
         *,
         action: ActionItem | None = None,
+        assignees: Sequence[tuple[str, str]] = (),
     ) -> None:
         super().__init__(ctx, person_id, "Modifier l'action" if action else "Nouvelle action", parent)
         self.objective_id, self.action = objective_id, action
         a = action
+        self.assignee = QComboBox()
+        self.assignee.addItem("Non précisé", None)
+        for referent_id, label in assignees:
+            self.assignee.addItem(label, referent_id)
+        if a is not None and a.assignee_id and self.assignee.findData(a.assignee_id) < 0:
+            self.assignee.addItem(
+                a.assignee or "Professionnel", a.assignee_id
+            )  # a co-accompaniment since ended
+        self.assignee.setCurrentIndex(max(0, self.assignee.findData(a.assignee_id if a else None)))
         self.form.addRow("Objectif", QLabel(objective_title, wordWrap=True))
         self.label = self.row("label", "Action *", QLineEdit(placeholderText="Par exemple : atelier CV"))
         self.status = self.row("status", "Statut", vocab_combo("action_statuses", a.status if a else None))
@@ -203,6 +213,13 @@ class ActionDialog(_Dialog):
         spin = QDoubleSpinBox(decimals=1, maximum=60, suffix=" h / semaine")
         self.hours = self.row("hours_per_week", "Heures prévues", spin)
         self.comment = self.row("comment", "Commentaire", QLineEdit())
+        if self.assignee.count() > 2 or (a is not None and a.assignee_id):  # someone else than the référent
+            self.row("assignee_id", "Confiée à", self.assignee)
+            self.assignee.setToolTip(
+                "Le référent ou le professionnel en co-accompagnement qui porte l'action"
+            )
+        else:
+            self.assignee.hide()
         if a is not None:
             self.label.setText(a.label)
             self.partner.setText(a.partner)
@@ -221,6 +238,7 @@ class ActionDialog(_Dialog):
             "end_date": date_value(self.end),
             "hours_per_week": self.hours.value(),
             "comment": self.comment.text(),
+            "assignee_id": self.assignee.currentData(),
         }
 
     def typed(self) -> bool:

@@ -160,7 +160,8 @@ class CarnetModel(QStandardItemModel):
         return row
 
     def _action(self, a: ActionItem) -> list[QStandardItem]:
-        cells = [a.label, a.status_label, a.partner, _dates(a.start_date, a.end_date)]
+        who = " · ".join(x for x in (a.partner, f"confiée à {a.assignee}" if a.assignee else "") if x)
+        cells = [a.label, a.status_label, who, _dates(a.start_date, a.end_date)]
         row = _row("action", a.id, cells, "fa6s.list-check", a.status)
         for p in a.prescriptions:
             row[0].appendRow(self._prescription(p))

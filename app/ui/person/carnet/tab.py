@@ -284,7 +284,10 @@ class CarnetTab(QWidget):
         objective = self._selected_objective()
         if objective is None:
             return
-        self._open(ActionDialog(self.ctx, self.person_id, objective.id, objective.title, self))
+        people = self.tree_data.assignees if self.tree_data else ()
+        self._open(
+            ActionDialog(self.ctx, self.person_id, objective.id, objective.title, self, assignees=people)
+        )
 
     def add_prescription(self) -> None:
         kind, item_id = self.selected()
@@ -328,7 +331,9 @@ class CarnetTab(QWidget):
         elif kind == "action":
             objective = self.tree_data.objective(item.objective_id) if self.tree_data else None
             title = objective.title if objective else ""
-            self._open(ActionDialog(self.ctx, self.person_id, item.objective_id, title, self, action=item))
+            people = self.tree_data.assignees if self.tree_data else ()
+            self._open(ActionDialog(self.ctx, self.person_id, item.objective_id, title, self, action=item,
+                                    assignees=people))  # fmt: skip
         elif kind == "prescription":
             self._open(OutcomeDialog(self.ctx, self.person_id, item, outcome, self))
 
