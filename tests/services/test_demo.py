@@ -15,10 +15,11 @@ from app.__main__ import main
 from app.models.enums import ContractStatus, ExitCategory, Regime, Track
 from app.models.identity.nir import nir_is_valid
 from app.models.tables.base import synced_tables
+from app.models.tables.carnet import Action
 from app.models.tables.contracts import Contract, Signature
 from app.models.tables.followup import Appointment
 from app.models.tables.local import OutboxOp
-from app.models.tables.people import ExitRecord, Orientation, Person
+from app.models.tables.people import CoAccompaniment, ExitRecord, Orientation, Person
 from app.services.bilans import joint_review, records
 from app.services.demo.build import populate_demo
 from app.services.storage import vault as vault_service
@@ -121,6 +122,9 @@ def test_variety(demo_run):
     assert {"fin_contrat", "sortie"} <= {b.kind for b in bilans} and any(b.tripartite for b in bilans)
     assert all(b.next_step_id for b in bilans if b.recommendation in ("renouvellement", "avenant", "sortie"))
     assert joint_review.all_joint_reviews(vault.db)
+    with vault.db.read() as s:  # co-accompaniment (ADR 0052): a colleague beside the référent, an action confided
+        assert s.scalar(select(func.count()).select_from(CoAccompaniment)) >= 1
+        assert s.scalar(select(func.count()).select_from(Action).where(Action.assignee_id.is_not(None))) >= 1
 
 
 def test_every_row_of_every_synced_table_has_its_op(demo_run):

@@ -191,6 +191,8 @@ def _build_person(s: Session, demo: Demo, plan: Plan) -> df.FileState:
     notified = df.start_file(s, demo, st)
     handler = _exit if plan.scenario.startswith("exit") else _HANDLERS.get(plan.scenario, _regular)
     handler(s, demo, st, notified)
+    if not plan.scenario.startswith("exit"):
+        dr.co_accompany(s, demo, st)  # a colleague beside the référent (ADR 0052)
     return st
 
 

@@ -1,9 +1,10 @@
-"""Demo profile, part 4: bilans and joint diagnostics with France Travail (ADR 0050, 0051).
+"""Demo profile, part 4: bilans, joint diagnostics with France Travail and co-accompaniment (ADR 0050-0052).
 
 **All data is fictitious.** Written through the services: a bilan is pre-filled from the person's carnet, then
 finalised, so its recommendation opens its next step as in real use (the renewal draft, an avenant draft, a
 réorientation asked, the exit linked); the joint diagnostic of a person on the social track prepares the avenant
-of their contrat d'engagement, or asks a réorientation.
+of their contrat d'engagement, or asks a réorientation; a colleague co-accompanies some people (a CIP beside a
+social worker, seed 002) and carries one of their actions.
 """
 
 from __future__ import annotations
@@ -13,16 +14,28 @@ from datetime import date, timedelta
 from dateutil.relativedelta import relativedelta
 from sqlalchemy.orm import Session
 
-from app.models.enums import BilanKind, BilanRecommendation, JointReviewConclusion, Track
+from app.models.enums import (
+    ActionStatus,
+    BilanKind,
+    BilanRecommendation,
+    CoRole,
+    JointReviewConclusion,
+    ShareAccess,
+    Track,
+)
+from app.models.tables.carnet import Action
 from app.models.tables.contracts import Contract
 from app.models.tables.reviews import JointReview
 from app.services.bilans import joint_review, records
 from app.services.bilans.joint_review import JointReviewInput
 from app.services.bilans.prefill import reviewed_objectives, suggested_participants
 from app.services.bilans.values import BilanInput, Participant
+from app.services.casefile.carnet import edits
 from app.services.demo import contracts as dc
 from app.services.demo.casefile import FileState
 from app.services.demo.people import Demo
+from app.services.people import coaccompaniment
+from app.services.storage.uow import rows_of
 
 HELPED = (
     "Les ateliers collectifs du jeudi et le soutien de sa famille.",
@@ -140,3 +153,29 @@ def joint_review_if_due(s: Session, demo: Demo, st: FileState, signed: date) -> 
     signed_on = day + timedelta(days=demo.rng.randint(10, 25))
     if avenant is not None and signed_on < demo.today and demo.rng.random() < 0.7:
         dc.sign(s, demo, st, avenant, signed_on)  # the revised CE signed: the next period runs
+
+
+PURPOSES = (
+    "Appui à la recherche d'emploi (CV, candidatures)",
+    "Accompagnement social renforcé : logement et budget",
+    "Préparation de l'entrée en formation",
+)
+
+
+def co_accompany(s: Session, demo: Demo, st: FileState) -> None:
+    """Now and then a colleague of the team co-accompanies the person (never the demo's own user, whose files
+    stay theirs to write) and one planned action of the carnet is confided to them."""
+    others = [r for r in demo.refs[1:] if st.ref is None or r.id != st.ref.id]
+    if st.ref is None or not others or demo.rng.random() > 0.12:
+        return
+    colleague = demo.rng.choice(others)
+    role = CoRole.SOCIAL_WORKER if st.track != Track.SOCIAL else CoRole.CIP
+    since = max(st.assigned_on or demo.today, demo.today - timedelta(days=demo.rng.randint(10, 120)))
+    pid = st.ident.person_id
+    coaccompaniment.add_co_accompaniment.within(
+        s, pid, referent_id=colleague.id, role=role, access=ShareAccess.WRITE, start_date=min(since, demo.today),
+        purpose=demo.rng.choice(PURPOSES), added_by=st.ref.login,
+    )  # fmt: skip
+    planned = [a for a in rows_of(s, Action, person_id=pid) if a.status == ActionStatus.PLANNED]
+    if planned:
+        edits.update_action.within(s, planned[0].id, {"assignee_id": colleague.id})

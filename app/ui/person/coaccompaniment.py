@@ -147,6 +147,7 @@ class EndShareDialog(FollowupDialog):
         self.end.setAccessibleName("Fin du co-accompagnement")
         self.add_row("Fin le", self.end, "end_date")
         self.finish_layout()
+        self.end.setFocus()
 
     def write_job(self) -> Job | None:
         sid, day = self.share.id, self.end.value()

@@ -73,6 +73,8 @@ class FinaliseDialog(FollowupDialog):
             self.add_row("Précisions", self.exit_detail, "detail")
         self.finish_layout()
         self.dirty = False
+        if self.asks_exit:
+            self.category.setFocus()
 
     def _category_changed(self, *_: object) -> None:
         category = self.category.currentData()
