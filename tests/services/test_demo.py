@@ -122,7 +122,9 @@ def test_variety(demo_run):
     assert {"fin_contrat", "sortie"} <= {b.kind for b in bilans} and any(b.tripartite for b in bilans)
     assert all(b.next_step_id for b in bilans if b.recommendation in ("renouvellement", "avenant", "sortie"))
     assert joint_review.all_joint_reviews(vault.db)
-    with vault.db.read() as s:  # co-accompaniment (ADR 0052): a colleague beside the référent, an action confided
+    with (
+        vault.db.read() as s
+    ):  # co-accompaniment (ADR 0052): a colleague beside the référent, an action confided
         assert s.scalar(select(func.count()).select_from(CoAccompaniment)) >= 1
         assert s.scalar(select(func.count()).select_from(Action).where(Action.assignee_id.is_not(None))) >= 1
 
