@@ -53,8 +53,8 @@ def setup(vault):
     ))  # fmt: skip
 
     def rdv(at: datetime, purpose: str = "suivi", **kw: object) -> str:
-        return rdv_mod.add_appointment(vault.db, pid, starts_at=at, purpose=purpose, nature="physique",
-                                       place="MDS de Grenoble, 3 rue Very", referent_id=rid, **kw)  # fmt: skip
+        kw = {"nature": "physique", "place": "MDS de Grenoble, 3 rue Very", **kw}
+        return rdv_mod.add_appointment(vault.db, pid, starts_at=at, purpose=purpose, referent_id=rid, **kw)
 
     return vault, pid, rdv
 
@@ -96,6 +96,16 @@ def test_invitation_has_no_banner_and_the_ep_letter_is_a_right_not_a_summons(set
     doc = letters.build_letter(vault.db, a, today=TODAY)
     assert doc.kind == "invitation" and not doc.obligatory and doc.consequences == ()
     assert "présenter vos observations" in text and "observations écrites" in text
+
+
+def test_the_box_says_where_or_how(setup):
+    vault, _pid, rdv = setup
+    here = letters.build_letter(vault.db, rdv(datetime(2026, 12, 10, 10, 0)), today=TODAY)
+    assert here.details[1] == ("Lieu", "MDS de Grenoble, 3 rue Very")
+    call = letters.build_letter(vault.db, rdv(datetime(2026, 12, 11, 10, 0), nature="telephone", place=""),
+                                today=TODAY)  # fmt: skip
+    label, text = call.details[1]
+    assert label == "Modalité" and text.startswith("Par téléphone : votre référent vous appellera")
 
 
 def test_relance_after_a_no_show_names_the_next_rdv_and_is_proposed_once(setup, tmp_path):

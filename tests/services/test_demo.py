@@ -173,14 +173,20 @@ def test_demo_has_consents_reminders_letters_and_collective_sessions(demo_run):
             ).all()
         )
         kinds = set(s.scalars(select(AppointmentLetter.kind)))
+        failures = set(s.execute(select(AppointmentReminder.channel, AppointmentReminder.failure)
+                                 .where(AppointmentReminder.state == "echec")).all())  # fmt: skip
         session_ids = s.scalars(
             select(Appointment.id).where(Appointment.collective.is_(True), Appointment.person_id.is_(None))
         ).all()
     assert channels.get("sms", 0) > 5 and channels.get("courriel", 0) > 3 and channels["aucun"] > 20
     assert states.get("envoye", 0) > 3 and states.get("echec", 0) >= 1 and states.get("a_envoyer", 0) > 3
     assert {"convocation", "relance"} <= kinds
+    assert all(
+        ("SMS" in why) == (channel == "sms") for channel, why in failures
+    )  # each failure its channel's
     views = [sessions.session_view(vault.db, sid) for sid in session_ids]
     assert len(views) == 3 and all(v.participants for v in views)
+    assert all(v.starts_at.weekday() < 5 for v in views)
     held = next(v for v in views if v.status == "honore")
     assert {p.status for p in held.participants} <= {"honore", "excuse", "non_honore"}
     assert any(v.seated == v.capacity for v in views)  # one session is full

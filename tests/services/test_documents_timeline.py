@@ -170,6 +170,9 @@ def test_timeline_has_every_kind_in_date_order_and_filters(vault, pid):
         timeline.timeline(vault.db, pid, kinds=["co_accompagnement"])[0].title
         == "Co-accompagnement : Karim Benali"
     )
+    sent = timeline.timeline(vault.db, pid, kinds=["courrier_rdv", "rappel"])
+    assert [i.title for i in sent] == ["Convocation — RDV du 12/01/2026",
+                                       "Rappel par SMS envoyé — RDV du 12/01/2026"]  # fmt: skip
 
 
 def test_note_correction_is_marked_in_timeline(vault, pid):

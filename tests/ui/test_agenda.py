@@ -64,11 +64,13 @@ def test_agenda_week_from_services_and_navigation(qtbot, qtmodeltester, ctx, dat
     )
     row_a = rows.index(items[0])
     model = page.model
-    assert model.data(model.index(row_a, 1)) == "LEFÈVRE Éloïse"
-    assert model.data(model.index(row_a, 6)) == "Prévu"
-    assert model.data(model.index(row_a, 6), Qt.ItemDataRole.DecorationRole) is not None
-    assert model.data(model.index(row_a, 7)) == "Chevauchement"
-    assert model.data(model.index(rows.index(items[2]), 5)) == "Collectif"
+    col = model.columns.index
+    assert model.data(model.index(row_a, col("person"))) == "LEFÈVRE Éloïse"
+    assert model.data(model.index(row_a, col("status"))) == "Prévu"
+    assert model.data(model.index(row_a, col("status")), Qt.ItemDataRole.DecorationRole) is not None
+    assert model.data(model.index(row_a, col("alert"))) == "Chevauchement"
+    assert model.data(model.index(row_a, col("letters"))) == ""  # past: no « Non convoqué » noise
+    assert model.data(model.index(rows.index(items[2]), col("kind"))) == "Collectif"
     shot(page, "agenda_week", small_screen=True)
     page.table.doubleClicked.emit(model.index(row_a, 1))
     assert ctx.opened == [(pid, "rdv")]
@@ -98,6 +100,30 @@ def test_agenda_week_from_services_and_navigation(qtbot, qtmodeltester, ctx, dat
     assert (tmp_path / "j.ics").read_bytes().count(b"BEGIN:VEVENT") == 2
     assert (tmp_path / "j.pdf").read_bytes().startswith(b"%PDF")
     assert "Exporté" in page.hint.text()
+
+
+def test_agenda_says_who_is_convoked_and_who_is_not(qtbot, ctx, vault, data):
+    from app.services.agenda.convocations import letters
+    from app.ui.pages.agenda.page import AgendaPage
+
+    rid, pid, other, _ids = data
+    coming = (datetime.now() + timedelta(days=7)).replace(hour=9, minute=0, second=0, microsecond=0)
+    convoked, not_yet = (rdv_mod.add_appointment(vault.db, who, starts_at=coming + timedelta(hours=n),
+                                                 purpose="suivi", nature="physique", place="MDS",
+                                                 referent_id=rid)
+                         for n, who in enumerate((pid, other)))  # fmt: skip
+    letters.record_letter(vault.db, convoked, today=date.today())
+    page = AgendaPage(ctx)
+    qtbot.addWidget(page)
+    page.resize(1366, 700)
+    page.show()
+    page.go_to(coming.date())
+    idle(qtbot, ctx)
+    model, column = page.model, page.model.columns.index("letters")
+    shown = {model.data(model.index(n, 0), Qt.ItemDataRole.UserRole): model.data(model.index(n, column))
+             for n in range(model.rowCount())}  # fmt: skip
+    assert shown[convoked] == f"Convoqué le {date.today():%d/%m/%Y}" and shown[not_yet] == "Non convoqué"
+    shot(page, "agenda_week_convocations", small_screen=True)
 
 
 def test_new_rdv_dialog_warns_on_conflict_and_saves_through_worker(qtbot, ctx, vault, data):

@@ -126,6 +126,7 @@ def _appointments(s: Session, pid: str, v: Vocabularies) -> list[TimelineItem]:
 
 
 _REMINDER_SHOWN = {"envoye": "envoyé", "echec": "en échec"}
+_REMINDER_BY = {"courriel": "par courriel", "sms": "par SMS"}
 
 
 def _letters_and_reminders(s: Session, pid: str, v: Vocabularies) -> list[TimelineItem]:
@@ -146,7 +147,8 @@ def _letters_and_reminders(s: Session, pid: str, v: Vocabularies) -> list[Timeli
     for r in _live(s, AppointmentReminder, AppointmentReminder.person_id == pid):
         if r.state not in _REMINDER_SHOWN:
             continue
-        title = f"Rappel {v.label('reminder_channels', r.channel).lower()} {_REMINDER_SHOWN[r.state]} — RDV du {r.rdv_at:%d/%m/%Y}"
+        by = _REMINDER_BY.get(r.channel) or v.label("reminder_channels", r.channel)
+        title = f"Rappel {by} {_REMINDER_SHOWN[r.state]} — RDV du {r.rdv_at:%d/%m/%Y}"
         out.append(_item("rappel", r.sent_at or r.updated_at, title, r.failure, r.appointment_id))
     return out
 

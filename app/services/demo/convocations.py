@@ -23,7 +23,11 @@ from app.services.demo import data
 from app.services.demo.people import Demo
 from app.services.storage.db import Database
 
-FAILURES = ("adresse refusée par le serveur de messagerie", "numéro non mobile")
+#: A failure as the server words it, by channel (an e-mail refused, an SMS the gateway turned down).
+FAILURES = {
+    ReminderChannel.EMAIL: "adresse refusée par le serveur de messagerie",
+    ReminderChannel.SMS: "passerelle SMS : numéro non attribué",
+}
 
 
 def _consents(db: Database, demo: Demo, followed: list[df.FileState]) -> list[str]:
@@ -53,7 +57,7 @@ def _past_reminders(db: Database, demo: Demo, agreed: list[str]) -> None:
     """Reminders of the past month's RDVs: queued on the laptop (their op in the outbox, as always), then in the
     state the server wrote back — sent, or failed with its reason — applied as a download would (no op)."""
     since = datetime.combine(demo.today - timedelta(days=30), time.min)
-    outcomes: list[tuple[str, datetime, bool, int]] = []
+    outcomes: list[tuple[str, datetime, bool, str]] = []
     with db.session() as s:
         person_channel = dict(
             s.execute(select(Person.id, Person.reminder_channel).where(Person.id.in_(agreed))).all()
@@ -66,22 +70,22 @@ def _past_reminders(db: Database, demo: Demo, agreed: list[str]) -> None:
         ).all()  # fmt: skip
         for n, rdv in enumerate(rows):
             due = datetime.combine(rdv.starts_at.date() - timedelta(days=2), time(9, 0))
-            rid = new_id()
+            rid, channel = new_id(), person_channel[rdv.person_id or ""]
             s.add(
                 AppointmentReminder(
-                    id=rid, appointment_id=rdv.id, person_id=rdv.person_id, channel=person_channel[rdv.person_id or ""],
+                    id=rid, appointment_id=rdv.id, person_id=rdv.person_id, channel=channel,
                     due_at=due, rdv_at=rdv.starts_at, place=rdv.place or "par téléphone",
                     service="Département — Direction de l'insertion",
                 )
             )  # fmt: skip
-            outcomes.append((rid, due, n % 9 == 4, n))
+            outcomes.append((rid, due, n % 9 == 4, channel))
     with db.session(remote_apply=True) as s:
-        for rid, due, failed, n in outcomes:
+        for rid, due, failed, channel in outcomes:
             row = s.get(AppointmentReminder, rid)
             assert row is not None
             row.state = ReminderState.FAILED if failed else ReminderState.SENT
             row.sent_at = None if failed else due + timedelta(minutes=demo.rng.randint(0, 4))
-            row.failure = FAILURES[n % 2] if failed else ""
+            row.failure = FAILURES[ReminderChannel(channel)] if failed else ""
 
 
 def _letters(db: Database, demo: Demo) -> None:
@@ -125,6 +129,8 @@ def _sessions(db: Database, demo: Demo, followed: list[df.FileState]) -> None:
     )
     for days, purpose, comment, capacity, count in plan:
         day = demo.today + timedelta(days=days)
+        if day.weekday() >= 5:  # sessions are held on weekdays: the Monday after
+            day += timedelta(days=7 - day.weekday())
         with db.session() as s:
             sid = sessions.create_session.within(
                 s, starts_at=datetime.combine(day, time(9, 30)), purpose=purpose, place=data.PLACES[1],

@@ -202,7 +202,8 @@ def _details(
     where = _where(rdv, t)
     label, _, text = where.partition(" : ")
     rows = [("Date", f"{values['date']} à {values['time']} ({values['duration']})")]
-    rows.append((label, text) if text else ("Lieu", where))
+    # « Lieu » then the place; a RDV by phone, video or at home says so in full beside « Modalité »
+    rows.append(("Lieu", text) if label == "Lieu" and text else ("Modalité", where))
     rows.append(("Avec", ref_name))
     return tuple(rows)
 

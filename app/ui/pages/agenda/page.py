@@ -31,6 +31,7 @@ from app.services.agenda import calendar, exports
 from app.services.agenda import views as agenda
 from app.services.agenda.calendar import AgendaDay, AgendaItem, AgendaWeek
 from app.services.agenda.convocations import batch as convocations
+from app.services.agenda.convocations.letters import letter_states
 from app.services.errors import VaultLockedError
 from app.ui.kit import theme
 from app.ui.kit.errors import show_error
@@ -179,6 +180,22 @@ def _icon(item: AgendaItem, key: str) -> Any:
     return None
 
 
+def convocation_labels(db: Any, data: AgendaWeek | AgendaDay) -> dict[str, str]:
+    """The « Convocation · rappel » column: every coming planned RDV of a person (« Non convoqué » says who is
+    still to convoke), other RDVs only when a letter or a reminder went out. Runs on the worker."""
+    days = list(data.days) if isinstance(data, AgendaWeek) else [data]
+    items = [i for d in days for i in d.items if i.person_id]
+    states = letter_states(db, [i.id for i in items])
+    now = datetime.now()
+    return {
+        i.id: states[i.id].label
+        for i in items
+        if (i.status == AppointmentStatus.PLANNED and i.starts_at > now)
+        or states[i.id].letters
+        or states[i.id].reminder
+    }
+
+
 def day_header(day: AgendaDay) -> Header:
     title = day.title[0].upper() + day.title[1:]
     if day.holiday:
@@ -224,7 +241,7 @@ class AgendaPage(QWidget):
         layout.setContentsMargins(16, 12, 16, 12)
         layout.addLayout(self._toolbar())
         self.model = RdvModel(
-            ["time", "person", "purpose", "nature", "place", "kind", "status", "alert"], self
+            ["time", "person", "purpose", "nature", "place", "kind", "status", "letters", "alert"], self
         )
         self.table = make_table(self.model)
         self.table.setAccessibleName("Rendez-vous")
@@ -340,10 +357,11 @@ class AgendaPage(QWidget):
     def reload(self) -> None:
         day, week = self.current, self.week_mode
 
-        def job(w: WorkerContext) -> AgendaWeek | AgendaDay:
-            return agenda.week_agenda(w.db, day) if week else agenda.day_agenda(w.db, day)
+        def job(w: WorkerContext) -> tuple[AgendaWeek | AgendaDay, dict[str, str]]:
+            data = agenda.week_agenda(w.db, day) if week else agenda.day_agenda(w.db, day)
+            return data, convocation_labels(w.db, data)
 
-        self.ctx.worker.submit(job, self._show, self._failed, owner=self)
+        self.ctx.worker.submit(job, lambda r: self._show(*r), self._failed, owner=self)
 
     def _failed(self, exc: BaseException) -> None:
         if not isinstance(exc, VaultLockedError):
@@ -357,14 +375,14 @@ class AgendaPage(QWidget):
         if self.isVisible():
             self.reload()  # called after every write (ctx.changed → refresh_status)
 
-    def _show(self, data: AgendaWeek | AgendaDay) -> None:
+    def _show(self, data: AgendaWeek | AgendaDay, labels: dict[str, str] | None = None) -> None:
         self.data = data
         days = list(data.days) if isinstance(data, AgendaWeek) else [data]
         rows: list[AgendaItem | Header] = []
         for d in days:
             rows.append(day_header(d))
             rows.extend(d.items)
-        self.model.set_rows(rows)
+        self.model.set_rows(rows, labels)
         count = sum(len(d.items) for d in days)
         conflicts = sum(1 for d in days for i in d.items if i.conflict)
         self.title.setText(
