@@ -84,14 +84,55 @@ def _day(d: date) -> str:
     return f"{WEEKDAYS_FR[d.weekday()]} {'1er' if d.day == 1 else d.day} {MONTHS_FR[d.month - 1]}"
 
 
+#: One SMS: 160 characters of the GSM 03.38 alphabet. A single character outside it (« — », « ç », « ê ») makes
+#: the whole message UCS-2, cut in 70-character parts, each billed.
+SMS_LENGTH = 160
+_GSM7 = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿"
+    "abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+_TO_GSM7 = str.maketrans({
+    "—": "-", "–": "-", "’": "'", "‘": "'", "«": '"', "»": '"', "“": '"', "”": '"', "…": "...",
+    "\u00a0": " ", "\u202f": " ", "œ": "oe", "Œ": "OE", "ç": "c", "â": "a", "ê": "e", "ë": "e", "î": "i",
+    "ï": "i", "ô": "o", "û": "u", "ÿ": "y", "À": "A", "Â": "A", "È": "E", "Ê": "E", "Ë": "E", "Î": "I",
+    "Ï": "I", "Ô": "O", "Ù": "U", "Û": "U", "á": "a", "í": "i", "ó": "o", "ú": "u",
+})  # fmt: skip
+
+
+def gsm7(text: str) -> str:
+    """``text`` in the SMS alphabet: French typography mapped to its plain form, anything else left out."""
+    text = re.sub(r"\s*»", '"', re.sub(r"«\s*", '"', text))  # « Forêt » → "Foret"
+    return "".join(c for c in text.translate(_TO_GSM7) if c in _GSM7)
+
+
+def _sms(template: str, values: dict[str, str], phone: str) -> str:
+    """One SMS (160 GSM characters): the service's name goes first when too long, then the place is shortened;
+    the date, the time and the number to call always stay."""
+
+    def text(**v: str) -> str:
+        return gsm7(" ".join(template.format(**v, phone=phone).split()))
+
+    message = text(**values)
+    if len(message) <= SMS_LENGTH:
+        return message
+    values = {**values, "service": ""}
+    message = text(**values)
+    over = len(message) - SMS_LENGTH
+    if over > 0:
+        place = gsm7(values["place"])
+        values["place"] = place[: max(10, len(place) - over - 6)].rstrip(" ,-") + " (...)"
+        message = text(**values)
+    return message
+
+
 def compose(channel: str, *, rdv_at: datetime, place: str, service: str, reply_phone: str) -> Message:
-    """The message of a reminder (e-mail: subject and body; SMS: the text, subject empty)."""
+    """The message of a reminder (e-mail: subject and body; SMS: the text, subject empty, one SMS long)."""
     t = _texts()
     values = {"date": _day(rdv_at.date()), "time": fr_time(rdv_at).replace("\u00a0", " "),
               "place": place.strip() or "au lieu habituel", "service": service.strip()}  # fmt: skip
     if channel == ReminderChannel.SMS:
         phone = t["sms_phone"].format(number=reply_phone) if reply_phone.strip() else ""
-        return Message("", " ".join(t["sms"].format(**values, phone=phone).split()))
+        return Message("", _sms(t["sms"], values, phone))
     phone = t["phone"].format(number=reply_phone) if reply_phone.strip() else ""
     e = t["email"]
     body = e["body"].format(**values, phone=phone)

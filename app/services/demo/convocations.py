@@ -21,13 +21,24 @@ from app.services.casefile import reminders, sessions
 from app.services.demo import casefile as df
 from app.services.demo import data
 from app.services.demo.people import Demo
+from app.services.storage import settings
 from app.services.storage.db import Database
 
+#: Paramètres › Documents of the demo: the service that writes letters and reminders, and its address (the
+#: référent signs; fictitious address).
+LETTER_SERVICE = "Direction de l'insertion et de l'emploi — MDS Agglomération Sud"
+LETTER_ADDRESS = "12 avenue des Alpes — 38130 Échirolles"
 #: A failure as the server words it, by channel (an e-mail refused, an SMS the gateway turned down).
 FAILURES = {
     ReminderChannel.EMAIL: "adresse refusée par le serveur de messagerie",
     ReminderChannel.SMS: "passerelle SMS : numéro non attribué",
 }
+
+
+def _letterhead(db: Database) -> None:
+    with db.session() as s:
+        settings.set_value.within(s, settings.LETTER_SERVICE, LETTER_SERVICE)
+        settings.set_value.within(s, settings.LETTER_ADDRESS, LETTER_ADDRESS)
 
 
 def _consents(db: Database, demo: Demo, followed: list[df.FileState]) -> list[str]:
@@ -75,7 +86,7 @@ def _past_reminders(db: Database, demo: Demo, agreed: list[str]) -> None:
                 AppointmentReminder(
                     id=rid, appointment_id=rdv.id, person_id=rdv.person_id, channel=channel,
                     due_at=due, rdv_at=rdv.starts_at, place=rdv.place or "par téléphone",
-                    service="Département — Direction de l'insertion",
+                    service=LETTER_SERVICE,
                 )
             )  # fmt: skip
             outcomes.append((rid, due, n % 9 == 4, channel))
@@ -152,7 +163,8 @@ def _sessions(db: Database, demo: Demo, followed: list[df.FileState]) -> None:
 
 
 def populate(db: Database, demo: Demo, followed: list[df.FileState]) -> None:
-    """Consents, reminders (queued, sent, failed), letters and collective sessions of the demo."""
+    """Letterhead, consents, reminders (queued, sent, failed), letters and collective sessions of the demo."""
+    _letterhead(db)
     agreed = _consents(db, demo, followed)
     _past_reminders(db, demo, agreed)
     _letters(db, demo)
