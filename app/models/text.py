@@ -111,6 +111,13 @@ _UNSAFE = re.compile(f"[\\x00-\\x1f\\x7f{_RANGES}]")
 _BREAKS = frozenset({"\n", "\r", "\x85", "\u2028", "\u2029"})
 
 
+def headline(value: str | None, limit: int = 120) -> str:
+    """The first non-empty line of ``value`` without its final full stop, at most ``limit`` characters (a
+    collective session's « Intitulé » is the first line of its comment)."""
+    line = next((x.strip() for x in (value or "").splitlines() if x.strip()), "")
+    return line.rstrip(".").strip()[:limit]
+
+
 def clean_text(value: str, *, multiline: bool = False) -> str:
     """**The** hygiene of a text entering the vault (forms, imports, the sync download): NFC (an accent typed
     decomposed is stored composed); control and invisible formatting characters removed (NUL, ESC, BEL,

@@ -60,3 +60,14 @@ def test_terminal_output_escapes_what_a_terminal_would_act_on() -> None:
     assert json.loads(terminal_safe(json.dumps({"n": "a\u202eb\x1b"}, ensure_ascii=False))) == {
         "n": "a\u202eb\x1b"
     }
+
+
+def test_headline_is_the_first_line_without_its_full_stop():
+    from app.models.text import headline
+
+    assert (
+        headline("\n  Atelier CV et lettre de motivation.  \nSalle 3 réservée.")
+        == "Atelier CV et lettre de motivation"
+    )
+    assert headline("") == headline(None) == ""
+    assert headline("x" * 300) == "x" * 120 and headline("Réunion...", limit=5) == "Réuni"

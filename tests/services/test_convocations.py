@@ -81,7 +81,7 @@ def test_obligatory_convocation_prints_the_2025_consequences_and_is_recorded(set
         sent = s.scalars(select(AppointmentLetter)).all()
         audits = s.scalars(select(AuditEvent).where(AuditEvent.object_id == a)).all()
     assert [(x.kind, x.sent_on, x.template) for x in sent] == [
-        ("convocation", TODAY, "signature_contrat@2026.1")
+        ("convocation", TODAY, "signature_contrat@2026.2")
     ]
     assert [e.action for e in audits] == ["export"] and "Convocation" in audits[0].detail
     assert letters.letter_states(vault.db, [a])[a].label == "Convoqué le 07/12/2026"

@@ -85,7 +85,13 @@ def test_attendance_recorded_once_for_all_and_letters_one_per_participant(setup,
     assert [i.appointment_id for i in plan.items] == [pa, pb]
     result = batch.render_letters(vault.db, plan.items, combine_to=tmp_path / "seance.pdf")
     assert len(result.done) == 2
-    assert "séance collective" in " ".join(letters.build_letter(vault.db, pa).paragraphs)
+    letter = letters.build_letter(vault.db, pa)
+    assert "séance collective" in " ".join(letter.paragraphs)
+    assert [label for label, _ in letter.details] == ["Date", "Lieu", "Avec"]  # no title: no « Séance » line
+    sessions.update_session(vault.db, sid, starts_at=AT, purpose="atelier", nature="physique", place="MDS, salle 3",
+                            capacity=2, comment="Atelier CV et lettre de motivation.\nSalle réservée.")  # fmt: skip
+    assert sessions.session_view(vault.db, sid).title == "Atelier CV et lettre de motivation"
+    assert letters.build_letter(vault.db, pa).details[1] == ("Séance", "Atelier CV et lettre de motivation")
     changed = sessions.record_attendance(vault.db, sid, {pa: "honore", pb: "non_honore"}, at=AT)
     assert changed == 2
     view = sessions.session_view(vault.db, sid)

@@ -51,10 +51,19 @@ def test_session_dialog_adds_people_by_name_and_records_attendance_at_once(qtbot
     dialog.purpose.setCurrentIndex(dialog.purpose.findData("atelier"))
     dialog.date.set_value(SOON.date())
     dialog.place.setText("MDS de Saint-Denis, salle 3")
+    dialog.title.setText("Atelier CV et lettre de motivation")
     dialog.capacity.setValue(5)
     dialog.save_button.click()
     idle(qtbot, ctx)
     assert dialog.session_id is not None and dialog.search.isEnabled()
+    assert sessions.session_view(vault.db, dialog.session_id).comment == "Atelier CV et lettre de motivation"
+    dialog.place.setText("MDS de Saint-Denis, salle 4")  # saved again: the title and the nature are kept
+    dialog.save_button.click()
+    idle(qtbot, ctx)
+    view = sessions.session_view(vault.db, dialog.session_id)
+    assert (view.title, view.place, view.nature) == ("Atelier CV et lettre de motivation", "MDS de Saint-Denis, salle 4",
+                                                     "physique")  # fmt: skip
+    assert dialog.windowTitle().startswith("Séance collective — Atelier CV et lettre de motivation, ")
     dialog.search.setText("lef")
     dialog._find()
     idle(qtbot, ctx)
@@ -65,12 +74,15 @@ def test_session_dialog_adds_people_by_name_and_records_attendance_at_once(qtbot
     dialog.reload()
     idle(qtbot, ctx)
     assert dialog.table.rowCount() == 5 and dialog.seats.text() == "5 / 5 places"
+    assert not dialog.add_button.isEnabled() and "Séance complète" in dialog.search.placeholderText()
     dialog.search.setText("bern")
     dialog._find()
     idle(qtbot, ctx)
     dialog.add_typed()
     idle(qtbot, ctx)
     assert len(sessions.session_view(vault.db, dialog.session_id).participants) == 5  # full: refused
+    dialog.search.clear()
+    dialog.message.clear()
     for (width, height), name in (
         ((1366, 768), "session_dialog-1366"),
         ((1920, 1080), "session_dialog-1920"),

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from app.models.enums import AppointmentStatus
 from app.models.tables.followup import Appointment
 from app.models.tables.people import Person
-from app.models.text import fold
+from app.models.text import fold, headline
 from app.models.vocabularies.loader import load_vocabularies
 from app.services.casefile import rdv as rdv_mod
 from app.services.errors import ValidationError
@@ -53,6 +53,11 @@ class SessionView:
     comment: str
     referent_id: str | None
     participants: tuple[Participant, ...]
+
+    @property
+    def title(self) -> str:
+        """The « Intitulé » (« Atelier CV et lettre de motivation »): the first line of the comment."""
+        return headline(self.comment)
 
     @property
     def seated(self) -> int:

@@ -19,6 +19,7 @@ from app.models.french import WEEKDAYS_FR, fr_date, fr_time
 from app.models.tables.base import new_id
 from app.models.tables.followup import Appointment, AppointmentLetter, AppointmentReminder
 from app.models.tables.people import Person, Referent
+from app.models.text import headline
 from app.models.vocabularies.loader import load_vocabularies
 from app.services.agenda.convocations.templates import Templates, fill, load_templates
 from app.services.errors import ValidationError
@@ -282,9 +283,13 @@ def build_letter(
             tpl.bring,
         )
         paragraphs = tuple(fill(p, values) for p in tpl.body)
+        details = _details(rdv, values, t, ref_name)
         if rdv.session_id:
             paragraphs += (str(t.letter["collective"]),)
-        details = _details(rdv, values, t, ref_name)
+            session = s.get(Appointment, rdv.session_id)
+            title = headline(session.comment) if session is not None else ""
+            if title:  # « Séance : Atelier CV et lettre de motivation » under the date
+                details = (details[0], ("Séance", title), *details[1:])
     ob = t.obligatory
     consequences: tuple[str, ...] = ()
     if obligatory and kind != LetterKind.RELANCE and tpl.ground:

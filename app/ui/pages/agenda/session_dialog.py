@@ -104,6 +104,9 @@ class SessionDialog(QDialog):
         self.capacity = QSpinBox(minimum=0, maximum=500, value=12, suffix=" places")
         self.capacity.setSpecialValueText("sans limite")
         self.place = QLineEdit(placeholderText="Ex. : Maison des solidarités, salle 3")
+        self.title = QLineEdit(placeholderText="Ex. : Atelier CV et lettre de motivation")
+        self.title.setMaxLength(120)
+        self.title.setToolTip("Imprimé sur la convocation de chaque participant")
         when = QHBoxLayout()
         for w in (self.date, QLabel("à"), self.time, QLabel("durée"), self.duration):
             when.addWidget(w)
@@ -114,6 +117,7 @@ class SessionDialog(QDialog):
         seats.addWidget(self.seats)
         seats.addStretch(1)
         form.addRow("Objet", self.purpose)
+        form.addRow("Intitulé", self.title)
         form.addRow("Date et heure", when)
         form.addRow("Lieu", self.place)
         form.addRow("Capacité", seats)
@@ -172,8 +176,17 @@ class SessionDialog(QDialog):
             w.setEnabled(live)
         held = live and self.view is not None and self.view.starts_at.date() <= date.today()
         self.attendance_button.setEnabled(held and bool(self.view and self.view.participants))
+        full = (
+            live
+            and self.view is not None
+            and bool(self.view.capacity)
+            and (self.view.seated >= (self.view.capacity or 0))
+        )
+        self.search.setEnabled(live and not full)
+        self.add_button.setEnabled(live and not full)
         self.search.setPlaceholderText(
             "Enregistrez d'abord la séance, puis inscrivez les participants." if self.view is None
+            else "Séance complète : augmentez la capacité pour inscrire une autre personne." if full
             else "Ajouter une personne : tapez son nom…"
         )  # fmt: skip
 
@@ -191,7 +204,9 @@ class SessionDialog(QDialog):
     def _show(self, result: tuple[SessionView, dict[str, str]]) -> None:
         view, states = result
         self.view = view
-        self.setWindowTitle(f"Séance collective — {view.purpose_label}, {theme.fmt_datetime(view.starts_at)}")
+        self.setWindowTitle(
+            f"Séance collective — {view.title or view.purpose_label}, {theme.fmt_datetime(view.starts_at)}"
+        )
         index = self.purpose.findData(view.purpose)
         if index < 0:
             self.purpose.addItem(view.purpose_label, view.purpose)
@@ -202,6 +217,7 @@ class SessionDialog(QDialog):
         self.duration.setValue(view.duration_min)
         self.capacity.setValue(view.capacity or 0)
         self.place.setText(view.place)
+        self.title.setText(view.title)
         self.seats.setText(view.seats_label)
         self.table.setRowCount(len(view.participants))
         for n, p in enumerate(view.participants):
@@ -229,17 +245,21 @@ class SessionDialog(QDialog):
     def save(self) -> None:
         at, purpose, place = self.starts_at(), str(self.purpose.currentData()), self.place.text()
         minutes, seats = self.duration.value(), self.capacity.value() or None
-        sid = self.session_id
+        sid, view = self.session_id, self.view
+        # the « Intitulé » is the comment's first line: the lines after it (a note) are kept
+        rest = view.comment.splitlines()[1:] if view is not None else []
+        comment = "\n".join([self.title.text().strip(), *rest]).strip()
+        nature = view.nature if view is not None else "physique"
 
         def job(w: WorkerContext) -> str:
             author = current_actor(w.db)
             if sid is None:
                 return sessions.create_session(
                     w.db, starts_at=at, purpose=purpose, place=place, duration_min=minutes, capacity=seats,
-                    referent_id=current_referent_id(w.db), author=author,
+                    referent_id=current_referent_id(w.db), comment=comment, author=author,
                 )  # fmt: skip
-            sessions.update_session(w.db, sid, starts_at=at, purpose=purpose, nature="physique", place=place,
-                                    duration_min=minutes, capacity=seats, author=author)  # fmt: skip
+            sessions.update_session(w.db, sid, starts_at=at, purpose=purpose, nature=nature, place=place,
+                                    duration_min=minutes, capacity=seats, comment=comment, author=author)  # fmt: skip
             return sid
 
         def done(new_id: str) -> None:
