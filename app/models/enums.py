@@ -251,3 +251,61 @@ class ShareAccess(StrEnum):
 
     READ = "lecture"
     WRITE = "ecriture"
+
+
+class EpMotive(StrEnum):
+    """Why the équipe pluridisciplinaire is asked (CASF L.262-39: before a réorientation, before a sanction;
+    departmental practice: a situation the référent wants examined by several professions)."""
+
+    REORIENTATION = "reorientation"
+    SANCTION = "sanction"
+    COMPLEX = "situation_complexe"
+
+
+class EpFactKind(StrEnum):
+    """A fact of the file a saisine carries by reference (the row itself, never a copy of it)."""
+
+    ORIENTATION = "orientation"  # the orientation in force
+    CONTRACT = "contrat"  # the contract in force (or the last one)
+    MISSED_RDV = "rdv_non_honore"  # a RDV the person did not attend
+    LETTER = "courrier"  # a letter exchanged with the person (note of kind « courrier »)
+    SANCTION_STEP = "etape_sanction"  # a step of the sanction procedure (manquement, mise en mesure…)
+    DOCUMENT = "document"  # a document of the file (scan of a letter, an attestation…)
+
+
+class EpSeanceStatus(StrEnum):
+    PLANNED = "prevue"
+    HELD = "tenue"
+    CANCELLED = "annulee"
+
+
+class EpAttendance(StrEnum):
+    """How the person was heard by the EP (CASF L.262-37: observations, assisted by a person of her choice)."""
+
+    PRESENT = "presente"
+    ASSISTED = "assistee"  # present, assisted by a person of her choice
+    WRITTEN = "observations_ecrites"  # not present, sent written observations
+    EXCUSED = "excusee"
+    ABSENT = "absente"
+
+
+class EpOpinion(StrEnum):
+    """The avis of the équipe pluridisciplinaire on one case."""
+
+    REORIENTATION = "reorientation"  # favourable to the réorientation proposed
+    MAINTAIN = "maintien"  # the orientation in force should be kept
+    SANCTION = "sanction"  # favourable to a sanction
+    NO_SANCTION = "pas_de_sanction"
+    RECOMMENDATIONS = "preconisations"  # a complex situation: recommendations to the référent
+    POSTPONED = "ajournement"  # examined at a later séance
+
+
+class EpDecision(StrEnum):
+    """The décision of the président du conseil départemental after the avis (a decided fact)."""
+
+    REORIENTATION = "reorientation"
+    MAINTAIN = "maintien"
+    SUSPENSION = "suspension"
+    SUPPRESSION = "suppression"
+    RADIATION_PROPOSED = "radiation_proposee"
+    NO_SANCTION = "sans_sanction"

@@ -46,6 +46,9 @@ PERSONAL_FIELDS: dict[str, tuple[str, ...]] = {
     "bilan": ("objectives", "helped", "blocked", "person_words", "participants", "recommendation_detail"),
     "joint_review": ("ft_adviser", "ft_agency", "findings"),
     "co_accompaniment": ("purpose",),
+    "ep_referral": ("summary", "withdrawn_reason"),
+    "ep_referral_fact": (),
+    "ep_case": ("observations", "opinion_detail", "decision_detail"),
 }  # fmt: skip
 
 #: Tables whose rows carry the person's id in ``person_id``.
@@ -53,7 +56,8 @@ PERSON_TABLES: tuple[str, ...] = (
     "orientation", "referent_assignment", "parcours", "exit_record", "appointment", "appointment_letter",
     "appointment_reminder", "note", "sanction_step",
     "diagnostic_version", "objective", "action", "prescription", "document", "contract", "audit_event",
-    "duplicate_review", "bilan", "joint_review", "co_accompaniment",
+    "duplicate_review", "bilan", "joint_review", "co_accompaniment", "ep_referral", "ep_referral_fact",
+    "ep_case",
 )  # fmt: skip
 
 #: Tables reached through a parent row: child table → (parent table, column holding the parent id).

@@ -15,7 +15,8 @@ from server.admin import audit
 from server.store.db import ServerDB, get_meta, lock_counter, store_counter, utcnow
 from server.store.tables import BUSINESS, devices, enrolment_codes, row_feed, teams, users
 
-ROLES = ("referent", "team_leader", "admin")
+#: secretariat: the EP's secretariat (ADR 0041), no caseload.
+ROLES = ("referent", "team_leader", "secretariat", "admin")
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 #: Bounds of an enrolment code's lifetime, in days.
 CODE_DAYS = (1, 30)

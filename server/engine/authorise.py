@@ -11,6 +11,9 @@ The rules (ADR 0010):
   a person of the team to a référent of the team, the département assigns anyone to anyone;
 - the directory (``referent``): a device edits only its user's own entry, and only its contact fields;
 - every reference an op sets (person, parent row, household, other rows) must point inside the device's scope;
+- séances and cases of the équipe pluridisciplinaire are written by its secretariat only, which writes nothing
+  else but the consequence of a décision in the file of a person the EP was seized of (ADR 0041,
+  :mod:`server.engine.secretariat`);
 - a base revision beyond the server's feed is refused (no device can have seen it); one between the stored row's
   revision and the feed's end means « I have seen the current row » and is merged from the stored revision;
 - co-accompaniment (ADR 0052, :mod:`server.engine.shares`): a professional a file is shared with reads it, and
@@ -31,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, select
 
 from app.models.coaccompaniment import SHARED_AUDIT, SHARED_PERSON_FIELDS, SHARED_WRITABLE
+from server.engine import secretariat
 from server.engine import shares as sharing
 from server.engine.scope import FKS, GLOBAL_TABLES, PARENT, DeviceCtx
 from server.store.db import get_meta
@@ -137,6 +141,7 @@ class Authoriser:
         self.b = batch
         self.p = policy
         self._households: dict[str, bool] = {}
+        self._referred: dict[str, bool] = {}  # people with a saisine of the EP (ADR 0041)
 
     # ------------------------------------------------------------------ owners
 
@@ -212,6 +217,12 @@ class Authoriser:
             raise Refused(
                 "read_only", "Le rôle département de ce serveur est en lecture seule : modification refusée."
             )
+        try:  # the EP secretariat's rules (ADR 0041)
+            secretariat.guard_others(p.dev.role, op)
+            if p.dev.role == secretariat.ROLE:
+                return secretariat.check(self, op, existing, feed_end, self._referred)
+        except secretariat.Refusal as exc:
+            raise Refused(exc.code, exc.message) from None
         if op.kind == "merge":
             self._merge(op, existing)
             return op.base

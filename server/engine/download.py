@@ -11,7 +11,7 @@ from sqlalchemy import Connection, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.models.sync import wire as codec
-from server.engine import shares
+from server.engine import secretariat, shares
 from server.engine.scope import FKS, GLOBAL_TABLES, DeviceCtx, scope_referents, visible_clause
 from server.store.db import ServerDB
 from server.store.tables import BUSINESS, feed_counter, row_feed, scope_event
@@ -69,6 +69,8 @@ def download(sdb: ServerDB, dev: DeviceCtx, cursor: int, limit: int = 2000) -> d
             entering, leave = shares.adjust_download(
                 conn, refs, dev.share_roles, (cursor, upper), entering, leave
             )
+            if dev.role == secretariat.ROLE:  # people just seized to the EP, with their file (ADR 0041)
+                _add_person_files(conn, secretariat.entering(conn, (cursor, upper)), keys, vis)
             if entering:
                 _add_person_files(conn, entering, keys)
         add_parents(conn, keys, None if refs is None else vis)
@@ -76,12 +78,14 @@ def download(sdb: ServerDB, dev: DeviceCtx, cursor: int, limit: int = 2000) -> d
     return {"cursor": upper, "more": more, "rows": rows, "leave": sorted(leave), "last_seq": last}
 
 
-def _add_person_files(conn: Connection, persons: list[str], keys: dict[str, set[str]]) -> None:
+def _add_person_files(
+    conn: Connection, persons: list[str], keys: dict[str, set[str]], vis: ColumnElement[bool] | None = None
+) -> None:
+    """The rows of these people's files (those ``vis`` lets through, when given)."""
     for i in range(0, len(persons), 200):
         chunk = persons[i : i + 200]
-        for r in conn.execute(
-            select(row_feed.c.table_name, row_feed.c.row_id).where(row_feed.c.person_id.in_(chunk))
-        ):
+        stmt = select(row_feed.c.table_name, row_feed.c.row_id).where(row_feed.c.person_id.in_(chunk))
+        for r in conn.execute(stmt if vis is None else stmt.where(vis)):
             keys[r.table_name].add(r.row_id)
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from app.models.coaccompaniment import DEFAULT_POLICY
 from app.models.sync import wire as codec
 from app.models.tables.base import Base, synced_tables
-from server.engine import shares
+from server.engine import secretariat, shares
 from server.store.tables import BUSINESS, devices, row_feed, users
 
 SYNC_COLS = ("id", "created_at", "updated_at", "deleted_at", "revision", "origin_device")
@@ -23,7 +23,8 @@ PARENT = {
     "contract_event": ("contract", "contract_id"),
     "signature": ("contract", "contract_id"),
 }
-GLOBAL_TABLES = frozenset({"referent"})
+#: Tables every device reads whole: the directory, the séances of the EP (no personal data, ADR 0041).
+GLOBAL_TABLES = frozenset({"referent", "ep_seance"})
 CONVERTERS = {name: codec.converters(t) for name, t in BUSINESS.items()}
 SOURCE = {name: Base.metadata.tables[name] for name in BUSINESS}
 #: Foreign keys of the client schema (table → [(column, referenced table)]): parents sent along with children.
@@ -77,6 +78,7 @@ def visible_clause(dev: DeviceCtx, refs: list[str] | None) -> ColumnElement[bool
     f = row_feed.c
     if refs is None:
         return or_(f.table_name.isnot(None))
+    ep = [secretariat.visible_rows()] if dev.role == secretariat.ROLE else []
     in_scope_persons = select(person.c.id).where(person.c.referent_id.in_(refs))
     scoped_households = select(person.c.household_id).where(
         person.c.referent_id.in_(refs), person.c.household_id.isnot(None)
@@ -91,6 +93,7 @@ def visible_clause(dev: DeviceCtx, refs: list[str] | None) -> ColumnElement[bool
             f.origin_user == dev.user_id,
         ),
         shares.visible_rows(refs, dev.share_roles),  # files shared with the device's référents (ADR 0052)
+        *ep,
     )
 
 

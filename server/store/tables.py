@@ -43,7 +43,7 @@ def _copy_business_tables() -> dict[str, Table]:
             for c in src.columns
         ]
         table = Table(name, metadata, *cols)
-        for col in ("person_id", "referent_id", "household_id"):
+        for col in ("person_id", "referent_id", "household_id", "referral_id", "seance_id"):
             if col in table.c:
                 Index(f"ix_{name}_{col}", table.c[col])
         out[name] = table

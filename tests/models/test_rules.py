@@ -42,7 +42,7 @@ ALL_IDS = {
     "orientation", "orientation_legacy", "first_rdv", "contract_pro", "contract_social", "contract_ce",
     "ce_replaces_cer", "cer_after_first_rdv", "contract_end_warning", "bilan", "social_review",
     "ce_revision_after_review", "reorientation_decision", "parcours_cap", "no_prescription", "no_contact",
-    "no_referent",
+    "no_referent", "ep_decision",
 }  # fmt: skip
 
 
@@ -76,7 +76,7 @@ def write(tmp_path: Path, text: str, name: str = "rules.yaml") -> Path:
 
 
 def test_default_table_ships_every_rule(rules: RuleSet) -> None:
-    assert rules.version == "2027.2"
+    assert rules.version == "2027.3"
     assert rules.soon_days == 14
     assert set(rules.rule_ids()) == ALL_IDS
     for rule in rules.rules:
@@ -99,7 +99,7 @@ def test_rules_dir_is_the_installed_package_data_when_there_is_one(
     target.mkdir(parents=True)
     shutil.copy(default_rules_path(), target / "default.yaml")
     (target / "default.yaml").write_text(
-        (target / "default.yaml").read_text(encoding="utf-8").replace('"2027.2"', '"installe-1"'),
+        (target / "default.yaml").read_text(encoding="utf-8").replace('"2027.3"', '"installe-1"'),
         encoding="utf-8",
     )
     monkeypatch.setattr(resources, "files", lambda package: tmp_path / package)
@@ -180,7 +180,7 @@ def test_state_labels_are_french(rules: RuleSet) -> None:
 def test_deadline_carries_its_rule(rules: RuleSet) -> None:
     d = by_rule(facts(right_opened=date(2026, 1, 5)), rules)["orientation"]
     assert d.person_id == "p1"
-    assert d.rules_version == "2027.2"
+    assert d.rules_version == "2027.3"
     assert d.label == "Orientation à décider"
     assert "D. 262-65-2" in d.legal_basis and "2024-1244" in d.source
     assert (d.from_event, d.from_date, d.due_date) == ("right_opened", date(2026, 1, 5), date(2026, 2, 16))
@@ -476,6 +476,15 @@ def test_no_referent(rules: RuleSet, regime: str) -> None:
     assert due(dataclasses.replace(f, has_referent=True), rules, "no_referent") is None
 
 
+def test_ep_decision_runs_from_the_oldest_pending_saisine(rules: RuleSet) -> None:
+    """Seed 000: the département decides within a month of the saisine of the EP (an objectif départemental)."""
+    f = facts(PE, ep_referral_pending=date(2026, 1, 20))
+    d = by_rule(f, rules)["ep_decision"]
+    assert (d.due_date, d.state, d.local_target) == (date(2026, 2, 20), STATE_LATE, True)
+    assert by_rule(f, rules, date(2026, 2, 10))["ep_decision"].state == STATE_SOON
+    assert due(dataclasses.replace(f, ep_referral_pending=None), rules, "ep_decision") is None
+
+
 def test_full_case_plein_emploi(rules: RuleSet) -> None:
     f = facts(track="emploi", right_opened=date(2025, 11, 2), orientation_decision=date(2025, 12, 1),
               orientation_notified=date(2025, 12, 5), first_rdv_honoured=date(2025, 12, 15),
@@ -494,7 +503,7 @@ def test_local_targets_are_labelled_and_legal_deadlines_are_not(rules: RuleSet) 
     local = {r.id for r in rules.rules if r.local_target}
     assert local == {"first_rdv", "cer_after_first_rdv", "contract_end_warning", "bilan", "no_prescription",
                      "no_contact", "no_referent", "parcours_cap", "ce_revision_after_review",
-                     "reorientation_decision"}  # fmt: skip
+                     "reorientation_decision", "ep_decision"}  # fmt: skip
 
 
 # --- versions over time --------------------------------------------------------------------------------
@@ -559,14 +568,14 @@ def test_override_changes_targets_and_disables(tmp_path: Path) -> None:
             soon_days: 30
         """, "93.yaml")  # fmt: skip
     rs = load_default_rules(override)
-    assert rs.version == "2027.2+93-2026.2"
+    assert rs.version == "2027.3+93-2026.2"
     assert rs.soon_days == 7
     assert "no_contact" not in rs.rule_ids() and len(rs.rule_ids()) == len(ALL_IDS) - 1
     f = facts(orientation_notified=date(2026, 2, 20), parcours_start=date(2026, 2, 20), contract_kind="cer",
               contract_end=date(2026, 4, 30), contract_signed=date(2026, 1, 1))  # fmt: skip
     got = by_rule(f, rs)
     assert got["first_rdv"].due_date == date(2026, 3, 2)
-    assert got["first_rdv"].rules_version == "2027.2+93-2026.2"
+    assert got["first_rdv"].rules_version == "2027.3+93-2026.2"
     # untouched rule keeps its legal basis; the global window is 7 days, the warning one 30
     assert (
         got["no_prescription"].legal_basis == by_rule(f, load_default_rules())["no_prescription"].legal_basis

@@ -122,3 +122,21 @@ def test_s0008_adds_bilans_joint_reviews_and_shares_to_an_older_database(databas
         sdb.migrate()  # idempotent
     finally:
         sdb.dispose()
+
+
+def test_s0009_adds_the_tables_of_the_equipe_pluridisciplinaire(database_url: str) -> None:
+    sdb = ServerDB(database_url)
+    try:
+        sdb.migrate()
+        with sdb.engine.begin() as c:  # back to a database made by s0008
+            for table in ("ep_case", "ep_referral_fact", "ep_seance", "ep_referral"):
+                c.exec_driver_sql(f"DROP TABLE {table}")
+            c.exec_driver_sql("UPDATE alembic_version SET version_num = 's0008'")
+        sdb.migrate()
+        inspector = inspect(sdb.engine)
+        assert {"ep_referral", "ep_referral_fact", "ep_seance", "ep_case"} <= set(inspector.get_table_names())
+        assert "ix_ep_case_seance_id" in {i["name"] for i in inspector.get_indexes("ep_case")}
+        assert "members" in {c["name"] for c in inspector.get_columns("ep_seance")}
+        sdb.migrate()  # idempotent
+    finally:
+        sdb.dispose()

@@ -115,7 +115,7 @@ def test_case_facts_as_of_an_earlier_date(vault: Vault) -> None:
 def test_caseload_deadlines(vault: Vault) -> None:
     ids = populate(vault)
     result = svc.caseload_deadlines(vault.db, ON, load_default_rules())
-    assert (result.on, result.rules_version, result.people) == (ON, "2027.2", 3)
+    assert (result.on, result.rules_version, result.people) == (ON, "2027.3", 3)
     got = {(d.person_id, d.rule_id): d for d in result.deadlines}
     # social track: no length cap; the renewal is drafted (CE-2): no « fin de contrat » prompt
     assert {r for p, r in got if p == ids["a"]} == {"bilan", "social_review", "no_contact"}
@@ -151,7 +151,9 @@ def test_facts_are_read_in_batches(vault: Vault) -> None:
         svc.case_facts(vault.db, ON)
     finally:
         event.remove(vault.db.engine, "before_cursor_execute", count)
-    assert len(statements) == few <= 15  # one per fact table (bilans and joint reviews included)
+    assert (
+        len(statements) == few <= 16
+    )  # one per fact table (bilans, joint reviews, the EP's saisines included)
 
 
 @pytest.mark.parametrize(
@@ -193,7 +195,7 @@ def test_cli_json(vault: Vault, data_dir: Path, monkeypatch: pytest.MonkeyPatch,
     ids = populate(vault)
     assert run_cli(data_dir, monkeypatch, "--json", "--on", "2026-11-23") == 0
     out = json.loads(capsys.readouterr().out)
-    assert (out["on"], out["rules_version"], out["people"]) == ("2026-11-23", "2027.2", 3)
+    assert (out["on"], out["rules_version"], out["people"]) == ("2026-11-23", "2027.3", 3)
     rows = {(r["person_id"], r["rule_id"]): r for r in out["alerts"]}
     row = rows[ids["a"], "no_contact"]
     assert (row["due_date"], row["from_event"], row["from_date"]) == (
@@ -201,7 +203,7 @@ def test_cli_json(vault: Vault, data_dir: Path, monkeypatch: pytest.MonkeyPatch,
         "last_contact",
         "2026-09-15",
     )
-    assert row["legal_basis"] and row["source"] and row["rules_version"] == "2027.2"
+    assert row["legal_basis"] and row["source"] and row["rules_version"] == "2027.3"
     assert (row["local_target"], row["nature"]) == (True, "Objectif départemental")  # not a legal deadline
     row = rows[ids["b"], "no_referent"]
     assert (row["due_date"], row["state"], row["state_label"]) == ("2024-06-27", "en_retard", "En retard")
@@ -221,7 +223,7 @@ def test_cli_text_and_override(vault: Vault, data_dir: Path, tmp_path: Path, mon
     )
     assert run_cli(data_dir, monkeypatch, "--on", "2026-11-23", "--rules", str(override)) == 0
     out = capsys.readouterr().out
-    assert out.startswith("Échéances au 23/11/2026 — 3 personne(s), règles 2027.2+93-2026.2")
+    assert out.startswith("Échéances au 23/11/2026 — 3 personne(s), règles 2027.3+93-2026.2")
     assert "En retard" in out and "no_contact" in out and "no_referent" not in out
 
 

@@ -192,3 +192,21 @@ def test_demo_has_consents_reminders_letters_and_collective_sessions(demo_run):
     assert any(v.seated == v.capacity for v in views)  # one session is full
     assert all(i.is_session for d in agenda.week_agenda(vault.db, views[1].starts_at.date()).days for i in d.items
                if i.collective and i.person_id is None)  # fmt: skip
+
+
+def test_the_demo_holds_a_realistic_ep_set(demo_run):
+    """Two séances (one held, decided; one coming, with a person convened), saisines of every motive and state,
+    some decided past the one-month target, the décisions' consequences written in the files."""
+    from app.services.ep import views
+
+    vault = demo_run[0]
+    rows = views.referrals(vault.db)
+    assert {"decidee", "inscrite", "en_attente", "retiree"} <= {r.status for r in rows}
+    assert {r.motive for r in rows} == {"reorientation", "sanction", "situation_complexe"}
+    assert all(r.facts for r in rows)
+    coming, held = views.seances(vault.db)
+    assert (held.status, held.decided, len(held.items)) == ("tenue", 3, 4)
+    assert coming.status == "prevue" and any(i.case.convened_on for i in coming.items)
+    decided = [r for r in rows if r.days_to_decision is not None]
+    assert any(r.late(date.today()) for r in decided) and any(not r.late(date.today()) for r in decided)
+    assert any(c.consequence.startswith("Parcours social") for r in decided for c in r.cases)

@@ -21,6 +21,7 @@ from app.services.casefile import rdv as rdv_mod
 from app.services.casefile.carnet import edits as carnet_edits
 from app.services.casefile.documents import DocumentReadError, DocumentTooLargeError
 from app.services.contracts import lifecycle
+from app.services.ep import referrals
 from app.services.errors import ValidationError
 from app.services.people import coaccompaniment, parcours
 from app.services.people import identity as people
@@ -137,6 +138,8 @@ def _one_of_each(db, pid: str) -> None:
     sanctions.add_sanction_step(
         db, pid, kind="manquement", step_date="02/02/2026", detail="Absences répétées"
     )
+    referrals.refer(db, pid, motive="situation_complexe", referred_on="03/02/2026",
+                    summary="Regards croisés demandés sur le logement.")  # fmt: skip
     parcours.open_parcours(db, pid, start_date="05/01/2026", track="social")
     joint_review.record_joint_review(db, pid, joint_review.JointReviewInput(
         held_on=date(2026, 2, 20), ft_adviser="Nadia Ferhat", conclusion="maintien"), today=date(2026, 2, 20))  # fmt: skip

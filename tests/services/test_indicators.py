@@ -243,6 +243,11 @@ EXPECTED_R = {
     "duree_parcours_moyenne": (13.1, 2, None),
     # Sorties dynamiques (emploi durable, de transition, sortie positive): Farid only → 1 / 2 = 50 %.
     "taux_sortie_positive": (50.0, 1, 2),
+    # No saisine of the équipe pluridisciplinaire in this dataset (tests/services/test_ep.py counts them).
+    "ep_saisines": (0, 0, None),
+    "ep_delai_avis_median": (None, 0, 0),
+    "ep_delai_decision_median": (None, 0, 0),
+    "ep_decision_dans_cible": (None, 0, 0),
 }
 
 EXPECTED_R_BREAKDOWNS = {

@@ -89,6 +89,7 @@ def test_person_page_opens_with_tabs_and_masked_nir(qtbot, unlocked_window, work
         "Contrats",
         "Bilans",
         "Documents",
+        "EP",
         "Historique",
     ]
     nir = page.header.nir.text()  # masked NIR beside the « Afficher le NIR » button
@@ -100,6 +101,7 @@ def test_person_page_opens_with_tabs_and_masked_nir(qtbot, unlocked_window, work
         "rdv",
         "contrats",
         "bilans",
+        "ep",
         "documents",
         "historique",
     }

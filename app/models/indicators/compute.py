@@ -291,6 +291,14 @@ class ReportContext:
             return f"délai : {_duration_fr(self.targets.no_prescription)} après l'entrée"
         if fd.key in ("delai_rdv_median", "delai_contrat_median"):
             return "personnes orientées dans la période"
+        if fd.key == "ep_decision_dans_cible":
+            return (
+                f"cible : {_duration_fr(self.targets.ep_decision)} après la saisine (objectif départemental)"
+            )
+        if fd.key == "ep_delai_avis_median":
+            return "avis rendus dans la période (hors ajournements)"
+        if fd.key == "ep_delai_decision_median":
+            return "décisions prises dans la période"
         return fd.note
 
     def label(self, kind: str | None, code: str) -> str:

@@ -25,6 +25,9 @@ SECTION_PRESCRIPTIONS = "Prescriptions"
 SECTION_EXITS = "Sorties et parcours"
 
 
+SECTION_EP = "Équipe pluridisciplinaire"
+
+
 KIND_COUNT = "count"  # number of rows
 
 
@@ -133,6 +136,38 @@ FIGURES: tuple[FigureDef, ...] = (
         KIND_RATE,
         UNIT_PERCENT,
         (("applies", 1),),  # oriented before the end of the period
+    ),
+    FigureDef(
+        "ep_saisines",
+        SECTION_EP,
+        "Saisines de l'équipe pluridisciplinaire",
+        "ep_referrals",
+        KIND_COUNT,
+        UNIT_COUNT,
+    ),
+    FigureDef(
+        "ep_delai_avis_median",
+        SECTION_EP,
+        "Délai saisine → avis de l'EP (médiane)",
+        "ep_opinions",
+        KIND_MEDIAN,
+        UNIT_DAYS,
+    ),
+    FigureDef(
+        "ep_delai_decision_median",
+        SECTION_EP,
+        "Délai saisine → décision (médiane)",
+        "ep_decisions",
+        KIND_MEDIAN,
+        UNIT_DAYS,
+    ),
+    FigureDef(
+        "ep_decision_dans_cible",
+        SECTION_EP,
+        "Décisions dans le délai cible après la saisine",
+        "ep_decisions",
+        KIND_RATE,
+        UNIT_PERCENT,
     ),
     FigureDef(
         "entretiens",
@@ -247,6 +282,17 @@ BREAKDOWNS: tuple[BreakdownDef, ...] = (
         "sorties_categorie", SECTION_EXITS, "Sorties par catégorie", "exits", "code", "exit_categories"
     ),
     BreakdownDef("sorties_motif", SECTION_EXITS, "Sorties par motif", "exits", "code2", "exit_reasons"),
+    BreakdownDef(
+        "ep_saisines_motif", SECTION_EP, "Saisines de l'EP par motif", "ep_referrals", "code", "ep_motives"
+    ),
+    BreakdownDef(
+        "ep_decisions_nature",
+        SECTION_EP,
+        "Décisions après avis de l'EP",
+        "ep_decisions",
+        "code2",
+        "ep_decisions",
+    ),
 )
 
 

@@ -30,7 +30,7 @@ from sqlalchemy import (
     true,
 )
 
-from app.models.enums import AppointmentStatus, ContractStatus
+from app.models.enums import AppointmentStatus, ContractStatus, EpOpinion
 from app.models.indicators.sql import Tables, day_of, days_between, latest_start_reaching, within
 from app.models.indicators.targets import Target, Targets
 from app.models.rules.types import REGIME_BOTH, Duration
@@ -409,6 +409,57 @@ class Queries:
                 self._person_ok(pa.c.person_id),
             )
         )
+
+    # équipe pluridisciplinaire ------------------------------------------------------------------------
+    def ep_referrals(self) -> Select[Any]:
+        """Saisines of the équipe pluridisciplinaire made in the period (withdrawn ones too); ``code`` motive."""
+        r = self.t["ep_referral"]
+        return select(*self._shape(r.c.id, r.c.person_id, day=r.c.referred_on, code=r.c.motive)).where(
+            r.c.deleted_at.is_(None),
+            r.c.referred_on >= self.start,
+            r.c.referred_on < self.end,
+            self._person_ok(r.c.person_id),
+        )
+
+    def _ep_cases(self, day_col: str, *conds: ColumnElement[bool]) -> Select[Any]:
+        """Cases of the EP whose ``day_col`` (opinion_on, decision_on) is in the period, with the days from
+        their saisine; ``hit``: within the ``ep_decision`` target of the rule table; ``code`` the motive."""
+        c, r = self.t["ep_case"], self.t["ep_referral"]
+        day = c.c[day_col]
+        due = self.targets.ep_decision if self.targets else Duration(1, "m")
+        return (
+            select(
+                *self._shape(
+                    c.c.id,
+                    c.c.person_id,
+                    day=day,
+                    value=days_between(day, r.c.referred_on),
+                    hit=self._flag(within(r.c.referred_on, day, due)),
+                    code=r.c.motive,
+                    code2=func.coalesce(c.c.decision, ""),
+                )
+            )
+            .select_from(c.join(r, r.c.id == c.c.referral_id))
+            .where(
+                c.c.deleted_at.is_(None),
+                r.c.deleted_at.is_(None),
+                day >= self.start,
+                day < self.end,
+                self._person_ok(c.c.person_id),
+                *conds,
+            )
+        )
+
+    def ep_opinions(self) -> Select[Any]:
+        """Avis of the EP given in the period (an adjournment is not an avis)."""
+        c = self.t["ep_case"]
+        return self._ep_cases(
+            "opinion_on", c.c.opinion.is_not(None), c.c.opinion != EpOpinion.POSTPONED.value
+        )
+
+    def ep_decisions(self) -> Select[Any]:
+        """Décisions of the PCD after an avis of the EP, dated in the period; ``code2`` the décision."""
+        return self._ep_cases("decision_on", self.t["ep_case"].c.decision.is_not(None))
 
     def population(self, name: str) -> Select[Any]:
         return getattr(self, name)()  # type: ignore[no-any-return]

@@ -13,6 +13,10 @@ from app.models.rules.types import PICK_FIRST, Duration, RuleSet
 _ORIENTATION_EVENTS = {"orientation_decision": "decision_date", "orientation_notified": "notification_date"}
 
 
+#: When the rule table has no ``ep_decision`` rule: one month (seed 000).
+EP_DECISION_DEFAULT = Duration(1, "m")
+
+
 @dataclass(frozen=True)
 class Target:
     """One version of a delay rule, as usable in SQL: regime, tracks, validity, starting events and delay."""
@@ -34,6 +38,8 @@ class Targets:
     contract: tuple[Target, ...]
     no_prescription: Duration
     rules_version: str = ""
+    #: Saisine of the équipe pluridisciplinaire → décision (rule ``ep_decision``; one month by default).
+    ep_decision: Duration = EP_DECISION_DEFAULT
 
     def note(self, which: str) -> str:
         """« cible : 15 jours après la notification de l'orientation (à défaut, la décision) »."""
@@ -71,6 +77,9 @@ CONTRACT_RULES = ("contract_pro", "contract_social", "contract_ce")
 NO_PRESCRIPTION_RULE = "no_prescription"
 
 
+EP_DECISION_RULE = "ep_decision"
+
+
 def targets_from_rules(rules: RuleSet) -> Targets:
     """Every version of the first-RDV and first-contract rules that starts from an orientation event."""
 
@@ -97,9 +106,11 @@ def targets_from_rules(rules: RuleSet) -> Targets:
         return tuple(out)
 
     no_presc = next(iter(rules.versions_of(NO_PRESCRIPTION_RULE)), None)
+    ep = next(iter(rules.versions_of(EP_DECISION_RULE)), None)
     return Targets(
         first_rdv=collect(FIRST_RDV_RULES),
         contract=collect(CONTRACT_RULES),
         no_prescription=no_presc.due_in if no_presc is not None else Duration(3, "m"),
         rules_version=rules.version,
+        ep_decision=ep.due_in if ep is not None else EP_DECISION_DEFAULT,
     )

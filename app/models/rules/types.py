@@ -45,6 +45,7 @@ EVENTS: dict[str, str] = {
     "bilan_done": "dernier bilan finalisé (fin de contrat, un an de parcours ou sortie)",
     "joint_review": "dernier diagnostic conjoint avec France Travail",
     "reorientation_requested": "dernière réorientation demandée (bilan ou diagnostic conjoint)",
+    "ep_referral_pending": "saisine de l'équipe pluridisciplinaire en attente de décision",
 }
 
 #: Conditions usable in ``applies_when`` / ``done_when`` / ``due_in_when``: name → allowed values
@@ -310,6 +311,7 @@ class CaseFacts:
     contract_end: date | None = None
     contract_signed: date | None = None
     ce_signed: date | None = None  # latest signed contrat d'engagement, whatever the current contract
+    ep_referral_pending: date | None = None  # the oldest saisine of the EP neither decided nor withdrawn
     has_referent: bool = False
     particular_difficulties: bool = False  # diagnostic records particular difficulties (health, housing...)
     accompanied_on_2025_01_01: bool = False

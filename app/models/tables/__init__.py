@@ -4,4 +4,4 @@ Importing this package registers every table on ``Base.metadata`` (Alembic, the 
 and the indicator queries need the whole schema, not only the tables a module happens to import).
 """
 
-from app.models.tables import carnet, contracts, followup, local, people, reviews  # noqa: F401 - registers the tables
+from app.models.tables import carnet, contracts, ep, followup, local, people, reviews  # noqa: F401 - registers the tables

@@ -51,6 +51,12 @@ CLOSED_KINDS: Mapping[str, type[StrEnum]] = MappingProxyType(
         "joint_review_conclusions": enums.JointReviewConclusion,
         "co_roles": enums.CoRole,
         "share_accesses": enums.ShareAccess,
+        "ep_motives": enums.EpMotive,
+        "ep_fact_kinds": enums.EpFactKind,
+        "ep_seance_statuses": enums.EpSeanceStatus,
+        "ep_attendances": enums.EpAttendance,
+        "ep_opinions": enums.EpOpinion,
+        "ep_decisions": enums.EpDecision,
     }
 )
 

@@ -2,7 +2,8 @@
 
 Orientations, RDVs and their status changes, diagnostic versions, objectives, actions, prescriptions, notes,
 documents, contracts and their lifecycle events, référent changes, exits and sanction steps, bilans, joint
-reviews with France Travail and co-accompaniments — read in one
+reviews with France Travail, co-accompaniments and the équipe pluridisciplinaire (saisine, convocation, avis,
+décision) — read in one
 session, returned as frozen :class:`TimelineItem` rows, filterable by kind and by a search text.
 """
 
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from app.models.tables.carnet import Action, DiagnosticVersion, Document, Objective, Prescription
 from app.models.tables.contracts import Contract, ContractEvent, ContractVersion
+from app.models.tables.ep import EpCase, EpReferral, EpSeance
 from app.models.tables.followup import (
     Appointment,
     AppointmentEvent,
@@ -54,6 +56,7 @@ KIND_LABELS: dict[str, str] = {
     "bilan": "Bilan",
     "diagnostic_conjoint": "Diagnostic conjoint",
     "co_accompagnement": "Co-accompagnement",
+    "ep": "Équipe pluridisciplinaire",
 }
 TIMELINE_KINDS = tuple(KIND_LABELS)
 
@@ -294,9 +297,38 @@ def _reviews(s: Session, pid: str, v: Vocabularies) -> list[TimelineItem]:
     return out
 
 
+def _ep(s: Session, pid: str, v: Vocabularies) -> list[TimelineItem]:
+    """The saisines of the équipe pluridisciplinaire and what became of them (ADR 0040)."""
+    out = []
+    referrals = {r.id: r for r in _live(s, EpReferral, EpReferral.person_id == pid)}
+    for r in referrals.values():
+        title = f"Saisine de l'EP : {v.label('ep_motives', r.motive).lower()}"
+        detail = " — ".join(
+            x for x in (_short(r.summary), f"par {r.referred_by}" if r.referred_by else "") if x
+        )
+        out.append(_item("ep", _at(r.referred_on, r.created_at), title, detail, r.id))
+        if r.withdrawn_on is not None:
+            out.append(_item("ep", _at(r.withdrawn_on, r.updated_at), "Saisine de l'EP retirée",
+                             _short(r.withdrawn_reason), r.id))  # fmt: skip
+    for c in _live(s, EpCase, EpCase.person_id == pid):
+        seance = s.get(EpSeance, c.seance_id)
+        when = f"séance « {seance.label} » du {seance.held_at:%d/%m/%Y}" if seance else "séance de l'EP"
+        if c.convened_on is not None:
+            out.append(_item("ep", _at(c.convened_on, c.updated_at), f"Convocation à la {when}", "", c.id))
+        if c.opinion and c.opinion_on is not None:
+            title = f"Avis de l'EP : {v.label('ep_opinions', c.opinion).lower()}"
+            detail = " — ".join(x for x in (when, _short(c.opinion_detail)) if x)
+            out.append(_item("ep", _at(c.opinion_on, c.updated_at), title, detail, c.id))
+        if c.decision and c.decision_on is not None:
+            title = f"Décision après avis de l'EP : {v.label('ep_decisions', c.decision).lower()}"
+            detail = " — ".join(x for x in (c.decided_by, _short(c.decision_detail)) if x)
+            out.append(_item("ep", _at(c.decision_on, c.updated_at), title, detail, c.id))
+    return out
+
+
 _READERS: tuple[Callable[[Session, str, Vocabularies], list[TimelineItem]], ...] = (
     _orientations, _appointments, _letters_and_reminders, _diagnostics, _carnet, _notes, _documents,
-    _contracts, _referents, _exits_and_sanctions, _reviews,
+    _contracts, _referents, _exits_and_sanctions, _reviews, _ep,
 )  # fmt: skip
 
 

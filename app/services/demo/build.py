@@ -37,6 +37,7 @@ from app.services.demo import casefile as df
 from app.services.demo import contracts as dc
 from app.services.demo import convocations, data
 from app.services.demo import reviews as dr
+from app.services.demo.ep import populate_ep
 from app.services.demo.people import Demo, Plan, create_identity, create_referents, make_plans, regime_at
 from app.services.people import identity as people
 from app.services.people import parcours
@@ -268,5 +269,6 @@ def populate_demo(vault: Vault, seed: int = 2026, size: int = 95, today: date | 
             followed.append(_build_person(s, demo, plan))
     _team_move(db, demo, followed)
     _collective_and_audit(db, demo, followed)
+    populate_ep(db, demo, followed)
     _set_demo_lock_code(db)
     return _summary(db)

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.models.enums import (
@@ -34,6 +34,7 @@ from app.models.rules.engine import Deadline, compute_deadlines, load_default_ru
 from app.models.rules.types import STATE_LATE, STATE_SOON, CaseFacts, RuleFileError, RuleSet
 from app.models.tables.carnet import DiagnosticVersion, Prescription
 from app.models.tables.contracts import Contract
+from app.models.tables.ep import EpCase, EpReferral
 from app.models.tables.followup import Appointment
 from app.models.tables.people import ExitRecord, Orientation, Parcours, Person, ReferentAssignment
 from app.models.tables.reviews import Bilan, JointReview
@@ -161,6 +162,7 @@ class _Tables:
     diagnostics: dict[str, list[Any]]
     bilans: dict[str, list[Any]]  # finalised bilans: (person, held_on, kind, recommendation)
     reviews: dict[str, list[Any]]  # joint reviews: (person, held_on, conclusion, created_at)
+    ep_pending: dict[str, date] = field(default_factory=dict)  # person → oldest saisine of the EP undecided
 
 
 def _read_reviews(s: Session, on: date, scoped: Any) -> tuple[list[Any], list[Any]]:
@@ -184,6 +186,28 @@ def _read_reviews(s: Session, on: date, scoped: Any) -> tuple[list[Any], list[An
         )
     ).all()
     return list(bilans), list(reviews)
+
+
+def _ep_pending(s: Session, on: date, person_ids: Sequence[str] | None) -> dict[str, date]:
+    """Per person, the oldest saisine of the équipe pluridisciplinaire made by ``on``, neither withdrawn nor
+    decided by then (rule ``ep_decision``)."""
+    r, c = EpReferral, EpCase
+    decided = exists().where(
+        c.referral_id == r.id, c.deleted_at.is_(None), c.decision.is_not(None), c.decision_on <= on
+    )
+    q = (
+        select(r.person_id, func.min(r.referred_on))
+        .where(
+            r.deleted_at.is_(None),
+            r.referred_on <= on,
+            or_(r.withdrawn_on.is_(None), r.withdrawn_on > on),
+            ~decided,
+        )
+        .group_by(r.person_id)
+    )
+    if person_ids is not None:
+        q = q.where(r.person_id.in_(person_ids))
+    return {pid: day for pid, day in s.execute(q)}
 
 
 def _read_tables(s: Session, on: date, person_ids: Sequence[str] | None) -> _Tables:
@@ -293,6 +317,7 @@ def _read_tables(s: Session, on: date, person_ids: Sequence[str] | None) -> _Tab
         diagnostics=_group(diagnostics),
         bilans=_group(bilans),
         reviews=_group(reviews),
+        ep_pending=_ep_pending(s, on, person_ids),
     )
 
 
@@ -398,6 +423,7 @@ def _person_facts(
             r[1] <= TRANSITION_DAY and (r[2] is None or r[2] >= TRANSITION_DAY) for r in parcours_rows
         ),
         exited=exited,
+        ep_referral_pending=t.ep_pending.get(pid),
         **orientation,
         **_contact_facts(t.appointments.get(pid, []), last_contact, anchor, on),
         **contract,

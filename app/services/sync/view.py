@@ -30,7 +30,8 @@ TABLE_LABELS = {
     "referent_assignment": "Changement de référent", "household": "Foyer", "document": "Document",
     "appointment_event": "Rendez-vous", "contract_event": "Contrat", "signature": "Signature",
     "exit_record": "Sortie du dispositif", "orientation": "Orientation", "parcours": "Parcours",
-    "audit_event": "Journal d'accès",
+    "audit_event": "Journal d'accès", "ep_referral": "Saisine de l'EP", "ep_referral_fact": "Saisine de l'EP",
+    "ep_seance": "Séance de l'EP", "ep_case": "Avis et décision (EP)",
 }  # fmt: skip
 FIELD_LABELS = {
     "last_name": "Nom", "first_name": "Prénom", "birth_name": "Nom de naissance", "birth_date": "Date de naissance",

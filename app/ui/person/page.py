@@ -91,6 +91,14 @@ TABS: tuple[tuple[str, str, str, str, str, tuple[str, str]], ...] = (
         ("document joint", "documents joints"),
     ),
     (
+        "ep",
+        "EP",
+        "fa6s.people-group",
+        "Aucune saisine de l'EP",
+        "Les saisines de l'équipe pluridisciplinaire, leurs séances, avis et décisions apparaîtront ici.",
+        ("saisine de l'EP", "saisines de l'EP"),
+    ),
+    (
         "historique",
         "Historique",
         "fa6s.clock-rotate-left",

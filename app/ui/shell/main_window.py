@@ -145,7 +145,7 @@ class MainWindow(QMainWindow):
         add("Ctrl+Tab", lambda: self.files.cycle(1))
         add("Ctrl+Shift+Tab", lambda: self.files.cycle(-1))
         add("Ctrl+L", self.lock)
-        for i in range(len(NAV)):
+        for i in range(min(len(NAV), 9)):  # Ctrl+1 … Ctrl+9
             add(f"Ctrl+{i + 1}", lambda i=i: self.nav.setCurrentRow(i))
 
     # --- lock -------------------------------------------------------------------------------------------------

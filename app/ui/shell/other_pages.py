@@ -30,6 +30,18 @@ PAGES: dict[str, tuple[str, str, str, str]] = {
         "File active, délais, taux de contractualisation et sorties seront calculés ici chaque mois, "
         "avec la liste des personnes derrière chaque chiffre.",
     ),
+    "ep": (
+        "Équipe pluridisciplinaire",
+        "fa6s.people-group",
+        "Équipe pluridisciplinaire",
+        "Les séances de l'EP, leur ordre du jour, les avis et les décisions apparaîtront ici.",
+    ),
+    "equipe": (
+        "Mon équipe",
+        "fa6s.people-roof",
+        "Mon équipe",
+        "La charge de chaque référent de l'équipe, les dossiers en attente de l'EP et les réaffectations.",
+    ),
     "imports": (
         "Imports",
         "fa6s.file-import",

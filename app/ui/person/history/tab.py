@@ -56,6 +56,7 @@ KIND_ICONS: dict[str, tuple[str, str]] = {
     "bilan": ("fa6s.clipboard-check", theme.OK),
     "diagnostic_conjoint": ("fa6s.handshake", theme.ACCENT),
     "co_accompagnement": ("fa6s.user-group", theme.ACCENT),
+    "ep": ("fa6s.people-group", theme.ACCENT),
 }
 #: kind → tab that shows the item (None: the synthesis)
 KIND_TABS: dict[str, str] = {
@@ -78,6 +79,7 @@ KIND_TABS: dict[str, str] = {
     "bilan": "bilans",
     "diagnostic_conjoint": "bilans",
     "co_accompagnement": "synthese",
+    "ep": "ep",
 }
 
 

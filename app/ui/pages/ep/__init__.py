@@ -1,0 +1,1 @@
+"""« Équipe pluridisciplinaire » page: the secretariat's séances, saisines waiting, avis and décisions (ADR 0040)."""

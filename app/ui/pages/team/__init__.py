@@ -1,0 +1,1 @@
+"""« Mon équipe »: the team leader's view (ADR 0042)."""

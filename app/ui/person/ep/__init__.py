@@ -1,0 +1,1 @@
+"""« EP » tab of a person's file: the saisines of the équipe pluridisciplinaire (ADR 0040)."""
