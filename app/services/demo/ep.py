@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from app.models.enums import EpMotive, SanctionStepKind
-from app.services.casefile import notes, sanctions
+from app.services.casefile import notes, rdv, sanctions
 from app.services.demo.casefile import FileState
 from app.services.demo.people import Demo
 from app.services.ep import decisions, facts, referrals, seances
@@ -62,78 +62,113 @@ def _breach(db: Database, st: FileState, day: date) -> str:
     return step.procedure_id
 
 
-def populate_ep(db: Database, demo: Demo, followed: list[FileState]) -> None:
-    pool = _eligible(followed)
-    if len(pool) < 9:
-        return
-    picks = demo.rng.sample(pool, 9)
-    today = demo.today
-    held = datetime.combine(today - timedelta(days=36), time(14))
+NORD_PLACE = (
+    "EP du territoire Nord",
+    "Maison du Département, salle 2",
+    "ep.nord@departement.example — 01 00 00 00 00",
+)
+
+
+def _held(db: Database, picks: list[FileState], held: datetime) -> str:
+    """The séance held five weeks ago: a réorientation, a suspension, recommendations decided; one adjourned
+    (returned: its saisine waits for the next séance)."""
+    label, place, contact = NORD_PLACE
     past = seances.create_seance(
-        db, label="EP du territoire Nord", held_at=held, place="Maison du Département, salle 2",
-        address=ADDRESS, contact="ep.nord@departement.example — 01 00 00 00 00",
-        members=MEMBERS,
-    )  # fmt: skip
-    reo = _refer(db, picks[0], EpMotive.REORIENTATION, held.date() - timedelta(days=18),
+        db, label=label, held_at=held, place=place, address=ADDRESS, contact=contact, members=MEMBERS
+    )
+    day = held.date()
+    reo = _refer(db, picks[0], EpMotive.REORIENTATION, day - timedelta(days=18),
                  "Problèmes de logement et de santé au premier plan : un accompagnement social est proposé avant "
                  "toute démarche d'emploi.", proposed_track="social", proposed_organisme="CCAS de la commune")  # fmt: skip
-    procedure = _breach(db, picks[1], held.date() - timedelta(days=30))
-    sanc = _refer(db, picks[1], EpMotive.SANCTION, held.date() - timedelta(days=21),
+    procedure = _breach(db, picks[1], day - timedelta(days=30))
+    sanc = _refer(db, picks[1], EpMotive.SANCTION, day - timedelta(days=21),
                   "Aucun rendez-vous honoré depuis trois mois malgré la relance ; la personne n'a pas répondu.",
                   procedure_id=procedure)  # fmt: skip
-    cplx = _refer(db, picks[2], EpMotive.COMPLEX, held.date() - timedelta(days=15),
+    cplx = _refer(db, picks[2], EpMotive.COMPLEX, day - timedelta(days=15),
                   "Parcours bloqué : garde d'enfant, mobilité et dettes ; regards croisés demandés.")  # fmt: skip
-    adj = _refer(db, picks[3], EpMotive.REORIENTATION, held.date() - timedelta(days=10),
+    adj = _refer(db, picks[3], EpMotive.REORIENTATION, day - timedelta(days=10),
                  "Projet de création d'activité : orientation vers France Travail à examiner.",
                  proposed_track="emploi", proposed_organisme="France Travail")  # fmt: skip
-    c_reo, c_sanc, c_cplx, c_adj = seances.schedule(db, past, [reo, sanc, cplx, adj])
-    for cid in (c_reo, c_sanc, c_cplx, c_adj):
-        print_convocation(db, cid, today=held.date() - timedelta(days=14))
+    cases = seances.schedule(db, past, [reo, sanc, cplx, adj])
+    for cid in cases:
+        print_convocation(db, cid, today=day - timedelta(days=14))
+    _decide(db, cases, day, picks[1].plan.partner_of is not None, picks[0].ident.person_id)
+    seances.update_seance(
+        db, past, label=label, held_at=held, place=place, address=ADDRESS, contact=contact, members=MEMBERS,
+        status="tenue",
+    )  # fmt: skip
+    return adj
+
+
+def _decide(db: Database, cases: list[str], day: date, household: bool, reoriented: str) -> None:
+    c_reo, c_sanc, c_cplx, c_adj = cases
     decisions.record_hearing(
         db, c_reo, attendance="presente", observations="D'accord pour être accompagnée par le CCAS."
     )
     decisions.record_opinion(
         db, c_reo, opinion="reorientation", track="social", organisme="CCAS de la commune"
     )
-    decisions.record_decision(db, c_reo, decision="reorientation", decision_on=held.date() + timedelta(days=8),
+    decisions.record_decision(db, c_reo, decision="reorientation", decision_on=day + timedelta(days=8),
                               decided_by=DECIDED_BY)  # fmt: skip
+    rdv.add_appointment(  # the first RDV of the new parcours, at the CCAS
+        db, reoriented, starts_at=datetime.combine(day + timedelta(days=15), time(10)),
+        purpose="premier_rdv", nature="physique", status="honore", place="CCAS de la commune",
+    )  # fmt: skip
     decisions.record_hearing(db, c_sanc, attendance="absente")
     decisions.record_opinion(db, c_sanc, opinion="sanction", detail="Suspension de 30 % pendant un mois.")
-    household = picks[1].plan.partner_of is not None
     decisions.record_decision(
-        db, c_sanc, decision="suspension", decision_on=held.date() + timedelta(days=12), decided_by=DECIDED_BY,
+        db, c_sanc, decision="suspension", decision_on=day + timedelta(days=12), decided_by=DECIDED_BY,
         sanction=decisions.SanctionFacts(50 if household else 30, 1, household),
     )  # fmt: skip
     decisions.record_hearing(db, c_cplx, attendance="assistee", observations="Accompagnée de sa sœur.")
     decisions.record_opinion(db, c_cplx, opinion="preconisations",
                              detail="Solliciter le fonds de solidarité logement et une place en crèche.")  # fmt: skip
-    decisions.record_decision(db, c_cplx, decision="maintien", decision_on=held.date() + timedelta(days=30),
+    decisions.record_decision(db, c_cplx, decision="maintien", decision_on=day + timedelta(days=30),
                               decided_by=DECIDED_BY)  # fmt: skip
     decisions.record_opinion(db, c_adj, opinion="ajournement", detail="Pièces du projet à compléter.")
-    seances.update_seance(db, past, label="EP du territoire Nord", held_at=held, place="Maison du Département, salle 2",
-                          address=ADDRESS,
-                          contact="ep.nord@departement.example — 01 00 00 00 00", members=MEMBERS, status="tenue")  # fmt: skip
 
-    coming = datetime.combine(today + timedelta(days=12), time(9, 30))
+
+def _coming(db: Database, picks: list[FileState], today: date, adjourned: str) -> None:
+    """The séance in twelve days with its agenda (the adjourned saisine again, one person convened already)."""
     future = seances.create_seance(
-        db, label="EP du territoire Sud", held_at=coming, place="Centre administratif, salle du conseil",
-        contact="ep.sud@departement.example — 01 00 00 00 01", members=MEMBERS[:3],
+        db, label="EP du territoire Sud", held_at=datetime.combine(today + timedelta(days=12), time(9, 30)),
+        place="Centre administratif, salle du conseil", contact="ep.sud@departement.example — 01 00 00 00 01",
+        members=MEMBERS[:3],
     )  # fmt: skip
-    procedure = _breach(db, picks[4], today - timedelta(days=25))
-    soon = _refer(db, picks[4], EpMotive.SANCTION, today - timedelta(days=20),
+    procedure = _breach(db, picks[0], today - timedelta(days=25))
+    soon = _refer(db, picks[0], EpMotive.SANCTION, today - timedelta(days=20),
                   "Rendez-vous non honorés et contrat d'engagement non signé malgré deux relances.",
                   procedure_id=procedure)  # fmt: skip
-    later = _refer(db, picks[5], EpMotive.REORIENTATION, today - timedelta(days=9),
+    later = _refer(db, picks[1], EpMotive.REORIENTATION, today - timedelta(days=9),
                    "Reprise d'emploi à temps partiel : suivi par France Travail proposé.", proposed_track="emploi",
                    proposed_organisme="France Travail")  # fmt: skip
-    first, _second, _adj_again = seances.schedule(db, future, [soon, later, adj])
+    first, _second, _again = seances.schedule(db, future, [soon, later, adjourned])
     print_convocation(db, first, today=today - timedelta(days=2))
-    _refer(db, picks[6], EpMotive.COMPLEX, today - timedelta(days=41),
+
+
+def _waiting(db: Database, picks: list[FileState], today: date) -> None:
+    """Saisines waiting for a séance (one past the one-month target) and one withdrawn."""
+    _refer(db, picks[0], EpMotive.COMPLEX, today - timedelta(days=41),
            "Hébergement d'urgence, plus de domiciliation : coordination des intervenants à organiser.")  # fmt: skip
-    _refer(db, picks[7], EpMotive.REORIENTATION, today - timedelta(days=3),
+    _refer(db, picks[1], EpMotive.REORIENTATION, today - timedelta(days=3),
            "Souhaite un accompagnement socio-professionnel après la fin de son arrêt maladie.",
            proposed_track="socio_pro", proposed_organisme="Mission locale")  # fmt: skip
-    withdrawn = _refer(db, picks[8], EpMotive.REORIENTATION, today - timedelta(days=30),
+    withdrawn = _refer(db, picks[2], EpMotive.REORIENTATION, today - timedelta(days=30),
                        "Difficultés de mobilité : un parcours social est envisagé.", proposed_track="social")  # fmt: skip
     referrals.withdraw(db, withdrawn, on=today - timedelta(days=6),
                        reason="La personne a trouvé une solution de transport et reprend ses démarches.")  # fmt: skip
+
+
+def populate_ep(db: Database, demo: Demo, followed: list[FileState]) -> None:
+    pool = _eligible(followed)
+    # The saisines left waiting past the target go to people already without contact (their file is overdue
+    # anyway): the EP is where such situations end up.
+    quiet = [st for st in pool if st.plan.scenario == "no_contact"][:2]
+    regular = [st for st in pool if st.plan.scenario != "no_contact"]
+    if len(quiet) < 2 or len(regular) < 7:
+        return
+    others = demo.rng.sample(regular, 7)
+    picks = [*others[:3], quiet[0], *others[3:5], quiet[1], *others[5:]]
+    adjourned = _held(db, picks[:4], datetime.combine(demo.today - timedelta(days=36), time(14)))
+    _coming(db, picks[4:6], demo.today, adjourned)
+    _waiting(db, picks[6:], demo.today)
