@@ -39,6 +39,15 @@ def make_profile(
         v.close()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _theme(qapp) -> None:
+    """Every UI test runs with the application's theme, as a user sees it: the style gives the widgets their
+    keyboard behaviour (Tab leaves a text area or a table) and their roles (headings, muted text…)."""
+    from app.ui.kit import theme
+
+    theme.apply_theme(qapp, high_contrast=False)
+
+
 @pytest.fixture(autouse=True)
 def _hide_leftover_windows() -> Iterator[None]:
     """Hide the top-level windows a test leaves open (non-modal dialogs, previews): shortcuts follow the active

@@ -17,6 +17,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QApplication, QWidget
 
+from app.ui.kit import theme
 from app.ui.kit.worker import DbWorker
 from app.ui.shell.plugins import UiContext
 
@@ -60,10 +61,8 @@ def shot(widget: QWidget, name: str, *, small_screen: bool = False) -> Path | No
     if folder is None:
         return None
     app = QApplication.instance()
-    if isinstance(app, QApplication) and not app.styleSheet():
-        from app.ui.kit import theme
-
-        theme.apply_theme(app)
+    if isinstance(app, QApplication) and not theme.is_applied(app):
+        theme.apply_theme(app, high_contrast=False)
     for _ in range(3):
         QApplication.processEvents()
     if widget.isWindow() and widget.width() < 1000:

@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QMessageBox
 from sqlalchemy import func, select
 
 from app.models.enums import DuplicateDecision
@@ -16,7 +16,6 @@ from app.models.tables.followup import Note
 from app.models.tables.people import DuplicateReview, Person
 from app.services.imports.service import import_orientations
 from app.services.storage import vault as vault_service
-from app.ui.kit import theme
 from app.ui.pages.duplicates.page import DuplicatesPage
 from app.ui.shell.plugins import UiContext
 from tests.ui.kit import shot
@@ -57,9 +56,6 @@ def pairs(vault: vault_service.Vault) -> dict[str, str]:
 
 
 def make_page(qtbot, ctx: UiContext, size: tuple[int, int] = (1280, 800)) -> DuplicatesPage:
-    app = QApplication.instance()
-    if not app.styleSheet():
-        theme.apply_theme(app)
     page = DuplicatesPage(ctx)
     qtbot.addWidget(page)
     page.resize(*size)

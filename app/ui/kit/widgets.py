@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QGuiApplication, QPainter
+from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QRect, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QGuiApplication, QIcon, QPainter, QPalette
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QLayout,
     QListWidget,
     QListWidgetItem,
+    QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QTreeWidget,
@@ -117,51 +118,130 @@ class FieldGrid(QWidget):
             self.grid.setColumnStretch(c * 2 + 1, 1)
 
 
-class _BadgeDelegate(QStyledItemDelegate):
-    """Draws the item, then a count badge on its right (the count is also in the accessible text)."""
+class _NavDelegate(QStyledItemDelegate):
+    """Draws a navigation item: icon, label and count badge; the current page on white with a bar on its left
+    (a shape, not only a colour). The count is also in the accessible text. Sizes follow the font."""
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
+        fm = option.fontMetrics
+        return QSize(fm.horizontalAdvance(str(index.data(Qt.ItemDataRole.DisplayRole))), fm.height() * 2 + 6)
 
     def paint(
         self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
     ) -> None:
-        super().paint(painter, option, index)
-        count = index.data(BADGE_ROLE)
-        if not count:
-            return
-        alert = bool(index.data(BADGE_ALERT_ROLE))
-        text = str(count) if count < 10_000 else "9999+"
+        c = theme.current
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        hover = bool(option.state & QStyle.StateFlag.State_MouseOver)
+        r = option.rect.adjusted(6, 1, -6, -1)
         painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        if selected or hover:
+            painter.setPen(QColor(c.line) if selected else Qt.PenStyle.NoPen)
+            painter.setBrush(QColor(c.base if selected else c.accent_soft))
+            painter.drawRoundedRect(QRectF(r).adjusted(0.5, 0.5, -0.5, -0.5), 5, 5)
+        if selected:
+            painter.fillRect(QRect(r.left(), r.top() + 5, 4, r.height() - 10), QColor(c.accent))
+        fm = option.fontMetrics
+        size = fm.height()
+        icon = index.data(Qt.ItemDataRole.DecorationRole)
+        if isinstance(icon, QIcon):
+            icon.paint(painter, QRect(r.left() + 12, r.center().y() - size // 2, size, size))
         font = QFont(option.font)
+        font.setBold(selected)
+        painter.setFont(font)
+        badge = self._badge_width(painter, option, index)
+        text_rect = r.adjusted(20 + size, 0, -badge - 10, 0)
+        text = QFontMetrics(font).elidedText(
+            str(index.data(Qt.ItemDataRole.DisplayRole)), Qt.TextElideMode.ElideRight, text_rect.width()
+        )
+        painter.setPen(QColor(c.accent if selected else c.ink))
+        painter.drawText(text_rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, text)
+        self._paint_badge(painter, option, index, r)
+        painter.restore()
+
+    @staticmethod
+    def _badge_text(index: QModelIndex | QPersistentModelIndex) -> str:
+        count = index.data(BADGE_ROLE)
+        return "" if not count else str(count) if count < 10_000 else "9999+"
+
+    @staticmethod
+    def _badge_font_of(base: QFont) -> QFont:
+        font = QFont(base)
         font.setPointSizeF(font.pointSizeF() * 0.85)
         font.setBold(True)
+        return font
+
+    @classmethod
+    def _badge_font(cls, option: QStyleOptionViewItem) -> QFont:
+        return cls._badge_font_of(option.font)
+
+    def _badge_width(
+        self, _painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> int:
+        text = self._badge_text(index)
+        return QFontMetrics(self._badge_font(option)).horizontalAdvance(text) + 14 if text else 0
+
+    def _paint_badge(
+        self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex,
+        r: QRect,
+    ) -> None:  # fmt: skip
+        text = self._badge_text(index)
+        if not text:
+            return
+        c = theme.current
+        font = self._badge_font(option)
+        fm = QFontMetrics(font)
+        width, height = fm.horizontalAdvance(text) + 14, fm.height() + 4
+        rect = QRect(r.right() - width - 8, r.center().y() - height // 2, width, height)
         painter.setFont(font)
-        width = painter.fontMetrics().horizontalAdvance(text) + 14
-        rect = QRect(option.rect.right() - width - 14, option.rect.center().y() - 10, width, 20)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor(theme.LATE if alert else "#c9d2dc"))
-        painter.drawRoundedRect(rect, 10, 10)
-        painter.setPen(QColor("#ffffff" if alert else theme.INK))
+        painter.setBrush(QColor(c.late if index.data(BADGE_ALERT_ROLE) else c.badge))
+        painter.drawRoundedRect(rect, height / 2, height / 2)
+        painter.setPen(QColor("#ffffff"))
         painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
-        painter.restore()
 
 
 class NavList(QListWidget):
-    """The left navigation: icon + label per page, with optional count badges."""
+    """The left navigation: icon + label per page, with optional count badges; as wide as its longest label
+    needs at the current font (200 % text: it grows, nothing is cut)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("nav")
-        self.setItemDelegate(_BadgeDelegate(self))
-        self.setIconSize(QSize(18, 18))
-        self.setFixedWidth(212)
+        self.setItemDelegate(_NavDelegate(self))
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setMouseTracking(True)
         self.setAccessibleName("Navigation")
+        pal = self.palette()
+        pal.setColor(QPalette.ColorRole.Base, QColor(theme.current.panel))
+        self.setPalette(pal)
+        self._fit_width()
+
+    def _fit_width(self) -> None:
+        """The widest item: margins, icon, its label in bold and its badge, if any."""
+        bold = QFont(self.font())
+        bold.setBold(True)
+        fm = QFontMetrics(bold)
+        small = QFontMetrics(_NavDelegate._badge_font_of(self.font()))
+        widths = [fm.horizontalAdvance("Navigation")]
+        for i in range(self.count()):
+            item = self.item(i)
+            count = item.data(BADGE_ROLE)
+            badge = small.horizontalAdvance(str(count)) + 24 if count else 0
+            widths.append(fm.horizontalAdvance(item.text()) + badge)
+        self.setFixedWidth(max(widths) + fm.height() + 60)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._fit_width()
 
     def add_page(self, icon_name: str, label: str) -> QListWidgetItem:
         item = QListWidgetItem(theme.icon(icon_name), label)
         item.setData(Qt.ItemDataRole.UserRole, label)
-        item.setSizeHint(QSize(160, 40))
         self.addItem(item)
+        self._fit_width()
         return item
 
     def set_badge(self, row: int, count: int, tip: str = "", alert: bool = False) -> None:
@@ -171,6 +251,7 @@ class NavList(QListWidget):
         base = item.data(Qt.ItemDataRole.UserRole)
         item.setToolTip(tip if count else "")
         item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{base}, {tip}" if count and tip else base)
+        self._fit_width()
 
 
 def fit_to_screen(window: QWidget, width: int, height: int) -> None:
