@@ -93,6 +93,21 @@ def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
 
 
 @pytest.fixture
+def announcements() -> Iterator[list[tuple[str, str]]]:
+    """What :func:`app.ui.kit.a11y.announce` said during the test: (text, level)."""
+    from app.ui.kit.a11y import announcer
+
+    said: list[tuple[str, str]] = []
+
+    def record(text: str, level: str) -> None:
+        said.append((text, level))
+
+    announcer().announced.connect(record)
+    yield said
+    announcer().announced.disconnect(record)
+
+
+@pytest.fixture
 def worker() -> Iterator[DbWorker]:
     w = DbWorker()
     yield w

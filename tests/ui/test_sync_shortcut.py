@@ -6,14 +6,17 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLineEdit, QMainWindow, QStackedWidget
+from PySide6.QtWidgets import QLabel, QLineEdit, QMainWindow, QStackedWidget
 
+from app.ui.kit.a11y import set_status_line
 from app.ui.pages.sync.controller import STAGES
 from tests.ui.kit import idle, shot
 from tests.ui.test_sync_page import WAIT, add_person, enrol, make_page
 
 
-def test_shortcut_syncs_from_another_page_and_not_while_locked(qtbot, ctx, vault, server, login) -> None:
+def test_shortcut_syncs_from_another_page_and_not_while_locked(
+    qtbot, ctx, vault, server, login, announcements
+) -> None:
     page = make_page(qtbot, ctx)
     enrol(qtbot, page, server, login)
     win = QMainWindow()
@@ -24,6 +27,9 @@ def test_shortcut_syncs_from_another_page_and_not_while_locked(qtbot, ctx, vault
     stack.addWidget(other)
     stack.addWidget(page)
     win.setCentralWidget(stack)
+    line = QLabel()
+    win.statusBar().addWidget(line, 1)
+    set_status_line(line)  # as the real main window
     win.resize(1000, 700)
     win.show()
     win.activateWindow()
@@ -51,7 +57,8 @@ def test_shortcut_syncs_from_another_page_and_not_while_locked(qtbot, ctx, vault
     idle(qtbot, page)
     assert page.last_report.state == "ok" and page.last_report.uploaded >= 1
     assert page.overview.pending == 0
-    assert win.statusBar().currentMessage().startswith("Synchronisation terminée : ")
+    assert announcements[-1][0].startswith("Synchronisation terminée : ")  # said, and kept in the status bar
+    assert line.text().endswith(announcements[-1][0])
     shot(win, "sync_shortcut_status_bar")
     stack.setCurrentWidget(page)
     page._started()

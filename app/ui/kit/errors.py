@@ -41,6 +41,9 @@ def show_error(parent: QWidget | None, exc: BaseException, title: str = "Fil rou
         log_unexpected(exc)
     if QApplication.instance() is None:
         return
+    from app.ui.kit.a11y import Level, announce
+
+    announce(user_message(exc), Level.WARNING, speak=False)  # the box is read out; the text stays after it
     box = QMessageBox(parent)
     box.setIcon(QMessageBox.Icon.Warning if isinstance(exc, FilRougeError) else QMessageBox.Icon.Critical)
     box.setWindowTitle(title)

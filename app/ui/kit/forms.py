@@ -25,7 +25,9 @@ from PySide6.QtWidgets import (
 
 from app.services.errors import ValidationError
 from app.ui.kit import theme
+from app.ui.kit.a11y import Level, announce
 from app.ui.kit.errors import show_error
+from app.ui.kit.keyboard import first_input, save_shortcut
 from app.ui.kit.widgets import named
 from app.ui.kit.worker import WorkerContext
 from app.ui.shell.plugins import UiContext
@@ -98,6 +100,7 @@ class OptionalDate(QWidget):
         row.setContentsMargins(0, 0, 0, 0)
         self.check = QCheckBox(text)
         self.field = DateField(day)
+        self.field.setAccessibleName(text.rstrip(" :"))
         self.field.setEnabled(False)
         self.check.toggled.connect(self.field.setEnabled)
         row.addWidget(self.check)
@@ -109,10 +112,15 @@ class OptionalDate(QWidget):
 
 
 class FollowupDialog(QDialog):
-    """Subclasses fill :attr:`form` with :meth:`add_row` and implement :meth:`write_job`."""
+    """Subclasses fill :attr:`form` with :meth:`add_row` and implement :meth:`write_job`.
+
+    Ctrl+S saves (as the primary button does); a save is announced (:attr:`saved_text`, kept in the status line)
+    and the messages of a refused save are announced, the focus going to the first field in error."""
 
     save_text = "Enregistrer"
     discard_text = "Ce que vous avez saisi n'est pas enregistré et sera perdu."
+    #: Announced once saved (« Rendez-vous enregistré »); by default « <title> : enregistré ».
+    saved_text = ""
 
     def __init__(self, ctx: UiContext, title: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -139,6 +147,11 @@ class FollowupDialog(QDialog):
         self.buttons.addButton("Annuler", QDialogButtonBox.ButtonRole.RejectRole)
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
+        save_shortcut(self, self._save_key)
+
+    def _save_key(self) -> None:
+        if self.save_button.isEnabled():
+            self.save()
 
     def finish_layout(self) -> None:
         self.layout_.addWidget(self.general_error)
@@ -166,6 +179,25 @@ class FollowupDialog(QDialog):
         self.general_error.setText(" ".join(other))
         self.general_error.setVisible(bool(other))
         self.fit_height()
+        if fields:
+            announce("Non enregistré : " + " ".join(fields.values()), Level.WARNING, source=self)
+            self._focus_first_error(fields)
+
+    def _focus_first_error(self, fields: dict[str, str]) -> None:
+        """The field just above the first message shown (the message's row follows its field's row)."""
+        for row in range(self.form.rowCount()):
+            item = self.form.itemAt(row, QFormLayout.ItemRole.FieldRole)
+            label = item.widget() if item is not None else None
+            if label is not None and any(label is self.errors.get(k) for k in fields) and row > 0:
+                above = self.form.itemAt(row - 1, QFormLayout.ItemRole.FieldRole)
+                widget = above.widget() if above is not None else None
+                if widget is None:
+                    return
+                takes = bool(widget.focusPolicy() & Qt.FocusPolicy.TabFocus)
+                target = widget if takes else first_input(widget)
+                if target is not None:
+                    target.setFocus(Qt.FocusReason.OtherFocusReason)
+                return
 
     def fit_height(self) -> None:
         """Grow the dialog when messages appear (wrapped labels do not enlarge a shown window by themselves)."""
@@ -200,6 +232,7 @@ class FollowupDialog(QDialog):
         self.dirty = False
         for pid in self.changed_ids():
             self.ctx.changed(pid)
+        announce(self.saved_text or f"{self.windowTitle()} : enregistré", source=self)
         self.accept()
 
     def _failed(self, exc: BaseException) -> None:

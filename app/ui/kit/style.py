@@ -7,9 +7,8 @@ was most of the cost of opening a person's file. This proxy style instead
   boxes and radio buttons (≥ 3:1), the focus indicator (a ring of ``focus_width`` pixels, ≥ 3:1, on every
   focused control, whether the focus came from the keyboard or the mouse) and the selected rows of every list
   and table (their background *and* a bar on the left: never the colour alone);
-* gives each widget, once, when Qt polishes it, its keyboard behaviour — Tab leaves a multi-line text field and
-  a table (:meth:`QPlainTextEdit.setTabChangesFocus`, :meth:`QAbstractItemView.setTabKeyNavigation`), the
-  arrows move inside — and its role: an object name « title », « h2 » (headings relative to the application
+* gives each widget, once, when Qt polishes it, its keyboard behaviour (:mod:`app.ui.kit.keyboard`: Tab leaves
+  a multi-line text field and a table, a dialog opens on its first field) and its role: an object name « title », « h2 » (headings relative to the application
   font), « muted », « error », « warning », « card », or the property ``primary`` on a button;
 * and :func:`follow_focus` draws the same ring over any other focused widget (tables, lists, text areas,
   scroll areas, widgets of later screens) that the style does not draw itself.
@@ -32,7 +31,6 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QLabel,
     QLineEdit,
-    QPlainTextEdit,
     QProxyStyle,
     QPushButton,
     QStatusBar,
@@ -48,10 +46,10 @@ from PySide6.QtWidgets import (
     QStyleOptionViewItem,
     QTabBar,
     QTableView,
-    QTextEdit,
     QWidget,
 )
 
+from app.ui.kit import keyboard
 from app.ui.kit.theme import H2_SCALE, TITLE_SCALE, Colours, selection_marker
 
 PE, CE, CC, SC, CT = (
@@ -107,11 +105,8 @@ class Style(QProxyStyle):
         return result
 
     def _behaviour(self, w: QWidget) -> None:
-        if isinstance(w, QPlainTextEdit | QTextEdit):
-            w.setTabChangesFocus(True)  # Tab leaves the field; Ctrl+Tab is no way out for a keyboard user
-        elif isinstance(w, QAbstractItemView):
-            w.setTabKeyNavigation(False)  # Tab leaves the table; the arrows move inside
-        elif isinstance(w, QLineEdit) and _own_frame(w) and w.textMargins().left() == 0:
+        keyboard.polish(w)  # Tab leaves text areas and tables, a dialog opens on its first field
+        if isinstance(w, QLineEdit) and _own_frame(w) and w.textMargins().left() == 0:
             w.setTextMargins(4, 0, 4, 0)
 
     def _role(self, w: QWidget) -> None:

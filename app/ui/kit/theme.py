@@ -64,7 +64,7 @@ LIGHT = Colours(
     disabled="#8a96a3",
     badge="#52606d",
     late="#a61b1b",
-    soon="#8a5a00",
+    soon="#845600",
     ok="#2f6b3b",
 )
 

@@ -108,6 +108,10 @@ class FirstRunDialog(QDialog):
 
     def _update(self) -> None:
         self.secret_label.setText("Phrase secrète" if self.passphrase else "Code de verrouillage")
+        self.secret.setAccessibleName(self.secret_label.text())
+        self.again.setAccessibleName(
+            f"Confirmation {'de la phrase secrète' if self.passphrase else 'du code'}"
+        )
         self.hint.setText(strength_hint(self.secret.text(), self.passphrase))
 
     def _create(self) -> None:

@@ -10,8 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QToolButton, QVBoxLayout, QWidget
 
 from app.models.errors import FilRougeError
 from app.services.errors import VaultDamagedError, VaultMissingError, WrongKeyError
@@ -68,6 +67,7 @@ class LockScreen(QWidget):
         self._busy = False
         self._countdown = QTimer(self, interval=250)
         self._countdown.timeout.connect(self._tick)
+        self.show_buttons: list[QToolButton] = []
         self._build()
 
     @property
@@ -92,14 +92,14 @@ class LockScreen(QWidget):
         box.addSpacing(8)
         self.prompt = QLabel(wordWrap=True)
         box.addWidget(self.prompt)
-        self.code = self._secret_field()
+        self.code, self.code_row = self._secret_field()
         self.prompt.setBuddy(self.code)
-        box.addWidget(self.code)
+        box.addWidget(self.code_row)
         self.confirm_label = QLabel("Confirmez le code")
-        self.confirm = self._secret_field()
+        self.confirm, self.confirm_row = self._secret_field()
         self.confirm_label.setBuddy(self.confirm)
         box.addWidget(self.confirm_label)
-        box.addWidget(self.confirm)
+        box.addWidget(self.confirm_row)
         self.message = _Message(CARD_WIDTH - 64)
         self.message.setAccessibleName("Message")
         box.addWidget(self.message)
@@ -126,21 +126,35 @@ class LockScreen(QWidget):
         self.confirm.returnPressed.connect(self._submit)
         self._set_mode(MODE_CHECK)
 
-    def _secret_field(self) -> QLineEdit:
+    def _secret_field(self) -> tuple[QLineEdit, QWidget]:
+        """The field and, beside it, « Afficher » (a toggle button reached by Tab, not an icon in the field)."""
         field = QLineEdit(echoMode=QLineEdit.EchoMode.Password)
         field.setMinimumHeight(34)
-        show = QAction(theme.icon("fa6s.eye"), "Afficher", field)
+        show = QToolButton()
+        show.setIcon(theme.icon("fa6s.eye"))
         show.setCheckable(True)
-        show.toggled.connect(
-            lambda on: field.setEchoMode(QLineEdit.EchoMode.Normal if on else QLineEdit.EchoMode.Password)
-        )
-        field.addAction(show, QLineEdit.ActionPosition.TrailingPosition)
-        return field
+        show.setAutoRaise(True)
+        show.setToolTip("Afficher ce qui est saisi")
+        show.setAccessibleName("Afficher ce qui est saisi")
+
+        def toggled(on: bool) -> None:
+            field.setEchoMode(QLineEdit.EchoMode.Normal if on else QLineEdit.EchoMode.Password)
+            show.setIcon(theme.icon("fa6s.eye-slash" if on else "fa6s.eye"))
+
+        show.toggled.connect(toggled)
+        row = QWidget()
+        line = QHBoxLayout(row)
+        line.setContentsMargins(0, 0, 0, 0)
+        line.setSpacing(4)
+        line.addWidget(field, 1)
+        line.addWidget(show)
+        self.show_buttons.append(show)
+        return field, row
 
     def _set_mode(self, mode: str) -> None:
         self.mode = mode
         define = mode == MODE_DEFINE
-        self.confirm.setVisible(define)
+        self.confirm_row.setVisible(define)
         self.confirm_label.setVisible(define)
         if define:
             self.prompt.setText("Choisissez un code de verrouillage (au moins 4 caractères) :")

@@ -16,6 +16,7 @@ from app.services.errors import VaultDamagedError
 from app.services.people import caseload
 from app.services.storage import backups, lock
 from app.services.storage.vault import ProfileInfo
+from app.ui.kit.a11y import set_status_line
 from app.ui.kit.errors import show_error, user_message
 from app.ui.kit.widgets import NavList
 from app.ui.kit.worker import DbWorker, WorkerContext
@@ -93,6 +94,7 @@ class MainWindow(QMainWindow):
         self.status = StatusBar(info.mode_label)
         self.setStatusBar(self.status)
         self.status.hide()
+        set_status_line(self.status.message)
 
         self.idle = IdleWatcher(self.lock_minutes * 60_000, self)
         self.idle.idle.connect(self.lock)

@@ -1,10 +1,11 @@
-"""Status bar: vault mode, last synchronisation, pending changes, signed-in référent."""
+"""Status bar: vault mode, last synchronisation, pending changes, the last message (what was just saved,
+warned or synchronised: :func:`app.ui.kit.a11y.announce`, kept until the next one), signed-in référent."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from PySide6.QtCore import QSize
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QStatusBar, QWidget
 
 from app.services.people.caseload import StatusInfo
@@ -55,6 +56,12 @@ class StatusBar(QStatusBar):
         self.addWidget(box)
         box, self.pending = _item("fa6s.cloud-arrow-up")
         self.addWidget(box)
+        self.message = QLabel()
+        self.message.setObjectName("status_message")
+        self.message.setAccessibleName("Dernier message")
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message.setContentsMargins(8, 0, 8, 0)
+        self.addWidget(self.message, 1)
         box, self.referent = _item("fa6s.user-tie")
         self.addPermanentWidget(box)
         self.referent.setText("Référent : —")

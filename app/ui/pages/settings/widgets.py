@@ -28,6 +28,7 @@ from app.services.errors import ValidationError
 from app.services.settings import view as settings_view
 from app.services.storage import settings
 from app.ui.kit import theme
+from app.ui.kit.a11y import announce
 from app.ui.kit.errors import show_error, user_message
 from app.ui.kit.forms import FollowupDialog, Job, error_label
 from app.ui.kit.widgets import Card, named
@@ -147,7 +148,7 @@ class Section(Card):
 
     def __init__(self, page: SettingsPage, title: str, intro: str, keys: list[settings.Setting]) -> None:
         super().__init__()
-        self.page = page
+        self.page, self.title = page, title
         self.loaded: dict[str, Any] = {}
         self.editors: dict[str, Editor] = {}
         self.errors: dict[str, QLabel] = {}
@@ -276,6 +277,7 @@ class Section(Card):
     def _saved(self, values: dict[str, Any]) -> None:
         self.load(values, force=True)
         self.saved_label.setText(SAVED_TEXT)
+        announce(f"Paramètres « {self.title} » : {SAVED_TEXT.lower()}", source=self.saved_label)
         self.page.values_saved(values)
 
     def _failed(self, exc: BaseException) -> None:
@@ -363,6 +365,7 @@ class SealDialog(FollowupDialog):
         line = QHBoxLayout(row)
         line.setContentsMargins(0, 0, 0, 0)
         self.path = QLineEdit(current_path, placeholderText="Fichier .p12 ou .pfx")
+        self.path.setAccessibleName("Fichier du certificat")
         browse = QPushButton(theme.icon("fa6s.folder-open"), "Parcourir…")
         browse.clicked.connect(self._browse)
         line.addWidget(self.path, 1)

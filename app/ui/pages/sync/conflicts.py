@@ -30,6 +30,7 @@ from app.services.sync.conflicts import resolve_conflict
 from app.services.sync.view import QueueItem, TeamRefusal
 from app.ui.kit import theme
 from app.ui.kit.errors import show_error
+from app.ui.kit.keyboard import save_shortcut
 from app.ui.kit.widgets import Card, EmptyState, named
 from app.ui.kit.worker import WorkerContext
 from app.ui.pages.sync.controller import vault_of
@@ -64,6 +65,7 @@ class EditValueDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+        save_shortcut(self, self.accept)
         self._initial = self.value.text()
 
     def show_error(self, message: str) -> None:

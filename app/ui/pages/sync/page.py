@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMainWindow,
     QMessageBox,
     QProgressBar,
     QPushButton,
@@ -28,6 +27,7 @@ from app.services.sync.base import SyncReport
 from app.services.sync.errors import EnrolmentError, InsecureServerError
 from app.services.sync.view import SyncOverview
 from app.ui.kit import theme
+from app.ui.kit.a11y import Level, announce
 from app.ui.kit.errors import show_error, user_message
 from app.ui.kit.widgets import Card, EmptyState, named
 from app.ui.pages.sync.conflicts import ConflictQueue
@@ -353,14 +353,8 @@ class SyncPage(QWidget):
         self.ctx.worker.submit(lambda ctx: sync_view.set_auto_sync(vault_of(ctx), on), None,
                                lambda exc: show_error(self, exc), writes=True, owner=self)  # fmt: skip
 
-    def _tell_window(self, text: str, ms: int = 0) -> None:
-        """Started or ended from elsewhere (Ctrl+Shift+S, automatic): say so in the main window's status bar."""
-        win = self.window()
-        if not self.isVisible() and isinstance(win, QMainWindow) and win.statusBar() is not None:
-            win.statusBar().showMessage(text, ms)
-
     def _started(self) -> None:
-        self._tell_window("Synchronisation en cours… (page Synchronisation pour suivre ou annuler)")
+        announce("Synchronisation en cours… (page Synchronisation pour suivre ou annuler)", Level.INFO)
         self.sync_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self.cancel_button.show()
@@ -400,7 +394,10 @@ class SyncPage(QWidget):
         self.report_message.style().polish(self.report_message)
         self.last_report = report
         outcome = "terminée" if report.state == "ok" else "interrompue"
-        self._tell_window(f"Synchronisation {outcome} : {report_text(report)}.", 8000)
+        text = f"Synchronisation {outcome} : {report_text(report)}."
+        if report.state != "ok" and report.message:
+            text += f" {report.message}"
+        announce(text, Level.DONE if report.state == "ok" else Level.WARNING, source=self.report_message)
         self.show_overview(ov)
         self.ctx.changed(None)
 

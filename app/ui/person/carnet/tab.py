@@ -36,6 +36,7 @@ from app.services.casefile.carnet.edits import Removal
 from app.services.casefile.carnet.tree import CarnetTree, ObjectiveItem
 from app.services.errors import ValidationError
 from app.ui.kit import theme
+from app.ui.kit.a11y import Level, announce
 from app.ui.kit.errors import show_error
 from app.ui.kit.widgets import EmptyState, named
 from app.ui.kit.worker import WorkerContext
@@ -247,10 +248,12 @@ class CarnetTab(QWidget):
         job: Callable[[WorkerContext], Any],
         on_done: Callable[[Any], None] | None = None,
         on_error: Callable[[BaseException], None] | None = None,
+        said: str = "Carnet de bord enregistré",
     ) -> None:
         def done(result: Any) -> None:
             if on_done is not None:
                 on_done(result)
+            announce(said, source=self)
             if isinstance(result, str):
                 self.pending_select = result
             self.ctx.changed(self.person_id)
@@ -448,12 +451,14 @@ class CarnetTab(QWidget):
             if isinstance(exc, ValidationError) and "quick" in exc.fields:
                 self.quick_error.setText(exc.fields["quick"])
                 self.quick_error.show()
+                announce(exc.fields["quick"], Level.WARNING, source=self.quick_error)
             else:
                 show_error(self, exc)
 
         self._write(
-            lambda c: carnet.quick_add_objective(c.db, pid, text), lambda _r: self.quick.clear(), failed
-        )
+            lambda c: carnet.quick_add_objective(c.db, pid, text), lambda _r: self.quick.clear(), failed,
+            said=f"Objectif ajouté au carnet : {text}",
+        )  # fmt: skip
 
     def _typed_in_tree(self, kind: str, parent_id: str, text: str) -> None:
         pid = self.person_id

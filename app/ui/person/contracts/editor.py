@@ -38,6 +38,7 @@ from app.services.contracts.draft import ActionDraft, ContractDraft
 from app.services.errors import ValidationError
 from app.services.people.identity import current_actor
 from app.ui.kit import theme
+from app.ui.kit.a11y import announce
 from app.ui.kit.errors import show_error
 from app.ui.kit.forms import date_edit, pydate, pydatetime
 from app.ui.kit.widgets import fit_to_screen, named
@@ -86,6 +87,7 @@ class ContractEditor(QDialog):
         self.setWindowTitle(f"{title} — {model.person_name}")
         self.errors = {k: _error() for k in FIELDS}
         self._build(model, is_renewal)
+        self._name_fields()
         self.load(model.draft)
         self.dirty = False
         self._watch_changes()
@@ -190,6 +192,16 @@ class ContractEditor(QDialog):
         check.toggled.connect(edit.setEnabled)
         edit.setEnabled(False)
         return box
+
+    def _name_fields(self) -> None:
+        """Names for the fields that share a row or have no label of their own (a screen reader says them)."""
+        for widget, name in (
+            (self.start, "Début du contrat"), (self.objectives, "Objectifs du carnet à inclure"),
+            (self.action_table, "Plan d'action"), (self.next_rdv_on, "Prochain rendez-vous fixé"),
+            (self.next_rdv, "Date du prochain rendez-vous"), (self.bilan_on, "Bilan prévu"),
+            (self.bilan, "Date du bilan"),
+        ):  # fmt: skip
+            widget.setAccessibleName(name)
 
     def _actions_box(self) -> QVBoxLayout:
         box = QVBoxLayout()
@@ -398,6 +410,7 @@ class ContractEditor(QDialog):
         self.save_button.setEnabled(True)
         self.show_errors({})
         self.state.setText(f"Version {self.saved_version} enregistrée à {datetime.now():%H:%M}.")
+        announce(f"Contrat : version {self.saved_version} enregistrée", source=self.state)
         self.ctx.changed(self.model.person_id)
 
     def _save_failed(self, exc: BaseException) -> None:

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from app.services.casefile.documents import size_label
 from app.ui.kit import theme
 from app.ui.kit.forms import date_edit, pydate
+from app.ui.kit.keyboard import save_shortcut
 from app.ui.kit.widgets import named
 
 SCAN_SUFFIXES = (".pdf", ".jpg", ".jpeg", ".png")
@@ -168,6 +169,7 @@ class PaperSignatureDialog(QDialog):
         self.buttons.accepted.connect(self.validate)
         self.buttons.rejected.connect(self.reject)
         QShortcut(QKeySequence("Ctrl+O"), self, self.zone.choose)
+        save_shortcut(self, lambda: self.validate() if self.ok_button.isEnabled() else None)
         layout.addWidget(self.buttons)
         self.resize(600, 400)
 

@@ -37,6 +37,7 @@ from app.services.people import identity as people
 from app.services.people.identity import current_actor
 from app.services.printing.seal import SealError
 from app.ui.kit import theme
+from app.ui.kit.a11y import announce
 from app.ui.kit.errors import show_error
 from app.ui.kit.preview import PdfPreviewDialog
 from app.ui.kit.widgets import EmptyState, named
@@ -476,6 +477,10 @@ class ContractsTab(QWidget):
 
         def done(_event: str) -> None:
             self.ctx.changed(self.person_id)
+            announce(
+                f"Contrat n° {c.number} : {contracts.TRANSITION_LABELS[status].lower()} enregistré",
+                source=self,
+            )
             self.reload()
 
         self._submit(job, done)

@@ -24,6 +24,7 @@ from app.services.casefile import diagnostic
 from app.services.casefile.diagnostic import DiagnosticState, DiffLine
 from app.services.errors import ValidationError
 from app.ui.kit import theme
+from app.ui.kit.a11y import announce
 from app.ui.kit.errors import show_error
 from app.ui.kit.widgets import named
 from app.ui.kit.worker import WorkerContext
@@ -207,6 +208,7 @@ class DiagnosticTab(QWidget):
         self.saving = False
         self.dirty = self.form.values() != values  # typed during the save: still to be saved
         self.ctx.changed(self.person_id)  # reloads this tab too
+        announce("Diagnostic enregistré (nouvelle version)", source=self)
         self.reload()
 
     def _save_failed(self, exc: BaseException) -> None:

@@ -8,7 +8,7 @@ import html
 from pathlib import Path
 
 from PySide6.QtCore import QDate, QDateTime, Qt, QTimer
-from PySide6.QtGui import QKeySequence, QPixmap, QShortcut
+from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
     QDateTimeEdit,
@@ -35,8 +35,10 @@ from app.services.casefile.notes import NoteView
 from app.services.errors import ValidationError
 from app.services.people.identity import current_actor
 from app.ui.kit import theme
+from app.ui.kit.a11y import Level, announce
 from app.ui.kit.errors import show_error
 from app.ui.kit.forms import confirm_discard, date_edit, error_label, pydate, pydatetime
+from app.ui.kit.keyboard import save_shortcut
 from app.ui.kit.widgets import EmptyState, named
 from app.ui.kit.worker import WorkerContext
 from app.ui.shell.plugins import UiContext
@@ -69,6 +71,9 @@ class _GuardedDialog(QDialog):
         for key, label in self.errors.items():
             label.setVisible(key in fields)
             label.setText(fields.get(key, ""))
+        known = [m for k, m in fields.items() if k in self.errors]
+        if known:
+            announce("Non enregistré : " + " ".join(known), Level.WARNING, source=self)
         unknown = [m for k, m in fields.items() if k not in self.errors]
         if unknown:
             show_error(self, ValidationError(" ; ".join(unknown)))
@@ -95,8 +100,8 @@ class _GuardedDialog(QDialog):
         self.save_button.setDefault(True)
         cancel = buttons.addButton("Annuler", QDialogButtonBox.ButtonRole.RejectRole)
         cancel.setAutoDefault(False)
-        self.save_button.setToolTip(f"{save_text} (Ctrl+Entrée)")
-        QShortcut(QKeySequence("Ctrl+Return"), self, self.save)
+        self.save_button.setToolTip(f"{save_text} (Ctrl+S ou Ctrl+Entrée)")
+        save_shortcut(self, lambda: self.save() if self.save_button.isEnabled() else None, text_alias=True)
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
@@ -142,7 +147,6 @@ class NoteDialog(_GuardedDialog):
             self.body.setPlainText(corrects.body)
         self.initial = self.body.toPlainText()
         self.warning = named(QLabel(wordWrap=True), "warning")
-        self.warning.setStyleSheet(f"color: {theme.SOON};")
         self.warning.hide()
         self.errors = {k: error_label() for k in ("kind", "body", "written_at")}
         form.addRow("Type", self.kind)
@@ -165,6 +169,8 @@ class NoteDialog(_GuardedDialog):
 
     def check_sensitive(self) -> None:
         warnings = is_sensitive_text(self.body.toPlainText())
+        if warnings and not self.warning.isVisibleTo(self):  # said once, when it appears
+            announce(" ".join(warnings), Level.WARNING, source=self.warning)
         self.warning.setText("⚠ " + "\n⚠ ".join(warnings) if warnings else "")
         self.warning.setVisible(bool(warnings))
 
@@ -188,6 +194,7 @@ class NoteDialog(_GuardedDialog):
     def _saved(self, note_id: str) -> None:
         self.saved_id = note_id
         self.ctx.changed(self.person_id)
+        announce("Correction de la note enregistrée" if self.corrects else "Note enregistrée", source=self)
         self.accept()
 
 
@@ -255,6 +262,7 @@ class DocumentDialog(_GuardedDialog):
     def _saved(self, doc_id: str) -> None:
         self.saved_id = doc_id
         self.ctx.changed(self.person_id)
+        announce(f"Document ajouté : {self.title.text()}", source=self)
         self.accept()
 
 

@@ -32,6 +32,7 @@ from app.services.casefile.notes import NoteView
 from app.services.people import identity as people
 from app.services.people.identity import current_actor
 from app.ui.kit import theme
+from app.ui.kit.a11y import announce
 from app.ui.kit.errors import show_error
 from app.ui.kit.widgets import named
 from app.ui.kit.worker import WorkerContext
@@ -303,6 +304,7 @@ class DocumentsTab(QWidget):
     def _saved(self, message: str, path: Path) -> None:
         self.last_saved = path
         self.feedback.setText(message)
+        announce(message.lstrip("✔ "), source=self.feedback)
         self.feedback.show()
 
     def export_document(self, path: str | Path | None = None) -> None:

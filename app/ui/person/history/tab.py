@@ -105,6 +105,7 @@ class HistoryTab(QWidget):
         self.search = QLineEdit(
             placeholderText="Rechercher dans l'historique (Ctrl+F)…", clearButtonEnabled=True
         )
+        self.search.setAccessibleName("Rechercher dans l'historique")
         self.search.addAction(theme.icon("fa6s.magnifying-glass"), QLineEdit.ActionPosition.LeadingPosition)
         self.search.textChanged.connect(self.apply_filter)
         scope = Qt.ShortcutContext.WidgetWithChildrenShortcut

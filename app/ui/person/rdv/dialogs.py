@@ -41,7 +41,9 @@ from app.services.casefile import notes, rdv, sanctions
 from app.services.casefile.rdv import AppointmentEventView
 from app.services.people import identity as people
 from app.ui.kit import theme
+from app.ui.kit.a11y import Level, announce
 from app.ui.kit.forms import DateField, FollowupDialog, Job, error_label
+from app.ui.kit.keyboard import save_shortcut
 from app.ui.kit.widgets import named
 from app.ui.kit.worker import WorkerContext
 from app.ui.shell.plugins import UiContext
@@ -92,6 +94,7 @@ class AppointmentDialog(FollowupDialog):
     RDVs before saving; an overlap is shown once and saving again confirms it."""
 
     save_text = "Enregistrer le rendez-vous"
+    saved_text = "Rendez-vous enregistré"
     discard_text = "Le rendez-vous n'est pas enregistré : ce que vous avez saisi sera perdu."
 
     def __init__(
@@ -122,6 +125,8 @@ class AppointmentDialog(FollowupDialog):
         self.date = DateField(day)
         self.time = QTimeEdit(QTime(9, 0))
         self.time.setDisplayFormat("HH:mm")
+        self.date.setAccessibleName("Date du rendez-vous")
+        self.time.setAccessibleName("Heure du rendez-vous")
         when = QWidget()
         row = QHBoxLayout(when)
         row.setContentsMargins(0, 0, 0, 0)
@@ -139,8 +144,7 @@ class AppointmentDialog(FollowupDialog):
         self.collective = QCheckBox("Rendez-vous collectif (information collective, atelier…)")
         self.comment = QPlainTextEdit(placeholderText="Commentaire (facultatif, sans donnée de santé)")
         self.comment.setFixedHeight(70)
-        self.sensitive = QLabel(wordWrap=True)
-        self.sensitive.setStyleSheet(f"color: {theme.SOON};")
+        self.sensitive = named(QLabel(wordWrap=True), "warning")
         self.sensitive.hide()
         for label, widget, key in (
             ("Date et heure", when, "starts_at"), ("Durée", self.duration, "duration_min"),
@@ -187,6 +191,8 @@ class AppointmentDialog(FollowupDialog):
 
     def _check_sensitive(self) -> None:
         warnings = is_sensitive_text(self.comment.toPlainText())
+        if warnings and not self.sensitive.isVisibleTo(self):  # said once, when it appears
+            announce(" ".join(warnings), Level.WARNING, source=self.sensitive)
         self.sensitive.setText("⚠ " + " ".join(warnings) if warnings else "")
         self.sensitive.setVisible(bool(warnings))
 
@@ -218,6 +224,8 @@ class AppointmentDialog(FollowupDialog):
             ]
             self.conflict.setText("⚠ Chevauchement : ce créneau recouvre " + " ; ".join(lines) + ".")
             self.conflict.show()
+            announce(self.conflict.text().lstrip("⚠ ") + " Enregistrez de nouveau pour confirmer.",
+                     Level.WARNING, source=self.conflict)  # fmt: skip
             self.save_button.setText("Enregistrer malgré le chevauchement")
             self.save_button.setEnabled(True)
             return
@@ -287,6 +295,7 @@ class StatusDialog(QDialog):
         buttons.accepted.connect(self._accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+        save_shortcut(self, self._accept)
 
     def chosen(self) -> str:
         return str(self.status.currentData())
@@ -344,6 +353,7 @@ class FollowUpDialog(QDialog):
         self.detail.setPlainText(f"Rendez-vous du {theme.fmt_date(item.starts_at)} non honoré.")
         self.detail.setFixedHeight(60)
         self.detail_label = QLabel("Texte de la note ou du constat :")
+        self.detail_label.setBuddy(self.detail)
         layout.addWidget(self.detail_label)
         layout.addWidget(self.detail)
         buttons = QDialogButtonBox()
@@ -353,6 +363,7 @@ class FollowUpDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+        save_shortcut(self, self.accept)
         self.group.buttonToggled.connect(self._toggled)
         self._toggled()
 

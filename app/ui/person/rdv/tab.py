@@ -12,6 +12,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QStackedWidget, QVBoxLayout, QWidget
 
 from app.models.enums import AppointmentStatus
+from app.models.vocabularies.loader import load_vocabularies
 from app.services.agenda import calendar
 from app.services.agenda import views as agenda
 from app.services.agenda.calendar import AgendaItem
@@ -21,6 +22,7 @@ from app.services.casefile.rdv import AppointmentEventView
 from app.services.casefile.reminders import ReminderPreference
 from app.services.people import identity as people
 from app.ui.kit import theme
+from app.ui.kit.a11y import announce
 from app.ui.kit.errors import show_error
 from app.ui.kit.widgets import EmptyState
 from app.ui.kit.worker import WorkerContext
@@ -207,6 +209,8 @@ class RdvTab(QWidget):
 
         def done(_event: str) -> None:
             self.ctx.changed(self.person_id)
+            label = load_vocabularies().label("appointment_statuses", status)
+            announce(f"Rendez-vous du {theme.fmt_datetime(item.starts_at)} : {label.lower()}", source=self)
             if status == AppointmentStatus.MISSED:
                 self.propose_follow_up(item)
 
@@ -224,7 +228,14 @@ class RdvTab(QWidget):
         elif choice == "rdv":
             self.new_appointment()
         elif choice in ("courrier", "manquement"):
-            done = lambda _r: self.ctx.changed(self.person_id)  # noqa: E731
+            said = (
+                "Note de relance enregistrée" if choice == "courrier" else "Constat de manquement enregistré"
+            )
+
+            def done(_r: object) -> None:
+                self.ctx.changed(self.person_id)
+                announce(said, source=self)
+
             job = follow_up_job(choice, self.person_id, text)
             self.ctx.worker.submit(job, done, lambda e: show_error(self, e), writes=True, owner=self)  # type: ignore[arg-type]
 
