@@ -194,9 +194,7 @@ def _minimum(font_px: float, bold: bool) -> float:
 
 def _label_contrast(label: QLabel) -> list[str]:
     fg = label.palette().color(QPalette.ColorGroup.Active, label.foregroundRole())
-    if (
-        fg.lightnessF() > 0.6
-    ):  # light text: drawn on a dark background of its own (a badge), checked by the theme
+    if theme.luminance(fg.name()) > 0.9:  # white text: on a dark background of its own, checked by the theme
         return []
     bg = _darkest_background()
     font = label.font()

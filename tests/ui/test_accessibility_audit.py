@@ -10,6 +10,8 @@ import inspect
 import pkgutil
 
 import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
 from sqlalchemy import func, select
 
@@ -123,3 +125,43 @@ def test_every_dialog_class_is_audited():
     assert not missing, (
         "fenêtres sans audit d'accessibilité (ajoutez-les à tests/ui/dialogs.py) : " + ", ".join(missing)
     )
+
+
+def test_the_auditor_finds_each_kind_of_problem(qtbot):
+    """The auditor is not a test that cannot fail: a screen with one of each problem gets one report each."""
+    from PySide6.QtGui import QPalette
+    from PySide6.QtWidgets import QLabel, QLineEdit, QPlainTextEdit, QPushButton, QTableWidget, QVBoxLayout
+
+    root = QWidget()
+    layout = QVBoxLayout(root)
+    unnamed = QLineEdit(placeholderText="Un exemple n'est pas un nom")
+    trap = QPlainTextEdit()
+    trap.setAccessibleName("Commentaire")
+    table = QTableWidget(1, 2)
+    table.setAccessibleName("Tableau")
+    table.setHorizontalHeaderLabels(["Nom", ""])
+    icon_only = QPushButton()
+    mouse_only = QPushButton("Fermer")
+    mouse_only.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    pale = QLabel("Texte pâle")
+    palette = pale.palette()
+    palette.setColor(QPalette.ColorRole.WindowText, QColor("#9aa5b1"))
+    pale.setPalette(palette)
+    for w in (unnamed, trap, table, icon_only, mouse_only, pale):
+        layout.addWidget(w)
+    qtbot.addWidget(root)
+    root.show()
+    trap.setTabChangesFocus(False)  # (the style made it leave on Tab when shown)
+    table.setTabKeyNavigation(True)
+    problems = [p.what for p in audit(root, "essai")]
+    expected = (
+        "sans nom accessible",  # the line edit and the icon-only button
+        "Tab y insère une tabulation",
+        "Tab se déplace de cellule en cellule",
+        "colonne 2 sans en-tête",
+        "bouton inaccessible au clavier",
+        "texte à 1.",
+    )
+    for fragment in expected:
+        assert any(fragment in p for p in problems), (fragment, problems)
+    assert sum("sans nom accessible" in p for p in problems) == 2

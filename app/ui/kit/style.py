@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QAbstractSpinBox,
     QApplication,
+    QCheckBox,
     QComboBox,
     QFrame,
     QGroupBox,
@@ -33,6 +34,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QProxyStyle,
     QPushButton,
+    QRadioButton,
     QStatusBar,
     QStyle,
     QStyleFactory,
@@ -46,11 +48,12 @@ from PySide6.QtWidgets import (
     QStyleOptionViewItem,
     QTabBar,
     QTableView,
+    QToolButton,
     QWidget,
 )
 
 from app.ui.kit import keyboard
-from app.ui.kit.theme import H2_SCALE, TITLE_SCALE, Colours, selection_marker
+from app.ui.kit.theme import H2_SCALE, TITLE_SCALE, Colours, colour_names, contrast, selection_marker
 
 PE, CE, CC, SC, CT = (
     QStyle.PrimitiveElement,
@@ -78,20 +81,21 @@ def _on(state: Any, flag: QStyle.StateFlag) -> bool:
     return bool(state & flag)
 
 
+def _inside_box(w: QWidget) -> bool:
+    """The line edit inside a spin box, a date field or an editable combo box."""
+    return isinstance(w.parentWidget(), QAbstractSpinBox | QComboBox)
+
+
 def _own_frame(w: QLineEdit) -> bool:
     """A line edit drawing its own frame (not the one inside a spin box or an editable combo box)."""
-    return w.hasFrame() and not isinstance(w.parentWidget(), QAbstractSpinBox | QComboBox)
+    return w.hasFrame() and not _inside_box(w)
 
 
 class Style(QProxyStyle):
     def __init__(self, colours: Colours) -> None:
         super().__init__(QStyleFactory.create("Fusion"))
         self.c = colours
-        self.q = {
-            name: QColor(getattr(colours, name))
-            for name in colours.__dataclass_fields__
-            if name != "focus_width"
-        }
+        self.q = {name: QColor(getattr(colours, name)) for name in colour_names()}
         self.marker = QColor(selection_marker(colours))
         self.white = QColor("#ffffff")
 
@@ -120,16 +124,21 @@ class Style(QProxyStyle):
             role = "card"
         elif isinstance(w, QStatusBar):
             role = "panel"
+        elif isinstance(w, QAbstractItemView) and name == "nav":
+            role = "nav"
         else:
             return
-        previous = w.property(ROLE_PROPERTY) or ""
-        if role == previous:
+        previous = str(w.property(ROLE_PROPERTY) or "")
+        stamp = f"{role}|{self.c.ink}{self.c.accent}" if role else ""  # the role, in these colours
+        if stamp == previous:
             return
-        if previous:  # a role taken away (objectName changed, then polished again): back to the defaults
+        if (
+            previous
+        ):  # a role taken away or recoloured (objectName changed, contrast switched): defaults first
             w.setPalette(QPalette())
             w.setFont(QFont())
             w.setAutoFillBackground(False)
-        w.setProperty(ROLE_PROPERTY, role)
+        w.setProperty(ROLE_PROPERTY, stamp)
         if role:
             self._apply_role(w, role)
 
@@ -156,6 +165,8 @@ class Style(QProxyStyle):
             pal.setColor(QPalette.ColorRole.Window, self.q["base"])
             if w.frameShape() == QFrame.Shape.NoFrame:
                 w.setFrameShape(QFrame.Shape.StyledPanel)
+        elif role == "nav":
+            pal.setColor(QPalette.ColorRole.Base, self.q["panel"])
         elif role == "panel":
             pal.setColor(QPalette.ColorRole.Window, self.q["panel"])
             pal.setColor(QPalette.ColorRole.WindowText, self.q["muted"])
@@ -186,6 +197,8 @@ class Style(QProxyStyle):
     ) -> None:
         if pe == PE.PE_PanelLineEdit and isinstance(opt, QStyleOptionFrame) and opt.lineWidth > 0:
             self._field(opt, p, opt.rect)
+        elif pe == PE.PE_PanelLineEdit and widget is not None and _inside_box(widget):
+            return  # the field of a spin or combo box: the box drew the background (and the focus ring)
         elif pe == PE.PE_FrameLineEdit:
             self._field(opt, p, opt.rect, fill=False)
         elif pe == PE.PE_PanelButtonCommand and isinstance(opt, QStyleOptionButton):
@@ -219,15 +232,23 @@ class Style(QProxyStyle):
         p.drawRect(QRectF(rect).adjusted(0.5, 0.5, -0.5, -0.5))
         p.restore()
 
-    def ring(self, p: QPainter, rect: QRect | QRectF, radius: float = RADIUS) -> None:
-        """The focus indicator: ``focus_width`` pixels of the focus colour just inside ``rect``."""
+    def ring(
+        self, p: QPainter, rect: QRect | QRectF, radius: float = RADIUS, colour: QColor | None = None
+    ) -> None:
+        """The focus indicator: ``focus_width`` pixels of the focus colour just inside ``rect`` (and, in high
+        contrast, a white line inside it: one of the two stands out on any background)."""
         width = self.c.focus_width
         p.save()
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        p.setPen(QPen(self.q["focus"], width))
+        p.setPen(QPen(colour or self.q["focus"], width))
         p.setBrush(Qt.BrushStyle.NoBrush)
         half = width / 2
-        p.drawRoundedRect(QRectF(rect).adjusted(half, half, -half, -half), radius, radius)
+        r = QRectF(rect).adjusted(half, half, -half, -half)
+        p.drawRoundedRect(r, radius, radius)
+        if self.c.focus_inner and colour is None:
+            p.setPen(QPen(QColor(self.c.focus_inner), 1))
+            inner = r.adjusted(half + 0.5, half + 0.5, -half - 0.5, -half - 0.5)
+            p.drawRoundedRect(inner, max(0.0, radius - width), max(0.0, radius - width))
         p.restore()
 
     def _field(self, opt: QStyleOption, p: QPainter, rect: QRect, fill: bool = True) -> None:
@@ -238,8 +259,8 @@ class Style(QProxyStyle):
         p.setBrush(opt.palette.color(QPalette.ColorRole.Base) if fill else Qt.BrushStyle.NoBrush)
         p.drawRoundedRect(QRectF(rect).adjusted(0.5, 0.5, -0.5, -0.5), RADIUS, RADIUS)
         p.restore()
-        if enabled and _on(opt.state, S.State_HasFocus):
-            self.ring(p, rect)
+        if enabled and _on(opt.state, S.State_HasFocus):  # inside the edge: the edge stays, the ring is added
+            self.ring(p, QRect(rect).adjusted(1, 1, -1, -1), RADIUS - 1)
 
     def _button(self, opt: QStyleOptionButton, p: QPainter, widget: QWidget | None) -> None:
         enabled, focus = _on(opt.state, S.State_Enabled), _on(opt.state, S.State_HasFocus)
@@ -247,10 +268,6 @@ class Style(QProxyStyle):
         flat = bool(opt.features & QStyleOptionButton.ButtonFeature.Flat)
         hover, down = _on(opt.state, S.State_MouseOver), _on(opt.state, S.State_Sunken | S.State_On)
         body = QRectF(opt.rect)
-        if focus and enabled:  # a ring, a gap, then the button: visible on a primary button too
-            self.ring(p, opt.rect, RADIUS + 2)
-            inset = self.c.focus_width + 1
-            body = body.adjusted(inset, inset, -inset, -inset)
         if flat and not (hover or down or focus):
             return
         fill = opt.palette.color(QPalette.ColorRole.Button)
@@ -269,6 +286,9 @@ class Style(QProxyStyle):
         p.setBrush(fill)
         p.drawRoundedRect(body.adjusted(0.5, 0.5, -0.5, -0.5), RADIUS, RADIUS)
         p.restore()
+        if focus and enabled:  # inside the edge; on a fill the focus colour does not stand out on, white
+            stands_out = contrast(self.c.focus, fill.name()) >= 3.0
+            self.ring(p, opt.rect.adjusted(1, 1, -1, -1), RADIUS - 1, None if stands_out else self.white)
 
     def _box_colours(self, opt: QStyleOption) -> tuple[QColor, QColor, bool]:
         enabled = _on(opt.state, S.State_Enabled)
@@ -325,7 +345,12 @@ class Style(QProxyStyle):
             if rows or not widget.hasFocus():  # a whole-row table shows its rows' marker and the view's ring
                 return
         rect = QRect(opt.rect)
-        if isinstance(widget, QAbstractButton | QGroupBox):  # around the label: a little room
+        if isinstance(widget, QCheckBox | QRadioButton):  # around the box and its label, not the label alone
+            width = min(widget.width(), widget.sizeHint().width())
+            rect = QRect(0, 0, width, widget.height())
+        elif isinstance(widget, QToolButton):
+            rect = QRect(0, 0, widget.width(), widget.height())
+        elif isinstance(widget, QAbstractButton | QGroupBox):  # around the label: a little room
             rect = rect.adjusted(-3, -2, 3, 2).intersected(QRect(0, 0, widget.width(), widget.height()))
         self.ring(p, rect, 3)
 
@@ -370,6 +395,8 @@ class Style(QProxyStyle):
             p.fillRect(QRect(r.left(), r.top(), r.width(), 3), self.q["accent"])
         elif _on(opt.state, S.State_MouseOver):
             p.fillRect(r.adjusted(1, 3, -1, 0), self.q["accent_soft"])
+        if _on(opt.state, S.State_HasFocus):  # (Fusion's own, drawn without the proxy, is faint)
+            self.ring(p, r.adjusted(2, 4, -2, -1), 3)
 
     # --- combo boxes, spin boxes, date fields -----------------------------------------------------------------
 
@@ -475,7 +502,7 @@ class FocusRing(QWidget):
 
     def paintEvent(self, _event: Any) -> None:
         p = QPainter(self)
-        self.ring_style.ring(p, self.rect(), 3)
+        self.ring_style.ring(p, self.rect().adjusted(1, 1, -1, -1), 3)  # inside the widget's own edge
 
 
 class FocusFollower(QObject):

@@ -45,6 +45,7 @@ class Colours:
     soon: str
     ok: str
     focus_width: int = 2
+    focus_inner: str = ""  # a line inside the focus ring, of a colour that stands out where the ring does not
 
 
 LIGHT = Colours(
@@ -89,6 +90,7 @@ HIGH_CONTRAST = Colours(
     soon="#5c3b00",
     ok="#1a4d26",
     focus_width=3,
+    focus_inner="#ffffff",
 )
 
 # The colours in use (module attributes, read at call time by the screens: theme.LATE, theme.MUTED…); the
@@ -150,14 +152,14 @@ def contrast_pairs(c: Colours) -> list[tuple[str, str, str, float]]:
         ("indicateur de focus sur un champ", c.focus, c.base, NON_TEXT),
         ("indicateur de focus sur le fond de fenêtre", c.focus, c.window, NON_TEXT),
         ("indicateur de focus sur la navigation", c.focus, c.panel, NON_TEXT),
-        ("indicateur de focus sur une ligne sélectionnée", c.focus, c.selection, NON_TEXT),
+        ("indicateur de focus sur une ligne sélectionnée", focus_on(c, c.selection), c.selection, NON_TEXT),
         ("bouton principal : texte", "#ffffff", c.accent, TEXT),
         ("bouton principal : fond sur la fenêtre", c.accent, c.window, NON_TEXT),
         ("case cochée : fond", c.accent, c.base, NON_TEXT),
         ("case cochée : coche", "#ffffff", c.accent, NON_TEXT),
         ("ligne sélectionnée : texte", selection_text(c), c.selection, TEXT),
         ("ligne sélectionnée : repère", selection_marker(c), c.selection, NON_TEXT),
-        ("ligne sélectionnée : repère sur une ligne", selection_marker(c), c.base, NON_TEXT),
+        ("ligne sélectionnée : bord sur une ligne voisine", selection_edge(c), c.base, NON_TEXT),
         ("onglet actif : repère", c.accent, c.base, NON_TEXT),
         ("lien et texte d'accent", c.accent, c.base, TEXT),
         ("pastille de compte : fond sur la navigation", c.badge, c.panel, NON_TEXT),
@@ -178,6 +180,19 @@ def selection_text(c: Colours) -> str:
     return "#ffffff" if luminance(c.selection) < 0.2 else c.ink
 
 
+def focus_on(c: Colours, background: str) -> str:
+    """The part of the focus ring that stands out on ``background`` (the ring, or the line inside it)."""
+    if c.focus_inner and contrast(c.focus_inner, background) > contrast(c.focus, background):
+        return c.focus_inner
+    return c.focus
+
+
+def selection_edge(c: Colours) -> str:
+    """What sets a selected row apart from the next one: its marker, or (dark selection) its background."""
+    marker = selection_marker(c)
+    return marker if contrast(marker, c.base) >= contrast(c.selection, c.base) else c.selection
+
+
 def selection_marker(c: Colours) -> str:
     """The bar on the left of a selected row (the selection is never shown by its background alone)."""
     return "#ffffff" if luminance(c.selection) < 0.2 else c.accent
@@ -186,14 +201,16 @@ def selection_marker(c: Colours) -> str:
 # --- applying it --------------------------------------------------------------------------------------------
 
 
-def high_contrast_wanted() -> bool:
-    """The user's choice (QSettings, or the environment for a one-off), else the system's setting (Windows
-    « Contraste élevé », macOS « Augmenter le contraste », GNOME « Contraste élevé »)."""
+def high_contrast_wanted(system: Qt.ContrastPreference | None = None) -> bool:
+    """The user's choice (QSettings ``accessibility/contrast``, or ``FILROUGE_CONTRAST`` for a one-off: « high »
+    or « normal »), else the system's setting (Windows « Contraste élevé », macOS « Augmenter le contraste »,
+    GNOME « Contraste élevé »), read now or as just announced by ``system``."""
     choice = os.environ.get(CONTRAST_ENV) or str(QSettings().value(CONTRAST_KEY, "system") or "system")
     if choice in ("high", "normal"):
         return choice == "high"
-    hints = QGuiApplication.styleHints()
-    return hints.accessibility().contrastPreference() == Qt.ContrastPreference.HighContrast
+    if system is None:
+        system = QGuiApplication.styleHints().accessibility().contrastPreference()
+    return system == Qt.ContrastPreference.HighContrast
 
 
 def palette(c: Colours) -> QPalette:
@@ -257,9 +274,11 @@ def apply_theme(app: QApplication, *, high_contrast: bool | None = None) -> None
     app.setFont(font)
     follow_focus(app)
     hints = QGuiApplication.styleHints().accessibility()
-    if not app.property("filrouge_contrast_followed"):
+    if not app.property("filrouge_contrast_followed"):  # the system's setting changed: follow it, live
         app.setProperty("filrouge_contrast_followed", True)
-        hints.contrastPreferenceChanged.connect(lambda _p: apply_theme(app))
+        hints.contrastPreferenceChanged.connect(
+            lambda preference: apply_theme(app, high_contrast=high_contrast_wanted(preference))
+        )
 
 
 def is_applied(app: QApplication) -> bool:
@@ -285,7 +304,7 @@ def due_icon(state: DueState) -> QIcon:
 
 
 def colour_names() -> list[str]:
-    return [f.name for f in fields(Colours) if f.name != "focus_width"]
+    return [f.name for f in fields(Colours) if f.type == "str" and f.name != "focus_inner"]
 
 
 def fmt_date(value: date | datetime | None) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TypeVar
 
 from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QRect, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QGuiApplication, QIcon, QPainter, QPalette
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QGuiApplication, QIcon, QPainter
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -213,9 +213,6 @@ class NavList(QListWidget):
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setMouseTracking(True)
         self.setAccessibleName("Navigation")
-        pal = self.palette()
-        pal.setColor(QPalette.ColorRole.Base, QColor(theme.current.panel))
-        self.setPalette(pal)
         self._fit_width()
 
     def _fit_width(self) -> None:
