@@ -33,6 +33,7 @@ from app.services.people import identity
 from app.services.people.deadlines import DueState
 from app.services.privacy import access as access_export
 from app.ui.kit import theme
+from app.ui.kit.a11y import Level, announce
 from app.ui.kit.errors import show_error, user_message
 from app.ui.kit.widgets import Card, EmptyState, FieldGrid, clear_layout, named
 from app.ui.kit.worker import DbWorker, WorkerContext
@@ -331,6 +332,7 @@ class PersonPage(QWidget):
         super().__init__(parent)
         self.worker, self.person_id, self.ctx = worker, person_id, ctx
         self.summary: PersonSummary | None = None
+        self.announce_opening = True
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 12, 12, 12)
         layout.setSpacing(10)
@@ -518,4 +520,7 @@ class PersonPage(QWidget):
             n = summary.counts.get(key, 0)
             if n and key in self.placeholders:
                 self.placeholders[key].set_text(theme.plural(n, one, many), SOON_TEXT)
+        if self.announce_opening:  # said once: the file is open (a reload says nothing)
+            self.announce_opening = False
+            announce(f"Dossier de {summary.header.display_name} ouvert", Level.INFO, source=self.header.name)
         self.title_ready.emit(self.person_id, summary.header.display_name)
