@@ -154,6 +154,7 @@ def test_draft_a_contract_and_save_it(qtbot, unlocked_window, data_dir, profile,
     kb.tab_to(button("Nouveau contrat"), "« Nouveau contrat »")
     kb.press(Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: isinstance(dialog_of(QApplication.focusWidget() or window), ContractEditor))
+    kb.settle()
     editor = dialog_of(kb.focus)
     assert isinstance(editor, ContractEditor) and is_input(kb.focus)  # the first field, not a button
     kb.tab_to(button("Ajouter une action"), "« Ajouter une action »")

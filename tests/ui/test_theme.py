@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import QPoint, QRect, Qt
-from PySide6.QtGui import QColor, QGuiApplication, QImage, QPalette
+from PySide6.QtGui import QColor, QImage, QPalette
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QApplication,
@@ -243,7 +243,7 @@ def test_high_contrast_follows_the_system_setting_and_the_user_choice(qtbot, pal
     qtbot.addWidget(label)
     label.show()
     monkeypatch.setenv(theme.CONTRAST_ENV, "system")  # (the same choice as QSettings' accessibility/contrast)
-    hints = QGuiApplication.styleHints().accessibility()
+    hints = theme.accessibility_hints()
     hints.contrastPreferenceChanged.emit(Qt.ContrastPreference.HighContrast)  # as the system says it
     assert theme.current is HIGH_CONTRAST
     assert app.palette().color(QPalette.ColorRole.WindowText) == QColor(HIGH_CONTRAST.ink)

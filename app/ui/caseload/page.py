@@ -24,7 +24,7 @@ from app.services.people.filters import CaseloadFilters, filter_summary
 from app.ui.caseload.filters import FilterPanel
 from app.ui.caseload.model import COLUMNS, ID_ROLE, CaseloadModel
 from app.ui.kit import theme
-from app.ui.kit.widgets import EmptyState, named
+from app.ui.kit.widgets import EmptyState, FlowRow, named
 from app.ui.kit.worker import DbWorker
 
 SEARCH_DEBOUNCE_MS = 120
@@ -65,27 +65,32 @@ class CaseloadPage(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 10, 10, 6)
         layout.setSpacing(10)
-        top = QHBoxLayout()
+        heading, tools = QWidget(), QWidget()  # two groups that wrap when the room is short (200 % text)
+        top, right = QHBoxLayout(heading), QHBoxLayout(tools)
+        top.setContentsMargins(0, 0, 0, 0)
+        right.setContentsMargins(0, 0, 0, 0)
         title = named(QLabel("Ma file active"), "title")
         top.addWidget(title)
         top.addSpacing(16)
         self.count = named(QLabel(), "muted")
         top.addWidget(self.count, 0, Qt.AlignmentFlag.AlignBottom)
-        top.addStretch(1)
         self.search = QLineEdit(placeholderText="Rechercher un nom, un n° allocataire, une commune  (Ctrl+F)")
         self.search.setClearButtonEnabled(True)
-        self.search.setMinimumWidth(380)
+        self.search.setMinimumWidth(self.search.fontMetrics().averageCharWidth() * 44)
         self.search.setAccessibleName("Rechercher dans la file active")
         self.search.addAction(theme.icon("fa6s.magnifying-glass"), QLineEdit.ActionPosition.LeadingPosition)
         self.search.textChanged.connect(lambda _t: self._debounce.start())
         self.search.installEventFilter(self)
-        top.addWidget(self.search)
+        right.addWidget(self.search)
         self.print_contracts_button = QPushButton(theme.icon("fa6s.print"), "Imprimer les contrats…")
         self.print_contracts_button.setToolTip("Imprimer ou enregistrer les contrats des personnes sélectionnées "
                                                "(Ctrl+Maj+P)")  # fmt: skip
         self.print_contracts_button.clicked.connect(self.print_contracts_selected)
-        top.addWidget(self.print_contracts_button)
-        layout.addLayout(top)
+        right.addWidget(self.print_contracts_button)
+        row = FlowRow(last_right=True, spacing=16)
+        row.addWidget(heading)
+        row.addWidget(tools)
+        layout.addLayout(row)
 
         self.view = QTableView()
         self.view.setModel(self.model)

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from PySide6.QtCore import QDate, QDateTime, Qt
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QDateEdit,
@@ -28,7 +29,7 @@ from app.ui.kit import theme
 from app.ui.kit.a11y import Level, announce
 from app.ui.kit.errors import show_error
 from app.ui.kit.keyboard import first_input, save_shortcut
-from app.ui.kit.widgets import named
+from app.ui.kit.widgets import FittingScroll, fit_to_screen, named
 from app.ui.kit.worker import WorkerContext
 from app.ui.shell.plugins import UiContext
 
@@ -135,9 +136,14 @@ class FollowupDialog(QDialog):
         self.intro.setTextFormat(Qt.TextFormat.RichText)
         self.intro.hide()
         self.layout_.addWidget(self.intro)
-        self.form = QFormLayout()
+        body = QWidget()
+        self.form = QFormLayout(body)
+        self.form.setContentsMargins(0, 0, 0, 0)
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
-        self.layout_.addLayout(self.form)
+        self.form_scroll = FittingScroll(
+            body
+        )  # at 200 % text or on a small screen the form scrolls, never clips
+        self.layout_.addWidget(self.form_scroll, 1)
         self.general_error = error_label()
         self.buttons = QDialogButtonBox()
         self.save_button = QPushButton(theme.icon("fa6s.floppy-disk", "#ffffff"), self.save_text)
@@ -200,7 +206,8 @@ class FollowupDialog(QDialog):
                 return
 
     def fit_height(self) -> None:
-        """Grow the dialog when messages appear (wrapped labels do not enlarge a shown window by themselves)."""
+        """Grow the dialog when messages appear (wrapped labels do not enlarge a shown window by themselves),
+        never beyond the screen: past it, the form scrolls."""
         self.layout_.activate()
         layout = self.layout_
         need = (
@@ -209,7 +216,14 @@ class FollowupDialog(QDialog):
             else layout.totalSizeHint().height()
         )
         if need > self.height():
-            self.resize(self.width(), need)
+            fit_to_screen(self, self.width(), need)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        if not self.property("filrouge_fitted"):  # the first time: its size, within the screen
+            self.setProperty("filrouge_fitted", True)
+            hint = self.sizeHint()
+            fit_to_screen(self, max(hint.width(), self.width()), hint.height())
+        super().showEvent(event)
 
     # --- saving -------------------------------------------------------------------------------------------
 

@@ -3,7 +3,8 @@ polish (:meth:`app.ui.kit.style.Style.polish`), so a screen added later behaves 
 
 * Tab leaves a multi-line text field (:meth:`QPlainTextEdit.setTabChangesFocus`) and a table or list (no Tab
   navigation between cells: the arrows move inside); Ctrl+Tab is never the only way out.
-* A dialog opens with the focus on its first field (not on a button, not on nothing).
+* A dialog opens with the focus on its first field (not on a button, not on nothing); a form that scrolls is
+  not a stop of its own (its fields are).
 * One save shortcut everywhere: :func:`save_shortcut` (Ctrl+S; Ctrl+Entrée as an alias where a text is typed).
 """
 
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QRadioButton,
+    QScrollArea,
     QTextEdit,
     QWidget,
 )
@@ -49,6 +51,14 @@ def polish(widget: QWidget) -> None:
         widget.setTabChangesFocus(True)
     elif isinstance(widget, QAbstractItemView):
         widget.setTabKeyNavigation(False)
+    elif (
+        type(widget) is QScrollArea
+        and widget.widget() is not None
+        and first_input(widget.widget()) is not None
+    ):
+        # a form that scrolls: its fields take the focus (the area follows them); a stop on the area itself
+        # would show nothing and do nothing. (Read-only content keeps it: the arrows scroll it.)
+        widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)
     elif isinstance(widget, QDialog) and not widget.property("filrouge_first_field"):
         widget.setProperty("filrouge_first_field", True)
         widget.installEventFilter(_first_field)

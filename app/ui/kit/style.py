@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
     QGroupBox,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QProxyStyle,
@@ -65,6 +66,7 @@ PE, CE, CC, SC, CT = (
 S = QStyle.StateFlag
 ROLE_PROPERTY = "filrouge_role"  # the role applied at the last polish (a later polish may change it)
 RADIUS = 4.0
+DESIGN_POINT_SIZE = 10.0  # the text size the screens' pixel sizes were chosen for
 FIELD_PADDING = 13  # a field or a button is the text's height plus this (30 px at 10 pt)
 FIELD_CONTENTS = (
     QStyle.ContentsType.CT_LineEdit,
@@ -91,6 +93,48 @@ def _own_frame(w: QLineEdit) -> bool:
     return w.hasFrame() and not _inside_box(w)
 
 
+_NATURAL_ROWS: dict[float, int] = {}
+
+
+def _natural_row_height() -> int:
+    """Qt's own row height for the application's text (it follows the text already: not to be scaled again)."""
+    size = QApplication.font().pointSizeF()
+    if size not in _NATURAL_ROWS:
+        probe = QHeaderView(Qt.Orientation.Vertical)
+        _NATURAL_ROWS[size] = probe.defaultSectionSize()
+        probe.deleteLater()
+    return _NATURAL_ROWS[size]
+
+
+def scale_sections(header: QHeaderView) -> None:
+    """Column widths and row heights are given in pixels for the design size of the text (10 pt); with larger
+    text (200 %) they grow in proportion, so a column is not cut where its text was not."""
+    scale = QApplication.font().pointSizeF() / DESIGN_POINT_SIZE
+    if abs(scale - 1) < 0.05:
+        return
+    if header.orientation() == Qt.Orientation.Vertical:  # a row height set by the screen (Qt's own follows)
+        if header.defaultSectionSize() != _natural_row_height():
+            header.setDefaultSectionSize(round(header.defaultSectionSize() * scale))
+        return
+    sized = (QHeaderView.ResizeMode.Interactive, QHeaderView.ResizeMode.Fixed)
+    for i in range(header.count()):
+        if header.sectionResizeMode(i) in sized:
+            header.resizeSection(i, round(header.sectionSize(i) * scale))
+
+
+class _ScaleOnShow(QObject):
+    """Scales a header's sections the first time it is shown, then lets go of it."""
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Show and isinstance(obj, QHeaderView):
+            obj.removeEventFilter(self)
+            scale_sections(obj)
+        return False
+
+
+_SCALE_ON_SHOW = _ScaleOnShow()
+
+
 class Style(QProxyStyle):
     def __init__(self, colours: Colours) -> None:
         super().__init__(QStyleFactory.create("Fusion"))
@@ -110,6 +154,9 @@ class Style(QProxyStyle):
 
     def _behaviour(self, w: QWidget) -> None:
         keyboard.polish(w)  # Tab leaves text areas and tables, a dialog opens on its first field
+        if isinstance(w, QHeaderView) and not w.property("filrouge_scaled"):
+            w.setProperty("filrouge_scaled", True)  # when first shown: the screen has set its widths by then
+            w.installEventFilter(_SCALE_ON_SHOW)
         if isinstance(w, QLineEdit) and _own_frame(w) and w.textMargins().left() == 0:
             w.setTextMargins(4, 0, 4, 0)
 
@@ -276,7 +323,7 @@ class Style(QProxyStyle):
         elif primary:
             fill = fill.darker(125) if down else fill.darker(112) if hover else fill
         elif down:
-            fill = self.q["accent_soft"].darker(106)
+            fill = self.q["accent_soft"] if _on(opt.state, S.State_On) else self.q["accent_soft"].darker(106)
         elif hover:
             fill = self.q["accent_soft"]
         edge = fill if primary and enabled else self.q["border"] if enabled else self.q["line"]
@@ -285,6 +332,8 @@ class Style(QProxyStyle):
         p.setPen(QPen(edge, 1))
         p.setBrush(fill)
         p.drawRoundedRect(body.adjusted(0.5, 0.5, -0.5, -0.5), RADIUS, RADIUS)
+        if _on(opt.state, S.State_On) and not primary:  # a toggle that is on: a bar under it, not a tint only
+            p.fillRect(QRectF(body.left() + 3, body.bottom() - 3, body.width() - 6, 3), self.q["accent"])
         p.restore()
         if focus and enabled:  # inside the edge; on a fill the focus colour does not stand out on, white
             stands_out = contrast(self.c.focus, fill.name()) >= 3.0

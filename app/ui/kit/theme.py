@@ -18,7 +18,7 @@ from datetime import date, datetime
 
 import qtawesome as qta
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QColor, QFont, QGuiApplication, QIcon, QPalette
+from PySide6.QtGui import QAccessibilityHints, QColor, QFont, QGuiApplication, QIcon, QPalette, QStyleHints
 from PySide6.QtWidgets import QApplication
 
 from app.services.people.deadlines import DueState
@@ -209,8 +209,19 @@ def high_contrast_wanted(system: Qt.ContrastPreference | None = None) -> bool:
     if choice in ("high", "normal"):
         return choice == "high"
     if system is None:
-        system = QGuiApplication.styleHints().accessibility().contrastPreference()
+        system = accessibility_hints().contrastPreference()
     return system == Qt.ContrastPreference.HighContrast
+
+
+_STYLE_HINTS: list[QStyleHints] = []
+
+
+def accessibility_hints() -> QAccessibilityHints:
+    """The system's accessibility settings. (PySide6 drops the object as soon as the Python wrapper of its
+    QStyleHints goes: that wrapper is kept here for the life of the application.)"""
+    if not _STYLE_HINTS:
+        _STYLE_HINTS.append(QGuiApplication.styleHints())
+    return _STYLE_HINTS[0].accessibility()
 
 
 def palette(c: Colours) -> QPalette:
@@ -273,7 +284,7 @@ def apply_theme(app: QApplication, *, high_contrast: bool | None = None) -> None
     font.setPointSizeF(max(font.pointSizeF(), 10.0))
     app.setFont(font)
     follow_focus(app)
-    hints = QGuiApplication.styleHints().accessibility()
+    hints = accessibility_hints()
     if not app.property("filrouge_contrast_followed"):  # the system's setting changed: follow it, live
         app.setProperty("filrouge_contrast_followed", True)
         hints.contrastPreferenceChanged.connect(

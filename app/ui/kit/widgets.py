@@ -5,18 +5,23 @@ from __future__ import annotations
 from typing import TypeVar
 
 from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QRect, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QGuiApplication, QIcon, QPainter
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QGuiApplication, QIcon, QPainter, QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QLayout,
+    QLayoutItem,
     QListWidget,
     QListWidgetItem,
+    QScrollArea,
+    QSizePolicy,
+    QStackedWidget,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
+    QTabWidget,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -28,6 +33,7 @@ from app.ui.kit import theme
 W = TypeVar("W", bound=QWidget)
 BADGE_ROLE = Qt.ItemDataRole.UserRole + 1
 BADGE_ALERT_ROLE = Qt.ItemDataRole.UserRole + 2
+TIP_ROLE = Qt.ItemDataRole.UserRole + 3
 
 
 def named(widget: W, name: str) -> W:
@@ -36,6 +42,148 @@ def named(widget: W, name: str) -> W:
     Qt takes ``objectName=`` as a constructor keyword, but PySide6's type stubs do not know it."""
     widget.setObjectName(name)
     return widget
+
+
+class ElidedLabel(QLabel):
+    """One line of text that shortens with « … » when the room is narrow instead of widening its window; the
+    whole text stays in the tooltip and the accessible description."""
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        self.setToolTip(text)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(self.fontMetrics().averageCharWidth() * 8, super().minimumSizeHint().height())
+
+    def paintEvent(self, _event: QEvent) -> None:
+        painter = QPainter(self)
+        rect = self.contentsRect()
+        text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, rect.width())
+        painter.setPen(self.palette().color(self.foregroundRole()))
+        painter.drawText(rect, int(self.alignment()), text)
+
+
+class FittingScroll(QScrollArea):
+    """A frameless scroll area as big as its content wants (up to what its window allows), that scrolls rather
+    than clip when the window is smaller (200 % text, a 1,280 × 720 screen)."""
+
+    def __init__(self, content: QWidget, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWidget(content)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # its fields take the focus; it follows them
+
+    def sizeHint(self) -> QSize:
+        content = self.widget()
+        hint = content.sizeHint() if content is not None else QSize(0, 0)
+        bar = self.verticalScrollBar().sizeHint().width()
+        return QSize(hint.width() + bar, hint.height())
+
+    def minimumSizeHint(self) -> QSize:
+        h = self.fontMetrics().height()
+        content = self.widget()
+        width = content.minimumSizeHint().width() if content is not None else 0
+        return QSize(min(width, h * 24), h * 6)
+
+
+class FlowRow(QLayout):
+    """Widgets in a row that wraps onto the next line when the room is short (a toolbar at 200 % text or on a
+    1,280-pixel screen) instead of widening the window. With ``last_right``, the last widget of the row keeps to
+    the right edge when it fits on the same line (as after a stretch)."""
+
+    def __init__(self, parent: QWidget | None = None, *, last_right: bool = False, spacing: int = 6) -> None:
+        super().__init__(parent)
+        self.items: list[QLayoutItem] = []
+        self.last_right = last_right
+        self.setSpacing(spacing)
+        self.setContentsMargins(0, 0, 0, 0)
+
+    def addItem(self, item: QLayoutItem) -> None:
+        self.items.append(item)
+
+    def count(self) -> int:
+        return len(self.items)
+
+    def itemAt(self, index: int) -> QLayoutItem | None:  # type: ignore[override]
+        return self.items[index] if 0 <= index < len(self.items) else None
+
+    def takeAt(self, index: int) -> QLayoutItem | None:  # type: ignore[override]
+        return self.items.pop(index) if 0 <= index < len(self.items) else None
+
+    def expandingDirections(self) -> Qt.Orientation:
+        return Qt.Orientation(0)
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        return self._place(QRect(0, 0, width, 0), apply=False)
+
+    def setGeometry(self, rect: QRect) -> None:
+        super().setGeometry(rect)
+        self._place(rect, apply=True)
+
+    def sizeHint(self) -> QSize:
+        shown = [i.sizeHint() for i in self.items if not i.isEmpty()]
+        width = sum(s.width() for s in shown) + self.spacing() * max(0, len(shown) - 1)
+        return QSize(width, max((s.height() for s in shown), default=0))
+
+    def minimumSize(self) -> QSize:
+        shown = [i.minimumSize() for i in self.items if not i.isEmpty()]
+        return QSize(max((s.width() for s in shown), default=0), max((s.height() for s in shown), default=0))
+
+    def _place(self, rect: QRect, *, apply: bool) -> int:
+        x, y, line = rect.x(), rect.y(), 0
+        shown = [i for i in self.items if not i.isEmpty()]
+        for n, item in enumerate(shown):
+            hint = item.sizeHint()
+            width = min(
+                hint.width(), max(rect.width(), item.minimumSize().width())
+            )  # a group may wrap inside
+            height = item.heightForWidth(width) if item.hasHeightForWidth() else hint.height()
+            if x > rect.x() and x + width > rect.right() + 1:  # no room left on this line
+                x, y, line = rect.x(), y + line + self.spacing(), 0
+            left = x
+            if self.last_right and n == len(shown) - 1 and x > rect.x():
+                left = max(x, rect.right() + 1 - width)
+            if apply:
+                item.setGeometry(QRect(left, y, width, height))
+            x, line = left + width + self.spacing(), max(line, height)
+        return y + line - rect.y()
+
+
+def size_by_current_page(stack: QStackedWidget | QTabWidget) -> None:
+    """A stack of pages (a tab widget) as wide as its *current* page needs, not its widest one: a wide page
+    hidden behind must not widen (or scroll sideways) the one shown."""
+
+    def follow(index: int) -> None:
+        for i in range(stack.count()):
+            page = stack.widget(i)
+            if page is None:
+                continue
+            policy = page.sizePolicy()
+            own = page.property("filrouge_own_policy")
+            if own is None:  # the page's own policy, given back when it is shown
+                own = policy.horizontalPolicy().value
+                page.setProperty("filrouge_own_policy", own)
+            wide = QSizePolicy.Policy(own) if i == index else QSizePolicy.Policy.Ignored
+            if policy.horizontalPolicy() != wide:
+                policy.setHorizontalPolicy(wide)
+                page.setSizePolicy(policy)
+
+    stack.currentChanged.connect(follow)
+    follow(stack.currentIndex())
+
+
+def fit_to_screen(window: QWidget, width: int, height: int) -> None:
+    """Resize ``window`` to ``width`` × ``height``, never beyond 95 % × 92 % of the available screen (1,366 ×
+    768 laptops, 200 % text)."""
+    screen = window.screen() or QGuiApplication.primaryScreen()
+    if screen is not None:
+        area = screen.availableGeometry()
+        width, height = min(width, int(area.width() * 0.95)), min(height, int(area.height() * 0.92))
+    window.resize(width, height)
 
 
 def clear_layout(layout: QLayout, keep: QWidget | None = None) -> None:
@@ -64,10 +212,11 @@ class EmptyState(QWidget):
         layout.addStretch(2)
         self.icon = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
         self.icon.setPixmap(theme.icon(icon_name, "#9aa5b1").pixmap(QSize(48, 48)))
-        self.title = named(QLabel(title, alignment=Qt.AlignmentFlag.AlignCenter), "h2")
+        self.title = named(QLabel(title, alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True), "h2")
         self.text = QLabel(text, alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True)
         self.text.setProperty("muted", True)
-        self.text.setFixedWidth(560)
+        # about 70 characters a line at any font size; narrower when the room is (wrapped, never cut)
+        self.text.setMaximumWidth(self.text.fontMetrics().averageCharWidth() * 70)
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         for w in (self.icon, self.title):
             layout.addWidget(w)
@@ -90,32 +239,62 @@ class Card(QFrame):
 
 
 class FieldGrid(QWidget):
-    """Label / value pairs in columns, values selectable; empty values shown as « — »."""
+    """Label / value pairs in up to ``columns`` columns, values selectable; empty values shown as « — ». When the
+    room is short (large text, a narrow window) the pairs flow into fewer columns instead of widening the page."""
 
     def __init__(self, columns: int = 2, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.columns = columns
+        self.shown_columns = columns
         self.grid = QGridLayout(self)
         self.grid.setContentsMargins(0, 0, 0, 0)
         self.grid.setHorizontalSpacing(14)
         self.grid.setVerticalSpacing(6)
         self.values: dict[str, QLabel] = {}
+        self.cells: list[tuple[QLabel, QLabel]] = []
 
     def set_fields(self, pairs: list[tuple[str, str]]) -> None:
         clear_layout(self.grid)
         self.values.clear()
-        for i, (name, value) in enumerate(pairs):
-            row, col = divmod(i, self.columns)
+        self.cells = []
+        for name, value in pairs:
             key = QLabel(name)
             key.setProperty("muted", True)
             val = QLabel(value or "—", wordWrap=True)
             val.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             key.setBuddy(val)
+            self.cells.append((key, val))
+            self.values[name] = val
+        self._arrange(self._fitting_columns(self.width()) if self.width() > 0 else self.columns)
+
+    def _pair_width(self) -> int:
+        """The room one pair needs: its longest label and a dozen characters of value."""
+        keys = [k.sizeHint().width() for k, _v in self.cells] or [0]
+        return max(keys) + self.fontMetrics().averageCharWidth() * 14 + 2 * self.grid.horizontalSpacing()
+
+    def _fitting_columns(self, width: int) -> int:
+        return max(1, min(self.columns, width // max(1, self._pair_width())))
+
+    def _arrange(self, columns: int) -> None:
+        self.shown_columns = columns
+        for key, val in self.cells:
+            self.grid.removeWidget(key)
+            self.grid.removeWidget(val)
+        for c in range(self.columns):
+            self.grid.setColumnStretch(c * 2 + 1, 1 if c < columns else 0)
+        for i, (key, val) in enumerate(self.cells):
+            row, col = divmod(i, columns)
             self.grid.addWidget(key, row, col * 2, Qt.AlignmentFlag.AlignTop)
             self.grid.addWidget(val, row, col * 2 + 1, Qt.AlignmentFlag.AlignTop)
-            self.values[name] = val
-        for c in range(self.columns):
-            self.grid.setColumnStretch(c * 2 + 1, 1)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(self._pair_width(), super().minimumSizeHint().height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        columns = self._fitting_columns(event.size().width())
+        if columns != self.shown_columns and self.cells:
+            self._arrange(columns)
 
 
 class _NavDelegate(QStyledItemDelegate):
@@ -146,6 +325,10 @@ class _NavDelegate(QStyledItemDelegate):
         icon = index.data(Qt.ItemDataRole.DecorationRole)
         if isinstance(icon, QIcon):
             icon.paint(painter, QRect(r.left() + 12, r.center().y() - size // 2, size, size))
+        if getattr(self.parent(), "compact", False):  # icons and badges only
+            self._paint_badge(painter, option, index, r)
+            painter.restore()
+            return
         font = QFont(option.font)
         font.setBold(selected)
         painter.setFont(font)
@@ -203,10 +386,13 @@ class _NavDelegate(QStyledItemDelegate):
 
 class NavList(QListWidget):
     """The left navigation: icon + label per page, with optional count badges; as wide as its longest label
-    needs at the current font (200 % text: it grows, nothing is cut)."""
+    needs at the current font (200 % text: it grows, nothing is cut). :meth:`set_compact` shows the icons and
+    badges only (a narrow window, large text): the labels are then in the tooltips and, always, in the accessible
+    names."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.compact = False
         self.setObjectName("nav")
         self.setItemDelegate(_NavDelegate(self))
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -215,19 +401,40 @@ class NavList(QListWidget):
         self.setAccessibleName("Navigation")
         self._fit_width()
 
-    def _fit_width(self) -> None:
+    def full_width(self) -> int:
         """The widest item: margins, icon, its label in bold and its badge, if any."""
         bold = QFont(self.font())
         bold.setBold(True)
         fm = QFontMetrics(bold)
-        small = QFontMetrics(_NavDelegate._badge_font_of(self.font()))
         widths = [fm.horizontalAdvance("Navigation")]
         for i in range(self.count()):
-            item = self.item(i)
-            count = item.data(BADGE_ROLE)
-            badge = small.horizontalAdvance(str(count)) + 24 if count else 0
-            widths.append(fm.horizontalAdvance(item.text()) + badge)
-        self.setFixedWidth(max(widths) + fm.height() + 60)
+            widths.append(fm.horizontalAdvance(self.item(i).text()) + self._badge_room(i))
+        return max(widths) + fm.height() + 60
+
+    def _badge_room(self, row: int) -> int:
+        count = self.item(row).data(BADGE_ROLE)
+        small = QFontMetrics(_NavDelegate._badge_font_of(self.font()))
+        return small.horizontalAdvance(str(count)) + 24 if count else 0
+
+    def _fit_width(self) -> None:
+        if self.compact:
+            rooms = [self._badge_room(i) for i in range(self.count())]
+            self.setFixedWidth(self.fontMetrics().height() + max(rooms, default=0) + 44)
+        else:
+            self.setFixedWidth(self.full_width())
+
+    def set_compact(self, compact: bool) -> None:
+        if compact != self.compact:
+            self.compact = compact
+            for i in range(self.count()):
+                self._tooltip(self.item(i))
+            self._fit_width()
+            self.viewport().update()
+
+    def _tooltip(self, item: QListWidgetItem) -> None:
+        base, tip = item.data(Qt.ItemDataRole.UserRole), item.data(TIP_ROLE) or ""
+        shown = tip if item.data(BADGE_ROLE) else ""
+        item.setToolTip(f"{base}{' — ' + shown if shown else ''}" if self.compact else shown)
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
@@ -246,15 +453,7 @@ class NavList(QListWidget):
         item.setData(BADGE_ROLE, count)
         item.setData(BADGE_ALERT_ROLE, alert)
         base = item.data(Qt.ItemDataRole.UserRole)
-        item.setToolTip(tip if count else "")
+        item.setData(TIP_ROLE, tip)
+        self._tooltip(item)
         item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{base}, {tip}" if count and tip else base)
         self._fit_width()
-
-
-def fit_to_screen(window: QWidget, width: int, height: int) -> None:
-    """Resize ``window`` to ``width`` × ``height``, never beyond 95 % of the available screen (1366 × 768 laptops)."""
-    screen = window.screen() or QGuiApplication.primaryScreen()
-    if screen is not None:
-        area = screen.availableGeometry()
-        width, height = min(width, int(area.width() * 0.95)), min(height, int(area.height() * 0.92))
-    window.resize(width, height)

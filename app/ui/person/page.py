@@ -35,7 +35,7 @@ from app.services.privacy import access as access_export
 from app.ui.kit import theme
 from app.ui.kit.a11y import Level, announce
 from app.ui.kit.errors import show_error, user_message
-from app.ui.kit.widgets import Card, EmptyState, FieldGrid, clear_layout, named
+from app.ui.kit.widgets import Card, EmptyState, FieldGrid, FlowRow, clear_layout, named, size_by_current_page
 from app.ui.kit.worker import DbWorker, WorkerContext
 from app.ui.person.coaccompaniment import CoAccompanimentCard
 from app.ui.shell.plugins import UiContext, tab_factories
@@ -121,14 +121,16 @@ class HeaderCard(Card):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(18, 12, 18, 12)
         layout.setSpacing(8)
-        top = QHBoxLayout()
+        who, tools = QWidget(), QWidget()  # two groups that wrap when the room is short (200 % text)
+        top, right = QHBoxLayout(who), QHBoxLayout(tools)
+        top.setContentsMargins(0, 0, 0, 0)
+        right.setContentsMargins(0, 0, 0, 0)
         self.name = named(QLabel("Chargement…"), "title")
         self.name.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.sub = named(QLabel(), "muted")
         top.addWidget(self.name)
         top.addSpacing(12)
         top.addWidget(self.sub, 0, Qt.AlignmentFlag.AlignBottom)
-        top.addStretch(1)
         nir_caption = QLabel("NIR")
         nir_caption.setProperty("muted", True)
         self.nir = QLabel("")
@@ -150,10 +152,13 @@ class HeaderCard(Card):
         )
         self.export_button.setAccessibleName("Exporter ses données (droit d'accès)")
         for w in (nir_caption, self.nir, self.nir_button):
-            top.addWidget(w, 0, Qt.AlignmentFlag.AlignVCenter)
-        top.addSpacing(12)
-        top.addWidget(self.export_button, 0, Qt.AlignmentFlag.AlignVCenter)
-        layout.addLayout(top)
+            right.addWidget(w, 0, Qt.AlignmentFlag.AlignVCenter)
+        right.addSpacing(12)
+        right.addWidget(self.export_button, 0, Qt.AlignmentFlag.AlignVCenter)
+        row = FlowRow(last_right=True, spacing=12)
+        row.addWidget(who)
+        row.addWidget(tools)
+        layout.addLayout(row)
         alert_row = QHBoxLayout()
         alert_row.setSpacing(8)
         self.alert_icon = QLabel()
@@ -358,6 +363,7 @@ class PersonPage(QWidget):
                 widget = self.placeholders[key] = EmptyState(icon_name, empty_title, empty_text)
             self.tab_widgets[key] = widget
             self.tabs.addTab(widget, theme.icon(icon_name), title)
+        size_by_current_page(self.tabs)  # a wide tab does not widen the one shown
         layout.addWidget(self.tabs, 1)
         self.clear_nir = ""
         self.nir_left = 0

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLineEdit, QPlainTextEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QComboBox, QLineEdit, QPlainTextEdit, QPushButton, QWidget
 
 from app.models.vocabularies.loader import load_vocabularies
 from app.services.people import followup, parcours
@@ -17,6 +17,7 @@ from app.services.people.followup import FollowupContext, ReferentChoice, Sancti
 from app.services.people.labels import TRACK_LABELS
 from app.ui.kit import theme
 from app.ui.kit.forms import DateField, FollowupDialog, Job, OptionalDate
+from app.ui.kit.widgets import FlowRow
 from app.ui.kit.worker import WorkerContext
 from app.ui.shell.plugins import UiContext
 
@@ -261,8 +262,7 @@ class FollowupActions(QWidget):
 
     def __init__(self, ctx: UiContext, person_id: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        row = QHBoxLayout(self)
-        row.setContentsMargins(0, 0, 0, 0)
+        row = FlowRow(self)  # wraps when the room is short (200 % text)
         self.buttons: dict[str, QPushButton] = {}
         for kind, text, icon, tip in self.ACTIONS:
             button = QPushButton(theme.icon(icon), text)
@@ -270,7 +270,6 @@ class FollowupActions(QWidget):
             button.clicked.connect(lambda _=False, k=kind: open_followup_dialog(k, ctx, person_id, self))
             self.buttons[kind] = button
             row.addWidget(button)
-        row.addStretch(1)
 
     def set_exited(self, exited: bool) -> None:
         exit_button = self.buttons["exit"]

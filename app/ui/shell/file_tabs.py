@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QTabBar, QTabWidget, QToolButton, QWidget
 
 from app.ui.caseload.page import CaseloadPage
 from app.ui.kit import theme
+from app.ui.kit.widgets import size_by_current_page
 from app.ui.kit.worker import DbWorker
 from app.ui.person.page import PersonPage
 from app.ui.shell.plugins import UiContext
@@ -33,6 +34,7 @@ class FileTabs(QTabWidget):
         self.tabBar().setTabButton(0, self.tabBar().ButtonPosition.LeftSide, None)
         self.tabCloseRequested.connect(self.close_tab)
         self.caseload.open_person.connect(self.open_person)
+        size_by_current_page(self)  # the list is not widened by an open file, nor a file by the list
 
     def person_pages(self) -> list[PersonPage]:
         return [w for i in range(self.count()) if isinstance(w := self.widget(i), PersonPage)]

@@ -10,7 +10,15 @@ from typing import Any
 import shiboken6
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QApplication, QHBoxLayout, QMainWindow, QStackedWidget, QToolTip, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
+    QHBoxLayout,
+    QMainWindow,
+    QStackedWidget,
+    QToolTip,
+    QWidget,
+)
 
 from app.services.errors import VaultDamagedError
 from app.services.people import caseload
@@ -18,7 +26,7 @@ from app.services.storage import backups, lock
 from app.services.storage.vault import ProfileInfo
 from app.ui.kit.a11y import set_status_line
 from app.ui.kit.errors import show_error, user_message
-from app.ui.kit.widgets import NavList
+from app.ui.kit.widgets import FittingScroll, NavList, size_by_current_page
 from app.ui.kit.worker import DbWorker, WorkerContext
 from app.ui.shell.file_tabs import FileTabs
 from app.ui.shell.idle import IdleWatcher
@@ -32,6 +40,7 @@ NAV = (("Ma file active", "fa6s.users"), *((v[0], v[1]) for v in PAGES.values())
 NAV_FILE = 0
 NAV_ALERTS, NAV_DUPLICATES, NAV_SYNC = (1 + list(PAGES).index(k) for k in ("alertes", "doublons", "sync"))
 STATUS_REFRESH_MS = 60_000
+NAV_SHARE = 0.25  # the navigation's full width at most this share of the window's, else icons only
 
 
 def _depth(widget: QWidget) -> int:
@@ -133,8 +142,14 @@ class MainWindow(QMainWindow):
         self.nav.currentRowChanged.connect(self.pages.setCurrentIndex)
         self.nav.setCurrentRow(NAV_FILE)
         self.files.person_loaded.connect(lambda _pid: self.refresh_status())
+        edge = QFrame()  # the navigation's right edge
+        edge.setFrameShape(QFrame.Shape.VLine)
+        edge.setObjectName("separator")
         layout.addWidget(self.nav)
-        layout.addWidget(self.pages, 1)
+        layout.addWidget(edge)
+        # a page wider than the window (200 % text, a small screen) scrolls: it never widens the window
+        layout.addWidget(FittingScroll(self.pages), 1)
+        size_by_current_page(self.pages)
         return box
 
     def _shortcuts(self) -> None:
@@ -319,6 +334,11 @@ class MainWindow(QMainWindow):
         self.nav.setCurrentRow(NAV_FILE)
         self.files.setCurrentIndex(0)
         self.files.caseload.focus_search()
+
+    def resizeEvent(self, event: Any) -> None:
+        """A narrow window, or large text: the navigation shows its icons only (labels in tooltips)."""
+        super().resizeEvent(event)
+        self.nav.set_compact(self.nav.full_width() > self.width() * NAV_SHARE)
 
     def closeEvent(self, event: Any) -> None:
         if not self.locked and not self.files.confirm_close_all():

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QStatusBar, QWidget
 
 from app.services.people.caseload import StatusInfo
 from app.ui.kit import theme
+from app.ui.kit.widgets import ElidedLabel
 
 
 def _item(icon_name: str) -> tuple[QWidget, QLabel]:
@@ -19,7 +20,7 @@ def _item(icon_name: str) -> tuple[QWidget, QLabel]:
     layout.setSpacing(6)
     icon = QLabel()
     icon.setPixmap(theme.icon(icon_name).pixmap(QSize(14, 14)))
-    text = QLabel()
+    text = ElidedLabel()  # a narrow window (200 % text) shortens it with « … »; all of it in its tooltip
     text.setContentsMargins(0, 0, 0, 0)
     layout.addWidget(icon)
     layout.addWidget(text)
@@ -56,7 +57,7 @@ class StatusBar(QStatusBar):
         self.addWidget(box)
         box, self.pending = _item("fa6s.cloud-arrow-up")
         self.addWidget(box)
-        self.message = QLabel()
+        self.message = ElidedLabel()
         self.message.setObjectName("status_message")
         self.message.setAccessibleName("Dernier message")
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

@@ -35,7 +35,7 @@ from app.services.agenda.convocations.letters import letter_states
 from app.services.errors import VaultLockedError
 from app.ui.kit import theme
 from app.ui.kit.errors import show_error
-from app.ui.kit.widgets import EmptyState, named
+from app.ui.kit.widgets import EmptyState, FlowRow, named
 from app.ui.kit.worker import WorkerContext
 from app.ui.pages.agenda.letters import LettersDialog
 from app.ui.pages.agenda.session_dialog import SessionDialog
@@ -260,6 +260,7 @@ class AgendaPage(QWidget):
             QLabel(
                 "Double-clic sur un rendez-vous : ouvrir le dossier de la personne. "
                 "F2 : modifier le rendez-vous sélectionné.",
+                wordWrap=True,
             ),
             "muted",
         )
@@ -267,7 +268,9 @@ class AgendaPage(QWidget):
         self._shortcuts()  # loaded when shown (the vault may still be locked when the page is built)
 
     def _toolbar(self) -> QVBoxLayout:
-        bar = QHBoxLayout()
+        moves, actions = QWidget(), QWidget()  # two groups that wrap (200 % text, a narrow window)
+        bar, tools = QHBoxLayout(moves), FlowRow(actions)
+        bar.setContentsMargins(0, 0, 0, 0)
         self.prev_button = QPushButton(theme.icon("fa6s.chevron-left"), "")
         self.prev_button.setToolTip("Précédent (Alt+←)")
         self.prev_button.setAccessibleName("Précédent")
@@ -289,11 +292,6 @@ class AgendaPage(QWidget):
         group.setExclusive(True)
         for b in (self.day_button, self.week_button):
             group.addButton(b)
-        for b in (self.day_button, self.week_button):
-            b.setStyleSheet(
-                f"QPushButton:checked {{ background: {theme.ACCENT_SOFT}; border-color: {theme.ACCENT};"
-                f" color: {theme.ACCENT}; }}"
-            )
         self.day_button.setToolTip("Afficher une journée")
         self.week_button.setToolTip("Afficher la semaine, du lundi au dimanche")
         self.day_button.clicked.connect(lambda: self.set_week_mode(False))
@@ -318,11 +316,13 @@ class AgendaPage(QWidget):
         bar.addSpacing(12)
         bar.addWidget(self.day_button)
         bar.addWidget(self.week_button)
-        bar.addStretch(1)
         for w in (self.edit_button, self.letters_button, self.pdf_button, self.ics_button, self.new_button):
-            bar.addWidget(w)
+            tools.addWidget(w)
+        row = FlowRow(last_right=True, spacing=12)
+        row.addWidget(moves)
+        row.addWidget(actions)
         box = QVBoxLayout()
-        box.addLayout(bar)
+        box.addLayout(row)
         box.addWidget(self.title)
         return box
 
