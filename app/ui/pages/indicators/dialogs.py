@@ -31,7 +31,7 @@ from app.services.people.identity import current_actor
 from app.services.reporting import export as indicators_export
 from app.ui.kit import theme
 from app.ui.kit.errors import show_error
-from app.ui.kit.widgets import EmptyState, named
+from app.ui.kit.widgets import EmptyState, fit_to_screen, named
 from app.ui.kit.worker import WorkerContext
 from app.ui.shell.plugins import UiContext
 
@@ -99,7 +99,7 @@ class PeopleDialog(QDialog):
         self.stack.addWidget(self.empty)
         layout.addWidget(self.stack, 1)
         buttons = QHBoxLayout()
-        hint = named(QLabel("Double-cliquez (ou Entrée) pour ouvrir le dossier."), "muted")
+        hint = named(QLabel("Double-cliquez (ou Entrée) pour ouvrir le dossier.", wordWrap=True), "muted")
         buttons.addWidget(hint, 1)
         self.csv_button = QPushButton(theme.icon("fa6s.file-csv"), "Exporter CSV")
         self.csv_button.setToolTip("Exporter la liste au format CSV (Ctrl+Maj+E)")
@@ -115,7 +115,7 @@ class PeopleDialog(QDialog):
         QShortcut(QKeySequence("Ctrl+E"), self, lambda: self.export(".xlsx"))
         QShortcut(QKeySequence("Ctrl+Shift+E"), self, lambda: self.export(".csv"))
         self._set_exports(False)
-        self.resize(820, 520)
+        fit_to_screen(self, 820, 520)
         self.load()
 
     # --- loading ------------------------------------------------------------------------------------------
