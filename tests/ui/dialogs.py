@@ -34,10 +34,11 @@ from app.ui.person.contracts.editor import ContractEditor
 from app.ui.person.contracts.paper_signature import ImageViewDialog, PaperSignatureDialog
 from app.ui.person.contracts.signature_pad import SignatureDialog
 from app.ui.person.documents.dialogs import DocumentDialog, NoteDialog
-from app.ui.person.exit_dialogs import ExitDialog, ReentryDialog, SanctionDialog
+from app.ui.person.exit_dialogs import ExitDialog, ReentryDialog
 from app.ui.person.page import PersonPage
 from app.ui.person.parcours_dialogs import OrientationDialog, ReferentDialog, open_followup_dialog
 from app.ui.person.rdv.dialogs import AppointmentDialog, FollowUpDialog, StatusDialog
+from app.ui.person.sanction_dialog import SanctionDialog
 from app.ui.shell.first_run import FirstRunDialog
 from app.ui.shell.plugins import page_factories
 from app.ui.shell.restore_dialog import RestoreDialog

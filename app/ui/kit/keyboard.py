@@ -51,17 +51,18 @@ def polish(widget: QWidget) -> None:
         widget.setTabChangesFocus(True)
     elif isinstance(widget, QAbstractItemView):
         widget.setTabKeyNavigation(False)
-    elif (
-        type(widget) is QScrollArea
-        and widget.widget() is not None
-        and first_input(widget.widget()) is not None
-    ):
+    elif type(widget) is QScrollArea and _holds_a_form(widget):
         # a form that scrolls: its fields take the focus (the area follows them); a stop on the area itself
         # would show nothing and do nothing. (Read-only content keeps it: the arrows scroll it.)
         widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)
     elif isinstance(widget, QDialog) and not widget.property("filrouge_first_field"):
         widget.setProperty("filrouge_first_field", True)
         widget.installEventFilter(_first_field)
+
+
+def _holds_a_form(area: QScrollArea) -> bool:
+    content = area.widget()
+    return content is not None and first_input(content) is not None
 
 
 def is_input(widget: QWidget) -> bool:

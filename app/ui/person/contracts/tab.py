@@ -478,7 +478,7 @@ class ContractsTab(QWidget):
         def done(_event: str) -> None:
             self.ctx.changed(self.person_id)
             announce(
-                f"Contrat n° {c.number} : {contracts.TRANSITION_LABELS[status].lower()} enregistré",
+                f"Contrat n° {c.number} : {views.TRANSITION_LABELS[status].lower()} enregistré",
                 source=self,
             )
             self.reload()

@@ -11,7 +11,15 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, QUrl
-from PySide6.QtGui import QDesktopServices, QDragEnterEvent, QDropEvent, QFont, QKeySequence, QShortcut
+from PySide6.QtGui import (
+    QColor,
+    QDesktopServices,
+    QDragEnterEvent,
+    QDropEvent,
+    QFont,
+    QKeySequence,
+    QShortcut,
+)
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -209,7 +217,7 @@ class DocumentsTab(QWidget):
                 font.setStrikeOut(True)
                 for c in range(4):
                     item.setFont(c, font)
-                    item.setForeground(c, Qt.GlobalColor.gray)
+                    item.setForeground(c, QColor(theme.MUTED))  # struck out and « corrigée »: not pale
                 item.setToolTip(2, f"Corrigée le {theme.fmt_datetime(fix.written_at)}")
             self.note_tree.addTopLevelItem(item)
         self.note_tree.setVisible(bool(self.notes))
