@@ -65,9 +65,6 @@ def shot(widget: QWidget, name: str, *, small_screen: bool = False) -> Path | No
         theme.apply_theme(app, high_contrast=False)
     for _ in range(3):
         QApplication.processEvents()
-    if widget.isWindow() and widget.width() < 1000:
-        widget.adjustSize()  # dialogs: the style sheet changed the size hints
-        QApplication.processEvents()
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.png"
     widget.grab().save(str(path))

@@ -12,6 +12,7 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication, QLabel
 
 from app.ui.kit import theme
+from app.ui.kit.widgets import FittingScroll
 from app.ui.shell.main_window import MainWindow
 from tests.ui.conftest import unlock
 from tests.ui.dialogs import DIALOGS, DialogEnv
@@ -55,6 +56,36 @@ def test_at_200_percent_the_window_fits_1280_pixels_and_headings_grow(qtbot, dou
     window.files.setCurrentIndex(0)
     idle(qtbot, window)
     shot(window, "a11y-200-file-active")
+
+
+def test_at_200_percent_no_page_nor_tab_of_a_file_scrolls_sideways_on_a_1280_pixel_screen(
+    qtbot, doubled, window
+):
+    """Every page of the navigation and every tab of a person's file fits beside the (compact) navigation of a
+    1,280 × 720 window: header rows and toolbars wrap, a wide page hidden behind does not widen the one shown.
+    (Pages added later are walked too.)"""
+    unlock(qtbot, window)
+    window.resize(*LAPTOP)
+    idle(qtbot, window)
+    scroll = next(w for w in window.findChildren(FittingScroll) if w.widget() is window.pages)
+    room = window.width() - window.nav.width() - 2 * scroll.frameWidth() - 4
+    too_wide = {}
+    for row in range(window.nav.count()):
+        window.nav.setCurrentRow(row)
+        idle(qtbot, window)
+        need = window.pages.currentWidget().minimumSizeHint().width()
+        if need > room:
+            too_wide[window.nav.item(row).text()] = need
+    window.nav.setCurrentRow(0)
+    page = window.files.open_person(window.files.caseload.model.row_id(0))
+    qtbot.waitUntil(lambda: page.summary is not None, timeout=10_000)
+    for i in range(page.tabs.count()):
+        page.tabs.setCurrentIndex(i)
+        idle(qtbot, window)
+        need = window.files.minimumSizeHint().width()
+        if need > room:
+            too_wide[f"dossier › {page.tabs.tabText(i)}"] = need
+    assert not too_wide, (room, too_wide)
 
 
 def test_at_200_percent_every_dialog_fits_a_1280_by_720_screen(qtbot, doubled, demo, vault, tmp_path):

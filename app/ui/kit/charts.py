@@ -99,8 +99,15 @@ class BarChart(QWidget):
         return font
 
     @property
+    def line_height(self) -> int:
+        """One line of bar and value: 22 pixels at the design size of the text, more with larger text."""
+        return max(ROW_HEIGHT, self.fontMetrics().height() + 6)
+
+    @property
     def row_height(self) -> int:
-        return STACKED_ROW_HEIGHT if self.label_above and self.bars else ROW_HEIGHT
+        if self.label_above and self.bars:  # the label on its own line above
+            return max(STACKED_ROW_HEIGHT, self.line_height + self.fontMetrics().height())
+        return self.line_height
 
     def sizeHint(self) -> QSize:
         rows = max(1, len(self.bars))
@@ -143,11 +150,12 @@ class BarChart(QWidget):
         if not self.bars:
             p.setPen(QColor(theme.MUTED))
             p.drawText(
-                QRectF(0, top, self.width(), ROW_HEIGHT), Qt.AlignmentFlag.AlignVCenter, self.empty_text
+                QRectF(0, top, self.width(), self.line_height), Qt.AlignmentFlag.AlignVCenter, self.empty_text
             )
             p.end()
             return
         label_w, value_w, row_h = self._label_width(), self._value_width(), self.row_height
+        line = self.line_height
         track_w = max(20.0, self.width() - label_w - value_w - 4)
         scale = self.maximum or max((b.value for b in self.bars), default=0) or 1
         fm = self.fontMetrics()
@@ -158,21 +166,19 @@ class BarChart(QWidget):
             p.setPen(QColor(theme.INK))
             if self.label_above:
                 label = fm.elidedText(bar.label, Qt.TextElideMode.ElideRight, self.width() - 4)
-                p.drawText(
-                    QRectF(0, y, self.width(), row_h - ROW_HEIGHT + 2), Qt.AlignmentFlag.AlignBottom, label
-                )
-                y += row_h - ROW_HEIGHT
+                p.drawText(QRectF(0, y, self.width(), row_h - line + 2), Qt.AlignmentFlag.AlignBottom, label)
+                y += row_h - line
             else:
                 label = fm.elidedText(bar.label, Qt.TextElideMode.ElideRight, label_w - 8)
-                p.drawText(QRectF(0, y, label_w - 8, ROW_HEIGHT), Qt.AlignmentFlag.AlignVCenter, label)
-            bar_y = y + (ROW_HEIGHT - BAR_HEIGHT) / 2
+                p.drawText(QRectF(0, y, label_w - 8, line), Qt.AlignmentFlag.AlignVCenter, label)
+            bar_y = y + (line - BAR_HEIGHT) / 2
             if self.maximum:
                 p.fillRect(QRectF(label_w, bar_y, track_w, BAR_HEIGHT), QColor(TRACK))
             length = track_w * min(max(bar.value, 0.0), scale) / scale
             if length > 0:
                 p.fillRect(QRectF(label_w, bar_y, max(length, 1.5), BAR_HEIGHT), QColor(theme.ACCENT))
             end = label_w + (track_w if self.maximum else length) + 6
-            p.drawText(QRectF(end, y, value_w, ROW_HEIGHT), Qt.AlignmentFlag.AlignVCenter, bar.text)
+            p.drawText(QRectF(end, y, value_w, line), Qt.AlignmentFlag.AlignVCenter, bar.text)
         if not self.label_above:
             p.setPen(QColor(theme.LINE))
             p.drawLine(QPointF(label_w, top + 2), QPointF(label_w, top + 2 + len(self.bars) * row_h))

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
     QProxyStyle,
     QPushButton,
     QRadioButton,
+    QStackedWidget,
     QStatusBar,
     QStyle,
     QStyleFactory,
@@ -55,6 +56,7 @@ from PySide6.QtWidgets import (
 
 from app.ui.kit import keyboard
 from app.ui.kit.theme import H2_SCALE, TITLE_SCALE, Colours, colour_names, contrast, selection_marker
+from app.ui.kit.widgets import size_by_current_page
 
 PE, CE, CC, SC, CT = (
     QStyle.PrimitiveElement,
@@ -159,6 +161,10 @@ class Style(QProxyStyle):
             w.installEventFilter(_SCALE_ON_SHOW)
         if isinstance(w, QLineEdit) and _own_frame(w) and w.textMargins().left() == 0:
             w.setTextMargins(4, 0, 4, 0)
+        if isinstance(
+            w, QStackedWidget
+        ):  # a wide page hidden behind does not widen the one shown (200 % text)
+            size_by_current_page(w)
 
     def _role(self, w: QWidget) -> None:
         name = w.objectName()

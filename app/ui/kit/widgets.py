@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TypeVar
 
-from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QRect, QRectF, QSize, Qt
+import shiboken6
+from PySide6.QtCore import (
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QRect,
+    QRectF,
+    QSize,
+    Qt,
+    QTimer,
+)
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QGuiApplication, QIcon, QPainter, QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
@@ -153,27 +165,67 @@ class FlowRow(QLayout):
         return y + line - rect.y()
 
 
+def tool_row(lead: Sequence[QWidget], tools: Sequence[QWidget], *, spacing: int = 12) -> FlowRow:
+    """A header or tool row that wraps instead of widening its screen (200 % text, 1,280-pixel screens):
+    ``lead`` (a title and its count, a summary) on the left, bottoms aligned; ``tools`` (buttons) on the right,
+    going under the lead when the room is short, and onto more lines themselves if need be."""
+    row = FlowRow(last_right=True, spacing=spacing)
+    left = QWidget()
+    line = QHBoxLayout(left)
+    line.setContentsMargins(0, 0, 0, 0)
+    line.setSpacing(spacing)
+    for w in lead:
+        line.addWidget(w, 0, Qt.AlignmentFlag.AlignBottom)
+    right = QWidget()
+    buttons = FlowRow(right)
+    for w in tools:
+        buttons.addWidget(w)
+    row.addWidget(left)
+    row.addWidget(right)
+    return row
+
+
 def size_by_current_page(stack: QStackedWidget | QTabWidget) -> None:
     """A stack of pages (a tab widget) as wide as its *current* page needs, not its widest one: a wide page
-    hidden behind must not widen (or scroll sideways) the one shown."""
+    hidden behind must not widen (or scroll sideways) the one shown. (The style does it for every
+    :class:`QStackedWidget` when Qt polishes it; pages added later are followed too.)"""
+    if stack.property("filrouge_by_current_page"):
+        return
+    stack.setProperty("filrouge_by_current_page", True)
+    stack.currentChanged.connect(lambda index, s=stack: _follow(s, index))
+    _follow(stack, stack.currentIndex())
+    stack.installEventFilter(_PAGES_ADDED)
 
-    def follow(index: int) -> None:
-        for i in range(stack.count()):
-            page = stack.widget(i)
-            if page is None:
-                continue
-            policy = page.sizePolicy()
-            own = page.property("filrouge_own_policy")
-            if own is None:  # the page's own policy, given back when it is shown
-                own = policy.horizontalPolicy().value
-                page.setProperty("filrouge_own_policy", own)
-            wide = QSizePolicy.Policy(own) if i == index else QSizePolicy.Policy.Ignored
-            if policy.horizontalPolicy() != wide:
-                policy.setHorizontalPolicy(wide)
-                page.setSizePolicy(policy)
 
-    stack.currentChanged.connect(follow)
-    follow(stack.currentIndex())
+def _follow(stack: QStackedWidget | QTabWidget, index: int) -> None:
+    if not shiboken6.isValid(stack):
+        return
+    for i in range(stack.count()):
+        page = stack.widget(i)
+        if page is None:
+            continue
+        policy = page.sizePolicy()
+        own = page.property("filrouge_own_policy")
+        if own is None:  # the page's own policy, given back when it is shown
+            own = policy.horizontalPolicy().value
+            page.setProperty("filrouge_own_policy", own)
+        wide = QSizePolicy.Policy(own) if i == index else QSizePolicy.Policy.Ignored
+        if policy.horizontalPolicy() != wide:
+            policy.setHorizontalPolicy(wide)
+            page.setSizePolicy(policy)
+
+
+class _PagesAdded(QObject):
+    """A page added to a stack after :func:`size_by_current_page` is sized as hidden unless it is the current
+    one (Qt puts it in the stack's list just after telling the stack about its new child: hence the timer)."""
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ChildAdded and isinstance(obj, QStackedWidget | QTabWidget):
+            QTimer.singleShot(0, lambda s=obj: _follow(s, s.currentIndex() if shiboken6.isValid(s) else -1))
+        return False
+
+
+_PAGES_ADDED = _PagesAdded()
 
 
 def fit_to_screen(window: QWidget, width: int, height: int) -> None:

@@ -10,7 +10,6 @@ from PySide6.QtGui import QBrush, QColor, QFont, QKeySequence, QShortcut, QShowE
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
@@ -27,7 +26,7 @@ from app.services.people.deadlines import DueState
 from app.services.people.followup import AlertGroup, AlertLine
 from app.ui.kit import theme
 from app.ui.kit.errors import show_error
-from app.ui.kit.widgets import EmptyState, named, top_items
+from app.ui.kit.widgets import EmptyState, named, tool_row, top_items
 from app.ui.kit.worker import WorkerContext
 from app.ui.shell.plugins import UiContext
 
@@ -69,23 +68,18 @@ class AlertsPage(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 10, 10, 6)
         layout.setSpacing(10)
-        top = QHBoxLayout()
-        top.addWidget(named(QLabel("Alertes"), "title"))
-        top.addSpacing(16)
         self.count = named(QLabel(), "muted")
-        top.addWidget(self.count, 0, Qt.AlignmentFlag.AlignBottom)
-        top.addStretch(1)
         self.late_only = QCheckBox("En retard seulement")
         self.late_only.setToolTip(
             "Masquer les échéances proches (« Bientôt ») pour ne garder que les dépassées"
         )
         self.late_only.toggled.connect(lambda _on: self.reload())
-        top.addWidget(self.late_only)
         self.refresh_button = QPushButton(theme.icon("fa6s.rotate"), "Actualiser")
         self.refresh_button.setToolTip("Recalculer les échéances (F5)")
         self.refresh_button.clicked.connect(self.reload)
-        top.addWidget(self.refresh_button)
-        layout.addLayout(top)
+        layout.addLayout(
+            tool_row([named(QLabel("Alertes"), "title"), self.count], [self.late_only, self.refresh_button])
+        )
         hint = QLabel(
             "Dépliez une règle pour voir les personnes concernées ; double-cliquez (ou Entrée) sur une personne pour "
             "ouvrir son dossier à l'onglet où traiter l'échéance. Survolez une règle pour voir son fondement.",

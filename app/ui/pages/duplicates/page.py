@@ -39,7 +39,7 @@ from app.services.people.duplicates import FIELD_LABELS, DuplicateView
 from app.services.people.identity import current_actor
 from app.ui.kit import theme
 from app.ui.kit.errors import show_error
-from app.ui.kit.widgets import EmptyState, named
+from app.ui.kit.widgets import EmptyState, named, tool_row
 from app.ui.kit.worker import WorkerContext
 from app.ui.shell.other_pages import PAGES
 from app.ui.shell.plugins import UiContext
@@ -225,37 +225,33 @@ class DuplicatesPage(QWidget):
         )
         how.setProperty("muted", True)
         box.addWidget(how)
-        keep_row = QHBoxLayout()
-        keep_row.addWidget(QLabel("Dossier à conserver :"))
+        keep: list[QWidget] = [QLabel("Dossier à conserver :")]
         self.keep_group = QButtonGroup(self)
         for n in (1, 2):
             radio = QRadioButton(f"Dossier {n}")
             self.keep_group.addButton(radio, n)
-            keep_row.addWidget(radio)
+            keep.append(radio)
         self.keep_group.idToggled.connect(lambda n, on: self.table.set_kept(n) if on else None)
-        keep_row.addStretch(1)
+        opens: list[QWidget] = []
         for n in (1, 2):
             button = QPushButton(theme.icon("fa6s.folder-open"), f"Ouvrir le dossier {n}")
             button.clicked.connect(lambda _c=False, n=n: self._open(n))
-            keep_row.addWidget(button)
-        box.addLayout(keep_row)
-        actions = QHBoxLayout()
+            opens.append(button)
+        box.addLayout(tool_row(keep, opens))  # rows that wrap (200 % text)
         self.status = named(QLabel(wordWrap=True), "muted")
-        actions.addWidget(self.status, 1)
         self.different_button = QPushButton(theme.icon("fa6s.user-xmark"), "&Personnes différentes")
         self.different_button.setToolTip(
             "Ce sont deux personnes : la paire ne sera plus proposée, sur aucun poste"
         )
         self.different_button.clicked.connect(self.declare_different)
-        actions.addWidget(self.different_button)
         self.merge_button = QPushButton(
             theme.icon("fa6s.code-merge", "#ffffff"), "&Même personne : fusionner…"
         )
         self.merge_button.setProperty("primary", True)
         self.merge_button.setToolTip("Rattacher tout l'historique de l'autre dossier au dossier conservé")
         self.merge_button.clicked.connect(self.confirm_merge)
-        actions.addWidget(self.merge_button)
-        box.addLayout(actions)
+        box.addWidget(self.status)
+        box.addLayout(tool_row([], [self.different_button, self.merge_button]))
         split.addWidget(right)
         split.setStretchFactor(1, 3)
         split.setSizes([300, 900])

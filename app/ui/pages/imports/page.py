@@ -51,7 +51,7 @@ from app.services.imports.service import (
 from app.ui.kit import theme
 from app.ui.kit.errors import show_error, user_message
 from app.ui.kit.jobs import JobControl, LongJob
-from app.ui.kit.widgets import Card, named
+from app.ui.kit.widgets import Card, named, tool_row
 from app.ui.kit.worker import WorkerContext
 from app.ui.pages.imports.history import HistoryPane
 from app.ui.pages.imports.report import ReportModel
@@ -87,17 +87,11 @@ class ImportsPage(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 10, 10, 6)
         layout.setSpacing(10)
-        top = QHBoxLayout()
-        top.addWidget(named(QLabel("Imports"), "title"))
-        top.addSpacing(16)
         self.subtitle = named(QLabel("Liste mensuelle d'orientation du département"), "muted")
-        top.addWidget(self.subtitle, 0, Qt.AlignmentFlag.AlignBottom)
-        top.addStretch(1)
         self.choose_button = QPushButton(theme.icon("fa6s.file-import"), "Importer un fichier…")
         self.choose_button.setToolTip("Choisir la liste d'orientation reçue du département (Ctrl+I)")
         self.choose_button.clicked.connect(self.choose_file)
-        top.addWidget(self.choose_button)
-        layout.addLayout(top)
+        layout.addLayout(tool_row([named(QLabel("Imports"), "title"), self.subtitle], [self.choose_button]))
         self.error = named(QLabel(wordWrap=True), "error")
         self.error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.error.hide()

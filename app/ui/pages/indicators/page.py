@@ -39,7 +39,7 @@ from app.services.reporting import export, formatting, indicators
 from app.ui.kit import theme
 from app.ui.kit.charts import Bar, BarChart
 from app.ui.kit.errors import show_error
-from app.ui.kit.widgets import EmptyState, child_items, clear_layout, named, top_items
+from app.ui.kit.widgets import EmptyState, FlowRow, child_items, clear_layout, named, tool_row, top_items
 from app.ui.kit.worker import WorkerContext
 from app.ui.pages.indicators.dialogs import PeopleDialog, safe_file_name
 from app.ui.pages.indicators.items import (
@@ -130,13 +130,8 @@ class IndicatorsPage(QWidget):
 
     # --- construction -------------------------------------------------------------------------------------
 
-    def _top_bar(self) -> QHBoxLayout:
-        top = QHBoxLayout()
-        top.addWidget(named(QLabel("Indicateurs"), "title"))
-        top.addSpacing(16)
+    def _top_bar(self) -> FlowRow:
         self.scope = named(QLabel(), "muted")
-        top.addWidget(self.scope, 0, Qt.AlignmentFlag.AlignBottom)
-        top.addStretch(1)
         self.csv_button = QPushButton(theme.icon("fa6s.file-csv"), "Exporter CSV")
         self.csv_button.setToolTip("Exporter tous les indicateurs de la période en CSV (Ctrl+Maj+E)")
         self.xlsx_button = QPushButton(theme.icon("fa6s.file-excel"), "Exporter Excel")
@@ -147,9 +142,8 @@ class IndicatorsPage(QWidget):
         self.csv_button.clicked.connect(lambda: self.export_file(".csv"))
         self.xlsx_button.clicked.connect(lambda: self.export_file(".xlsx"))
         self.pdf_button.clicked.connect(self.open_pdf)
-        for button in (self.csv_button, self.xlsx_button, self.pdf_button):
-            top.addWidget(button)
-        return top
+        buttons = [self.csv_button, self.xlsx_button, self.pdf_button]
+        return tool_row([named(QLabel("Indicateurs"), "title"), self.scope], buttons)
 
     def _period_bar(self) -> QHBoxLayout:
         bar = QHBoxLayout()

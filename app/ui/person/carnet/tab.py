@@ -38,7 +38,7 @@ from app.services.errors import ValidationError
 from app.ui.kit import theme
 from app.ui.kit.a11y import Level, announce
 from app.ui.kit.errors import show_error
-from app.ui.kit.widgets import EmptyState, named
+from app.ui.kit.widgets import EmptyState, FlowRow, named
 from app.ui.kit.worker import WorkerContext
 from app.ui.person.carnet.dialogs import ActionDialog, ObjectiveDialog, OutcomeDialog, PrescriptionDialog
 from app.ui.person.carnet.model import (
@@ -104,6 +104,7 @@ class CarnetTab(QWidget):
         bar = QHBoxLayout()
         self.quick = QLineEdit(placeholderText="Saisie rapide : « thème : objectif » puis Entrée")
         self.quick.setAccessibleName("Saisie rapide d'un objectif")
+        self.quick.setMinimumWidth(self.quick.fontMetrics().averageCharWidth() * 24)  # the buttons wrap first
         self.quick.returnPressed.connect(self.quick_add)
         bar.addWidget(self.quick, 1)
         self.new_objective = QPushButton(theme.icon("fa6s.plus", "#ffffff"), "Nouvel objectif")
@@ -129,6 +130,10 @@ class CarnetTab(QWidget):
         self.remove_button.setAccessibleName("Supprimer…")
         self.remove_button.setToolTip("Supprimer l'objectif ou l'action sélectionné (Suppr)")
         self.remove_button.clicked.connect(self.remove_selected)
+        buttons = (
+            QWidget()
+        )  # they wrap under each other when the room is short (200 % text); the field stretches
+        row = FlowRow(buttons)
         for b in (
             self.new_objective,
             self.new_action,
@@ -137,7 +142,8 @@ class CarnetTab(QWidget):
             self.edit_button,
             self.remove_button,
         ):
-            bar.addWidget(b)
+            row.addWidget(b)
+        bar.addWidget(buttons, 0, Qt.AlignmentFlag.AlignTop)
         return bar
 
     def _undo_bar(self) -> QFrame:

@@ -9,7 +9,6 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -26,7 +25,7 @@ from app.services.errors import ValidationError
 from app.ui.kit import theme
 from app.ui.kit.a11y import announce
 from app.ui.kit.errors import show_error
-from app.ui.kit.widgets import named
+from app.ui.kit.widgets import named, tool_row
 from app.ui.kit.worker import WorkerContext
 from app.ui.person.diagnostic.form import DiagnosticForm
 from app.ui.shell.plugins import UiContext
@@ -44,7 +43,6 @@ class DiagnosticTab(QWidget):
         self.saving = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 10, 10, 10)
-        top = QHBoxLayout()
         self.status_icon = QLabel()
         self.status = QLabel("Chargement du diagnostic…")
         self.status.setAccessibleName("État du diagnostic")
@@ -61,10 +59,7 @@ class DiagnosticTab(QWidget):
             self.save,
             context=Qt.ShortcutContext.WidgetWithChildrenShortcut,
         )
-        top.addWidget(self.status_icon)
-        top.addWidget(self.status, 1)
-        top.addWidget(self.save_button)
-        layout.addLayout(top)
+        layout.addLayout(tool_row([self.status_icon, self.status], [self.save_button]))
         split = QSplitter()
         self.form = DiagnosticForm()
         self.form.changed.connect(self._edited)
@@ -95,7 +90,7 @@ class DiagnosticTab(QWidget):
         self.versions.setMaximumHeight(190)
         self.versions.setWordWrap(True)
         col.addWidget(self.versions)
-        self.diff_title = named(QLabel("Modifications"), "h2")
+        self.diff_title = named(QLabel("Modifications", wordWrap=True), "h2")
         col.addWidget(self.diff_title)
         self.diff = QListWidget()
         self.diff.setAccessibleName("Modifications entre versions")

@@ -22,7 +22,6 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QFileDialog,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
@@ -42,7 +41,7 @@ from app.services.people.identity import current_actor
 from app.ui.kit import theme
 from app.ui.kit.a11y import announce
 from app.ui.kit.errors import show_error
-from app.ui.kit.widgets import named
+from app.ui.kit.widgets import FlowRow, named, tool_row
 from app.ui.kit.worker import WorkerContext
 from app.ui.person.documents.dialogs import DocumentDialog, NoteDialog, Preview, note_kind_label
 from app.ui.shell.plugins import UiContext
@@ -118,8 +117,7 @@ class DocumentsTab(QWidget):
             b.setProperty("primary", True)
         return b
 
-    def _toolbar(self) -> QHBoxLayout:
-        top = QHBoxLayout()
+    def _toolbar(self) -> FlowRow:
         self.summary = QLabel("Chargement…")
         self.print_button = self._button("fa6s.print", "Imprimer la feuille de route",
                                          "Enregistrer « Ma feuille de route » en PDF pour la personne (Ctrl+P)",
@@ -133,10 +131,7 @@ class DocumentsTab(QWidget):
         QShortcut(QKeySequence("Ctrl+Shift+M"), self, self.new_note, context=scope)
         QShortcut(QKeySequence("Ctrl+Shift+D"), self, self.add_document, context=scope)
         QShortcut(QKeySequence("Ctrl+P"), self, self.print_roadmap, context=scope)
-        top.addWidget(self.summary, 1)
-        for b in (self.print_button, self.add_button, self.note_button):
-            top.addWidget(b)
-        return top
+        return tool_row([self.summary], [self.print_button, self.add_button, self.note_button])
 
     def _lists(self) -> QWidget:
         box = QWidget()

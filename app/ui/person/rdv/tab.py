@@ -9,7 +9,7 @@ from datetime import datetime
 
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QPushButton, QStackedWidget, QVBoxLayout, QWidget
 
 from app.models.enums import AppointmentStatus
 from app.models.vocabularies.loader import load_vocabularies
@@ -24,7 +24,7 @@ from app.services.people import identity as people
 from app.ui.kit import theme
 from app.ui.kit.a11y import announce
 from app.ui.kit.errors import show_error
-from app.ui.kit.widgets import EmptyState
+from app.ui.kit.widgets import EmptyState, tool_row
 from app.ui.kit.worker import WorkerContext
 from app.ui.pages.agenda.letters import open_letter
 from app.ui.pages.agenda.page import Header, RdvModel, make_table
@@ -53,7 +53,6 @@ class RdvTab(QWidget):
         self.dialog: AppointmentDialog | StatusDialog | FollowUpDialog | ReminderDialog | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 10, 10, 10)
-        top = QHBoxLayout()
         self.summary = QLabel("Chargement des rendez-vous…")
         self.status_button = QPushButton(theme.icon("fa6s.pen-to-square"), "Changer le statut…")
         self.status_button.setToolTip("Changer le statut du rendez-vous sélectionné (Entrée)")
@@ -72,21 +71,14 @@ class RdvTab(QWidget):
                   context=Qt.ShortcutContext.WidgetWithChildrenShortcut)  # fmt: skip
         QShortcut(QKeySequence("F2"), self, self.edit_appointment,
                   context=Qt.ShortcutContext.WidgetWithChildrenShortcut)  # fmt: skip
-        top.addWidget(self.summary, 1)
-        top.addWidget(self.edit_button)
-        top.addWidget(self.letter_button)
-        top.addWidget(self.status_button)
-        top.addWidget(self.new_button)
-        layout.addLayout(top)
-        reminder_row = QHBoxLayout()
+        tools = [self.edit_button, self.letter_button, self.status_button, self.new_button]
+        layout.addLayout(tool_row([self.summary], tools))
         self.reminder = QLabel("Rappels : …")
         self.reminder.setToolTip("Rappels des rendez-vous envoyés par le serveur du département")
         self.reminder_button = QPushButton(theme.icon("fa6s.bell"), "Rappels…")
         self.reminder_button.setToolTip("Canal de rappel choisi par la personne et date de son accord")
         self.reminder_button.clicked.connect(self.edit_reminders)
-        reminder_row.addWidget(self.reminder, 1)
-        reminder_row.addWidget(self.reminder_button)
-        layout.addLayout(reminder_row)
+        layout.addLayout(tool_row([self.reminder], [self.reminder_button]))
         self.model = RdvModel(
             ["day", "time", "purpose", "nature", "place", "status", "letters", "alert"], self
         )
