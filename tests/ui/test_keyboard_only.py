@@ -208,3 +208,20 @@ def test_open_the_first_alert(qtbot, unlocked_window, announcements):
     assert window.pages.currentWidget() is window.files
     assert person.upper().startswith(page.summary.header.display_name.split()[0].upper())
     assert announcements[-1] == (f"Dossier de {page.summary.header.display_name} ouvert", "info")
+
+
+def test_a_refused_save_is_announced_and_the_focus_goes_to_the_field_in_error(qtbot, ctx, announcements):
+    """RGAA 11.10, 7.5: the messages of a refused save are written under their field, said at once (a warning),
+    and the focus goes to the first field in error — not left on the button."""
+    dialog = AppointmentDialog(ctx, None, "Martin Paul")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.isAncestorOf(QApplication.focusWidget()), timeout=2000)
+    dialog.save_button.setFocus()
+    dialog.show_errors({"duration_min": "La durée doit être comprise entre 5 et 480 minutes."})
+    assert QApplication.focusWidget() is dialog.duration
+    assert dialog.errors["duration_min"].isVisibleTo(dialog)
+    assert announcements[-1] == (
+        "Non enregistré : La durée doit être comprise entre 5 et 480 minutes.",
+        "warning",
+    )
