@@ -26,6 +26,8 @@ from app.services.contracts.document import render_pdf
 from app.services.sync.view import QueueItem
 from app.ui.caseload.batch_print import BatchPrintDialog, open_batch_print
 from app.ui.kit.preview import PdfPreviewDialog
+from app.ui.pages.agenda.letters import LettersDialog
+from app.ui.pages.agenda.session_dialog import SessionDialog
 from app.ui.pages.indicators.dialogs import PeopleDialog
 from app.ui.pages.settings.widgets import SealDialog, SecretDialog
 from app.ui.pages.sync.conflicts import EditValueDialog
@@ -38,6 +40,7 @@ from app.ui.person.exit_dialogs import ExitDialog, ReentryDialog
 from app.ui.person.page import PersonPage
 from app.ui.person.parcours_dialogs import OrientationDialog, ReferentDialog, open_followup_dialog
 from app.ui.person.rdv.dialogs import AppointmentDialog, FollowUpDialog, StatusDialog
+from app.ui.person.rdv.reminders import ReminderDialog
 from app.ui.person.sanction_dialog import SanctionDialog
 from app.ui.shell.first_run import FirstRunDialog
 from app.ui.shell.plugins import page_factories
@@ -63,6 +66,7 @@ class DialogEnv:
         )
         self._page: PersonPage | None = None
         self._settings: QWidget | None = None
+        self._agenda: QWidget | None = None
 
     @staticmethod
     def classes() -> list[type[QDialog]]:
@@ -92,6 +96,14 @@ class DialogEnv:
             self._settings.show()
             idle(self.qtbot, self.ctx)
         return self._settings
+
+    def agenda(self) -> Any:
+        if self._agenda is None:
+            self._agenda = page_factories()["agenda"](self.ctx)
+            self.qtbot.addWidget(self._agenda)
+            self._agenda.show()
+            idle(self.qtbot, self.ctx)
+        return self._agenda
 
     def opened(self, action: Callable[[], object]) -> QDialog:
         """Run ``action`` and return the dialog it showed."""
@@ -184,6 +196,9 @@ def _queue_item() -> QueueItem:
 
 DIALOGS: dict[str, tuple[type[QDialog], Callable[[DialogEnv], QDialog]]] = {
     "Nouveau rendez-vous": (AppointmentDialog, lambda e: e.opened(e.tab("rdv").new_appointment)),
+    "Rappels des rendez-vous": (ReminderDialog, lambda e: e.opened(e.tab("rdv").edit_reminders)),
+    "Séance collective": (SessionDialog, lambda e: e.opened(e.agenda().new_collective)),
+    "Convocations de la semaine": (LettersDialog, lambda e: e.opened(e.agenda().convoke)),
     "Statut du rendez-vous": (StatusDialog, lambda e: e.opened(e.select_rdv().change_status)),
     "Rendez-vous non honoré": (
         FollowUpDialog,

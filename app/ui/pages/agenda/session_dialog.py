@@ -107,6 +107,13 @@ class SessionDialog(QDialog):
         self.title = QLineEdit(placeholderText="Ex. : Atelier CV et lettre de motivation")
         self.title.setMaxLength(120)
         self.title.setToolTip("Imprimé sur la convocation de chaque participant")
+        for field, name in (
+            (self.date, "Date de la séance"),
+            (self.time, "Heure de début"),
+            (self.duration, "Durée de la séance"),
+            (self.capacity, "Nombre de places"),
+        ):
+            field.setAccessibleName(name)  # several fields share the row of one label
         when = QHBoxLayout()
         for w in (self.date, QLabel("à"), self.time, QLabel("durée"), self.duration):
             when.addWidget(w)

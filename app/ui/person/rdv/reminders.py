@@ -21,6 +21,7 @@ from app.services.casefile.reminders import ReminderPreference
 from app.services.errors import ValidationError
 from app.ui.kit.errors import show_error
 from app.ui.kit.forms import DateField
+from app.ui.kit.keyboard import save_shortcut
 from app.ui.kit.widgets import named
 from app.ui.kit.worker import WorkerContext
 from app.ui.shell.plugins import UiContext
@@ -68,6 +69,7 @@ class ReminderDialog(QDialog):
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+        save_shortcut(self, self.save)
         self.group.buttonToggled.connect(self._toggled)
         self._toggled()
 
