@@ -22,6 +22,8 @@ from app.models.indicators.period import Period
 from app.models.tables.contracts import Contract
 from app.models.tables.people import Person
 from app.services.agenda.calendar import AgendaItem
+from app.services.bilans.records import all_bilans
+from app.services.bilans.values import BilanView
 from app.services.contracts.document import render_pdf
 from app.services.sync.view import QueueItem
 from app.ui.caseload.batch_print import BatchPrintDialog, open_batch_print
@@ -31,6 +33,8 @@ from app.ui.pages.agenda.session_dialog import SessionDialog
 from app.ui.pages.indicators.dialogs import PeopleDialog
 from app.ui.pages.settings.widgets import SealDialog, SecretDialog
 from app.ui.pages.sync.conflicts import EditValueDialog
+from app.ui.person.bilans.dialogs import FinaliseDialog, JointReviewDialog
+from app.ui.person.bilans.editor import BilanDialog
 from app.ui.person.carnet.dialogs import ActionDialog, ObjectiveDialog, OutcomeDialog, PrescriptionDialog
 from app.ui.person.contracts.editor import ContractEditor
 from app.ui.person.contracts.paper_signature import ImageViewDialog, PaperSignatureDialog
@@ -183,6 +187,13 @@ def _document(env: DialogEnv) -> QDialog:
     return env.opened(lambda: env.tab("documents").add_document(path))
 
 
+def _a_bilan(env: DialogEnv) -> BilanView:
+    """A bilan of the demo (any person's: the dialog only shows it)."""
+    bilans = all_bilans(env.vault.db)
+    assert bilans, "la démo n'a aucun bilan"
+    return bilans[0][1]
+
+
 def _this_month() -> Period:
     return Period.month(date.today().year, date.today().month)
 
@@ -199,6 +210,12 @@ DIALOGS: dict[str, tuple[type[QDialog], Callable[[DialogEnv], QDialog]]] = {
     "Rappels des rendez-vous": (ReminderDialog, lambda e: e.opened(e.tab("rdv").edit_reminders)),
     "Séance collective": (SessionDialog, lambda e: e.opened(e.agenda().new_collective)),
     "Convocations de la semaine": (LettersDialog, lambda e: e.opened(e.agenda().convoke)),
+    "Nouveau bilan": (BilanDialog, lambda e: e.opened(e.tab("bilans").new_bilan)),
+    "Finaliser le bilan": (
+        FinaliseDialog,
+        lambda e: e.shown(FinaliseDialog(e.ctx, _a_bilan(e), False, e.page())),
+    ),
+    "Diagnostic conjoint": (JointReviewDialog, lambda e: e.opened(e.tab("bilans").new_review)),
     "Statut du rendez-vous": (StatusDialog, lambda e: e.opened(e.select_rdv().change_status)),
     "Rendez-vous non honoré": (
         FollowUpDialog,
