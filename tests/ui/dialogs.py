@@ -25,6 +25,7 @@ from app.services.agenda.calendar import AgendaItem
 from app.services.bilans.records import all_bilans
 from app.services.bilans.values import BilanView
 from app.services.contracts.document import render_pdf
+from app.services.people.coaccompaniment import ShareView
 from app.services.sync.view import QueueItem
 from app.ui.caseload.batch_print import BatchPrintDialog, open_batch_print
 from app.ui.kit.preview import PdfPreviewDialog
@@ -36,6 +37,7 @@ from app.ui.pages.sync.conflicts import EditValueDialog
 from app.ui.person.bilans.dialogs import FinaliseDialog, JointReviewDialog
 from app.ui.person.bilans.editor import BilanDialog
 from app.ui.person.carnet.dialogs import ActionDialog, ObjectiveDialog, OutcomeDialog, PrescriptionDialog
+from app.ui.person.coaccompaniment import CoAccompanimentCard, EndShareDialog, ShareDialog
 from app.ui.person.contracts.editor import ContractEditor
 from app.ui.person.contracts.paper_signature import ImageViewDialog, PaperSignatureDialog
 from app.ui.person.contracts.signature_pad import SignatureDialog
@@ -194,6 +196,22 @@ def _a_bilan(env: DialogEnv) -> BilanView:
     return bilans[0][1]
 
 
+def _shares(env: DialogEnv) -> CoAccompanimentCard:
+    card = env.page().synthesis.shares
+    assert card is not None
+    return card
+
+
+def _a_share(env: DialogEnv) -> ShareView:
+    """A running co-accompaniment of the person (the dialog only names it and asks for a date)."""
+    return ShareView(
+        id="share-1", person_id=env.person_id, referent_id="ref-2", name="Karim Benali", structure="France Travail",
+        role="conseiller_france_travail", role_label="Conseiller France Travail", access="lecture",
+        effective="lecture", effective_label="lecture seule", start_date=date(2026, 11, 2), end_date=None,
+        purpose="Diagnostic conjoint", added_by="claire",
+    )  # fmt: skip
+
+
 def _this_month() -> Period:
     return Period.month(date.today().year, date.today().month)
 
@@ -216,6 +234,11 @@ DIALOGS: dict[str, tuple[type[QDialog], Callable[[DialogEnv], QDialog]]] = {
         lambda e: e.shown(FinaliseDialog(e.ctx, _a_bilan(e), False, e.page())),
     ),
     "Diagnostic conjoint": (JointReviewDialog, lambda e: e.opened(e.tab("bilans").new_review)),
+    "Co-accompagnement": (ShareDialog, lambda e: e.opened(lambda: _shares(e).add())),
+    "Fin du co-accompagnement": (
+        EndShareDialog,
+        lambda e: e.shown(EndShareDialog(e.ctx, _a_share(e), e.page())),
+    ),
     "Statut du rendez-vous": (StatusDialog, lambda e: e.opened(e.select_rdv().change_status)),
     "Rendez-vous non honoré": (
         FollowUpDialog,
