@@ -9,7 +9,7 @@ is simple (a tab's action), with real data of the demo caseload otherwise.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +25,17 @@ from app.services.agenda.calendar import AgendaItem
 from app.services.bilans.records import all_bilans
 from app.services.bilans.values import BilanView
 from app.services.contracts.document import render_pdf
+from app.services.ep import referrals as ep_referrals
+from app.services.ep import seances as ep_seances
+from app.services.ep import views as ep_views
+from app.services.ep.views import AgendaItem as EpAgendaItem
 from app.services.people.coaccompaniment import ShareView
 from app.services.sync.view import QueueItem
 from app.ui.caseload.batch_print import BatchPrintDialog, open_batch_print
 from app.ui.kit.preview import PdfPreviewDialog
 from app.ui.pages.agenda.letters import LettersDialog
 from app.ui.pages.agenda.session_dialog import SessionDialog
+from app.ui.pages.ep.dialogs import DecisionDialog, HearingDialog, OpinionDialog, SeanceDialog
 from app.ui.pages.indicators.dialogs import PeopleDialog
 from app.ui.pages.settings.widgets import SealDialog, SecretDialog
 from app.ui.pages.sync.conflicts import EditValueDialog
@@ -42,6 +47,7 @@ from app.ui.person.contracts.editor import ContractEditor
 from app.ui.person.contracts.paper_signature import ImageViewDialog, PaperSignatureDialog
 from app.ui.person.contracts.signature_pad import SignatureDialog
 from app.ui.person.documents.dialogs import DocumentDialog, NoteDialog
+from app.ui.person.ep.dialogs import ReferralDialog, WithdrawDialog
 from app.ui.person.exit_dialogs import ExitDialog, ReentryDialog
 from app.ui.person.page import PersonPage
 from app.ui.person.parcours_dialogs import OrientationDialog, ReferentDialog, open_followup_dialog
@@ -55,6 +61,7 @@ from tests.ui.kit import idle
 
 #: Dialog classes not opened by the audit, and why.
 EXEMPT: dict[str, str] = {
+    "app.ui.pages.ep.dialogs.CaseDialog": "the frame of the dialogs on one EP case: audited through each of them",
     "app.ui.kit.forms.FollowupDialog": "the frame of the follow-up dialogs: audited through each of them",
 }
 
@@ -72,7 +79,7 @@ class DialogEnv:
         )
         self._page: PersonPage | None = None
         self._settings: QWidget | None = None
-        self._agenda: QWidget | None = None
+        self._pages: dict[str, QWidget] = {}
 
     @staticmethod
     def classes() -> list[type[QDialog]]:
@@ -104,12 +111,18 @@ class DialogEnv:
         return self._settings
 
     def agenda(self) -> Any:
-        if self._agenda is None:
-            self._agenda = page_factories()["agenda"](self.ctx)
-            self.qtbot.addWidget(self._agenda)
-            self._agenda.show()
+        return self.page_of("agenda")
+
+    def page_of(self, key: str) -> Any:
+        """The navigation page ``key`` (as discovered by the plugins), shown."""
+        if key not in self._pages:
+            page = page_factories()[key](self.ctx)
+            self.qtbot.addWidget(page)
+            page.resize(1280, 720)
+            page.show()
             idle(self.qtbot, self.ctx)
-        return self._agenda
+            self._pages[key] = page
+        return self._pages[key]
 
     def opened(self, action: Callable[[], object]) -> QDialog:
         """Run ``action`` and return the dialog it showed."""
@@ -212,6 +225,26 @@ def _a_share(env: DialogEnv) -> ShareView:
     )  # fmt: skip
 
 
+def _an_ep_case(env: DialogEnv) -> EpAgendaItem:
+    """A case on the agenda of a séance (a saisine of the person put on a séance in twelve days, made once: a
+    small demo has none); the dialogs show its saisine."""
+    for seance in ep_views.seances(env.vault.db):
+        if seance.items:
+            return seance.items[0]
+    today = date.today()
+    referral = ep_referrals.refer(
+        env.vault.db, env.person_id, motive="reorientation", referred_on=today - timedelta(days=9),
+        summary="Reprise d'emploi à temps partiel : suivi par France Travail proposé.",
+        proposed_track="emploi", proposed_organisme="France Travail",
+    )  # fmt: skip
+    seance = ep_seances.create_seance(
+        env.vault.db, label="EP du territoire Sud", held_at=datetime.combine(today + timedelta(days=12), time(9, 30)),
+        place="Centre administratif, salle du conseil",
+    )  # fmt: skip
+    ep_seances.schedule(env.vault.db, seance, [referral])
+    return _an_ep_case(env)
+
+
 def _this_month() -> Period:
     return Period.month(date.today().year, date.today().month)
 
@@ -238,6 +271,20 @@ DIALOGS: dict[str, tuple[type[QDialog], Callable[[DialogEnv], QDialog]]] = {
     "Fin du co-accompagnement": (
         EndShareDialog,
         lambda e: e.shown(EndShareDialog(e.ctx, _a_share(e), e.page())),
+    ),
+    "Saisine de l'EP": (ReferralDialog, lambda e: e.opened(e.tab("ep").open_referral)),
+    "Retrait d'une saisine": (
+        WithdrawDialog,
+        lambda e: e.shown(
+            WithdrawDialog(e.ctx, e.person_id, "saisine-1", "sanction, du 02/11/2026", e.page())
+        ),
+    ),
+    "Séance de l'EP": (SeanceDialog, lambda e: e.opened(lambda: e.page_of("ep").new_seance.click())),
+    "Audition par l'EP": (HearingDialog, lambda e: e.shown(HearingDialog(e.ctx, _an_ep_case(e), e.page()))),
+    "Avis de l'EP": (OpinionDialog, lambda e: e.shown(OpinionDialog(e.ctx, _an_ep_case(e), e.page()))),
+    "Décision sur l'avis de l'EP": (
+        DecisionDialog,
+        lambda e: e.shown(DecisionDialog(e.ctx, _an_ep_case(e), e.page())),
     ),
     "Statut du rendez-vous": (StatusDialog, lambda e: e.opened(e.select_rdv().change_status)),
     "Rendez-vous non honoré": (
