@@ -260,6 +260,12 @@ def test_what_the_server_refuses(live: Server, data_dir: Path) -> None:
         record_op(s, "orientation", stranger.id, OpKind.INSERT, row_values(stranger))
     refused = _push(desk)
     assert "pas de saisine" in refused["Orientation"]
+    # Of the person's own row, only the regime a décision changes: not her phone.
+    desk.edit_person(lea, phone="06 00 00 00 00")
+    assert desk.sync().state == "ok"
+    [item] = sync_view.conflict_queue(desk.vault)
+    assert item.table == "Identité" and "appartient au référent" in item.reason
+    assert laptop.sync().state == "ok" and laptop.person(lea).phone == ""
     with live.sdb.read() as conn:
         from server.store.tables import BUSINESS
 

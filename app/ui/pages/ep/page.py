@@ -156,7 +156,7 @@ class EpPage(QWidget):
         self.seance_list.setRootIsDecorated(False)
         self.seance_list.setAccessibleName("Séances de l'équipe pluridisciplinaire")
         self.seance_list.itemSelectionChanged.connect(self._seance_selected)
-        for c, width in ((0, 140), (1, 160), (2, 62)):
+        for c, width in ((0, 140), (1, 150), (2, 74)):
             self.seance_list.setColumnWidth(c, width)
         self.seance_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         col.addWidget(self.seance_list, 1)
