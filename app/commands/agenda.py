@@ -5,11 +5,16 @@ from __future__ import annotations
 import argparse
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.commands._context import CommandContext, add_json_flag, iso_date, print_json
 from app.services.agenda import exports
 from app.services.agenda import views as agenda_service
 from app.services.agenda.calendar import AgendaDay, AgendaItem
+
+if TYPE_CHECKING:
+    from app.services.agenda.convocations.letters import LetterState
+    from app.services.casefile.sessions import SessionView
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -24,7 +29,26 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_agenda)
 
 
-def _as_json(i: AgendaItem, convocation: str = "") -> dict[str, object]:
+def _participants(view: SessionView, states: dict[str, LetterState]) -> list[dict[str, object]]:
+    """A session's participants: each one's own RDV id (for ``pdf convocation``), status and convocation."""
+    return [
+        {
+            "id": p.appointment_id,
+            "person_id": p.person_id,
+            "person": p.name,
+            "status": p.status,
+            "convocation": states[p.appointment_id].label if p.appointment_id in states else "",
+        }
+        for p in view.participants
+    ]
+
+
+def _as_json(
+    i: AgendaItem,
+    convocation: str = "",
+    session: SessionView | None = None,
+    states: dict[str, LetterState] | None = None,
+) -> dict[str, object]:
     return {
         "id": i.id,
         "person_id": i.person_id,
@@ -42,6 +66,8 @@ def _as_json(i: AgendaItem, convocation: str = "") -> dict[str, object]:
         "capacity": i.capacity,
         "participants": i.participants if i.is_session else None,
         "convocation": convocation,  # « Convoqué le … · rappel … » (ADR 0035, 0036)
+        "title": session.title if session is not None else None,  # a session's « Intitulé » (ADR 0037)
+        "participant_rdvs": _participants(session, states or {}) if session is not None else None,
     }
 
 
@@ -71,8 +97,14 @@ def cmd_agenda(args: argparse.Namespace, ctx: CommandContext) -> int:
         exports.export_day_pdf(vault.db, on, args.pdf)
     if args.json:
         from app.services.agenda.convocations.letters import letter_states
+        from app.services.casefile.sessions import session_view
 
-        states = letter_states(vault.db, [i.id for d in days for i in d.items if i.person_id])
+        views = {i.id: session_view(vault.db, i.id) for d in days for i in d.items if i.is_session}
+        states = letter_states(
+            vault.db,
+            [i.id for d in days for i in d.items if i.person_id]
+            + [p.appointment_id for v in views.values() for p in v.participants],
+        )
         print_json(
             {
                 "from": first.isoformat(),
@@ -82,7 +114,8 @@ def cmd_agenda(args: argparse.Namespace, ctx: CommandContext) -> int:
                         "day": d.day.isoformat(),
                         "holiday": d.holiday,
                         "appointments": [
-                            _as_json(i, states[i.id].label if i.id in states else "") for i in d.items
+                            _as_json(i, states[i.id].label if i.id in states else "", views.get(i.id), states)
+                            for i in d.items
                         ],
                     }
                     for d in days

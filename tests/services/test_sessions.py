@@ -114,3 +114,30 @@ def test_cancelling_the_session_cancels_its_participants(setup):
         sessions.add_participants(vault.db, sid, [a])
     assert sessions.find_people(vault.db, "lefe") and sessions.find_people(vault.db, "") == []
     assert date.today() < AT.date()
+
+
+def test_agenda_json_gives_each_participants_own_rdv(setup, data_dir, capsys):
+    """Headless: the session's line names its « Intitulé » and each participant's RDV id (``pdf convocation``)."""
+    import io
+    import json
+    import sys
+
+    from app.__main__ import main
+
+    vault, sid, (a, b, _c) = setup
+    added = sessions.add_participants(vault.db, sid, [a, b])
+    sessions.update_session(vault.db, sid, starts_at=AT, purpose="atelier", nature="physique",
+                            place="MDS, salle 3", capacity=2, comment="Atelier CV")  # fmt: skip
+    vault.close()
+    sys.stdin = io.StringIO("phrase secrète de test\n")
+    try:
+        argv = ["--data-dir", str(data_dir), "--profile", "test", "--passphrase-stdin", "agenda", "--json",
+                "--on", AT.date().isoformat()]  # fmt: skip
+        assert main(argv) == 0
+    finally:
+        sys.stdin = sys.__stdin__
+    (line,) = json.loads(capsys.readouterr().out)["days"][0]["appointments"]
+    assert (line["id"], line["title"], line["participants"], line["capacity"]) == (sid, "Atelier CV", 2, 2)
+    assert [(p["id"], p["person"], p["status"], p["convocation"]) for p in line["participant_rdvs"]] == [
+        (added[0], "LEFÈVRE Éloïse", "prevu", "Non convoqué"), (added[1], "NGUYEN Linh", "prevu", "Non convoqué"),
+    ]  # fmt: skip
