@@ -20,11 +20,6 @@ from tests.ui.kit import idle, shot
 from tests.ui.test_accessibility_audit import busiest_person
 
 SMALL_SCREEN, LAPTOP = (1024, 768), (1280, 720)
-#: Pages that still scroll sideways at 200 % on a 1,280-pixel screen (known exceptions, docs/accessibilite.md).
-WIDE_AT_200 = {
-    "Équipe pluridisciplinaire": "landed with single-line toolbars (séances, ordre du jour, saisines): to wrap",
-    "Mon équipe": "landed with a single-line toolbar (filter and reassignment): to wrap",
-}
 
 
 @pytest.fixture
@@ -90,7 +85,7 @@ def test_at_200_percent_no_page_nor_tab_of_a_file_scrolls_sideways_on_a_1280_pix
         need = window.files.minimumSizeHint().width()
         if need > room:
             too_wide[f"dossier › {page.tabs.tabText(i)}"] = need
-    assert not {k: v for k, v in too_wide.items() if k not in WIDE_AT_200}, (room, too_wide)
+    assert not too_wide, (room, too_wide)
 
 
 def test_at_200_percent_every_dialog_fits_a_1280_by_720_screen(qtbot, doubled, demo, vault, tmp_path):

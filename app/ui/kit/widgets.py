@@ -75,6 +75,21 @@ class ElidedLabel(QLabel):
         painter.drawText(rect, int(self.alignment()), text)
 
 
+class LineLabel(QLabel):
+    """A label on one line when there is room, wrapped when there is not (a wrapped QLabel's size hint is a
+    narrow column; this one asks for its one-line width): the count beside a page's title at 200 % text."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.setWordWrap(True)
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        m = self.contentsMargins()
+        one_line = self.fontMetrics().horizontalAdvance(self.text()) + m.left() + m.right() + 2
+        return QSize(max(hint.width(), one_line), hint.height())
+
+
 class FittingScroll(QScrollArea):
     """A frameless scroll area as big as its content wants (up to what its window allows), that scrolls rather
     than clip when the window is smaller (200 % text, a 1,280 × 720 screen)."""

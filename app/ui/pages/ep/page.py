@@ -14,7 +14,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QHBoxLayout,
     QLabel,
     QPushButton,
     QSplitter,
@@ -32,7 +31,7 @@ from app.ui.kit import theme
 from app.ui.kit.errors import show_error
 from app.ui.kit.forms import FollowupDialog
 from app.ui.kit.preview import PdfPreviewDialog
-from app.ui.kit.widgets import named
+from app.ui.kit.widgets import LineLabel, named, tool_row
 from app.ui.kit.worker import WorkerContext
 from app.ui.pages.ep.dialogs import DecisionDialog, HearingDialog, OpinionDialog, SeanceDialog
 from app.ui.shell.plugins import UiContext
@@ -100,20 +99,16 @@ class EpPage(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 10, 10, 6)
         layout.setSpacing(8)
-        top = QHBoxLayout()
-        top.addWidget(named(QLabel("Équipe pluridisciplinaire"), "title"))
-        top.addSpacing(16)
-        self.who = named(QLabel(), "muted")
-        top.addWidget(self.who, 0, Qt.AlignmentFlag.AlignBottom)
-        top.addStretch(1)
+        self.who = named(LineLabel(), "muted")
         self.refresh_button = QPushButton(theme.icon("fa6s.rotate"), "Actualiser")
         self.refresh_button.setToolTip("Relire les séances et les saisines (F5)")
         self.refresh_button.clicked.connect(self.reload)
         QShortcut(
             QKeySequence("F5"), self, self.reload, context=Qt.ShortcutContext.WidgetWithChildrenShortcut
         )
-        top.addWidget(self.refresh_button)
-        layout.addLayout(top)
+        layout.addLayout(
+            tool_row([named(QLabel("Équipe pluridisciplinaire"), "title"), self.who], [self.refresh_button])
+        )  # rows that wrap (200 % text)
         self.summary = named(QLabel(wordWrap=True), "muted")
         self.summary.setAccessibleName("Délais de la chaîne saisine, avis, décision")
         layout.addWidget(self.summary)
@@ -141,16 +136,11 @@ class EpPage(QWidget):
         pane = QWidget()
         col = QVBoxLayout(pane)
         col.setContentsMargins(0, 0, 0, 0)
-        bar = QHBoxLayout()
-        bar.addWidget(named(QLabel("Séances"), "section"))
-        bar.addStretch(1)
         self.new_seance = QPushButton(theme.icon("fa6s.plus"), "Nouvelle séance…")
         self.new_seance.clicked.connect(lambda: self._open(SeanceDialog(self.ctx, None, self)))
         self.edit_seance = QPushButton(theme.icon("fa6s.pen"), "Modifier…")
         self.edit_seance.clicked.connect(self.open_edit_seance)
-        bar.addWidget(self.new_seance)
-        bar.addWidget(self.edit_seance)
-        col.addLayout(bar)
+        col.addLayout(tool_row([named(QLabel("Séances"), "section")], [self.new_seance, self.edit_seance]))
         self.seance_list = QTreeWidget()
         self.seance_list.setHeaderLabels(["Date", "Séance", "Dossiers", "État"])
         self.seance_list.setRootIsDecorated(False)
@@ -170,7 +160,6 @@ class EpPage(QWidget):
         col.addWidget(self.agenda_title)
         self.seance_detail = named(QLabel(wordWrap=True), "muted")
         col.addWidget(self.seance_detail)
-        bar = QHBoxLayout()
         self.buttons: dict[str, QPushButton] = {}
         for key, text, icon, tip in (
             (
@@ -199,9 +188,7 @@ class EpPage(QWidget):
             b.setToolTip(tip)
             b.clicked.connect(lambda _=False, k=key: self.act(k))
             self.buttons[key] = b
-            bar.addWidget(b)
-        bar.addStretch(1)
-        col.addLayout(bar)
+        col.addLayout(tool_row([], list(self.buttons.values())))
         self.agenda = QTreeWidget()
         self.agenda.setHeaderLabels(
             ["N°", "Personne", "Motif", "Convocation", "Audition", "Avis", "Décision"]
@@ -219,17 +206,13 @@ class EpPage(QWidget):
         pane = QWidget()
         col = QVBoxLayout(pane)
         col.setContentsMargins(0, 0, 0, 0)
-        bar = QHBoxLayout()
         self.waiting_title = named(QLabel("Saisines en attente d'une séance"), "section")
-        bar.addWidget(self.waiting_title)
-        bar.addStretch(1)
         self.schedule_button = QPushButton(
             theme.icon("fa6s.calendar-plus"), "Inscrire à la séance sélectionnée"
         )
         self.schedule_button.setToolTip("Mettre les saisines cochées à l'ordre du jour de la séance choisie")
         self.schedule_button.clicked.connect(self.schedule_checked)
-        bar.addWidget(self.schedule_button)
-        col.addLayout(bar)
+        col.addLayout(tool_row([self.waiting_title], [self.schedule_button]))
         self.waiting = QTreeWidget()
         self.waiting.setHeaderLabels(
             ["Saisie le", "Personne", "Référent", "Motif", "Décision attendue avant", "Éléments joints"]

@@ -8,7 +8,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
-    QHBoxLayout,
     QLabel,
     QPushButton,
     QSplitter,
@@ -26,7 +25,7 @@ from app.services.reporting.formatting import format_value
 from app.services.team.load import HEADLINE, ReferentLoad, TeamPerson, TeamView, team_view
 from app.ui.kit import theme
 from app.ui.kit.errors import show_error
-from app.ui.kit.widgets import named
+from app.ui.kit.widgets import LineLabel, named, tool_row
 from app.ui.kit.worker import WorkerContext
 from app.ui.person.parcours_dialogs import ReferentDialog
 from app.ui.shell.plugins import UiContext
@@ -53,20 +52,14 @@ class TeamPage(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 10, 10, 6)
         layout.setSpacing(8)
-        top = QHBoxLayout()
-        top.addWidget(named(QLabel("Mon équipe"), "title"))
-        top.addSpacing(16)
-        self.headline = named(QLabel(), "muted")
-        top.addWidget(self.headline, 0, Qt.AlignmentFlag.AlignBottom)
-        top.addStretch(1)
+        self.headline = named(LineLabel(), "muted")
         refresh = QPushButton(theme.icon("fa6s.rotate"), "Actualiser")
         refresh.setToolTip("Relire la charge de l'équipe (F5)")
         refresh.clicked.connect(self.reload)
         QShortcut(
             QKeySequence("F5"), self, self.reload, context=Qt.ShortcutContext.WidgetWithChildrenShortcut
         )
-        top.addWidget(refresh)
-        layout.addLayout(top)
+        layout.addLayout(tool_row([named(QLabel("Mon équipe"), "title"), self.headline], [refresh]))
         self.figures = named(QLabel(wordWrap=True), "muted")
         self.figures.setAccessibleName("Indicateurs de l'équipe, mois dernier")
         layout.addWidget(self.figures)
@@ -109,19 +102,14 @@ class TeamPage(QWidget):
         pane = QWidget()
         col = QVBoxLayout(pane)
         col.setContentsMargins(0, 0, 0, 0)
-        bar = QHBoxLayout()
         self.people_title = named(QLabel("Personnes de l'équipe"), "section")
-        bar.addWidget(self.people_title)
-        bar.addStretch(1)
         self.filter = QComboBox()
         self.filter.setAccessibleName("Référent affiché")
         self.filter.currentIndexChanged.connect(self._show_people)
-        bar.addWidget(self.filter)
         self.reassign_button = QPushButton(theme.icon("fa6s.people-arrows"), "Réaffecter la sélection…")
         self.reassign_button.setToolTip("Confier les personnes cochées à un autre référent de l'équipe")
         self.reassign_button.clicked.connect(self.reassign_checked)
-        bar.addWidget(self.reassign_button)
-        col.addLayout(bar)
+        col.addLayout(tool_row([self.people_title], [self.filter, self.reassign_button]))
         self.people = QTreeWidget()
         self.people.setHeaderLabels(["Personne", "Référent", "Échéance", "Contrat"])
         self.people.setRootIsDecorated(False)
