@@ -17,6 +17,7 @@ from app.models.tables.people import Person
 from app.services.casefile import notes
 from app.services.people import coaccompaniment
 from app.services.storage.share_guard import READ_ONLY_MESSAGE, SharedFileError
+from server.engine import shares
 from tests.sync.harness import Server, make_device
 
 
@@ -77,6 +78,13 @@ def test_a_shared_file_travels_and_the_device_tells_what_the_share_allows(
     assert refused.value.message == READ_ONLY_MESSAGE
     views = {v.referent_id: v for v in coaccompaniment.list_co_accompaniments(alice.vault.db, pid)}
     assert (views[carole.referent_id].access, views[carole.referent_id].effective) == ("ecriture", "lecture")
+
+    # the département lowers the CIP role to « lecture »: karim's device learns it at its next sync
+    with server.sdb.write() as conn:
+        shares.set_policy(conn, {"cip": "lecture"})
+    assert karim.sync().state == "ok" and coaccompaniment.my_place(karim.vault.db, pid).read_only
+    with pytest.raises(SharedFileError, match="lecture seule"):
+        notes.add_note(karim.vault.db, pid, kind="entretien", body="Encore une note")
 
     # alice ends karim's share: his next sync takes the file back; carole keeps hers
     coaccompaniment.end_co_accompaniment(alice.vault.db, share, end_date=date.today())

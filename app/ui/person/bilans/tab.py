@@ -221,7 +221,7 @@ class BilansTab(QWidget):
         for col, width in ((0, 95), (1, 250), (2, 95)):
             self.tree.setColumnWidth(col, width)
         final = sum(1 for b in data.bilans if b.final)
-        text = theme.plural(len(data.bilans), "bilan", "bilans")
+        text = theme.plural(len(data.bilans), "bilan", "bilans") if data.bilans else "Aucun bilan"
         if data.bilans and final != len(data.bilans):
             text += f" dont {theme.plural(len(data.bilans) - final, 'brouillon', 'brouillons')}"
         if data.reviews:
