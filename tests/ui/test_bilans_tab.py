@@ -150,5 +150,6 @@ def test_the_joint_review_of_the_social_track(qtbot, ctx, vault, letterhead):  #
     got = open_rules(vault.db, social.person)
     assert "social_review" not in got and "ce_revision_after_review" in got
     assert tab.tree.topLevelItemCount() == 1 and "Avenant n° 1" in tab.detail.toPlainText()
+    assert tab.summary.text() == "Aucun bilan, 1 diagnostic conjoint"
     assert not tab.preview_button.isEnabled()
     shot(tab, "bilans-joint-review", small_screen=True)
