@@ -11,6 +11,7 @@ from __future__ import annotations
 from functools import partial
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -83,6 +84,10 @@ class ObjectivesTable(QTableWidget):
         comment.setToolTip(o.comment)
         self.setItem(row, 2, comment)
         self.resizeRowToContents(row)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.resizeRowsToContents()  # long titles wrap on two lines rather than being cut
 
     def values(self) -> tuple[ObjectiveReview, ...]:
         out = []
