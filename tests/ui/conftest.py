@@ -5,6 +5,7 @@ are :func:`tests.ui.kit.idle` and :func:`tests.ui.kit.shot`."""
 
 from __future__ import annotations
 
+import gc
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -90,6 +91,14 @@ def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
             if isinstance(getattr(widget, "dirty", None), bool):
                 widget.dirty = False  # type: ignore[attr-defined]
     yield
+    # Once the fixtures have closed the test's widgets: their deferred deletions done and the Python wrappers
+    # freed now, at a quiet point. Left to the garbage collector, they were freed inside whatever later test
+    # allocated enough (once in a full run: a crash inside the next test's QWidget constructor).
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    if QApplication.instance() is not None:
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
+    gc.collect()
 
 
 @pytest.fixture
