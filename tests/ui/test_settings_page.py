@@ -25,8 +25,8 @@ def run(qtbot, worker, job) -> Any:
 
 @pytest.fixture
 def page(qtbot, unlocked_window) -> SettingsPage:
-    found = next(p for p in unlocked_window.placeholders if isinstance(p, SettingsPage))
-    unlocked_window.nav.setCurrentRow(unlocked_window.pages.indexOf(found))
+    found = unlocked_window.show_page("parametres")
+    assert isinstance(found, SettingsPage)
     qtbot.waitUntil(lambda: found.view is not None and unlocked_window.worker.pending == 0, timeout=10_000)
     return found
 
@@ -81,7 +81,7 @@ def test_invalid_value_is_explained_next_to_the_field_and_not_saved(qtbot, windo
 
 def test_saved_settings_reach_the_window_and_the_pages(qtbot, window, page):
     received: list[dict] = []
-    window.placeholders[0].settings_changed = received.append  # a page with the optional hook
+    window.page("agenda").settings_changed = received.append  # a page with the optional hook
     spin = page.lock_section.editors[settings.LOCK_DELAY_MINUTES.key].widget
     spin.setValue(3)
     page.lock_section.save_button.click()
@@ -149,8 +149,8 @@ def test_passphrase_change_from_the_page_then_lock_and_unlock_with_it(qtbot, wor
     qtbot.addWidget(win)
     win.show()
     unlock(qtbot, win, "phrase secrète de test")
-    page = next(p for p in win.placeholders if isinstance(p, SettingsPage))
-    win.nav.setCurrentRow(win.pages.indexOf(page))
+    page = win.show_page("parametres")
+    assert isinstance(page, SettingsPage)
     qtbot.waitUntil(lambda: page.view is not None and worker.pending == 0, timeout=10_000)
     assert page.passphrase_button.isVisibleTo(page) and not page.code_button.isVisibleTo(page)
     page.change_passphrase()

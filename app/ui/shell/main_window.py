@@ -12,6 +12,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QMainWindow, QStackedWidget, QToolTip, QWidget
 
+from app.models.vocabularies.loader import load_vocabularies
 from app.services.errors import VaultDamagedError
 from app.services.people import caseload
 from app.services.storage import backups, lock
@@ -23,14 +24,27 @@ from app.ui.shell.file_tabs import FileTabs
 from app.ui.shell.idle import IdleWatcher
 from app.ui.shell.lock_screen import LockScreen
 from app.ui.shell.other_pages import PAGES, PlaceholderPage
-from app.ui.shell.plugins import UiContext, page_factories
+from app.ui.shell.plugins import UiContext, page_plugins
 from app.ui.shell.restore_dialog import offer_restore_after_damage
 from app.ui.shell.status_bar import StatusBar
 
-NAV = (("Ma file active", "fa6s.users"), *((v[0], v[1]) for v in PAGES.values()))
-NAV_FILE = 0
-NAV_ALERTS, NAV_DUPLICATES, NAV_SYNC = (1 + list(PAGES).index(k) for k in ("alertes", "doublons", "sync"))
+#: The navigation, in order: « Aujourd'hui » first, then « Ma file active » (the list and the open files), then
+#: the other pages. Ctrl+1 … Ctrl+9, Ctrl+0 show them.
+FILE_KEY = "file"
+NAV_KEYS: tuple[str, ...] = ("aujourdhui", FILE_KEY, *(k for k in PAGES if k != "aujourdhui"))
+NAV = tuple(("Ma file active", "fa6s.users") if k == FILE_KEY else PAGES[k][:2] for k in NAV_KEYS)
+NAV_TODAY, NAV_FILE, NAV_ALERTS, NAV_DUPLICATES, NAV_SYNC = (
+    NAV_KEYS.index(k) for k in ("aujourdhui", FILE_KEY, "alertes", "doublons", "sync")
+)
+#: The workspace behind the lock screen is built this long after the window appears (the lock screen paints
+#: first; the user types the code meanwhile), or at once when something asks for it.
+WORKSPACE_DELAY_MS = 120
 STATUS_REFRESH_MS = 60_000
+
+
+def _warm_caches(_ctx: WorkerContext) -> None:
+    """Read the vocabularies once (cached for the process) off the UI thread, while the lock screen waits."""
+    load_vocabularies()
 
 
 def _depth(widget: QWidget) -> int:
@@ -88,8 +102,20 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.root)
         self.lock_screen = LockScreen(worker, data_dir, info, vault_open=vault_open)
         self.root.addWidget(self.lock_screen)
-        self.workspace = self._build_workspace()
-        self.root.addWidget(self.workspace)
+        self._workspace: QWidget | None = None
+        self._pages: dict[str, QWidget] = {}  # pages built so far, by key
+        self._last_status: caseload.StatusInfo | None = None
+        self._slots: dict[str, QWidget] = {}  # empty stand-ins of the pages not built yet
+        self.ctx = UiContext(
+            worker=self.worker,
+            open_person=self.open_person,
+            refresh_status=self.refresh_status,
+            changed=self.data_changed,
+            settings_changed=self.settings_changed,
+            show_page=self.show_page,
+        )
+        QTimer.singleShot(WORKSPACE_DELAY_MS, self._ensure_workspace)
+        worker.submit(_warm_caches)  # on the worker while the lock screen waits: the pages then find them
         self.status = StatusBar(info.mode_label)
         self.setStatusBar(self.status)
         self.status.hide()
@@ -104,36 +130,106 @@ class MainWindow(QMainWindow):
         self.root.setCurrentWidget(self.lock_screen)
         self.lock_screen.prepare()
 
+    # --- workspace and pages (built when first needed) --------------------------------------------------------
+
+    @property
+    def workspace(self) -> QWidget:
+        return self._ensure_workspace()
+
+    @property
+    def nav(self) -> NavList:
+        self._ensure_workspace()
+        return self._nav
+
+    @property
+    def pages(self) -> QStackedWidget:
+        self._ensure_workspace()
+        return self._stack
+
+    @property
+    def files(self) -> FileTabs:
+        self._ensure_workspace()
+        return self._files
+
+    def _ensure_workspace(self) -> QWidget:
+        if self._workspace is None:
+            self._workspace = self._build_workspace()
+            self.root.addWidget(self._workspace)
+            if not self.locked:
+                self.root.setCurrentWidget(self._workspace)
+        return self._workspace
+
     def _build_workspace(self) -> QWidget:
+        """The navigation and a stand-in per page; « Ma file active » (the list) is built now, the other pages
+        on their first visit (or right after unlocking, for those that work in the background)."""
         box = QWidget()
         layout = QHBoxLayout(box)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        self.nav = NavList()
+        self._nav = NavList()
         for label, icon_name in NAV:
-            self.nav.add_page(icon_name, label)
-        self.pages = QStackedWidget()
-        self.ctx = UiContext(
-            worker=self.worker,
-            open_person=self.open_person,
-            refresh_status=self.refresh_status,
-            changed=self.data_changed,
-            settings_changed=self.settings_changed,
-        )
-        self.files = FileTabs(self.worker, ctx=self.ctx)
-        self.pages.addWidget(self.files)
-        factories = page_factories()
-        self.placeholders: list[QWidget] = [
-            factories[key](self.ctx) if key in factories else PlaceholderPage(key) for key in PAGES
-        ]
-        for page in self.placeholders:
-            self.pages.addWidget(page)
-        self.nav.currentRowChanged.connect(self.pages.setCurrentIndex)
-        self.nav.setCurrentRow(NAV_FILE)
-        self.files.person_loaded.connect(lambda _pid: self.refresh_status())
-        layout.addWidget(self.nav)
-        layout.addWidget(self.pages, 1)
+            self._nav.add_page(icon_name, label)
+        self._stack = QStackedWidget()
+        self._files = FileTabs(self.worker, ctx=self.ctx)
+        plugins = page_plugins()
+        for key in NAV_KEYS:
+            if key == FILE_KEY:
+                self._stack.addWidget(self._files)
+            elif key in plugins:
+                self._slots[key] = QWidget()  # replaced by the page on its first visit
+                self._stack.addWidget(self._slots[key])
+            else:
+                self._pages[key] = PlaceholderPage(key)
+                self._stack.addWidget(self._pages[key])
+        self._nav.currentRowChanged.connect(self._show_row)
+        self._nav.setCurrentRow(NAV_TODAY if "aujourdhui" in plugins else NAV_FILE)
+        self._files.person_loaded.connect(lambda _pid: self.refresh_status())
+        layout.addWidget(self._nav)
+        layout.addWidget(self._stack, 1)
         return box
+
+    def page(self, key: str) -> QWidget:
+        """The page of ``key`` (a key of NAV_KEYS; « file »: Ma file active), built now if it was not yet."""
+        self._ensure_workspace()
+        return self._page(key)
+
+    def _page(self, key: str) -> QWidget:
+        if key == FILE_KEY:
+            return self._files
+        if key not in self._pages:
+            slot = self._slots.pop(key)
+            index = self._stack.indexOf(slot)
+            page = page_plugins()[key].create(self.ctx)
+            hook = getattr(page, "update_status", None)
+            if hook is not None and self._last_status is not None:  # the figures the others already have
+                hook(self._last_status, self.lock_minutes)
+            current = self._stack.currentIndex()
+            self._stack.insertWidget(index, page)
+            self._stack.removeWidget(slot)
+            slot.deleteLater()
+            self._stack.setCurrentIndex(current)
+            self._pages[key] = page
+        return self._pages[key]
+
+    def built_pages(self) -> list[QWidget]:
+        """The pages built so far (their hooks are called; the others will read fresh data when built)."""
+        return list(self._pages.values())
+
+    def show_page(self, key: str) -> QWidget:
+        """Show the page of ``key`` in the navigation (and return it)."""
+        page = self.page(key)
+        self.nav.setCurrentRow(NAV_KEYS.index(key))
+        return page
+
+    def _show_row(self, row: int) -> None:
+        if 0 <= row < len(NAV_KEYS):
+            self._page(NAV_KEYS[row])
+            self._stack.setCurrentIndex(row)
+
+    def _build_pages_at_unlock(self) -> None:
+        for key, plugin in page_plugins().items():
+            if plugin.at_unlock and key in self._slots:
+                self.page(key)
 
     def _shortcuts(self) -> None:
         def add(keys: str | QKeySequence.StandardKey, slot: Any) -> None:
@@ -141,12 +237,12 @@ class MainWindow(QMainWindow):
             shortcut.activated.connect(lambda: None if self.locked else slot())
 
         add("Ctrl+F", self.focus_search)
-        add("Ctrl+W", self.files.close_current)
+        add("Ctrl+W", lambda: self.files.close_current())
         add("Ctrl+Tab", lambda: self.files.cycle(1))
         add("Ctrl+Shift+Tab", lambda: self.files.cycle(-1))
         add("Ctrl+L", self.lock)
-        for i in range(min(len(NAV), 9)):  # Ctrl+1 … Ctrl+9
-            add(f"Ctrl+{i + 1}", lambda i=i: self.nav.setCurrentRow(i))
+        for i in range(min(len(NAV), 10)):  # Ctrl+1 … Ctrl+9, Ctrl+0
+            add(f"Ctrl+{(i + 1) % 10}", lambda i=i: self.nav.setCurrentRow(i))
 
     # --- lock -------------------------------------------------------------------------------------------------
 
@@ -220,9 +316,7 @@ class MainWindow(QMainWindow):
         self.status.show()
         if not self._ready:
             self._ready = True
-            self.files.caseload.refresh()
-            self.files.caseload.view.setFocus()
-            self.daily_backup()
+            self._first_unlock()
         elif self._saved_focus is not None:
             self._saved_focus.setFocus()
         self._show_hidden_windows()
@@ -230,6 +324,19 @@ class MainWindow(QMainWindow):
         self.refresh_status()
         self.idle.arm()
         self._status_timer.start()
+
+    def _first_unlock(self) -> None:
+        """The start page (« Aujourd'hui ») loads first; then the list, the background pages, the backup."""
+        current = self.pages.currentWidget()
+        if current is self.files:
+            self.files.caseload.view.setFocus()
+        elif current is not None:
+            focus = getattr(current, "focus_default", None)
+            if focus is not None:
+                focus()
+        self.files.caseload.refresh()
+        self._build_pages_at_unlock()
+        self.daily_backup()
 
     def daily_backup(self) -> None:
         """The day's encrypted backup, once a day after unlocking; it also checks every page of the vault."""
@@ -268,6 +375,7 @@ class MainWindow(QMainWindow):
 
     def _show_status(self, result: tuple[caseload.StatusInfo, int]) -> None:
         info, minutes = result
+        self._last_status = info
         if minutes != self.lock_minutes:
             self.set_lock_minutes(minutes)
         self.status.update_status(info)
@@ -283,7 +391,7 @@ class MainWindow(QMainWindow):
             waiting,
             f"{info.pending_changes} modifications en attente, {info.open_conflicts} conflits",
         )
-        for page in self.placeholders:
+        for page in self.built_pages():
             hook = getattr(page, "update_status", None)
             if hook is not None:
                 hook(info, self.lock_minutes)
@@ -308,7 +416,7 @@ class MainWindow(QMainWindow):
         minutes = values.get("lock_delay_minutes")
         if isinstance(minutes, int) and minutes != self.lock_minutes:
             self.set_lock_minutes(minutes)
-        for page in self.placeholders:
+        for page in self.built_pages():
             hook = getattr(page, "settings_changed", None)
             if hook is not None:
                 hook(values)
@@ -319,7 +427,7 @@ class MainWindow(QMainWindow):
         self.files.caseload.focus_search()
 
     def closeEvent(self, event: Any) -> None:
-        if not self.locked and not self.files.confirm_close_all():
+        if not self.locked and self._workspace is not None and not self.files.confirm_close_all():
             event.ignore()
             return
         self.idle.disarm()

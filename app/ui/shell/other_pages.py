@@ -9,6 +9,13 @@ from app.ui.kit import theme
 from app.ui.kit.widgets import EmptyState
 
 PAGES: dict[str, tuple[str, str, str, str]] = {
+    "aujourdhui": (
+        "Aujourd'hui",
+        "fa6s.sun",
+        "Votre journée",
+        "Les rendez-vous du jour, les personnes à rappeler et les échéances dépassées, avec leurs actions, "
+        "seront rassemblés ici.",
+    ),
     "agenda": (
         "Agenda",
         "fa6s.calendar-days",

@@ -31,7 +31,6 @@ from app.ui.kit.widgets import EmptyState, named, top_items
 from app.ui.kit.worker import WorkerContext
 from app.ui.shell.plugins import UiContext
 
-PAGE_KEY = "alertes"
 PID_ROLE = Qt.ItemDataRole.UserRole + 1
 TAB_ROLE = Qt.ItemDataRole.UserRole + 2
 RULE_ROLE = Qt.ItemDataRole.UserRole + 3

@@ -44,8 +44,6 @@ from app.ui.pages.settings.widgets import (
 )
 from app.ui.shell.plugins import UiContext
 
-PAGE_KEY = "parametres"
-
 
 class SettingsPage(QWidget):
     def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
