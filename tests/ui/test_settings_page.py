@@ -212,3 +212,26 @@ def test_seal_certificate_configured_shown_and_removed(qtbot, window, page, tmp_
     page.clear_seal()
     qtbot.waitUntil(lambda: page.seal_state.text().startswith("Aucun cachet"), timeout=10_000)
     assert run(qtbot, window.worker, lambda w: settings.get(w.db, settings.SEAL_CERTIFICATE_PATH)) is None
+
+
+def test_the_connected_referent_stays_on_a_second_visit(qtbot, window, page):
+    """Issue #15: the second visit switched « Référent connecté » to the first entry, silently; saving any other
+    field of the section then changed the author of every later RDV, note and contract."""
+    from app.services.people.identity import upsert_referent
+
+    run(qtbot, window.worker, lambda w: upsert_referent(w.db, login="aarnaud", first_name="Alice",
+                                                        last_name="Arnaud"))  # fmt: skip  # sorts first
+    current = run(qtbot, window.worker, lambda w: settings.get(w.db, settings.CURRENT_REFERENT_ID))
+    combo = page.followup_section.editors[settings.CURRENT_REFERENT_ID.key].widget
+    assert isinstance(combo, QComboBox)
+    for _visit in range(2):
+        window.show_page("agenda")
+        window.show_page("parametres")
+        qtbot.waitUntil(lambda: window.worker.pending == 0, timeout=10_000)
+        assert combo.count() == 2 and combo.currentData() == current
+        assert combo.currentText() == "Claire Marchand — MDS de Saint-Denis"
+        assert not page.followup_section.changes() and not page.unsaved()
+    page.followup_section.editors[settings.SOON_DAYS.key].widget.setValue(21)
+    page.followup_section.save_button.click()
+    qtbot.waitUntil(lambda: page.followup_section.saved_label.text() == SAVED_TEXT, timeout=10_000)
+    assert run(qtbot, window.worker, lambda w: settings.get(w.db, settings.CURRENT_REFERENT_ID)) == current

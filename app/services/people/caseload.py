@@ -375,14 +375,21 @@ class CaseloadIndex:
         return next_deadlines(self.db, list(ids))
 
     def late_count(self) -> int | None:
-        """People of the active caseload whose next deadline is past (None: not computed at this size)."""
-        if self._dues is None:
-            if False in self._parts or self.count() > EAGER_DEADLINES_MAX:
-                return None
-            self._part(False)
-        part = self._part(False)
-        dues = self._deadlines()
-        return sum(1 for i in part.ids if (d := dues.get(i)) and d.state == DueState.LATE)
+        """People of the active caseload with an overdue deadline (their next one is past), from the deadlines
+        kept in the vault. None while a large caseload's are still being computed for the first time (the
+        window fills them in the background: :func:`stored_deadlines.refresh` with a limit)."""
+        from app.models.errors import FilRougeError
+        from app.services.people import stored_deadlines
+
+        try:
+            if self.count() > EAGER_DEADLINES_MAX:
+                if len(stored_deadlines.stale_ids(self.db, date.today())) > stored_deadlines.CHUNK:
+                    return None
+            return stored_deadlines.late_people(self.db)
+        except FilRougeError:  # no usable rule table: the known dates (list of the index) say it
+            part = self._part(False)
+            dues = self._deadlines()
+            return sum(1 for i in part.ids if (d := dues.get(i)) and d.state == DueState.LATE)
 
 
 def people_count(db: Database, include_exited: bool = False) -> int:

@@ -89,35 +89,36 @@ def known_deadlines(
     return out
 
 
-_RULES: dict[str, Any] = {}
+def _caseload_deadline(d: Any) -> Deadline:
+    return Deadline(d.label, d.due_date, DueState(d.state), d.rule_id, d.legal_basis)
 
 
 def person_deadlines(db: Database, person_ids: Sequence[str] | None) -> dict[str, list[Deadline]] | None:
-    """Every open deadline per person from the rule engine, earliest first; None when it is unavailable."""
+    """Every open deadline per person from the rule engine, earliest first; None when it is unavailable.
+
+    Read from the deadlines kept in the vault (:mod:`.stored_deadlines`), recomputed first for the people
+    whose facts changed."""
+    from app.services.people import stored_deadlines
+
     try:
-        from app.services.people import alerts
-    except ImportError:
-        return None
-    try:
-        if "rules" not in _RULES:
-            _RULES["rules"] = alerts.load_rules_or_fail()
-        result = alerts.caseload_deadlines(db, date.today(), _RULES["rules"], person_ids)
+        found = stored_deadlines.deadlines_of(db, person_ids)
     except FilRougeError as exc:
         log.warning("rule engine unavailable (%s): known dates used instead", type(exc).__name__)
         return None
-    out: dict[str, list[Deadline]] = {}
-    for d in result.deadlines:  # ordered by due date
-        out.setdefault(d.person_id, []).append(
-            Deadline(d.label, d.due_date, DueState(d.state), d.rule_id, d.legal_basis, d.local_target)
-        )
-    return out
+    return {pid: [_caseload_deadline(d) for d in items] for pid, items in found.items()}
 
 
 def next_deadlines(db: Database, person_ids: Sequence[str] | None) -> dict[str, Deadline]:
     """The next due item per person: from the rule engine, else from known dates (see module doc)."""
-    by_rule = person_deadlines(db, person_ids)
-    if by_rule is not None:
-        return {pid: items[0] for pid, items in by_rule.items() if items}
+    from app.services.people import stored_deadlines
+
+    try:
+        if person_ids is None:
+            return {pid: _caseload_deadline(d) for pid, d in stored_deadlines.next_of_everyone(db).items()}
+        found = stored_deadlines.deadlines_of(db, person_ids)
+        return {pid: _caseload_deadline(items[0]) for pid, items in found.items() if items}
+    except FilRougeError as exc:
+        log.warning("rule engine unavailable (%s): known dates used instead", type(exc).__name__)
     soon = int(settings.get(db, settings.SOON_DAYS))
     with db.read() as s:
         return known_deadlines(s, person_ids, date.today(), soon)

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication, QHBoxLayout, QMainWindow, QStackedWi
 
 from app.models.vocabularies.loader import load_vocabularies
 from app.services.errors import VaultDamagedError
-from app.services.people import caseload
+from app.services.people import caseload, stored_deadlines
 from app.services.storage import backups, lock
 from app.services.storage.vault import ProfileInfo
 from app.ui.kit.errors import show_error, user_message
@@ -337,6 +337,23 @@ class MainWindow(QMainWindow):
         self.files.caseload.refresh()
         self._build_pages_at_unlock()
         self.daily_backup()
+        self.compute_deadlines()
+
+    def compute_deadlines(self) -> None:
+        """Bring the deadlines kept in the vault up to date in the background, a chunk of people per job (the
+        first start on a large caseload computes them all: other jobs run between the chunks); the badges
+        follow once done."""
+
+        def job(ctx: WorkerContext) -> int:
+            return stored_deadlines.refresh(ctx.db, limit=stored_deadlines.CHUNK) if ctx.vault else 0
+
+        def done(count: int) -> None:
+            if count >= stored_deadlines.CHUNK:
+                self.compute_deadlines()
+            elif count:
+                self.refresh_status()
+
+        self.worker.submit(job, done, lambda _exc: None, writes=False, owner=self)
 
     def daily_backup(self) -> None:
         """The day's encrypted backup, once a day after unlocking; it also checks every page of the vault."""
