@@ -382,9 +382,9 @@ class CaseloadIndex:
         from app.services.people import stored_deadlines
 
         try:
-            if self.count() > EAGER_DEADLINES_MAX:
-                if len(stored_deadlines.stale_ids(self.db, date.today())) > stored_deadlines.CHUNK:
-                    return None
+            large = self.count() > EAGER_DEADLINES_MAX
+            if large and len(stored_deadlines.stale_ids(self.db, date.today())) > stored_deadlines.CHUNK:
+                return None
             return stored_deadlines.late_people(self.db)
         except FilRougeError:  # no usable rule table: the known dates (list of the index) say it
             part = self._part(False)
