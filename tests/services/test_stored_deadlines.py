@@ -13,8 +13,7 @@ from app.models.rules.engine import load_default_rules
 from app.models.tables.followup import Appointment
 from app.models.tables.local import DeadlineItem, DeadlineState
 from app.models.tables.people import Person
-from app.services.people import alerts, followup, stored_deadlines
-from app.services.people.caseload import CaseloadIndex
+from app.services.people import alerts, followup, status, stored_deadlines
 from app.services.storage.vault import Vault
 from tests.services.test_alerts import ON, populate
 
@@ -130,8 +129,7 @@ def test_the_caseload_and_the_alerts_read_the_store(vault: Vault) -> None:
         assert s.scalar(select(DeadlineState.person_id).where(DeadlineState.person_id == ids["b"]))
     direct = alerts.caseload_deadlines(vault.db, today, load_default_rules()).alerts()
     assert sum(len(g.lines) for g in groups) == len(direct)
-    index = CaseloadIndex(vault.db)
-    late = index.late_count()
+    late = status.status_info(vault.db, mine_only=False).late
     with vault.db.read() as s:
         active = set(
             s.scalars(select(Person.id).where(Person.status == "active", Person.deleted_at.is_(None)))

@@ -41,11 +41,29 @@ def test_wrong_code_then_delay_countdown(qtbot, window):
 
 
 def test_status_bar_texts(qtbot, unlocked_window):
+    """Issue #15: a device never enrolled showed « 4301 modifications en attente » (status bar and badge)."""
+    from app.ui.kit.widgets import BADGE_ROLE
+    from app.ui.shell.main_window import NAV_SYNC
+
     status = unlocked_window.status
     qtbot.waitUntil(lambda: status.referent.text() == "Référent : Claire Marchand", timeout=5000)
     assert status.mode.text() == "Coffre : trousseau"
+    assert status.sync.text() == "Poste non inscrit auprès du département"
+    assert (
+        status.pending.text() == "Données enregistrées sur ce poste"
+        and "modification" not in status.pending.text()
+    )
+    assert not unlocked_window.nav.item(NAV_SYNC).data(
+        BADGE_ROLE
+    )  # 40 people made: ops in the outbox, no badge
+    done: list[bool] = []
+    unlocked_window.worker.submit(lambda w: w.db.set_state("server_url", "https://rsa.example.fr"), done.append,
+                                  writes=True)  # fmt: skip  # enrolled (as the enrolment records it)
+    qtbot.waitUntil(lambda: bool(done), timeout=5000)
+    unlocked_window.refresh_status()
+    qtbot.waitUntil(lambda: status.pending.text().endswith("modifications en attente"), timeout=5000)
     assert status.sync.text() == "Dernière synchronisation : jamais"
-    assert status.pending.text().endswith("modifications en attente")
+    assert unlocked_window.nav.item(NAV_SYNC).data(BADGE_ROLE) > 0
 
 
 def test_search_filters_and_sort(qtbot, unlocked_window):

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from app.models.enums import PersonStatus
@@ -89,6 +89,12 @@ def _name(last: str, first: str) -> str:
     return f"{last.upper()} {first}"
 
 
+def _scope_ids(db: Database, referent_id: str) -> list[str]:
+    with db.read() as s:
+        q = select(Person.id).where(or_(Person.referent_id == referent_id, Person.referent_id.is_(None)))
+        return list(s.scalars(q))
+
+
 def _names(db: Database, ids: Sequence[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     with db.read() as s:
@@ -102,10 +108,10 @@ def _names(db: Database, ids: Sequence[str]) -> dict[str, str]:
     return out
 
 
-def _today_groups(db: Database, today: date, late_only: bool) -> list[AlertGroup]:
+def _today_groups(db: Database, today: date, late_only: bool, referent_id: str | None) -> list[AlertGroup]:
     """Today's groups from the deadlines kept in the vault (one query, names joined, ordered by rule)."""
     groups: list[AlertGroup] = []
-    rows = stored_deadlines.alert_rows(db, today=today, late_only=late_only)
+    rows = stored_deadlines.alert_rows(db, today=today, late_only=late_only, referent_id=referent_id)
     for _rule_id, found in itertools.groupby(rows, key=lambda r: r.rule.id):
         items = list(found)
         rule = items[0].rule
@@ -120,18 +126,25 @@ def _today_groups(db: Database, today: date, late_only: bool) -> list[AlertGroup
     return groups
 
 
-def alert_groups(db: Database, on: date | None = None, *, late_only: bool = False) -> list[AlertGroup]:
-    """Every « bientôt » or « en retard » deadline of the caseload, grouped by rule (most late first).
+def alert_groups(
+    db: Database, on: date | None = None, *, late_only: bool = False, referent_id: str | None = None
+) -> list[AlertGroup]:
+    """Every « bientôt » or « en retard » deadline of the caseload (of ``referent_id``'s people and those
+    without a référent, when given), grouped by rule (most late first).
 
     Today's come from the deadlines kept in the vault (:mod:`.stored_deadlines`); another day's are computed."""
     on = on or date.today()
-    groups = _today_groups(db, on, late_only) if on == date.today() else _computed_groups(db, on, late_only)
+    if on == date.today():
+        groups = _today_groups(db, on, late_only, referent_id)
+    else:
+        groups = _computed_groups(db, on, late_only, referent_id)
     groups.sort(key=lambda g: (-g.late, -len(g.lines), g.label))
     return groups
 
 
-def _computed_groups(db: Database, on: date, late_only: bool) -> list[AlertGroup]:
-    found = alerts.caseload_deadlines(db, on, alerts.load_rules_or_fail()).alerts()
+def _computed_groups(db: Database, on: date, late_only: bool, referent_id: str | None) -> list[AlertGroup]:
+    ids = None if referent_id is None else _scope_ids(db, referent_id)
+    found = alerts.caseload_deadlines(db, on, alerts.load_rules_or_fail(), ids).alerts()
     items = [d for d in found if not late_only or d.state == STATE_LATE]
     names = _names(db, sorted({d.person_id for d in items}))
     by_rule: dict[str, list[engine.Deadline]] = {}

@@ -369,24 +369,37 @@ def alert_deadlines(db: Database, *, today: date | None = None) -> list[Deadline
     return found
 
 
-def late_people(db: Database, *, today: date | None = None) -> int:
-    """People of the active caseload with at least one overdue deadline (their next one is past)."""
+def _scope(referent_id: str | None, alias: str = "p") -> tuple[str, tuple[str, ...]]:
+    """SQL condition (and its parameters) of « Mes personnes »: this référent's people and those without one."""
+    if referent_id is None:
+        return "", ()
+    return f" AND ({alias}.referent_id = ? OR {alias}.referent_id IS NULL)", (referent_id,)
+
+
+def late_people(db: Database, *, today: date | None = None, referent_id: str | None = None) -> int:
+    """People of the active caseload (of ``referent_id``'s scope) with at least one overdue deadline (their
+    next one is past)."""
     today = today or date.today()
     refresh(db, today=today)
+    scope, params = _scope(referent_id)
     sql = (
         "SELECT count(*) FROM deadline_state s JOIN person p ON p.id = s.person_id "
-        f"WHERE p.deleted_at IS NULL AND p.status = '{PersonStatus.ACTIVE}' AND s.next_due < ?"
+        f"WHERE p.deleted_at IS NULL AND p.status = '{PersonStatus.ACTIVE}' AND s.next_due < ?{scope}"
     )
     with db.engine.connect() as conn:
-        return int(_raw(conn, sql, (today.isoformat(),))[0][0])
+        return int(_raw(conn, sql, (today.isoformat(), *params))[0][0])
 
 
-def urgency_of_everyone(db: Database, *, today: date | None = None) -> dict[str, tuple[Grade, date]]:
-    """Per person with an open deadline: the grade of their most urgent one and its due date (a legal deadline
-    past, else a departmental target past, else the earliest) — the sort of « Ma file active » by urgency, in
-    one aggregate query."""
+def urgency_of_everyone(
+    db: Database, *, today: date | None = None, fresh: bool = True
+) -> dict[str, tuple[Grade, date]]:
+    """Per person: the grade of their most urgent deadline and its due date (a legal deadline past, else a
+    departmental target past, else the earliest; ``Grade.NONE`` and today for who has none) — the sort of « Ma
+    file active » by urgency, in one aggregate query. ``fresh=False``: what is computed already (the people
+    not computed yet are left out)."""
     today = today or date.today()
-    refresh(db, today=today)
+    if fresh:
+        refresh(db, today=today)
     day = today.isoformat()
     sql = (
         "SELECT person_id, MIN(CASE WHEN local_target = 0 AND due_date < ? THEN due_date END), "
@@ -396,9 +409,10 @@ def urgency_of_everyone(db: Database, *, today: date | None = None) -> dict[str,
     with db.engine.connect() as conn:
         living = _living(conn)
         rows = _raw(conn, sql, (day, day))
-    out: dict[str, tuple[Grade, date]] = {}
+        computed = {r[0] for r in _raw(conn, "SELECT person_id FROM deadline_state")}
+    out: dict[str, tuple[Grade, date]] = {pid: (Grade.NONE, today) for pid in computed & living}
     for pid, legal_late, local_late, first in rows:
-        if pid not in living:
+        if pid not in living or pid not in computed:
             continue
         if legal_late is not None:
             out[pid] = (Grade.LEGAL_LATE, date.fromisoformat(legal_late))
@@ -423,18 +437,22 @@ class AlertRow:
     local_target: bool
 
 
-def alert_rows(db: Database, *, today: date | None = None, late_only: bool = False) -> list[AlertRow]:
-    """Every « bientôt » (or only « en retard ») deadline of the people not deleted, names joined, by rule
-    then due date then name: what the Alertes page shows (two sequential scans, joined here)."""
+def alert_rows(
+    db: Database, *, today: date | None = None, late_only: bool = False, referent_id: str | None = None
+) -> list[AlertRow]:
+    """Every « bientôt » (or only « en retard ») deadline of the people not deleted (of ``referent_id``'s
+    scope), names joined, by rule then due date then name: what the Alertes page shows (two sequential scans,
+    joined here)."""
     today = today or date.today()
     refresh(db, today=today)
     rules = current_rules()
     condition = "+due_date < ?" if late_only else "+alert_from <= ?"
+    scope, params = _scope(referent_id, "person")
     with db.engine.connect() as conn:
         names = {
             pid: (last, first)
             for pid, last, first in _raw(
-                conn, "SELECT id, last_name, first_name FROM person WHERE deleted_at IS NULL"
+                conn, f"SELECT id, last_name, first_name FROM person WHERE deleted_at IS NULL{scope}", params
             )
         }
         rows = _raw(

@@ -14,9 +14,10 @@ from PySide6.QtWidgets import QApplication, QHBoxLayout, QMainWindow, QStackedWi
 
 from app.models.vocabularies.loader import load_vocabularies
 from app.services.errors import VaultDamagedError
-from app.services.people import caseload, stored_deadlines
+from app.services.people import status, stored_deadlines
 from app.services.storage import backups, lock
 from app.services.storage.vault import ProfileInfo
+from app.ui.kit import theme
 from app.ui.kit.errors import show_error, user_message
 from app.ui.kit.widgets import NavList
 from app.ui.kit.worker import DbWorker, WorkerContext
@@ -40,6 +41,11 @@ NAV_TODAY, NAV_FILE, NAV_ALERTS, NAV_DUPLICATES, NAV_SYNC = (
 #: first; the user types the code meanwhile), or at once when something asks for it.
 WORKSPACE_DELAY_MS = 120
 STATUS_REFRESH_MS = 60_000
+
+
+def late_text(n: int) -> str:
+    """What the Alertes badge counts, in the words of the Alertes page's headline."""
+    return theme.plural(n, "personne a une échéance dépassée", "personnes ont une échéance dépassée")
 
 
 def _warm_caches(_ctx: WorkerContext) -> None:
@@ -104,7 +110,7 @@ class MainWindow(QMainWindow):
         self.root.addWidget(self.lock_screen)
         self._workspace: QWidget | None = None
         self._pages: dict[str, QWidget] = {}  # pages built so far, by key
-        self._last_status: caseload.StatusInfo | None = None
+        self._last_status: status.StatusInfo | None = None
         self._slots: dict[str, QWidget] = {}  # empty stand-ins of the pages not built yet
         self.ctx = UiContext(
             worker=self.worker,
@@ -113,6 +119,7 @@ class MainWindow(QMainWindow):
             changed=self.data_changed,
             settings_changed=self.settings_changed,
             show_page=self.show_page,
+            scope_referent=lambda: self.files.caseload.scope_referent(),
         )
         QTimer.singleShot(WORKSPACE_DELAY_MS, self._ensure_workspace)
         worker.submit(_warm_caches)  # on the worker while the lock screen waits: the pages then find them
@@ -184,6 +191,7 @@ class MainWindow(QMainWindow):
         self._nav.currentRowChanged.connect(self._show_row)
         self._nav.setCurrentRow(NAV_TODAY if "aujourdhui" in plugins else NAV_FILE)
         self._files.person_loaded.connect(lambda _pid: self.refresh_status())
+        self._files.caseload.scope_changed.connect(self.refresh_status)
         layout.addWidget(self._nav)
         layout.addWidget(self._stack, 1)
         return box
@@ -334,8 +342,7 @@ class MainWindow(QMainWindow):
             focus = getattr(current, "focus_default", None)
             if focus is not None:
                 focus()
-        self.files.caseload.refresh()
-        self._build_pages_at_unlock()
+        self._build_pages_at_unlock()  # the list loads with the first status (it knows whose people to show)
         self.daily_backup()
         self.compute_deadlines()
 
@@ -350,8 +357,10 @@ class MainWindow(QMainWindow):
         def done(count: int) -> None:
             if count >= stored_deadlines.CHUNK:
                 self.compute_deadlines()
-            elif count:
+            elif count:  # the last chunk: the badges count, the list sorts by urgency with everyone
                 self.refresh_status()
+                if self.files.caseload.asked:
+                    self.files.caseload.refresh()
 
         self.worker.submit(job, done, lambda _exc: None, writes=False, owner=self)
 
@@ -385,29 +394,42 @@ class MainWindow(QMainWindow):
         if self.locked:
             return
 
-        def job(ctx: WorkerContext) -> tuple[caseload.StatusInfo, int]:
-            return caseload.status_info(ctx.db, ctx.index), lock.lock_delay_seconds(ctx.db) // 60
+        mine_only = self.files.caseload.mine_only
 
-        self.worker.submit(job, self._show_status, lambda exc: None, owner=self)
+        def job(ctx: WorkerContext) -> tuple[status.StatusInfo, int]:
+            info = status.status_info(ctx.db, ctx.index, mine_only=mine_only)
+            return info, lock.lock_delay_seconds(ctx.db) // 60
 
-    def _show_status(self, result: tuple[caseload.StatusInfo, int]) -> None:
+        self.worker.submit(job, self._show_status, self._status_failed, owner=self)
+
+    def _status_failed(self, _exc: BaseException) -> None:
+        if not self.files.caseload.asked:  # the list still shows, of everyone
+            self.files.caseload.set_referent(None)
+
+    def _show_status(self, result: tuple[status.StatusInfo, int]) -> None:
         info, minutes = result
         self._last_status = info
         if minutes != self.lock_minutes:
             self.set_lock_minutes(minutes)
         self.status.update_status(info)
-        self.nav.set_badge(NAV_FILE, info.people, f"{info.people} personnes suivies")
+        self.files.caseload.set_referent(info.referent_id, info.referent)
+        whose = "(les vôtres et celles sans référent)" if info.mine_only else "(tous référents)"
+        self.nav.set_badge(
+            NAV_FILE,
+            info.people,
+            f"{theme.plural(info.people, 'personne suivie', 'personnes suivies')} {whose}",
+        )
         late = info.late or 0
-        self.nav.set_badge(NAV_ALERTS, late, f"{late} personnes avec une échéance dépassée", alert=True)
+        self.nav.set_badge(NAV_ALERTS, late, f"{late_text(late)} {whose}", alert=True)
         self.nav.set_badge(
             NAV_DUPLICATES, info.duplicates, f"{info.duplicates} doublons possibles à examiner", alert=True
         )
-        waiting = info.pending_changes + info.open_conflicts
-        self.nav.set_badge(
-            NAV_SYNC,
-            waiting,
-            f"{info.pending_changes} modifications en attente, {info.open_conflicts} conflits",
-        )
+        if info.enrolled:
+            waiting = info.pending_changes + info.open_conflicts
+            tip = f"{info.pending_changes} modifications en attente, {info.open_conflicts} conflits"
+        else:  # nothing is sent before the device is enrolled: no count to worry about
+            waiting, tip = 0, ""
+        self.nav.set_badge(NAV_SYNC, waiting, tip)
         for page in self.built_pages():
             hook = getattr(page, "update_status", None)
             if hook is not None:

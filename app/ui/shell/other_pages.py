@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from app.services.people.caseload import StatusInfo
+from app.services.people.status import StatusInfo
 from app.ui.kit import theme
 from app.ui.kit.widgets import EmptyState
 

@@ -48,6 +48,9 @@ class UiContext:
     settings_changed: Callable[[dict[str, Any]], None] = field(default=lambda values: None)
     #: Show a page of the navigation by its key (``aujourdhui``, ``alertes``…). No-op outside the main window.
     show_page: Callable[[str], Any] = field(default=lambda key: None)
+    #: Whose people the lists show: the référent signed in (« Mes personnes »: theirs and those without a
+    #: référent), or None (« Mon équipe »: everyone on this device). Chosen at the top of « Ma file active ».
+    scope_referent: Callable[[], str | None] = field(default=lambda: None)
 
 
 @dataclass(frozen=True)
