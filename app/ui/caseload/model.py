@@ -87,15 +87,20 @@ def grade_icon(grade: int) -> QIcon:
     return _ICONS[grade]
 
 
-def action_text(due: Deadline, today: date) -> str:
-    """« Contact à reprendre · en retard de 12 j », « Bilan · objectif dépassé de 3 j », « Bilan · le 12/06 »."""
+def delay_text(due: Deadline, today: date) -> str:
+    """« En retard de 12 j », « Objectif dépassé de 3 j », « Aujourd'hui », « Dans 5 j », « Le 12/06/2027 »."""
     late = due.days_late(today)
     if late:
-        what = "objectif dépassé" if due.local_target else "en retard"
-        return f"{due.label} · {what} de {late} j"
-    if due.due == today:
-        return f"{due.label} · aujourd'hui"
-    return f"{due.label} · le {theme.fmt_date(due.due)}"
+        return f"Objectif dépassé de {late} j" if due.local_target else f"En retard de {late} j"
+    days = (due.due - today).days
+    if days == 0:
+        return "Aujourd'hui"
+    return f"Dans {days} j" if days < 7 else f"Le {theme.fmt_date(due.due)}"
+
+
+def action_text(due: Deadline, today: date) -> str:
+    """The delay first (it is what sorts the list and what a narrow column must keep), then what to do."""
+    return f"{delay_text(due, today)} — {due.label}"
 
 
 def action_tip(due: Deadline, today: date) -> str:

@@ -35,7 +35,7 @@ from app.ui.kit.worker import DbWorker
 
 SEARCH_DEBOUNCE_MS = 120
 #: Default widths (the list fits 1366 px with the navigation); the user's own are kept in QSettings.
-WIDTHS = (210, 360, 135, 215, 110, 110, 130, 100, 100, 150)
+WIDTHS = (200, 420, 135, 215, 110, 110, 130, 100, 100, 150)
 SETTINGS_HEADER = "caseload/header"
 SETTINGS_SCOPE = "caseload/scope"
 SAVE_DELAY_MS = 400
