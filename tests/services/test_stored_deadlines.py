@@ -135,3 +135,22 @@ def test_the_caseload_and_the_alerts_read_the_store(vault: Vault) -> None:
             s.scalars(select(Person.id).where(Person.status == "active", Person.deleted_at.is_(None)))
         )
     assert late == len({d.person_id for d in direct if d.state == "en_retard" and d.person_id in active})
+
+
+def test_the_overseas_setting_recomputes_everyone(vault: Vault) -> None:
+    from app.services.storage import settings
+
+    populate(vault)
+    stored_deadlines.refresh(vault.db, today=ON)
+    settings.set_value(vault.db, settings.OVERSEAS_DEPARTMENT, True)
+    assert stored_deadlines.refresh(vault.db, today=ON) == 3
+    assert _stored(vault, ON) == _direct(vault, ON)
+
+
+def test_local_targets_are_stored_as_such(vault: Vault) -> None:
+    populate(vault)
+    found = [d for items in stored_deadlines.deadlines_of(vault.db, today=ON).values() for d in items]
+    assert {d.local_target for d in found} == {True, False}
+    with vault.db.read() as s:
+        stored = {(i.person_id, i.rule_id): i.local_target for i in s.scalars(select(DeadlineItem))}
+    assert all(stored[(d.person_id, d.rule_id)] == d.local_target for d in found)

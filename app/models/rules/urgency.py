@@ -50,7 +50,7 @@ GRADE_CODES = {
 
 def is_local(deadline: Deadline) -> bool:
     """A departmental target (« objectif départemental »), not a legal obligation."""
-    return bool(getattr(deadline, "local_target", False))
+    return deadline.local_target
 
 
 def grade_of(due: date, local: bool, today: date) -> Grade:

@@ -33,6 +33,7 @@ from app.models.rules.engine import Deadline, compute_deadlines, default_rules_p
 from app.models.rules.types import STATE_LABELS, STATE_LATE, STATE_SOON, STATE_TODO, Rule, RuleSet
 from app.models.rules.urgency import Grade, grade_of, is_local
 from app.services.people import alerts
+from app.services.storage import settings
 from app.services.storage.db import Database
 
 #: Bump when :mod:`app.services.people.alerts` or the engine computes facts or deadlines differently: every
@@ -127,9 +128,16 @@ def _chunks(ids: Sequence[str], size: int = 500) -> Iterable[Sequence[str]]:
         yield ids[start : start + size]
 
 
+def facts_key(db: Database) -> str:
+    """The key of the stored deadlines: the rule table's, with the settings the facts read (an overseas
+    département: the CER → CE transition lasts 3 years) — a change recomputes everyone."""
+    overseas = bool(settings.get(db, settings.OVERSEAS_DEPARTMENT))
+    return f"{current_rules().key[:56]}{'+dom' if overseas else ''}"
+
+
 def stale_ids(db: Database, today: date, person_ids: Sequence[str] | None = None) -> list[str]:
     """People whose stored deadlines are missing or out of date (none of them deleted)."""
-    key = current_rules().key
+    key = facts_key(db)
     sql = (
         "SELECT p.id FROM person p LEFT JOIN deadline_state s ON s.person_id = p.id "
         "WHERE p.deleted_at IS NULL AND (s.person_id IS NULL OR s.rules_key != ? OR s.computed_on > ? "
@@ -204,7 +212,7 @@ def _compute(
 
 def _store(
     conn: Connection,
-    rules: Rules,
+    key: str,
     today: date,
     ids: Sequence[str],
     computed: tuple[list[tuple[Any, ...]], dict[str, tuple[str | None, str]]],
@@ -223,7 +231,7 @@ def _store(
     states = [
         (
             pid,
-            rules.key,
+            key,
             day,
             changes[pid].isoformat() if pid in changes else None,
             *nexts.get(pid, (None, "")),
@@ -251,6 +259,7 @@ def refresh(
     table) is computed in one pass over all the facts rather than by lists of ids."""
     today = today or date.today()
     rules = current_rules()
+    key = facts_key(db)
     stale = stale_ids(db, today, person_ids)
     if limit is not None:
         stale = stale[:limit]
@@ -261,13 +270,13 @@ def refresh(
         items, nexts = _compute(db, rules, today, None)
         computed = ([i for i in items if i[0] in wanted], {k: v for k, v in nexts.items() if k in wanted})
         with db.engine.begin() as conn:
-            _store(conn, rules, today, stale, computed, _next_changes(conn, today, None))
+            _store(conn, key, today, stale, computed, _next_changes(conn, today, None))
         return len(stale)
     for start in range(0, len(stale), CHUNK):
         chunk = stale[start : start + CHUNK]
         computed = _compute(db, rules, today, chunk)
         with db.engine.begin() as conn:
-            _store(conn, rules, today, chunk, computed, _next_changes(conn, today, chunk))
+            _store(conn, key, today, chunk, computed, _next_changes(conn, today, chunk))
     return len(stale)
 
 
@@ -301,6 +310,7 @@ def _deadline(rules: Rules, row: Sequence[Any], today: date) -> Deadline | None:
         source=rule.source,
         from_event=from_event,
         from_date=date.fromisoformat(from_s),
+        local_target=rule.local_target,
     )
 
 
