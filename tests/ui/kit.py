@@ -21,6 +21,8 @@ from app.ui.kit.worker import DbWorker
 from app.ui.shell.plugins import UiContext
 
 SHOTS_ENV = "FILROUGE_SHOTS"
+#: The screens of issue #15: the usual MDS laptop and a desk screen.
+LAPTOP, DESK = (1366, 768), (1920, 1080)
 IDLE_MS = 15_000
 
 
@@ -53,9 +55,12 @@ def shots_folder() -> Path | None:
     return Path(folder) if folder else None
 
 
-def shot(widget: QWidget, name: str, *, small_screen: bool = False) -> Path | None:
+def shot(
+    widget: QWidget, name: str, *, small_screen: bool = False, sizes: tuple[tuple[int, int], ...] = ()
+) -> Path | None:
     """Save ``widget`` as ``<name>.png`` in ``$FILROUGE_SHOTS`` (and ``<name>-1366.png`` at 1366×768 with
-    ``small_screen``); returns the path, or None when screenshots are not asked for."""
+    ``small_screen``, ``<name>-<W>.png`` for each of ``sizes``); returns the path, or None when screenshots are
+    not asked for."""
     folder = shots_folder()
     if folder is None:
         return None
@@ -72,11 +77,12 @@ def shot(widget: QWidget, name: str, *, small_screen: bool = False) -> Path | No
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.png"
     widget.grab().save(str(path))
-    if small_screen:
+    for width, height in ((1366, 768),) * small_screen + sizes:
         size = widget.size()
-        widget.resize(1366, 768)
-        QApplication.processEvents()
-        widget.grab().save(str(folder / f"{name}-1366.png"))
+        widget.resize(width, height)
+        for _ in range(3):
+            QApplication.processEvents()
+        widget.grab().save(str(folder / f"{name}-{width}.png"))
         widget.resize(size)
         QApplication.processEvents()
     return path

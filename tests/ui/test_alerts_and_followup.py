@@ -83,7 +83,9 @@ def test_alerts_page_groups_and_opens_at_the_right_tab(qtbot, qtmodeltester, ctx
         assert item.siblingAtColumn(1).data() in ("Délai légal", "Objectif départemental")
         assert len(lines) == len(g.lines)
         assert ("(objectif départemental)" in item.data()) == g.local_target  # never printed as a legal duty
-        assert item.siblingAtColumn(1).data() == ("Objectif départemental" if g.local_target else "Délai légal")
+        assert item.siblingAtColumn(1).data() == (
+            "Objectif départemental" if g.local_target else "Délai légal"
+        )
     assert {g.local_target for g in groups} == {True, False}
     by_tab = {g.tab: g for g in groups}
     target = by_tab.get("rdv") or by_tab.get("contrats") or groups[0]

@@ -169,6 +169,7 @@ class AlertsPage(QWidget):
         self.groups = groups
         self.model.set_groups(groups)
         for i, g in enumerate(groups):
+            self.tree.setFirstColumnSpanned(i, QModelIndex(), True)  # a rule's title is never cut
             self.tree.setExpanded(self.model.index(i, 0), g.rule_id in expanded or len(groups) == 1)
         if groups:
             self.count.setText(headline(groups))
