@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from PySide6.QtCore import Qt
 from sqlalchemy import select
 
@@ -191,11 +193,44 @@ def test_demo_profile_shows_code_hint(qtbot, worker, data_dir, memory_keyring):
     win = MainWindow(worker, data_dir, vault_service.read_profile(data_dir, "demo"))
     qtbot.addWidget(win)
     win.show()
-    qtbot.waitUntil(lambda: win.lock_screen.vault_open, timeout=5000)
-    assert win.lock_screen.hint.isVisible() and lock.DEMO_CODE in win.lock_screen.hint.text()
+    qtbot.waitUntil(lambda: win.lock_screen.vault_open and worker.idle, timeout=5000)
+    assert win.lock_screen.hint.isVisible()
+    assert win.lock_screen.hint.text() == (
+        f"Profil de démonstration (personnes fictives) : le code de verrouillage est « {lock.DEMO_CODE} »."
+    )
     unlock(qtbot, win, lock.DEMO_CODE)
     win.close()
     assert LOCK_CODE != lock.DEMO_CODE
+
+
+@pytest.mark.parametrize("passphrase", [lock.DEMO_CODE, "une autre phrase secrète"])
+def test_demo_hint_of_a_passphrase_vault_names_its_own_secret(qtbot, worker, data_dir, passphrase):
+    """Issue #15: the hint named « le code » « demo-fil-rouge » for any demo vault, a passphrase vault made with
+    another passphrase included; a passphrase is not a « code »."""
+    from app.ui.shell.main_window import MainWindow
+
+    v = vault_service.create_vault(
+        data_dir, "demo", mode=vault_service.MODE_PASSPHRASE, passphrase=passphrase, demo=True
+    )
+    v.close()
+    win = MainWindow(worker, data_dir, vault_service.read_profile(data_dir, "demo"))
+    qtbot.addWidget(win)
+    win.show()
+    hint = win.lock_screen.hint
+    qtbot.waitUntil(lambda: worker.idle and hint.text() != "", timeout=10_000)
+    assert hint.isVisible() and "code" not in hint.text()
+    if passphrase == lock.DEMO_CODE:
+        assert (
+            hint.text()
+            == f"Profil de démonstration (personnes fictives) : la phrase secrète est « {lock.DEMO_CODE} »."
+        )
+    else:
+        assert (
+            hint.text() == "Profil de démonstration (personnes fictives)."
+            and lock.DEMO_CODE not in hint.text()
+        )
+    unlock(qtbot, win, passphrase)
+    win.close()
 
 
 def _visible_windows(win) -> list:

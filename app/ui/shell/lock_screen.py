@@ -117,8 +117,7 @@ class LockScreen(QWidget):
         row.addWidget(self.button)
         box.addLayout(row)
         self.hint = named(QLabel(wordWrap=True), "muted")
-        self.hint.setVisible(self.info.demo)
-        self.hint.setText(f"Profil de démonstration (personnes fictives) : le code est « {lock.DEMO_CODE} ».")
+        self.hint.setVisible(self.info.demo)  # its text once the worker knows the demo secret still opens it
         box.addWidget(self.hint)
         outer.addWidget(card, 0, Qt.AlignmentFlag.AlignHCenter)
         outer.addStretch(2)
@@ -161,6 +160,8 @@ class LockScreen(QWidget):
         self.confirm.clear()
         self.message.clear()
         self.code.setFocus()
+        if self.info.demo and not self.hint.text():
+            self._ask_demo_hint()
         if self.passphrase_mode or self.vault_open:
             self._set_busy(False)
             return
@@ -175,8 +176,35 @@ class LockScreen(QWidget):
 
         self.worker.submit(job, self._opened, self._fatal, owner=self)
 
+    def _ask_demo_hint(self) -> None:
+        """A demo profile says its secret only when it is still the demo's (a vault made with another
+        passphrase, or whose code was changed, says nothing of it); a passphrase is named a passphrase."""
+        info = self.info
+
+        def job(ctx: WorkerContext) -> str:
+            if info.mode == vault_service.MODE_PASSPHRASE:
+                known = vault_service.opens_with(info, lock.DEMO_CODE)
+                return f"la phrase secrète est « {lock.DEMO_CODE} »" if known else ""
+            if ctx.vault is None:  # keyring mode: asked again once the vault is open
+                return "?"
+            return (
+                f"le code de verrouillage est « {lock.DEMO_CODE} »"
+                if lock.verify_lock_code(ctx.db, lock.DEMO_CODE)
+                else ""
+            )
+
+        def done(secret: str) -> None:
+            if secret == "?":
+                return
+            base = "Profil de démonstration (personnes fictives)"
+            self.hint.setText(f"{base} : {secret}." if secret else f"{base}.")
+
+        self.worker.submit(job, done, lambda _exc: None, owner=self)
+
     def _opened(self, has_code: bool) -> None:
         self.vault_open = True
+        if self.info.demo and not self.hint.text():
+            self._ask_demo_hint()
         self._set_busy(False)
         self._set_mode(MODE_CHECK if has_code else MODE_DEFINE)
         self.code.setFocus()
