@@ -24,7 +24,7 @@ from app.models.tables.people import Person
 from app.models.vocabularies.entries import VocabularyEntry
 from app.models.vocabularies.loader import Vocabularies, load_vocabularies
 from app.services.errors import ValidationError
-from app.services.people.identity import current_actor
+from app.services.people.identity import author_label, author_names, current_actor
 from app.services.storage.uow import get_row, query, rows_of, use_case
 from app.services.validation import Checker, FieldError, require_choice, require_moment
 
@@ -169,7 +169,10 @@ def load(s: Session, person_id: str) -> DiagnosticState:
     """Versions and the latest values of the person's diagnostic."""
     consent = bool(get_row(s, Person, person_id, "Personne").health_data_consent)
     views = diagnostic_versions.within(s, person_id)
-    versions = tuple(VersionInfo(v.id, v.version_no, v.recorded_at, v.author, v.source) for v in views)
+    names = author_names.within(s)
+    versions = tuple(
+        VersionInfo(v.id, v.version_no, v.recorded_at, author_label(v.author, names), v.source) for v in views
+    )
     values = form_values(views[-1]) if views else {}
     return DiagnosticState(person_id, versions, values, consent)
 

@@ -13,6 +13,7 @@ from app.models.tables.base import new_id
 from app.models.tables.followup import Note
 from app.models.tables.people import Person
 from app.services.errors import ValidationError
+from app.services.people.identity import author_label, author_names
 from app.services.storage.uow import get_row, person_rows, query, use_case
 from app.services.validation import Checker, require_choice, require_moment, require_text
 
@@ -79,7 +80,16 @@ def list_notes(s: Session, person_id: str) -> list[NoteView]:
     """The person's notes, oldest first, each with the id of its correction if it was corrected."""
     rows = person_rows(s, Note, person_id, Note.written_at, Note.created_at)
     corrected = {n.corrects_note_id: n.id for n in rows if n.corrects_note_id}
+    names = author_names.within(s)
     return [
-        NoteView(n.id, n.kind, n.body, n.author, n.written_at, n.corrects_note_id, corrected.get(n.id))
+        NoteView(
+            n.id,
+            n.kind,
+            n.body,
+            author_label(n.author, names),
+            n.written_at,
+            n.corrects_note_id,
+            corrected.get(n.id),
+        )
         for n in rows
     ]

@@ -17,6 +17,7 @@ from app.models.tables.followup import Appointment, AppointmentEvent
 from app.models.tables.people import Person, Referent
 from app.services.casefile.reminders import follow_rdv
 from app.services.errors import ValidationError
+from app.services.people.identity import author_label, author_names
 from app.services.storage.uow import get_row, query, use_case
 from app.services.validation import (
     Checker,
@@ -235,4 +236,7 @@ def appointment_history(s: Session, appointment_id: str) -> list[AppointmentEven
         .where(AppointmentEvent.appointment_id == appointment_id)
         .order_by(AppointmentEvent.at, AppointmentEvent.created_at)
     ).all()
-    return [AppointmentEventView(e.id, e.status, e.at, e.author, e.comment) for e in rows]
+    names = author_names.within(s)
+    return [
+        AppointmentEventView(e.id, e.status, e.at, author_label(e.author, names), e.comment) for e in rows
+    ]

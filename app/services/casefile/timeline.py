@@ -33,6 +33,7 @@ from app.models.tables.reviews import Bilan, JointReview
 from app.models.text import fold
 from app.models.vocabularies.loader import Vocabularies, load_vocabularies
 from app.services.casefile.documents import size_label
+from app.services.people.identity import author_label, author_names
 from app.services.storage.uow import query
 
 #: Kind code → French label, in the order the filters show them.
@@ -128,6 +129,11 @@ def _appointments(s: Session, pid: str, v: Vocabularies) -> list[TimelineItem]:
     return out
 
 
+def _who(s: Session, login: str) -> str:
+    """The author's name (records keep the login)."""
+    return author_label(login, author_names.within(s)) if login else ""
+
+
 _REMINDER_SHOWN = {"envoye": "envoyé", "echec": "en échec"}
 _REMINDER_BY = {"courriel": "par courriel", "sms": "par SMS"}
 
@@ -145,7 +151,9 @@ def _letters_and_reminders(s: Session, pid: str, v: Vocabularies) -> list[Timeli
             if when
             else v.label("letter_kinds", x.kind)
         )
-        detail = " — ".join(y for y in (f"par {x.author}" if x.author else "", f"modèle {x.template}") if y)
+        detail = " — ".join(
+            y for y in (f"par {_who(s, x.author)}" if x.author else "", f"modèle {x.template}") if y
+        )
         out.append(_item("courrier_rdv", _at(x.sent_on, x.created_at), title, detail, x.appointment_id))
     for r in _live(s, AppointmentReminder, AppointmentReminder.person_id == pid):
         if r.state not in _REMINDER_SHOWN:
@@ -164,7 +172,7 @@ def _diagnostics(s: Session, pid: str, _v: Vocabularies) -> list[TimelineItem]:
             f"Diagnostic — version {d.version_no}",
             "Diagnostic initial transmis par la CAF"
             if d.source == "caf"
-            else "Mise à jour" + (f" par {d.author}" if d.author else ""),
+            else "Mise à jour" + (f" par {_who(s, d.author)}" if d.author else ""),
             d.id,
         )
         for d in _live(s, DiagnosticVersion, DiagnosticVersion.person_id == pid)
@@ -198,7 +206,7 @@ def _notes(s: Session, pid: str, v: Vocabularies) -> list[TimelineItem]:
             title += " — correction"
         elif n.id in corrected:
             title += " — corrigée"
-        detail = _short(n.body) + (f" — {n.author}" if n.author else "")
+        detail = _short(n.body) + (f" — {_who(s, n.author)}" if n.author else "")
         out.append(_item("note", n.written_at, title, detail, n.id))
     return out
 
@@ -242,7 +250,9 @@ def _contracts(s: Session, pid: str, v: Vocabularies) -> list[TimelineItem]:
         if not e.from_status:
             continue
         title = f"Contrat n° {numbers[e.contract_id]} : {v.label('contract_statuses', e.to_status).lower()}"
-        detail = " — ".join(x for x in (f"par {e.author}" if e.author else "", _short(e.comment)) if x)
+        detail = " — ".join(
+            x for x in (f"par {_who(s, e.author)}" if e.author else "", _short(e.comment)) if x
+        )
         out.append(_item("contrat_etape", e.at, title, detail, e.contract_id))
     return out
 

@@ -23,6 +23,7 @@ from app.models.tables.base import new_id, utcnow
 from app.models.tables.contracts import Contract, ContractEvent, ContractVersion, Signature
 from app.models.tables.people import Person
 from app.services.errors import ValidationError
+from app.services.people.identity import author_label, author_names
 from app.services.storage.uow import get_row, query, rows_of, use_case
 from app.services.validation import Checker, FieldError, check, optional_text, parse_date, require_choice
 
@@ -350,7 +351,11 @@ def contract_versions(s: Session, contract_id: str) -> list[ContractVersionView]
         .where(ContractVersion.contract_id == contract_id)
         .order_by(ContractVersion.version_no)
     ).all()
-    return [ContractVersionView(v.id, v.version_no, v.author, v.saved_at, dict(v.content)) for v in rows]
+    names = author_names.within(s)
+    return [
+        ContractVersionView(v.id, v.version_no, author_label(v.author, names), v.saved_at, dict(v.content))
+        for v in rows
+    ]
 
 
 @query
@@ -360,4 +365,8 @@ def contract_events(s: Session, contract_id: str) -> list[ContractEventView]:
         .where(ContractEvent.contract_id == contract_id)
         .order_by(ContractEvent.at, ContractEvent.created_at)
     ).all()
-    return [ContractEventView(e.id, e.from_status, e.to_status, e.at, e.author, e.comment) for e in rows]
+    names = author_names.within(s)
+    return [
+        ContractEventView(e.id, e.from_status, e.to_status, e.at, author_label(e.author, names), e.comment)
+        for e in rows
+    ]

@@ -352,12 +352,33 @@ def current_referent_id(s: Session) -> str | None:
     return str(setting.value) if setting is not None and setting.value else None
 
 
+#: How the audit trail names writes made on a device without a référent signed in (``current_actor``).
+LOCAL_ACTOR = "local"
+
+
+@query
+def author_names(s: Session) -> dict[str, str]:
+    """Login → « Prénom Nom » of every référent this device knows (those who left too: the history names them).
+    Records keep the login (the audit trail, the sync); screens show the name (issue #15)."""
+    rows = s.execute(select(Referent.login, Referent.first_name, Referent.last_name)).all()
+    return {login: f"{first} {last}".strip() for login, first, last in rows if login}
+
+
+def author_label(login: str, names: dict[str, str]) -> str:
+    """The name to show for a recorded author (the login itself when no référent has it)."""
+    if not login:
+        return ""
+    if login == LOCAL_ACTOR:
+        return "ce poste (aucun référent connecté)"
+    return names.get(login) or login
+
+
 @query
 def current_actor(s: Session) -> str:
     """Login of the signed-in référent (for the audit trail), or « local »."""
     ref_id = current_referent_id.within(s)
     ref = s.get(Referent, ref_id) if ref_id else None
-    return ref.login if ref is not None else "local"
+    return ref.login if ref is not None else LOCAL_ACTOR
 
 
 @use_case

@@ -30,6 +30,7 @@ from app.models.tables.local import AuditEvent
 from app.models.tables.people import Person
 from app.models.text import fold
 from app.models.vocabularies.loader import load_vocabularies
+from app.services.people.identity import author_label, author_names
 from app.services.storage.db import Database
 
 PURGED_NAME = "Personne purgée"
@@ -230,10 +231,11 @@ def journal(
         lines.sort(key=lambda line: line.at, reverse=True)
         lines = lines[:limit]
         names = _names(s, {line.person_id for line in lines if line.person_id})
+        authors = author_names.within(s)
     return [
         AuditLine(
             line.at,
-            line.actor,
+            author_label(line.actor, authors),
             line.action,
             line.person_id,
             names.get(line.person_id or "", ""),
