@@ -23,7 +23,10 @@ def demo(tmp_path_factory) -> Vault:
     from tests.conftest import TEST_PASSPHRASE
 
     v = vault_service.create_vault(
-        tmp_path_factory.mktemp("names"), "demo", mode=vault_service.MODE_PASSPHRASE, passphrase=TEST_PASSPHRASE
+        tmp_path_factory.mktemp("names"),
+        "demo",
+        mode=vault_service.MODE_PASSPHRASE,
+        passphrase=TEST_PASSPHRASE,
     )
     populate_demo(v, seed=2026)
     yield v

@@ -11,6 +11,8 @@ worker that records what the page asked of the main window, the idle wait, and s
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -71,8 +73,8 @@ def shot(
         theme.apply_theme(app)
     for _ in range(3):
         QApplication.processEvents()
-    if widget.isWindow() and widget.width() < 1000:
-        widget.adjustSize()  # dialogs: the style sheet changed the size hints
+    if widget.isWindow() and widget.width() < 1000:  # dialogs: the style sheet changed the size hints
+        widget.resize(widget.sizeHint().expandedTo(widget.minimumSizeHint()).expandedTo(widget.size()))
         QApplication.processEvents()
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.png"
@@ -86,3 +88,42 @@ def shot(
         widget.resize(size)
         QApplication.processEvents()
     return path
+
+
+def clipped_texts(root: QWidget) -> list[str]:
+    """Texts of ``root`` cut by their widget's size (visible labels, buttons, check boxes): a label without word
+    wrap narrower than its text, a wrapped one shorter than its lines, a button narrower than its caption."""
+    from PySide6.QtWidgets import QAbstractButton, QLabel
+
+    out: list[str] = []
+    for w in [root, *root.findChildren(QWidget)]:
+        if not w.isVisible() or w.width() <= 0:
+            continue
+        if isinstance(w, QLabel) and w.text():
+            if w.wordWrap():
+                if w.height() + 1 < w.heightForWidth(w.width()):
+                    out.append(w.text())
+            elif w.width() + 1 < w.sizeHint().width():
+                out.append(w.text())
+        elif isinstance(w, QAbstractButton) and w.text() and w.width() + 1 < w.sizeHint().width():
+            out.append(w.text())
+    return out
+
+
+@contextmanager
+def themed() -> Iterator[None]:
+    """The application's theme and fonts, as the user sees them (tests do not apply it by default); the
+    application's look is put back afterwards."""
+    from app.ui.kit import theme
+
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    sheet, font, palette, style = app.styleSheet(), app.font(), app.palette(), app.style().name()
+    theme.apply_theme(app)
+    try:
+        yield
+    finally:
+        app.setStyleSheet(sheet)
+        app.setFont(font)
+        app.setPalette(palette)
+        app.setStyle(style)

@@ -8,8 +8,10 @@ from datetime import date, datetime
 from typing import Any
 
 from PySide6.QtCore import QDate, QDateTime, Qt
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QDateEdit,
     QDialog,
     QDialogButtonBox,
@@ -26,7 +28,7 @@ from PySide6.QtWidgets import (
 from app.services.errors import ValidationError
 from app.ui.kit import theme
 from app.ui.kit.errors import show_error
-from app.ui.kit.widgets import named
+from app.ui.kit.widgets import FitScroll, keep_on_screen, named
 from app.ui.kit.worker import WorkerContext
 from app.ui.shell.plugins import UiContext
 
@@ -108,6 +110,11 @@ class OptionalDate(QWidget):
         return self.field.value() if self.check.isChecked() else None
 
 
+#: The form of a follow-up dialog is at least this wide; a combo shows at least this many characters.
+MIN_FORM_WIDTH = 560
+COMBO_CHARS = 34
+
+
 class FollowupDialog(QDialog):
     """Subclasses fill :attr:`form` with :meth:`add_row` and implement :meth:`write_job`."""
 
@@ -118,18 +125,25 @@ class FollowupDialog(QDialog):
         super().__init__(parent)
         self.ctx = ctx
         self.setWindowTitle(title)
-        self.setMinimumWidth(560)
         self.dirty = False
         self.result_value: Any = None
         self.errors: dict[str, QLabel] = {}
+        self._placed = False
         self.layout_ = QVBoxLayout(self)
+        body = QWidget()
+        body.setMinimumWidth(MIN_FORM_WIDTH)
+        column = QVBoxLayout(body)
+        column.setContentsMargins(0, 0, 0, 0)
         self.intro = QLabel(wordWrap=True)
         self.intro.setTextFormat(Qt.TextFormat.RichText)
         self.intro.hide()
-        self.layout_.addWidget(self.intro)
+        column.addWidget(self.intro)
         self.form = QFormLayout()
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
-        self.layout_.addLayout(self.form)
+        column.addLayout(self.form)
+        column.addStretch(1)
+        self.form_scroll = FitScroll(body)  # the form scrolls on a small screen; the buttons stay in view
+        self.layout_.addWidget(self.form_scroll, 1)
         self.general_error = error_label()
         self.buttons = QDialogButtonBox()
         self.save_button = QPushButton(theme.icon("fa6s.floppy-disk", "#ffffff"), self.save_text)
@@ -149,6 +163,11 @@ class FollowupDialog(QDialog):
         self.intro.setVisible(bool(html))
 
     def add_row(self, label: str, widget: QWidget, key: str | Sequence[str] = "") -> None:
+        if isinstance(
+            widget, QComboBox
+        ):  # a long entry (référent — structure…) is elided, the list shows it whole
+            widget.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            widget.setMinimumContentsLength(COMBO_CHARS)
         self.form.addRow(label, widget)
         for k in [key] if isinstance(key, str) else key:
             if k and k not in self.errors:
@@ -168,16 +187,21 @@ class FollowupDialog(QDialog):
         self.fit_height()
 
     def fit_height(self) -> None:
-        """Grow the dialog when messages appear (wrapped labels do not enlarge a shown window by themselves)."""
+        """Grow the dialog when messages appear (wrapped labels do not enlarge a shown window by themselves),
+        as far as the screen allows (then the form scrolls)."""
         self.layout_.activate()
-        layout = self.layout_
-        need = (
-            layout.totalHeightForWidth(self.width())
-            if layout.hasHeightForWidth()
-            else layout.totalSizeHint().height()
-        )
-        if need > self.height():
-            self.resize(self.width(), need)
+        need = self.layout_.totalSizeHint()
+        if need.height() > self.height() or need.width() > self.width():
+            self.resize(max(self.width(), need.width()), max(self.height(), need.height()))
+            keep_on_screen(self)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._placed:  # sized to its content once styled, within the screen
+            self._placed = True
+            self.layout_.activate()
+            self.resize(self.sizeHint().expandedTo(self.minimumSizeHint()))
+            keep_on_screen(self)
 
     # --- saving -------------------------------------------------------------------------------------------
 

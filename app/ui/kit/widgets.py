@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QLayout,
     QListWidget,
     QListWidgetItem,
+    QScrollArea,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QTreeWidget,
@@ -173,10 +174,71 @@ class NavList(QListWidget):
         item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{base}, {tip}" if count and tip else base)
 
 
+# --- windows that fit their screen (issue #15: 1366×768 laptops, a taskbar at the bottom) ---------------------
+# A window is never larger than the available area of its screen: what does not fit scrolls (FitScroll) and the
+# buttons stay visible.
+
+#: Share of the available area a window may take (room for its frame and a taskbar drawn over the area).
+WIDTH_SHARE, HEIGHT_SHARE = 0.95, 0.92
+
+
+def available_area(widget: QWidget) -> QRect:
+    """The available geometry of the screen ``widget`` is on (its parent's, else the primary screen's)."""
+    for candidate in (widget, widget.parentWidget()):
+        screen = candidate.screen() if candidate is not None else None
+        if screen is not None:
+            return screen.availableGeometry()
+    primary = QGuiApplication.primaryScreen()
+    return primary.availableGeometry() if primary is not None else QRect(0, 0, 1366, 768)
+
+
+def room(widget: QWidget) -> QSize:
+    """The largest size a window on ``widget``'s screen may take."""
+    area = available_area(widget)
+    return QSize(int(area.width() * WIDTH_SHARE), int(area.height() * HEIGHT_SHARE))
+
+
 def fit_to_screen(window: QWidget, width: int, height: int) -> None:
-    """Resize ``window`` to ``width`` × ``height``, never beyond 95 % of the available screen (1366 × 768 laptops)."""
-    screen = window.screen() or QGuiApplication.primaryScreen()
-    if screen is not None:
-        area = screen.availableGeometry()
-        width, height = min(width, int(area.width() * 0.95)), min(height, int(area.height() * 0.92))
-    window.resize(width, height)
+    """Resize ``window`` to ``width`` × ``height``, never beyond its screen's :func:`room`."""
+    window.resize(QSize(width, height).boundedTo(room(window)))
+
+
+def keep_on_screen(window: QWidget) -> None:
+    """Shrink a shown ``window`` to its screen's :func:`room` if needed, then move it (frame included) inside."""
+    area, fitted = available_area(window), window.size().boundedTo(room(window))
+    if fitted != window.size():
+        window.resize(fitted)
+    frame = window.frameGeometry()
+    x = min(max(frame.x(), area.left()), area.right() - frame.width() + 1)
+    y = min(max(frame.y(), area.top()), area.bottom() - frame.height() + 1)
+    if (x, y) != (frame.x(), frame.y()):
+        window.move(x, y)
+
+
+class FitScroll(QScrollArea):
+    """A frameless scroll area around a form: its size hint is the form's, up to what the screen leaves once
+    ``reserve`` (the buttons and messages around it) is taken; beyond, the form scrolls."""
+
+    def __init__(self, content: QWidget, parent: QWidget | None = None, *, reserve: int = 120) -> None:
+        super().__init__(parent)
+        self.reserve = reserve
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setWidget(content)
+
+    def sizeHint(self) -> QSize:
+        content = self.widget()
+        if content is None:
+            return super().sizeHint()
+        hint = content.sizeHint().expandedTo(content.minimumSizeHint()).expandedTo(content.minimumSize())
+        limit = room(self)
+        height = min(hint.height(), max(120, limit.height() - self.reserve))
+        bar = self.verticalScrollBar().sizeHint().width() if height < hint.height() else 0
+        return QSize(min(hint.width() + bar, limit.width()), height)
+
+    def minimumSizeHint(self) -> QSize:
+        content = self.widget()
+        if content is None:
+            return QSize(200, 120)
+        width = content.minimumSizeHint().expandedTo(content.minimumSize()).width()
+        return QSize(min(width, room(self).width()), 120)

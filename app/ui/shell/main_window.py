@@ -19,7 +19,7 @@ from app.services.storage import backups, lock
 from app.services.storage.vault import ProfileInfo
 from app.ui.kit import theme
 from app.ui.kit.errors import show_error, user_message
-from app.ui.kit.widgets import NavList
+from app.ui.kit.widgets import NavList, fit_to_screen
 from app.ui.kit.worker import DbWorker, WorkerContext
 from app.ui.shell.file_tabs import FileTabs
 from app.ui.shell.idle import IdleWatcher
@@ -95,7 +95,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.worker, self.info = worker, info
         self.setWindowTitle("Fil rouge")
-        self.resize(1280, 800)
+        fit_to_screen(self, 1280, 800)  # a 1366×768 laptop: within its available area
         self.locked = True
         self._ready = False
         self._saved_focus: QWidget | None = None
