@@ -138,3 +138,16 @@ def test_today_command_text_and_json(
     with redirect_stdout(bad), pytest.raises(SystemExit):
         main(["--data-dir", str(data_dir), "--profile", name, "today", "--on", "31/12/2026"])
     assert "date « 31/12/2026 » invalide" in capsys.readouterr().err
+
+
+def test_the_file_header_names_the_item_the_lists_put_first(vault: Vault, day: dict[str, str]) -> None:
+    """Oriented 45 days ago: the first RDV (a departmental target, 15 days) is older than the contrat
+    d'engagement (a legal deadline, one month); the header showed the older local target, « Aujourd'hui » and
+    « Ma file active » the legal deadline."""
+    from app.services.casefile import overview
+
+    urgent = overview.person_header(vault.db, day["fresh"]).urgent
+    plan = svc.day_plan(vault.db, TODAY, referent_id=day["me"])
+    first = next(line for line in plan.deadlines if line.person_id == day["fresh"])
+    assert urgent is not None and not urgent.local_target
+    assert (urgent.label, urgent.due) == (first.label, first.due)

@@ -69,6 +69,10 @@ class CaseloadPage(QWidget):
         self._debounce.timeout.connect(lambda: self.model.set_search(self.search.text()))
         self._save_timer = QTimer(self, singleShot=True, interval=SAVE_DELAY_MS)
         self._save_timer.timeout.connect(self.save_header)
+        self.auto_widths = (
+            True  # no width chosen yet: « Prochaine action » takes the room left (fit_due_column)
+        )
+        self._fitting = False
         self._total: int | None = None
         self.referent_id: str | None = None
         self.referent_name = ""
@@ -96,6 +100,7 @@ class CaseloadPage(QWidget):
         bar.addWidget(self.columns_button)
         layout.addLayout(bar)
         self.view = self._table()
+        self.view.viewport().installEventFilter(self)  # its resizes fit « Prochaine action » (fit_due_column)
         self.columns_button.setMenu(self.columns_menu())
         self.empty = EmptyState("fa6s.users", *NO_PEOPLE)
         self.stack = QStackedWidget()
@@ -160,9 +165,36 @@ class CaseloadPage(QWidget):
         view.activated.connect(self._activated)
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header.customContextMenuRequested.connect(self._header_menu)
-        for signal in (header.sectionResized, header.sectionMoved, header.sortIndicatorChanged):
+        header.sectionResized.connect(self._section_resized)
+        for signal in (header.sectionMoved, header.sortIndicatorChanged):
             signal.connect(lambda *_: self._save_timer.start())
         return view
+
+    def _section_resized(self, column: int, *_: object) -> None:
+        if not self._fitting and column != self._last_column():  # the last one stretches with the window
+            self.auto_widths = False  # the référent chose a width: kept, never fitted again
+            self._save_timer.start()
+
+    def _last_column(self) -> int:
+        header = self.view.horizontalHeader()
+        shown = [i for i in range(len(WIDTHS)) if not header.isSectionHidden(i)]
+        return max(shown, key=header.visualIndex) if shown else -1
+
+    def fit_due_column(self) -> None:
+        """Until the référent sizes a column, « Prochaine action » takes the room a wide screen leaves (its text
+        is the longest), the last column keeping its own width."""
+        header = self.view.horizontalHeader()
+        shown = [i for i in range(len(WIDTHS)) if not header.isSectionHidden(i)]
+        last = self._last_column()
+        if DUE_COLUMN not in shown or last == DUE_COLUMN:
+            return
+        others = sum(WIDTHS[i] for i in shown if i not in (DUE_COLUMN, last))
+        width = max(WIDTHS[DUE_COLUMN], self.view.viewport().width() - others - WIDTHS[last])
+        self._fitting = True
+        try:
+            self.view.setColumnWidth(DUE_COLUMN, width)
+        finally:
+            self._fitting = False
 
     def _actions(self) -> None:
         reassign = QAction(theme.icon("fa6s.people-arrows"), "Changer de référent…", self.view)
@@ -204,16 +236,25 @@ class CaseloadPage(QWidget):
         self.view.setColumnHidden(column, not shown)
         if shown and self.view.columnWidth(column) < 40:
             self.view.setColumnWidth(column, WIDTHS[column])
+        if self.auto_widths:
+            self.fit_due_column()
         self._save_timer.start()
 
     def reset_columns(self) -> None:
         header = self.view.horizontalHeader()
-        for i, width in enumerate(WIDTHS):
-            header.moveSection(header.visualIndex(i), i)
-            self.view.setColumnHidden(i, not COLUMNS[i][2])
-            self.view.setColumnWidth(i, width)
-        header.setSortIndicator(DUE_COLUMN, Qt.SortOrder.AscendingOrder)
-        self.save_header()
+        self._fitting = True
+        try:
+            for i, width in enumerate(WIDTHS):
+                header.moveSection(header.visualIndex(i), i)
+                self.view.setColumnHidden(i, not COLUMNS[i][2])
+                self.view.setColumnWidth(i, width)
+            header.setSortIndicator(DUE_COLUMN, Qt.SortOrder.AscendingOrder)
+        finally:
+            self._fitting = False
+        self._save_timer.stop()
+        QSettings().remove(SETTINGS_HEADER)  # the defaults, fitted to the window again
+        self.auto_widths = True
+        self.fit_due_column()
 
     def save_header(self) -> None:
         QSettings().setValue(SETTINGS_HEADER, self.view.horizontalHeader().saveState())
@@ -221,7 +262,12 @@ class CaseloadPage(QWidget):
     def restore_header(self) -> None:
         state = QSettings().value(SETTINGS_HEADER)
         if isinstance(state, QByteArray | bytes) and state:
-            self.view.horizontalHeader().restoreState(QByteArray(state))
+            self._fitting = True
+            try:
+                self.view.horizontalHeader().restoreState(QByteArray(state))
+            finally:
+                self._fitting = False
+            self.auto_widths = False
         self.view.setColumnHidden(0, False)
 
     # --- behaviour ----------------------------------------------------------------------------------------
@@ -296,6 +342,14 @@ class CaseloadPage(QWidget):
         self.search.selectAll()
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        view = getattr(self, "view", None)
+        if (
+            view is not None
+            and obj is view.viewport()
+            and event.type() == QEvent.Type.Resize
+            and self.auto_widths
+        ):
+            self.fit_due_column()
         keys = (Qt.Key.Key_Down, Qt.Key.Key_Return, Qt.Key.Key_Enter)
         if (
             obj is self.search

@@ -190,8 +190,9 @@ class HeaderCard(Card):
         if h.urgent:
             self.alert_icon.setPixmap(theme.due_icon(h.urgent.state).pixmap(QSize(18, 18)))
             u = h.urgent
+            when = f"En retard de {u.days_late()} j" if u.state == DueState.LATE else u.state_label
             self.alert.setText(
-                f"{u.state_label} : {u.label[:1].lower()}{u.label[1:]} ({theme.fmt_date(u.due)})"
+                f"{when} : {u.label[:1].lower()}{u.label[1:]} ({theme.fmt_date(u.due)}) · {u.nature_label}"
             )
             colour = theme.LATE if u.state == DueState.LATE else theme.SOON
             self.alert.setStyleSheet(f"color: {colour}; font-weight: 600;")

@@ -16,7 +16,6 @@ from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QTreeView,
@@ -32,7 +31,7 @@ from app.ui.kit import theme
 from app.ui.kit.errors import show_error
 from app.ui.kit.widgets import named
 from app.ui.kit.worker import WorkerContext
-from app.ui.pages.today.model import MORE, PERSON, WHAT, WHEN, TodayModel
+from app.ui.pages.today.model import PERSON, WHAT, WHEN, TodayModel
 from app.ui.person.actions import PersonActions, Target
 from app.ui.shell.plugins import UiContext
 
@@ -85,9 +84,8 @@ class TodayPage(QWidget):
         tree.setExpandsOnDoubleClick(False)
         tree.setAllColumnsShowFocus(True)
         header = tree.header()
-        header.setStretchLastSection(False)
-        header.setSectionResizeMode(WHAT, QHeaderView.ResizeMode.Stretch)
-        for col, width in ((PERSON, 240), (WHEN, 290), (MORE, 90)):
+        header.setStretchLastSection(True)  # a wide screen widens « +N autres », not the gap before « Quand »
+        for col, width in ((PERSON, 240), (WHAT, 470), (WHEN, 290)):
             tree.setColumnWidth(col, width)
         tree.activated.connect(self._activated)
         selection = tree.selectionModel()
