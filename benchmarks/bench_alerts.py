@@ -88,10 +88,10 @@ def warm_figures(v: vault_service.Vault, today: date, label: str) -> None:
         groups = followup.alert_groups(v.db, today)
     lines = sum(len(g.lines) for g in groups)
     line(f"{label}: Alertes page data ({lines:,} lines)", c, ALERTS_TARGET)
-    index = CaseloadIndex(v.db)
     with Clock() as c:
-        late = index.late_count()
+        late = stored_deadlines.late_people(v.db, today=today)
     line(f"{label}: late count of the badge ({late:,} people)", c)
+    index = CaseloadIndex(v.db)
     index.ids(CaseloadQuery())  # the index by name, built as the list shows
     with Clock() as c:
         index.ids(CaseloadQuery(sort="urgency"))

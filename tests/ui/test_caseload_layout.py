@@ -78,3 +78,29 @@ def test_my_people_or_my_team(qtbot, unlocked_window) -> None:
     assert "tous référents" in page.count.text() or "équipe" in page.count.text()
     page.scope.mine.click()
     qtbot.waitUntil(lambda: not page.model.loading and page.model.rowCount() == total + 2, timeout=10_000)
+
+
+def test_the_alerts_badge_counts_what_the_alerts_page_says(qtbot, unlocked_window) -> None:
+    """Issue #15: the badge said 69 (people) and the page 163 (deadlines). Both count the people with a deadline
+    past, of the same scope, and say so."""
+    from app.ui.kit.widgets import BADGE_ROLE
+    from app.ui.shell.main_window import NAV_ALERTS
+
+    win = unlocked_window
+    idle(qtbot, win)
+    for scope in ("mine", "team"):
+        win.show_page("file")
+        getattr(win.files.caseload.scope, scope).click()
+        idle(qtbot, win)
+        win.refresh_status()
+        idle(qtbot, win)
+        badge = win.nav.item(NAV_ALERTS).data(BADGE_ROLE)
+        tip = win.nav.item(NAV_ALERTS).toolTip()
+        page = win.show_page("alertes")
+        page.reload()
+        idle(qtbot, win)
+        assert badge > 0 and page.count.text().startswith(f"{badge} personnes ont une échéance dépassée"), (
+            badge,
+            page.count.text(),
+        )
+        assert tip.startswith(f"{badge} personnes"), tip
