@@ -143,7 +143,7 @@ def switch_pages(win: Any, loop: Loop, worker: Any) -> None:
 
 
 def keystrokes(win: Any, loop: Loop, worker: Any) -> None:
-    win.nav.setCurrentRow(0)
+    win.show_page("file")  # « Ma file active » shown (the first page is « Aujourd'hui »)
     win.files.setCurrentIndex(0)
     page = win.files.caseload
     loop.settle(worker)

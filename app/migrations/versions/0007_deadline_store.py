@@ -36,6 +36,14 @@ FACT_TABLES = (
     "contract",
     "diagnostic_version",
 )
+#: Covering indexes for the joins person → deadline_state (the late count, the alerts, the stale people): the
+#: one on person is client-only (not in the shared table model).
+PERSON_SCOPE_INDEX = "ix_person_scope"
+STATE_SCOPE_INDEX = "ix_deadline_state_person_next"
+STATE_SCOPE_COLUMNS = ("person_id", "next_due", "rules_key", "computed_on", "stale_after")
+#: Covering the urgency of everyone (one aggregate per person, in person order: no temporary sort).
+ITEM_URGENCY_INDEX = "ix_deadline_item_urgency"
+ITEM_URGENCY_COLUMNS = ("person_id", "due_date", "local_target")
 #: The person's own columns the facts use (an edited phone number does not touch the deadlines).
 PERSON_FACT_COLUMNS = ("regime", "status", "referent_id", "rsa_entry_date", "last_contact_date", "deleted_at")
 
@@ -87,6 +95,10 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("deadline_state", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_deadline_state_next_due"), ["next_due"], unique=False)
+        batch_op.create_index(STATE_SCOPE_INDEX, [*STATE_SCOPE_COLUMNS], unique=False)
+    # Covering indexes for the scope joins of the late count and the alerts (person → state): the wide person
+    # rows are not read (100,000 people: 1.7 s → 0.05 s of CPU). Client-only, like the store.
+    op.create_index(PERSON_SCOPE_INDEX, "person", ["id", "status", "deleted_at", "referent_id"], unique=False)
     op.create_table(
         "deadline_item",
         sa.Column("person_id", sa.String(length=36), nullable=False),
@@ -102,6 +114,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("deadline_item", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_deadline_item_alert_from"), ["alert_from"], unique=False)
+        batch_op.create_index(ITEM_URGENCY_INDEX, [*ITEM_URGENCY_COLUMNS], unique=False)
     for name, body in _triggers():
         op.execute(f"CREATE TRIGGER {name} {body}")
 
@@ -110,8 +123,11 @@ def downgrade() -> None:
     for name, _body in _triggers():
         op.execute(f"DROP TRIGGER IF EXISTS {name}")
     with op.batch_alter_table("deadline_item", schema=None) as batch_op:
+        batch_op.drop_index(ITEM_URGENCY_INDEX)
         batch_op.drop_index(batch_op.f("ix_deadline_item_alert_from"))
     op.drop_table("deadline_item")
+    op.drop_index(PERSON_SCOPE_INDEX, table_name="person")
     with op.batch_alter_table("deadline_state", schema=None) as batch_op:
+        batch_op.drop_index(STATE_SCOPE_INDEX)
         batch_op.drop_index(batch_op.f("ix_deadline_state_next_due"))
     op.drop_table("deadline_state")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.tables.base import AppendOnly, Base
@@ -70,6 +70,16 @@ class DeadlineState(Base):
     whoever wrote it; ``app.services.people.stored_deadlines`` recomputes the people without a row."""
 
     __tablename__ = "deadline_state"
+    __table_args__ = (
+        Index(
+            "ix_deadline_state_person_next",
+            "person_id",
+            "next_due",
+            "rules_key",
+            "computed_on",
+            "stale_after",
+        ),
+    )  # covering: scope joins
 
     person_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     rules_key: Mapped[str] = mapped_column(String(64))  # the rule table, vocabulary and logic they came from
@@ -86,6 +96,7 @@ class DeadlineItem(Base):
     stored: « bientôt » from ``alert_from``, « en retard » after ``due_date``, against the day it is read)."""
 
     __tablename__ = "deadline_item"
+    __table_args__ = (Index("ix_deadline_item_urgency", "person_id", "due_date", "local_target"),)  # covering
 
     person_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     rule_id: Mapped[str] = mapped_column(String(60), primary_key=True)
