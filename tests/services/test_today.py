@@ -151,3 +151,15 @@ def test_the_file_header_names_the_item_the_lists_put_first(vault: Vault, day: d
     first = next(line for line in plan.deadlines if line.person_id == day["fresh"])
     assert urgent is not None and not urgent.local_target
     assert (urgent.label, urgent.due) == (first.label, first.due)
+
+
+def test_the_days_rdvs_say_whether_they_were_convoked(vault: Vault, day: dict[str, str]) -> None:
+    """The convocation's state beside each RDV of the day (ADR 0035's letters): « Non convoqué », then
+    « Convoqué le … » once the letter is recorded."""
+    from app.services.agenda.convocations import letters
+
+    plan = svc.day_plan(vault.db, TODAY, referent_id=day["me"])
+    assert plan.rdvs[0].convocation.startswith("Non convoqué")
+    letters.record_letter(vault.db, plan.rdvs[0].rdv_id, today=TODAY - timedelta(days=2))
+    plan = svc.day_plan(vault.db, TODAY, referent_id=day["me"])
+    assert plan.rdvs[0].convocation.startswith(f"Convoqué le {TODAY - timedelta(days=2):%d/%m/%Y}")

@@ -53,3 +53,57 @@ def test_today_is_the_first_page_and_acts_from_the_keyboard(qtbot, unlocked_wind
     idle(qtbot, win)
     alerts.tree.expand(alerts.model.index(0, 0))
     shot(win, "alertes", sizes=(LAPTOP, DESK))
+
+
+def test_convoke_writes_the_letter_of_the_next_rdv_or_plans_one_first(qtbot, unlocked_window) -> None:
+    """« Convoquer » (Ctrl+Maj+C): the letter of the person's next planned RDV in its preview (ADR 0035); for a
+    person with none, the RDV to plan first."""
+    from PySide6.QtWidgets import QApplication
+
+    from app.services.agenda.views import next_planned_rdv
+    from app.ui.kit.preview import PdfPreviewDialog
+    from tests.conftest import set_letterhead
+
+    win = unlocked_window
+    page = win.pages.currentWidget()
+    qtbot.waitUntil(lambda: page.plan is not None, timeout=10_000)
+    done: list[object] = []
+    win.worker.submit(lambda w: set_letterhead(w.db), done.append, writes=True)
+    planned: dict[str, str | None] = {}
+
+    def find(w) -> None:
+        for line in page.plan.deadlines:
+            planned[line.person_id] = next_planned_rdv(w.db, line.person_id)
+
+    win.worker.submit(find, done.append)
+    qtbot.waitUntil(lambda: len(done) == 2, timeout=5000)
+    with_rdv = next(pid for pid, rdv in planned.items() if rdv)
+    without = next(pid for pid, rdv in planned.items() if not rdv)
+
+    def press_on(pid: str) -> None:
+        page.select_person(pid)
+        assert page.current_target().person_id == pid
+        QTest.keyClick(
+            page.tree, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+        )
+
+    press_on(with_rdv)
+
+    def previews() -> list[PdfPreviewDialog]:
+        return [
+            w for w in QApplication.topLevelWidgets() if isinstance(w, PdfPreviewDialog) and w.isVisible()
+        ]
+
+    qtbot.waitUntil(lambda: bool(previews()), timeout=10_000)
+    assert "convocation" in previews()[0].windowTitle().lower()
+    previews()[0].reject()
+    page.select_person(without)
+    page.actions_bar.buttons["convoke"].click()  # the button, as with the mouse
+    qtbot.waitUntil(
+        lambda: any(
+            isinstance(w, AppointmentDialog) and w.isVisible() and "convoquer" in w.windowTitle()
+            for w in QApplication.topLevelWidgets()
+        ),
+        timeout=5000,
+    )
+    idle(qtbot, win)

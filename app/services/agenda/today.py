@@ -2,7 +2,8 @@
 
 Three parts, for the référent's people (« Mes personnes »: theirs and those without a référent) or everyone:
 
-* the day's RDVs (with the convocation's state when the convocations service gives it);
+* the day's RDVs, each with its convocation's state (« Convoqué le … · rappel SMS envoyé … » / « Non
+  convoqué », :func:`app.services.agenda.convocations.letters.letter_states`);
 * the people to call back: their last RDV, in the past 30 days, was missed or excused, and nothing is planned
   since;
 * the overdue items, graded: a legal deadline past, then a departmental target past, then what falls due this
@@ -27,6 +28,7 @@ from app.models.rules.urgency import GRADE_CODES, Grade, grade, most_urgent, ove
 from app.models.tables.followup import Appointment
 from app.models.tables.people import Person
 from app.models.vocabularies.loader import load_vocabularies
+from app.services.agenda.convocations import letters
 from app.services.people import alerts, followup, stored_deadlines
 from app.services.storage.db import Database
 
@@ -92,12 +94,6 @@ def _people(db: Database, referent_id: str | None) -> dict[str, str]:
         return {pid: _name(last, first) for pid, last, first in s.execute(q)}
 
 
-def convocation_state(rdv_id: str) -> str:
-    """The convocation's state of a RDV: the convocations service's answer (issue #15, points 3–5, another
-    branch) once it is there; "" meanwhile (nothing is shown)."""
-    return ""
-
-
 def _rdv_lines(db: Database, on: date, people: dict[str, str], referent_id: str | None) -> list[TodayLine]:
     start = datetime.combine(on, time.min)
     q = select(Appointment).where(
@@ -109,7 +105,9 @@ def _rdv_lines(db: Database, on: date, people: dict[str, str], referent_id: str 
     vocab = load_vocabularies()
     out = []
     with db.read() as s:
-        for a in s.scalars(q.order_by(Appointment.starts_at)):
+        rdvs = list(s.scalars(q.order_by(Appointment.starts_at)))
+        states = letters.letter_states.within(s, [a.id for a in rdvs if a.person_id is not None])
+        for a in rdvs:
             mine = referent_id is None or a.referent_id == referent_id
             if not (mine or a.person_id in people):
                 continue
@@ -123,7 +121,7 @@ def _rdv_lines(db: Database, on: date, people: dict[str, str], referent_id: str 
                 when += f" · {vocab.label('appointment_statuses', a.status).lower()}"
             out.append(
                 TodayLine(a.person_id, who, KIND_RDV, "rdv", on, " · ".join(b for b in what if b), when, "rdv",
-                          a.id, a.starts_at, convocation=convocation_state(a.id))
+                          a.id, a.starts_at, convocation=states[a.id].label if a.id in states else "")
             )  # fmt: skip
     return out
 

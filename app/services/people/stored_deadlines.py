@@ -5,7 +5,7 @@ the facts, 6 s of engine). The caseload's sort by next deadline, the late count 
 « Alertes » pages read instead the tables ``deadline_item`` (every open deadline: rule, version, due date, the
 day it turns « bientôt ») and ``deadline_state`` (for whom they are up to date, and the next due date).
 
-A person's ``deadline_state`` row disappears, through SQLite triggers (client migration 0004), as soon as a row
+A person's ``deadline_state`` row disappears, through SQLite triggers (client migration 0005), as soon as a row
 their facts are read from changes — whoever wrote it: a form, an import, the sync, a merge, a purge. Before any
 read, :func:`refresh` recomputes the people without a row, those computed under another rule table (the key
 covers the rule file, the diagnostic vocabulary that marks « difficultés particulières » and :data:`LOGIC`),
@@ -41,7 +41,7 @@ from app.services.storage.db import Database
 LOGIC = "2026-12-11"
 #: People computed per transaction (the rest of the store stays readable meanwhile).
 CHUNK = 2000
-#: The tables (with their ``person_id``) whose rows trigger a recomputation: client migration 0004 creates
+#: The tables (with their ``person_id``) whose rows trigger a recomputation: client migration 0005 creates
 #: their triggers; ``tests/services/test_stored_deadlines.py`` checks that the vault at head has them all.
 FACT_TABLES = (
     "orientation",

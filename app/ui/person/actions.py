@@ -2,8 +2,8 @@
 plan a RDV, write a note, convoke — each a button and a shortcut, on the line selected.
 
 :func:`convoke` is the one place the « Convoquer » action goes through: the convocation letters belong to the
-convocations service (issue #15, points 3–5, another branch). Until it lands, « Convoquer » opens the file at
-the « Rendez-vous » tab, where the RDV to convoke to is planned and chosen.
+convocations service (ADR 0035): the letter of the line's RDV or of the person's next planned RDV, else the RDV
+to plan first.
 """
 
 from __future__ import annotations
@@ -15,7 +15,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QPushButton, QWidget
 
+from app.services.agenda.views import next_planned_rdv
 from app.ui.kit import theme
+from app.ui.kit.errors import show_error
+from app.ui.kit.worker import WorkerContext
 from app.ui.shell.plugins import UiContext
 
 
@@ -68,10 +71,36 @@ def write_note(ctx: UiContext, target: Target, parent: QWidget) -> QDialog:
 
 
 def convoke(ctx: UiContext, target: Target, parent: QWidget) -> QDialog | None:
-    """« Convoquer »: the convocations service's letter when it is there (points 3–5 of issue #15); meanwhile
-    the file at the « Rendez-vous » tab, where the RDV is planned and chosen."""
-    ctx.open_person(target.person_id, "rdv")
+    """« Convoquer »: the letter of the line's RDV, else of the person's next planned RDV (its preview: printing
+    or saving records it as sent, ADR 0035); without a planned RDV, the RDV to plan first — its letter follows
+    once it is saved."""
+    from app.ui.pages.agenda.letters import open_letter
+
+    if target.rdv_id:
+        open_letter(ctx, parent, target.rdv_id, target.person_id)
+        return None
+
+    def job(w: WorkerContext) -> str | None:
+        return next_planned_rdv(w.db, target.person_id)
+
+    def found(rdv_id: str | None) -> None:
+        if rdv_id:
+            open_letter(ctx, parent, rdv_id, target.person_id)
+            return
+        dialog = plan_rdv(ctx, target, parent)
+        dialog.setWindowTitle(f"Planifier le RDV à convoquer — {target.name}")
+        dialog.accepted.connect(lambda: _letter_of_saved(ctx, parent, dialog, target))
+
+    ctx.worker.submit(job, found, lambda exc: show_error(parent, exc), owner=parent)
     return None
+
+
+def _letter_of_saved(ctx: UiContext, parent: QWidget, dialog: QDialog, target: Target) -> None:
+    from app.ui.pages.agenda.letters import open_letter
+
+    rdv_id = getattr(dialog, "saved_id", None)
+    if rdv_id:
+        open_letter(ctx, parent, rdv_id, target.person_id)
 
 
 class PersonActions(QWidget):

@@ -147,6 +147,10 @@ class TodayPage(QWidget):
 
     # --- selection and actions ----------------------------------------------------------------------------
 
+    def select_person(self, person_id: str) -> None:
+        """Select the person's first line (the first line of all when they have none)."""
+        self._restore_current(Target(person_id, ""))
+
     def current_target(self) -> Target | None:
         if not hasattr(self, "tree"):
             return None
