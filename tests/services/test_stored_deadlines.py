@@ -47,6 +47,27 @@ def test_every_fact_table_has_its_triggers_at_head(vault: Vault) -> None:
     assert {"trg_deadline_person_upd", "trg_deadline_person_del"} <= names
 
 
+#: Tables with a ``person_id`` the deadlines are not computed from (checked against ``alerts._read_tables``).
+NOT_FACTS = {
+    "action", "appointment_letter", "appointment_reminder", "audit_event", "co_accompaniment", "conflict",
+    "deadline_item", "deadline_state", "document", "duplicate_review", "note", "objective", "sanction_step",
+}  # fmt: skip
+
+
+def test_every_table_about_a_person_is_classified() -> None:
+    """A new table about a person (bilans and joint reviews came with rule table 2027.2) is either a fact of the
+    deadlines — in FACT_TABLES, with its triggers in a migration — or listed here as not one; and every table the
+    facts are read from is in FACT_TABLES."""
+    import app.models.tables  # noqa: F401  (registers every table)
+    from app.models.tables.base import Base
+
+    about_a_person = {t.name for t in Base.metadata.tables.values() if "person_id" in t.c}
+    assert about_a_person - NOT_FACTS == set(stored_deadlines.FACT_TABLES)
+    names = set(alerts._read_tables.__code__.co_names) | set(alerts._read_reviews.__code__.co_names)
+    read = {m.local_table.name for m in Base.registry.mappers if m.class_.__name__ in names}
+    assert read & about_a_person <= set(stored_deadlines.FACT_TABLES), read
+
+
 def test_stored_deadlines_are_the_engines(vault: Vault) -> None:
     populate(vault)
     assert _stored(vault, ON) == _direct(vault, ON)

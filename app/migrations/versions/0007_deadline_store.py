@@ -35,6 +35,8 @@ FACT_TABLES = (
     "prescription",
     "contract",
     "diagnostic_version",
+    "bilan",
+    "joint_review",
 )
 #: Covering indexes for the joins person → deadline_state (the late count, the alerts, the stale people): the
 #: one on person is client-only (not in the shared table model).
