@@ -37,6 +37,8 @@ FACT_TABLES = (
     "diagnostic_version",
     "bilan",
     "joint_review",
+    "ep_referral",
+    "ep_case",
 )
 #: Covering indexes for the joins person → deadline_state (the late count, the alerts, the stale people): the
 #: one on person is client-only (not in the shared table model).

@@ -65,7 +65,7 @@ class LocalSetting(Base):
 class DeadlineState(Base):
     """Derived, device-local: the people whose stored deadlines (:class:`DeadlineItem`) are up to date.
 
-    SQLite triggers (client migration 0006) delete a person's row as soon as a row their deadlines are computed
+    SQLite triggers (client migration 0007) delete a person's row as soon as a row their deadlines are computed
     from changes (person, orientation, référent, RDV, parcours, exit, prescription, contract, diagnostic),
     whoever wrote it; ``app.services.people.stored_deadlines`` recomputes the people without a row."""
 

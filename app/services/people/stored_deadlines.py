@@ -5,7 +5,7 @@ the facts, 6 s of engine). The caseload's sort by next deadline, the late count 
 « Alertes » pages read instead the tables ``deadline_item`` (every open deadline: rule, version, due date, the
 day it turns « bientôt ») and ``deadline_state`` (for whom they are up to date, and the next due date).
 
-A person's ``deadline_state`` row disappears, through SQLite triggers (client migration 0006), as soon as a row
+A person's ``deadline_state`` row disappears, through SQLite triggers (client migration 0007), as soon as a row
 their facts are read from changes — whoever wrote it: a form, an import, the sync, a merge, a purge. Before any
 read, :func:`refresh` recomputes the people without a row, those computed under another rule table (the key
 covers the rule file, the diagnostic vocabulary that marks « difficultés particulières » and :data:`LOGIC`),
@@ -38,10 +38,10 @@ from app.services.storage.db import Database
 
 #: Bump when :mod:`app.services.people.alerts` or the engine computes facts or deadlines differently: every
 #: stored deadline is then computed again (the rule file and the vocabulary are in the key by their content).
-LOGIC = "2026-12-12"  # bilans and joint reviews are facts (rule table 2027.2)
+LOGIC = "2026-12-13"  # bilans, joint reviews and EP saisines are facts
 #: People computed per transaction (the rest of the store stays readable meanwhile).
 CHUNK = 2000
-#: The tables (with their ``person_id``) whose rows trigger a recomputation: client migration 0006 creates
+#: The tables (with their ``person_id``) whose rows trigger a recomputation: client migration 0007 creates
 #: their triggers; ``tests/services/test_stored_deadlines.py`` checks that the vault at head has them all.
 FACT_TABLES = (
     "orientation",
@@ -54,6 +54,8 @@ FACT_TABLES = (
     "diagnostic_version",
     "bilan",
     "joint_review",
+    "ep_referral",
+    "ep_case",
 )
 #: Dated facts: (table, column, extra condition). A row dated after the day of the computation is left out of
 #: the facts (``alerts._read_tables``); the person is computed again on that day.
@@ -71,6 +73,9 @@ _DATED = (
     ("diagnostic_version", "recorded_at", ""),
     ("bilan", "held_on", ""),
     ("joint_review", "held_on", ""),
+    ("ep_referral", "referred_on", ""),
+    ("ep_referral", "withdrawn_on", ""),
+    ("ep_case", "decision_on", ""),
 )
 _ITEM_COLUMNS = (
     "person_id, rule_id, version, position, due_date, alert_from, from_event, from_date, local_target"
