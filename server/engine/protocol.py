@@ -7,8 +7,9 @@ from server.engine.errors import ProtocolError
 #: Client schema versions (Alembic revisions of the vault) this server understands.
 SCHEMA_MIN = "0001"
 #: 0002: duplicate_review (server s0005); 0003: law of 2027 (s0006); 0004: convocations, reminders, sessions (s0007);
-#: 0005: bilans, joint reviews, co-accompaniment (s0008); 0006: équipe pluridisciplinaire (s0009)
-SCHEMA_MAX = "0006"
+#: 0005: bilans, joint reviews, co-accompaniment (s0008); 0006: équipe pluridisciplinaire (s0009);
+#: 0007: deadline store (device-local, nothing on the server)
+SCHEMA_MAX = "0007"
 MAX_BATCH_OPS = 500
 MAX_BATCH_BYTES = 256 * 1024
 

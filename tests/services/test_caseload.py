@@ -10,16 +10,16 @@ from app.models.tables.local import AuditEvent, OutboxOp, SyncState
 from app.models.tables.people import Person
 from app.models.text import fold, fold_column
 from app.services.casefile import overview as person_page
-from app.services.people import caseload
+from app.services.people import caseload, status
 from app.services.people.caseload import CaseloadIndex, CaseloadQuery
 from app.services.people.deadlines import DueState
 from tests.ui.factories import add_people, add_referent
 
 
-def test_rows_and_default_order(vault):
+def test_rows_by_name(vault):
     ref = add_referent(vault)
     add_people(vault, 25, ref)
-    ids = caseload.list_ids(vault.db, CaseloadQuery())
+    ids = caseload.list_ids(vault.db, CaseloadQuery(sort="name"))
     rows = caseload.fetch_rows(vault.db, ids)
     assert len(rows) == 25
     keys = [(fold(r.last_name), fold(r.first_name)) for r in rows]
@@ -45,14 +45,17 @@ def test_search_folds_accents_and_matches_number_and_city(vault):
     assert index.ids(CaseloadQuery(search="zzzz")) == []
 
 
-def test_sort_by_next_due_and_descending(vault):
+def test_default_order_is_urgency_and_descending_sorts(vault):
+    """Issue #15: sorted by urgency by default — a legal deadline past, then a departmental target past, then
+    the week, then later, the oldest first within each — never 2023 first for a date sorted as text."""
     add_people(vault, 30)
     index = CaseloadIndex(vault.db)
-    rows = caseload.fetch_rows(vault.db, index.ids(CaseloadQuery(sort="next_due")))
-    dues = [r.next_due.due for r in rows if r.next_due]
-    assert dues and dues == sorted(dues)
-    assert all(r.next_due is None for r in rows[len(dues) :])
+    rows = caseload.fetch_rows(vault.db, index.ids(CaseloadQuery()))
+    keys = [(r.next_due.grade, r.next_due.due) for r in rows if r.next_due]
+    assert keys and keys == sorted(keys)
+    assert all(r.next_due is None for r in rows[len(keys) :])
     assert rows[0].next_due.state == DueState.LATE
+    assert caseload.list_ids(vault.db, CaseloadQuery()) == index.ids(CaseloadQuery(sort="urgency"))
     down = index.ids(CaseloadQuery(sort="city", descending=True))
     cities = [fold(r.city) for r in caseload.fetch_rows(vault.db, down)]
     assert cities == sorted(cities, reverse=True)
@@ -159,12 +162,12 @@ def test_record_view_writes_audit_and_outbox(vault):
 
 
 def test_status_info(vault):
-    info = caseload.status_info(vault.db)
+    info = status.status_info(vault.db)
     assert (info.last_sync_at, info.pending_changes, info.referent, info.people) == ("", 0, "", 0)
     add_referent(vault)
     add_people(vault, 3, today=date.today() + timedelta(days=0))
     with vault.db.session() as s:
         s.add(SyncState(key="last_sync", value="2026-11-20T10:00:00"))
-    info = caseload.status_info(vault.db)
+    info = status.status_info(vault.db)
     assert info.last_sync_at == "2026-11-20T10:00:00"
     assert info.pending_changes > 0 and info.referent == "Claire Marchand" and info.people == 3

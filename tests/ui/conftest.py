@@ -49,6 +49,26 @@ def _theme(qapp) -> None:
     theme.apply_theme(qapp, high_contrast=False)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _settings_of_the_tests(tmp_path_factory) -> None:
+    """Device preferences (QSettings: columns, scope, window geometry) go to a throwaway folder, never to the
+    tester's own configuration."""
+    from PySide6.QtCore import QSettings
+
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(
+        QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path_factory.mktemp("qsettings"))
+    )
+
+
+@pytest.fixture(autouse=True)
+def _fresh_settings() -> None:
+    """Each test starts from the default preferences."""
+    from PySide6.QtCore import QSettings
+
+    QSettings().clear()
+
+
 @pytest.fixture(autouse=True)
 def _hide_leftover_windows() -> Iterator[None]:
     """Hide the top-level windows a test leaves open (non-modal dialogs, previews): shortcuts follow the active

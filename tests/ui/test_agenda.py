@@ -9,6 +9,7 @@ from PySide6.QtCore import QDate, Qt, QTime
 
 from app.models.tables.followup import Note, SanctionStep
 from app.services.agenda import views as agenda
+from app.services.agenda.calendar import AgendaItem
 from app.services.casefile import rdv as rdv_mod
 from app.services.people import identity as people
 from app.services.people.identity import PersonInput
@@ -316,3 +317,36 @@ def test_edit_rdv_from_the_agenda_warns_on_overlap_but_not_with_itself(qtbot, ct
     dialog2.save_button.click()
     idle(qtbot, ctx)
     assert agenda.day_agenda(vault.db, MONDAY).items[1].starts_at == datetime(2026, 11, 9, 9, 15)
+
+
+def _item(starts_at: datetime, status: str = "prevu") -> AgendaItem:
+    return AgendaItem(
+        id="rdv-1", person_id="p-1", person_name="Awa ARNAUD", referent_id=None, referent_name="",
+        starts_at=starts_at, duration_min=45, purpose="suivi", purpose_label="Suivi", nature="physique",
+        nature_label="Physique", place="", collective=False, status=status, status_label="Prévu", comment="",
+    )  # fmt: skip
+
+
+def test_status_dialog_of_a_future_rdv_proposes_no_honoured(qtbot) -> None:
+    """Issue #15: « Honoré » was the default for a RDV still to come."""
+    from PySide6.QtGui import QStandardItemModel
+
+    from app.ui.person.rdv.dialogs import StatusDialog
+
+    later = datetime.combine(date.today() + timedelta(days=2), datetime.min.time()).replace(hour=10)
+    dialog = StatusDialog(_item(later), [])
+    qtbot.addWidget(dialog)
+    assert dialog.chosen() == "" and dialog.status.currentText() == "— Choisissez le nouveau statut —"
+    model = dialog.status.model()
+    assert isinstance(model, QStandardItemModel)
+    enabled = {dialog.status.itemData(i): model.item(i).isEnabled() for i in range(1, dialog.status.count())}
+    assert enabled["honore"] is False and enabled["non_honore"] is False
+    assert enabled["excuse"] and enabled["annule"]
+    dialog._accept()
+    assert dialog.error.text() == "Choisissez le nouveau statut du rendez-vous." and dialog.result() == 0
+    dialog.status.setCurrentIndex(dialog.status.findData("excuse"))
+    dialog._accept()
+    assert dialog.result() == dialog.DialogCode.Accepted
+    today = StatusDialog(_item(datetime.combine(date.today(), datetime.min.time()).replace(hour=9)), [])
+    qtbot.addWidget(today)
+    assert today.chosen() == "honore"  # on the day (or after), closing the interview is the common case

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDoubleSpinBox, QLabel, QSpinBox
 
 from app.services.casefile import rdv, sanctions
@@ -59,37 +60,48 @@ def case(vault):
 
 
 def children(page: AlertsPage):
-    tree = page.tree
-    for i in range(tree.topLevelItemCount()):
-        group = tree.topLevelItem(i)
-        yield group, [group.child(j) for j in range(group.childCount())]
+    model = page.model
+    for i in range(model.rowCount()):
+        group = model.index(i, 0)
+        yield group, [model.index(j, 0, group) for j in range(model.rowCount(group))]
 
 
 # --- alerts page --------------------------------------------------------------------------------------------
 
 
-def test_alerts_page_groups_and_opens_at_the_right_tab(qtbot, ctx, case):
+def test_alerts_page_groups_and_opens_at_the_right_tab(qtbot, qtmodeltester, ctx, case):
     page = AlertsPage(ctx)
     qtbot.addWidget(page)
     page.show()
     idle(qtbot, ctx)
+    qtmodeltester.check(page.model)
     groups = page.groups
     assert groups and page.stack.currentWidget() is page.tree
-    assert page.tree.topLevelItemCount() == len(groups)
+    assert page.model.rowCount() == len(groups)
     for (item, lines), g in zip(children(page), groups, strict=True):
-        assert g.label in item.text(0) and g.legal_basis in item.toolTip(0)
+        assert g.label in item.data() and g.legal_basis in item.data(Qt.ItemDataRole.ToolTipRole)
+        assert item.siblingAtColumn(1).data() in ("Délai légal", "Objectif départemental")
         assert len(lines) == len(g.lines)
-        assert ("(objectif départemental)" in item.text(0)) == g.local_target  # never printed as a legal duty
+        assert ("(objectif départemental)" in item.data()) == g.local_target  # never printed as a legal duty
+        assert item.siblingAtColumn(1).data() == (
+            "Objectif départemental" if g.local_target else "Délai légal"
+        )
     assert {g.local_target for g in groups} == {True, False}
     by_tab = {g.tab: g for g in groups}
     target = by_tab.get("rdv") or by_tab.get("contrats") or groups[0]
-    item = next(lines for it, lines in children(page) if target.label in it.text(0))[0]
-    page.tree.setCurrentItem(item)
+    item = next(lines for it, lines in children(page) if target.label in it.data())[0]
+    page.tree.setCurrentIndex(item)
+    assert target.legal_basis in page.basis.text()  # the basis is shown, not only on hover
+    assert page.actions_bar.buttons["rdv"].isEnabled()
     page._activated(item)
-    assert ctx.opened[-1] == (item.data(0, PID_ROLE), target.tab)
+    assert ctx.opened[-1] == (item.data(PID_ROLE), target.tab)
+    page.actions_bar.run("convoke")  # « Convoquer » opens the file at the Rendez-vous tab for now
+    assert ctx.opened[-1] == (item.data(PID_ROLE), "rdv")
     page.late_only.setChecked(True)
     idle(qtbot, ctx)
     assert all(line.state == "en_retard" for g in page.groups for line in g.lines)
+    late_people = {line.person_id for g in page.groups for line in g.lines}
+    assert page.count.text().startswith(f"{len(late_people)} personne")  # the badge's count, said first
 
 
 def test_alerts_page_empty_state(qtbot, ctx, vault):

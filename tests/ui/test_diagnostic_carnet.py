@@ -389,7 +389,7 @@ def test_closing_a_file_with_an_unsaved_diagnostic_asks(qtbot, ctx, vault, pid, 
     qtbot.addWidget(files)
     page = files.open_person(pid)
     idle(qtbot, ctx)
-    tab = page.tab_widgets["diagnostic"]
+    tab = page.tab("diagnostic")
     tab.dirty = True
     answers: list[str] = []
 

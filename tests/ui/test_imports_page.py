@@ -195,14 +195,15 @@ def test_changed_fields_are_named_in_french() -> None:
 
 def test_in_the_main_window_ctrl_i_page_and_caseload_refresh(qtbot, unlocked_window, monkeypatch) -> None:
     from app.ui.kit.widgets import BADGE_ROLE
-    from app.ui.shell.other_pages import PAGES
+    from app.ui.shell.main_window import NAV_FILE, NAV_KEYS
 
-    qtbot.waitUntil(lambda: unlocked_window.nav.item(0).data(BADGE_ROLE) == 40, timeout=WAIT)
-    unlocked_window.nav.setCurrentRow(1 + list(PAGES).index("imports"))
+    badge = lambda: unlocked_window.nav.item(NAV_FILE).data(BADGE_ROLE)  # noqa: E731
+    qtbot.waitUntil(lambda: badge() == 40, timeout=WAIT)
+    unlocked_window.nav.setCurrentRow(NAV_KEYS.index("imports"))
     page = unlocked_window.pages.currentWidget()
     assert isinstance(page, ImportsPage)
     qtbot.waitUntil(lambda: unlocked_window.worker.pending == 0, timeout=WAIT)
-    before = unlocked_window.nav.item(0).data(BADGE_ROLE)
+    before = badge()
     asked: list[str] = []
 
     def fake_dialog(parent, title, start, filters):  # type: ignore[no-untyped-def]
@@ -218,6 +219,6 @@ def test_in_the_main_window_ctrl_i_page_and_caseload_refresh(qtbot, unlocked_win
     page.import_button.click()
     idle(qtbot, page)
     assert page.stack.currentIndex() == STAGE_REPORT
-    qtbot.waitUntil(lambda: unlocked_window.nav.item(0).data(BADGE_ROLE) != before, timeout=WAIT)
-    assert unlocked_window.nav.item(0).data(BADGE_ROLE) == before + 4 == 44
+    qtbot.waitUntil(lambda: badge() != before, timeout=WAIT)
+    assert badge() == before + 4 == 44
     shot(unlocked_window, "imports_in_window")

@@ -212,8 +212,8 @@ def test_empty_caseload_shows_what_to_do(qtbot, ctx, vault):
 def test_page_in_the_main_window_follows_data_changes(qtbot, unlocked_window):
     from app.ui.pages.indicators.page import IndicatorsPage
 
-    page = next(p for p in unlocked_window.placeholders if isinstance(p, IndicatorsPage))
-    unlocked_window.nav.setCurrentRow(unlocked_window.pages.indexOf(page))
+    page = unlocked_window.show_page("indicateurs")
+    assert isinstance(page, IndicatorsPage)
     qtbot.waitUntil(lambda: page.report is not None and unlocked_window.worker.pending == 0, timeout=15_000)
     assert page.stack.currentWidget() is page.body and page.tree.topLevelItemCount() > 0
     assert page.report.period == indicators.current_period("month", date.today()).previous()

@@ -109,7 +109,7 @@ def test_first_page_shows_while_the_index_is_built(qtbot, worker, data_dir):
         )
     ]
     assert page.model.rowCount() == total and page.model.partial is None
-    assert page.count.text() == f"{total} personnes suivies"
+    assert page.count.text() == f"{total} personnes suivies (tous référents)"  # no référent known here
     from app.ui.caseload.page import _plural
 
     assert _plural(100_000, "personne suivie", "personnes suivies") == "100\u202f000 personnes suivies"
@@ -129,14 +129,14 @@ def test_first_page_shows_while_the_index_is_built(qtbot, worker, data_dir):
     shot(page, "caseload_search")
 
 
-def test_deadlines_arrive_after_the_names_on_large_caseloads(qtbot, worker, data_dir, monkeypatch):
-    """Above EAGER_DEADLINES_MAX, a page's rows come without their next deadline (« … » in the column), the
-    rule engine's answer fills it in a second job, with the same value the services give."""
-    from app.services.people import caseload
-    from app.ui.caseload.model import DUE_COLUMN, LOADING
+def test_each_row_shows_the_deadline_to_act_on_first(qtbot, worker, data_dir):
+    """« Prochaine action »: the most urgent deadline (a legal one past before a departmental target past),
+    « en retard de N j », the same the services give; the list is sorted by urgency by default."""
+    from datetime import date
+
+    from app.ui.caseload.model import DUE_COLUMN, action_text
     from tests.ui.conftest import make_profile
 
-    monkeypatch.setattr(caseload, "EAGER_DEADLINES_MAX", 0)
     make_profile(data_dir, 12, mode=vault_service.MODE_PASSPHRASE)
     opened: list[vault_service.Vault] = []
 
@@ -146,24 +146,18 @@ def test_deadlines_arrive_after_the_names_on_large_caseloads(qtbot, worker, data
 
     worker.submit(open_vault)
     model = CaseloadModel(worker)
-    states: list[list[str]] = []
-    model.loaded.connect(lambda n: states.append([model.index(r, DUE_COLUMN).data() for r in range(n)]))
-    named = []
-    model.loaded.connect(
-        lambda n: named.extend((model.row_data(r).last_name, model.row_data(r).next_due) for r in range(n))
-    )
     model.reload()
     qtbot.waitUntil(lambda: not model.loading and worker.pending == 0, timeout=20_000)
-    assert states == [[LOADING] * 12]  # names first
-    assert len(named) == 12 and all(name and due is None for name, due in named)
-    shown = [model.index(r, DUE_COLUMN).data() for r in range(12)]
-    assert LOADING not in shown
+    assert model.query.sort == "urgency" and model.rowCount() == 12
     dues = deadlines.next_deadlines(opened[0].db, [model.row_id(r) for r in range(12)])
+    today = date.today()
+    grades = []
     for r in range(12):
         due = dues.get(model.row_id(r))
         assert model.row_data(r).next_due == due
-        assert shown[r] == (f"{due.state_label} · {due.due:%d/%m/%Y}" if due else "—")
-    assert any(dues.values())
+        assert model.index(r, DUE_COLUMN).data() == (action_text(due, today) if due else "Aucune échéance")
+        grades.append((due.grade, due.due) if due else (9, today))
+    assert grades == sorted(grades) and any(dues.values())
 
 
 def test_fast_typing_skips_the_stale_searches_on_the_worker(qtbot, worker, data_dir, monkeypatch):

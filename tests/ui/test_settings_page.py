@@ -25,8 +25,8 @@ def run(qtbot, worker, job) -> Any:
 
 @pytest.fixture
 def page(qtbot, unlocked_window) -> SettingsPage:
-    found = next(p for p in unlocked_window.placeholders if isinstance(p, SettingsPage))
-    unlocked_window.nav.setCurrentRow(unlocked_window.pages.indexOf(found))
+    found = unlocked_window.show_page("parametres")
+    assert isinstance(found, SettingsPage)
     qtbot.waitUntil(lambda: found.view is not None and unlocked_window.worker.pending == 0, timeout=10_000)
     return found
 
@@ -81,7 +81,7 @@ def test_invalid_value_is_explained_next_to_the_field_and_not_saved(qtbot, windo
 
 def test_saved_settings_reach_the_window_and_the_pages(qtbot, window, page):
     received: list[dict] = []
-    window.placeholders[0].settings_changed = received.append  # a page with the optional hook
+    window.page("agenda").settings_changed = received.append  # a page with the optional hook
     spin = page.lock_section.editors[settings.LOCK_DELAY_MINUTES.key].widget
     spin.setValue(3)
     page.lock_section.save_button.click()
@@ -149,8 +149,8 @@ def test_passphrase_change_from_the_page_then_lock_and_unlock_with_it(qtbot, wor
     qtbot.addWidget(win)
     win.show()
     unlock(qtbot, win, "phrase secrète de test")
-    page = next(p for p in win.placeholders if isinstance(p, SettingsPage))
-    win.nav.setCurrentRow(win.pages.indexOf(page))
+    page = win.show_page("parametres")
+    assert isinstance(page, SettingsPage)
     qtbot.waitUntil(lambda: page.view is not None and worker.pending == 0, timeout=10_000)
     assert page.passphrase_button.isVisibleTo(page) and not page.code_button.isVisibleTo(page)
     page.change_passphrase()
@@ -212,3 +212,26 @@ def test_seal_certificate_configured_shown_and_removed(qtbot, window, page, tmp_
     page.clear_seal()
     qtbot.waitUntil(lambda: page.seal_state.text().startswith("Aucun cachet"), timeout=10_000)
     assert run(qtbot, window.worker, lambda w: settings.get(w.db, settings.SEAL_CERTIFICATE_PATH)) is None
+
+
+def test_the_connected_referent_stays_on_a_second_visit(qtbot, window, page):
+    """Issue #15: the second visit switched « Référent connecté » to the first entry, silently; saving any other
+    field of the section then changed the author of every later RDV, note and contract."""
+    from app.services.people.identity import upsert_referent
+
+    run(qtbot, window.worker, lambda w: upsert_referent(w.db, login="aarnaud", first_name="Alice",
+                                                        last_name="Arnaud"))  # fmt: skip  # sorts first
+    current = run(qtbot, window.worker, lambda w: settings.get(w.db, settings.CURRENT_REFERENT_ID))
+    combo = page.followup_section.editors[settings.CURRENT_REFERENT_ID.key].widget
+    assert isinstance(combo, QComboBox)
+    for _visit in range(2):
+        window.show_page("agenda")
+        window.show_page("parametres")
+        qtbot.waitUntil(lambda: window.worker.pending == 0, timeout=10_000)
+        assert combo.count() == 2 and combo.currentData() == current
+        assert combo.currentText() == "Claire Marchand — MDS de Saint-Denis"
+        assert not page.followup_section.changes() and not page.unsaved()
+    page.followup_section.editors[settings.SOON_DAYS.key].widget.setValue(21)
+    page.followup_section.save_button.click()
+    qtbot.waitUntil(lambda: page.followup_section.saved_label.text() == SAVED_TEXT, timeout=10_000)
+    assert run(qtbot, window.worker, lambda w: settings.get(w.db, settings.CURRENT_REFERENT_ID)) == current

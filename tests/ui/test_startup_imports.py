@@ -40,3 +40,27 @@ def test_the_window_up_to_the_lock_screen_imports_no_heavy_library() -> None:
     loaded = _modules_after(code)
     assert "PySide6" in loaded
     assert not loaded & set(HEAVY), sorted(loaded & set(HEAVY))
+
+
+def test_discovering_the_pages_and_tabs_imports_none_of_their_modules() -> None:
+    code = (
+        "import sys\n"
+        "from app.ui.shell.application import make_application\n"
+        "from app.ui.shell.plugins import page_plugins, tab_plugins\n"
+        "make_application(); pages = page_plugins(); tabs = tab_plugins()\n"
+        "assert {'alertes', 'parametres', 'sync'} <= set(pages) and {'rdv', 'contrats'} <= set(tabs)\n"
+        "loaded = [m for m in sys.modules if m.endswith(('.page', '.tab')) and m.startswith('app.ui.')]\n"
+        "assert loaded == ['app.ui.person.page'] or not loaded, loaded"
+    )
+    _modules_after(code)
+
+
+def test_the_pages_that_show_the_sync_state_load_no_network_or_pdf_library() -> None:
+    code = (
+        "from app.ui.shell.application import make_application\n"
+        "make_application()\n"
+        "import app.ui.pages.sync.page, app.ui.pages.settings.page\n"
+        "import app.ui.person.contracts.tab, app.ui.person.documents.tab"
+    )
+    loaded = _modules_after(code)
+    assert not loaded & {"httpx", "alembic", *HEAVY}, sorted(loaded & {"httpx", "alembic", *HEAVY})

@@ -81,7 +81,8 @@ def test_report_text_mentions_documents() -> None:
 def test_shortcut_reaches_the_sync_page_from_the_real_main_window(qtbot, unlocked_window) -> None:
     from app.ui.pages.sync.page import SyncPage
 
-    page = next(p for p in unlocked_window.placeholders if isinstance(p, SyncPage))
+    # built right after unlocking (AT_UNLOCK), without a visit: the shortcut works from anywhere
+    page = next(p for p in unlocked_window.built_pages() if isinstance(p, SyncPage))
     qtbot.waitUntil(
         lambda: page.controller.shortcut is not None and page.controller.shortcut.parent() is unlocked_window
     )

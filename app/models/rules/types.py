@@ -6,9 +6,10 @@ Pure types, no I/O. The file format is parsed by :mod:`app.models.rules.loader`;
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -116,6 +117,8 @@ class Duration:
 
     def add_to(self, day: date) -> date:
         """``day`` moved by this delay. Months clamp to the month end (31 Jan + 1m = 28/29 Feb)."""
+        if self.unit in ("d", "w"):  # plain arithmetic: the engine adds delays for every person of a caseload
+            return day + timedelta(days=self.amount * (7 if self.unit == "w" else 1))
         result: date = day + self.delta()
         return result
 
@@ -277,12 +280,20 @@ class RuleSet:
     rules: tuple[Rule, ...]
     files: tuple[Path, ...] = ()
 
+    @functools.cached_property
+    def _by_id(self) -> dict[str, tuple[Rule, ...]]:
+        """The versions of each rule id, ids in file order (built once: the engine asks for every person)."""
+        grouped: dict[str, list[Rule]] = {}
+        for rule in self.rules:
+            grouped.setdefault(rule.id, []).append(rule)
+        return {rule_id: tuple(versions) for rule_id, versions in grouped.items()}
+
     def rule_ids(self) -> list[str]:
         """Distinct rule ids in file order."""
-        return list(dict.fromkeys(r.id for r in self.rules))
+        return list(self._by_id)
 
     def versions_of(self, rule_id: str) -> list[Rule]:
-        return [r for r in self.rules if r.id == rule_id]
+        return list(self._by_id.get(rule_id, ()))
 
 
 @dataclass(frozen=True)

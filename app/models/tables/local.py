@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.tables.base import AppendOnly, Base
@@ -60,6 +60,53 @@ class LocalSetting(Base):
 
     key: Mapped[str] = mapped_column(String(80), primary_key=True)
     value: Mapped[Any] = mapped_column(JSON, nullable=True)
+
+
+class DeadlineState(Base):
+    """Derived, device-local: the people whose stored deadlines (:class:`DeadlineItem`) are up to date.
+
+    SQLite triggers (client migration 0007) delete a person's row as soon as a row their deadlines are computed
+    from changes (person, orientation, référent, RDV, parcours, exit, prescription, contract, diagnostic),
+    whoever wrote it; ``app.services.people.stored_deadlines`` recomputes the people without a row."""
+
+    __tablename__ = "deadline_state"
+    __table_args__ = (
+        Index(
+            "ix_deadline_state_person_next",
+            "person_id",
+            "next_due",
+            "rules_key",
+            "computed_on",
+            "stale_after",
+        ),
+    )  # covering: scope joins
+
+    person_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    rules_key: Mapped[str] = mapped_column(String(64))  # the rule table, vocabulary and logic they came from
+    computed_on: Mapped[date] = mapped_column(Date)  # the facts were read as of this day
+    stale_after: Mapped[date | None] = mapped_column(
+        Date, nullable=True
+    )  # a dated fact comes into force then
+    next_due: Mapped[date | None] = mapped_column(Date, nullable=True, index=True)  # the earliest due date
+    next_rule: Mapped[str] = mapped_column(String(60), default="")
+
+
+class DeadlineItem(Base):
+    """Derived, device-local: one open deadline of a person as the rule engine computed it (states are not
+    stored: « bientôt » from ``alert_from``, « en retard » after ``due_date``, against the day it is read)."""
+
+    __tablename__ = "deadline_item"
+    __table_args__ = (Index("ix_deadline_item_urgency", "person_id", "due_date", "local_target"),)  # covering
+
+    person_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    rule_id: Mapped[str] = mapped_column(String(60), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)  # index among the rule's versions in the table
+    position: Mapped[int] = mapped_column(Integer, default=0)  # the engine's order for the person
+    due_date: Mapped[date] = mapped_column(Date)
+    alert_from: Mapped[date] = mapped_column(Date, index=True)  # due_date minus the rule's « bientôt » days
+    local_target: Mapped[bool] = mapped_column(Boolean, default=False)  # an « objectif départemental »
+    from_event: Mapped[str] = mapped_column(String(80), default="")
+    from_date: Mapped[date] = mapped_column(Date)
 
 
 class AuditEvent(AppendOnly, Base):

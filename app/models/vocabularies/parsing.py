@@ -68,6 +68,11 @@ class _Raw:
         return VocabularyError(path, line, reason)
 
 
+#: libyaml's parser when PyYAML was built with it (several times faster: the vocabularies load at start), else
+#: the pure-Python one; both give nodes with their line numbers.
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _line(node: yaml.Node) -> int:
     return node.start_mark.line + 1
 
@@ -86,7 +91,7 @@ def _has_type(value: Any, expected: type) -> bool:
 
 
 def _parse_mapping(
-    loader: yaml.SafeLoader, path: Path, node: yaml.Node, allowed: Mapping[str, type], what: str
+    loader: Any, path: Path, node: yaml.Node, allowed: Mapping[str, type], what: str
 ) -> tuple[dict[str, Any], dict[str, yaml.Node]]:
     if not isinstance(node, yaml.MappingNode):
         raise VocabularyError(path, _line(node), f"{what} doit être un dictionnaire (code, label…)")
@@ -120,7 +125,7 @@ def _check_code(path: Path, node: yaml.Node, values: Mapping[str, Any]) -> str:
     return code
 
 
-def _parse_choices(loader: yaml.SafeLoader, path: Path, seq: yaml.Node) -> tuple[Choice, ...]:
+def _parse_choices(loader: Any, path: Path, seq: yaml.Node) -> tuple[Choice, ...]:
     choices: dict[str, Choice] = {}
     for node in seq.value:
         values, nodes = _parse_mapping(loader, path, node, _CHOICE_KEYS, "chaque choix")
@@ -135,7 +140,7 @@ def _parse_choices(loader: yaml.SafeLoader, path: Path, seq: yaml.Node) -> tuple
     return tuple(choices.values())
 
 
-def _parse_entry(loader: yaml.SafeLoader, path: Path, kind: str, node: yaml.Node, position: int) -> _Raw:
+def _parse_entry(loader: Any, path: Path, kind: str, node: yaml.Node, position: int) -> _Raw:
     allowed = {**_COMMON_KEYS, **_EXTRA_KEYS.get(kind, {})}
     values, nodes = _parse_mapping(loader, path, node, allowed, "chaque entrée")
     _check_code(path, nodes.get("code", node), values)
@@ -157,7 +162,7 @@ def _parse_file(path: Path, kind: str) -> list[_Raw]:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise VocabularyError(path, 0, "le fichier doit être encodé en UTF-8") from exc
-    loader = yaml.SafeLoader(text)
+    loader = _Loader(text)
     try:
         root = loader.get_single_node()
         if root is None:

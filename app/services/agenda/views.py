@@ -144,3 +144,20 @@ def find_conflicts(
 
 
 # ------------------------------------------------------------------------------------------------ exports
+
+
+@query
+def next_planned_rdv(s: Session, person_id: str, *, now: datetime | None = None) -> str | None:
+    """The id of the person's next RDV still planned (from ``now``), or None: the one « Convoquer » writes for."""
+    q = (
+        select(Appointment.id)
+        .where(
+            Appointment.person_id == person_id,
+            Appointment.deleted_at.is_(None),
+            Appointment.status == AppointmentStatus.PLANNED,
+            Appointment.starts_at >= (now or datetime.now()),
+        )
+        .order_by(Appointment.starts_at)
+        .limit(1)
+    )
+    return s.scalar(q)

@@ -128,11 +128,10 @@ def deadlines_of(db: Database, person_id: str) -> tuple[tuple[Deadline, ...], bo
 
 
 def _most_urgent(deadlines: tuple[Deadline, ...]) -> Deadline | None:
-    for state in (DueState.LATE, DueState.SOON):
-        found = [d for d in deadlines if d.state == state]
-        if found:
-            return found[0]
-    return None
+    """The deadline the lists put first (``app.models.rules.urgency``): a legal deadline past before a
+    departmental target past, before what falls due soon; the earliest due date among equals."""
+    open_ = [d for d in deadlines if d.state in (DueState.LATE, DueState.SOON)]
+    return min(open_, key=lambda d: (d.grade, d.due), default=None)
 
 
 def _header(s: Session, p: Person, today: date, deadlines: tuple[Deadline, ...]) -> PersonHeader:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,17 +17,14 @@ from app.models.tables.carnet import Action, Objective
 from app.models.tables.followup import Appointment
 from app.models.tables.people import Person, Referent
 from app.models.vocabularies.loader import Vocabularies, load_vocabularies
-from app.services.casefile.roadmap_layout import (
-    RoadmapAction,
-    RoadmapDocument,
-    RoadmapObjective,
-    render_roadmap,
-)
-from app.services.printing.base import AppointmentLine
 from app.services.settings import letterhead
 from app.services.storage import audit, settings
 from app.services.storage.outputs import session_outputs
 from app.services.storage.uow import get_row, query, use_case
+
+if TYPE_CHECKING:  # the layout (reportlab) loads when a feuille de route is printed, not with the tab
+    from app.services.casefile.roadmap_layout import RoadmapDocument, RoadmapObjective
+    from app.services.printing.base import AppointmentLine
 
 _HIDDEN_ACTIONS = frozenset({ActionStatus.CANCELLED, ActionStatus.ABANDONED})
 
@@ -37,6 +35,8 @@ def _referent(s: Session, person: Person) -> Referent | None:
 
 
 def _objectives(s: Session, person_id: str, vocab: Vocabularies) -> tuple[RoadmapObjective, ...]:
+    from app.services.casefile.roadmap_layout import RoadmapAction, RoadmapObjective
+
     objectives = s.scalars(
         select(Objective)
         .where(Objective.person_id == person_id, Objective.deleted_at.is_(None))
@@ -62,6 +62,8 @@ def _objectives(s: Session, person_id: str, vocab: Vocabularies) -> tuple[Roadma
 def _appointments(
     s: Session, person_id: str, vocab: Vocabularies, now: datetime
 ) -> tuple[AppointmentLine, ...]:
+    from app.services.printing.base import AppointmentLine
+
     rows = s.scalars(
         select(Appointment)
         .where(Appointment.person_id == person_id, Appointment.deleted_at.is_(None))
@@ -83,6 +85,8 @@ def build_roadmap(
 
     ``department`` defaults to the name set in Paramètres (:func:`letterhead.department_name`).
     """
+    from app.services.casefile.roadmap_layout import RoadmapDocument
+
     department = department or letterhead.department_name.within(s)
     vocab = load_vocabularies()
     printed_on = today or date.today()
@@ -106,6 +110,8 @@ def render_roadmap_pdf(
     s: Session, person_id: str, *, actor: str, out: Path | str | None = None, today: date | None = None
 ) -> bytes:
     """The feuille de route as PDF bytes (written to ``out`` when given); the audit records « impression »."""
+    from app.services.casefile.roadmap_layout import render_roadmap
+
     data = render_roadmap(build_roadmap.within(s, person_id, today=today))
     if out is not None:
         session_outputs(s).write(out, data)  # all or nothing, removed if the audit then fails

@@ -29,7 +29,6 @@ from app.models.tables.people import Person, Referent
 from app.services.casefile import documents
 from app.services.casefile.carnet import tree as carnet
 from app.services.contracts import lifecycle
-from app.services.contracts.document import freeze
 from app.services.contracts.draft import (
     ContractDraft,
     validate,
@@ -286,6 +285,8 @@ def sign(
         if sig.version_no == view.current_version
     }
     if done >= {str(x) for x in Signer}:
+        from app.services.contracts.document import freeze  # reportlab: at the signature, not with the tab
+
         lifecycle.transition_contract.within(s, contract_id, _S.SIGNED, at=at, author=author, place=place)
         freeze.within(s, contract_id, reason="signature")
         if view.kind == ContractKind.CE:

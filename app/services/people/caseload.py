@@ -6,10 +6,13 @@ order, for this search and sort" from a compact in-memory index (built once per 
 Whoever writes must call :meth:`CaseloadIndex.invalidate` (the UI's database worker does it after any write
 job). The person page reads live in :mod:`app.services.casefile.overview`.
 
-Deadlines come from the rule engine (``app.models.rules.engine`` through :mod:`app.services.people.alerts`): the next due
-item of each person and its state. Should the engine be missing or its rule file unusable, the column falls
-back to the earliest *known* dated item (next planned appointment, end of the current contract), and a
-warning is logged. Nothing is invented.
+Deadlines come from the rule engine, kept in the vault per person (:mod:`app.services.people.stored_deadlines`):
+each row shows the deadline to act on first (:mod:`app.models.rules.urgency`), and the list sorts by urgency by
+default. Should the rule file be unusable, the column falls back to the earliest *known* dated item (next
+planned appointment, end of the current contract), and a warning is logged. Nothing is invented.
+
+The scope: ``CaseloadQuery.referent_id`` set (« Mes personnes ») keeps the people of that référent and those
+without one; None (« Mon équipe ») keeps everyone the device holds.
 """
 
 from __future__ import annotations
@@ -18,24 +21,21 @@ import logging
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from itertools import accumulate
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.models.enums import PersonStatus
-from app.models.tables.local import Conflict, OutboxOp, SyncState
+from app.models.errors import FilRougeError
+from app.models.rules.urgency import Grade
 from app.models.tables.people import Orientation, Person, Referent
 from app.models.text import fold, fold_column
-from app.services.people import duplicates
-from app.services.people.deadlines import (
-    Deadline,
-    DueState,
-    current_tracks,
-    next_deadlines,
-)
+from app.services.people import activity, stored_deadlines
+from app.services.people.activity import ContractSummary
+from app.services.people.deadlines import Deadline, current_tracks, next_deadlines
 from app.services.people.filters import filter_ids
 from app.services.people.labels import (
     REGIME_SHORT,
@@ -43,21 +43,22 @@ from app.services.people.labels import (
     TRACK_SHORT,
     label,
 )
-from app.services.storage import settings
 from app.services.storage.db import Database
 
 log = logging.getLogger(__name__)
 
 SORT_KEYS = (
+    "urgency",
     "name",
+    "next_rdv",
+    "contract",
+    "last_contact",
     "first_name",
     "caf_number",
     "city",
     "track",
     "regime",
     "referent",
-    "next_due",
-    "last_contact",
 )
 PAGE_SIZE = 100
 
@@ -72,8 +73,16 @@ class CaseloadRow:
     track: str
     regime: str
     referent: str
-    next_due: Deadline | None
+    next_due: Deadline | None  # the deadline to act on first
     last_contact: date | None
+    referent_id: str | None = None
+    next_rdv: datetime | None = None
+    contract: ContractSummary | None = None
+
+    @property
+    def display_name(self) -> str:
+        """« ARNAUD Awa »."""
+        return f"{self.last_name.upper()} {self.first_name}"
 
     @property
     def track_label(self) -> str:
@@ -91,10 +100,12 @@ class CaseloadRow:
 @dataclass(frozen=True)
 class CaseloadQuery:
     search: str = ""
-    sort: str = "name"
+    sort: str = "urgency"
     descending: bool = False
     include_exited: bool = False
-    filters: Any = None  # app.services.people.filters.CaseloadFilters (filter panel), None: no filter
+    filters: Any = None  # app.services.people.filters.CaseloadFilters (filter bar), None: no filter
+    #: « Mes personnes »: this référent's people and those without one. None: everyone (« Mon équipe »).
+    referent_id: str | None = None
 
 
 # --- deadlines ----------------------------------------------------------------------------------------
@@ -116,6 +127,7 @@ def _base_rows(include_exited: bool) -> Select:  # type: ignore[type-arg]
             Referent.first_name,
             Person.last_contact_date,
             Person.birth_name,
+            Person.referent_id,
         )
         .outerjoin(Referent, Referent.id == Person.referent_id)
         .where(Person.deleted_at.is_(None))
@@ -126,20 +138,15 @@ def _base_rows(include_exited: bool) -> Select:  # type: ignore[type-arg]
 
 
 def _load_rows(
-    db: Database,
-    person_ids: Sequence[str] | None,
-    include_exited: bool,
-    *,
-    deadlines: bool = True,
-    known: dict[str, Deadline] | None = None,
+    db: Database, person_ids: Sequence[str], include_exited: bool, *, known: dict[str, Deadline] | None = None
 ) -> list[CaseloadRow]:
+    today = date.today()
     with db.read() as s:
-        q = _base_rows(include_exited)
-        if person_ids is not None:
-            q = q.where(Person.id.in_(person_ids))
-        raw = s.execute(q).all()
+        raw = s.execute(_base_rows(include_exited).where(Person.id.in_(person_ids))).all()
         tracks = current_tracks(s, person_ids)
-    dues = known if known is not None else (next_deadlines(db, person_ids) if deadlines else {})
+        rdvs = activity.next_rdvs(s, person_ids, today)
+        contracts = activity.contracts(s, person_ids)
+    dues = known if known is not None else next_deadlines(db, person_ids)
     return [
         CaseloadRow(
             id=r[0],
@@ -152,6 +159,9 @@ def _load_rows(
             referent=f"{r[7]} {r[6]}" if r[6] else "",
             next_due=dues.get(r[0]),
             last_contact=r[8],
+            referent_id=r[10],
+            next_rdv=rdvs.get(r[0]),
+            contract=contracts.get(r[0]),
         )
         for r in raw
     ]
@@ -160,8 +170,9 @@ def _load_rows(
 def fetch_rows(
     db: Database, ids: Sequence[str], dues: dict[str, Deadline] | None = None
 ) -> list[CaseloadRow]:
-    """The rows for ``ids``, in the same order (ids no longer present are skipped). ``dues``: next
-    deadlines already computed (by the index), else they are computed for these ids."""
+    """The rows for ``ids``, in the same order (ids no longer present are skipped), each with the deadline to
+    act on first (``dues`` when given, else read from the deadlines kept in the vault), its next RDV and
+    contract."""
     found: dict[str, CaseloadRow] = {}
     for start in range(0, len(ids), 500):
         chunk = list(ids[start : start + 500])
@@ -175,11 +186,15 @@ _FAR = "9999-12-31"
 _SEP = (
     "\x01"  # below every printable character: "dupont\x01…" sorts before "dupont-martin\x01…", as tuples do
 )
-#: Up to this many people, deadlines are computed with the index (sort by deadline and the late count are
-#: then instant); above it (stress sizes), only when the list is sorted by deadline.
+#: Up to this many people, the deadlines kept in the vault are brought up to date before the list sorts by
+#: urgency (at once: a few hundred milliseconds at most); above it (stress sizes, a first start computing them
+#: all), the sort uses what is already computed — the others come last until the window has computed them in
+#: the background, then the list is sorted again.
 EAGER_DEADLINES_MAX = 2000
 #: A search term found on more than 1/16 of the rows is matched by a scan of the lines instead of ``find``.
 _FIND_SHARE = 16
+#: Sort key of the people whose deadlines are not computed yet (after every grade).
+_UNKNOWN_GRADE = "8"
 
 
 def _raw_rows(s: Session, q: Select) -> list[tuple[Any, ...]]:  # type: ignore[type-arg]
@@ -232,7 +247,7 @@ def _build_part(db: Database, include_exited: bool) -> _Part:
         ordered = select(Orientation.person_id, Orientation.track).where(Orientation.deleted_at.is_(None))
         ordered = ordered.order_by(Orientation.decision_date, Orientation.created_at)
         tracks = dict(_raw_rows(s, ordered))  # later decisions overwrite earlier ones
-    cols = list(zip(*raw, strict=True)) if raw else [()] * 10
+    cols = list(zip(*raw, strict=True)) if raw else [()] * 11
     ids = list(cols[0])
     last, first, birth, city = (fold_column(cols[i]) for i in (1, 2, 9, 4))
     caf = [c or "" for c in cols[3]]
@@ -248,6 +263,7 @@ def _build_part(db: Database, include_exited: bool) -> _Part:
         "ref_last": list(cols[6]),
         "ref_first": list(cols[7]),
         "last_contact": list(cols[8]),
+        "referent_id": list(cols[10]),
         "track": [tracks.get(i, "") for i in ids],
     }
     return _Part(ids, columns, lines, "\n".join(lines), starts)
@@ -259,11 +275,11 @@ class CaseloadIndex:
     def __init__(self, db: Database) -> None:
         self.db = db
         self._parts: dict[bool, _Part] = {}
-        self._dues: dict[str, Deadline] | None = None
+        self._urgency: dict[str, tuple[Grade, date]] | None = None
 
     def invalidate(self) -> None:
         self._parts.clear()
-        self._dues = None
+        self._urgency = None
 
     def is_built(self, include_exited: bool = False) -> bool:
         """Whether :meth:`ids` answers from memory right away (else its first call builds the index)."""
@@ -271,15 +287,25 @@ class CaseloadIndex:
 
     def _part(self, include_exited: bool) -> _Part:
         if include_exited not in self._parts:
-            part = self._parts[include_exited] = _build_part(self.db, include_exited)
-            if len(part.ids) <= EAGER_DEADLINES_MAX:
-                self._deadlines()
+            self._parts[include_exited] = _build_part(self.db, include_exited)
         return self._parts[include_exited]
 
-    def _deadlines(self) -> dict[str, Deadline]:
-        if self._dues is None:
-            self._dues = next_deadlines(self.db, None)
-        return self._dues
+    def urgency(self) -> dict[str, tuple[Grade, date]]:
+        """Person → (grade of their most urgent deadline, its due date), from the deadlines kept in the vault
+        (brought up to date first, except on a large caseload still being computed: see EAGER_DEADLINES_MAX)."""
+        if self._urgency is None:
+            try:
+                large = self.count(True) > EAGER_DEADLINES_MAX
+                fresh = not large or len(stored_deadlines.stale_ids(self.db, date.today())) <= PAGE_SIZE
+                self._urgency = stored_deadlines.urgency_of_everyone(self.db, fresh=fresh)
+            except FilRougeError:  # no usable rule table: the known dates
+                known = next_deadlines(self.db, None)
+                self._urgency = {pid: (Grade(d.grade), d.due) for pid, d in known.items()}
+        return self._urgency
+
+    def late_ids(self) -> set[str]:
+        """People with an overdue deadline (a legal deadline or a departmental target)."""
+        return {pid for pid, (grade, _due) in self.urgency().items() if grade <= Grade.LOCAL_LATE}
 
     def _keys(self, part: _Part, sort: str) -> list[str]:
         c, names = part.columns, part.columns["name"]
@@ -287,12 +313,22 @@ class CaseloadIndex:
             return names
         if sort == "first_name":
             return [f"{a}{_SEP}{n}" for a, n in zip(c["first"], names, strict=True)]
-        if sort == "next_due":
-            dues = self._deadlines()
+        if sort == "urgency":
+            urgency = self.urgency()
             return [
-                f"{d.due.isoformat() if (d := dues.get(i)) else _FAR}{_SEP}{n}"
+                f"{u[0]:d}{u[1].isoformat()}{_SEP}{n}"
+                if (u := urgency.get(i))
+                else f"{_UNKNOWN_GRADE}{_SEP}{n}"
                 for i, n in zip(part.ids, names, strict=True)
             ]
+        if sort in ("next_rdv", "contract"):
+            with self.db.engine.connect() as conn:
+                dated = (
+                    activity.next_rdv_keys(conn, date.today())
+                    if sort == "next_rdv"
+                    else activity.contract_end_keys(conn)
+                )
+            return [f"{dated.get(i) or '~'}{_SEP}{n}" for i, n in zip(part.ids, names, strict=True)]
         if sort == "last_contact":
             return [f"{d or ''}{_SEP}{n}" for d, n in zip(c["last_contact"], names, strict=True)]
         if sort == "referent":
@@ -322,14 +358,24 @@ class CaseloadIndex:
             part.ranks[sort] = rank
         return part.ranks[sort]
 
-    def ids(self, query: CaseloadQuery) -> list[str]:
-        sort = query.sort if query.sort in SORT_KEYS else "name"
-        part = self._part(query.include_exited)
-        rows: list[int] | None = None  # None: every row
+    def _rows(self, part: _Part, query: CaseloadQuery) -> list[int] | None:
+        """Row numbers kept by the search and the scope (None: every row)."""
+        rows: list[int] | None = None
         for term in fold(query.search).split():
             rows = part.match(term) if rows is None else [i for i in rows if term in part.lines[i]]
             if not rows:
                 return []
+        if query.referent_id is not None:
+            refs, mine = part.columns["referent_id"], query.referent_id
+            rows = [i for i in (range(len(refs)) if rows is None else rows) if refs[i] in (mine, None)]
+        return rows
+
+    def ids(self, query: CaseloadQuery) -> list[str]:
+        sort = query.sort if query.sort in SORT_KEYS else "urgency"
+        part = self._part(query.include_exited)
+        rows = self._rows(part, query)
+        if rows == []:
+            return []
         order = self._order(part, sort)
         if rows is None:
             ordered = order
@@ -343,7 +389,7 @@ class CaseloadIndex:
         all_ids = part.ids
         out = [all_ids[i] for i in ordered]
         if query.filters is not None and query.filters.active():
-            allowed = filter_ids(self.db, query.filters, self._deadlines)
+            allowed = filter_ids(self.db, query.filters, self.late_ids)
             out = [i for i in out if i in allowed]
         if query.descending:
             out.reverse()
@@ -355,34 +401,9 @@ class CaseloadIndex:
             return len(self._parts[include_exited].ids)
         return people_count(self.db, include_exited)
 
-    def rows(self, ids: Sequence[str], *, deadlines: bool = True) -> list[CaseloadRow]:
-        """:func:`fetch_rows`, reusing the deadlines the index already computed. ``deadlines=False``: when
-        they are not computed yet (large caseloads), rows come without them (``next_due`` None, see
-        :attr:`has_deadlines`) and :meth:`deadlines` gives them after (the rule engine is the slow part)."""
-        if not deadlines and self._dues is None:
-            return fetch_rows(self.db, ids, {})
-        return fetch_rows(self.db, ids, self._dues)
-
-    @property
-    def has_deadlines(self) -> bool:
-        """Whether :meth:`rows` fills ``next_due`` from memory (the index computed every deadline)."""
-        return self._dues is not None
-
-    def deadlines(self, ids: Sequence[str]) -> dict[str, Deadline]:
-        """The next deadline of each of ``ids`` that has one."""
-        if self._dues is not None:
-            return {i: d for i in ids if (d := self._dues.get(i)) is not None}
-        return next_deadlines(self.db, list(ids))
-
-    def late_count(self) -> int | None:
-        """People of the active caseload whose next deadline is past (None: not computed at this size)."""
-        if self._dues is None:
-            if False in self._parts or self.count() > EAGER_DEADLINES_MAX:
-                return None
-            self._part(False)
-        part = self._part(False)
-        dues = self._deadlines()
-        return sum(1 for i in part.ids if (d := dues.get(i)) and d.state == DueState.LATE)
+    def rows(self, ids: Sequence[str]) -> list[CaseloadRow]:
+        """:func:`fetch_rows`: the page's rows with their most urgent deadline, next RDV and contract."""
+        return fetch_rows(self.db, ids)
 
 
 def people_count(db: Database, include_exited: bool = False) -> int:
@@ -395,20 +416,25 @@ def people_count(db: Database, include_exited: bool = False) -> int:
 
 
 def first_rows(
-    db: Database, limit: int = PAGE_SIZE, *, deadlines: bool = True
+    db: Database, limit: int = PAGE_SIZE, *, deadlines: bool = True, referent_id: str | None = None
 ) -> tuple[int, list[CaseloadRow]]:
-    """The total and the first ``limit`` rows of the active caseload by name, straight from SQL: what the
-    list shows while the index is built (SQL orders by the raw name, so an accented initial may sit a few
-    rows off until the index answers). ``deadlines=False``: rows without their next deadline (faster)."""
+    """The total and the first ``limit`` rows of the active caseload by name (of the scope: ``referent_id``),
+    straight from SQL: what the list shows while the index is built (SQL orders by the raw name, so an
+    accented initial may sit a few rows off until the index answers). ``deadlines=False``: rows without their
+    deadline (faster)."""
+    where = [Person.deleted_at.is_(None), Person.status == PersonStatus.ACTIVE]
+    if referent_id is not None:
+        where.append(or_(Person.referent_id == referent_id, Person.referent_id.is_(None)))
     q = (
         select(Person.id)
-        .where(Person.deleted_at.is_(None), Person.status == PersonStatus.ACTIVE)
+        .where(*where)
         .order_by(func.lower(Person.last_name), func.lower(Person.first_name), Person.id)
         .limit(limit)
     )
     with db.read() as s:
         ids = list(s.scalars(q))
-    return people_count(db), fetch_rows(db, ids, None if deadlines else {})
+        total = int(s.scalar(select(func.count()).select_from(Person).where(*where)) or 0)
+    return total, fetch_rows(db, ids, None if deadlines else {})
 
 
 def list_ids(db: Database, query: CaseloadQuery) -> list[str]:
@@ -419,34 +445,3 @@ def list_ids(db: Database, query: CaseloadQuery) -> list[str]:
 def list_rows(db: Database, query: CaseloadQuery | None = None) -> list[CaseloadRow]:
     """Every row of the caseload, ordered (for the ``caseload`` command and exports)."""
     return fetch_rows(db, list_ids(db, query or CaseloadQuery()))
-
-
-# --- status bar and navigation badges -----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class StatusInfo:
-    last_sync_at: str
-    pending_changes: int
-    open_conflicts: int
-    referent: str
-    people: int
-    late: int | None
-    duplicates: int = 0  # « doublons possibles » waiting for a decision
-
-
-def status_info(db: Database, index: CaseloadIndex | None = None) -> StatusInfo:
-    """What the status bar and the navigation badges show."""
-    ref_id = settings.get(db, settings.CURRENT_REFERENT_ID)
-    with db.read() as s:
-        last = s.scalar(select(SyncState.value).where(SyncState.key == "last_sync")) or ""
-        pending = int(s.scalar(select(func.count()).select_from(OutboxOp)) or 0)
-        conflicts = int(
-            s.scalar(select(func.count()).select_from(Conflict).where(Conflict.resolved_at.is_(None))) or 0
-        )
-        ref = s.get(Referent, ref_id) if ref_id else None
-    index = index or CaseloadIndex(db)
-    name = f"{ref.first_name} {ref.last_name}" if ref else ""
-    return StatusInfo(
-        last, pending, conflicts, name, index.count(), index.late_count(), duplicates.count_open(db)
-    )

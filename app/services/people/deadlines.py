@@ -43,6 +43,7 @@ class Deadline:
     rule_id: str = ""
     legal_basis: str = ""
     local_target: bool = False  # an « objectif départemental », not a legal deadline
+    grade: int = 4  # app.models.rules.urgency.Grade as of the day it was read (4: « à venir »)
 
     @property
     def state_label(self) -> str:
@@ -51,6 +52,10 @@ class Deadline:
     @property
     def nature_label(self) -> str:
         return LOCAL_TARGET_LABEL if self.local_target else LEGAL_DEADLINE_LABEL
+
+    def days_late(self, today: date | None = None) -> int:
+        """Days past the due date (0 when not overdue)."""
+        return max(0, ((today or date.today()) - self.due).days)
 
 
 def _state(due: date, today: date, soon_days: int) -> DueState:
@@ -80,47 +85,66 @@ def known_deadlines(
             continue
         when = starts.date() if isinstance(starts, datetime) else starts
         text = "Rendez-vous à clôturer" if when < today else "Rendez-vous prévu"
-        out[pid] = Deadline(text, when, _state(when, today, soon_days))
+        out[pid] = Deadline(text, when, _state(when, today, soon_days), grade=_grade(when, today))
     for pid, end in s.execute(ends.group_by(Contract.person_id)):
         if end is None:
             continue
         if pid not in out or end < out[pid].due:
-            out[pid] = Deadline("Fin de contrat", end, _state(end, today, soon_days))
+            out[pid] = Deadline(
+                "Fin de contrat", end, _state(end, today, soon_days), grade=_grade(end, today)
+            )
     return out
 
 
-_RULES: dict[str, Any] = {}
+def _grade(due: date, today: date) -> int:
+    from app.models.rules.urgency import grade_of
+
+    return int(grade_of(due, False, today))
+
+
+def _caseload_deadline(d: Any, today: date) -> Deadline:
+    from app.models.rules.urgency import grade, is_local
+
+    return Deadline(
+        d.label, d.due_date, DueState(d.state), d.rule_id, d.legal_basis, is_local(d), int(grade(d, today))
+    )
 
 
 def person_deadlines(db: Database, person_ids: Sequence[str] | None) -> dict[str, list[Deadline]] | None:
-    """Every open deadline per person from the rule engine, earliest first; None when it is unavailable."""
+    """Every open deadline per person from the rule engine, earliest first; None when it is unavailable.
+
+    Read from the deadlines kept in the vault (:mod:`.stored_deadlines`), recomputed first for the people
+    whose facts changed."""
+    from app.services.people import stored_deadlines
+
+    today = date.today()
     try:
-        from app.services.people import alerts
-    except ImportError:
-        return None
-    try:
-        if "rules" not in _RULES:
-            _RULES["rules"] = alerts.load_rules_or_fail()
-        result = alerts.caseload_deadlines(db, date.today(), _RULES["rules"], person_ids)
+        found = stored_deadlines.deadlines_of(db, person_ids, today=today)
     except FilRougeError as exc:
         log.warning("rule engine unavailable (%s): known dates used instead", type(exc).__name__)
         return None
-    out: dict[str, list[Deadline]] = {}
-    for d in result.deadlines:  # ordered by due date
-        out.setdefault(d.person_id, []).append(
-            Deadline(d.label, d.due_date, DueState(d.state), d.rule_id, d.legal_basis, d.local_target)
-        )
-    return out
+    return {pid: [_caseload_deadline(d, today) for d in items] for pid, items in found.items()}
 
 
 def next_deadlines(db: Database, person_ids: Sequence[str] | None) -> dict[str, Deadline]:
-    """The next due item per person: from the rule engine, else from known dates (see module doc)."""
-    by_rule = person_deadlines(db, person_ids)
-    if by_rule is not None:
-        return {pid: items[0] for pid, items in by_rule.items() if items}
+    """The deadline to act on first, per person (:func:`app.models.rules.urgency.most_urgent`: a legal deadline
+    past, then a departmental target past, then the earliest): from the rule engine, else from known dates."""
+    from app.models.rules.urgency import most_urgent
+    from app.services.people import stored_deadlines
+
+    today = date.today()
+    try:
+        found = stored_deadlines.deadlines_of(db, person_ids, today=today)
+        return {
+            pid: _caseload_deadline(first, today)
+            for pid, items in found.items()
+            if (first := most_urgent(items, today)) is not None
+        }
+    except FilRougeError as exc:
+        log.warning("rule engine unavailable (%s): known dates used instead", type(exc).__name__)
     soon = int(settings.get(db, settings.SOON_DAYS))
     with db.read() as s:
-        return known_deadlines(s, person_ids, date.today(), soon)
+        return known_deadlines(s, person_ids, today, soon)
 
 
 def current_tracks(s: Session, person_ids: Sequence[str] | None) -> dict[str, str]:

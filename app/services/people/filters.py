@@ -13,7 +13,7 @@ from app.models.enums import AppointmentStatus, PersonStatus
 from app.models.tables.contracts import Contract
 from app.models.tables.followup import Appointment
 from app.models.tables.people import Person
-from app.services.people.deadlines import Deadline, DueState, current_tracks
+from app.services.people.deadlines import current_tracks
 from app.services.people.labels import LIVE_CONTRACT, REGIME_SHORT, TRACK_LABELS, label
 from app.services.storage.db import Database
 
@@ -61,9 +61,9 @@ def _recently_seen(db: Database, today: date) -> set[str]:
 
 
 def filter_ids(
-    db: Database, f: CaseloadFilters, deadlines: Callable[[], dict[str, Deadline]], today: date | None = None
+    db: Database, f: CaseloadFilters, late_ids: Callable[[], set[str]], today: date | None = None
 ) -> set[str]:
-    """Ids of the people matching every active filter (``deadlines``: next due item per person, lazily)."""
+    """Ids of the people matching every active filter (``late_ids``: who has an overdue deadline, lazily)."""
     today = today or date.today()
     with db.read() as s:
         q = select(Person.id, Person.regime, Person.status).where(Person.deleted_at.is_(None))
@@ -74,8 +74,7 @@ def filter_ids(
     if f.track:
         ids = {i for i in ids if tracks.get(i) == f.track}
     if f.late:
-        dues = deadlines()
-        ids = {i for i in ids if (d := dues.get(i)) is not None and d.state == DueState.LATE}
+        ids &= late_ids()
     if f.without_contract:
         ids -= _contract_holders(db)
     if f.no_rdv_2_months:

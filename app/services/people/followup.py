@@ -5,21 +5,22 @@ the context of the orientation / exit / sanction / référent dialogs. Writes st
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from app.models.enums import PersonStatus
 from app.models.rules import engine
-from app.models.rules.types import STATE_LATE
+from app.models.rules.types import STATE_LABELS, STATE_LATE
 from app.models.sanctions import procedure_open
 from app.models.tables.followup import SanctionStep
 from app.models.tables.people import Orientation, Parcours, Person, Referent
-from app.services.people import alerts
+from app.services.people import alerts, stored_deadlines
 from app.services.people.deadlines import DueState
 from app.services.storage.db import Database
 from app.services.storage.uow import get_row, person_rows, query
@@ -64,9 +65,7 @@ class AlertGroup:
     legal_basis: str
     source: str
     lines: tuple[AlertLine, ...]
-    local_target: bool = (
-        False  # an « objectif départemental » (the département's own target), not a legal deadline
-    )
+    local_target: bool = False  # an « objectif départemental », not a legal deadline
 
     @property
     def late(self) -> int:
@@ -76,19 +75,78 @@ class AlertGroup:
     def tab(self) -> str | None:
         return tab_for_rule(self.rule_id)
 
+    @property
+    def nature_label(self) -> str:
+        return NATURE_LABELS[self.local_target]
+
+
+#: How a deadline is named: a legal deadline or a departmental target (DOMAIN.md: never a local target shown as
+#: a legal obligation).
+NATURE_LABELS = {False: engine.LEGAL_DEADLINE_LABEL, True: engine.LOCAL_TARGET_LABEL}
+
+
+def _name(last: str, first: str) -> str:
+    return f"{last.upper()} {first}"
+
+
+def _scope_ids(db: Database, referent_id: str) -> list[str]:
+    with db.read() as s:
+        q = select(Person.id).where(or_(Person.referent_id == referent_id, Person.referent_id.is_(None)))
+        return list(s.scalars(q))
+
 
 def _names(db: Database, ids: Sequence[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
     with db.read() as s:
-        rows = s.execute(
-            select(Person.id, Person.last_name, Person.first_name).where(Person.id.in_(ids))
-        ).all()
-    return {r[0]: f"{r[1].upper()} {r[2]}" for r in rows}
+        for start in range(0, len(ids), 500):
+            rows = s.execute(
+                select(Person.id, Person.last_name, Person.first_name).where(
+                    Person.id.in_(ids[start : start + 500])
+                )
+            ).all()
+            out.update((r[0], _name(r[1], r[2])) for r in rows)
+    return out
 
 
-def alert_groups(db: Database, on: date | None = None, *, late_only: bool = False) -> list[AlertGroup]:
-    """Every « bientôt » or « en retard » deadline of the caseload, grouped by rule (most late first)."""
-    result = alerts.caseload_deadlines(db, on or date.today(), alerts.load_rules_or_fail())
-    items = [d for d in result.alerts() if not late_only or d.state == STATE_LATE]
+def _today_groups(db: Database, today: date, late_only: bool, referent_id: str | None) -> list[AlertGroup]:
+    """Today's groups from the deadlines kept in the vault (one query, names joined, ordered by rule)."""
+    groups: list[AlertGroup] = []
+    rows = stored_deadlines.alert_rows(db, today=today, late_only=late_only, referent_id=referent_id)
+    states = {s.value: s for s in DueState}  # an enum call per line cost seconds at 100,000 people
+    for _rule_id, found in itertools.groupby(rows, key=lambda r: r.rule.id):
+        items = list(found)
+        rule = items[0].rule
+        lines = tuple(
+            AlertLine(r.person_id, _name(r.last_name, r.first_name), r.due_date, states[r.state],
+                      STATE_LABELS[r.state], (r.due_date - today).days)
+            for r in items
+        )  # fmt: skip
+        groups.append(
+            AlertGroup(rule.id, rule.label, rule.legal_basis, rule.source, lines, items[0].local_target)
+        )
+    return groups
+
+
+def alert_groups(
+    db: Database, on: date | None = None, *, late_only: bool = False, referent_id: str | None = None
+) -> list[AlertGroup]:
+    """Every « bientôt » or « en retard » deadline of the caseload (of ``referent_id``'s people and those
+    without a référent, when given), grouped by rule (most late first).
+
+    Today's come from the deadlines kept in the vault (:mod:`.stored_deadlines`); another day's are computed."""
+    on = on or date.today()
+    if on == date.today():
+        groups = _today_groups(db, on, late_only, referent_id)
+    else:
+        groups = _computed_groups(db, on, late_only, referent_id)
+    groups.sort(key=lambda g: (-g.late, -len(g.lines), g.label))
+    return groups
+
+
+def _computed_groups(db: Database, on: date, late_only: bool, referent_id: str | None) -> list[AlertGroup]:
+    ids = None if referent_id is None else _scope_ids(db, referent_id)
+    found = alerts.caseload_deadlines(db, on, alerts.load_rules_or_fail(), ids).alerts()
+    items = [d for d in found if not late_only or d.state == STATE_LATE]
     names = _names(db, sorted({d.person_id for d in items}))
     by_rule: dict[str, list[engine.Deadline]] = {}
     for d in items:
@@ -96,21 +154,14 @@ def alert_groups(db: Database, on: date | None = None, *, late_only: bool = Fals
     groups = []
     for rule_id, rows in by_rule.items():
         lines = tuple(
-            AlertLine(
-                d.person_id,
-                names.get(d.person_id, "?"),
-                d.due_date,
-                DueState(d.state),
-                d.state_label,
-                d.days_left,
-            )
+            AlertLine(d.person_id, names.get(d.person_id, "?"), d.due_date, DueState(d.state), d.state_label,
+                      d.days_left)
             for d in sorted(rows, key=lambda d: (d.due_date, names.get(d.person_id, "")))
-        )
+        )  # fmt: skip
         first = rows[0]
         groups.append(
             AlertGroup(rule_id, first.label, first.legal_basis, first.source, lines, first.local_target)
         )
-    groups.sort(key=lambda g: (-g.late, -len(g.lines), g.label))
     return groups
 
 

@@ -20,7 +20,7 @@ from app.services.errors import ValidationError, WrongKeyError
 from app.services.people import identity as people
 from app.services.settings import seal as seal_config
 from app.services.settings.seal import SealStatus
-from app.services.storage import lock, migrate, settings
+from app.services.storage import lock, settings
 from app.services.storage.db import Database
 from app.services.storage.vault import MODE_KEYRING, MODE_LABELS, MODE_PASSPHRASE, Vault
 from app.services.sync import view as sync_view
@@ -108,6 +108,8 @@ def log_dir(vault: Vault) -> Path:
 
 def _schema_revision(db: Database) -> str:
     with db.engine.connect() as conn:
+        from app.services.storage import migrate  # Alembic: only when « À propos » is read
+
         return migrate.current_revision(conn) or ""
 
 

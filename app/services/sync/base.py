@@ -23,10 +23,9 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any, Protocol, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 from urllib.parse import urlsplit
 
-import httpx
 from sqlalchemy import Connection, Table, func, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -34,7 +33,7 @@ from app import __version__
 from app.models.sync import wire as codec
 from app.models.tables.base import SYNC_COLUMNS, synced_tables, utcnow
 from app.models.tables.local import Conflict, OutboxOp, SyncState
-from app.services.storage import keystore, migrate
+from app.services.storage import keystore
 from app.services.storage.db import DEVICE_SEQ_KEY, Database
 from app.services.storage.vault import Vault
 from app.services.sync.attachments import AttachmentSync
@@ -52,6 +51,9 @@ from app.services.sync.errors import (
     UnauthorizedError,
 )
 from app.services.sync.transport import RETRY_DELAYS, ServerHttp, is_loopback
+
+if TYPE_CHECKING:  # httpx loads with the first sync (transport), not with the pages that show its state
+    import httpx
 
 log = logging.getLogger("app.services.sync.client")
 OUTBOX = cast(Table, OutboxOp.__table__)
@@ -196,6 +198,8 @@ class ClientBase:
         self.on_wipe = on_wipe
         self.app_version = __version__
         self.tables = synced_tables()
+        from app.services.storage import migrate  # Alembic: loaded by the first sync, not with the pages
+
         self.schema_version = migrate.head_revision()
         self.bytes_sent = 0
         self.bytes_received = 0

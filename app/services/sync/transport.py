@@ -22,12 +22,13 @@ import ssl
 import time
 import urllib.request
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import httpx
-
 from app.services.sync.errors import NetworkError, TlsError
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger("app.services.sync.client")
 
@@ -101,6 +102,8 @@ class ServerHttp:
         self.pause: Pause = _default_pause
         self.on_retry: Callable[[int, int], None] = lambda _attempt, _attempts: None
         self.proxy: str | None = None
+        import httpx  # with the first request, not with the pages showing the sync state (start-up)
+
         if isinstance(transport, httpx.Client):
             self.client = transport
         elif transport is not None:
@@ -116,6 +119,8 @@ class ServerHttp:
     ) -> httpx.Response:
         """One request, tried again after a connection error (``replayable``: also when the request may have
         reached the server) or a proxy's 502/503/504. The body is read before returning."""
+        import httpx
+
         attempts = len(self.retry_delays) + 1
         for attempt in range(1, attempts + 1):
             try:

@@ -1,52 +1,95 @@
-"""Filter panel of « Ma file active » (left of the list): parcours, régime, en retard, sans contrat, sans RDV
-depuis 2 mois, sortis. Emits :attr:`FilterPanel.changed` with a :class:`CaseloadFilters`."""
+"""The bar above « Ma file active »: whose people (« Mes personnes » / « Mon équipe »), the filters (parcours,
+régime, en retard, sans contrat, sans RDV depuis 2 mois, sortis) and the choice of columns. One row of controls
+instead of a side panel: the list keeps the width of the window (1366 px laptops).
+
+Emits :attr:`FilterBar.changed` with a :class:`CaseloadFilters`, :attr:`ScopeSwitch.changed` with « mine »
+or « team »."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
-    QFrame,
-    QLabel,
-    QPushButton,
-    QSizePolicy,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QButtonGroup, QComboBox, QHBoxLayout, QToolButton, QWidget
 
 from app.models.vocabularies.loader import load_vocabularies
 from app.services.people.filters import CaseloadFilters
 from app.services.people.labels import REGIME_SHORT
 from app.ui.kit import theme
-from app.ui.kit.widgets import named
 
+MINE, TEAM = "mine", "team"
 FLAGS = (
-    ("late", "En retard", "fa6s.triangle-exclamation", "Personnes dont la prochaine échéance est dépassée"),
-    ("without_contract", "Sans contrat", "fa6s.file-circle-xmark", "Aucun contrat signé, validé ou en cours"),
+    ("late", "En &retard", "fa6s.triangle-exclamation", "Personnes ayant une échéance dépassée (Alt+R)"),
+    (
+        "without_contract",
+        "Sans &contrat",
+        "fa6s.file-circle-xmark",
+        "Aucun contrat signé, validé ou en cours",
+    ),
     (
         "no_rdv_2_months",
-        "Sans RDV depuis 2 mois",
+        "Sans RDV depuis &2 mois",
         "fa6s.calendar-xmark",
         "Aucun contact honoré depuis 2 mois",
     ),
-    ("exited", "Sortis", "fa6s.door-open", "Personnes sorties de l'accompagnement (dossiers consultables)"),
+    ("exited", "S&ortis", "fa6s.door-open", "Personnes sorties de l'accompagnement (dossiers consultables)"),
 )
+MINE_TIP = "Les personnes dont vous êtes le référent, et celles qui n'ont pas encore de référent (Alt+M)"
+TEAM_TIP = "Toutes les personnes présentes sur ce poste, quel que soit leur référent (Alt+Q)"
+NO_REFERENT_TIP = "Choisissez d'abord le référent connecté (Paramètres › Suivi)"
 
 
-class FilterPanel(QFrame):
+def _toggle(text: str, icon: str, tip: str) -> QToolButton:
+    button = QToolButton()
+    button.setText(text)
+    button.setIcon(theme.icon(icon))
+    button.setToolTip(tip)
+    button.setCheckable(True)
+    button.setAutoRaise(True)
+    button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+    button.setAccessibleName(text.replace("&", ""))
+    return button
+
+
+class ScopeSwitch(QWidget):
+    """« Mes personnes » / « Mon équipe »: two exclusive buttons."""
+
+    changed = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)
+        self.mine = _toggle("&Mes personnes", "fa6s.user", MINE_TIP)
+        self.team = _toggle("Mon é&quipe", "fa6s.users", TEAM_TIP)
+        self.group = QButtonGroup(self)
+        self.group.setExclusive(True)
+        for button in (self.mine, self.team):
+            button.setAutoRaise(False)
+            self.group.addButton(button)
+            row.addWidget(button)
+        self.mine.setChecked(True)
+        self.group.buttonToggled.connect(lambda _b, on: self.changed.emit(self.value()) if on else None)
+
+    def value(self) -> str:
+        return MINE if self.mine.isChecked() else TEAM
+
+    def set_value(self, value: str) -> None:
+        (self.team if value == TEAM else self.mine).setChecked(True)
+
+    def set_referent_known(self, known: bool) -> None:
+        """Without a référent signed in, « Mes personnes » cannot be told: everyone is listed."""
+        self.mine.setEnabled(known)
+        self.mine.setToolTip(MINE_TIP if known else NO_REFERENT_TIP)
+
+
+class FilterBar(QWidget):
     changed = Signal(object)  # CaseloadFilters
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setObjectName("card")
-        self.setSizePolicy(
-            QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred
-        )  # as wide as its text needs
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(12, 10, 12, 10)
-        layout.setSpacing(6)
-        layout.addWidget(named(QLabel("Filtres"), "h2"))
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(6)
         self.track = QComboBox()
         self.track.setAccessibleName("Filtrer par parcours")
         self.track.addItem("Tous les parcours", "")
@@ -57,27 +100,27 @@ class FilterPanel(QFrame):
         self.regime.addItem("Tous les régimes", "")
         for code, text in REGIME_SHORT.items():
             self.regime.addItem(text, str(code))
-        for title, combo in (("Parcours", self.track), ("Régime", self.regime)):
-            caption = QLabel(title)
-            caption.setProperty("muted", True)
-            layout.addWidget(caption)
-            layout.addWidget(combo)
+        for combo in (self.track, self.regime):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
             combo.currentIndexChanged.connect(self._emit)
-        layout.addSpacing(6)
-        self.flags: dict[str, QCheckBox] = {}
+            row.addWidget(combo)
+        self.flags: dict[str, QToolButton] = {}
         for key, text, icon, tip in FLAGS:
-            box = QCheckBox(text)
-            box.setIcon(theme.icon(icon))
-            box.setToolTip(tip)
+            box = _toggle(text, icon, tip)
             box.toggled.connect(self._emit)
             self.flags[key] = box
-            layout.addWidget(box)
-        layout.addSpacing(6)
-        self.clear_button = QPushButton(theme.icon("fa6s.filter-circle-xmark"), "Effacer les filtres")
+            row.addWidget(box)
+        self.clear_button = QToolButton()
+        self.clear_button.setIcon(theme.icon("fa6s.filter-circle-xmark"))
+        self.clear_button.setText("Effacer")
+        self.clear_button.setToolTip("Effacer les filtres")
+        self.clear_button.setAccessibleName("Effacer les filtres")
+        self.clear_button.setAutoRaise(True)
+        self.clear_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.clear_button.clicked.connect(self.clear)
         self.clear_button.setEnabled(False)
-        layout.addWidget(self.clear_button)
-        layout.addStretch(1)
+        row.addWidget(self.clear_button)
+        row.addStretch(1)
         self._silent = False
 
     def filters(self) -> CaseloadFilters:

@@ -7,36 +7,51 @@ dropped (generation counter), so fast typing never shows stale results.
 First paint at stress sizes: while the worker has not built the caseload index yet (about 1.5 s of CPU for
 100,000 people), the first page by name comes straight from SQL and is shown at once (:attr:`partial` set,
 :attr:`CaseloadModel.progress` emitted); the full list replaces it when the index answers. A sort, a search or
-a filter asked meanwhile waits for the index (jobs run in order on the worker). Above
-``EAGER_DEADLINES_MAX`` people the rule engine has not computed every deadline: a page's rows come first,
-their « Prochaine échéance » (« … » meanwhile) in a second job, so names never wait for the rules.
+a filter asked meanwhile waits for the index (jobs run in order on the worker). Each page's rows come with the
+deadline to act on first, read from the deadlines kept in the vault.
+
+Columns (issue #15: the list fits 1366×768): Nom Prénom · Prochaine action (the most urgent deadline, « en
+retard de N j », a legal deadline and a departmental target told apart by icon and text) · Prochain RDV ·
+Contrat · Dernier contact; N° allocataire, Commune, Parcours, Régime and Référent can be shown from the
+header's menu.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import date
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QColor, QIcon
 
+from app.models.rules.urgency import Grade
 from app.services.people.caseload import PAGE_SIZE, CaseloadQuery, CaseloadRow, first_rows
 from app.services.people.deadlines import Deadline
 from app.ui.kit import theme
 from app.ui.kit.worker import DbWorker, WorkerContext
 
-COLUMNS: tuple[tuple[str, str], ...] = (
-    ("Nom", "name"),
-    ("Prénom", "first_name"),
-    ("N° allocataire", "caf_number"),
-    ("Commune", "city"),
-    ("Parcours", "track"),
-    ("Régime", "regime"),
-    ("Référent", "referent"),
-    ("Prochaine échéance", "next_due"),
-    ("Dernier contact", "last_contact"),
+#: (title, sort key, shown by default, header tooltip)
+COLUMNS: tuple[tuple[str, str, bool, str], ...] = (
+    ("Nom Prénom", "name", True, "Trier par nom"),
+    (
+        "Prochaine action",
+        "urgency",
+        True,
+        "Trier par urgence : délais légaux dépassés, puis objectifs départementaux dépassés, puis cette "
+        "semaine, puis le reste",
+    ),
+    ("Prochain RDV", "next_rdv", True, "Trier par prochain rendez-vous"),
+    ("Contrat", "contract", True, "Trier par fin du contrat en cours"),
+    ("Dernier contact", "last_contact", True, "Trier par date du dernier contact"),
+    ("N° allocataire", "caf_number", False, "Trier par n° allocataire"),
+    ("Commune", "city", False, "Trier par commune"),
+    ("Parcours", "track", False, "Trier par parcours"),
+    ("Régime", "regime", False, "Trier par régime"),
+    ("Référent", "referent", False, "Trier par référent"),
 )
-DUE_COLUMN = 7
+NAME_COLUMN, DUE_COLUMN, RDV_COLUMN, CONTRACT_COLUMN = 0, 1, 2, 3
 ID_ROLE = Qt.ItemDataRole.UserRole + 10
 LOADING = "…"
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -46,27 +61,75 @@ _ROLES = frozenset(
         Qt.ItemDataRole.AccessibleTextRole,
         Qt.ItemDataRole.DecorationRole,
         Qt.ItemDataRole.ToolTipRole,
+        Qt.ItemDataRole.ForegroundRole,
         ID_ROLE,
     }
 )
 _ROW_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 _NO_FLAGS = Qt.ItemFlag.NoItemFlags
 
+#: Icon and colour of a row's next action by grade: a legal deadline past, a departmental target past (another
+#: icon, another colour, and « objectif » in the text), this week, later.
+GRADE_LOOK: dict[int, tuple[str, str]] = {
+    Grade.LEGAL_LATE: ("fa6s.scale-balanced", theme.LATE),
+    Grade.LOCAL_LATE: ("fa6s.flag", theme.SOON),
+    Grade.THIS_WEEK: ("fa6s.hourglass-half", theme.ACCENT),
+    Grade.LATER: ("fa6s.calendar-check", theme.MUTED),
+}
+_ICONS: dict[int, QIcon] = {}
+_COLOURS = {grade: QColor(colour) for grade, (_name, colour) in GRADE_LOOK.items()}
 
-def _cell(row: CaseloadRow, column: int) -> str:
+
+def grade_icon(grade: int) -> QIcon:
+    if grade not in _ICONS:
+        name, colour = GRADE_LOOK.get(grade, GRADE_LOOK[Grade.LATER])
+        _ICONS[grade] = theme.icon(name, colour)
+    return _ICONS[grade]
+
+
+def delay_text(due: Deadline, today: date) -> str:
+    """« En retard de 12 j », « Objectif dépassé de 3 j », « Aujourd'hui », « Dans 5 j », « Le 12/06/2027 »."""
+    late = due.days_late(today)
+    if late:
+        return f"Objectif dépassé de {late} j" if due.local_target else f"En retard de {late} j"
+    days = (due.due - today).days
+    if days == 0:
+        return "Aujourd'hui"
+    return f"Dans {days} j" if days < 7 else f"Le {theme.fmt_date(due.due)}"
+
+
+def action_text(due: Deadline, today: date) -> str:
+    """The delay first (it is what sorts the list and what a narrow column must keep), then what to do."""
+    return f"{delay_text(due, today)} — {due.label}"
+
+
+def action_tip(due: Deadline, today: date) -> str:
+    late = due.days_late(today)
+    when = f"dû le {theme.fmt_date(due.due)}" + (
+        f", dépassé de {theme.plural(late, 'jour', 'jours')}" if late else ""
+    )
+    basis = f"\n{due.legal_basis}" if due.legal_basis else ""
+    return f"{due.nature_label} — {due.label}\n{when}{basis}"
+
+
+def _cell(row: CaseloadRow, column: int, today: date) -> str:
     if column == DUE_COLUMN:
-        due = row.next_due
-        return f"{due.state_label} · {theme.fmt_date(due.due)}" if due else "—"
+        return action_text(row.next_due, today) if row.next_due else "Aucune échéance"
+    if column == RDV_COLUMN:
+        return row.next_rdv.strftime("%d/%m/%Y %H:%M") if row.next_rdv else "—"
+    if column == CONTRACT_COLUMN:
+        return row.contract.text if row.contract else "Aucun contrat"
     values = (
-        row.last_name.upper(),
-        row.first_name,
+        row.display_name,
+        "",
+        "",
+        "",
+        theme.fmt_date(row.last_contact) or "—",
         row.caf_number,
         row.city,
         row.track_short,
         row.regime_label,
         row.referent or "—",
-        "",
-        theme.fmt_date(row.last_contact) or "—",
     )
     return values[column]
 
@@ -81,6 +144,7 @@ class CaseloadModel(QAbstractTableModel):
         super().__init__(parent)
         self.worker = worker
         self.query = CaseloadQuery()
+        self.today = date.today()
         self._ids: list[str] = []
         self._rows: dict[str, CaseloadRow] = {}
         self._cells: dict[str, tuple[str, ...]] = {}
@@ -89,7 +153,6 @@ class CaseloadModel(QAbstractTableModel):
         self._live = [0]  # the current generation, read by queued jobs on the worker to skip stale work
         self.loading = False
         self.partial: tuple[int, int] | None = None  # (rows shown, total) while only the first page is there
-        self._dues_wanted: set[str] = set()  # rows shown whose next deadline is still being computed
 
     # --- Qt model API -----------------------------------------------------------------------------------
 
@@ -106,7 +169,7 @@ class CaseloadModel(QAbstractTableModel):
             if role == Qt.ItemDataRole.DisplayRole:
                 return COLUMNS[section][0]
             if role == Qt.ItemDataRole.ToolTipRole:
-                return f"Trier par {COLUMNS[section][0].lower()}"
+                return COLUMNS[section][3]
         if orientation == Qt.Orientation.Vertical and role == Qt.ItemDataRole.DisplayRole:
             return str(section + 1)
         return None
@@ -123,24 +186,25 @@ class CaseloadModel(QAbstractTableModel):
                 return LOADING
             return None
         col = index.column()
-        if col == DUE_COLUMN and row.id in self._dues_wanted:
-            if role == Qt.ItemDataRole.ToolTipRole:
-                return "Calcul de la prochaine échéance en cours…"
-            return LOADING if role == Qt.ItemDataRole.DisplayRole else None
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             cells = self._cells.get(row.id)
             if cells is None:
-                cells = self._cells[row.id] = tuple(_cell(row, c) for c in range(len(COLUMNS)))
+                cells = self._cells[row.id] = tuple(_cell(row, c, self.today) for c in range(len(COLUMNS)))
             return cells[col]
-        if role == Qt.ItemDataRole.DecorationRole and col == DUE_COLUMN and row.next_due:
-            return theme.due_icon(row.next_due.state)
-        if role == Qt.ItemDataRole.ToolTipRole and col == DUE_COLUMN and row.next_due:
-            due = row.next_due
-            return f"{due.state_label} — {due.label} : {theme.fmt_date(due.due)}"
-        if role == Qt.ItemDataRole.ToolTipRole and col == 4:
-            return row.track_label
-        if role == Qt.ItemDataRole.ToolTipRole and col in (0, 1, 3, 6):
+        due = row.next_due
+        if col == DUE_COLUMN and due is not None:
+            if role == Qt.ItemDataRole.DecorationRole:
+                return grade_icon(due.grade)
+            if role == Qt.ItemDataRole.ForegroundRole and due.grade <= Grade.LOCAL_LATE:
+                return _COLOURS[due.grade]
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return action_tip(due, self.today)
+        if role == Qt.ItemDataRole.ToolTipRole and col == NAME_COLUMN:
+            return f"{row.display_name} — référent : {row.referent or 'aucun'}"
+        if role == Qt.ItemDataRole.ToolTipRole and col in (CONTRACT_COLUMN, 6, 9):
             return self.data(index, Qt.ItemDataRole.DisplayRole)
+        if role == Qt.ItemDataRole.ToolTipRole and col == 7:
+            return row.track_label
         return None
 
     def flags(self, index: AnyIndex) -> Qt.ItemFlag:
@@ -169,22 +233,23 @@ class CaseloadModel(QAbstractTableModel):
         generation, query, live = self._generation, self.query, self._live
         live[0] = generation
         self.loading = True
-        if query == CaseloadQuery() and not self._ids:
+        self.today = date.today()
+        if not query.search and query.filters is None and not query.include_exited and not self._ids:
 
             def preview(ctx: WorkerContext) -> tuple[int, list[CaseloadRow]] | None:
                 if live[0] != generation or ctx.index.is_built():
                     return None
-                return first_rows(ctx.db, deadlines=False)
+                return first_rows(ctx.db, deadlines=False, referent_id=query.referent_id)
 
             self.worker.submit(
                 preview, lambda result: self._preview_loaded(generation, result), self._failed, owner=self
             )
 
-        def job(ctx: WorkerContext) -> tuple[list[str], list[CaseloadRow], bool] | None:
+        def job(ctx: WorkerContext) -> tuple[list[str], list[CaseloadRow]] | None:
             if live[0] != generation:  # typed over: a newer query is queued behind this one
                 return None
             ids = ctx.index.ids(query)
-            return ids, ctx.index.rows(ids[:PAGE_SIZE], deadlines=False), ctx.index.has_deadlines
+            return ids, ctx.index.rows(ids[:PAGE_SIZE])
 
         self.worker.submit(job, lambda result: self._ids_loaded(generation, result), self._failed, owner=self)
 
@@ -199,59 +264,27 @@ class CaseloadModel(QAbstractTableModel):
         self._rows = {r.id: r for r in first}
         self._cells = {}
         self._pending = {0}
-        self._dues_wanted = set()
         self.endResetModel()
         self.partial = (len(first), total)
-        self._ask_deadlines(generation, first)
         self.progress.emit(len(first), total)
 
     def _failed(self, exc: BaseException) -> None:
         self.loading = False
         self.worker.error.emit(exc)
 
-    def _ids_loaded(self, generation: int, result: tuple[list[str], list[CaseloadRow], bool] | None) -> None:
+    def _ids_loaded(self, generation: int, result: tuple[list[str], list[CaseloadRow]] | None) -> None:
         if generation != self._generation or result is None:
             return
-        ids, first, complete = result
+        ids, first = result
         self.beginResetModel()
         self._ids = ids
         self._rows = {r.id: r for r in first}
         self._cells = {}
         self._pending = {0} if ids else set()
-        self._dues_wanted = set()
         self.endResetModel()
         self.loading = False
         self.partial = None
-        if not complete:
-            self._ask_deadlines(generation, first)
         self.loaded.emit(len(ids))
-
-    def _ask_deadlines(self, generation: int, rows: Sequence[CaseloadRow]) -> None:
-        """Rows came without their next deadline (large caseload): the column shows « … » until it comes."""
-        ids = [r.id for r in rows]
-        if not ids:
-            return
-        self._dues_wanted.update(ids)
-        live = self._live
-        self.worker.submit(
-            lambda ctx: ctx.index.deadlines(ids) if live[0] == generation else None,
-            lambda dues: self._deadlines_loaded(generation, ids, dues),
-            self._failed,
-            owner=self,
-        )
-
-    def _deadlines_loaded(self, generation: int, ids: list[str], dues: dict[str, Deadline] | None) -> None:
-        if generation != self._generation or dues is None:
-            return
-        for pid in ids:
-            self._dues_wanted.discard(pid)
-            row = self._rows.get(pid)
-            if row is not None:
-                self._rows[pid] = replace(row, next_due=dues.get(pid))
-                self._cells.pop(pid, None)
-        if self._ids:
-            last = len(self._ids) - 1  # the ids sit on one or two pages: a column-wide refresh is cheap
-            self.dataChanged.emit(self.index(0, DUE_COLUMN), self.index(last, DUE_COLUMN))
 
     def _request_page(self, page: int) -> None:
         if page in self._pending:
@@ -260,29 +293,20 @@ class CaseloadModel(QAbstractTableModel):
         generation, live = self._generation, self._live
         ids = self._ids[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
         self.worker.submit(
-            lambda ctx: (
-                (ctx.index.rows(ids, deadlines=False), ctx.index.has_deadlines)
-                if live[0] == generation
-                else None
-            ),
-            lambda result: self._page_loaded(generation, page, result),
+            lambda ctx: ctx.index.rows(ids) if live[0] == generation else None,
+            lambda rows: self._page_loaded(generation, page, rows),
             self._failed,
             owner=self,
         )
 
-    def _page_loaded(
-        self, generation: int, page: int, result: tuple[Sequence[CaseloadRow], bool] | None
-    ) -> None:
-        if generation != self._generation or result is None:
+    def _page_loaded(self, generation: int, page: int, rows: Sequence[CaseloadRow] | None) -> None:
+        if generation != self._generation or rows is None:
             return
-        rows, complete = result
         self._rows.update((r.id, r) for r in rows)
         first = page * PAGE_SIZE
         last = min(len(self._ids), first + PAGE_SIZE) - 1
         if last >= first:
             self.dataChanged.emit(self.index(first, 0), self.index(last, len(COLUMNS) - 1))
-        if not complete:
-            self._ask_deadlines(generation, rows)
 
     # --- helpers ----------------------------------------------------------------------------------------
 
@@ -294,4 +318,4 @@ class CaseloadModel(QAbstractTableModel):
         return self._rows.get(pid) if pid else None
 
     def sort_column(self) -> int:
-        return next((i for i, (_, key) in enumerate(COLUMNS) if key == self.query.sort), 0)
+        return next((i for i, (_t, key, _s, _tip) in enumerate(COLUMNS) if key == self.query.sort), 0)

@@ -11,6 +11,7 @@ from PySide6.QtCore import QDate, QDateTime, Qt
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QDateEdit,
     QDialog,
     QDialogButtonBox,
@@ -29,7 +30,7 @@ from app.ui.kit import theme
 from app.ui.kit.a11y import Level, announce
 from app.ui.kit.errors import show_error
 from app.ui.kit.keyboard import first_input, save_shortcut
-from app.ui.kit.widgets import FittingScroll, fit_to_screen, named
+from app.ui.kit.widgets import FittingScroll, fit_to_screen, keep_on_screen, named
 from app.ui.kit.worker import WorkerContext
 from app.ui.shell.plugins import UiContext
 
@@ -112,6 +113,11 @@ class OptionalDate(QWidget):
         return self.field.value() if self.check.isChecked() else None
 
 
+#: The form of a follow-up dialog is at least this wide; a combo shows at least this many characters.
+MIN_FORM_WIDTH = 560
+COMBO_CHARS = 34
+
+
 class FollowupDialog(QDialog):
     """Subclasses fill :attr:`form` with :meth:`add_row` and implement :meth:`write_job`.
 
@@ -127,22 +133,24 @@ class FollowupDialog(QDialog):
         super().__init__(parent)
         self.ctx = ctx
         self.setWindowTitle(title)
-        self.setMinimumWidth(560)
         self.dirty = False
         self.result_value: Any = None
         self.errors: dict[str, QLabel] = {}
+        self._placed = False
         self.layout_ = QVBoxLayout(self)
+        body = QWidget()
+        body.setMinimumWidth(MIN_FORM_WIDTH)
+        column = QVBoxLayout(body)
+        column.setContentsMargins(0, 0, 0, 0)
         self.intro = QLabel(wordWrap=True)
         self.intro.setTextFormat(Qt.TextFormat.RichText)
         self.intro.hide()
-        self.layout_.addWidget(self.intro)
-        body = QWidget()
-        self.form = QFormLayout(body)
-        self.form.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.intro)
+        self.form = QFormLayout()
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
-        self.form_scroll = FittingScroll(
-            body
-        )  # at 200 % text or on a small screen the form scrolls, never clips
+        column.addLayout(self.form)
+        column.addStretch(1)
+        self.form_scroll = FittingScroll(body)  # at 200 % text or on a small screen the form scrolls, never clips
         self.layout_.addWidget(self.form_scroll, 1)
         self.general_error = error_label()
         self.buttons = QDialogButtonBox()
@@ -168,6 +176,11 @@ class FollowupDialog(QDialog):
         self.intro.setVisible(bool(html))
 
     def add_row(self, label: str, widget: QWidget, key: str | Sequence[str] = "") -> None:
+        if isinstance(
+            widget, QComboBox
+        ):  # a long entry (référent — structure…) is elided, the list shows it whole
+            widget.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            widget.setMinimumContentsLength(COMBO_CHARS)
         self.form.addRow(label, widget)
         for k in [key] if isinstance(key, str) else key:
             if k and k not in self.errors:
@@ -217,13 +230,17 @@ class FollowupDialog(QDialog):
         )
         if need > self.height():
             fit_to_screen(self, self.width(), need)
+            keep_on_screen(self)
 
     def showEvent(self, event: QShowEvent) -> None:
-        if not self.property("filrouge_fitted"):  # the first time: its size, within the screen
-            self.setProperty("filrouge_fitted", True)
+        placing = not self._placed
+        if placing:  # the first time: its size, within the screen
+            self._placed = True
             hint = self.sizeHint()
             fit_to_screen(self, max(hint.width(), self.width()), hint.height())
         super().showEvent(event)
+        if placing:
+            keep_on_screen(self)  # frame included: the buttons never fall under a taskbar
 
     # --- saving -------------------------------------------------------------------------------------------
 

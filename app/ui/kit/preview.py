@@ -26,7 +26,7 @@ from app.models.files import write_file
 from app.services.printing.raster import PageImage, RasterError, print_dpi, render_pages
 from app.ui.kit import theme
 from app.ui.kit.errors import show_error
-from app.ui.kit.widgets import named
+from app.ui.kit.widgets import fit_to_screen, named
 from app.ui.kit.worker import DbWorker, WorkerContext
 
 RESOLUTION = 90  # dpi of the preview images (printing renders again at the printer's resolution)
@@ -101,7 +101,7 @@ class PdfPreviewDialog(QDialog):
         self.page_layout.setAlignment(Qt.AlignmentFlag.AlignHCenter)
         self.scroller.setWidget(self.body)
         layout.addWidget(self.scroller, 1)
-        self.resize(900, 860)
+        fit_to_screen(self, 900, 860)  # an A4 page at 90 dpi and the bar; smaller screens scroll the pages
         QTimer.singleShot(0, self._load)
 
     def _load(self) -> None:

@@ -243,17 +243,41 @@ class _PagesAdded(QObject):
 _PAGES_ADDED = _PagesAdded()
 
 
-def fit_to_screen(window: QWidget, width: int, height: int) -> None:
-    """Resize ``window`` to ``width`` × ``height``, never beyond 95 % × 92 % of the available screen (1,366 ×
-    768 laptops, 200 % text)."""
+#: Share of the available area a window may take (room for its frame and a taskbar drawn over the area).
+WIDTH_SHARE, HEIGHT_SHARE = 0.95, 0.92
+
+
+def available_area(window: QWidget) -> QRect:
+    """The available geometry of the screen ``window``'s centre is on, else the primary screen's."""
     # Not window.screen(): with it, the UI tests crashed about one run in two in a later QWidget constructor (a
     # QScreen found deleted, in QGuiApplication::screenAt); keeping its wrappers alive, or these static lookups,
     # stopped it (12 runs out of 12).
     screen = QGuiApplication.screenAt(window.frameGeometry().center()) or QGuiApplication.primaryScreen()
-    if screen is not None:
-        area = screen.availableGeometry()
-        width, height = min(width, int(area.width() * 0.95)), min(height, int(area.height() * 0.92))
-    window.resize(width, height)
+    return screen.availableGeometry() if screen is not None else QRect(0, 0, 1366, 768)
+
+
+def room(window: QWidget) -> QSize:
+    """The largest size a window on ``window``'s screen may take (1,366 × 768 laptops, 200 % text)."""
+    area = available_area(window)
+    return QSize(int(area.width() * WIDTH_SHARE), int(area.height() * HEIGHT_SHARE))
+
+
+def fit_to_screen(window: QWidget, width: int, height: int) -> None:
+    """Resize ``window`` to ``width`` × ``height``, never beyond its screen's :func:`room`."""
+    window.resize(QSize(width, height).boundedTo(room(window)))
+
+
+def keep_on_screen(window: QWidget) -> None:
+    """Shrink a shown ``window`` to its screen's :func:`room` if needed, then move it (frame included) inside
+    the available area: its buttons never fall under a taskbar."""
+    area, fitted = available_area(window), window.size().boundedTo(room(window))
+    if fitted != window.size():
+        window.resize(fitted)
+    frame = window.frameGeometry()
+    x = min(max(frame.x(), area.left()), area.right() - frame.width() + 1)
+    y = min(max(frame.y(), area.top()), area.bottom() - frame.height() + 1)
+    if (x, y) != (frame.x(), frame.y()):
+        window.move(x, y)
 
 
 def clear_layout(layout: QLayout, keep: QWidget | None = None) -> None:

@@ -48,7 +48,9 @@ class ExitDialog(FollowupDialog):
         self.detail.setFixedHeight(64)
         self.followup = OptionalDate("Oui, jusqu'au")
         self.followup.setToolTip("Après une sortie vers l'emploi, un suivi de 6 mois au plus peut continuer.")
-        self.followup_hint = QLabel("Possible seulement après une sortie vers l'emploi (6 mois au plus).")
+        self.followup_hint = QLabel(
+            "Possible seulement après une sortie vers l'emploi (6 mois au plus).", wordWrap=True
+        )
         self.followup_hint.setProperty("muted", True)
         self.add_row("Catégorie", self.category, "category")
         self.add_row("Motif", self.reason, "reason")

@@ -38,7 +38,7 @@ from app.ui.kit.errors import show_error, user_message
 from app.ui.kit.widgets import Card, EmptyState, FieldGrid, FlowRow, clear_layout, named, size_by_current_page
 from app.ui.kit.worker import DbWorker, WorkerContext
 from app.ui.person.coaccompaniment import CoAccompanimentCard
-from app.ui.shell.plugins import UiContext, tab_factories
+from app.ui.shell.plugins import UiContext, tab_plugins
 
 #: tab key → (title, icon, empty title, empty text, filled text with {n} records)
 TABS: tuple[tuple[str, str, str, str, str, tuple[str, str]], ...] = (
@@ -196,8 +196,9 @@ class HeaderCard(Card):
         if h.urgent:
             self.alert_icon.setPixmap(theme.due_icon(h.urgent.state).pixmap(QSize(18, 18)))
             u = h.urgent
+            when = f"En retard de {u.days_late()} j" if u.state == DueState.LATE else u.state_label
             self.alert.setText(
-                f"{u.state_label} : {u.label[:1].lower()}{u.label[1:]} ({theme.fmt_date(u.due)})"
+                f"{when} : {u.label[:1].lower()}{u.label[1:]} ({theme.fmt_date(u.due)}) · {u.nature_label}"
             )
             colour = theme.LATE if u.state == DueState.LATE else theme.SOON
             self.alert.setStyleSheet(f"color: {colour}; font-weight: 600;")
@@ -353,17 +354,22 @@ class PersonPage(QWidget):
             self.synthesis.shares = CoAccompanimentCard(ctx, person_id)
         self.tabs.addTab(self.synthesis, theme.icon("fa6s.id-card"), "Synthèse")
         self.placeholders: dict[str, EmptyState] = {}
+        #: Tabs built so far (a tab is built when first shown: :meth:`tab`).
         self.tab_widgets: dict[str, QWidget] = {"synthese": self.synthesis}
-        factories = tab_factories() if ctx is not None else {}
+        self._slots: dict[str, QWidget] = {}
+        plugins = tab_plugins() if ctx is not None else {}
         for key, title, icon_name, empty_title, empty_text, _n in TABS:
-            widget: QWidget
-            if ctx is not None and key in factories:
-                widget = factories[key](ctx, person_id)
+            if key in plugins:
+                slot = QWidget()  # replaced by the tab when first shown
+                slot.setAccessibleName(title)
+                self._slots[key] = slot
+                self.tabs.addTab(slot, theme.icon(icon_name), title)
             else:
                 widget = self.placeholders[key] = EmptyState(icon_name, empty_title, empty_text)
-            self.tab_widgets[key] = widget
-            self.tabs.addTab(widget, theme.icon(icon_name), title)
+                self.tab_widgets[key] = widget
+                self.tabs.addTab(widget, theme.icon(icon_name), title)
         size_by_current_page(self.tabs)  # a wide tab does not widen the one shown
+        self.tabs.currentChanged.connect(self._tab_shown)
         layout.addWidget(self.tabs, 1)
         self.clear_nir = ""
         self.nir_left = 0
@@ -487,9 +493,35 @@ class PersonPage(QWidget):
         return True
 
     def select_tab(self, key: str) -> None:
-        widget = self.tab_widgets.get(key)
+        widget = self.tab(key)
         if widget is not None:
             self.tabs.setCurrentWidget(widget)
+
+    def tab(self, key: str) -> QWidget | None:
+        """The tab of ``key``, built now if it was not shown yet (None: no such tab)."""
+        if key in self.tab_widgets:
+            return self.tab_widgets[key]
+        slot = self._slots.pop(key, None)
+        if slot is None or self.ctx is None:
+            return None
+        index = self.tabs.indexOf(slot)
+        widget = tab_plugins()[key].create(self.ctx, self.person_id)
+        self.tab_widgets[key] = widget
+        current = self.tabs.currentIndex()
+        self.tabs.blockSignals(True)  # the swap is not a change of tab for the listeners
+        try:
+            self.tabs.insertTab(index, widget, self.tabs.tabIcon(index), self.tabs.tabText(index))
+            self.tabs.removeTab(index + 1)
+            self.tabs.setCurrentIndex(current)
+        finally:
+            self.tabs.blockSignals(False)
+        slot.deleteLater()
+        return widget
+
+    def _tab_shown(self, index: int) -> None:
+        key = next((k for k, slot in self._slots.items() if self.tabs.indexOf(slot) == index), None)
+        if key is not None:
+            self.tab(key)
 
     def reload(self) -> None:
         """The file changed: reload the header and synthesis, and every tab that can reload."""

@@ -20,27 +20,47 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.models.vocabularies.loader import load_vocabularies
 from app.services.errors import VaultDamagedError
-from app.services.people import caseload
+from app.services.people import status, stored_deadlines
 from app.services.storage import backups, lock
 from app.services.storage.vault import ProfileInfo
+from app.ui.kit import theme
 from app.ui.kit.a11y import set_status_line
 from app.ui.kit.errors import show_error, user_message
-from app.ui.kit.widgets import FittingScroll, NavList, size_by_current_page
+from app.ui.kit.widgets import FittingScroll, NavList, fit_to_screen, size_by_current_page
 from app.ui.kit.worker import DbWorker, WorkerContext
 from app.ui.shell.file_tabs import FileTabs
 from app.ui.shell.idle import IdleWatcher
 from app.ui.shell.lock_screen import LockScreen
 from app.ui.shell.other_pages import PAGES, PlaceholderPage
-from app.ui.shell.plugins import UiContext, page_factories
+from app.ui.shell.plugins import UiContext, page_plugins
 from app.ui.shell.restore_dialog import offer_restore_after_damage
 from app.ui.shell.status_bar import StatusBar
 
-NAV = (("Ma file active", "fa6s.users"), *((v[0], v[1]) for v in PAGES.values()))
-NAV_FILE = 0
-NAV_ALERTS, NAV_DUPLICATES, NAV_SYNC = (1 + list(PAGES).index(k) for k in ("alertes", "doublons", "sync"))
+#: The navigation, in order: « Aujourd'hui » first, then « Ma file active » (the list and the open files), then
+#: the other pages. Ctrl+1 … Ctrl+9, Ctrl+0 show them.
+FILE_KEY = "file"
+NAV_KEYS: tuple[str, ...] = ("aujourdhui", FILE_KEY, *(k for k in PAGES if k != "aujourdhui"))
+NAV = tuple(("Ma file active", "fa6s.users") if k == FILE_KEY else PAGES[k][:2] for k in NAV_KEYS)
+NAV_TODAY, NAV_FILE, NAV_ALERTS, NAV_DUPLICATES, NAV_SYNC = (
+    NAV_KEYS.index(k) for k in ("aujourdhui", FILE_KEY, "alertes", "doublons", "sync")
+)
+#: The workspace behind the lock screen is built this long after the window appears (the lock screen paints
+#: first; the user types the code meanwhile), or at once when something asks for it.
+WORKSPACE_DELAY_MS = 120
 STATUS_REFRESH_MS = 60_000
 NAV_SHARE = 0.25  # the navigation's full width at most this share of the window's, else icons only
+
+
+def late_text(n: int) -> str:
+    """What the Alertes badge counts, in the words of the Alertes page's headline."""
+    return theme.plural(n, "personne a une échéance dépassée", "personnes ont une échéance dépassée")
+
+
+def _warm_caches(_ctx: WorkerContext) -> None:
+    """Read the vocabularies once (cached for the process) off the UI thread, while the lock screen waits."""
+    load_vocabularies()
 
 
 def _depth(widget: QWidget) -> int:
@@ -85,7 +105,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.worker, self.info = worker, info
         self.setWindowTitle("Fil rouge")
-        self.resize(1280, 800)
+        fit_to_screen(self, 1280, 800)  # a 1366×768 laptop: within its available area
         self.locked = True
         self._ready = False
         self._saved_focus: QWidget | None = None
@@ -98,8 +118,21 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.root)
         self.lock_screen = LockScreen(worker, data_dir, info, vault_open=vault_open)
         self.root.addWidget(self.lock_screen)
-        self.workspace = self._build_workspace()
-        self.root.addWidget(self.workspace)
+        self._workspace: QWidget | None = None
+        self._pages: dict[str, QWidget] = {}  # pages built so far, by key
+        self._last_status: status.StatusInfo | None = None
+        self._slots: dict[str, QWidget] = {}  # empty stand-ins of the pages not built yet
+        self.ctx = UiContext(
+            worker=self.worker,
+            open_person=self.open_person,
+            refresh_status=self.refresh_status,
+            changed=self.data_changed,
+            settings_changed=self.settings_changed,
+            show_page=self.show_page,
+            scope_referent=lambda: self.files.caseload.scope_referent(),
+        )
+        QTimer.singleShot(WORKSPACE_DELAY_MS, self._ensure_workspace)
+        worker.submit(_warm_caches)  # on the worker while the lock screen waits: the pages then find them
         self.status = StatusBar(info.mode_label)
         self.setStatusBar(self.status)
         self.status.hide()
@@ -115,42 +148,113 @@ class MainWindow(QMainWindow):
         self.root.setCurrentWidget(self.lock_screen)
         self.lock_screen.prepare()
 
+    # --- workspace and pages (built when first needed) --------------------------------------------------------
+
+    @property
+    def workspace(self) -> QWidget:
+        return self._ensure_workspace()
+
+    @property
+    def nav(self) -> NavList:
+        self._ensure_workspace()
+        return self._nav
+
+    @property
+    def pages(self) -> QStackedWidget:
+        self._ensure_workspace()
+        return self._stack
+
+    @property
+    def files(self) -> FileTabs:
+        self._ensure_workspace()
+        return self._files
+
+    def _ensure_workspace(self) -> QWidget:
+        if self._workspace is None:
+            self._workspace = self._build_workspace()
+            self.root.addWidget(self._workspace)
+            if not self.locked:
+                self.root.setCurrentWidget(self._workspace)
+        return self._workspace
+
     def _build_workspace(self) -> QWidget:
+        """The navigation and a stand-in per page; « Ma file active » (the list) is built now, the other pages
+        on their first visit (or right after unlocking, for those that work in the background)."""
         box = QWidget()
         layout = QHBoxLayout(box)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        self.nav = NavList()
+        self._nav = NavList()
         for label, icon_name in NAV:
-            self.nav.add_page(icon_name, label)
-        self.pages = QStackedWidget()
-        self.ctx = UiContext(
-            worker=self.worker,
-            open_person=self.open_person,
-            refresh_status=self.refresh_status,
-            changed=self.data_changed,
-            settings_changed=self.settings_changed,
-        )
-        self.files = FileTabs(self.worker, ctx=self.ctx)
-        self.pages.addWidget(self.files)
-        factories = page_factories()
-        self.placeholders: list[QWidget] = [
-            factories[key](self.ctx) if key in factories else PlaceholderPage(key) for key in PAGES
-        ]
-        for page in self.placeholders:
-            self.pages.addWidget(page)
-        self.nav.currentRowChanged.connect(self.pages.setCurrentIndex)
-        self.nav.setCurrentRow(NAV_FILE)
-        self.files.person_loaded.connect(lambda _pid: self.refresh_status())
+            self._nav.add_page(icon_name, label)
+        self._stack = QStackedWidget()
+        self._files = FileTabs(self.worker, ctx=self.ctx)
+        plugins = page_plugins()
+        for key in NAV_KEYS:
+            if key == FILE_KEY:
+                self._stack.addWidget(self._files)
+            elif key in plugins:
+                self._slots[key] = QWidget()  # replaced by the page on its first visit
+                self._stack.addWidget(self._slots[key])
+            else:
+                self._pages[key] = PlaceholderPage(key)
+                self._stack.addWidget(self._pages[key])
+        self._nav.currentRowChanged.connect(self._show_row)
+        self._nav.setCurrentRow(NAV_TODAY if "aujourdhui" in plugins else NAV_FILE)
+        self._files.person_loaded.connect(lambda _pid: self.refresh_status())
+        self._files.caseload.scope_changed.connect(self.refresh_status)
         edge = QFrame()  # the navigation's right edge
         edge.setFrameShape(QFrame.Shape.VLine)
         edge.setObjectName("separator")
-        layout.addWidget(self.nav)
+        layout.addWidget(self._nav)
         layout.addWidget(edge)
         # a page wider than the window (200 % text, a small screen) scrolls: it never widens the window
-        layout.addWidget(FittingScroll(self.pages), 1)
-        size_by_current_page(self.pages)
+        layout.addWidget(FittingScroll(self._stack), 1)
+        size_by_current_page(self._stack)
         return box
+
+    def page(self, key: str) -> QWidget:
+        """The page of ``key`` (a key of NAV_KEYS; « file »: Ma file active), built now if it was not yet."""
+        self._ensure_workspace()
+        return self._page(key)
+
+    def _page(self, key: str) -> QWidget:
+        if key == FILE_KEY:
+            return self._files
+        if key not in self._pages:
+            slot = self._slots.pop(key)
+            index = self._stack.indexOf(slot)
+            page = page_plugins()[key].create(self.ctx)
+            hook = getattr(page, "update_status", None)
+            if hook is not None and self._last_status is not None:  # the figures the others already have
+                hook(self._last_status, self.lock_minutes)
+            current = self._stack.currentIndex()
+            self._stack.insertWidget(index, page)
+            self._stack.removeWidget(slot)
+            slot.deleteLater()
+            self._stack.setCurrentIndex(current)
+            self._pages[key] = page
+        return self._pages[key]
+
+    def built_pages(self) -> list[QWidget]:
+        """The pages built so far (their hooks are called; the others will read fresh data when built)."""
+        return list(self._pages.values())
+
+    def show_page(self, key: str) -> QWidget:
+        """Show the page of ``key`` in the navigation (and return it)."""
+        page = self.page(key)
+        self.nav.setCurrentRow(NAV_KEYS.index(key))
+        return page
+
+    def _show_row(self, row: int) -> None:
+        if 0 <= row < len(NAV_KEYS):
+            self._page(NAV_KEYS[row])
+            self._stack.setCurrentIndex(row)
+
+    def _build_pages_at_unlock(self) -> None:
+        for key, plugin in page_plugins().items():
+            if plugin.at_unlock and key in self._slots:
+                self.page(key)
 
     def _shortcuts(self) -> None:
         def add(keys: str | QKeySequence.StandardKey, slot: Any) -> None:
@@ -158,12 +262,12 @@ class MainWindow(QMainWindow):
             shortcut.activated.connect(lambda: None if self.locked else slot())
 
         add("Ctrl+F", self.focus_search)
-        add("Ctrl+W", self.files.close_current)
+        add("Ctrl+W", lambda: self.files.close_current())
         add("Ctrl+Tab", lambda: self.files.cycle(1))
         add("Ctrl+Shift+Tab", lambda: self.files.cycle(-1))
         add("Ctrl+L", self.lock)
-        for i in range(min(len(NAV), 9)):  # Ctrl+1 … Ctrl+9
-            add(f"Ctrl+{i + 1}", lambda i=i: self.nav.setCurrentRow(i))
+        for i in range(min(len(NAV), 10)):  # Ctrl+1 … Ctrl+9, Ctrl+0
+            add(f"Ctrl+{(i + 1) % 10}", lambda i=i: self.nav.setCurrentRow(i))
 
     # --- lock -------------------------------------------------------------------------------------------------
 
@@ -237,9 +341,7 @@ class MainWindow(QMainWindow):
         self.status.show()
         if not self._ready:
             self._ready = True
-            self.files.caseload.refresh()
-            self.files.caseload.view.setFocus()
-            self.daily_backup()
+            self._first_unlock()
         elif self._saved_focus is not None:
             self._saved_focus.setFocus()
         self._show_hidden_windows()
@@ -247,6 +349,37 @@ class MainWindow(QMainWindow):
         self.refresh_status()
         self.idle.arm()
         self._status_timer.start()
+
+    def _first_unlock(self) -> None:
+        """The start page (« Aujourd'hui ») loads first; then the list, the background pages, the backup."""
+        current = self.pages.currentWidget()
+        if current is self.files:
+            self.files.caseload.view.setFocus()
+        elif current is not None:
+            focus = getattr(current, "focus_default", None)
+            if focus is not None:
+                focus()
+        self._build_pages_at_unlock()  # the list loads with the first status (it knows whose people to show)
+        self.daily_backup()
+        self.compute_deadlines()
+
+    def compute_deadlines(self) -> None:
+        """Bring the deadlines kept in the vault up to date in the background, a chunk of people per job (the
+        first start on a large caseload computes them all: other jobs run between the chunks); the badges
+        follow once done."""
+
+        def job(ctx: WorkerContext) -> int:
+            return stored_deadlines.refresh(ctx.db, limit=stored_deadlines.CHUNK) if ctx.vault else 0
+
+        def done(count: int) -> None:
+            if count >= stored_deadlines.CHUNK:
+                self.compute_deadlines()
+            elif count:  # the last chunk: the badges count, the list sorts by urgency with everyone
+                self.refresh_status()
+                if self.files.caseload.asked:
+                    self.files.caseload.refresh()
+
+        self.worker.submit(job, done, lambda _exc: None, writes=False, owner=self)
 
     def daily_backup(self) -> None:
         """The day's encrypted backup, once a day after unlocking; it also checks every page of the vault."""
@@ -278,29 +411,43 @@ class MainWindow(QMainWindow):
         if self.locked:
             return
 
-        def job(ctx: WorkerContext) -> tuple[caseload.StatusInfo, int]:
-            return caseload.status_info(ctx.db, ctx.index), lock.lock_delay_seconds(ctx.db) // 60
+        mine_only = self.files.caseload.mine_only
 
-        self.worker.submit(job, self._show_status, lambda exc: None, owner=self)
+        def job(ctx: WorkerContext) -> tuple[status.StatusInfo, int]:
+            info = status.status_info(ctx.db, ctx.index, mine_only=mine_only)
+            return info, lock.lock_delay_seconds(ctx.db) // 60
 
-    def _show_status(self, result: tuple[caseload.StatusInfo, int]) -> None:
+        self.worker.submit(job, self._show_status, self._status_failed, owner=self)
+
+    def _status_failed(self, _exc: BaseException) -> None:
+        if not self.files.caseload.asked:  # the list still shows, of everyone
+            self.files.caseload.set_referent(None)
+
+    def _show_status(self, result: tuple[status.StatusInfo, int]) -> None:
         info, minutes = result
+        self._last_status = info
         if minutes != self.lock_minutes:
             self.set_lock_minutes(minutes)
         self.status.update_status(info)
-        self.nav.set_badge(NAV_FILE, info.people, f"{info.people} personnes suivies")
+        self.files.caseload.set_referent(info.referent_id, info.referent)
+        whose = "(les vôtres et celles sans référent)" if info.mine_only else "(tous référents)"
+        self.nav.set_badge(
+            NAV_FILE,
+            info.people,
+            f"{theme.plural(info.people, 'personne suivie', 'personnes suivies')} {whose}",
+        )
         late = info.late or 0
-        self.nav.set_badge(NAV_ALERTS, late, f"{late} personnes avec une échéance dépassée", alert=True)
+        self.nav.set_badge(NAV_ALERTS, late, f"{late_text(late)} {whose}", alert=True)
         self.nav.set_badge(
             NAV_DUPLICATES, info.duplicates, f"{info.duplicates} doublons possibles à examiner", alert=True
         )
-        waiting = info.pending_changes + info.open_conflicts
-        self.nav.set_badge(
-            NAV_SYNC,
-            waiting,
-            f"{info.pending_changes} modifications en attente, {info.open_conflicts} conflits",
-        )
-        for page in self.placeholders:
+        if info.enrolled:
+            waiting = info.pending_changes + info.open_conflicts
+            tip = f"{info.pending_changes} modifications en attente, {info.open_conflicts} conflits"
+        else:  # nothing is sent before the device is enrolled: no count to worry about
+            waiting, tip = 0, ""
+        self.nav.set_badge(NAV_SYNC, waiting, tip)
+        for page in self.built_pages():
             hook = getattr(page, "update_status", None)
             if hook is not None:
                 hook(info, self.lock_minutes)
@@ -325,7 +472,7 @@ class MainWindow(QMainWindow):
         minutes = values.get("lock_delay_minutes")
         if isinstance(minutes, int) and minutes != self.lock_minutes:
             self.set_lock_minutes(minutes)
-        for page in self.placeholders:
+        for page in self.built_pages():
             hook = getattr(page, "settings_changed", None)
             if hook is not None:
                 hook(values)
@@ -338,10 +485,11 @@ class MainWindow(QMainWindow):
     def resizeEvent(self, event: Any) -> None:
         """A narrow window, or large text: the navigation shows its icons only (labels in tooltips)."""
         super().resizeEvent(event)
-        self.nav.set_compact(self.nav.full_width() > self.width() * NAV_SHARE)
+        if getattr(self, "_workspace", None) is not None:  # not self.nav: a resize must not build the workspace
+            self._nav.set_compact(self._nav.full_width() > self.width() * NAV_SHARE)
 
     def closeEvent(self, event: Any) -> None:
-        if not self.locked and not self.files.confirm_close_all():
+        if not self.locked and self._workspace is not None and not self.files.confirm_close_all():
             event.ignore()
             return
         self.idle.disarm()

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from app.services.people.caseload import StatusInfo
+from app.services.people.status import StatusInfo
 from app.ui.kit import theme
 from app.ui.kit.widgets import EmptyState
 
 PAGES: dict[str, tuple[str, str, str, str]] = {
+    "aujourdhui": (
+        "Aujourd'hui",
+        "fa6s.sun",
+        "Votre journée",
+        "Les rendez-vous du jour, les personnes à rappeler et les échéances dépassées, avec leurs actions, "
+        "seront rassemblés ici.",
+    ),
     "agenda": (
         "Agenda",
         "fa6s.calendar-days",

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QStatusBar, QWidget
 
-from app.services.people.caseload import StatusInfo
+from app.services.people.status import StatusInfo
 from app.ui.kit import theme
 from app.ui.kit.widgets import ElidedLabel
 
@@ -68,6 +68,15 @@ class StatusBar(QStatusBar):
         self.referent.setText("Référent : —")
 
     def update_status(self, info: StatusInfo) -> None:
-        self.sync.setText(last_sync_text(info.last_sync_at))
-        self.pending.setText(pending_text(info.pending_changes))
+        if info.enrolled:
+            self.sync.setText(last_sync_text(info.last_sync_at))
+            self.pending.setText(pending_text(info.pending_changes))
+            self.pending.setToolTip("")
+        else:  # the changes are kept on this computer; nothing is « waiting » for a server there is not
+            self.sync.setText("Poste non inscrit auprès du département")
+            self.pending.setText("Données enregistrées sur ce poste")
+            self.pending.setToolTip(
+                "Vos saisies sont enregistrées dans le coffre de ce poste. Elles seront envoyées au département "
+                "après l'inscription du poste (page Synchronisation)."
+            )
         self.referent.setText(f"Référent : {info.referent}" if info.referent else "Référent : non renseigné")

@@ -1,1 +1,3 @@
 """Agenda page."""
+
+PAGE_KEY = "agenda"

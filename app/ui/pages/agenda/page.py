@@ -49,7 +49,6 @@ from app.ui.person.rdv.dialogs import (
 )
 from app.ui.shell.plugins import UiContext
 
-PAGE_KEY = "agenda"
 _Index = QModelIndex | QPersistentModelIndex
 COLUMNS = {
     "day": "Date", "time": "Horaire", "person": "Personne", "purpose": "Objet", "nature": "Nature",

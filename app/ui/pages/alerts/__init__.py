@@ -1,1 +1,3 @@
 """Alertes page."""
+
+PAGE_KEY = "alertes"

@@ -1,0 +1,3 @@
+"""Doublons possibles page."""
+
+PAGE_KEY = "doublons"

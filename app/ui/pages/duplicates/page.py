@@ -44,7 +44,6 @@ from app.ui.kit.worker import WorkerContext
 from app.ui.shell.other_pages import PAGES
 from app.ui.shell.plugins import UiContext
 
-PAGE_KEY = "doublons"
 FIELD_ROLE = Qt.ItemDataRole.UserRole + 1
 CHOICE_ROLE = Qt.ItemDataRole.UserRole + 2  # True on the cells whose value can be chosen
 DIFF_BRUSH = QBrush(QColor("#fdf3e1"))
@@ -195,7 +194,7 @@ class DuplicatesPage(QWidget):
         layout.addWidget(hint)
         self.stack = QStackedWidget()
         self.stack.addWidget(self._build_work())
-        self.empty = EmptyState("fa6s.circle-check", *PAGES[PAGE_KEY][2:])
+        self.empty = EmptyState("fa6s.circle-check", *PAGES["doublons"][2:])
         self.stack.addWidget(self.empty)
         layout.addWidget(self.stack, 1)
         QShortcut(QKeySequence(QKeySequence.StandardKey.Refresh), self, self.reload)

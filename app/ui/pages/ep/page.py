@@ -36,7 +36,6 @@ from app.ui.kit.worker import WorkerContext
 from app.ui.pages.ep.dialogs import DecisionDialog, HearingDialog, OpinionDialog, SeanceDialog
 from app.ui.shell.plugins import UiContext
 
-PAGE_KEY = "ep"
 ROW_ROLE = Qt.ItemDataRole.UserRole
 READ_ONLY = (
     "Consultation : les séances, les avis et les décisions sont enregistrés par le secrétariat de l'équipe "

@@ -1,1 +1,3 @@
 """Imports page."""
+
+PAGE_KEY = "imports"

@@ -58,7 +58,6 @@ from app.ui.pages.imports.report import ReportModel
 from app.ui.pages.imports.texts import detected_html, report_detail, simulation_html
 from app.ui.shell.plugins import UiContext
 
-PAGE_KEY = "imports"
 OUTCOME_FILTERS = (
     ("Toutes les lignes", None),
     ("Créées", Outcome.CREATED),

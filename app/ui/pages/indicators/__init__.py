@@ -1,1 +1,3 @@
 """Indicateurs page."""
+
+PAGE_KEY = "indicateurs"

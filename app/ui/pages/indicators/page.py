@@ -56,7 +56,6 @@ if TYPE_CHECKING:
     from app.models.indicators.period import Period
     from app.models.indicators.results import Breakdown, Report
 
-PAGE_KEY = "indicateurs"
 KINDS = (("month", "Mois"), ("quarter", "Trimestre"), ("year", "Année"))
 HEADERS = ("Indicateur", "Valeur", "Calcul (n / d)")
 CANCELLED = "Calcul abandonné."

@@ -1,1 +1,3 @@
 """Données personnelles page."""
+
+PAGE_KEY = "donnees"

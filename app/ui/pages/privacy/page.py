@@ -42,7 +42,6 @@ from app.ui.kit.widgets import EmptyState, named
 from app.ui.kit.worker import WorkerContext
 from app.ui.shell.plugins import UiContext
 
-PAGE_KEY = "donnees"
 PID_ROLE = Qt.ItemDataRole.UserRole + 1
 JOURNAL_HEADERS = ("Date", "Auteur", "Action", "Personne", "Objet", "Détail")
 PREVIEW_HEADERS = ("Personne", "Dernier contact", "Motif")

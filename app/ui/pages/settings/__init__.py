@@ -1,1 +1,3 @@
 """Paramètres page."""
+
+PAGE_KEY = "parametres"

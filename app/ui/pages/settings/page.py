@@ -44,8 +44,6 @@ from app.ui.pages.settings.widgets import (
 )
 from app.ui.shell.plugins import UiContext
 
-PAGE_KEY = "parametres"
-
 
 class SettingsPage(QWidget):
     def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
@@ -194,12 +192,16 @@ class SettingsPage(QWidget):
         combo = self.followup_section.editors[settings.CURRENT_REFERENT_ID.key].widget
         assert isinstance(combo, QComboBox)
         if not self.followup_section.changes():
+            # Refilled with the saved référent selected: left on the first entry, the field would differ from
+            # the saved value, count as an edit, and be saved with any other field of the section.
+            saved = view.values.get(settings.CURRENT_REFERENT_ID.key)
             combo.blockSignals(True)
             combo.clear()
-            if view.values.get(settings.CURRENT_REFERENT_ID.key) is None:
+            if saved is None:
                 combo.addItem("— Choisissez le référent qui utilise ce poste —", None)
             for ref in view.referents:
                 combo.addItem(ref.label, ref.id)
+            combo.setCurrentIndex(max(0, combo.findData(saved)))
             combo.blockSignals(False)
         combo.setEnabled(bool(view.referents))
         self.no_referent.setVisible(not view.referents)

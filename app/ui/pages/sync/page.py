@@ -34,8 +34,6 @@ from app.ui.pages.sync.conflicts import ConflictQueue
 from app.ui.pages.sync.controller import SyncController, vault_of
 from app.ui.shell.plugins import UiContext
 
-PAGE_KEY = "sync"
-
 
 def ago_text(when: datetime | None, now: datetime | None = None) -> str:
     """« Synchronisé il y a 5 min », « … à l'instant », « … le 23/11/2026 à 09:12 », « jamais »."""

@@ -1,1 +1,3 @@
 """« Mon équipe »: the team leader's view (ADR 0042)."""
+
+PAGE_KEY = "equipe"

@@ -30,7 +30,6 @@ from app.ui.kit.worker import WorkerContext
 from app.ui.person.parcours_dialogs import ReferentDialog
 from app.ui.shell.plugins import UiContext
 
-PAGE_KEY = "equipe"
 ROW_ROLE = Qt.ItemDataRole.UserRole
 NOT_LEADER = (
     "Consultation : la réaffectation des personnes entre référents est faite par le responsable d'équipe "

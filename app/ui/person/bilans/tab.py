@@ -43,7 +43,6 @@ from app.ui.person.bilans.dialogs import FinaliseDialog, JointReviewDialog
 from app.ui.person.bilans.editor import BilanDialog
 from app.ui.shell.plugins import UiContext
 
-TAB_KEY = "bilans"
 ITEM_ROLE = Qt.ItemDataRole.UserRole
 EMPTY_TEXT = (
     "Un bilan mesure l'atteinte des objectifs à la fin du contrat, après un an de parcours ou à la sortie, et "

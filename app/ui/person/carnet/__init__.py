@@ -1,1 +1,3 @@
 """Carnet de bord tab."""
+
+TAB_KEY = "carnet"

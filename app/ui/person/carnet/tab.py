@@ -56,7 +56,6 @@ from app.ui.person.carnet.model import (
 )
 from app.ui.shell.plugins import UiContext
 
-TAB_KEY = "carnet"
 UNDO_MS = 10_000
 
 

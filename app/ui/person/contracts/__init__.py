@@ -1,1 +1,3 @@
 """Contrats tab: the list, the editor, the signature pad and paper signature."""
+
+TAB_KEY = "contrats"

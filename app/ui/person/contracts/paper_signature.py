@@ -31,7 +31,7 @@ from app.services.casefile.documents import size_label
 from app.ui.kit import theme
 from app.ui.kit.forms import date_edit, pydate
 from app.ui.kit.keyboard import save_shortcut
-from app.ui.kit.widgets import named
+from app.ui.kit.widgets import fit_to_screen, named
 
 SCAN_SUFFIXES = (".pdf", ".jpg", ".jpeg", ".png")
 SCAN_FILTER = "Page signée numérisée (*.pdf *.jpg *.jpeg *.png *.PDF *.JPG *.JPEG *.PNG)"
@@ -227,4 +227,4 @@ class ImageViewDialog(QDialog):
         close = QPushButton("Fermer")
         close.clicked.connect(self.accept)
         layout.addWidget(close, 0, Qt.AlignmentFlag.AlignRight)
-        self.resize(880, 860)
+        fit_to_screen(self, 880, 860)  # a scanned page: it scrolls on a small screen

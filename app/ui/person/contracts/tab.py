@@ -31,7 +31,6 @@ from app.models.vocabularies.loader import load_vocabularies
 from app.services.casefile import documents
 from app.services.contracts import editor as contracts
 from app.services.contracts import views
-from app.services.contracts.document import record_output, render_pdf
 from app.services.contracts.views import ContractView
 from app.services.people import identity as people
 from app.services.people.identity import current_actor
@@ -47,7 +46,6 @@ from app.ui.person.contracts.paper_signature import ImageViewDialog, PaperSignat
 from app.ui.person.contracts.signature_pad import SignatureDialog
 from app.ui.shell.plugins import UiContext
 
-TAB_KEY = "contrats"
 _S = ContractStatus
 STATUS_ICONS: dict[str, tuple[str, str]] = {
     _S.DRAFT: ("fa6s.pen-ruler", theme.MUTED), _S.SIGNED: ("fa6s.signature", theme.ACCENT),
@@ -354,6 +352,8 @@ class ContractsTab(QWidget):
             return
 
         def job(w: WorkerContext) -> tuple[bytes, SealError | None]:
+            from app.services.contracts.document import render_pdf  # reportlab: loaded when printing
+
             try:
                 return render_pdf(w.db, c.id, actor="", audit=None), None
             except SealError as exc:  # the seal is broken: still show (and let save) the contract, unsealed
@@ -361,6 +361,8 @@ class ContractsTab(QWidget):
 
         def audited(action: str) -> None:
             def record(w: WorkerContext) -> str:
+                from app.services.contracts.document import record_output
+
                 return record_output(w.db, c.id, actor=current_actor(w.db), action=action)
 
             self._submit(record, lambda _id: None)

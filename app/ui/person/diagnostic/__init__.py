@@ -1,1 +1,3 @@
 """Diagnostic tab and its generated form."""
+
+TAB_KEY = "diagnostic"

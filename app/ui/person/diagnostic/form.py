@@ -3,14 +3,20 @@
 choice → combo (with « Non renseigné »), multi → check list, bool → Non renseigné / Oui / Non, text → line or
 text edit with an inline sensitive-data warning (non-blocking), date → date field that may stay empty,
 number → spin box. The santé section holds only the yes/no constraint.
+
+The cards are built a few at a time, one turn of the event loop each (a styled card of a dozen editors costs
+several milliseconds): the tab shows at once and the rest follows within a frame or two, so opening the tab
+never blocks the window. Reading :attr:`DiagnosticForm.editors` or :meth:`DiagnosticForm.values` finishes the
+build first.
 """
 
 from __future__ import annotations
 
+import time
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import QDate, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -45,6 +51,8 @@ LONG_TEXT = (
     "savoir_etre",
 )
 NO_DATE = QDate(1900, 1, 1)
+#: Cards built per turn of the event loop: until this much time has passed (the first card always).
+BUILD_SLICE_S = 0.012
 
 
 class _Editor:
@@ -191,17 +199,58 @@ class DiagnosticForm(QScrollArea):
         self.setWidgetResizable(True)
         self.setFrameShape(QScrollArea.Shape.NoFrame)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.editors: dict[tuple[str, str], _Editor] = {}
+        self._editors: dict[tuple[str, str], _Editor] = {}
         self._loading = False
         self._hidden: dict[str, dict[str, Any]] = {}  # answers of items the form does not show (retired)
+        self._values: dict[str, dict[str, Any]] = {}  # the answers last set (for the cards still to build)
+        self._sections = list(self.vocab.sections())
+        self._shown = {(s.code, i.code) for s in self._sections for i in self._items(s)}
         body = QWidget()
-        layout = QVBoxLayout(body)
-        layout.setContentsMargins(4, 4, 8, 4)
-        layout.setSpacing(10)
-        for section in self.vocab.sections():
-            layout.addWidget(self._section_card(section))
-        layout.addStretch(1)
+        self._layout = QVBoxLayout(body)
+        self._layout.setContentsMargins(4, 4, 8, 4)
+        self._layout.setSpacing(10)
+        self._layout.addStretch(1)
         self.setWidget(body)
+        self._build_some()
+
+    @property
+    def editors(self) -> dict[tuple[str, str], _Editor]:
+        """Every item's editor (the cards not built yet are built now)."""
+        self._build_all()
+        return self._editors
+
+    @property
+    def complete(self) -> bool:
+        """Whether every card is built."""
+        return not self._sections
+
+    def _items(self, section: VocabularyEntry) -> list[VocabularyEntry]:
+        items = list(self.vocab.items_of_section(section.code))
+        return [i for i in items if i.code == "contrainte_sante"] if section.code == "sante" else items
+
+    def _build_some(self) -> None:
+        start = time.perf_counter()
+        while self._sections and (time.perf_counter() - start < BUILD_SLICE_S or not self._editors):
+            self._add_card(self._sections.pop(0))
+        if self._sections:
+            QTimer.singleShot(0, self._build_some)
+
+    def _build_all(self) -> None:
+        while self._sections:
+            self._add_card(self._sections.pop(0))
+
+    def _add_card(self, section: VocabularyEntry) -> None:
+        before = set(self._editors)
+        self._layout.insertWidget(self._layout.count() - 1, self._section_card(section))
+        new = [k for k in self._editors if k not in before]
+        if self._values and new:
+            self._loading = True
+            try:
+                for key in new:
+                    self._editors[key].set((self._values.get(key[0]) or {}).get(key[1]))
+            finally:
+                self._loading = False
+            self._update_warnings()
 
     def _section_card(self, section: VocabularyEntry) -> Card:
         card = Card()
@@ -216,16 +265,13 @@ class DiagnosticForm(QScrollArea):
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
-        items = self.vocab.items_of_section(section.code)
-        if section.code == "sante":
-            items = [i for i in items if i.code == "contrainte_sante"]
-        for item in items:
+        for item in self._items(section):
             widget = _make_widget(self, item)
             widget.setAccessibleName(item.label)
             if item.get("help"):
                 widget.setToolTip(item.get("help"))
             editor = _Editor(item, widget)
-            self.editors[(section.code, item.code)] = editor
+            self._editors[(section.code, item.code)] = editor
             label = QLabel(item.label, wordWrap=True)
             label.setMinimumWidth(200)
             label.setBuddy(widget)
@@ -252,7 +298,7 @@ class DiagnosticForm(QScrollArea):
         self.changed.emit()
 
     def _update_warnings(self) -> None:
-        for editor in self.editors.values():
+        for editor in self._editors.values():
             if editor.warning is None:
                 continue
             text = editor.get() or ""
@@ -270,12 +316,13 @@ class DiagnosticForm(QScrollArea):
         return out
 
     def set_values(self, values: dict[str, dict[str, Any]]) -> None:
+        self._values = values
         self._loading = True
         try:
-            for (section, code), editor in self.editors.items():
+            for (section, code), editor in self._editors.items():
                 editor.set((values.get(section) or {}).get(code))
             self._hidden = {
-                s: {c: v for c, v in items.items() if (s, c) not in self.editors}
+                s: {c: v for c, v in items.items() if (s, c) not in self._shown}
                 for s, items in values.items()
             }
             self._hidden = {s: items for s, items in self._hidden.items() if items}

@@ -30,7 +30,6 @@ from app.ui.kit.worker import WorkerContext
 from app.ui.person.diagnostic.form import DiagnosticForm
 from app.ui.shell.plugins import UiContext
 
-TAB_KEY = "diagnostic"
 _CHANGE_ICONS = {"added": "fa6s.plus", "changed": "fa6s.pen", "removed": "fa6s.minus"}
 
 

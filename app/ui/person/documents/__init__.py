@@ -1,1 +1,3 @@
 """Documents tab: notes and documents."""
+
+TAB_KEY = "documents"

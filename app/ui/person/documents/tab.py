@@ -46,7 +46,6 @@ from app.ui.kit.worker import WorkerContext
 from app.ui.person.documents.dialogs import DocumentDialog, NoteDialog, Preview, note_kind_label
 from app.ui.shell.plugins import UiContext
 
-TAB_KEY = "documents"
 ID_ROLE = Qt.ItemDataRole.UserRole
 NOTE_ICONS = {"entretien": "fa6s.comments", "appel": "fa6s.phone", "courrier": "fa6s.envelope",
               "liaison_partenaire": "fa6s.handshake"}  # fmt: skip

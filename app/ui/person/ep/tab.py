@@ -29,7 +29,6 @@ from app.ui.kit.worker import WorkerContext
 from app.ui.person.ep.dialogs import ReferralDialog, WithdrawDialog, load_referral_context
 from app.ui.shell.plugins import UiContext
 
-TAB_KEY = "ep"
 ROW_ROLE = Qt.ItemDataRole.UserRole
 EMPTY_TEXT = (
     "Avant une réorientation ou une sanction, saisissez l'équipe pluridisciplinaire : la saisine, les éléments "

@@ -1,1 +1,3 @@
 """Historique tab."""
+
+TAB_KEY = "historique"

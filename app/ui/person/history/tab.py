@@ -28,7 +28,6 @@ from app.ui.kit.widgets import EmptyState
 from app.ui.kit.worker import WorkerContext
 from app.ui.shell.plugins import UiContext
 
-TAB_KEY = "historique"
 ITEM_ROLE = Qt.ItemDataRole.UserRole
 EMPTY_TEXT = (
     "Les orientations, rendez-vous, notes, documents et contrats de la personne apparaîtront ici, "

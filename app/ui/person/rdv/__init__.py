@@ -1,1 +1,3 @@
 """Rendez-vous tab and the RDV dialogs."""
+
+TAB_KEY = "rdv"

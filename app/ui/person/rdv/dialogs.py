@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime, time
+from typing import cast
 
-from PySide6.QtCore import QTime
-from PySide6.QtGui import QIcon
+from PySide6.QtCore import Qt, QTime
+from PySide6.QtGui import QIcon, QStandardItemModel
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -56,6 +57,9 @@ STATUS_ICONS: dict[str, tuple[str, str]] = {
     AppointmentStatus.CANCELLED: ("fa6s.ban", theme.MUTED),
 }
 CONFLICT_ICON = ("fa6s.triangle-exclamation", theme.LATE)
+#: Statuses a RDV can only take on its day or after (a future RDV is excused or cancelled, not honoured).
+NOT_BEFORE_THE_DAY = frozenset({AppointmentStatus.HONOURED, AppointmentStatus.MISSED})
+NOT_YET_TIP = "Pas avant le jour du rendez-vous"
 
 
 EDIT_TIP = "Modifier la date, l'heure, la durée, le lieu, l'objet ou la nature du rendez-vous (F2)"
@@ -276,12 +280,20 @@ class StatusDialog(QDialog):
         layout.addWidget(self.history)
         form = QFormLayout()
         self.status = QComboBox()
+        self.status.setAccessibleName("Nouveau statut")
+        planned = item.status == AppointmentStatus.PLANNED
+        future = planned and item.starts_at.date() > date.today()
+        if future:  # nothing is preselected: only « excusé » or « annulé » make sense before the day
+            self.status.addItem("— Choisissez le nouveau statut —", None)
         for entry in vocab.choices("appointment_statuses"):
             self.status.addItem(status_icon(entry.code), entry.label, entry.code)
-        planned = item.status == AppointmentStatus.PLANNED
-        self.status.setCurrentIndex(
-            max(0, self.status.findData(AppointmentStatus.HONOURED if planned else item.status))
-        )
+            if future and entry.code in NOT_BEFORE_THE_DAY:
+                row = self.status.count() - 1
+                cast(QStandardItemModel, self.status.model()).item(row).setEnabled(False)
+                self.status.setItemData(row, NOT_YET_TIP, Qt.ItemDataRole.ToolTipRole)
+        self.future = future
+        default = None if future else (AppointmentStatus.HONOURED if planned else item.status)
+        self.status.setCurrentIndex(max(0, self.status.findData(default)))
         self.comment = QLineEdit(placeholderText="Précision (facultatif)")
         self.error = error_label()
         form.addRow("Nouveau statut", self.status)
@@ -298,9 +310,18 @@ class StatusDialog(QDialog):
         save_shortcut(self, self._accept)
 
     def chosen(self) -> str:
-        return str(self.status.currentData())
+        data = self.status.currentData()
+        return "" if data is None else str(data)
 
     def _accept(self) -> None:
+        if not self.chosen():
+            self.error.setText("Choisissez le nouveau statut du rendez-vous.")
+            self.error.show()
+            return
+        if self.future and self.chosen() in NOT_BEFORE_THE_DAY:
+            self.error.setText("Un rendez-vous à venir ne peut pas encore être honoré ou manqué.")
+            self.error.show()
+            return
         if self.chosen() == self.item.status:
             self.error.setText("Le rendez-vous a déjà ce statut.")
             self.error.show()

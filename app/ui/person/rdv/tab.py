@@ -40,8 +40,6 @@ from app.ui.person.rdv.dialogs import (
 from app.ui.person.rdv.reminders import ReminderDialog
 from app.ui.shell.plugins import UiContext
 
-TAB_KEY = "rdv"
-
 
 class RdvTab(QWidget):
     def __init__(self, ctx: UiContext, person_id: str, parent: QWidget | None = None) -> None:
