@@ -23,6 +23,7 @@ from app.services.storage import vault as vault_service
 from app.ui.kit.keyboard import is_input
 from app.ui.person.contracts.editor import ContractEditor
 from app.ui.person.rdv.dialogs import AppointmentDialog
+from app.ui.shell.main_window import NAV_ALERTS, NAV_FILE
 from tests.ui.kit import idle
 
 Ctrl, Shift = Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.ShiftModifier
@@ -72,6 +73,15 @@ def button(text: str) -> Callable[[QWidget], bool]:
     return lambda w: isinstance(w, QAbstractButton) and w.text().replace("&", "").startswith(text)
 
 
+def to_tab(kb: Keyboard, page: QWidget, key: str) -> None:
+    """Right arrow on the tab bar until the tab of ``key`` is shown (it is built when first shown)."""
+    for _ in range(page.tabs.count()):
+        if page.tabs.currentWidget() is page.tab_widgets.get(key):
+            return
+        kb.press(Qt.Key.Key_Right)
+    assert page.tabs.currentWidget() is page.tab_widgets.get(key), f"onglet {key} pas atteint aux flèches"
+
+
 def dialog_of(widget: QWidget) -> QDialog | None:
     window = widget.window()
     return window if isinstance(window, QDialog) else None
@@ -104,8 +114,7 @@ def test_unlock_search_open_a_file_add_an_rdv_and_save(qtbot, window, data_dir, 
     assert any(text.startswith("Dossier de ") and text.endswith(" ouvert") for text, _ in announcements)
 
     assert page.tabs.isAncestorOf(kb.focus)  # the tab bar: the arrows choose the tab
-    while page.tabs.currentWidget() is not page.tab_widgets["rdv"]:
-        kb.press(Qt.Key.Key_Right)
+    to_tab(kb, page, "rdv")
     kb.tab_to(button("Nouveau rendez-vous"), "« Nouveau rendez-vous »")
     kb.press(Qt.Key.Key_Space)
     dialog = dialog_of(kb.focus)
@@ -145,13 +154,17 @@ def test_draft_a_contract_and_save_it(qtbot, unlocked_window, data_dir, profile,
     kb = Keyboard(qtbot, window)
     window.activateWindow()
     qtbot.waitActive(window)
+    kb.press(
+        Qt.Key(Qt.Key.Key_1.value + NAV_FILE), Ctrl
+    )  # « Ma file active » (the window opens on « Aujourd'hui »)
     window.files.caseload.view.setFocus()
     kb.press(Qt.Key.Key_Return)  # the first person of the list
     page = window.files.currentWidget()
     qtbot.waitUntil(lambda: getattr(page, "summary", None) is not None, timeout=10_000)
-    while page.tabs.currentWidget() is not page.tab_widgets["contrats"]:
-        kb.press(Qt.Key.Key_Right)
-    kb.tab_to(button("Nouveau contrat"), "« Nouveau contrat »")
+    to_tab(kb, page, "contrats")
+    # the first person by urgency may have a contract already: « Renouveler » drafts the next one
+    new = page.tab_widgets["contrats"].new_button.text()
+    kb.tab_to(button(new), f"« {new} »")
     kb.press(Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: isinstance(dialog_of(QApplication.focusWidget() or window), ContractEditor))
     kb.settle()
@@ -193,15 +206,18 @@ def test_open_the_first_alert(qtbot, unlocked_window, announcements):
     kb = Keyboard(qtbot, window)
     window.activateWindow()
     qtbot.waitActive(window)
+    kb.press(
+        Qt.Key(Qt.Key.Key_1.value + NAV_FILE), Ctrl
+    )  # « Ma file active » (the window opens on « Aujourd'hui »)
     window.files.caseload.view.setFocus()
-    kb.press(Qt.Key.Key_3, Ctrl)  # « Alertes »
+    kb.press(Qt.Key(Qt.Key.Key_1.value + NAV_ALERTS), Ctrl)  # « Alertes »
     alerts = window.pages.currentWidget()
     qtbot.waitUntil(lambda: getattr(alerts, "loaded_once", False), timeout=10_000)
     kb.settle()
     tree = kb.tab_to(lambda w: w is alerts.tree, "la liste des alertes")
     kb.press(Qt.Key.Key_Return)  # unfold the first rule
     kb.press(Qt.Key.Key_Down)  # its first person
-    person = tree.currentItem().text(0)
+    person = tree.currentIndex().siblingAtColumn(0).data()
     kb.press(Qt.Key.Key_Return)  # open the file
     page = window.files.currentWidget()
     qtbot.waitUntil(lambda: getattr(page, "summary", None) is not None, timeout=10_000)

@@ -14,6 +14,7 @@ from app.models.vocabularies.loader import load_vocabularies
 from app.services.people.filters import CaseloadFilters
 from app.services.people.labels import REGIME_SHORT
 from app.ui.kit import theme
+from app.ui.kit.widgets import FlowRow
 
 MINE, TEAM = "mine", "team"
 FLAGS = (
@@ -87,9 +88,7 @@ class FilterBar(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        row = QHBoxLayout(self)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.setSpacing(6)
+        row = FlowRow(self)  # the filters wrap rather than widen the page (200 % text)
         self.track = QComboBox()
         self.track.setAccessibleName("Filtrer par parcours")
         self.track.addItem("Tous les parcours", "")
@@ -120,7 +119,6 @@ class FilterBar(QWidget):
         self.clear_button.clicked.connect(self.clear)
         self.clear_button.setEnabled(False)
         row.addWidget(self.clear_button)
-        row.addStretch(1)
         self._silent = False
 
     def filters(self) -> CaseloadFilters:

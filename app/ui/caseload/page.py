@@ -13,7 +13,6 @@ from PySide6.QtCore import QByteArray, QEvent, QModelIndex, QObject, QPoint, QSe
 from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
@@ -35,7 +34,7 @@ from app.ui.kit.worker import DbWorker
 
 SEARCH_DEBOUNCE_MS = 120
 #: Default widths (the list fits 1366 px with the navigation); the user's own are kept in QSettings.
-WIDTHS = (200, 420, 135, 215, 110, 110, 130, 100, 100, 150)
+WIDTHS = (200, 400, 135, 215, 110, 110, 130, 100, 100, 150)
 SETTINGS_HEADER = "caseload/header"
 SETTINGS_SCOPE = "caseload/scope"
 SAVE_DELAY_MS = 400
@@ -88,8 +87,6 @@ class CaseloadPage(QWidget):
         layout.addLayout(self._top_row())
         self.filters = FilterBar()
         self.filters.changed.connect(self.set_filters)
-        bar = QHBoxLayout()
-        bar.addWidget(self.filters, 1)
         self.columns_button = QToolButton()
         self.columns_button.setText("Colonnes")
         self.columns_button.setIcon(theme.icon("fa6s.table-columns"))
@@ -97,6 +94,8 @@ class CaseloadPage(QWidget):
         self.columns_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.columns_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.columns_button.setAutoRaise(True)
+        bar = FlowRow(last_right=True, spacing=12)  # « Colonnes » at the right edge, under them if short
+        bar.addWidget(self.filters)
         bar.addWidget(self.columns_button)
         layout.addLayout(bar)
         self.view = self._table()
@@ -116,7 +115,7 @@ class CaseloadPage(QWidget):
         self.scope = ScopeSwitch()
         self.scope.set_value(str(QSettings().value(SETTINGS_SCOPE, MINE)))
         self.scope.changed.connect(self._scope_changed)
-        self.count = named(QLabel(), "muted")
+        self.count = named(QLabel(wordWrap=True), "muted")
         self.search = QLineEdit(placeholderText="Rechercher : nom, n° allocataire, commune  (Ctrl+F)")
         self.search.setClearButtonEnabled(True)
         self.search.setMinimumWidth(self.search.fontMetrics().averageCharWidth() * 44)

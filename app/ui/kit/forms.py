@@ -150,7 +150,9 @@ class FollowupDialog(QDialog):
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         column.addLayout(self.form)
         column.addStretch(1)
-        self.form_scroll = FittingScroll(body)  # at 200 % text or on a small screen the form scrolls, never clips
+        self.form_scroll = FittingScroll(
+            body
+        )  # at 200 % text or on a small screen the form scrolls, never clips
         self.layout_.addWidget(self.form_scroll, 1)
         self.general_error = error_label()
         self.buttons = QDialogButtonBox()
@@ -236,6 +238,8 @@ class FollowupDialog(QDialog):
         placing = not self._placed
         if placing:  # the first time: its size, within the screen
             self._placed = True
+            self.form_scroll.updateGeometry()  # the rows added since it was made
+            self.layout_.activate()
             hint = self.sizeHint()
             fit_to_screen(self, max(hint.width(), self.width()), hint.height())
         super().showEvent(event)

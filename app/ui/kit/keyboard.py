@@ -133,3 +133,18 @@ def save_shortcut(
         else Qt.ShortcutContext.WindowShortcut
     )
     return [QShortcut(key, widget, slot, context=context) for key in keys]
+
+
+def follow_in_tab_order(anchor: QWidget, container: QWidget) -> None:
+    """Put ``container`` and its widgets right after ``anchor`` in the window's Tab order. A tab or a page built
+    after its window (when first shown) has its widgets appended at the end of the window's chain: Tab from the
+    tab bar would cross every other page before reaching them."""
+    inside, w = [container], container.nextInFocusChain()
+    while w is not None and w is not container:
+        if container.isAncestorOf(w):
+            inside.append(w)
+        w = w.nextInFocusChain()
+    previous = anchor
+    for w in inside:
+        QWidget.setTabOrder(previous, w)
+        previous = w

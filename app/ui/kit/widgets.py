@@ -101,9 +101,16 @@ class FittingScroll(QScrollArea):
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # its fields take the focus; it follows them
 
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        # The content's layout changed (rows added after construction): the layouts around this area must ask
+        # for its size hint again (Qt stops the request at the viewport, which has no layout).
+        if event.type() == QEvent.Type.LayoutRequest and obj is self.widget():
+            self.updateGeometry()
+        return super().eventFilter(obj, event)
+
     def sizeHint(self) -> QSize:
         content = self.widget()
-        hint = content.sizeHint() if content is not None else QSize(0, 0)
+        hint = content.sizeHint().expandedTo(content.minimumSize()) if content is not None else QSize(0, 0)
         bar = self.verticalScrollBar().sizeHint().width()
         return QSize(hint.width() + bar, hint.height())
 
@@ -129,14 +136,24 @@ class FlowRow(QLayout):
     def addItem(self, item: QLayoutItem) -> None:
         self.items.append(item)
 
+    def _live(self) -> list[QLayoutItem]:
+        """The items still alive. While a window is torn down, the binding may delete an item before Qt takes
+        it out (the next layout pass then read a deleted item: an error in every test's teardown, or a crash
+        when Qt itself walked the items): a deleted item is forgotten, never handed back to Qt."""
+        if not all(shiboken6.isValid(i) for i in self.items):
+            self.items = [i for i in self.items if shiboken6.isValid(i)]
+        return self.items
+
     def count(self) -> int:
-        return len(self.items)
+        return len(self._live())
 
     def itemAt(self, index: int) -> QLayoutItem | None:  # type: ignore[override]
-        return self.items[index] if 0 <= index < len(self.items) else None
+        items = self._live()
+        return items[index] if 0 <= index < len(items) else None
 
     def takeAt(self, index: int) -> QLayoutItem | None:  # type: ignore[override]
-        return self.items.pop(index) if 0 <= index < len(self.items) else None
+        items = self._live()
+        return items.pop(index) if 0 <= index < len(items) else None
 
     def expandingDirections(self) -> Qt.Orientation:
         return Qt.Orientation(0)
@@ -152,17 +169,17 @@ class FlowRow(QLayout):
         self._place(rect, apply=True)
 
     def sizeHint(self) -> QSize:
-        shown = [i.sizeHint() for i in self.items if not i.isEmpty()]
+        shown = [i.sizeHint() for i in self._live() if not i.isEmpty()]
         width = sum(s.width() for s in shown) + self.spacing() * max(0, len(shown) - 1)
         return QSize(width, max((s.height() for s in shown), default=0))
 
     def minimumSize(self) -> QSize:
-        shown = [i.minimumSize() for i in self.items if not i.isEmpty()]
+        shown = [i.minimumSize() for i in self._live() if not i.isEmpty()]
         return QSize(max((s.width() for s in shown), default=0), max((s.height() for s in shown), default=0))
 
     def _place(self, rect: QRect, *, apply: bool) -> int:
         x, y, line = rect.x(), rect.y(), 0
-        shown = [i for i in self.items if not i.isEmpty()]
+        shown = [i for i in self._live() if not i.isEmpty()]
         for n, item in enumerate(shown):
             hint = item.sizeHint()
             width = min(

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QDialog, QHBoxLayout, QPushButton, QWidget
+from PySide6.QtWidgets import QDialog, QPushButton, QWidget
 
 from app.services.agenda.views import next_planned_rdv
 from app.ui.kit import theme
 from app.ui.kit.errors import show_error
+from app.ui.kit.widgets import FlowRow
 from app.ui.kit.worker import WorkerContext
 from app.ui.shell.plugins import UiContext
 
@@ -116,9 +117,7 @@ class PersonActions(QWidget):
         super().__init__(parent)
         self.ctx, self.current = ctx, current
         self.dialog: QDialog | None = None
-        row = QHBoxLayout(self)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.setSpacing(6)
+        row = FlowRow(self)  # the buttons wrap rather than widen the page (200 % text)
         self.buttons: dict[str, QPushButton] = {}
         for key, text, icon, keys, tip in ACTIONS:
             button = QPushButton(theme.icon(icon), text)
@@ -129,7 +128,6 @@ class PersonActions(QWidget):
             if key != "open":  # Entrée: the list's own activation (a shortcut would take it from the fields)
                 QShortcut(QKeySequence(keys), scope, lambda key=key: self.run(key),
                           context=Qt.ShortcutContext.WidgetWithChildrenShortcut)  # fmt: skip
-        row.addStretch(1)
         self.refresh()
 
     def refresh(self) -> None:

@@ -35,6 +35,7 @@ from app.services.privacy import access as access_export
 from app.ui.kit import theme
 from app.ui.kit.a11y import Level, announce
 from app.ui.kit.errors import show_error, user_message
+from app.ui.kit.keyboard import follow_in_tab_order
 from app.ui.kit.widgets import Card, EmptyState, FieldGrid, FlowRow, clear_layout, named, size_by_current_page
 from app.ui.kit.worker import DbWorker, WorkerContext
 from app.ui.person.coaccompaniment import CoAccompanimentCard
@@ -515,6 +516,7 @@ class PersonPage(QWidget):
             self.tabs.setCurrentIndex(current)
         finally:
             self.tabs.blockSignals(False)
+        follow_in_tab_order(self.tabs.tabBar(), widget)  # Tab from the tab bar goes into it
         slot.deleteLater()
         return widget
 

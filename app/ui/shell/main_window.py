@@ -28,6 +28,7 @@ from app.services.storage.vault import ProfileInfo
 from app.ui.kit import theme
 from app.ui.kit.a11y import set_status_line
 from app.ui.kit.errors import show_error, user_message
+from app.ui.kit.keyboard import follow_in_tab_order
 from app.ui.kit.widgets import FittingScroll, NavList, fit_to_screen, size_by_current_page
 from app.ui.kit.worker import DbWorker, WorkerContext
 from app.ui.shell.file_tabs import FileTabs
@@ -233,6 +234,7 @@ class MainWindow(QMainWindow):
             self._stack.removeWidget(slot)
             slot.deleteLater()
             self._stack.setCurrentIndex(current)
+            follow_in_tab_order(self._nav, page)  # Tab from the navigation goes into the page
             self._pages[key] = page
         return self._pages[key]
 
@@ -485,7 +487,9 @@ class MainWindow(QMainWindow):
     def resizeEvent(self, event: Any) -> None:
         """A narrow window, or large text: the navigation shows its icons only (labels in tooltips)."""
         super().resizeEvent(event)
-        if getattr(self, "_workspace", None) is not None:  # not self.nav: a resize must not build the workspace
+        if (
+            getattr(self, "_workspace", None) is not None
+        ):  # not self.nav: a resize must not build the workspace
             self._nav.set_compact(self._nav.full_width() > self.width() * NAV_SHARE)
 
     def closeEvent(self, event: Any) -> None:

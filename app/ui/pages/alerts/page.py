@@ -93,7 +93,7 @@ class AlertsPage(QWidget):
         QShortcut(QKeySequence(QKeySequence.StandardKey.Refresh), self, self.reload)
 
     def _top(self) -> FlowRow:
-        self.count = named(QLabel(), "muted")
+        self.count = named(QLabel(wordWrap=True), "muted")  # a long headline wraps (200 % text)
         self.count.setAccessibleName("Nombre d'alertes")
         self.late_only = QCheckBox("En retard &seulement")
         self.late_only.setToolTip(
@@ -103,7 +103,9 @@ class AlertsPage(QWidget):
         self.refresh_button = QPushButton(theme.icon("fa6s.rotate"), "Actualiser")
         self.refresh_button.setToolTip("Recalculer les échéances (F5)")
         self.refresh_button.clicked.connect(self.reload)
-        return tool_row([named(QLabel("Alertes"), "title"), self.count], [self.late_only, self.refresh_button])
+        return tool_row(
+            [named(QLabel("Alertes"), "title"), self.count], [self.late_only, self.refresh_button]
+        )
 
     def _tree(self) -> QTreeView:
         tree = QTreeView()

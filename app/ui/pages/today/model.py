@@ -90,8 +90,12 @@ class TodayModel(QAbstractItemModel):
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+        if orientation != Qt.Orientation.Horizontal:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
             return HEADERS[section]
+        if role == Qt.ItemDataRole.AccessibleTextRole:  # the last header is blank on screen, not for a reader
+            return HEADERS[section] or "Convocation ou autres échéances"
         return None
 
     def section_of(self, index: AnyIndex) -> Section | None:

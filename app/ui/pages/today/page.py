@@ -15,7 +15,6 @@ from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QHBoxLayout,
     QLabel,
     QPushButton,
     QTreeView,
@@ -29,7 +28,7 @@ from app.services.agenda.today import KIND_LABELS, DayPlan
 from app.services.errors import VaultLockedError
 from app.ui.kit import theme
 from app.ui.kit.errors import show_error
-from app.ui.kit.widgets import named
+from app.ui.kit.widgets import named, tool_row
 from app.ui.kit.worker import WorkerContext
 from app.ui.pages.today.model import PERSON, WHAT, WHEN, TodayModel
 from app.ui.person.actions import PersonActions, Target
@@ -49,16 +48,11 @@ class TodayPage(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 10, 10, 6)
         layout.setSpacing(8)
-        top = QHBoxLayout()
-        top.addWidget(named(QLabel("Aujourd'hui"), "title"))
-        top.addSpacing(16)
-        self.day = named(QLabel(), "muted")
-        top.addWidget(self.day, 1, Qt.AlignmentFlag.AlignVCenter)
+        self.day = named(QLabel(wordWrap=True), "muted")
         self.refresh_button = QPushButton(theme.icon("fa6s.rotate"), "Actualiser")
         self.refresh_button.setToolTip("Actualiser la journée (F5)")
         self.refresh_button.clicked.connect(self.reload)
-        top.addWidget(self.refresh_button)
-        layout.addLayout(top)
+        layout.addLayout(tool_row([named(QLabel("Aujourd'hui"), "title"), self.day], [self.refresh_button]))
         self.model = TodayModel(self)
         self.tree = self._tree()
         layout.addWidget(self.tree, 1)
