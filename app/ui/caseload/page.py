@@ -29,7 +29,7 @@ from app.services.people.filters import CaseloadFilters, filter_summary
 from app.ui.caseload.filters import MINE, TEAM, FilterBar, ScopeSwitch
 from app.ui.caseload.model import COLUMNS, DUE_COLUMN, ID_ROLE, CaseloadModel
 from app.ui.kit import theme
-from app.ui.kit.widgets import EmptyState, FlowRow, named, tool_row
+from app.ui.kit.widgets import EmptyState, FlowRow, LineLabel, named, tool_row
 from app.ui.kit.worker import DbWorker
 
 SEARCH_DEBOUNCE_MS = 120
@@ -115,10 +115,10 @@ class CaseloadPage(QWidget):
         self.scope = ScopeSwitch()
         self.scope.set_value(str(QSettings().value(SETTINGS_SCOPE, MINE)))
         self.scope.changed.connect(self._scope_changed)
-        self.count = named(QLabel(wordWrap=True), "muted")
+        self.count = named(LineLabel(), "muted")  # on one line when there is room, else wrapped
         self.search = QLineEdit(placeholderText="Rechercher : nom, n° allocataire, commune  (Ctrl+F)")
         self.search.setClearButtonEnabled(True)
-        self.search.setMinimumWidth(self.search.fontMetrics().averageCharWidth() * 44)
+        self.search.setMinimumWidth(self.search.fontMetrics().averageCharWidth() * 34)
         self.search.setAccessibleName("Rechercher dans la file active")
         self.search.addAction(theme.icon("fa6s.magnifying-glass"), QLineEdit.ActionPosition.LeadingPosition)
         self.search.textChanged.connect(lambda _t: self._debounce.start())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TypeVar
+from typing import TypeVar, cast
 
 import shiboken6
 from PySide6.QtCore import (
@@ -128,32 +128,39 @@ class FlowRow(QLayout):
 
     def __init__(self, parent: QWidget | None = None, *, last_right: bool = False, spacing: int = 6) -> None:
         super().__init__(parent)
-        self.items: list[QLayoutItem] = []
+        #: The items, as (C++ address, wrapper type): the layout owns them (Qt deletes one only after takeAt).
+        #: Not their Python wrappers: the binding invalidates those when the layout moves into its page's
+        #: layout (the wrapper that adopted them goes), while the items live on — a row kept wrappers then lost
+        #: its widgets (an empty top row), or Qt read an invalid one (errors, a crash at a teardown).
+        self._items: list[tuple[int, type[QLayoutItem]]] = []
         self.last_right = last_right
         self.setSpacing(spacing)
         self.setContentsMargins(0, 0, 0, 0)
 
     def addItem(self, item: QLayoutItem) -> None:
-        self.items.append(item)
+        self._items.append((shiboken6.getCppPointer(item)[0], type(item)))
 
-    def _live(self) -> list[QLayoutItem]:
-        """The items still alive. While a window is torn down, the binding may delete an item before Qt takes
-        it out (the next layout pass then read a deleted item: an error in every test's teardown, or a crash
-        when Qt itself walked the items): a deleted item is forgotten, never handed back to Qt."""
-        if not all(shiboken6.isValid(i) for i in self.items):
-            self.items = [i for i in self.items if shiboken6.isValid(i)]
-        return self.items
+    @staticmethod
+    def _wrap(entry: tuple[int, type[QLayoutItem]]) -> QLayoutItem:
+        """The item, wrapped now (the same wrapper while the binding keeps it, a new one after)."""
+        return cast(QLayoutItem, shiboken6.wrapInstance(*entry))
+
+    @property
+    def items(self) -> list[QLayoutItem]:
+        return [self._wrap(entry) for entry in self._items]
 
     def count(self) -> int:
-        return len(self._live())
+        return len(self._items)
 
     def itemAt(self, index: int) -> QLayoutItem | None:  # type: ignore[override]
-        items = self._live()
-        return items[index] if 0 <= index < len(items) else None
+        if not 0 <= index < len(self._items):
+            return None
+        return self._wrap(self._items[index])
 
     def takeAt(self, index: int) -> QLayoutItem | None:  # type: ignore[override]
-        items = self._live()
-        return items.pop(index) if 0 <= index < len(items) else None
+        if not 0 <= index < len(self._items):
+            return None
+        return self._wrap(self._items.pop(index))
 
     def expandingDirections(self) -> Qt.Orientation:
         return Qt.Orientation(0)
@@ -169,17 +176,17 @@ class FlowRow(QLayout):
         self._place(rect, apply=True)
 
     def sizeHint(self) -> QSize:
-        shown = [i.sizeHint() for i in self._live() if not i.isEmpty()]
+        shown = [i.sizeHint() for i in self.items if not i.isEmpty()]
         width = sum(s.width() for s in shown) + self.spacing() * max(0, len(shown) - 1)
         return QSize(width, max((s.height() for s in shown), default=0))
 
     def minimumSize(self) -> QSize:
-        shown = [i.minimumSize() for i in self._live() if not i.isEmpty()]
+        shown = [i.minimumSize() for i in self.items if not i.isEmpty()]
         return QSize(max((s.width() for s in shown), default=0), max((s.height() for s in shown), default=0))
 
     def _place(self, rect: QRect, *, apply: bool) -> int:
         x, y, line = rect.x(), rect.y(), 0
-        shown = [i for i in self._live() if not i.isEmpty()]
+        shown = [i for i in self.items if not i.isEmpty()]
         for n, item in enumerate(shown):
             hint = item.sizeHint()
             width = min(

@@ -30,7 +30,7 @@ from app.services.people import followup
 from app.services.people.followup import AlertGroup
 from app.ui.kit import theme
 from app.ui.kit.errors import show_error
-from app.ui.kit.widgets import EmptyState, FlowRow, named, tool_row
+from app.ui.kit.widgets import EmptyState, FlowRow, LineLabel, named, tool_row
 from app.ui.kit.worker import WorkerContext
 from app.ui.pages.alerts.model import DELAY, DUE, NATURE, PID_ROLE, STATE, TAB_ROLE, AlertsModel
 from app.ui.person.actions import PersonActions, Target
@@ -93,7 +93,7 @@ class AlertsPage(QWidget):
         QShortcut(QKeySequence(QKeySequence.StandardKey.Refresh), self, self.reload)
 
     def _top(self) -> FlowRow:
-        self.count = named(QLabel(wordWrap=True), "muted")  # a long headline wraps (200 % text)
+        self.count = named(LineLabel(), "muted")  # on one line when there is room, else wrapped
         self.count.setAccessibleName("Nombre d'alertes")
         self.late_only = QCheckBox("En retard &seulement")
         self.late_only.setToolTip(

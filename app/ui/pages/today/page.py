@@ -28,7 +28,7 @@ from app.services.agenda.today import KIND_LABELS, DayPlan
 from app.services.errors import VaultLockedError
 from app.ui.kit import theme
 from app.ui.kit.errors import show_error
-from app.ui.kit.widgets import named, tool_row
+from app.ui.kit.widgets import LineLabel, named, tool_row
 from app.ui.kit.worker import WorkerContext
 from app.ui.pages.today.model import PERSON, WHAT, WHEN, TodayModel
 from app.ui.person.actions import PersonActions, Target
@@ -48,7 +48,7 @@ class TodayPage(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 10, 10, 6)
         layout.setSpacing(8)
-        self.day = named(QLabel(wordWrap=True), "muted")
+        self.day = named(LineLabel(), "muted")  # on one line when there is room, else wrapped
         self.refresh_button = QPushButton(theme.icon("fa6s.rotate"), "Actualiser")
         self.refresh_button.setToolTip("Actualiser la journée (F5)")
         self.refresh_button.clicked.connect(self.reload)
@@ -79,7 +79,7 @@ class TodayPage(QWidget):
         tree.setAllColumnsShowFocus(True)
         header = tree.header()
         header.setStretchLastSection(True)  # a wide screen widens « +N autres », not the gap before « Quand »
-        for col, width in ((PERSON, 240), (WHAT, 470), (WHEN, 290)):
+        for col, width in ((PERSON, 240), (WHAT, 470), (WHEN, 310)):
             tree.setColumnWidth(col, width)
         tree.activated.connect(self._activated)
         selection = tree.selectionModel()
