@@ -107,3 +107,26 @@ def test_convoke_writes_the_letter_of_the_next_rdv_or_plans_one_first(qtbot, unl
         timeout=5000,
     )
     idle(qtbot, win)
+
+
+def test_the_title_rows_keep_their_widgets_once_laid_out(qtbot, unlocked_window) -> None:
+    """The rows of titles and tools (FlowRow) lost their widgets once their Python wrappers were invalidated by
+    the binding (the row moved into its page's layout): « Aujourd'hui » and Ma file active showed no title, no
+    search, no filters. After a garbage collection, each page's title is laid out above its list."""
+    import gc
+
+    from PySide6.QtWidgets import QApplication, QLabel
+
+    win = unlocked_window
+    win.resize(*LAPTOP)
+    for key, list_of in (("aujourdhui", lambda p: p.tree), ("file", lambda p: p.caseload.view)):
+        page = win.show_page(key)
+        gc.collect()
+        for _ in range(3):
+            QApplication.processEvents()
+        idle(qtbot, win)
+        title = next(w for w in page.findChildren(QLabel) if w.objectName() == "title" and w.isVisible())
+        top = title.mapTo(win, title.rect().bottomLeft()).y()
+        assert title.height() > 0 and top < list_of(page).mapTo(win, list_of(page).rect().topLeft()).y(), key
+    search = win.files.caseload.search
+    assert search.isVisible() and search.width() > 100 and win.files.caseload.filters.track.isVisible()
