@@ -1,7 +1,7 @@
 """« Ma file active » at 1366×768 and 1920×1080 (issue #15, point 2): the default columns fit the window with the
 application's fonts, « Prochaine action » takes the room a wide screen leaves until the référent sizes a column,
 a chosen width is kept (QSettings, isolated in tests) and « Rétablir les colonnes » puts the defaults back;
-« Mes personnes / Mon équipe » says whose people are listed."""
+« Mes personnes / Tous les référents » says whose people are listed."""
 
 from __future__ import annotations
 

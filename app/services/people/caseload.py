@@ -12,7 +12,7 @@ default. Should the rule file be unusable, the column falls back to the earliest
 planned appointment, end of the current contract), and a warning is logged. Nothing is invented.
 
 The scope: ``CaseloadQuery.referent_id`` set (« Mes personnes ») keeps the people of that référent and those
-without one; None (« Mon équipe ») keeps everyone the device holds.
+without one; None (« Tous les référents ») keeps everyone the device holds.
 """
 
 from __future__ import annotations
@@ -104,7 +104,7 @@ class CaseloadQuery:
     descending: bool = False
     include_exited: bool = False
     filters: Any = None  # app.services.people.filters.CaseloadFilters (filter bar), None: no filter
-    #: « Mes personnes »: this référent's people and those without one. None: everyone (« Mon équipe »).
+    #: « Mes personnes »: this référent's people and those without one. None: everyone (« Tous les référents »).
     referent_id: str | None = None
 
 

@@ -1,5 +1,5 @@
 """What the status bar and the navigation badges show: sync state, the référent signed in, and the counts of
-the scope (« Mes personnes » or « Mon équipe »): people followed and people with an overdue deadline — the
+the scope (« Mes personnes » or « Tous les référents »): people followed and people with an overdue deadline — the
 same count as the Alertes page's headline."""
 
 from __future__ import annotations

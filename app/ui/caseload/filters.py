@@ -1,4 +1,4 @@
-"""The bar above « Ma file active »: whose people (« Mes personnes » / « Mon équipe »), the filters (parcours,
+"""The bar above « Ma file active »: whose people (« Mes personnes » / « Tous les référents »), the filters (parcours,
 régime, en retard, sans contrat, sans RDV depuis 2 mois, sortis) and the choice of columns. One row of controls
 instead of a side panel: the list keeps the width of the window (1366 px laptops).
 
@@ -34,7 +34,7 @@ FLAGS = (
     ("exited", "S&ortis", "fa6s.door-open", "Personnes sorties de l'accompagnement (dossiers consultables)"),
 )
 MINE_TIP = "Les personnes dont vous êtes le référent, et celles qui n'ont pas encore de référent (Alt+M)"
-TEAM_TIP = "Toutes les personnes présentes sur ce poste, quel que soit leur référent (Alt+Q)"
+TEAM_TIP = "Toutes les personnes présentes sur ce poste, quel que soit leur référent (Alt+T)"
 NO_REFERENT_TIP = "Choisissez d'abord le référent connecté (Paramètres › Suivi)"
 
 
@@ -51,7 +51,7 @@ def _toggle(text: str, icon: str, tip: str) -> QToolButton:
 
 
 class ScopeSwitch(QWidget):
-    """« Mes personnes » / « Mon équipe »: two exclusive buttons."""
+    """« Mes personnes » / « Tous les référents »: two exclusive buttons."""
 
     changed = Signal(str)
 
@@ -61,7 +61,7 @@ class ScopeSwitch(QWidget):
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(0)
         self.mine = _toggle("&Mes personnes", "fa6s.user", MINE_TIP)
-        self.team = _toggle("Mon é&quipe", "fa6s.users", TEAM_TIP)
+        self.team = _toggle("&Tous les référents", "fa6s.users", TEAM_TIP)
         self.group = QButtonGroup(self)
         self.group.setExclusive(True)
         for button in (self.mine, self.team):

@@ -1,6 +1,6 @@
 """« Ma file active »: the dense, sortable list of people with an instant search (Ctrl+F).
 
-Whose people it lists is said and chosen at the top (« Mes personnes » / « Mon équipe »); it sorts by urgency by
+Whose people it lists is said and chosen at the top (« Mes personnes » / « Tous les référents »); it sorts by urgency by
 default; the filters sit in a bar above the list; the columns shown, their order and widths and the sort are
 kept between sessions (``QSettings``: a preference of this computer, not of the case file)."""
 
@@ -59,7 +59,7 @@ class CaseloadPage(QWidget):
     """Emits :attr:`open_person` (id) on Enter or double-click."""
 
     open_person = Signal(str)
-    scope_changed = Signal()  # « Mes personnes » / « Mon équipe » switched
+    scope_changed = Signal()  # « Mes personnes » / « Tous les référents » switched
 
     def __init__(self, worker: DbWorker, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -275,7 +275,7 @@ class CaseloadPage(QWidget):
         return self.scope.value() == MINE
 
     def scope_referent(self) -> str | None:
-        """The référent whose people are shown (« Mes personnes »), None for everyone (« Mon équipe »)."""
+        """The référent whose people are shown (« Mes personnes »), None for everyone (« Tous les référents »)."""
         return self.referent_id if self.mine_only else None
 
     def set_referent(self, referent_id: str | None, name: str = "") -> None:

@@ -49,7 +49,7 @@ class UiContext:
     #: Show a page of the navigation by its key (``aujourdhui``, ``alertes``…). No-op outside the main window.
     show_page: Callable[[str], Any] = field(default=lambda key: None)
     #: Whose people the lists show: the référent signed in (« Mes personnes »: theirs and those without a
-    #: référent), or None (« Mon équipe »: everyone on this device). Chosen at the top of « Ma file active ».
+    #: référent), or None (« Tous les référents »: everyone on this device). Chosen at the top of « Ma file active ».
     scope_referent: Callable[[], str | None] = field(default=lambda: None)
 
 

@@ -1,4 +1,4 @@
-"""Alertes page: every overdue or coming deadline of « Mes personnes » (or « Mon équipe »), grouped by rule, each
+"""Alertes page: every overdue or coming deadline of « Mes personnes » (or « Tous les référents »), grouped by rule, each
 rule with its nature (a legal deadline or a departmental target) and its legal basis shown under the list.
 
 The headline counts what the navigation badge counts — people with an overdue deadline — and says so, then the

@@ -4,7 +4,7 @@ person, each with its actions.
 
 Keyboard-first: the list has the focus when the window opens; ↑/↓ move, Entrée opens the file at the tab where
 the matter is dealt with, Ctrl+R plans a RDV, Ctrl+Maj+M writes a note, Ctrl+Maj+C convokes, F5 refreshes.
-Whose people: the choice made at the top of « Ma file active » (« Mes personnes » / « Mon équipe »)."""
+Whose people: the choice made at the top of « Ma file active » (« Mes personnes » / « Tous les référents »)."""
 
 from __future__ import annotations
 
