@@ -3,6 +3,7 @@ tests (the real Secret Service is exercised by tests marked ``secretservice``)."
 
 from __future__ import annotations
 
+import gc
 import os
 from typing import Any
 
@@ -24,6 +25,13 @@ from app.services.storage import vault as vault_service
 pytest_plugins = ["tests.postgres"]
 
 TEST_PASSPHRASE = "phrase secrète de test"
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Once every test module is imported, what exists is frozen out of the garbage collector's reach
+    (modules, test items…): its full collections then walk only what the tests make."""
+    gc.collect()
+    gc.freeze()
 
 
 class MemoryKeyring(keyring.backend.KeyringBackend):
