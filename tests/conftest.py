@@ -3,6 +3,7 @@ tests (the real Secret Service is exercised by tests marked ``secretservice``)."
 
 from __future__ import annotations
 
+import gc
 import os
 from typing import Any
 
@@ -20,10 +21,18 @@ import keyring.errors
 import pytest
 
 from app.services.storage import vault as vault_service
+from tests.vaults import TEST_PASSPHRASE, VaultTemplate, copy_vault, make_template
 
 pytest_plugins = ["tests.postgres"]
 
-TEST_PASSPHRASE = "phrase secrète de test"
+__all__ = ["TEST_PASSPHRASE"]  # imported from here by the tests
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Once every test module is imported, what exists is frozen out of the garbage collector's reach
+    (modules, test items…): its full collections then walk only what the tests make."""
+    gc.collect()
+    gc.freeze()
 
 
 class MemoryKeyring(keyring.backend.KeyringBackend):
@@ -77,12 +86,17 @@ def data_dir(tmp_path: Path) -> Path:
     return d
 
 
+@pytest.fixture(scope="session")
+def vault_template(tmp_path_factory: pytest.TempPathFactory) -> VaultTemplate:
+    """The session's passphrase-mode template vault (tests/vaults.py)."""
+    return make_template(tmp_path_factory.mktemp("vault-template"), vault_service.MODE_PASSPHRASE)
+
+
 @pytest.fixture
-def vault(data_dir: Path) -> Iterator[vault_service.Vault]:
-    """A fresh passphrase-mode vault at the current schema."""
-    v = vault_service.create_vault(
-        data_dir, "test", mode=vault_service.MODE_PASSPHRASE, passphrase=TEST_PASSPHRASE
-    )
+def vault(data_dir: Path, vault_template: VaultTemplate) -> Iterator[vault_service.Vault]:
+    """A fresh passphrase-mode vault at the current schema (passphrase ``TEST_PASSPHRASE``), profile « test »:
+    a copy of the session's template (:func:`tests.vaults.copy_vault`)."""
+    v = copy_vault(vault_template, data_dir, "test")
     try:
         yield v
     finally:

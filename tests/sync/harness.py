@@ -23,6 +23,7 @@ from app.services.sync.client import SyncClient
 from server.admin.accounts import add_user, new_enrolment_code
 from server.api.app import create_app
 from server.store.db import ServerDB
+from tests.vaults import copy_vault, shared_template
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -201,7 +202,8 @@ def make_device(
     login: str,
     http: Callable[[], httpx.BaseTransport] | None = None,
 ) -> Device:
-    vault = vault_service.create_vault(data_dir, name, mode=vault_service.MODE_KEYRING)
+    # a keyring-mode vault as create_vault makes it (own profile id, key and device id), copied from a template
+    vault = copy_vault(shared_template(vault_service.MODE_KEYRING), data_dir, name)
     inner = http() if http else server.client()._transport  # type: ignore[attr-defined]
     transport = FaultyTransport(inner)
     wiped: list[str] = []
