@@ -93,6 +93,19 @@ def vault_template(tmp_path_factory: pytest.TempPathFactory) -> VaultTemplate:
 
 
 @pytest.fixture
+def created_vault(data_dir: Path) -> Iterator[vault_service.Vault]:
+    """The same vault as ``vault``, made by ``create_vault`` itself (for the modules that test the vault:
+    they override ``vault`` with this one)."""
+    v = vault_service.create_vault(
+        data_dir, "test", mode=vault_service.MODE_PASSPHRASE, passphrase=TEST_PASSPHRASE
+    )
+    try:
+        yield v
+    finally:
+        v.close()
+
+
+@pytest.fixture
 def vault(data_dir: Path, vault_template: VaultTemplate) -> Iterator[vault_service.Vault]:
     """A fresh passphrase-mode vault at the current schema (passphrase ``TEST_PASSPHRASE``), profile « test »:
     a copy of the session's template (:func:`tests.vaults.copy_vault`)."""

@@ -32,6 +32,13 @@ from tests.conftest import TEST_PASSPHRASE
 NAME = "Zéphyrine Quincampoix"
 
 
+@pytest.fixture
+def vault(created_vault: vault_service.Vault) -> vault_service.Vault:
+    """This module tests the vault itself: its vault is made by ``create_vault``, not copied from the session's
+    template (tests/vaults.py)."""
+    return created_vault
+
+
 def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -251,3 +258,34 @@ def test_failed_demo_creation_leaves_no_profile(data_dir: Path, monkeypatch: pyt
     with pytest.raises(RuntimeError):
         main(["--data-dir", str(data_dir), "--profile", "demo", "--passphrase-stdin", "init", "--demo"])
     assert not (data_dir / "profiles" / "demo").exists()
+
+
+def test_template_copies_are_distinct_vaults_that_open_like_created_ones(
+    data_dir: Path, memory_keyring, vault_template
+) -> None:
+    """The tests' vaults are copies of a template (tests/vaults.py): each copy must be a vault of its own, as
+    create_vault would have made it (own profile id and device id; in keyring mode its own key), and open
+    the real way."""
+    from tests.vaults import copy_vault, shared_template
+
+    copies = [copy_vault(vault_template, data_dir, f"p{i}") for i in range(2)]
+    copies += [copy_vault(shared_template(vault_service.MODE_KEYRING), data_dir, f"k{i}") for i in range(2)]
+    try:
+        assert len({v.info.profile_id for v in copies}) == 4
+        assert len({v.device_id for v in copies}) == 4
+        assert copies[2].key != copies[3].key
+        assert {v.mode for v in copies} == {vault_service.MODE_PASSPHRASE, vault_service.MODE_KEYRING}
+    finally:
+        for v in copies:
+            v.close()
+    for v in copies:
+        passphrase = TEST_PASSPHRASE if v.mode == vault_service.MODE_PASSPHRASE else None
+        reopened = vault_service.open_vault(data_dir, v.info.name, passphrase=passphrase)
+        try:
+            assert reopened.device_id == v.device_id and reopened.key == v.key
+            with reopened.db.engine.connect() as conn:
+                assert migrate.current_revision(conn) == migrate.head_revision()
+        finally:
+            reopened.close()
+    with pytest.raises(WrongKeyError):
+        vault_service.open_vault(data_dir, "p0", passphrase="une autre phrase")

@@ -28,6 +28,13 @@ from app.services.storage import vault as vault_service
 from tests.conftest import TEST_PASSPHRASE
 
 
+@pytest.fixture
+def vault(created_vault: vault_service.Vault) -> vault_service.Vault:
+    """This module tests the vault itself: its vault is made by ``create_vault``, not copied from the session's
+    template (tests/vaults.py)."""
+    return created_vault
+
+
 def _add_people(v: vault_service.Vault, n: int = 300) -> None:
     with v.db.session() as s:
         for i in range(n):
