@@ -5,7 +5,7 @@ waiting for the équipe pluridisciplinaire, and the team's figures of last month
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
+from PySide6.QtGui import QIcon, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QLabel,
@@ -156,8 +156,8 @@ class TeamPage(QWidget):
         )
         self._show_figures(view)
         self.loads.clear()
-        for load in view.loads:
-            self.loads.addTopLevelItem(self._load_item(load))
+        late_icon = theme.icon("fa6s.triangle-exclamation", theme.LATE)
+        self.loads.addTopLevelItems([self._load_item(load, late_icon) for load in view.loads])
         keep = self.filter.currentData()
         self.filter.blockSignals(True)
         self.filter.clear()
@@ -178,13 +178,13 @@ class TeamPage(QWidget):
         self.figures.setText(f"{view.report.period.label} — " + " · ".join(parts))
 
     @staticmethod
-    def _load_item(load: ReferentLoad) -> QTreeWidgetItem:
+    def _load_item(load: ReferentLoad, late_icon: QIcon) -> QTreeWidgetItem:
         name = load.name + (" (responsable)" if load.team_leader else "")
         item = QTreeWidgetItem([name, load.structure, str(load.people), str(load.late), str(load.without_contract),
                                 str(load.ep_open), str(load.rdv_4_weeks)])  # fmt: skip
         item.setData(0, ROW_ROLE, load)
         if load.late:
-            item.setIcon(3, theme.icon("fa6s.triangle-exclamation", theme.LATE))
+            item.setIcon(3, late_icon)
         for c in range(2, 7):
             item.setTextAlignment(c, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return item
@@ -204,8 +204,12 @@ class TeamPage(QWidget):
         return [p for p in self.view.people if (p.referent_id or "") == chosen]
 
     def _show_people(self, *_: object) -> None:
+        """The people of the team (or of the chosen référent): the items made first, added in one go (one
+        layout pass, one icon), not one by one."""
         self.people.clear()
         shown = self.shown_people()
+        late_icon = theme.icon("fa6s.triangle-exclamation", theme.LATE)
+        items = []
         for p in shown:
             item = QTreeWidgetItem([p.name, p.referent or "Sans référent", "En retard" if p.late else "",
                                     "En cours" if p.has_contract else "Aucun"])  # fmt: skip
@@ -213,18 +217,21 @@ class TeamPage(QWidget):
             item.setCheckState(0, Qt.CheckState.Unchecked)
             item.setData(0, ROW_ROLE, p)
             if p.late:
-                item.setIcon(2, theme.icon("fa6s.triangle-exclamation", theme.LATE))
-            self.people.addTopLevelItem(item)
+                item.setIcon(2, late_icon)
+            items.append(item)
+        self.people.addTopLevelItems(items)
         self.people_title.setText(f"Personnes de l'équipe ({len(shown)})")
         self.reassign_button.setEnabled(self.may_reassign and bool(shown))
 
     def _show_ep(self, rows: list[ReferralView]) -> None:
         self.ep.clear()
+        items = []
         for r in rows:
             item = QTreeWidgetItem([r.person_name, r.motive_label, r.status_label, theme.fmt_date(r.due_on)])
             item.setData(0, ROW_ROLE, r)
             item.setToolTip(0, f"Référent : {r.referent_name}")
-            self.ep.addTopLevelItem(item)
+            items.append(item)
+        self.ep.addTopLevelItems(items)
         self.ep_title.setText(f"En attente de l'équipe pluridisciplinaire ({len(rows)})")
 
     def checked_people(self) -> list[TeamPerson]:
