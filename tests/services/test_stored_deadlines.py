@@ -180,3 +180,23 @@ def test_local_targets_are_stored_as_such(vault: Vault) -> None:
     with vault.db.read() as s:
         stored = {(i.person_id, i.rule_id): i.local_target for i in s.scalars(select(DeadlineItem))}
     assert all(stored[(d.person_id, d.rule_id)] == d.local_target for d in found)
+
+
+@pytest.mark.parametrize("by_ids", [False, True])
+def test_the_week_s_most_urgent_is_the_one_graded_on_every_deadline(vault: Vault, by_ids: bool) -> None:
+    """« Aujourd'hui » grades stored rows and builds only the chosen deadline: the same choice, and the same
+    count of others, as grading every deadline of the person (most_urgent over the engine's deadlines)."""
+    from app.models.rules.urgency import Grade, grade, most_urgent
+
+    populate(vault)
+    for on in (ON, ON + timedelta(days=40), ON + timedelta(days=400)):
+        expected = {}
+        for pid, items in stored_deadlines.deadlines_of(vault.db, today=on).items():
+            first = most_urgent(items, on)
+            if first is not None and grade(first, on) <= Grade.THIS_WEEK:
+                others = sum(1 for d in items if d is not first and grade(d, on) <= Grade.THIS_WEEK)
+                expected[pid] = (asdict(first), others)
+        ids = list(expected) + ["absent"] if by_ids else None
+        got = stored_deadlines.most_urgent_within_the_week(vault.db, ids, today=on)
+        assert {pid: (asdict(d), n) for pid, (d, n) in got.items()} == expected
+        assert expected, on  # the data has overdue or near deadlines on each of these days

@@ -40,7 +40,7 @@ from PySide6.QtWidgets import (
 
 from app.ui.kit import keyboard, theme
 from app.ui.kit.a11y import accessible_name
-from app.ui.kit.style import FocusRing
+from app.ui.kit.focus_ring import FocusRing
 
 NAMED = (
     QAbstractButton,

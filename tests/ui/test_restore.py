@@ -39,11 +39,35 @@ def zero_header(path: Path) -> None:
         f.write(b"\0" * 100)
 
 
-def flip_middle(path: Path) -> None:
+def a_scanned_document_last(data_dir: Path, name: str) -> int:
+    """Store a 256 KiB scan for the first person, written last: its pages are the file's last ones, and nothing
+    the window reads at unlock touches them (only the backup's full read does). Returns its size."""
+    import os
+
+    from app.models.vocabularies.loader import load_vocabularies
+    from app.services.casefile.documents import DOCUMENT_KINDS, add_document
+
+    v = vault_service.open_vault(data_dir, name)
+    try:
+        with v.db.read() as s:
+            first = s.scalar(select(Person.id).limit(1))
+        kind = load_vocabularies().choices(DOCUMENT_KINDS)[0].code
+        data = os.urandom(256 * 1024)
+        add_document(v.db, first, kind=kind, title="Scan", data=data, file_name="scan.pdf")
+    finally:
+        v.close()
+    return len(data)
+
+
+def flip_in_the_document(path: Path, size: int) -> None:
+    """Damage a page in the middle of the scan written last (the middle of the file moved with the schema:
+    it fell on a page the list reads at unlock, which then failed before the backup could say why)."""
+    at = path.stat().st_size - size // 2
+    at -= at % 4096
     with path.open("r+b") as f:
-        f.seek(path.stat().st_size // 2)
+        f.seek(at)
         block = f.read(4096)
-        f.seek(path.stat().st_size // 2)
+        f.seek(at)
         f.write(bytes(b ^ 0xFF for b in block))
 
 
@@ -122,8 +146,11 @@ def test_the_daily_backup_finds_a_damaged_page_and_the_window_offers_the_restore
     from app.ui.shell.main_window import MainWindow
 
     info = make_profile(data_dir, 300)
+    size = a_scanned_document_last(data_dir, "essai")
     backup_made_yesterday(data_dir, "essai")
-    flip_middle(info.db_path)  # the header is fine: the vault opens, the backup reads every page
+    flip_in_the_document(
+        info.db_path, size
+    )  # the header is fine: the vault opens, the backup reads every page
     win = MainWindow(worker, data_dir, info)
     qtbot.addWidget(win)
     win.resize(1366, 768)

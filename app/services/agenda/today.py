@@ -36,6 +36,8 @@ KIND_RDV, KIND_CALLBACK, KIND_DEADLINE = "rdv", "rappel", "echeance"
 KIND_LABELS = {KIND_RDV: "Rendez-vous", KIND_CALLBACK: "À rappeler", KIND_DEADLINE: "Échéance"}
 #: A RDV missed or excused this long ago, with nothing planned since, puts the person on the list to call back.
 CALLBACK_DAYS = 30
+#: Up to this many people, their deadlines are read by id; beyond, one scan of the table (cheaper).
+FEW_PEOPLE = 2_000
 CALLBACK_STATUSES = (AppointmentStatus.MISSED, AppointmentStatus.EXCUSED)
 
 
@@ -166,30 +168,34 @@ def _callback_lines(db: Database, on: date, people: dict[str, str]) -> list[Toda
     return out
 
 
-def _deadlines_on(db: Database, on: date, ids: Sequence[str]) -> dict[str, list[Deadline]]:
+def _urgent_on(db: Database, on: date, ids: Sequence[str]) -> dict[str, tuple[Deadline, int]]:
+    """Each person's deadline to act on first among the overdue and the week's, with how many others of theirs
+    are: today's from the deadlines kept in the vault, another day's computed for that day."""
+    wanted = set(ids)
     if on == date.today():
-        found = stored_deadlines.deadlines_of(db, None, today=on)
-        wanted = set(ids)
-        return {pid: items for pid, items in found.items() if pid in wanted}
+        few = len(ids) <= FEW_PEOPLE  # a référent's people: read theirs, not everyone's
+        found = stored_deadlines.most_urgent_within_the_week(db, ids if few else None, today=on)
+        return {pid: picked for pid, picked in found.items() if pid in wanted}
     result = alerts.caseload_deadlines(db, on, alerts.load_rules_or_fail(), list(ids))
-    out: dict[str, list[Deadline]] = {}
+    items: dict[str, list[Deadline]] = {}
     for d in result.deadlines:
-        out.setdefault(d.person_id, []).append(d)
+        items.setdefault(d.person_id, []).append(d)
+    out = {}
+    for pid, theirs in items.items():
+        first = most_urgent(theirs, on)
+        if first is not None and grade(first, on) <= Grade.THIS_WEEK:
+            out[pid] = (first, sum(1 for d in theirs if d is not first and grade(d, on) <= Grade.THIS_WEEK))
     return out
 
 
 def _deadline_lines(db: Database, on: date, people: dict[str, str]) -> list[TodayLine]:
     out = []
-    for pid, items in _deadlines_on(db, on, list(people)).items():
-        first = most_urgent(items, on)
-        if first is None or grade(first, on) > Grade.THIS_WEEK:
-            continue
+    for pid, (first, others) in _urgent_on(db, on, list(people)).items():
         g = grade(first, on)
         late = overdue_days(first, on)
         nature = first.nature_label
         when = f"en retard de {late} j" if late else ("aujourd'hui" if first.due_date == on else
                                                       f"pour le {first.due_date:%d/%m/%Y}")  # fmt: skip
-        others = sum(1 for d in items if d is not first and grade(d, on) <= Grade.THIS_WEEK)
         out.append(
             TodayLine(pid, people[pid], KIND_DEADLINE, GRADE_CODES[g], first.due_date, first.label,
                       f"{when} · {nature}", followup.tab_for_rule(first.rule_id), local_target=first.local_target,

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -31,7 +31,7 @@ from sqlalchemy import Connection
 from app.models.enums import AppointmentStatus, PersonStatus
 from app.models.rules.engine import Deadline, compute_deadlines, default_rules_path, rules_dir
 from app.models.rules.types import STATE_LABELS, STATE_LATE, STATE_SOON, STATE_TODO, Rule, RuleSet
-from app.models.rules.urgency import Grade, grade_of, is_local
+from app.models.rules.urgency import WEEK_DAYS, Grade, grade_of, is_local
 from app.services.people import alerts
 from app.services.storage import settings
 from app.services.storage.db import Database
@@ -102,6 +102,10 @@ class Rules:
 
     def version(self, rule_id: str, index: int) -> Rule | None:
         return self._versions.get((rule_id, index))
+
+    def known_versions(self) -> Mapping[tuple[str, int], Rule]:
+        """(rule id, version index) → rule, for every version of the table."""
+        return self._versions
 
 
 def _fingerprint() -> str:
@@ -341,18 +345,17 @@ def _scan_items(conn: Connection, where: str = "", params: Sequence[Any] = ()) -
     return _raw(conn, f"SELECT {_ITEM_COLUMNS} FROM deadline_item {where}", params)
 
 
-def deadlines_of(
-    db: Database, person_ids: Sequence[str] | None = None, *, today: date | None = None
-) -> dict[str, list[Deadline]]:
-    """Every open deadline of each person (all people when ``person_ids`` is None), most urgent first."""
-    today = today or date.today()
-    refresh(db, person_ids, today=today)
-    rules = current_rules()
+def _item_rows(
+    db: Database, person_ids: Sequence[str] | None, due_before: date | None
+) -> list[tuple[Any, ...]]:
+    """The stored items of ``person_ids`` (every living person when None), due before ``due_before`` when
+    given, as driver tuples in ``_ITEM_COLUMNS`` order, sorted by person then file order."""
     rows: list[tuple[Any, ...]] = []
+    due = [due_before.isoformat()] if due_before is not None else []
     with db.engine.connect() as conn:
-        living = _living(conn) if person_ids is None else None
         if person_ids is None:
-            rows = _scan_items(conn)
+            living = _living(conn)
+            rows = [r for r in _scan_items(conn, "WHERE +due_date < ?" if due else "", due) if r[0] in living]
         else:
             for chunk in _chunks(list(dict.fromkeys(person_ids))):
                 marks = ",".join("?" * len(chunk))
@@ -360,14 +363,63 @@ def deadlines_of(
                     conn,
                     f"SELECT {', '.join('i.' + c.strip() for c in _ITEM_COLUMNS.split(','))} "
                     "FROM deadline_item i JOIN person p ON p.id = i.person_id "
-                    f"WHERE p.deleted_at IS NULL AND i.person_id IN ({marks})",
-                    chunk,
+                    f"WHERE p.deleted_at IS NULL AND i.person_id IN ({marks})"
+                    + (" AND +i.due_date < ?" if due else ""),
+                    [*chunk, *due],
                 )
     rows.sort(key=lambda r: (r[0], r[3]))
+    return rows
+
+
+def deadlines_of(
+    db: Database,
+    person_ids: Sequence[str] | None = None,
+    *,
+    today: date | None = None,
+    due_before: date | None = None,
+) -> dict[str, list[Deadline]]:
+    """Every open deadline of each person (all people when ``person_ids`` is None), most urgent first; with
+    ``due_before``, only those due before that day."""
+    today = today or date.today()
+    refresh(db, person_ids, today=today)
+    rules = current_rules()
     out: dict[str, list[Deadline]] = {}
-    for row in rows:
-        if (living is None or row[0] in living) and (d := _deadline(rules, row, today)) is not None:
+    for row in _item_rows(db, person_ids, due_before):
+        if (d := _deadline(rules, row, today)) is not None:
             out.setdefault(d.person_id, []).append(d)
+    return out
+
+
+def most_urgent_within_the_week(
+    db: Database, person_ids: Sequence[str] | None = None, *, today: date | None = None
+) -> dict[str, tuple[Deadline, int]]:
+    """For « Aujourd'hui »: each person's most urgent deadline among the overdue and the week's (a legal
+    deadline past, then a departmental target past, then due within :data:`WEEK_DAYS` days; the earliest due
+    date, then file order), with how many other deadlines of theirs are overdue or due this week. Graded on
+    the stored rows; only the chosen one is made a :class:`Deadline` (at 100,000 people, a quarter of a
+    million rows, most of them overdue in a stress test)."""
+    today = today or date.today()
+    refresh(db, person_ids, today=today)
+    rules = current_rules()
+    known = rules.known_versions()
+    today_s = today.isoformat()
+    best: dict[str, tuple[tuple[int, str], tuple[Any, ...]]] = {}
+    counts: dict[str, int] = {}
+    for row in _item_rows(db, person_ids, today + timedelta(days=WEEK_DAYS)):
+        pid, rule_id, version, _position, due_s = row[:5]
+        rule = known.get((rule_id, int(version)))
+        if rule is None:
+            continue
+        late = Grade.LOCAL_LATE if rule.local_target else Grade.LEGAL_LATE
+        key = (late if due_s < today_s else Grade.THIS_WEEK, due_s)
+        counts[pid] = counts.get(pid, 0) + 1
+        held = best.get(pid)
+        if held is None or key < held[0]:  # rows come in file order: the first of equals stays
+            best[pid] = (key, row)
+    out: dict[str, tuple[Deadline, int]] = {}
+    for pid, (_key, row) in best.items():
+        if (d := _deadline(rules, row, today)) is not None:
+            out[pid] = (d, counts[pid] - 1)
     return out
 
 

@@ -7,37 +7,29 @@ was most of the cost of opening a person's file. This proxy style instead
   boxes and radio buttons (≥ 3:1), the focus indicator (a ring of ``focus_width`` pixels, ≥ 3:1, on every
   focused control, whether the focus came from the keyboard or the mouse) and the selected rows of every list
   and table (their background *and* a bar on the left: never the colour alone);
-* gives each widget, once, when Qt polishes it, its keyboard behaviour (:mod:`app.ui.kit.keyboard`: Tab leaves
-  a multi-line text field and a table, a dialog opens on its first field) and its role: an object name « title », « h2 » (headings relative to the application
-  font), « muted », « error », « warning », « card », or the property ``primary`` on a button;
-* and :func:`follow_focus` draws the same ring over any other focused widget (tables, lists, text areas,
-  scroll areas, widgets of later screens) that the style does not draw itself.
+* gives each widget, once, when Qt polishes it, its keyboard behaviour and its role (:mod:`app.ui.kit.roles`:
+  Tab leaves a multi-line text field and a table, a dialog opens on its first field; an object name « title »,
+  « h2 », « muted », « error », « warning », « card », or the property ``primary`` on a button);
+* and :func:`app.ui.kit.focus_ring.follow_focus` draws the same ring over any other focused widget (tables,
+  lists, text areas, scroll areas, widgets of later screens) that the style does not draw itself.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import shiboken6
-from PySide6.QtCore import QEvent, QObject, QPointF, QRect, QRectF, QSize, Qt, QTimer
-from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPalette, QPen, QPolygonF
+from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QPainter, QPainterPath, QPalette, QPen, QPolygonF
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
     QAbstractSpinBox,
-    QApplication,
     QCheckBox,
     QComboBox,
-    QFrame,
     QGroupBox,
-    QHeaderView,
-    QLabel,
     QLineEdit,
     QProxyStyle,
-    QPushButton,
     QRadioButton,
-    QStackedWidget,
-    QStatusBar,
     QStyle,
     QStyleFactory,
     QStyleOption,
@@ -54,9 +46,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.ui.kit import keyboard
-from app.ui.kit.theme import H2_SCALE, TITLE_SCALE, Colours, colour_names, contrast, selection_marker
-from app.ui.kit.widgets import size_by_current_page
+from app.ui.kit import roles
+from app.ui.kit.theme import Colours, colour_names, contrast, selection_marker
 
 PE, CE, CC, SC, CT = (
     QStyle.PrimitiveElement,
@@ -66,9 +57,7 @@ PE, CE, CC, SC, CT = (
     QStyle.ContentsType,
 )
 S = QStyle.StateFlag
-ROLE_PROPERTY = "filrouge_role"  # the role applied at the last polish (a later polish may change it)
 RADIUS = 4.0
-DESIGN_POINT_SIZE = 10.0  # the text size the screens' pixel sizes were chosen for
 FIELD_PADDING = 13  # a field or a button is the text's height plus this (30 px at 10 pt)
 FIELD_CONTENTS = (
     QStyle.ContentsType.CT_LineEdit,
@@ -85,58 +74,6 @@ def _on(state: Any, flag: QStyle.StateFlag) -> bool:
     return bool(state & flag)
 
 
-def _inside_box(w: QWidget) -> bool:
-    """The line edit inside a spin box, a date field or an editable combo box."""
-    return isinstance(w.parentWidget(), QAbstractSpinBox | QComboBox)
-
-
-def _own_frame(w: QLineEdit) -> bool:
-    """A line edit drawing its own frame (not the one inside a spin box or an editable combo box)."""
-    return w.hasFrame() and not _inside_box(w)
-
-
-_NATURAL_ROWS: dict[float, int] = {}
-
-
-def _natural_row_height() -> int:
-    """Qt's own row height for the application's text (it follows the text already: not to be scaled again)."""
-    size = QApplication.font().pointSizeF()
-    if size not in _NATURAL_ROWS:
-        probe = QHeaderView(Qt.Orientation.Vertical)
-        _NATURAL_ROWS[size] = probe.defaultSectionSize()
-        probe.deleteLater()
-    return _NATURAL_ROWS[size]
-
-
-def scale_sections(header: QHeaderView) -> None:
-    """Column widths and row heights are given in pixels for the design size of the text (10 pt); with larger
-    text (200 %) they grow in proportion, so a column is not cut where its text was not."""
-    scale = QApplication.font().pointSizeF() / DESIGN_POINT_SIZE
-    if abs(scale - 1) < 0.05:
-        return
-    if header.orientation() == Qt.Orientation.Vertical:  # a row height set by the screen (Qt's own follows)
-        if header.defaultSectionSize() != _natural_row_height():
-            header.setDefaultSectionSize(round(header.defaultSectionSize() * scale))
-        return
-    sized = (QHeaderView.ResizeMode.Interactive, QHeaderView.ResizeMode.Fixed)
-    for i in range(header.count()):
-        if header.sectionResizeMode(i) in sized:
-            header.resizeSection(i, round(header.sectionSize(i) * scale))
-
-
-class _ScaleOnShow(QObject):
-    """Scales a header's sections the first time it is shown, then lets go of it."""
-
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Show and isinstance(obj, QHeaderView):
-            obj.removeEventFilter(self)
-            scale_sections(obj)
-        return False
-
-
-_SCALE_ON_SHOW = _ScaleOnShow()
-
-
 class Style(QProxyStyle):
     def __init__(self, colours: Colours) -> None:
         super().__init__(QStyleFactory.create("Fusion"))
@@ -150,83 +87,9 @@ class Style(QProxyStyle):
     def polish(self, target: Any) -> Any:  # QWidget, QPalette or QApplication (one overload in Python)
         result = super().polish(target)
         if isinstance(target, QWidget):
-            self._behaviour(target)
-            self._role(target)
+            roles.give_behaviour(target)  # Tab leaves text areas and tables; headers scale; stacks fit
+            roles.give_role(target, self.c, self.q)
         return result
-
-    def _behaviour(self, w: QWidget) -> None:
-        keyboard.polish(w)  # Tab leaves text areas and tables, a dialog opens on its first field
-        if isinstance(w, QHeaderView) and not w.property("filrouge_scaled"):
-            w.setProperty("filrouge_scaled", True)  # when first shown: the screen has set its widths by then
-            w.installEventFilter(_SCALE_ON_SHOW)
-        if isinstance(w, QLineEdit) and _own_frame(w) and w.textMargins().left() == 0:
-            w.setTextMargins(4, 0, 4, 0)
-        if isinstance(
-            w, QStackedWidget
-        ):  # a wide page hidden behind does not widen the one shown (200 % text)
-            size_by_current_page(w)
-
-    def _role(self, w: QWidget) -> None:
-        name = w.objectName()
-        if isinstance(w, QPushButton):
-            role = "primary" if w.property("primary") else ""
-        elif isinstance(w, QLabel):
-            role = name if name in ("title", "h2", "muted", "error", "warning") else ""
-            role = role or ("muted" if w.property("muted") else "")
-        elif isinstance(w, QFrame) and name == "card":
-            role = "card"
-        elif isinstance(w, QStatusBar):
-            role = "panel"
-        elif isinstance(w, QAbstractItemView) and name == "nav":
-            role = "nav"
-        else:
-            return
-        previous = str(w.property(ROLE_PROPERTY) or "")
-        stamp = f"{role}|{self.c.ink}{self.c.accent}" if role else ""  # the role, in these colours
-        if stamp == previous:
-            return
-        if (
-            previous
-        ):  # a role taken away or recoloured (objectName changed, contrast switched): defaults first
-            w.setPalette(QPalette())
-            w.setFont(QFont())
-            w.setAutoFillBackground(False)
-        w.setProperty(ROLE_PROPERTY, stamp)
-        if role:
-            self._apply_role(w, role)
-
-    def _apply_role(self, w: QWidget, role: str) -> None:
-        pal = w.palette()
-        font = QFont(w.font())
-        if role in ("title", "h2"):
-            font.setPointSizeF(
-                QApplication.font().pointSizeF() * (TITLE_SCALE if role == "title" else H2_SCALE)
-            )
-            font.setWeight(QFont.Weight.DemiBold)
-        elif role in ("muted", "error", "warning"):
-            colour = {"muted": self.q["muted"], "error": self.q["late"], "warning": self.q["soon"]}[role]
-            pal.setColor(QPalette.ColorRole.WindowText, colour)
-            pal.setColor(QPalette.ColorRole.Text, colour)
-            if role == "error":
-                font.setWeight(QFont.Weight.DemiBold)
-        elif role == "primary":  # a disabled one keeps the disabled colours
-            for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive):
-                pal.setColor(group, QPalette.ColorRole.Button, self.q["accent"])
-                pal.setColor(group, QPalette.ColorRole.ButtonText, self.white)
-            font.setWeight(QFont.Weight.DemiBold)
-        elif role == "card" and isinstance(w, QFrame):
-            pal.setColor(QPalette.ColorRole.Window, self.q["base"])
-            if w.frameShape() == QFrame.Shape.NoFrame:
-                w.setFrameShape(QFrame.Shape.StyledPanel)
-        elif role == "nav":
-            pal.setColor(QPalette.ColorRole.Base, self.q["panel"])
-        elif role == "panel":
-            pal.setColor(QPalette.ColorRole.Window, self.q["panel"])
-            pal.setColor(QPalette.ColorRole.WindowText, self.q["muted"])
-            w.setAutoFillBackground(True)
-        w.setPalette(pal)
-        if font != w.font():
-            w.setFont(font)
 
     # --- sizes: room for the edges and the focus ring -----------------------------------------------------------
 
@@ -250,7 +113,7 @@ class Style(QProxyStyle):
     ) -> None:
         if pe == PE.PE_PanelLineEdit and isinstance(opt, QStyleOptionFrame) and opt.lineWidth > 0:
             self._field(opt, p, opt.rect)
-        elif pe == PE.PE_PanelLineEdit and widget is not None and _inside_box(widget):
+        elif pe == PE.PE_PanelLineEdit and widget is not None and roles.inside_box(widget):
             return  # the field of a spin or combo box: the box drew the background (and the focus ring)
         elif pe == PE.PE_FrameLineEdit:
             self._field(opt, p, opt.rect, fill=False)
@@ -511,92 +374,3 @@ class Style(QProxyStyle):
                 QPointF(c.x(), c.y() + h / 2),
             ]
         p.drawPolygon(QPolygonF(points))
-
-
-# --- the ring over any other focused widget ------------------------------------------------------------------
-
-
-class FocusRing(QWidget):
-    """Drawn over the focused widget (a sibling above it, transparent to the mouse), following it."""
-
-    def __init__(self, target: QWidget, style: Style) -> None:
-        super().__init__()
-        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
-        self.setAttribute(
-            Qt.WidgetAttribute.WA_NoChildEventsForParent
-        )  # before the parent: a QSplitter adopts
-        self.setParent(target.parentWidget())  # every child it is told about, as a pane
-        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.setAccessibleName("")
-        self.target, self.ring_style = target, style
-        target.installEventFilter(self)
-        self.follow()
-        self.show()
-
-    def follow(self) -> None:
-        self.setGeometry(self.target.geometry())
-        self.setVisible(self.target.isVisible())
-        self.raise_()
-
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
-        if event.type() in (
-            QEvent.Type.Move,
-            QEvent.Type.Resize,
-            QEvent.Type.Show,
-            QEvent.Type.Hide,
-            QEvent.Type.ZOrderChange,
-        ):
-            self.follow()
-        return False
-
-    def release(self) -> None:
-        if shiboken6.isValid(self.target):
-            self.target.removeEventFilter(self)
-        self.hide()
-        self.deleteLater()
-
-    def paintEvent(self, _event: Any) -> None:
-        p = QPainter(self)
-        self.ring_style.ring(p, self.rect().adjusted(1, 1, -1, -1), 3)  # inside the widget's own edge
-
-
-class FocusFollower(QObject):
-    """One per application: puts a :class:`FocusRing` over the focused widget when the style does not draw its
-    focus (a table, a list, a text area, a scroll area, a custom widget)."""
-
-    def __init__(self, app: QApplication) -> None:
-        super().__init__(app)
-        self.ring: FocusRing | None = None
-        self.pending = False
-        app.focusChanged.connect(self.changed)
-
-    def changed(self, _old: QWidget | None, _new: QWidget | None) -> None:
-        if self.ring is not None and shiboken6.isValid(self.ring):
-            self.ring.release()
-        self.ring = None
-        if not self.pending:  # the focus may move while widgets are being deleted: settle first
-            self.pending = True
-            QTimer.singleShot(0, self.place)
-
-    def place(self) -> None:
-        self.pending = False
-        if self.ring is not None and shiboken6.isValid(self.ring):
-            self.ring.release()
-        self.ring = None
-        new = QApplication.focusWidget()
-        style = QApplication.style()
-        if new is None or isinstance(new, SELF_DRAWN_FOCUS) or not isinstance(style, Style):
-            return
-        parent = new.parentWidget()
-        if parent is None or new.isWindow() or not new.isVisible():
-            return
-        self.ring = FocusRing(new, style)
-
-
-_FOLLOWERS: dict[int, FocusFollower] = {}
-
-
-def follow_focus(app: QApplication) -> None:
-    """Install the focus ring follower once per application."""
-    if id(app) not in _FOLLOWERS:
-        _FOLLOWERS[id(app)] = FocusFollower(app)

@@ -272,7 +272,8 @@ def apply_theme(app: QApplication, *, high_contrast: bool | None = None) -> None
     """The palette (high contrast when wanted), the style, a readable default font size; no style sheet.
 
     Called again when the system's contrast setting changes: a new style re-polishes every widget once."""
-    from app.ui.kit.style import Style, follow_focus
+    from app.ui.kit.focus_ring import follow_focus
+    from app.ui.kit.style import Style
 
     high = high_contrast_wanted() if high_contrast is None else high_contrast
     colours = HIGH_CONTRAST if high else LIGHT

@@ -215,25 +215,34 @@ class DbWorker(QObject):
 
     def _pop(self, job_id: int) -> tuple[OnDone | None, OnError | None]:
         on_done, on_error, owner = self._callbacks.pop(job_id, _Pending(None, None, None))
-        if self.idle:
-            self.idle_changed.emit(True)
         if owner is not None and not shiboken6.isValid(owner):
             return _ignore, _ignore
         return on_done, on_error
 
+    def _tell_if_idle(self) -> None:
+        """After a job's callback ran (it may have asked for more: then the worker is not idle yet)."""
+        if self.idle:
+            self.idle_changed.emit(True)
+
     @Slot(int, object)
     def _on_done(self, job_id: int, result: Any) -> None:
         on_done, _ = self._pop(job_id)
-        if on_done is not None:
-            on_done(result)
+        try:
+            if on_done is not None:
+                on_done(result)
+        finally:
+            self._tell_if_idle()
 
     @Slot(int, object)
     def _on_failed(self, job_id: int, exc: BaseException) -> None:
         _, on_error = self._pop(job_id)
-        if on_error is not None:
-            on_error(exc)
-        else:
-            self.error.emit(exc)
+        try:
+            if on_error is not None:
+                on_error(exc)
+            else:
+                self.error.emit(exc)
+        finally:
+            self._tell_if_idle()
 
     def stop(self) -> None:
         """Close the vault on the worker thread, then stop the thread (blocking: only at exit)."""

@@ -4,6 +4,7 @@ window of the application), but stays alive so nothing typed is lost; the dialog
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -362,8 +363,25 @@ class MainWindow(QMainWindow):
             if focus is not None:
                 focus()
         self._build_pages_at_unlock()  # the list loads with the first status (it knows whose people to show)
+        self._when_screens_filled(self._background_after_unlock)
+
+    def _background_after_unlock(self) -> None:
         self.daily_backup()
         self.compute_deadlines()
+
+    def _when_screens_filled(self, then: Callable[[], None]) -> None:
+        """Run ``then`` once the database worker has done what the first screens asked for (it runs one job at a
+        time: the day's backup — seconds on a large vault — would otherwise come before the list's first rows)."""
+        if self.worker.idle:
+            then()
+            return
+
+        def idle(now_idle: bool) -> None:
+            if now_idle:
+                self.worker.idle_changed.disconnect(idle)
+                then()
+
+        self.worker.idle_changed.connect(idle)
 
     def compute_deadlines(self) -> None:
         """Bring the deadlines kept in the vault up to date in the background, a chunk of people per job (the
@@ -384,12 +402,12 @@ class MainWindow(QMainWindow):
         self.worker.submit(job, done, lambda _exc: None, writes=False, owner=self)
 
     def daily_backup(self) -> None:
-        """The day's encrypted backup, once a day after unlocking; it also checks every page of the vault."""
+        """The day's encrypted backup, once a day after unlocking; it also checks every page of the vault. It
+        copies the vault, changes nothing in it: not a write (the list's index stays)."""
         self.worker.submit(
             lambda ctx: backups.daily_backup(ctx.vault) if ctx.vault is not None else None,
             None,
             self._backup_failed,
-            writes=True,
             owner=self,
         )
 
