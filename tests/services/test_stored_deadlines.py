@@ -196,7 +196,7 @@ def test_the_week_s_most_urgent_is_the_one_graded_on_every_deadline(vault: Vault
             if first is not None and grade(first, on) <= Grade.THIS_WEEK:
                 others = sum(1 for d in items if d is not first and grade(d, on) <= Grade.THIS_WEEK)
                 expected[pid] = (asdict(first), others)
-        ids = list(expected) + ["absent"] if by_ids else None
+        ids = [*expected, "absent"] if by_ids else None
         got = stored_deadlines.most_urgent_within_the_week(vault.db, ids, today=on)
         assert {pid: (asdict(d), n) for pid, (d, n) in got.items()} == expected
         assert expected, on  # the data has overdue or near deadlines on each of these days
