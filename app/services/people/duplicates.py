@@ -121,14 +121,27 @@ def open_pairs(s: Session) -> list[DuplicatePair]:
 _count_cache: weakref.WeakKeyDictionary[Any, tuple[tuple[Any, ...], int]] = weakref.WeakKeyDictionary()
 
 
-@query
-def count_open(s: Session) -> int:
-    """How many pairs wait (the navigation badge): recomputed only when people or decisions changed."""
-    version = tuple(
+def _people_version(s: Session) -> tuple[Any, ...]:
+    """What changes when people or decisions change (a few aggregate reads)."""
+    return tuple(
         s.execute(
             select(func.count(Person.id), func.max(Person.updated_at), func.max(Person.created_at))
         ).one()
     ) + tuple(s.execute(select(func.count(DuplicateReview.id))).one())
+
+
+@query
+def known_open_count(s: Session) -> int | None:
+    """:func:`count_open` if it is known for the vault as it is now, else None (never computed here: at
+    100,000 people the pairs take seconds to find)."""
+    cached = _count_cache.get(s.get_bind())
+    return cached[1] if cached is not None and cached[0] == _people_version(s) else None
+
+
+@query
+def count_open(s: Session) -> int:
+    """How many pairs wait (the navigation badge): recomputed only when people or decisions changed."""
+    version = _people_version(s)
     key = s.get_bind()  # one cache per engine (per open vault), gone with it
     cached = _count_cache.get(key)
     if cached is not None and cached[0] == version:

@@ -31,7 +31,7 @@ class StatusInfo:
     referent: str
     people: int  # people of the scope's active caseload
     late: int | None  # of them, with an overdue deadline (None: still being computed on a large caseload)
-    duplicates: int = 0  # « doublons possibles » waiting for a decision
+    duplicates: int | None = 0  # « doublons possibles » waiting for a decision (None: not counted yet)
     referent_id: str | None = None  # the référent signed in on this device
     enrolled: bool = False  # the device is enrolled with a department server (else nothing is sent)
     mine_only: bool = True  # the counts are of « Mes personnes » (else of everyone the device holds)
@@ -64,9 +64,13 @@ def late_count(db: Database, referent_id: str | None, people: int) -> int | None
         return None
 
 
-def status_info(db: Database, index: CaseloadIndex | None = None, *, mine_only: bool = True) -> StatusInfo:
+def status_info(
+    db: Database, index: CaseloadIndex | None = None, *, mine_only: bool = True, count_duplicates: bool = True
+) -> StatusInfo:
     """What the status bar and the navigation badges show, for « Mes personnes » (``mine_only``, when a
-    référent is signed in) or everyone."""
+    référent is signed in) or everyone. Without ``count_duplicates``, the « doublons possibles » only if already
+    known (the first status after unlocking: finding the pairs of a large caseload takes seconds, and the list
+    waits for this status to know whose people to show)."""
     ref_id = settings.get(db, settings.CURRENT_REFERENT_ID)
     with db.read() as s:
         last = s.scalar(select(SyncState.value).where(SyncState.key == "last_sync")) or ""
@@ -87,7 +91,7 @@ def status_info(db: Database, index: CaseloadIndex | None = None, *, mine_only: 
         name,
         people,
         late_count(db, scope, people),
-        duplicates.count_open(db),
+        duplicates.count_open(db) if count_duplicates else duplicates.known_open_count(db),
         ref.id if ref else None,
         bool(url) and not wiped,
         scope is not None,

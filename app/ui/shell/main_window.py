@@ -121,6 +121,7 @@ class MainWindow(QMainWindow):
         self.lock_screen = LockScreen(worker, data_dir, info, vault_open=vault_open)
         self.root.addWidget(self.lock_screen)
         self._workspace: QWidget | None = None
+        self._settled = False  # the first screens after unlocking are filled (then the background jobs run)
         self._pages: dict[str, QWidget] = {}  # pages built so far, by key
         self._last_status: status.StatusInfo | None = None
         self._slots: dict[str, QWidget] = {}  # empty stand-ins of the pages not built yet
@@ -366,8 +367,10 @@ class MainWindow(QMainWindow):
         self._when_screens_filled(self._background_after_unlock)
 
     def _background_after_unlock(self) -> None:
+        self._settled = True
         self.daily_backup()
         self.compute_deadlines()
+        self.refresh_status()  # with the « doublons possibles » counted this time
 
     def _when_screens_filled(self, then: Callable[[], None]) -> None:
         """Run ``then`` once the database worker has done what the first screens asked for (it runs one job at a
@@ -432,9 +435,10 @@ class MainWindow(QMainWindow):
             return
 
         mine_only = self.files.caseload.mine_only
+        settled = self._settled  # after unlocking, the first status leaves the duplicates for later
 
         def job(ctx: WorkerContext) -> tuple[status.StatusInfo, int]:
-            info = status.status_info(ctx.db, ctx.index, mine_only=mine_only)
+            info = status.status_info(ctx.db, ctx.index, mine_only=mine_only, count_duplicates=settled)
             return info, lock.lock_delay_seconds(ctx.db) // 60
 
         self.worker.submit(job, self._show_status, self._status_failed, owner=self)
@@ -458,9 +462,13 @@ class MainWindow(QMainWindow):
         )
         late = info.late or 0
         self.nav.set_badge(NAV_ALERTS, late, f"{late_text(late)} {whose}", alert=True)
-        self.nav.set_badge(
-            NAV_DUPLICATES, info.duplicates, f"{info.duplicates} doublons possibles à examiner", alert=True
-        )
+        if info.duplicates is not None:  # else not counted yet: the badge stays until the next status
+            self.nav.set_badge(
+                NAV_DUPLICATES,
+                info.duplicates,
+                f"{info.duplicates} doublons possibles à examiner",
+                alert=True,
+            )
         if info.enrolled:
             waiting = info.pending_changes + info.open_conflicts
             tip = f"{info.pending_changes} modifications en attente, {info.open_conflicts} conflits"
