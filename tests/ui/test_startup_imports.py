@@ -60,7 +60,7 @@ def test_the_pages_that_show_the_sync_state_load_no_network_or_pdf_library() -> 
         "from app.ui.shell.application import make_application\n"
         "make_application()\n"
         "import app.ui.pages.sync.page, app.ui.pages.settings.page\n"
-        "import app.ui.person.contracts.tab, app.ui.person.documents.tab"
+        "import app.ui.person.contracts.tab, app.ui.person.documents.tab, app.ui.person.bilans.tab"
     )
     loaded = _modules_after(code)
     assert not loaded & {"httpx", "alembic", *HEAVY}, sorted(loaded & {"httpx", "alembic", *HEAVY})

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.models.enums import Track
-from app.services.bilans import document, joint_review, prefill, records
+from app.services.bilans import joint_review, prefill, records
 from app.services.bilans.joint_review import JointReviewView
 from app.services.bilans.prefill import BilanModel
 from app.services.bilans.values import BilanView
@@ -331,9 +331,19 @@ class BilansTab(QWidget):
             return
         bid = b.id
 
+        def pdf_of(w: WorkerContext) -> bytes:
+            from app.services.bilans import document  # reportlab: on the worker, when a bilan is printed
+
+            return document.bilan_pdf(w.db, bid)
+
+        def record(w: WorkerContext, action: str) -> str:
+            from app.services.bilans import document
+
+            return document.record_output(w.db, bid, actor=current_actor(w.db), action=action)
+
         def audited(action: str) -> None:
             self.ctx.worker.submit(
-                lambda w: document.record_output(w.db, bid, actor=current_actor(w.db), action=action),
+                lambda w: record(w, action),
                 lambda _id: None, lambda e: show_error(self, e), writes=True, owner=self,
             )  # fmt: skip
 
@@ -341,9 +351,7 @@ class BilansTab(QWidget):
             name = f"bilan-{b.held_on:%Y-%m-%d}.pdf"
             self._open(PdfPreviewDialog(self.ctx.worker, pdf, b.title, name, self, on_output=audited))
 
-        self.ctx.worker.submit(
-            lambda w: document.bilan_pdf(w.db, bid), show, lambda e: show_error(self, e), owner=self
-        )
+        self.ctx.worker.submit(pdf_of, show, lambda e: show_error(self, e), owner=self)
 
 
 def create_tab(ctx: UiContext, person_id: str) -> QWidget:
