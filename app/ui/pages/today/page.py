@@ -79,7 +79,7 @@ class TodayPage(QWidget):
         tree.setAllColumnsShowFocus(True)
         header = tree.header()
         header.setStretchLastSection(True)  # a wide screen widens « +N autres », not the gap before « Quand »
-        for col, width in ((PERSON, 240), (WHAT, 470), (WHEN, 310)):
+        for col, width in ((PERSON, 230), (WHAT, 420), (WHEN, 300)):
             tree.setColumnWidth(col, width)
         tree.activated.connect(self._activated)
         selection = tree.selectionModel()
