@@ -200,3 +200,35 @@ def test_the_week_s_most_urgent_is_the_one_graded_on_every_deadline(vault: Vault
         got = stored_deadlines.most_urgent_within_the_week(vault.db, ids, today=on)
         assert {pid: (asdict(d), n) for pid, (d, n) in got.items()} == expected
         assert expected, on  # the data has overdue or near deadlines on each of these days
+
+
+def test_after_a_write_the_list_s_urgency_is_patched_not_read_again(
+    vault: Vault, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The index of « Ma file active » keeps its urgency map across writes: the people whose deadlines were
+    recomputed since are read again, the others are not (at 100,000 people reading everyone cost most of a
+    second after each write) — and the result is the map read whole."""
+    from app.services.people import caseload
+    from app.services.people.caseload import CaseloadIndex, CaseloadQuery
+
+    populate(vault)
+    today = date.today()
+    index = CaseloadIndex(vault.db)
+    index.urgency()
+    seen = stored_deadlines.generation(vault.db)
+    with vault.db.read() as s:
+        pid = s.scalars(select(Person.id).where(Person.deleted_at.is_(None))).first()
+    with vault.db.session() as s:  # a fact of that person changes (the store's triggers mark them stale)
+        s.add(Appointment(person_id=pid, starts_at=datetime.combine(today - timedelta(days=1), datetime.min.time()),
+                          duration_min=30, purpose="suivi", nature="physique", status="honore"))  # fmt: skip
+    index.invalidate()
+
+    def everyone(*_a, **_k):
+        raise AssertionError("read whole after a write of one person")
+
+    monkeypatch.setattr(caseload.stored_deadlines, "urgency_of_everyone", everyone)
+    patched = dict(index.urgency())
+    monkeypatch.undo()
+    assert stored_deadlines.recomputed_since(vault.db, seen) == {pid}  # that person only was read again
+    assert patched == stored_deadlines.urgency_of_everyone(vault.db, today=today)
+    assert index.ids(CaseloadQuery(sort="urgency"))  # the list sorts with it

@@ -269,6 +269,10 @@ def _build_part(db: Database, include_exited: bool) -> _Part:
     return _Part(ids, columns, lines, "\n".join(lines), starts)
 
 
+#: Beyond this many people recomputed since the urgency map was made, it is read again whole.
+PATCH_MAX = 5_000
+
+
 class CaseloadIndex:
     """Ordered ids for a search and a sort, answered from memory; rebuilt lazily after :meth:`invalidate`."""
 
@@ -276,10 +280,18 @@ class CaseloadIndex:
         self.db = db
         self._parts: dict[bool, _Part] = {}
         self._urgency: dict[str, tuple[Grade, date]] | None = None
+        #: The day the urgency map was made for, the deadline store's generation it has seen, and whether a write
+        #: happened since (the store may have people to recompute).
+        self._urgency_day: date | None = None
+        self._urgency_seen = 0
+        self._written = False
 
     def invalidate(self) -> None:
+        """A write happened: the rows are read again at the next query; the urgency map is kept and patched
+        with the people whose deadlines were recomputed since (at 100,000 people, reading everyone's again
+        cost most of a second after each write)."""
         self._parts.clear()
-        self._urgency = None
+        self._written = True
 
     def is_built(self, include_exited: bool = False) -> bool:
         """Whether :meth:`ids` answers from memory right away (else its first call builds the index)."""
@@ -293,15 +305,43 @@ class CaseloadIndex:
     def urgency(self) -> dict[str, tuple[Grade, date]]:
         """Person → (grade of their most urgent deadline, its due date), from the deadlines kept in the vault
         (brought up to date first, except on a large caseload still being computed: see EAGER_DEADLINES_MAX)."""
-        if self._urgency is None:
-            try:
-                large = self.count(True) > EAGER_DEADLINES_MAX
-                fresh = not large or len(stored_deadlines.stale_ids(self.db, date.today())) <= PAGE_SIZE
-                self._urgency = stored_deadlines.urgency_of_everyone(self.db, fresh=fresh)
-            except FilRougeError:  # no usable rule table: the known dates
-                known = next_deadlines(self.db, None)
-                self._urgency = {pid: (Grade(d.grade), d.due) for pid, d in known.items()}
+        today = date.today()
+        if self._urgency is not None and self._urgency_day == today:
+            if self._written and self._may_refresh(today):
+                stored_deadlines.refresh(self.db, today=today)  # the people the write made stale
+            self._written = False
+            changed = stored_deadlines.recomputed_since(self.db, self._urgency_seen)
+            if changed is not None and len(changed) <= PATCH_MAX:
+                self._urgency_seen = stored_deadlines.generation(self.db)
+                if changed:
+                    fresh = stored_deadlines.urgency_of(self.db, list(changed), today=today)
+                    for pid in changed:
+                        if pid in fresh:
+                            self._urgency[pid] = fresh[pid]
+                        else:
+                            self._urgency.pop(pid, None)
+                return self._urgency
+        self._written = False
+        try:
+            fresh_all = self._may_refresh(today)
+            seen = stored_deadlines.generation(self.db)
+            self._urgency = stored_deadlines.urgency_of_everyone(self.db, today=today, fresh=fresh_all)
+            self._urgency_seen = (
+                seen  # people recomputed by that refresh are read there (read again: harmless)
+            )
+            self._urgency_day = today
+        except FilRougeError:  # no usable rule table: the known dates
+            known = next_deadlines(self.db, None)
+            self._urgency = {pid: (Grade(d.grade), d.due) for pid, d in known.items()}
+            self._urgency_day = None  # computed again at the next call
         return self._urgency
+
+    def _may_refresh(self, today: date) -> bool:
+        """Whether the stale people are recomputed before the list: always on a small caseload; on a large one
+        (computed in the background) only when few are stale (a write, not a first start)."""
+        if self.count(True) <= EAGER_DEADLINES_MAX:
+            return True
+        return len(stored_deadlines.stale_ids(self.db, today)) <= PAGE_SIZE
 
     def late_ids(self) -> set[str]:
         """People with an overdue deadline (a legal deadline or a departmental target)."""

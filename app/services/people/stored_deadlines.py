@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -153,6 +154,41 @@ def facts_key(db: Database) -> str:
     département: the CER → CE transition lasts 3 years) — a change recomputes everyone."""
     overseas = bool(settings.get(db, settings.OVERSEAS_DEPARTMENT))
     return f"{current_rules().key[:56]}{'+dom' if overseas else ''}"
+
+
+# --- who was recomputed: a journal per open vault, for the readers that keep figures in memory ---------------
+#: The last batches of people recomputed, per engine: (generation, ids). Older batches are forgotten: a reader
+#: further behind reads everything again.
+JOURNAL_BATCHES = 256
+_journals: weakref.WeakKeyDictionary[Any, tuple[list[int], list[tuple[int, tuple[str, ...]]]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _journal(db: Database) -> tuple[list[int], list[tuple[int, tuple[str, ...]]]]:
+    return _journals.setdefault(db.engine, ([0], []))
+
+
+def generation(db: Database) -> int:
+    """A number that grows each time people's deadlines are recomputed in this vault (in this process)."""
+    return _journal(db)[0][0]
+
+
+def recomputed_since(db: Database, since: int) -> set[str] | None:
+    """The people recomputed after ``generation() == since`` (None: too far behind, the journal forgot)."""
+    counter, batches = _journal(db)
+    if since == counter[0]:
+        return set()
+    if not batches or batches[0][0] > since + 1:
+        return None
+    return {pid for gen, ids in batches if gen > since for pid in ids}
+
+
+def _record(db: Database, ids: Sequence[str]) -> None:
+    counter, batches = _journal(db)
+    counter[0] += 1
+    batches.append((counter[0], tuple(ids)))
+    del batches[:-JOURNAL_BATCHES]
 
 
 def stale_ids(db: Database, today: date, person_ids: Sequence[str] | None = None) -> list[str]:
@@ -291,12 +327,14 @@ def refresh(
         computed = ([i for i in items if i[0] in wanted], {k: v for k, v in nexts.items() if k in wanted})
         with db.engine.begin() as conn:
             _store(conn, key, today, stale, computed, _next_changes(conn, today, None))
+        _record(db, stale)
         return len(stale)
     for start in range(0, len(stale), CHUNK):
         chunk = stale[start : start + CHUNK]
         computed = _compute(db, rules, today, chunk)
         with db.engine.begin() as conn:
             _store(conn, key, today, chunk, computed, _next_changes(conn, today, chunk))
+        _record(db, chunk)
     return len(stale)
 
 
@@ -478,16 +516,42 @@ def urgency_of_everyone(
     today = today or date.today()
     if fresh:
         refresh(db, today=today)
+    return urgency_of(db, None, today=today)
+
+
+def urgency_of(
+    db: Database, person_ids: Sequence[str] | None, *, today: date
+) -> dict[str, tuple[Grade, date]]:
+    """:func:`urgency_of_everyone` for ``person_ids`` (everyone when None), as stored (no refresh): the people
+    deleted or not computed yet are left out."""
     day = today.isoformat()
     sql = (
         "SELECT person_id, MIN(CASE WHEN local_target = 0 AND due_date < ? THEN due_date END), "
         "MIN(CASE WHEN local_target != 0 AND due_date < ? THEN due_date END), MIN(due_date) "
-        "FROM deadline_item GROUP BY person_id"
+        "FROM deadline_item {where} GROUP BY person_id"
     )
     with db.engine.connect() as conn:
-        living = _living(conn)
-        rows = _raw(conn, sql, (day, day))
-        computed = {r[0] for r in _raw(conn, "SELECT person_id FROM deadline_state")}
+        if person_ids is None:
+            living = _living(conn)
+            rows = _raw(conn, sql.format(where=""), (day, day))
+            computed = {r[0] for r in _raw(conn, "SELECT person_id FROM deadline_state")}
+        else:
+            living, computed, rows = set(), set(), []
+            for chunk in _chunks(list(dict.fromkeys(person_ids))):
+                marks = ",".join("?" * len(chunk))
+                living |= {
+                    r[0]
+                    for r in _raw(
+                        conn, f"SELECT id FROM person WHERE deleted_at IS NULL AND id IN ({marks})", chunk
+                    )
+                }
+                computed |= {
+                    r[0]
+                    for r in _raw(
+                        conn, f"SELECT person_id FROM deadline_state WHERE person_id IN ({marks})", chunk
+                    )
+                }
+                rows += _raw(conn, sql.format(where=f"WHERE person_id IN ({marks})"), (day, day, *chunk))
     out: dict[str, tuple[Grade, date]] = {pid: (Grade.NONE, today) for pid in computed & living}
     for pid, legal_late, local_late, first in rows:
         if pid not in living or pid not in computed:
