@@ -50,6 +50,14 @@ def _theme(qapp) -> None:
 
 
 @pytest.fixture(scope="session", autouse=True)
+def _collect_on_the_ui_thread(qapp) -> None:
+    """As in the application: no garbage collection on the database worker's thread (make_application)."""
+    from app.ui.kit.collector import collect_on_the_ui_thread
+
+    collect_on_the_ui_thread(qapp)
+
+
+@pytest.fixture(scope="session", autouse=True)
 def _settings_of_the_tests(tmp_path_factory) -> None:
     """Device preferences (QSettings: columns, scope, window geometry) go to a throwaway folder, never to the
     tester's own configuration."""

@@ -15,6 +15,7 @@ from app.models.errors import FilRougeError
 from app.models.resources import resource_path
 from app.services import errors
 from app.services.storage import vault as vault_service
+from app.ui.kit.collector import collect_on_the_ui_thread
 from app.ui.kit.errors import install_excepthook, log_unexpected, user_message
 from app.ui.kit.theme import apply_theme
 from app.ui.kit.worker import DbWorker
@@ -61,6 +62,7 @@ def make_application() -> QApplication:
     setup_locale(app)
     apply_theme(app)
     install_excepthook()
+    collect_on_the_ui_thread(app)  # never a collection on the database worker's thread (Qt wrappers)
     return app
 
 
