@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont
 
 from app.services.people.deadlines import DueState
 from app.services.people.followup import AlertGroup, AlertLine
 from app.ui.kit import theme
+from app.ui.kit.grouped import AnyIndex, GroupedModel
 
 HEADERS = ("Échéance / personne", "Nature", "Date limite", "État", "Retard ou délai")
 NAME, NATURE, DUE, STATE, DELAY = range(5)
@@ -18,8 +19,6 @@ PID_ROLE = Qt.ItemDataRole.UserRole + 1
 TAB_ROLE = Qt.ItemDataRole.UserRole + 2
 RULE_ROLE = Qt.ItemDataRole.UserRole + 3
 TAB_TITLES = {None: "Synthèse", "rdv": "Rendez-vous", "contrats": "Contrats"}
-_TOP = 0  # internal id of a rule's row; a person's row carries its rule's row number + 1
-AnyIndex = QModelIndex | QPersistentModelIndex
 _LATE = QColor(theme.LATE)
 
 
@@ -42,64 +41,20 @@ def group_text(g: AlertGroup) -> str:
     return f"{label} — {count}{tail}"
 
 
-class AlertsModel(QAbstractItemModel):
+class AlertsModel(GroupedModel):
+    """One row per rule (:class:`AlertGroup`), its people under it."""
+
+    headers = HEADERS
+
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self.groups: list[AlertGroup] = []
         self._bold: QFont | None = None
 
-    def set_groups(self, groups: list[AlertGroup]) -> None:
-        self.beginResetModel()
-        self.groups = groups
-        self.endResetModel()
-
-    # --- structure --------------------------------------------------------------------------------------
-
-    def index(self, row: int, column: int, parent: AnyIndex = QModelIndex()) -> QModelIndex:  # noqa: B008
-        if not parent.isValid():
-            return self.createIndex(row, column, _TOP) if 0 <= row < len(self.groups) else QModelIndex()
-        if parent.internalId() != _TOP:
-            return QModelIndex()
-        group = parent.row()
-        if 0 <= row < len(self.groups[group].lines):
-            return self.createIndex(row, column, group + 1)
-        return QModelIndex()
-
-    def parent(self, index: AnyIndex = QModelIndex()) -> QModelIndex:  # type: ignore[override]  # noqa: B008
-        if not index.isValid() or index.internalId() == _TOP:
-            return QModelIndex()
-        return self.createIndex(int(index.internalId()) - 1, 0, _TOP)
-
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        if not parent.isValid():
-            return len(self.groups)
-        if parent.internalId() == _TOP and parent.column() == 0:
-            return len(self.groups[parent.row()].lines)
-        return 0
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return len(HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return HEADERS[section]
-        return None
-
-    # --- data -------------------------------------------------------------------------------------------
-
     def group_of(self, index: AnyIndex) -> AlertGroup | None:
-        if not index.isValid():
-            return None
-        row = index.row() if index.internalId() == _TOP else int(index.internalId()) - 1
-        return self.groups[row] if 0 <= row < len(self.groups) else None
+        return super().group_of(index)  # type: ignore[no-any-return]
 
     def line_of(self, index: AnyIndex) -> AlertLine | None:
-        if not index.isValid() or index.internalId() == _TOP:
-            return None
-        group = self.group_of(index)
-        return group.lines[index.row()] if group is not None else None
+        return super().line_of(index)  # type: ignore[no-any-return]
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         group = self.group_of(index)

@@ -6,17 +6,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont, QIcon
 
 from app.models.rules.urgency import GRADE_CODES, GRADE_TITLES, Grade
 from app.services.agenda.today import DayPlan, TodayLine
 from app.ui.kit import theme
+from app.ui.kit.grouped import AnyIndex, GroupedModel
 
 HEADERS = ("Personne", "Quoi", "Quand", "")
 PERSON, WHAT, WHEN, MORE = range(4)
-_TOP = 0
-AnyIndex = QModelIndex | QPersistentModelIndex
 
 
 @dataclass(frozen=True)
@@ -50,65 +49,32 @@ def sections(plan: DayPlan) -> list[Section]:
     return [Section(key, *SECTION_LOOK[key], lines) for key, lines in parts]
 
 
-class TodayModel(QAbstractItemModel):
+class TodayModel(GroupedModel):
+    """One row per part of the day (:class:`Section`), its lines under it."""
+
+    headers = HEADERS
+
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self.sections: list[Section] = []
         self._icons: dict[str, QIcon] = {}
         self._bold = QFont()
         self._bold.setBold(True)
 
     def set_plan(self, plan: DayPlan) -> None:
-        self.beginResetModel()
-        self.sections = sections(plan)
-        self.endResetModel()
-
-    def index(self, row: int, column: int, parent: AnyIndex = QModelIndex()) -> QModelIndex:  # noqa: B008
-        if not parent.isValid():
-            return self.createIndex(row, column, _TOP) if 0 <= row < len(self.sections) else QModelIndex()
-        if parent.internalId() != _TOP:
-            return QModelIndex()
-        if 0 <= row < len(self.sections[parent.row()].lines):
-            return self.createIndex(row, column, parent.row() + 1)
-        return QModelIndex()
-
-    def parent(self, index: AnyIndex = QModelIndex()) -> QModelIndex:  # type: ignore[override]  # noqa: B008
-        if not index.isValid() or index.internalId() == _TOP:
-            return QModelIndex()
-        return self.createIndex(int(index.internalId()) - 1, 0, _TOP)
-
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        if not parent.isValid():
-            return len(self.sections)
-        if parent.internalId() == _TOP and parent.column() == 0:
-            return len(self.sections[parent.row()].lines)
-        return 0
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return len(HEADERS)
+        self.set_groups(sections(plan))
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        if orientation != Qt.Orientation.Horizontal:
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return HEADERS[section]
-        if role == Qt.ItemDataRole.AccessibleTextRole:  # the last header is blank on screen, not for a reader
-            return HEADERS[section] or "Convocation ou autres échéances"
-        return None
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.AccessibleTextRole:
+            return HEADERS[section] or "Convocation ou autres échéances"  # blank on screen, not for a reader
+        return super().headerData(section, orientation, role)
 
     def section_of(self, index: AnyIndex) -> Section | None:
-        if not index.isValid():
-            return None
-        row = index.row() if index.internalId() == _TOP else int(index.internalId()) - 1
-        return self.sections[row] if 0 <= row < len(self.sections) else None
+        return self.group_of(index)  # type: ignore[no-any-return]
 
     def line_of(self, index: AnyIndex) -> TodayLine | None:
-        if not index.isValid() or index.internalId() == _TOP:
-            return None
-        section = self.section_of(index)
-        return section.lines[index.row()] if section is not None else None
+        return super().line_of(index)  # type: ignore[no-any-return]
 
     def _icon(self, name: str, colour: str) -> QIcon:
         key = f"{name}{colour}"
