@@ -13,7 +13,7 @@ from app.models.rules.engine import load_default_rules
 from app.models.tables.followup import Appointment
 from app.models.tables.local import DeadlineItem, DeadlineState
 from app.models.tables.people import Person
-from app.services.people import alerts, followup, status, stored_deadlines
+from app.services.people import alerts, deadline_journal, followup, status, stored_deadlines
 from app.services.storage.vault import Vault
 from tests.services.test_alerts import ON, populate
 
@@ -215,7 +215,7 @@ def test_after_a_write_the_list_s_urgency_is_patched_not_read_again(
     today = date.today()
     index = CaseloadIndex(vault.db)
     index.urgency()
-    seen = stored_deadlines.generation(vault.db)
+    seen = deadline_journal.generation(vault.db)
     with vault.db.read() as s:
         pid = s.scalars(select(Person.id).where(Person.deleted_at.is_(None))).first()
     with vault.db.session() as s:  # a fact of that person changes (the store's triggers mark them stale)
@@ -229,6 +229,6 @@ def test_after_a_write_the_list_s_urgency_is_patched_not_read_again(
     monkeypatch.setattr(caseload.stored_deadlines, "urgency_of_everyone", everyone)
     patched = dict(index.urgency())
     monkeypatch.undo()
-    assert stored_deadlines.recomputed_since(vault.db, seen) == {pid}  # that person only was read again
+    assert deadline_journal.recomputed_since(vault.db, seen) == {pid}  # that person only was read again
     assert patched == stored_deadlines.urgency_of_everyone(vault.db, today=today)
     assert index.ids(CaseloadQuery(sort="urgency"))  # the list sorts with it

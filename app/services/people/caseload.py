@@ -33,7 +33,7 @@ from app.models.errors import FilRougeError
 from app.models.rules.urgency import Grade
 from app.models.tables.people import Orientation, Person, Referent
 from app.models.text import fold, fold_column
-from app.services.people import activity, stored_deadlines
+from app.services.people import activity, deadline_journal, stored_deadlines
 from app.services.people.activity import ContractSummary
 from app.services.people.deadlines import Deadline, current_tracks, next_deadlines
 from app.services.people.filters import filter_ids
@@ -310,9 +310,9 @@ class CaseloadIndex:
             if self._written and self._may_refresh(today):
                 stored_deadlines.refresh(self.db, today=today)  # the people the write made stale
             self._written = False
-            changed = stored_deadlines.recomputed_since(self.db, self._urgency_seen)
+            changed = deadline_journal.recomputed_since(self.db, self._urgency_seen)
             if changed is not None and len(changed) <= PATCH_MAX:
-                self._urgency_seen = stored_deadlines.generation(self.db)
+                self._urgency_seen = deadline_journal.generation(self.db)
                 if changed:
                     fresh = stored_deadlines.urgency_of(self.db, list(changed), today=today)
                     for pid in changed:
@@ -324,7 +324,7 @@ class CaseloadIndex:
         self._written = False
         try:
             fresh_all = self._may_refresh(today)
-            seen = stored_deadlines.generation(self.db)
+            seen = deadline_journal.generation(self.db)
             self._urgency = stored_deadlines.urgency_of_everyone(self.db, today=today, fresh=fresh_all)
             self._urgency_seen = (
                 seen  # people recomputed by that refresh are read there (read again: harmless)

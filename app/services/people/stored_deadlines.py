@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -34,6 +33,7 @@ from app.models.rules.engine import Deadline, compute_deadlines, default_rules_p
 from app.models.rules.types import STATE_LABELS, STATE_LATE, STATE_SOON, STATE_TODO, Rule, RuleSet
 from app.models.rules.urgency import WEEK_DAYS, Grade, grade_of, is_local
 from app.services.people import alerts
+from app.services.people import deadline_journal as journal
 from app.services.storage import settings
 from app.services.storage.db import Database
 
@@ -154,41 +154,6 @@ def facts_key(db: Database) -> str:
     département: the CER → CE transition lasts 3 years) — a change recomputes everyone."""
     overseas = bool(settings.get(db, settings.OVERSEAS_DEPARTMENT))
     return f"{current_rules().key[:56]}{'+dom' if overseas else ''}"
-
-
-# --- who was recomputed: a journal per open vault, for the readers that keep figures in memory ---------------
-#: The last batches of people recomputed, per engine: (generation, ids). Older batches are forgotten: a reader
-#: further behind reads everything again.
-JOURNAL_BATCHES = 256
-_journals: weakref.WeakKeyDictionary[Any, tuple[list[int], list[tuple[int, tuple[str, ...]]]]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def _journal(db: Database) -> tuple[list[int], list[tuple[int, tuple[str, ...]]]]:
-    return _journals.setdefault(db.engine, ([0], []))
-
-
-def generation(db: Database) -> int:
-    """A number that grows each time people's deadlines are recomputed in this vault (in this process)."""
-    return _journal(db)[0][0]
-
-
-def recomputed_since(db: Database, since: int) -> set[str] | None:
-    """The people recomputed after ``generation() == since`` (None: too far behind, the journal forgot)."""
-    counter, batches = _journal(db)
-    if since == counter[0]:
-        return set()
-    if not batches or batches[0][0] > since + 1:
-        return None
-    return {pid for gen, ids in batches if gen > since for pid in ids}
-
-
-def _record(db: Database, ids: Sequence[str]) -> None:
-    counter, batches = _journal(db)
-    counter[0] += 1
-    batches.append((counter[0], tuple(ids)))
-    del batches[:-JOURNAL_BATCHES]
 
 
 def stale_ids(db: Database, today: date, person_ids: Sequence[str] | None = None) -> list[str]:
@@ -327,14 +292,14 @@ def refresh(
         computed = ([i for i in items if i[0] in wanted], {k: v for k, v in nexts.items() if k in wanted})
         with db.engine.begin() as conn:
             _store(conn, key, today, stale, computed, _next_changes(conn, today, None))
-        _record(db, stale)
+        journal.record(db, stale)
         return len(stale)
     for start in range(0, len(stale), CHUNK):
         chunk = stale[start : start + CHUNK]
         computed = _compute(db, rules, today, chunk)
         with db.engine.begin() as conn:
             _store(conn, key, today, chunk, computed, _next_changes(conn, today, chunk))
-        _record(db, chunk)
+        journal.record(db, chunk)
     return len(stale)
 
 
@@ -440,16 +405,14 @@ def most_urgent_within_the_week(
     refresh(db, person_ids, today=today)
     rules = current_rules()
     known = rules.known_versions()
-    today_s = today.isoformat()
-    best: dict[str, tuple[tuple[int, str], tuple[Any, ...]]] = {}
+    best: dict[str, tuple[tuple[Grade, str], tuple[Any, ...]]] = {}
     counts: dict[str, int] = {}
     for row in _item_rows(db, person_ids, today + timedelta(days=WEEK_DAYS)):
         pid, rule_id, version, _position, due_s = row[:5]
         rule = known.get((rule_id, int(version)))
         if rule is None:
             continue
-        late = Grade.LOCAL_LATE if rule.local_target else Grade.LEGAL_LATE
-        key = (late if due_s < today_s else Grade.THIS_WEEK, due_s)
+        key = (grade_of(date.fromisoformat(due_s), rule.local_target, today), due_s)
         counts[pid] = counts.get(pid, 0) + 1
         held = best.get(pid)
         if held is None or key < held[0]:  # rows come in file order: the first of equals stays
