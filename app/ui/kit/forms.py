@@ -173,6 +173,13 @@ class FollowupDialog(QDialog):
         self.layout_.addWidget(self.general_error)
         self.layout_.addWidget(self.buttons)
 
+    def show_row(self, widget: QWidget, shown: bool) -> None:
+        """Show or hide a field of the form with its label (a field that applies only to some choices)."""
+        widget.setVisible(shown)
+        label = self.form.labelForField(widget)
+        if label is not None:
+            label.setVisible(shown)
+
     def set_intro(self, html: str) -> None:
         self.intro.setText(html)
         self.intro.setVisible(bool(html))

@@ -190,16 +190,10 @@ class SanctionDialog(FollowupDialog):
         self.kind.setCurrentIndex(max(0, self.kind.findData(str(following))))
         self._kind_changed()
 
-    def _show(self, widget: QWidget, shown: bool) -> None:
-        widget.setVisible(shown)
-        label = self.form.labelForField(widget)
-        if label is not None:
-            label.setVisible(shown)
-
     def _kind_changed(self, *_: object) -> None:
         kind = self.kind.currentData()
-        self._show(self.decision, kind == _K.DECISION)
-        self._show(self.outcome, kind == _K.RAPO_OUTCOME)
+        self.show_row(self.decision, kind == _K.DECISION)
+        self.show_row(self.outcome, kind == _K.RAPO_OUTCOME)
         self._decision_changed()
 
     def _decision_changed(self, *_: object) -> None:
@@ -207,7 +201,7 @@ class SanctionDialog(FollowupDialog):
             self.errors[key].hide()
         sanction = self.kind.currentData() == _K.DECISION and self.decision.currentData() in _SANCTIONS
         for widget in (self.rate, self.household, self.months, self.bounds):
-            self._show(widget, sanction)
+            self.show_row(widget, sanction)
         if not sanction:
             self.fit_height()
             return

@@ -232,10 +232,7 @@ class OpinionDialog(CaseDialog):
         self.touched()
         shown = self.opinion.currentData() == EpOpinion.REORIENTATION
         for w in (self.track, self.organisme):
-            w.setVisible(shown)
-            label = self.form.labelForField(w)
-            if label is not None:
-                label.setVisible(shown)
+            self.show_row(w, shown)
 
     def write_job(self) -> Job | None:
         cid, opinion, day = self.item.case.id, self.opinion.currentData() or "", self.opinion_on.value()
@@ -295,20 +292,14 @@ class DecisionDialog(CaseDialog):
         self._changed()
         self.dirty = False
 
-    def _show(self, widget: QWidget, shown: bool) -> None:
-        widget.setVisible(shown)
-        label = self.form.labelForField(widget)
-        if label is not None:
-            label.setVisible(shown)
-
     def _changed(self, *_: object) -> None:
         self.touched()
         code = self.decision.currentData()
-        self._show(self.track, code == EpDecision.REORIENTATION)
-        self._show(self.organisme, code == EpDecision.REORIENTATION)
+        self.show_row(self.track, code == EpDecision.REORIENTATION)
+        self.show_row(self.organisme, code == EpDecision.REORIENTATION)
         sanction = code in (EpDecision.SUSPENSION, EpDecision.SUPPRESSION)
         for w in (self.rate, self.months, self.household):
-            self._show(w, sanction)
+            self.show_row(w, sanction)
 
     def write_job(self) -> Job | None:
         cid, code = self.item.case.id, self.decision.currentData() or ""

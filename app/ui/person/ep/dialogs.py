@@ -111,17 +111,11 @@ class ReferralDialog(FollowupDialog):
         self._motive_changed()
         self.dirty = False
 
-    def _show(self, widget: QWidget, shown: bool) -> None:
-        widget.setVisible(shown)
-        label = self.form.labelForField(widget)
-        if label is not None:
-            label.setVisible(shown)
-
     def _motive_changed(self, *_: object) -> None:
         motive = self.motive.currentData() or ""
-        self._show(self.track, motive in (EpMotive.REORIENTATION, EpMotive.COMPLEX))
-        self._show(self.organisme, motive in (EpMotive.REORIENTATION, EpMotive.COMPLEX))
-        self._show(self.procedure, motive == EpMotive.SANCTION)
+        self.show_row(self.track, motive in (EpMotive.REORIENTATION, EpMotive.COMPLEX))
+        self.show_row(self.organisme, motive in (EpMotive.REORIENTATION, EpMotive.COMPLEX))
+        self.show_row(self.procedure, motive == EpMotive.SANCTION)
         self.procedure.setText(
             "La saisine porte sur la procédure de sanction en cours (ses étapes sont jointes)."
             if self.data.procedure_id
